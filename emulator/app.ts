@@ -1,0 +1,347 @@
+// The ngrok credentials API emulator: a hono app with in-memory accounts keyed by API key, plus fault injection.
+import { Hono } from "hono";
+import type { Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { Credential, CredentialList, NgrokErrorBody } from "../src/ngrok/types";
+import { MAX_PAGE_LIMIT } from "../src/ngrok/types";
+import type { CallRecord, StoredCredential } from "./account";
+import { Account, toWire } from "./account";
+import { ConnectionResetError, ERR, EmulatorHttpError, codeForStatus, errorBody } from "./errors";
+import type { Fault } from "./faults";
+import { abortableSleep, faultProblem } from "./faults";
+import { KsuidSource, operationId, rfc3339Seconds } from "./ids";
+import { parseCreate, parseUpdate } from "./validate";
+
+export type { Fault } from "./faults";
+export type { CallRecord } from "./account";
+
+export interface EmulatorOptions {
+  /** Only these API keys are accepted (401 otherwise); by default every bearer key is its own account. */
+  apiKeys?: readonly string[];
+  /** Origin (and optional path prefix) used in `uri` and `next_page_uri`; defaults to the request's origin. */
+  baseUrl?: string;
+  /** Clock, for created_at and id timestamps. */
+  now?: () => number;
+}
+
+export interface SeedCredential {
+  description?: string;
+  metadata?: string;
+  acl?: string[];
+  owner_id?: string;
+  /** RFC 3339; defaults to now. Ids still sort by insertion, whatever created_at says. */
+  created_at?: string;
+}
+
+/** Programmatic handle on one account, for in-process tests. */
+export interface AccountControl {
+  readonly ownerId: string;
+  addFaults(...faults: Fault[]): void;
+  clearFaults(): void;
+  pendingFaults(): Fault[];
+  reset(): void;
+  /** Creates credentials directly (not counted as API calls); the results carry their tokens. */
+  seed(items: readonly SeedCredential[]): Credential[];
+  calls(): CallRecord[];
+  /** The highest number of ngrok API calls this account had in flight at once. */
+  maxInFlight(): number;
+  credentials(): Credential[];
+  tokens(): Record<string, string>;
+}
+
+export interface Emulator {
+  app: Hono<EmulatorEnv>;
+  /** `app.fetch` typed as a one-argument fetch. */
+  fetch(request: Request): Promise<Response>;
+  account(apiKey: string): AccountControl;
+}
+
+type EmulatorEnv = { Variables: { opId: string; account: Account; apiKey: string } };
+type Ctx = Context<EmulatorEnv>;
+
+const SUPPORTED_VERSIONS = ["2"];
+const DEFAULT_TIMEOUT_FAULT_MS = 30_000;
+const LIST_QUERY = new Set(["limit", "before_id"]);
+
+function isAbort(err: unknown): boolean {
+  return typeof err === "object" && err !== null && (err as { name?: unknown }).name === "AbortError";
+}
+
+export function createEmulator(options: EmulatorOptions = {}): Emulator {
+  const now = options.now ?? Date.now;
+  const ids = new KsuidSource(now);
+  const accounts = new Map<string, Account>();
+  const allow = options.apiKeys === undefined ? undefined : new Set(options.apiKeys);
+  const fixedBase = options.baseUrl?.replace(/\/+$/, "");
+
+  const accountFor = (key: string): Account => {
+    let account = accounts.get(key);
+    if (account === undefined) {
+      account = new Account(ids, now);
+      accounts.set(key, account);
+    }
+    return account;
+  };
+  const baseOf = (c: Ctx): string => fixedBase ?? new URL(c.req.url).origin;
+  const fail = (c: Ctx, status: number, code: string, msg: string, headers: Record<string, string> = {}): Response => {
+    const body: NgrokErrorBody = errorBody(code, status, msg, c.get("opId"));
+    return c.json(body, status as ContentfulStatusCode, headers);
+  };
+
+  const seed = (account: Account, items: readonly unknown[], base: string): Credential[] =>
+    items.map((item) => {
+      const record = (typeof item === "object" && item !== null && !Array.isArray(item) ? item : {}) as Record<string, unknown>;
+      const { created_at: createdAt, ...rest } = record;
+      const body = parseCreate(item === record ? rest : item);
+      let created: string | undefined;
+      if (createdAt !== undefined) {
+        const ms = typeof createdAt === "string" ? Date.parse(createdAt) : Number.NaN;
+        if (Number.isNaN(ms)) throw new EmulatorHttpError(400, "ERR_NGROK_241", `The value ${JSON.stringify(createdAt)} is not a valid RFC3339 timestamp.`);
+        created = rfc3339Seconds(ms);
+      }
+      const { stored, token } = account.create(body, created);
+      return toWire(stored, base, token);
+    });
+
+  const app = new Hono<EmulatorEnv>();
+
+  app.onError((err, c) => {
+    if (err instanceof EmulatorHttpError) return fail(c, err.status, err.errorCode, err.message);
+    // A reset or an abort must surface from app.fetch as a rejection, the way a failed fetch does.
+    if (err instanceof ConnectionResetError || isAbort(err)) throw err;
+    return fail(c, 500, "ERR_NGROK_500", "The ngrok emulator failed internally.");
+  });
+  app.notFound((c) => fail(c, 404, ERR.notFound, "Resource not found"));
+
+  // Every answer, error or not, carries an operation id.
+  app.use("*", async (c, next) => {
+    const opId = operationId();
+    c.set("opId", opId);
+    await next();
+    c.res.headers.set("Ngrok-Operation-Id", opId);
+  });
+
+  app.use("*", async (c, next) => {
+    const header = c.req.header("Authorization");
+    if (header === undefined || header.trim() === "") {
+      return fail(c, 401, ERR.authMissing, "The ngrok API requires that you set the Authorization header for authentication. Your API keys and instructions are available on your dashboard: https://dashboard.ngrok.com/api-keys");
+    }
+    const match = /^Bearer +(\S+) *$/.exec(header);
+    const key = match?.[1];
+    if (key === undefined) {
+      return fail(c, 401, ERR.authUnparseable, "The ngrok API requires that you use Basic or Bearer authentication via the Authorization header. It could not parse the header in this request.");
+    }
+    if (allow !== undefined && !allow.has(key)) {
+      // ngrok echoes the rejected key; so do we, which keeps the client's redaction honest.
+      return fail(c, 401, ERR.authInvalid, `The API authentication you specified is properly formed, but it is invalid. Your authentication: ${key}. API keys and instructions are available on your dashboard: https://dashboard.ngrok.com/api-keys`);
+    }
+    c.set("apiKey", key);
+    c.set("account", accountFor(key));
+    await next();
+  });
+
+  const api = async (c: Ctx, next: () => Promise<void>): Promise<Response | undefined> => {
+    const version = c.req.header("Ngrok-Version");
+    if (version === undefined || version.trim() === "") {
+      return fail(c, 400, ERR.versionMissing, `Your request has not specified an API version. Please include the version you wish to use in the Ngrok-Version header. Supported versions: ${SUPPORTED_VERSIONS.join(", ")}.`);
+    }
+    if (!SUPPORTED_VERSIONS.includes(version.trim())) {
+      return fail(c, 400, ERR.versionUnsupported, `The provided API version ${JSON.stringify(version)} is invalid or unsupported. Supported versions: ${SUPPORTED_VERSIONS.join(", ")}.`);
+    }
+    const account = c.get("account");
+    const url = new URL(c.req.url);
+    const record: CallRecord = { method: c.req.method, path: url.pathname, query: url.search, status: null, fault: null, operation_id: c.get("opId") };
+    account.calls.push(record);
+    account.inFlight += 1;
+    account.maxInFlight = Math.max(account.maxInFlight, account.inFlight);
+    try {
+      const fault = account.faults.take(c.req.method, url.pathname);
+      const response = await applyFault(c, fault, record, next);
+      if (response !== undefined) c.res = response;
+      record.status = c.res.status;
+      return c.res;
+    } finally {
+      account.inFlight -= 1;
+    }
+  };
+
+  const faultResponse = (c: Ctx, fault: Fault, fallbackStatus: number): Response => {
+    const status = fault.status ?? fallbackStatus;
+    const headers: Record<string, string> = fault.retryAfter !== undefined ? { "Retry-After": String(fault.retryAfter) } : {};
+    if (fault.body !== undefined) {
+      return new Response(fault.body, { status, headers: { ...headers, "Content-Type": "text/html; charset=utf-8", "Ngrok-Operation-Id": c.get("opId") } });
+    }
+    const msg = status === 429 ? "Your account is rate limited to 120 API requests per 60s." : `Injected failure with status ${status}.`;
+    return fail(c, status, codeForStatus(status), msg, headers);
+  };
+
+  const applyFault = async (c: Ctx, fault: Fault | undefined, record: CallRecord, next: () => Promise<void>): Promise<Response | undefined> => {
+    if (fault === undefined) {
+      await next();
+      return undefined;
+    }
+    const signal = c.req.raw.signal;
+    if (fault.reset) {
+      record.fault = "reset";
+      if (fault.latencyMs) await abortableSleep(fault.latencyMs, signal);
+      throw new ConnectionResetError();
+    }
+    if (fault.timeout) {
+      record.fault = "timeout";
+      await abortableSleep(fault.latencyMs ?? DEFAULT_TIMEOUT_FAULT_MS, signal);
+      return faultResponse(c, fault, 504);
+    }
+    if (fault.latencyMs) {
+      record.fault = "latency";
+      await abortableSleep(fault.latencyMs, signal);
+    }
+    if (fault.commitThenFail) {
+      record.fault = "commitThenFail";
+      await next();
+      c.res = undefined;
+      return faultResponse(c, fault, 500);
+    }
+    if (fault.status !== undefined || fault.body !== undefined) {
+      record.fault = "status";
+      return faultResponse(c, fault, 500);
+    }
+    await next();
+    return undefined;
+  };
+
+  // hono's "/credentials/*" also matches "/credentials" itself.
+  app.use("/credentials/*", api);
+
+  const readJson = async (c: Ctx): Promise<unknown> => {
+    const text = await c.req.text();
+    if (text.trim() === "") return {};
+    const type = c.req.header("Content-Type");
+    if (type === undefined) throw new EmulatorHttpError(400, ERR.contentTypeMissing, "You did not provide a Content-Type with your request.");
+    if (!/^application\/json\b/i.test(type.trim())) throw new EmulatorHttpError(400, ERR.contentTypeUnsupported, `The content type you specified ${JSON.stringify(type)} is not supported by the API.`);
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      throw new EmulatorHttpError(400, ERR.bodyUnparseable, "The application/json request body could not be parsed.");
+    }
+  };
+
+  const wire = (c: Ctx, stored: StoredCredential, token: string | null = null): Credential => toWire(stored, baseOf(c), token);
+  const notFound = (c: Ctx): Response => fail(c, 404, ERR.notFound, "Resource not found");
+
+  app.post("/credentials", async (c) => {
+    const body = parseCreate(await readJson(c));
+    const { stored, token } = c.get("account").create(body);
+    return c.json(wire(c, stored, token), 201);
+  });
+
+  app.get("/credentials", (c) => {
+    const url = new URL(c.req.url);
+    for (const key of url.searchParams.keys()) {
+      if (!LIST_QUERY.has(key)) return fail(c, 400, ERR.unknownQuery, `The query part of the requested URI includes unknown parameters: ${key}. The supported parameters are: before_id, limit.`);
+    }
+    const rawLimit = url.searchParams.get("limit");
+    let limit = MAX_PAGE_LIMIT;
+    if (rawLimit !== null) {
+      if (!/^[0-9]+$/.test(rawLimit)) return fail(c, 400, ERR.limitNotNumber, `The page size limit must be a number between 1 and ${MAX_PAGE_LIMIT} but ${JSON.stringify(rawLimit)} was provided.`);
+      limit = Number(rawLimit);
+      if (limit < 1 || limit > MAX_PAGE_LIMIT) return fail(c, 400, ERR.limitRange, `The page size limit must be between 1 and ${MAX_PAGE_LIMIT} but ${rawLimit} was provided.`);
+    }
+    const beforeId = url.searchParams.get("before_id");
+    if (beforeId !== null && !/^cr_[0-9A-Za-z]+$/.test(beforeId)) {
+      return fail(c, 400, ERR.idPrefix, `The ID ${JSON.stringify(beforeId)} is invalid. Expected an ID with a prefix of cr_.`);
+    }
+    const all = c.get("account").sorted();
+    const eligible = beforeId === null ? all : all.filter((s) => s.id < beforeId);
+    const page = eligible.slice(0, limit);
+    const last = page[page.length - 1];
+    const base = baseOf(c);
+    const list: CredentialList = {
+      credentials: page.map((s) => wire(c, s)),
+      uri: `${base}/credentials`,
+      next_page_uri: eligible.length > limit && last !== undefined ? `${base}/credentials?before_id=${last.id}&limit=${limit}` : null,
+    };
+    return c.json(list, 200);
+  });
+
+  app.get("/credentials/:id", (c) => {
+    const stored = c.get("account").get(c.req.param("id"));
+    return stored === undefined ? notFound(c) : c.json(wire(c, stored), 200);
+  });
+
+  app.patch("/credentials/:id", async (c) => {
+    const account = c.get("account");
+    const id = c.req.param("id");
+    if (account.get(id) === undefined) return notFound(c);
+    const stored = account.update(id, parseUpdate(await readJson(c)));
+    return stored === undefined ? notFound(c) : c.json(wire(c, stored), 200);
+  });
+
+  app.delete("/credentials/:id", (c) => {
+    if (!c.get("account").delete(c.req.param("id"))) return notFound(c);
+    return c.body(null, 204);
+  });
+
+  const methodNotAllowed = (c: Ctx): Response => fail(c, 405, ERR.methodNotAllowed, `The method ${c.req.method} is not allowed on ${new URL(c.req.url).pathname}.`);
+  app.all("/credentials", methodNotAllowed);
+  app.all("/credentials/:id", methodNotAllowed);
+
+  // Control endpoints: scoped to the account of the bearer key, never counted as ngrok API calls.
+  const control = new Hono<EmulatorEnv>();
+  control.post("/faults", async (c) => {
+    const body = (await readJson(c)) as { faults?: unknown };
+    if (!Array.isArray(body.faults)) throw new EmulatorHttpError(400, ERR.invalidValue, "Expected {faults: Fault[]}.");
+    for (const fault of body.faults) {
+      const problem = faultProblem(fault);
+      if (problem !== undefined) throw new EmulatorHttpError(400, ERR.invalidValue, problem);
+    }
+    const account = c.get("account");
+    account.addFaults(body.faults as Fault[]);
+    return c.json({ pending: account.faults.pending() }, 200);
+  });
+  control.delete("/faults", (c) => {
+    c.get("account").faults.clear();
+    return c.body(null, 204);
+  });
+  control.post("/reset", (c) => {
+    c.get("account").reset();
+    return c.body(null, 204);
+  });
+  control.post("/seed", async (c) => {
+    const body = (await readJson(c)) as { credentials?: unknown };
+    if (!Array.isArray(body.credentials)) throw new EmulatorHttpError(400, ERR.invalidValue, "Expected {credentials: SeedCredential[]}.");
+    return c.json({ credentials: seed(c.get("account"), body.credentials, baseOf(c)) }, 201);
+  });
+  control.get("/calls", (c) => {
+    const account = c.get("account");
+    return c.json({ calls: account.calls, max_in_flight: account.maxInFlight }, 200);
+  });
+  control.get("/state", (c) => {
+    const account = c.get("account");
+    return c.json({ owner_id: account.ownerId, credentials: account.sorted().map((s) => wire(c, s)), faults: account.faults.pending() }, 200);
+  });
+  control.get("/tokens", (c) => c.json({ tokens: c.get("account").tokenMap() }, 200));
+  app.route("/__emulator", control);
+
+  const controlFor = (apiKey: string): AccountControl => {
+    const account = accountFor(apiKey);
+    const base = fixedBase ?? "http://ngrok-emulator.invalid";
+    return {
+      ownerId: account.ownerId,
+      addFaults: (...faults) => account.addFaults(faults),
+      clearFaults: () => account.faults.clear(),
+      pendingFaults: () => account.faults.pending(),
+      reset: () => account.reset(),
+      seed: (items) => seed(account, items, base),
+      calls: () => account.calls.map((r) => ({ ...r })),
+      maxInFlight: () => account.maxInFlight,
+      credentials: () => account.sorted().map((s) => toWire(s, base, null)),
+      tokens: () => account.tokenMap(),
+    };
+  };
+
+  return {
+    app,
+    fetch: async (request) => app.fetch(request),
+    account: controlFor,
+  };
+}

@@ -1,0 +1,95 @@
+// Request-body validation for create and update, with ngrok's byte limits and error codes.
+import { DESCRIPTION_MAX_BYTES, METADATA_MAX_BYTES } from "../src/ngrok/types";
+import type { CredentialCreate, CredentialUpdate } from "../src/ngrok/types";
+import { isValidAclRule } from "./acl";
+import { ERR, EmulatorHttpError } from "./errors";
+
+const CREATE_FIELDS = ["description", "metadata", "acl", "owner_id"];
+const UPDATE_FIELDS = ["description", "metadata", "acl"];
+const OWNER_ID = /^(usr|bot)_[0-9A-Za-z]{1,64}$/;
+
+const encoder = new TextEncoder();
+export const utf8Bytes = (s: string): number => encoder.encode(s).length;
+
+function bad(code: string, msg: string): EmulatorHttpError {
+  return new EmulatorHttpError(400, code, msg);
+}
+
+function asObject(body: unknown): Record<string, unknown> {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    throw bad(ERR.bodyUnparseable, "The application/json request body could not be parsed: expected a JSON object.");
+  }
+  return body as Record<string, unknown>;
+}
+
+function rejectUnknown(body: Record<string, unknown>, allowed: readonly string[]): void {
+  for (const key of Object.keys(body)) {
+    if (!allowed.includes(key)) {
+      throw bad(ERR.unknownField, `The request parameter ${key} is unknown and not expected. The supported fields are: ${allowed.join(", ")}.`);
+    }
+  }
+}
+
+/** JSON null is treated as omitted, as ngrok's Go decoder does for optional fields. */
+function optionalString(body: Record<string, unknown>, key: string): string | undefined {
+  const value = body[key];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "string") throw bad(ERR.invalidValue, `The value provided for the request parameter ${key} is invalid: expected a string.`);
+  return value;
+}
+
+function checkText(description: string | undefined, metadata: string | undefined): void {
+  if (description !== undefined && utf8Bytes(description) > DESCRIPTION_MAX_BYTES) {
+    throw bad(ERR.descriptionLength, `Invalid description length: ${utf8Bytes(description)} bytes. Max: ${DESCRIPTION_MAX_BYTES}`);
+  }
+  if (metadata !== undefined && utf8Bytes(metadata) > METADATA_MAX_BYTES) {
+    throw bad(ERR.metadataLength, `Invalid metadata length: ${utf8Bytes(metadata)} bytes. Max: ${METADATA_MAX_BYTES}`);
+  }
+}
+
+function optionalAcl(body: Record<string, unknown>): string[] | undefined {
+  const value = body.acl;
+  if (value === undefined || value === null) return undefined;
+  if (!Array.isArray(value) || !value.every((r): r is string => typeof r === "string")) {
+    throw bad(ERR.invalidValue, "The value provided for the request parameter acl is invalid: expected a list of strings.");
+  }
+  for (const rule of value) {
+    if (!isValidAclRule(rule)) {
+      throw bad(ERR.aclInvalid, `Invalid ACL rule. An ACL rule must be '*' or start with 'bind:'. The bind value must match the format of a domain, address, or label. You specified: ${JSON.stringify(rule)}.`);
+    }
+  }
+  return [...value];
+}
+
+export function parseCreate(raw: unknown): CredentialCreate {
+  const body = asObject(raw);
+  rejectUnknown(body, CREATE_FIELDS);
+  const description = optionalString(body, "description");
+  const metadata = optionalString(body, "metadata");
+  checkText(description, metadata);
+  const acl = optionalAcl(body);
+  const ownerId = optionalString(body, "owner_id");
+  if (ownerId !== undefined && ownerId !== "" && !OWNER_ID.test(ownerId)) {
+    throw bad(ERR.idPrefixes, `The ID ${JSON.stringify(ownerId)} is invalid. Expected an ID with prefix one of usr_, bot_.`);
+  }
+  const out: CredentialCreate = {};
+  if (description !== undefined) out.description = description;
+  if (metadata !== undefined) out.metadata = metadata;
+  if (acl !== undefined) out.acl = acl;
+  if (ownerId !== undefined && ownerId !== "") out.owner_id = ownerId;
+  return out;
+}
+
+export function parseUpdate(raw: unknown): CredentialUpdate {
+  const body = asObject(raw);
+  rejectUnknown(body, UPDATE_FIELDS);
+  const description = optionalString(body, "description");
+  const metadata = optionalString(body, "metadata");
+  checkText(description, metadata);
+  const acl = optionalAcl(body);
+  const out: CredentialUpdate = {};
+  if (description !== undefined) out.description = description;
+  if (metadata !== undefined) out.metadata = metadata;
+  if (acl !== undefined) out.acl = acl;
+  return out;
+}
