@@ -1,0 +1,33 @@
+// The ownership marker round-trips every kind of user metadata and never mistakes foreign metadata for ours.
+import { describe, expect, it } from "vitest";
+import { decodeMetadata, encodeMetadata, MARKER_KEY, newNonce, NONCE_LENGTH, worstCaseMetadataBytes } from "./marker.js";
+
+const marker = { owner: "acme-prod", name: "ci-runners", nonce: "n".repeat(NONCE_LENGTH) };
+
+describe("ownership marker", () => {
+  it("keeps a mapping's keys at the top level beside the reserved key", () => {
+    const sent = encodeMetadata({ team: "platform", tier: 1 }, marker);
+    expect(JSON.parse(sent)).toEqual({ team: "platform", tier: 1, [MARKER_KEY]: { owner: "acme-prod", name: "ci-runners", nonce: marker.nonce } });
+    expect(decodeMetadata(sent)).toEqual({ kind: "managed", marker, user: { team: "platform", tier: 1 } });
+  });
+
+  it("round-trips string and empty metadata, and imports without a nonce", () => {
+    expect(decodeMetadata(encodeMetadata("free text", marker))).toEqual({ kind: "managed", marker, user: "free text" });
+    expect(decodeMetadata(encodeMetadata(null, { owner: "o", name: "n" }))).toEqual({ kind: "managed", marker: { owner: "o", name: "n" }, user: null });
+    // "" is a string the user chose; it must not collapse into "no metadata".
+    expect(decodeMetadata(encodeMetadata("", marker))).toEqual({ kind: "managed", marker, user: "" });
+  });
+
+  it("treats anything else as unmarked", () => {
+    for (const foreign of [undefined, "", "not json", "[1,2]", '"str"', '{"device_id":"d5111ba7"}', `{"${MARKER_KEY}":"x"}`, `{"${MARKER_KEY}":{"owner":1,"name":"a"}}`]) {
+      expect(decodeMetadata(foreign)).toEqual({ kind: "unmarked" });
+    }
+  });
+
+  it("budgets the largest nonce and counts bytes", () => {
+    expect(worstCaseMetadataBytes("é", "o", "n")).toBe(new TextEncoder().encode(encodeMetadata("é", { owner: "o", name: "n", nonce: "x".repeat(NONCE_LENGTH) })).length);
+    const nonce = newNonce();
+    expect(nonce).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(newNonce()).not.toBe(nonce);
+  });
+});

@@ -1,0 +1,92 @@
+// The ownership marker: a reserved key in a credential's metadata that says which installation owns it and why.
+//
+// Like external-dns's TXT registry, ownership lives in ngrok itself, so losing KV never makes us forget
+// what we own. The metadata sent to ngrok is a JSON object: the user's mapping at the top level plus the
+// reserved key; a user's string metadata travels inside the marker as `value`.
+
+/** The reserved metadata key. Spec metadata may not use it. */
+export const MARKER_KEY = "ngrok-gitops";
+
+/** A nonce is 22 base64url characters (128 bits); the byte budget is checked with this length. */
+export const NONCE_LENGTH = 22;
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** What a spec says about metadata: nothing, a string, or a mapping. */
+export type UserMetadata = null | string | { [key: string]: JsonValue };
+
+export interface Marker {
+  /** The installation's OWNER_ID. */
+  owner: string;
+  /** The spec name this credential realises. */
+  name: string;
+  /** Set on credentials we created: the write-ahead intent's nonce. Absent on imported ones. */
+  nonce?: string;
+}
+
+interface MarkerWire {
+  owner: string;
+  name: string;
+  nonce?: string;
+  value?: string;
+}
+
+/** The metadata string sent to ngrok for this user metadata and marker. */
+export function encodeMetadata(user: UserMetadata, marker: Marker): string {
+  const wire: MarkerWire = { owner: marker.owner, name: marker.name };
+  if (marker.nonce !== undefined) wire.nonce = marker.nonce;
+  if (typeof user === "string") wire.value = user;
+  const top: { [key: string]: JsonValue } = user !== null && typeof user === "object" ? { ...user } : {};
+  top[MARKER_KEY] = wire as unknown as JsonValue;
+  return JSON.stringify(top);
+}
+
+export type DecodedMetadata =
+  | { kind: "managed"; marker: Marker; user: UserMetadata }
+  /** No marker: a credential we do not own (its metadata is kept opaque). */
+  | { kind: "unmarked" };
+
+/** Reads a live credential's metadata. Anything that is not our well-formed marker is "unmarked". */
+export function decodeMetadata(metadata: string | undefined): DecodedMetadata {
+  if (!metadata) return { kind: "unmarked" };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(metadata);
+  } catch {
+    return { kind: "unmarked" };
+  }
+  if (!isPlainObject(parsed)) return { kind: "unmarked" };
+  const wire = parsed[MARKER_KEY];
+  if (!isPlainObject(wire) || typeof wire.owner !== "string" || typeof wire.name !== "string") {
+    return { kind: "unmarked" };
+  }
+  const marker: Marker = { owner: wire.owner, name: wire.name };
+  if (typeof wire.nonce === "string") marker.nonce = wire.nonce;
+  const rest: { [key: string]: JsonValue } = {};
+  for (const [key, value] of Object.entries(parsed)) if (key !== MARKER_KEY) rest[key] = value as JsonValue;
+  let user: UserMetadata;
+  if (typeof wire.value === "string") user = wire.value;
+  else user = Object.keys(rest).length > 0 ? rest : null;
+  return { kind: "managed", marker, user };
+}
+
+/** The largest the marker can make this metadata: used to check the 4096-byte limit before anything is sent. */
+export function worstCaseMetadataBytes(user: UserMetadata, owner: string, name: string): number {
+  return utf8Bytes(encodeMetadata(user, { owner, name, nonce: "x".repeat(NONCE_LENGTH) }));
+}
+
+export function utf8Bytes(text: string): number {
+  return new TextEncoder().encode(text).length;
+}
+
+/** A fresh 128-bit nonce, base64url. */
+export function newNonce(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

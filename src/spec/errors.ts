@@ -1,0 +1,46 @@
+// Validation errors: every one names the file, line, column and field, and has a stable code.
+
+export type SpecErrorCode =
+  | "YAML_SYNTAX"
+  | "YAML_LIMIT"
+  | "FILE_TOO_LARGE"
+  | "NOT_A_MAPPING"
+  | "UNKNOWN_KEY"
+  | "MISSING_FIELD"
+  | "WRONG_TYPE"
+  | "INVALID_VALUE"
+  | "TOO_LONG"
+  | "DUPLICATE_NAME"
+  | "DUPLICATE_IMPORT"
+  | "RESERVED_KEY"
+  | "TOO_MANY_FILES";
+
+export interface SpecError {
+  code: SpecErrorCode;
+  /** Path of the file, relative to the repository root, e.g. credentials/ci.yaml. */
+  file: string;
+  /** 1-based. */
+  line: number;
+  /** 1-based. */
+  column: number;
+  /** Where in the file, e.g. credentials[2].acl[0]; "" for the file as a whole. */
+  field: string;
+  message: string;
+}
+
+/** `credentials/ci.yaml:12:9: credentials[0].acl[1]: invalid ACL rule …` */
+export function formatSpecError(error: SpecError): string {
+  const where = `${error.file}:${error.line}:${error.column}`;
+  return error.field ? `${where}: ${error.field}: ${error.message}` : `${where}: ${error.message}`;
+}
+
+/** `credentials[0].acl[1]` from a path of keys and indexes. */
+export function fieldPath(path: readonly (string | number)[]): string {
+  let out = "";
+  for (const part of path) {
+    if (typeof part === "number") out += `[${part}]`;
+    else if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(part)) out += out ? `.${part}` : part;
+    else out += `[${JSON.stringify(part)}]`;
+  }
+  return out;
+}

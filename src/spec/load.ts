@@ -1,0 +1,312 @@
+// Loads spec files: parse YAML with positions, validate against the schema, normalise, check across files.
+import { LineCounter, parseAllDocuments, type Document } from "yaml";
+import type * as z from "zod";
+import { DESCRIPTION_MAX_BYTES, METADATA_MAX_BYTES } from "../ngrok/types.js";
+import { MARKER_KEY, utf8Bytes, worstCaseMetadataBytes, type UserMetadata } from "../ownership/marker.js";
+import { explainAclRule } from "./acl.js";
+import { parseDuration } from "./duration.js";
+import { fieldPath, type SpecError, type SpecErrorCode } from "./errors.js";
+import { locate } from "./positions.js";
+import { credentialSpecSchema } from "./schema.js";
+import type { CredentialSpec, SpecSource } from "./types.js";
+
+export interface LoadOptions {
+  /** OWNER_ID: the marker it adds counts against the metadata limit. */
+  ownerId: string;
+  /** Spec files are untrusted input. Defaults: 1 MiB a file, 1000 files, 100 alias expansions, depth 32. */
+  maxFileBytes?: number;
+  maxFiles?: number;
+  maxAliasCount?: number;
+  maxDepth?: number;
+}
+
+export type LoadResult =
+  | { ok: true; specs: CredentialSpec[]; files: number }
+  | { ok: false; errors: SpecError[]; files: number };
+
+/** `credentials/**` files with a .yaml or .yml ending are specs; everything else there is ignored. */
+export function isSpecPath(path: string): boolean {
+  return /^credentials\/(?:[^/]+\/)*[^/]+\.ya?ml$/.test(path);
+}
+
+const ALLOWED_KEYS = Object.keys(credentialSpecSchema.shape);
+
+export function loadSpecs(sources: readonly SpecSource[], options: LoadOptions): LoadResult {
+  const limits = {
+    maxFileBytes: options.maxFileBytes ?? 1024 * 1024,
+    maxFiles: options.maxFiles ?? 1000,
+    maxAliasCount: options.maxAliasCount ?? 100,
+    maxDepth: options.maxDepth ?? 32,
+  };
+  const errors: SpecError[] = [];
+  const specs: CredentialSpec[] = [];
+  const sorted = [...sources].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  if (sorted.length > limits.maxFiles) {
+    errors.push({
+      code: "TOO_MANY_FILES",
+      file: sorted[limits.maxFiles]?.path ?? "credentials/",
+      line: 1,
+      column: 1,
+      field: "",
+      message: `${sorted.length} spec files; at most ${limits.maxFiles} are read`,
+    });
+    return { ok: false, errors, files: sorted.length };
+  }
+  for (const source of sorted) {
+    const file = loadFile(source, options.ownerId, limits);
+    errors.push(...file.errors.sort((a, b) => a.line - b.line || a.column - b.column));
+    specs.push(...file.specs);
+  }
+  errors.push(...crossFileErrors(specs));
+  if (errors.length > 0) return { ok: false, errors, files: sorted.length };
+  return { ok: true, specs: specs.sort((a, b) => (a.name < b.name ? -1 : 1)), files: sorted.length };
+}
+
+interface Limits {
+  maxFileBytes: number;
+  maxAliasCount: number;
+  maxDepth: number;
+}
+
+function loadFile(source: SpecSource, ownerId: string, limits: Limits): { specs: CredentialSpec[]; errors: SpecError[] } {
+  const file = source.path;
+  const at = (code: SpecErrorCode, line: number, column: number, field: string, message: string): SpecError => ({
+    code,
+    file,
+    line,
+    column,
+    field,
+    message,
+  });
+  const bytes = utf8Bytes(source.content);
+  if (bytes > limits.maxFileBytes) {
+    return { specs: [], errors: [at("FILE_TOO_LARGE", 1, 1, "", `file is ${bytes} bytes; the limit is ${limits.maxFileBytes}`)] };
+  }
+  const lines = new LineCounter();
+  const docs = parseAllDocuments(source.content, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  if (!Array.isArray(docs) || docs.length === 0) {
+    return { specs: [], errors: [at("NOT_A_MAPPING", 1, 1, "", "file is empty: expected a mapping with a `credentials` list")] };
+  }
+  if (docs.length > 1) {
+    const second = lines.linePos(docs[1]?.range[0] ?? 0);
+    return { specs: [], errors: [at("YAML_SYNTAX", second.line, second.col, "", "a spec file holds one YAML document; found a second")] };
+  }
+  const doc = docs[0] as Document.Parsed;
+  if (doc.errors.length > 0) {
+    return {
+      specs: [],
+      errors: doc.errors.map((error) => {
+        const pos = error.linePos?.[0] ?? lines.linePos(error.pos[0]);
+        return at("YAML_SYNTAX", pos.line, pos.col, "", error.message.split("\n")[0] ?? error.message);
+      }),
+    };
+  }
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: limits.maxAliasCount });
+  } catch (error) {
+    // yaml throws a ReferenceError when aliases expand too much (billion laughs); deep nesting can overflow the stack.
+    const reason = error instanceof ReferenceError ? "aliases expand too much (possible resource exhaustion)" : "document is nested too deeply";
+    return { specs: [], errors: [at("YAML_LIMIT", 1, 1, "", reason)] };
+  }
+  if (depth(data, limits.maxDepth + 1) > limits.maxDepth) {
+    return { specs: [], errors: [at("YAML_LIMIT", 1, 1, "", `document is nested deeper than ${limits.maxDepth} levels`)] };
+  }
+  const pos = (path: (string | number)[], atKey = false) => locate(doc, lines, path, atKey);
+  if (data === null || data === undefined) {
+    return { specs: [], errors: [at("NOT_A_MAPPING", 1, 1, "", "file is empty: expected a mapping with a `credentials` list")] };
+  }
+  if (typeof data !== "object" || Array.isArray(data)) {
+    const p = pos([]);
+    return { specs: [], errors: [at("NOT_A_MAPPING", p.line, p.column, "", `expected a mapping with a \`credentials\` list, got ${describe(data)}`)] };
+  }
+  const errors: SpecError[] = [];
+  const top = data as Record<string, unknown>;
+  for (const key of Object.keys(top)) {
+    if (key !== "credentials") {
+      const p = pos([key], true);
+      errors.push(at("UNKNOWN_KEY", p.line, p.column, key, `unknown key "${key}" (a spec file has only \`credentials\`)`));
+    }
+  }
+  if (!("credentials" in top)) {
+    const p = pos([]);
+    errors.push(at("MISSING_FIELD", p.line, p.column, "credentials", "required: a list of credentials"));
+    return { specs: [], errors };
+  }
+  const list = top.credentials;
+  if (!Array.isArray(list)) {
+    const p = pos(["credentials"]);
+    errors.push(at("WRONG_TYPE", p.line, p.column, "credentials", `expected a list, got ${describe(list)}`));
+    return { specs: [], errors };
+  }
+  const specs: CredentialSpec[] = [];
+  list.forEach((item, index) => {
+    const base: (string | number)[] = ["credentials", index];
+    const result = credentialSpecSchema.safeParse(item);
+    if (!result.success) {
+      for (const issue of result.error.issues) errors.push(...issueErrors(issue, base, item, pos, at));
+      return;
+    }
+    const input = result.data;
+    const itemErrors: SpecError[] = [];
+    const description = input.description ?? "";
+    const descriptionBytes = utf8Bytes(description);
+    if (descriptionBytes > DESCRIPTION_MAX_BYTES) {
+      const p = pos([...base, "description"]);
+      itemErrors.push(at("TOO_LONG", p.line, p.column, fieldPath([...base, "description"]), `is ${descriptionBytes} bytes (UTF-8); the limit is ${DESCRIPTION_MAX_BYTES}`));
+    }
+    const metadata: UserMetadata = input.metadata === undefined ? null : (input.metadata as UserMetadata);
+    if (metadata !== null && typeof metadata === "object" && MARKER_KEY in metadata) {
+      const p = pos([...base, "metadata", MARKER_KEY], true);
+      itemErrors.push(at("RESERVED_KEY", p.line, p.column, fieldPath([...base, "metadata", MARKER_KEY]), `"${MARKER_KEY}" is reserved for the ownership marker`));
+    } else {
+      const sent = worstCaseMetadataBytes(metadata, ownerId, input.name);
+      if (sent > METADATA_MAX_BYTES) {
+        const p = pos([...base, "metadata"]);
+        itemErrors.push(at("TOO_LONG", p.line, p.column, fieldPath([...base, "metadata"]), `is ${sent} bytes as sent (UTF-8 JSON, ownership marker included); the limit is ${METADATA_MAX_BYTES}`));
+      }
+    }
+    if (itemErrors.length > 0) {
+      errors.push(...itemErrors);
+      return;
+    }
+    const where = pos([...base, "name"]);
+    const spec: CredentialSpec = {
+      name: input.name,
+      description,
+      metadata: metadata !== null && typeof metadata === "object" && Object.keys(metadata).length === 0 ? null : metadata,
+      acl: [...new Set(input.acl ?? [])].sort(),
+      prevent_destroy: input.prevent_destroy ?? false,
+      deliver: input.deliver ?? [],
+      source: { file, line: where.line, column: where.column, field: fieldPath(base) },
+    };
+    if (input.owner_id !== undefined) spec.owner_id = input.owner_id;
+    if (input.import !== undefined) spec.import = input.import;
+    if (input.rotate_after !== undefined) spec.rotate_after_ms = parseDuration(input.rotate_after);
+    specs.push(spec);
+  });
+  return { specs, errors };
+}
+
+type At = (code: SpecErrorCode, line: number, column: number, field: string, message: string) => SpecError;
+type Pos = (path: (string | number)[], atKey?: boolean) => { line: number; column: number };
+
+/** Turns one schema issue into errors a person can act on. */
+function issueErrors(issue: z.core.$ZodIssue, base: (string | number)[], item: unknown, pos: Pos, at: At): SpecError[] {
+  const path = [...base, ...issue.path.map((p) => (typeof p === "symbol" ? String(p) : p))];
+  const field = fieldPath(path);
+  if (issue.code === "unrecognized_keys") {
+    return issue.keys.map((key) => {
+      const p = pos([...path, key], true);
+      const allowed = issue.path.length === 0 ? ` (allowed: ${ALLOWED_KEYS.join(", ")})` : "";
+      return at("UNKNOWN_KEY", p.line, p.column, fieldPath([...path, key]), `unknown key "${key}"${allowed}`);
+    });
+  }
+  const p = pos(path);
+  const value = valueAt(item, issue.path);
+  const last = [...issue.path].reverse().find((part) => typeof part === "string");
+  if (issue.code === "invalid_type") {
+    if (value === undefined) return [at("MISSING_FIELD", p.line, p.column, field, "required")];
+    const expected = issue.expected === "record" ? "a mapping" : `a ${issue.expected === "array" ? "list" : issue.expected}`;
+    return [at("WRONG_TYPE", p.line, p.column, field, `expected ${expected}, got ${describe(value)}`)];
+  }
+  if (issue.code === "invalid_union") {
+    return [at("WRONG_TYPE", p.line, p.column, field, `expected a mapping or a string, got ${describe(value)}`)];
+  }
+  if (issue.code === "too_big") {
+    if (last === "acl" || typeof issue.path[issue.path.length - 1] === "number") {
+      return [at("TOO_LONG", p.line, p.column, field, `ACL rule is ${String(value).length} characters; a hostname is at most 253`)];
+    }
+    return [at("TOO_LONG", p.line, p.column, field, `is ${utf8Bytes(String(value))} bytes (UTF-8); the limit is ${issue.maximum}`)];
+  }
+  if (issue.code === "invalid_format") {
+    const inSecret = issue.path.includes("github_actions_secret");
+    return [at("INVALID_VALUE", p.line, p.column, field, formatMessage(inSecret && last === "name" ? "secret_name" : last, value))];
+  }
+  return [at("INVALID_VALUE", p.line, p.column, field, issue.message)];
+}
+
+function formatMessage(field: string | undefined, value: unknown): string {
+  const shown = JSON.stringify(value);
+  switch (field) {
+    case "name":
+      return `${shown} is not a valid name: 1 to 63 characters of a-z, 0-9, "-", "_" and ".", starting with a letter or digit`;
+    case "acl":
+      return `invalid ACL rule ${shown}: ${explainAclRule(String(value))}`;
+    case "owner_id":
+      return `${shown} is not a user or bot id (usr_… or bot_…); emails are not accepted because ngrok reports ids`;
+    case "import":
+      return `${shown} is not a credential id (cr_…)`;
+    case "repo":
+      return `${shown} is not a repository (owner/name)`;
+    case "secret_name":
+      return `${shown} is not a GitHub secret name: letters, digits and "_", not starting with a digit or GITHUB_`;
+    case "environment":
+      return `${shown} is not a valid environment name`;
+    case "rotate_after":
+      return `${shown} is not a duration: a whole number and one unit of m, h, d or w (e.g. 90d)`;
+    default:
+      return `${shown} is not valid here`;
+  }
+}
+
+function valueAt(item: unknown, path: readonly PropertyKey[]): unknown {
+  let value: unknown = item;
+  for (const part of path) {
+    if (value === null || typeof value !== "object") return undefined;
+    value = (value as Record<PropertyKey, unknown>)[part];
+  }
+  return value;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a mapping";
+  if (typeof value === "string") return `a string (${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)})`;
+  return `${typeof value} (${String(value)})`;
+}
+
+/** Depth of a plain value, stopping early once past `stopAt`. */
+function depth(value: unknown, stopAt: number, current = 0): number {
+  if (current >= stopAt || value === null || typeof value !== "object") return current;
+  let deepest = current + 1;
+  for (const child of Object.values(value as Record<string, unknown>)) {
+    deepest = Math.max(deepest, depth(child, stopAt, current + 1));
+    if (deepest >= stopAt) break;
+  }
+  return deepest;
+}
+
+function crossFileErrors(specs: readonly CredentialSpec[]): SpecError[] {
+  const errors: SpecError[] = [];
+  const byName = new Map<string, CredentialSpec>();
+  const byImport = new Map<string, CredentialSpec>();
+  for (const spec of specs) {
+    const first = byName.get(spec.name);
+    if (first) {
+      errors.push({
+        code: "DUPLICATE_NAME",
+        file: spec.source.file,
+        line: spec.source.line,
+        column: spec.source.column,
+        field: `${spec.source.field}.name`,
+        message: `"${spec.name}" is already defined at ${first.source.file}:${first.source.line}:${first.source.column}; names are unique across all files`,
+      });
+    } else byName.set(spec.name, spec);
+    if (spec.import) {
+      const other = byImport.get(spec.import);
+      if (other) {
+        errors.push({
+          code: "DUPLICATE_IMPORT",
+          file: spec.source.file,
+          line: spec.source.line,
+          column: spec.source.column,
+          field: `${spec.source.field}.import`,
+          message: `${spec.import} is already imported by "${other.name}" (${other.source.file}:${other.source.line})`,
+        });
+      } else byImport.set(spec.import, spec);
+    }
+  }
+  return errors;
+}

@@ -1,0 +1,70 @@
+// The spec format's single source of truth: the validator and schema/credentials.schema.json both come from here.
+import * as z from "zod";
+import { ACL_RULE_MAX_LENGTH, ACL_RULE_PATTERN } from "./acl.js";
+import { DURATION_PATTERN } from "./duration.js";
+import { DESCRIPTION_MAX_BYTES } from "../ngrok/types.js";
+
+export const NAME_PATTERN = /^[a-z0-9][a-z0-9\-_.]{0,62}$/;
+export const OWNER_ID_PATTERN = /^(usr|bot)_[A-Za-z0-9]{1,64}$/;
+export const CREDENTIAL_ID_PATTERN = /^cr_[A-Za-z0-9]{1,64}$/;
+export const REPOSITORY_PATTERN = /^[A-Za-z0-9-]{1,39}\/[A-Za-z0-9._-]{1,100}$/;
+/** GitHub: letters, digits and underscores, not starting with a digit or GITHUB_. */
+export const SECRET_NAME_PATTERN = /^(?![Gg][Ii][Tt][Hh][Uu][Bb]_)[A-Za-z_][A-Za-z0-9_]{0,254}$/;
+export const ENVIRONMENT_PATTERN = /^[^\s/][^/]{0,254}$/;
+
+const githubActionsSecret = z.strictObject({
+  repo: z.string().regex(REPOSITORY_PATTERN).describe("owner/name of the repository"),
+  name: z.string().regex(SECRET_NAME_PATTERN).describe("secret name, e.g. NGROK_AUTHTOKEN"),
+  environment: z.string().regex(ENVIRONMENT_PATTERN).optional().describe("deployment environment (environment secret)"),
+});
+
+export const deliveryTargetSchema = z.strictObject({
+  github_actions_secret: githubActionsSecret,
+});
+
+export const userMetadataSchema = z.union([
+  z.string(),
+  // The reserved marker key is refused by the loader, which can point at it.
+  z.record(z.string(), z.json()),
+]);
+
+export const credentialSpecSchema = z
+  .strictObject({
+    name: z.string().regex(NAME_PATTERN).describe("identity of the credential; unique across all files"),
+    description: z
+      .string()
+      // JSON Schema cannot count bytes: 255 characters is the closest it can say; the validator counts UTF-8 bytes.
+      .max(DESCRIPTION_MAX_BYTES)
+      .optional()
+      .describe(`at most ${DESCRIPTION_MAX_BYTES} bytes (UTF-8)`),
+    metadata: userMetadataSchema.optional().describe("a mapping or a string; at most 4096 bytes as sent, ownership marker included"),
+    acl: z
+      .array(z.string().max(ACL_RULE_MAX_LENGTH).regex(ACL_RULE_PATTERN))
+      .optional()
+      .describe('bind rules; omitted or [] means no restriction'),
+    owner_id: z.string().regex(OWNER_ID_PATTERN).optional().describe("usr_… or bot_… id; changing it replaces the credential"),
+    prevent_destroy: z.boolean().optional().describe("a plan that would delete or replace this credential fails"),
+    import: z.string().regex(CREDENTIAL_ID_PATTERN).optional().describe("adopt this existing credential (cr_…) instead of creating one"),
+    deliver: z.array(deliveryTargetSchema).optional().describe("where the minted token is pushed"),
+    rotate_after: z.string().regex(DURATION_PATTERN).optional().describe("e.g. 90d: replace the credential when it is older"),
+  })
+  .describe("one ngrok tunnel credential");
+
+export const specFileSchema = z
+  .strictObject({
+    credentials: z.array(credentialSpecSchema),
+  })
+  .describe("ngrok-gitops credentials file");
+
+export type CredentialSpecInput = z.infer<typeof credentialSpecSchema>;
+export type DeliveryTarget = z.infer<typeof deliveryTargetSchema>;
+
+/** The JSON Schema editors use (published as schema/credentials.schema.json). */
+export function credentialsJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(specFileSchema, { unrepresentable: "any" }) as Record<string, unknown>;
+  return {
+    ...schema,
+    $id: "https://github.com/ngrok-gitops/ngrok-gitops/schema/credentials.schema.json",
+    title: "ngrok-gitops credentials",
+  };
+}

@@ -1,0 +1,36 @@
+// A validated credential spec: plain data, normalised, with where it came from.
+import type { UserMetadata } from "../ownership/marker.js";
+import type { DeliveryTarget } from "./schema.js";
+
+export type { DeliveryTarget };
+
+/** Where a credential is defined: the position of its `name`. */
+export interface SourceLocation {
+  file: string;
+  line: number;
+  column: number;
+  /** e.g. credentials[2] */
+  field: string;
+}
+
+export interface CredentialSpec {
+  name: string;
+  /** "" when the spec has none. */
+  description: string;
+  metadata: UserMetadata;
+  /** Sorted and without duplicates: order and repeats never cause an update. */
+  acl: string[];
+  owner_id?: string;
+  prevent_destroy: boolean;
+  import?: string;
+  deliver: DeliveryTarget[];
+  /** Milliseconds, when set. */
+  rotate_after_ms?: number;
+  source: SourceLocation;
+}
+
+export interface SpecSource {
+  /** Path relative to the repository root, e.g. credentials/team/ci.yaml. */
+  path: string;
+  content: string;
+}
