@@ -1,0 +1,245 @@
+// fetch-based ngrok credentials API client for Workers: paging, retries, an in-flight cap, typed errors and request stats.
+import { NgrokApiError, NgrokNetworkError, NgrokProtocolError } from "./errors";
+import type { NgrokOperation } from "./errors";
+import { parseCredential, parseCredentialList, parseErrorBody } from "./parse";
+import { fullJitterDelay, retryAfterMs } from "./retry";
+import { Semaphore } from "./semaphore";
+import type { Credential, CredentialCreate, CredentialUpdate } from "./types";
+import { MAX_PAGE_LIMIT } from "./types";
+
+/** One-argument fetch: global fetch and a hono app's `app.fetch` both fit. */
+export type FetchLike = (request: Request) => Promise<Response> | Response;
+
+export interface NgrokClientOptions {
+  /** e.g. https://api.ngrok.com, or the emulator's URL. */
+  baseUrl: string;
+  apiKey: string;
+  fetch?: FetchLike;
+  /** Hard cap on requests open at once (Workers allow 6 connections). Default 6. */
+  maxInFlight?: number;
+  /** Retries after the first attempt. Default 4. */
+  maxRetries?: number;
+  /** Per attempt, covering the answer and its body. Default 30 000. */
+  timeoutMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+  /** Backoff base and ceiling (defaults 250 ms, 10 s); Retry-After is honoured up to maxRetryAfterMs (default 60 s). */
+  backoffBaseMs?: number;
+  backoffCapMs?: number;
+  maxRetryAfterMs?: number;
+  /** Clock for Retry-After HTTP-dates. */
+  now?: () => number;
+}
+
+export interface NgrokClientStats {
+  /** HTTP requests sent, retries included. */
+  requests: number;
+  /** Requests that were retries of an earlier attempt. */
+  retries: number;
+  /** HTTP requests per operation, e.g. {"credentials.list": 3}. */
+  byOperation: Record<string, number>;
+}
+
+type Attempt = { kind: "response"; status: number; headers: Headers; text: string } | { kind: "network"; reason: "timeout" | "connection"; cause: unknown };
+
+const USER_AGENT = "ngrok-gitops";
+/** Far beyond any real account (100 per page); only a misbehaving server gets here. */
+const MAX_PAGES = 10_000;
+
+function rejectOnAbort(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    const fail = () => reject(signal.reason ?? new Error("aborted"));
+    if (signal.aborted) fail();
+    else signal.addEventListener("abort", fail, { once: true });
+  });
+}
+
+export class NgrokClient {
+  private readonly baseUrl: string;
+  private readonly origin: string;
+  private readonly basePath: string;
+  private readonly apiKey: string;
+  private readonly fetchImpl: FetchLike;
+  private readonly gate: Semaphore;
+  private readonly maxRetries: number;
+  private readonly timeoutMs: number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly random: () => number;
+  private readonly backoffBaseMs: number;
+  private readonly backoffCapMs: number;
+  private readonly maxRetryAfterMs: number;
+  private readonly now: () => number;
+  private counters: NgrokClientStats = { requests: 0, retries: 0, byOperation: {} };
+
+  constructor(options: NgrokClientOptions) {
+    const base = new URL(options.baseUrl);
+    this.origin = base.origin;
+    this.basePath = base.pathname.replace(/\/+$/, "");
+    this.baseUrl = `${this.origin}${this.basePath}`;
+    this.apiKey = options.apiKey;
+    this.fetchImpl = options.fetch ?? ((request) => globalThis.fetch(request));
+    this.gate = new Semaphore(options.maxInFlight ?? 6);
+    this.maxRetries = options.maxRetries ?? 4;
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.random = options.random ?? Math.random;
+    this.backoffBaseMs = options.backoffBaseMs ?? 250;
+    this.backoffCapMs = options.backoffCapMs ?? 10_000;
+    this.maxRetryAfterMs = options.maxRetryAfterMs ?? 60_000;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** A copy of the request counters. */
+  get stats(): NgrokClientStats {
+    return { ...this.counters, byOperation: { ...this.counters.byOperation } };
+  }
+
+  resetStats(): void {
+    this.counters = { requests: 0, retries: 0, byOperation: {} };
+  }
+
+  /** Every credential on the account, following next_page_uri (100 per page) to the end. */
+  async list(): Promise<Credential[]> {
+    const op = "credentials.list";
+    const out: Credential[] = [];
+    const seenIds = new Set<string>();
+    const seenPages = new Set<string>();
+    let url = `${this.baseUrl}/credentials?limit=${MAX_PAGE_LIMIT}`;
+    for (let pages = 0; ; pages += 1) {
+      if (pages >= MAX_PAGES) throw new NgrokProtocolError(op, `more than ${MAX_PAGES} pages`);
+      if (seenPages.has(url)) throw new NgrokProtocolError(op, "next_page_uri points at a page already read");
+      seenPages.add(url);
+      const page = parseCredentialList(await this.call(op, "GET", url));
+      if (typeof page === "string") throw new NgrokProtocolError(op, page);
+      for (const credential of page.credentials) {
+        if (!seenIds.has(credential.id)) {
+          seenIds.add(credential.id);
+          out.push(credential);
+        }
+      }
+      if (page.next_page_uri === null) return out;
+      if (page.credentials.length === 0) throw new NgrokProtocolError(op, "an empty page announced a next page");
+      url = this.onOurOrigin(page.next_page_uri, op);
+    }
+  }
+
+  async get(id: string): Promise<Credential> {
+    return this.credential("credentials.get", await this.call("credentials.get", "GET", this.itemUrl(id)));
+  }
+
+  /** The only answer that carries the token. A NgrokNetworkError or a 5xx here has outcomeUnknown: reconcile. */
+  async create(body: CredentialCreate): Promise<Credential> {
+    return this.credential("credentials.create", await this.call("credentials.create", "POST", `${this.baseUrl}/credentials`, body));
+  }
+
+  async update(id: string, body: CredentialUpdate): Promise<Credential> {
+    return this.credential("credentials.update", await this.call("credentials.update", "PATCH", this.itemUrl(id), body));
+  }
+
+  /** A retry after a lost answer may see 404; that surfaces as NgrokApiError 404 for the caller to judge. */
+  async delete(id: string): Promise<void> {
+    await this.call("credentials.delete", "DELETE", this.itemUrl(id));
+  }
+
+  private itemUrl(id: string): string {
+    return `${this.baseUrl}/credentials/${encodeURIComponent(id)}`;
+  }
+
+  private credential(op: NgrokOperation, data: unknown): Credential {
+    const parsed = parseCredential(data);
+    if (typeof parsed === "string") throw new NgrokProtocolError(op, parsed);
+    return parsed;
+  }
+
+  /** Paging never leaves the configured API: a next_page_uri naming another host is rewritten onto ours. */
+  private onOurOrigin(next: string, op: NgrokOperation): string {
+    let parsed: URL;
+    try {
+      parsed = new URL(next, `${this.baseUrl}/`);
+    } catch {
+      throw new NgrokProtocolError(op, "next_page_uri is not a URL");
+    }
+    const path = this.basePath !== "" && !parsed.pathname.startsWith(`${this.basePath}/`) ? `${this.basePath}${parsed.pathname}` : parsed.pathname;
+    return `${this.origin}${path}${parsed.search}`;
+  }
+
+  private redact(text: string): string {
+    return this.apiKey === "" ? text : text.split(this.apiKey).join("[REDACTED]");
+  }
+
+  /** Sends with retries and returns the parsed JSON body (null for an empty body). */
+  private async call(op: NgrokOperation, method: string, url: string, body?: unknown): Promise<unknown> {
+    const idempotent = method !== "POST";
+    for (let attempt = 0; ; attempt += 1) {
+      if (attempt > 0) this.counters.retries += 1;
+      this.counters.requests += 1;
+      this.counters.byOperation[op] = (this.counters.byOperation[op] ?? 0) + 1;
+      const result = await this.gate.run(() => this.attempt(method, url, body));
+      const canRetry = attempt < this.maxRetries;
+      if (result.kind === "network") {
+        if (idempotent && canRetry) {
+          await this.sleep(this.backoff(attempt));
+          continue;
+        }
+        throw new NgrokNetworkError(op, result.reason, !idempotent, { cause: result.cause });
+      }
+      if (result.status >= 200 && result.status < 300) {
+        if (result.text.trim() === "") return null;
+        try {
+          return JSON.parse(result.text) as unknown;
+        } catch {
+          throw new NgrokProtocolError(op, `HTTP ${result.status} with a body that is not JSON`);
+        }
+      }
+      // A 429 is a refusal before any work, so even a POST may be sent again.
+      if (result.status === 429 && canRetry) {
+        await this.sleep(retryAfterMs(result.headers.get("Retry-After"), this.maxRetryAfterMs, this.now()) ?? this.backoff(attempt));
+        continue;
+      }
+      if (result.status >= 500 && idempotent && canRetry) {
+        await this.sleep(this.backoff(attempt));
+        continue;
+      }
+      throw this.apiError(op, result, !idempotent && result.status >= 500);
+    }
+  }
+
+  private backoff(attempt: number): number {
+    return fullJitterDelay(attempt, this.backoffBaseMs, this.backoffCapMs, this.random);
+  }
+
+  private apiError(op: NgrokOperation, result: { status: number; headers: Headers; text: string }, outcomeUnknown: boolean): NgrokApiError {
+    let parsed: ReturnType<typeof parseErrorBody>;
+    try {
+      parsed = parseErrorBody(JSON.parse(result.text) as unknown);
+    } catch {
+      parsed = undefined;
+    }
+    const headerOpId = result.headers.get("Ngrok-Operation-Id");
+    const opId = parsed?.details.operation_id || headerOpId || null;
+    const type = result.headers.get("Content-Type") ?? "no content type";
+    const msg = parsed !== undefined ? this.redact(parsed.msg) : `the error body is not an ngrok error (${this.redact(type)})`;
+    return new NgrokApiError(op, result.status, parsed?.error_code || null, msg, opId, outcomeUnknown);
+  }
+
+  /** One HTTP exchange under the timeout, body included; failures to get an answer come back as values. */
+  private async attempt(method: string, url: string, body: unknown): Promise<Attempt> {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new Error("ngrok client timeout")), this.timeoutMs);
+    const headers = new Headers({ Authorization: `Bearer ${this.apiKey}`, "Ngrok-Version": "2", "User-Agent": USER_AGENT, Accept: "application/json" });
+    if (body !== undefined) headers.set("Content-Type", "application/json");
+    try {
+      const request = new Request(url, { method, headers, body: body === undefined ? null : JSON.stringify(body), signal: controller.signal });
+      // Racing the abort covers fetch stand-ins (an in-process app.fetch) that ignore the signal.
+      const aborted = rejectOnAbort(controller.signal);
+      aborted.catch(() => {});
+      const response = await Promise.race([Promise.resolve().then(() => this.fetchImpl(request)), aborted]);
+      const text = await Promise.race([response.text(), aborted]);
+      return { kind: "response", status: response.status, headers: response.headers, text };
+    } catch (cause) {
+      return { kind: "network", reason: controller.signal.aborted ? "timeout" : "connection", cause };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
