@@ -1,0 +1,108 @@
+// The CLI's TokenStore (Node only): one JSON file keyed by name, replaced atomically, readable by its owner alone.
+import { randomUUID } from "node:crypto";
+import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
+import { dirname } from "node:path";
+import { VaultError } from "./errors";
+import { parseStoredToken, type StoredToken, type TokenStore } from "./store";
+
+export const DEFAULT_TOKENS_PATH = ".ngrok-gitops/tokens.json";
+const FILE_MODE = 0o600;
+const DIR_MODE = 0o700;
+
+/**
+ * Each change rewrites the whole file through a temporary sibling and a rename, so a crash leaves either
+ * the old or the new file, never half of one. Changes within one process are serialized; two processes
+ * writing the same file at once are not guarded against (the CLI runs one command at a time).
+ */
+export class FileTokenStore implements TokenStore {
+  readonly path: string;
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(path: string = DEFAULT_TOKENS_PATH) {
+    this.path = path;
+  }
+
+  async get(name: string): Promise<StoredToken | null> {
+    const entries = await this.#read();
+    return entries.get(name) ?? null;
+  }
+
+  put(entry: StoredToken): Promise<void> {
+    return this.#change((entries) => entries.set(entry.name, entry));
+  }
+
+  delete(name: string): Promise<void> {
+    return this.#change((entries) => entries.delete(name));
+  }
+
+  async list(): Promise<StoredToken[]> {
+    return [...(await this.#read()).values()];
+  }
+
+  #change(mutate: (entries: Map<string, StoredToken>) => void): Promise<void> {
+    const run = this.#queue.then(async () => {
+      // A file that fails to parse is never overwritten: it may hold the only copy of other tokens.
+      const entries = await this.#read();
+      mutate(entries);
+      await this.#write(entries);
+    });
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async #read(): Promise<Map<string, StoredToken>> {
+    let text: string;
+    try {
+      text = await readFile(this.path, "utf8");
+    } catch (error) {
+      if (isErrno(error, "ENOENT")) return new Map();
+      throw new VaultError("VAULT_STORE_FAILED", `cannot read token store ${this.path}`, { cause: error });
+    }
+    let data: unknown;
+    try {
+      data = JSON.parse(text);
+    } catch {
+      // Not chained as the cause: V8's JSON error quotes part of the input.
+      throw new VaultError("VAULT_RECORD_INVALID", `token store ${this.path} is not valid JSON`);
+    }
+    if (typeof data !== "object" || data === null || Array.isArray(data)) {
+      throw new VaultError("VAULT_RECORD_INVALID", `token store ${this.path} is not a JSON object keyed by name`);
+    }
+    const entries = new Map<string, StoredToken>();
+    for (const [name, value] of Object.entries(data)) {
+      const entry = parseStoredToken(value, `token store ${this.path}, entry "${name}"`);
+      if (entry.name !== name) {
+        throw new VaultError("VAULT_RECORD_INVALID", `token store ${this.path}, entry "${name}": holds another name`);
+      }
+      entries.set(name, entry);
+    }
+    return entries;
+  }
+
+  async #write(entries: Map<string, StoredToken>): Promise<void> {
+    const sorted = Object.fromEntries([...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    const text = `${JSON.stringify(sorted, null, 2)}\n`;
+    const temp = `${this.path}.${randomUUID()}.tmp`;
+    try {
+      await mkdir(dirname(this.path), { recursive: true, mode: DIR_MODE });
+      const handle = await open(temp, "wx", FILE_MODE);
+      try {
+        await handle.writeFile(text, "utf8");
+        // The umask can only narrow the mode, but an inherited ACL or odd umask must not widen it.
+        await handle.chmod(FILE_MODE);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(temp, this.path);
+    } catch (error) {
+      // The write's own error is the one to report; a leftover temp file holds only sealed tokens.
+      await rm(temp, { force: true }).catch(() => undefined);
+      throw new VaultError("VAULT_STORE_FAILED", `cannot write token store ${this.path}`, { cause: error });
+    }
+  }
+}
+
+function isErrno(error: unknown, code: string): boolean {
+  return error instanceof Error && "code" in error && error.code === code;
+}

@@ -1,0 +1,8 @@
+// The vault's public surface for Worker code (file-store.ts is Node-only and imported directly by the CLI).
+export { VaultError, isVaultError, type VaultErrorCode } from "./errors";
+export { generateKeyringEntry, importKeyring, keyringFor, type Keyring, type KeyringKey } from "./keyring";
+export { openToken, parseSealedToken, rewrap, sealToken, type SealedToken, type TokenBinding } from "./seal";
+export { parseStoredToken, type StoredToken, type TokenStore } from "./store";
+export { KvTokenStore, type KvTokenStoreOptions } from "./kv-store";
+export { MemoryTokenStore } from "./memory-store";
+export { TokenVault, type RevealedToken, type RotateResult, type TokenVaultOptions } from "./vault";
