@@ -2,12 +2,12 @@
 import { describe, expect, it } from "vitest";
 import { decodeMetadata, encodeMetadata, MARKER_KEY, newNonce, NONCE_LENGTH, worstCaseMetadataBytes } from "./marker.js";
 
-const marker = { owner: "acme-prod", name: "ci-runners", nonce: "n".repeat(NONCE_LENGTH) };
+const marker = { owner: "acme-prod", name: "ci-runners", nonce: "n".repeat(NONCE_LENGTH), protect: true as const };
 
 describe("ownership marker", () => {
   it("keeps a mapping's keys at the top level beside the reserved key", () => {
     const sent = encodeMetadata({ team: "platform", tier: 1 }, marker);
-    expect(JSON.parse(sent)).toEqual({ team: "platform", tier: 1, [MARKER_KEY]: { owner: "acme-prod", name: "ci-runners", nonce: marker.nonce } });
+    expect(JSON.parse(sent)).toEqual({ team: "platform", tier: 1, [MARKER_KEY]: { owner: "acme-prod", name: "ci-runners", nonce: marker.nonce, protect: true } });
     expect(decodeMetadata(sent)).toEqual({ kind: "managed", marker, user: { team: "platform", tier: 1 } });
   });
 
@@ -25,7 +25,7 @@ describe("ownership marker", () => {
   });
 
   it("budgets the largest nonce and counts bytes", () => {
-    expect(worstCaseMetadataBytes("é", "o", "n")).toBe(new TextEncoder().encode(encodeMetadata("é", { owner: "o", name: "n", nonce: "x".repeat(NONCE_LENGTH) })).length);
+    expect(worstCaseMetadataBytes("é", "o", "n")).toBe(new TextEncoder().encode(encodeMetadata("é", { owner: "o", name: "n", nonce: "x".repeat(NONCE_LENGTH), protect: true })).length);
     const nonce = newNonce();
     expect(nonce).toMatch(/^[A-Za-z0-9_-]{22}$/);
     expect(newNonce()).not.toBe(nonce);

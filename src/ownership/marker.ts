@@ -22,12 +22,18 @@ export interface Marker {
   name: string;
   /** Set on credentials we created: the write-ahead intent's nonce. Absent on imported ones. */
   nonce?: string;
+  /**
+   * `prevent_destroy` travels with the credential, so deleting the spec that protected it is refused
+   * too: the protection must be lifted in a reviewed commit first.
+   */
+  protect?: true;
 }
 
 interface MarkerWire {
   owner: string;
   name: string;
   nonce?: string;
+  protect?: true;
   value?: string;
 }
 
@@ -35,6 +41,7 @@ interface MarkerWire {
 export function encodeMetadata(user: UserMetadata, marker: Marker): string {
   const wire: MarkerWire = { owner: marker.owner, name: marker.name };
   if (marker.nonce !== undefined) wire.nonce = marker.nonce;
+  if (marker.protect) wire.protect = true;
   if (typeof user === "string") wire.value = user;
   const top: { [key: string]: JsonValue } = user !== null && typeof user === "object" ? { ...user } : {};
   top[MARKER_KEY] = wire as unknown as JsonValue;
@@ -62,6 +69,7 @@ export function decodeMetadata(metadata: string | undefined): DecodedMetadata {
   }
   const marker: Marker = { owner: wire.owner, name: wire.name };
   if (typeof wire.nonce === "string") marker.nonce = wire.nonce;
+  if (wire.protect === true) marker.protect = true;
   const rest: { [key: string]: JsonValue } = {};
   for (const [key, value] of Object.entries(parsed)) if (key !== MARKER_KEY) rest[key] = value as JsonValue;
   let user: UserMetadata;
@@ -72,7 +80,7 @@ export function decodeMetadata(metadata: string | undefined): DecodedMetadata {
 
 /** The largest the marker can make this metadata: used to check the 4096-byte limit before anything is sent. */
 export function worstCaseMetadataBytes(user: UserMetadata, owner: string, name: string): number {
-  return utf8Bytes(encodeMetadata(user, { owner, name, nonce: "x".repeat(NONCE_LENGTH) }));
+  return utf8Bytes(encodeMetadata(user, { owner, name, nonce: "x".repeat(NONCE_LENGTH), protect: true }));
 }
 
 export function utf8Bytes(text: string): number {

@@ -1,0 +1,164 @@
+// The diff and its policies: each rule of ownership, minimal updates and safety rails, over plain data.
+import { describe, expect, it } from "vitest";
+import type { Credential } from "../ngrok/types.js";
+import { encodeMetadata, type Marker } from "../ownership/marker.js";
+import type { CredentialSpec } from "../spec/types.js";
+import { makePlan, type PlanInput } from "./plan.js";
+import { summarize } from "./types.js";
+
+const OWNER = "acme-prod";
+
+function spec(name: string, extra: Partial<CredentialSpec> = {}): CredentialSpec {
+  return { name, description: "", metadata: null, acl: [], prevent_destroy: false, deliver: [], source: { file: "credentials/a.yaml", line: 1, column: 1, field: "credentials[0]" }, ...extra };
+}
+
+let seq = 0;
+function live(fields: Partial<Credential> & { marker?: Partial<Marker> | null; user?: CredentialSpec["metadata"] } = {}): Credential {
+  seq++;
+  const { marker, user, ...rest } = fields;
+  const metadata = marker === null || marker === undefined ? rest.metadata : encodeMetadata(user ?? null, { owner: OWNER, name: "x", ...marker });
+  return {
+    id: `cr_${String(seq).padStart(4, "0")}`,
+    uri: `https://api.ngrok.com/credentials/cr_${seq}`,
+    created_at: `2026-01-01T00:00:${String(seq % 60).padStart(2, "0")}Z`,
+    description: "",
+    token: null,
+    acl: [],
+    owner_id: "usr_default",
+    ...rest,
+    metadata,
+  };
+}
+
+function plan(input: Partial<PlanInput>) {
+  return makePlan({ ownerId: OWNER, specs: [], live: [], stored: new Map(), intents: [], specFiles: 1, maxDeletes: 10, ...input });
+}
+
+describe("diff", () => {
+  it("creates what is missing, with the marker in metadata", () => {
+    const p = plan({ specs: [spec("a", { description: "A", metadata: { team: "x" }, acl: ["bind:a.com"] })] });
+    expect(p.changes).toHaveLength(1);
+    const [change] = p.changes;
+    expect(change?.action).toBe("create");
+    if (change?.action !== "create") return;
+    expect(change.body).toEqual({ description: "A", acl: ["bind:a.com"], metadata: encodeMetadata({ team: "x" }, { owner: OWNER, name: "a" }) });
+  });
+
+  it("leaves an identical credential alone, whatever the ACL order, duplicates or metadata key order", () => {
+    const current = live({ marker: { name: "a" }, user: { b: 1, a: 2 }, acl: ["bind:z.com", "bind:a.com", "bind:a.com"], description: "d" });
+    const p = plan({ specs: [spec("a", { description: "d", metadata: { a: 2, b: 1 }, acl: ["bind:a.com", "bind:z.com"] })], live: [current], stored: new Map([["a", current.id]]) });
+    expect(p.changes).toEqual([]);
+    expect(p.unchanged).toEqual(["a"]);
+    expect(p.notes).toEqual([]);
+  });
+
+  it("updates only the fields that differ, and clearing really clears", () => {
+    const current = live({ marker: { name: "a", nonce: "N" }, user: { t: 1 }, acl: ["bind:a.com"], description: "old" });
+    const p = plan({ specs: [spec("a")], live: [current], stored: new Map([["a", current.id]]) });
+    expect(p.changes).toEqual([
+      {
+        action: "update",
+        name: "a",
+        id: current.id,
+        fields: [
+          { field: "description", before: "old", after: "" },
+          { field: "metadata", before: { t: 1 }, after: null },
+          { field: "acl", before: ["bind:a.com"], after: [] },
+        ],
+        // The nonce is kept: it still identifies the create that minted this token.
+        body: { description: "", metadata: encodeMetadata(null, { owner: OWNER, name: "a", nonce: "N" }), acl: [] },
+      },
+    ]);
+    const onlyAcl = plan({ specs: [spec("a", { description: "old", metadata: { t: 1 }, acl: ["bind:b.com"] })], live: [current], stored: new Map([["a", current.id]]) });
+    expect(onlyAcl.changes[0]?.action === "update" && onlyAcl.changes[0].body).toEqual({ acl: ["bind:b.com"] });
+  });
+
+  it("deletes managed credentials whose spec is gone, never unmanaged or foreign ones", () => {
+    const mine = live({ marker: { name: "gone" } });
+    const unmanaged = live({ metadata: '{"device_id":"d"}' });
+    const bare = live({});
+    const foreign = live({ metadata: encodeMetadata(null, { owner: "someone-else", name: "gone" }) });
+    const p = plan({ live: [mine, unmanaged, bare, foreign] });
+    expect(p.changes).toEqual([{ action: "delete", name: "gone", id: mine.id, reason: "removed" }]);
+    expect([p.unmanaged, p.foreign]).toEqual([2, 1]);
+    // A spec with the same name as a foreign credential creates our own; the foreign one is untouched.
+    expect(plan({ specs: [spec("gone")], live: [foreign] }).changes.map((c) => c.action)).toEqual(["create"]);
+  });
+
+  it("replaces on owner_id change: create first, then delete", () => {
+    const current = live({ marker: { name: "a" }, owner_id: "usr_1" });
+    const p = plan({ specs: [spec("a", { owner_id: "bot_2" })], live: [current], stored: new Map([["a", current.id]]) });
+    expect(p.changes.map((c) => [c.action, c.name])).toEqual([["replace", "a"]]);
+    expect(summarize(p)).toEqual({ create: 1, update: 0, delete: 1 });
+    // Without owner_id in the spec, the live owner is not compared.
+    expect(plan({ specs: [spec("a")], live: [current], stored: new Map([["a", current.id]]) }).changes).toEqual([]);
+  });
+
+  it("imports an unmanaged credential by id, adding the marker, and refuses conflicting imports", () => {
+    const target = live({ metadata: "legacy", description: "old", acl: ["bind:a.com"] });
+    const p = plan({ specs: [spec("legacy", { import: target.id, description: "old", acl: ["bind:a.com"] })], live: [target] });
+    expect(p.changes).toEqual([
+      { action: "import", name: "legacy", id: target.id, fields: [{ field: "metadata", before: "legacy", after: null }], body: { metadata: encodeMetadata(null, { owner: OWNER, name: "legacy" }) } },
+    ]);
+    expect(p.unmanaged).toBe(1);
+    // Once imported, the same spec is a no-op.
+    const imported = { ...target, metadata: encodeMetadata(null, { owner: OWNER, name: "legacy" }) };
+    expect(plan({ specs: [spec("legacy", { import: target.id, description: "old", acl: ["bind:a.com"] })], live: [imported] }).changes).toEqual([]);
+    expect(plan({ specs: [spec("x", { import: "cr_missing" })] }).refusals.map((r) => r.code)).toEqual(["IMPORT_NOT_FOUND"]);
+    const foreign = live({ metadata: encodeMetadata(null, { owner: "other", name: "x" }) });
+    expect(plan({ specs: [spec("x", { import: foreign.id })], live: [foreign] }).refusals.map((r) => r.code)).toEqual(["IMPORT_CONFLICT"]);
+  });
+
+  it("deletes an orphan of an unconfirmed create and creates again; keeps it when the vault has its token", () => {
+    const orphan = live({ marker: { name: "a", nonce: "N1" } });
+    const p = plan({ specs: [spec("a")], live: [orphan], intents: [{ name: "a", nonce: "N1" }] });
+    expect(p.changes.map((c) => [c.action, c.action === "delete" ? c.reason : ""])).toEqual([["delete", "orphan"], ["create", ""]]);
+    const confirmed = plan({ specs: [spec("a")], live: [orphan], intents: [{ name: "a", nonce: "N1" }], stored: new Map([["a", orphan.id]]) });
+    expect(confirmed.changes).toEqual([]);
+    expect(confirmed.staleIntents).toEqual([]);
+    expect(plan({ specs: [spec("a")], live: [], intents: [{ name: "a", nonce: "N9" }] }).staleIntents).toEqual([{ name: "a", nonce: "N9" }]);
+  });
+
+  it("keeps the credential whose token is stored when a name has duplicates", () => {
+    const older = live({ marker: { name: "a" } });
+    const newer = live({ marker: { name: "a" } });
+    const p = plan({ specs: [spec("a")], live: [older, newer], stored: new Map([["a", newer.id]]) });
+    expect(p.changes).toEqual([{ action: "delete", name: "a", id: older.id, reason: "duplicate" }]);
+  });
+
+  it("notes a managed credential whose token is not in the vault, without rotating it", () => {
+    const current = live({ marker: { name: "a" } });
+    const p = plan({ specs: [spec("a")], live: [current] });
+    expect(p.changes).toEqual([]);
+    expect(p.notes).toEqual([`"a" (${current.id}) is managed but its token is not in the vault: whoever holds it keeps using it; rotate it to have one stored`]);
+  });
+});
+
+describe("policies", () => {
+  it("prevent_destroy refuses a replace, and a delete even after the spec is gone", () => {
+    const current = live({ marker: { name: "a", protect: true }, owner_id: "usr_1" });
+    expect(plan({ specs: [spec("a", { prevent_destroy: true, owner_id: "bot_2" })], live: [current] }).refusals.map((r) => r.code)).toEqual(["PREVENT_DESTROY"]);
+    expect(plan({ live: [current] }).refusals.map((r) => r.code)).toEqual(["PREVENT_DESTROY"]);
+    // Lifting it is an update of the marker; then removal is allowed.
+    const lift = plan({ specs: [spec("a")], live: [current] });
+    expect(lift.refusals).toEqual([]);
+    expect(lift.changes[0]?.action === "update" && lift.changes[0].fields).toEqual([{ field: "prevent_destroy", before: true, after: false }]);
+    // Orphans are exempt: nobody holds their token.
+    const orphan = live({ marker: { name: "a", protect: true, nonce: "N" } });
+    expect(plan({ specs: [spec("a", { prevent_destroy: true })], live: [orphan], intents: [{ name: "a", nonce: "N" }] }).refusals).toEqual([]);
+  });
+
+  it("MAX_DELETES refuses mass deletion unless allowed", () => {
+    const many = Array.from({ length: 4 }, (_, i) => live({ marker: { name: `c${i}` } }));
+    expect(plan({ live: many, maxDeletes: 3 }).refusals.map((r) => r.code)).toEqual(["MAX_DELETES"]);
+    expect(plan({ live: many, maxDeletes: 4 }).refusals).toEqual([]);
+    expect(plan({ live: many, maxDeletes: 3, allowDeletes: true }).refusals).toEqual([]);
+  });
+
+  it("an empty credentials/ never means delete everything", () => {
+    const one = [live({ marker: { name: "a" } })];
+    expect(plan({ live: one, specFiles: 0 }).refusals.map((r) => r.code)).toEqual(["EMPTY_SPECS"]);
+    expect(plan({ live: one, specFiles: 1 }).refusals).toEqual([]);
+    expect(plan({ live: [], specFiles: 0 }).refusals).toEqual([]);
+  });
+});

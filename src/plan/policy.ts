@@ -1,0 +1,56 @@
+// Safety rails, each a small function over a plan (the shape of external-dns's plan/policy.go).
+import { decodeMetadata } from "../ownership/marker.js";
+import type { Credential } from "../ngrok/types.js";
+import type { Plan, Refusal } from "./types.js";
+
+export type Policy = (plan: Plan) => Plan;
+
+/**
+ * `prevent_destroy` fails a plan that deletes or replaces the credential. The protection is read from the
+ * live marker too, so deleting the spec of a protected credential is refused until a commit lifts it.
+ * Orphans (nobody holds their token) are exempt.
+ */
+export function preventDestroy(live: readonly Credential[]): Policy {
+  const protectedIds = new Set(
+    live.filter((credential) => {
+      const decoded = decodeMetadata(credential.metadata);
+      return decoded.kind === "managed" && decoded.marker.protect === true;
+    }).map((credential) => credential.id),
+  );
+  return (plan) => {
+    const refusals: Refusal[] = [];
+    for (const change of plan.changes) {
+      if (change.action === "replace" && (change.spec.prevent_destroy || protectedIds.has(change.id))) {
+        refusals.push({ code: "PREVENT_DESTROY", name: change.name, message: `"${change.name}" has prevent_destroy: replacing it (${change.reason}) would delete ${change.id}` });
+      }
+      if (change.action === "delete" && change.reason !== "orphan" && protectedIds.has(change.id)) {
+        refusals.push({ code: "PREVENT_DESTROY", name: change.name, message: `"${change.name}" (${change.id}) has prevent_destroy: set prevent_destroy: false in a commit before removing it` });
+      }
+    }
+    return withRefusals(plan, refusals);
+  };
+}
+
+/** Refuses mass deletion (an emptied folder, a bad merge) beyond `limit` unless explicitly allowed. */
+export function maxDeletes(limit: number, allowed: boolean): Policy {
+  return (plan) => {
+    if (allowed) return plan;
+    const deletes = plan.changes.filter((change) => change.action === "delete" && change.reason === "removed").length;
+    if (deletes <= limit) return plan;
+    return withRefusals(plan, [{ code: "MAX_DELETES", message: `the plan deletes ${deletes} credentials; MAX_DELETES is ${limit} (allow it explicitly to proceed)` }]);
+  };
+}
+
+/** No spec files at all never means "delete everything": a missing or unreadable folder looks exactly like that. */
+export function emptySpecs(specFiles: number, allowed: boolean): Policy {
+  return (plan) => {
+    if (allowed || specFiles > 0) return plan;
+    const deletes = plan.changes.filter((change) => change.action === "delete" && change.reason === "removed").length;
+    if (deletes === 0) return plan;
+    return withRefusals(plan, [{ code: "EMPTY_SPECS", message: `no spec files were found under credentials/, so the plan would delete all ${deletes} managed credentials; refusing (allow deletes explicitly if that is really meant)` }]);
+  };
+}
+
+function withRefusals(plan: Plan, refusals: Refusal[]): Plan {
+  return refusals.length === 0 ? plan : { ...plan, refusals: [...plan.refusals, ...refusals] };
+}

@@ -1,0 +1,97 @@
+// Plan renderings read like terraform plan, never contain a token, and stay under GitHub's size limits.
+import { describe, expect, it } from "vitest";
+import { encodeMetadata } from "../ownership/marker.js";
+import type { CredentialSpec } from "../spec/types.js";
+import { makePlan } from "./plan.js";
+import { renderMarkdown, renderText } from "./render.js";
+
+const OWNER = "acme-prod";
+const spec = (name: string, extra: Partial<CredentialSpec> = {}): CredentialSpec => ({
+  name, description: "", metadata: null, acl: [], prevent_destroy: false, deliver: [], source: { file: "f", line: 1, column: 1, field: "" }, ...extra,
+});
+const cred = (id: string, name: string, extra: Record<string, unknown> = {}) => ({
+  id, uri: "", created_at: "2026-01-01T00:00:00Z", token: null, acl: [] as string[], owner_id: "usr_1", description: "", metadata: encodeMetadata(null, { owner: OWNER, name }), ...extra,
+});
+
+const example = makePlan({
+  ownerId: OWNER,
+  specs: [
+    spec("ci-runners", { description: "CI runners", metadata: { team: "platform" }, acl: ["bind:*.ci.example.com", "bind:ci.example.com"] }),
+    spec("load-test", { description: "nightly load test", acl: ["bind:1.tcp.ngrok.io:20002"] }),
+    spec("devices", { owner_id: "bot_2" }),
+  ],
+  live: [
+    cred("cr_LOAD", "load-test", { description: "load test", acl: ["bind:old.example.com"] }),
+    cred("cr_DEV", "devices"),
+    cred("cr_OLD", "old-laptop"),
+    { id: "cr_THEIRS", uri: "", created_at: "2026-01-01T00:00:00Z", token: null, acl: [], owner_id: "usr_1", description: "hand-made" },
+  ],
+  stored: new Map([["load-test", "cr_LOAD"], ["devices", "cr_DEV"]]),
+  intents: [],
+  specFiles: 2,
+  maxDeletes: 10,
+});
+
+describe("render", () => {
+  it("text", () => {
+    expect(renderText(example)).toBe(
+      [
+        "  + ci-runners will be created",
+        '  +     description: "CI runners"',
+        '  +     metadata: {"team":"platform"}',
+        "  +     acl: bind:*.ci.example.com, bind:ci.example.com",
+        "",
+        "  ~ load-test (cr_LOAD) will be updated in place",
+        '  ~     description: "load test" → "nightly load test"',
+        "  +     acl: + bind:1.tcp.ngrok.io:20002",
+        "  -     acl: - bind:old.example.com",
+        "",
+        "  -/+ devices (cr_DEV) must be replaced",
+        "  !     # owner_id changed: a new credential (and token) is created first, then cr_DEV is deleted",
+        '  ~     owner_id: "usr_1" → "bot_2"',
+        "",
+        "  - old-laptop (cr_OLD) will be deleted",
+        "  -     # its spec was removed",
+        "",
+        "Plan: 2 to create, 1 to update, 2 to delete.",
+        "0 unchanged · 1 unmanaged left alone",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("markdown: summary, a diff block, refusals first; unmanaged credentials only counted", () => {
+    const md = renderMarkdown(example, { title: "ngrok-gitops plan for abc1234", marker: "<!-- ngrok-gitops:plan -->" });
+    expect(md.split("\n").slice(0, 5)).toEqual([
+      "<!-- ngrok-gitops:plan -->",
+      "### ngrok-gitops plan for abc1234",
+      "",
+      "**Plan: 2 to create, 1 to update, 2 to delete.** 0 unchanged · 1 unmanaged left alone",
+      "",
+    ]);
+    expect(md).toContain("```diff\n+ ci-runners will be created");
+    expect(md).not.toContain("cr_THEIRS");
+    expect(md).not.toContain("hand-made");
+    const refused = renderMarkdown({ ...example, refusals: [{ code: "MAX_DELETES", message: "too many <b>" }] });
+    expect(refused).toContain("**Refused: nothing will be applied.**\n\n- ⛔ `MAX_DELETES` too many &lt;b&gt;");
+  });
+
+  it("no changes", () => {
+    const none = { ...example, changes: [] };
+    expect(renderText(none).split("\n")[0]).toBe("No changes. The ngrok account matches the specs.");
+  });
+
+  it("stays under the size limit, counting what it leaves out", () => {
+    const specs = Array.from({ length: 3000 }, (_, i) => spec(`credential-${i}`, { description: "x".repeat(200), acl: ["bind:a.example.com"] }));
+    const big = makePlan({ ownerId: OWNER, specs, live: [], stored: new Map(), intents: [], specFiles: 1, maxDeletes: 10 });
+    const md = renderMarkdown(big, { maxChars: 65_000 });
+    expect(md.length).toBeLessThanOrEqual(65_000);
+    expect(md).toMatch(/…and \d+ more changes not shown here/);
+    expect(md.split("```").length).toBe(3);
+  });
+
+  it("a spec cannot break out of the code block", () => {
+    const md = renderMarkdown(makePlan({ ownerId: OWNER, specs: [spec("a", { description: "```\n# pwned" })], live: [], stored: new Map(), intents: [], specFiles: 1, maxDeletes: 1 }));
+    expect(md.split("```").length).toBe(3);
+  });
+});

@@ -1,0 +1,139 @@
+// Plan rendering for people: text for the terminal, markdown for GitHub, in the spirit of `terraform plan`.
+import type { Change, FieldChange, Plan } from "./types.js";
+import { summarize } from "./types.js";
+
+const SYMBOL = { create: "+", update: "~", import: "<=", replace: "-/+", delete: "-" } as const;
+
+const VERB = {
+  create: "will be created",
+  update: "will be updated in place",
+  import: "will be imported (adopted, no new token)",
+  replace: "must be replaced",
+  delete: "will be deleted",
+} as const;
+
+const DELETE_WHY = {
+  removed: "its spec was removed",
+  duplicate: "a second credential for the same name; the one whose token is stored is kept",
+  orphan: "created by a run that never stored its token, so nobody holds it; it will be created again",
+} as const;
+
+/** One change as lines, each starting with its diff symbol so a ```diff block colours it. */
+export function changeLines(change: Change): string[] {
+  const id = change.action === "create" ? "" : ` (${change.id})`;
+  const head = `${SYMBOL[change.action]} ${change.name}${id} ${VERB[change.action]}`;
+  const lines = [head];
+  if (change.action === "create") {
+    lines.push(...createFields(change.spec.description, change.spec.metadata, change.spec.acl, change.spec.owner_id, change.spec.prevent_destroy));
+  } else if (change.action === "delete") {
+    lines.push(`-     # ${DELETE_WHY[change.reason]}`);
+  } else {
+    if (change.action === "replace") lines.push(`!     # ${change.reason}: a new credential (and token) is created first, then ${change.id} is deleted`);
+    for (const field of change.fields) lines.push(...fieldLines(field));
+  }
+  return lines;
+}
+
+function createFields(description: string, metadata: unknown, acl: readonly string[], ownerId: string | undefined, protect: boolean): string[] {
+  const lines: string[] = [];
+  if (description) lines.push(`+     description: ${JSON.stringify(description)}`);
+  if (metadata !== null) lines.push(`+     metadata: ${show(metadata)}`);
+  lines.push(`+     acl: ${acl.length === 0 ? "[] (no restriction)" : acl.join(", ")}`);
+  if (ownerId) lines.push(`+     owner_id: ${ownerId}`);
+  if (protect) lines.push("+     prevent_destroy: true");
+  return lines;
+}
+
+function fieldLines(change: FieldChange): string[] {
+  if (change.field === "acl" && Array.isArray(change.before) && Array.isArray(change.after)) {
+    const before = new Set(change.before);
+    const after = new Set(change.after);
+    const lines: string[] = [];
+    for (const rule of change.after) if (!before.has(rule)) lines.push(`+     acl: + ${rule}`);
+    for (const rule of change.before) if (!after.has(rule)) lines.push(`-     acl: - ${rule}`);
+    if (change.after.length === 0) lines.push("~     acl: now [] (no restriction)");
+    return lines;
+  }
+  return [`~     ${change.field}: ${show(change.before)} → ${show(change.after)}`];
+}
+
+function show(value: unknown): string {
+  if (value === null || value === "") return "(none)";
+  return JSON.stringify(value);
+}
+
+export function summaryLine(plan: Plan): string {
+  const counts = summarize(plan);
+  return `Plan: ${counts.create} to create, ${counts.update} to update, ${counts.delete} to delete.`;
+}
+
+function contextLine(plan: Plan): string {
+  const parts = [`${plan.unchanged.length} unchanged`, `${plan.unmanaged} unmanaged left alone`];
+  if (plan.foreign > 0) parts.push(`${plan.foreign} owned by another installation left alone`);
+  return parts.join(" · ");
+}
+
+/** The plan for a terminal. */
+export function renderText(plan: Plan): string {
+  const out: string[] = [];
+  if (plan.changes.length === 0) out.push("No changes. The ngrok account matches the specs.");
+  for (const change of plan.changes) out.push(...changeLines(change).map((line) => `  ${line}`), "");
+  out.push(summaryLine(plan), contextLine(plan));
+  if (plan.refusals.length > 0) {
+    out.push("", "Refused: nothing will be applied.");
+    for (const refusal of plan.refusals) out.push(`  ✗ [${refusal.code}] ${refusal.message}`);
+  }
+  for (const note of plan.notes) out.push(`  note: ${note}`);
+  return `${out.join("\n")}\n`;
+}
+
+export interface MarkdownOptions {
+  /** Heading, e.g. "ngrok-gitops plan for abc1234". */
+  title?: string;
+  /** The whole text stays under this many characters; changes beyond it are counted, not shown. */
+  maxChars?: number;
+  /** A hidden marker line (for sticky comments). */
+  marker?: string;
+}
+
+/** The plan for a GitHub comment or check run. */
+export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): string {
+  const maxChars = options.maxChars ?? 60_000;
+  const head: string[] = [];
+  if (options.marker) head.push(options.marker);
+  head.push(`### ${options.title ?? "ngrok-gitops plan"}`, "");
+  if (plan.refusals.length > 0) {
+    head.push("**Refused: nothing will be applied.**", "");
+    for (const refusal of plan.refusals) head.push(`- ⛔ \`${refusal.code}\` ${escapeMarkdown(refusal.message)}`);
+    head.push("");
+  }
+  head.push(`**${summaryLine(plan)}** ${contextLine(plan)}`, "");
+  const tail: string[] = [];
+  for (const note of plan.notes) tail.push(`> ${escapeMarkdown(note)}`);
+  if (plan.changes.length === 0) return [...head, "No changes. The ngrok account matches the specs.", ...tail, ""].join("\n");
+
+  const open = "```diff";
+  const close = "```";
+  let used = head.join("\n").length + tail.join("\n").length + open.length + close.length + 200;
+  const shown: string[] = [];
+  let hidden = 0;
+  for (const change of plan.changes) {
+    const block = changeLines(change).map(fence).join("\n");
+    if (hidden === 0 && used + block.length + 1 <= maxChars) {
+      shown.push(block);
+      used += block.length + 1;
+    } else hidden++;
+  }
+  const body = [...head, open, shown.join("\n"), close];
+  if (hidden > 0) body.push("", `…and ${hidden} more change${hidden === 1 ? "" : "s"} not shown here (GitHub's size limit); the full plan is in the audit log.`);
+  return [...body, ...(tail.length ? ["", ...tail] : []), ""].join("\n");
+}
+
+/** Nothing in a spec may close the code fence early. */
+function fence(line: string): string {
+  return line.replace(/```/g, "`\u200b``");
+}
+
+function escapeMarkdown(text: string): string {
+  return text.replace(/[<>]/g, (c) => (c === "<" ? "&lt;" : "&gt;"));
+}

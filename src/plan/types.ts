@@ -1,0 +1,79 @@
+// A plan is plain data: the changes that converge the account, what is left alone, and why a plan is refused.
+import type { CredentialCreate, CredentialUpdate } from "../ngrok/types.js";
+import type { UserMetadata } from "../ownership/marker.js";
+import type { CredentialSpec } from "../spec/types.js";
+
+export type Field = "description" | "metadata" | "acl" | "owner_id" | "prevent_destroy";
+
+/** One field's before → after, for people; values are the spec's view (metadata without the marker). */
+export interface FieldChange {
+  field: Field;
+  before: string | string[] | UserMetadata | boolean;
+  after: string | string[] | UserMetadata | boolean;
+}
+
+export type Change =
+  /** A new credential. `body.metadata` lacks the nonce: apply adds it with the write-ahead intent. */
+  | { action: "create"; name: string; spec: CredentialSpec; body: CredentialCreate }
+  /** Only the fields that differ are sent; "" and [] clear. */
+  | { action: "update"; name: string; id: string; fields: FieldChange[]; body: CredentialUpdate }
+  /** Adopt an unmanaged credential: PATCH adds our marker (and any field changes). No new token. */
+  | { action: "import"; name: string; id: string; fields: FieldChange[]; body: CredentialUpdate }
+  /** A field ngrok cannot update changed: create the new credential first, then delete the old. */
+  | { action: "replace"; name: string; id: string; reason: string; fields: FieldChange[]; spec: CredentialSpec; body: CredentialCreate }
+  | { action: "delete"; name: string; id: string; reason: DeleteReason };
+
+export type DeleteReason =
+  /** The spec is gone. */
+  | "removed"
+  /** A second live credential for the same name; the one whose token we hold is kept. */
+  | "duplicate"
+  /** Created by a run that never stored its token (the write-ahead intent is still open). */
+  | "orphan";
+
+export type Action = Change["action"];
+
+export interface Refusal {
+  code: "PREVENT_DESTROY" | "MAX_DELETES" | "EMPTY_SPECS" | "IMPORT_NOT_FOUND" | "IMPORT_CONFLICT";
+  name?: string;
+  message: string;
+}
+
+/** A write-ahead record: a create was about to be sent with this nonce in its marker. */
+export interface Intent {
+  name: string;
+  nonce: string;
+}
+
+export interface Plan {
+  ownerId: string;
+  changes: Change[];
+  /** Managed credentials already as the specs say. */
+  unchanged: string[];
+  /** Live credentials without our marker: never touched, only counted (and adoptable with `import`). */
+  unmanaged: number;
+  /** Live credentials marked by another installation (another OWNER_ID): never touched. */
+  foreign: number;
+  /** Why the plan must not be applied; empty when it may be. */
+  refusals: Refusal[];
+  /** Things people should know that change nothing, e.g. a managed credential whose token is not in the vault. */
+  notes: string[];
+  /** Intents whose credential never appeared: the create did not happen, so they can be closed. */
+  staleIntents: Intent[];
+}
+
+export function summarize(plan: Pick<Plan, "changes">): { create: number; update: number; delete: number } {
+  let create = 0;
+  let update = 0;
+  let remove = 0;
+  for (const change of plan.changes) {
+    if (change.action === "create") create++;
+    else if (change.action === "update" || change.action === "import") update++;
+    else if (change.action === "delete") remove++;
+    else {
+      create++;
+      remove++;
+    }
+  }
+  return { create, update, delete: remove };
+}
