@@ -113,9 +113,10 @@ describe("diff", () => {
     const orphan = live({ marker: { name: "a", nonce: "N1" } });
     const p = plan({ specs: [spec("a")], live: [orphan], intents: [{ name: "a", nonce: "N1" }] });
     expect(p.changes.map((c) => [c.action, c.action === "delete" ? c.reason : ""])).toEqual([["delete", "orphan"], ["create", ""]]);
+    expect(p.changes[0]).toMatchObject({ intent: { name: "a", nonce: "N1" } });
     const confirmed = plan({ specs: [spec("a")], live: [orphan], intents: [{ name: "a", nonce: "N1" }], stored: new Map([["a", orphan.id]]) });
     expect(confirmed.changes).toEqual([]);
-    expect(confirmed.staleIntents).toEqual([]);
+    expect(confirmed.staleIntents).toEqual([{ name: "a", nonce: "N1" }]);
     expect(plan({ specs: [spec("a")], live: [], intents: [{ name: "a", nonce: "N9" }] }).staleIntents).toEqual([{ name: "a", nonce: "N9" }]);
   });
 

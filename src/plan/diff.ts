@@ -45,13 +45,12 @@ export function diff(input: DiffInput): Plan {
       continue;
     }
     const { marker } = decoded;
-    if (marker.nonce !== undefined && openNonces.has(marker.nonce)) {
+    // Its create was never confirmed: unless the vault holds its token after all, nobody has the token.
+    // (When the vault does hold it, only closing the intent failed: the intent counts as stale.)
+    if (marker.nonce !== undefined && openNonces.has(marker.nonce) && input.stored.get(marker.name) !== credential.id) {
       seenNonces.add(marker.nonce);
-      // Its create was never confirmed: unless the vault holds its token after all, nobody has the token.
-      if (input.stored.get(marker.name) !== credential.id) {
-        changes.push({ action: "delete", name: marker.name, id: credential.id, reason: "orphan" });
-        continue;
-      }
+      changes.push({ action: "delete", name: marker.name, id: credential.id, reason: "orphan", intent: { name: marker.name, nonce: marker.nonce } });
+      continue;
     }
     const list = ours.get(marker.name) ?? [];
     list.push({ credential, marker, user: decoded.user });

@@ -21,7 +21,8 @@ export type Change =
   | { action: "import"; name: string; id: string; fields: FieldChange[]; body: CredentialUpdate }
   /** A field ngrok cannot update changed: create the new credential first, then delete the old. */
   | { action: "replace"; name: string; id: string; reason: string; fields: FieldChange[]; spec: CredentialSpec; body: CredentialCreate }
-  | { action: "delete"; name: string; id: string; reason: DeleteReason };
+  /** For an orphan, `intent` is the open intent that is closed once it is gone. */
+  | { action: "delete"; name: string; id: string; reason: DeleteReason; intent?: Intent };
 
 export type DeleteReason =
   /** The spec is gone. */
@@ -58,7 +59,7 @@ export interface Plan {
   refusals: Refusal[];
   /** Things people should know that change nothing, e.g. a managed credential whose token is not in the vault. */
   notes: string[];
-  /** Intents whose credential never appeared: the create did not happen, so they can be closed. */
+  /** Intents that can be closed: their create never happened, or its token is stored after all. */
   staleIntents: Intent[];
 }
 

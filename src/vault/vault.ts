@@ -54,6 +54,12 @@ export class TokenVault {
     return { name, id: entry.id, token };
   }
 
+  /** name → credential id of every stored token, without opening any: what the diff needs. */
+  async ids(): Promise<Map<string, string>> {
+    const entries = await storeCall("list tokens", () => this.#tokens.list());
+    return new Map(entries.map((entry) => [entry.name, entry.id]));
+  }
+
   async remove(name: string): Promise<void> {
     await storeCall(`remove the token of "${name}"`, () => this.#tokens.delete(name));
   }

@@ -1,0 +1,172 @@
+// Executes a plan: bounded concurrency, stop on the first failure, and never a minted token lost.
+import type { Credential } from "../ngrok/types.js";
+import { decodeMetadata, encodeMetadata, newNonce } from "../ownership/marker.js";
+import type { Change, Plan } from "../plan/types.js";
+import type { ApplyReport, ChangeOutcome, CredentialsApi, FailureInfo, IntentLog, TokenKeeper } from "./types.js";
+
+export interface ApplyDeps {
+  ngrok: CredentialsApi;
+  vault: TokenKeeper;
+  intents: IntentLog;
+  /** name → id of the tokens the vault held when the plan was made. */
+  stored: ReadonlyMap<string, string>;
+  /** Changes in flight at once. Default 4 (the client caps connections at 6). */
+  concurrency?: number;
+  /** Called as each change finishes: progress and the audit log. */
+  onOutcome?: (outcome: ChangeOutcome) => void | Promise<void>;
+}
+
+export class PlanRefusedError extends Error {
+  readonly code = "PLAN_REFUSED";
+  constructor(readonly refusals: Plan["refusals"]) {
+    super(`the plan was refused: ${refusals.map((r) => r.code).join(", ")}`);
+    this.name = "PlanRefusedError";
+  }
+}
+
+/** Thrown (and reported) when a minted token could not be kept. */
+class TokenNotKeptError extends Error {
+  readonly code = "TOKEN_NOT_STORED";
+  constructor(
+    readonly id: string,
+    readonly compensation: string,
+    options: { cause: unknown },
+  ) {
+    super(`the token of ${id} could not be stored`, options);
+    this.name = "TokenNotKeptError";
+  }
+}
+
+/**
+ * Phases run in order, each with bounded concurrency: cleanup (orphans, duplicates), then creates, imports
+ * and updates, then replaces (new credential first, old one after), then deletes. The first failure stops
+ * new work; what was in flight finishes and everything else is reported as not attempted.
+ */
+export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyReport> {
+  if (plan.refusals.length > 0) throw new PlanRefusedError(plan.refusals);
+  for (const intent of plan.staleIntents) await deps.intents.close(intent);
+  const stored = new Map(deps.stored);
+  const outcomes: ChangeOutcome[] = [];
+  const notAttempted: Change[] = [];
+  let failed = false;
+  const phases: Change[][] = [
+    plan.changes.filter((c) => c.action === "delete" && c.reason !== "removed"),
+    plan.changes.filter((c) => c.action === "create" || c.action === "import" || c.action === "update"),
+    plan.changes.filter((c) => c.action === "replace"),
+    plan.changes.filter((c) => c.action === "delete" && c.reason === "removed"),
+  ];
+  const concurrency = Math.max(1, deps.concurrency ?? 4);
+  for (const phase of phases) {
+    let next = 0;
+    const worker = async () => {
+      while (!failed && next < phase.length) {
+        const change = phase[next++] as Change;
+        const outcome = await execute(change, deps, stored);
+        if (outcome.status === "failed") failed = true;
+        outcomes.push(outcome);
+        await deps.onOutcome?.(outcome);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, phase.length) }, worker));
+    notAttempted.push(...phase.slice(next));
+  }
+  return { ok: !failed, outcomes, notAttempted };
+}
+
+async function execute(change: Change, deps: ApplyDeps, stored: Map<string, string>): Promise<ChangeOutcome> {
+  try {
+    switch (change.action) {
+      case "create": {
+        const created = await createKeepingToken(change.name, change.body.metadata, change.body, deps, stored);
+        return { status: "done", change, createdId: created.id };
+      }
+      case "update":
+      case "import": {
+        await deps.ngrok.update(change.id, change.body);
+        const note = change.action === "import" ? "adopted: its token stays with whoever holds it; none is stored" : undefined;
+        return note ? { status: "done", change, note } : { status: "done", change };
+      }
+      case "replace": {
+        const created = await createKeepingToken(change.name, change.body.metadata, change.body, deps, stored);
+        await deleteCredential(change.name, change.id, deps, stored);
+        return { status: "done", change, createdId: created.id };
+      }
+      case "delete": {
+        await deleteCredential(change.name, change.id, deps, stored);
+        if (change.intent) await deps.intents.close(change.intent);
+        return { status: "done", change };
+      }
+    }
+  } catch (error) {
+    const failure: ChangeOutcome = { status: "failed", change, error: describeFailure(error) };
+    if (error instanceof TokenNotKeptError) failure.compensation = error.compensation;
+    return failure;
+  }
+}
+
+/**
+ * The never-lose-a-token protocol: open an intent (its nonce goes into the marker), create, store the token,
+ * close the intent. If the token cannot be stored the credential is deleted again; if even that fails, the
+ * open intent makes the next run delete it as an orphan.
+ */
+async function createKeepingToken(
+  name: string,
+  metadata: string | undefined,
+  body: Parameters<CredentialsApi["create"]>[0],
+  deps: ApplyDeps,
+  stored: Map<string, string>,
+): Promise<Credential> {
+  const nonce = newNonce();
+  const decoded = decodeMetadata(metadata);
+  if (decoded.kind !== "managed") throw new Error(`internal: create of "${name}" carries no ownership marker`);
+  const intent = { name, nonce };
+  await deps.intents.open(intent);
+  // If this throws, the outcome may be unknown (a reset after the write): the intent stays open on purpose.
+  const created = await deps.ngrok.create({ ...body, metadata: encodeMetadata(decoded.user, { ...decoded.marker, nonce }) });
+  try {
+    if (typeof created.token !== "string" || created.token === "") throw new Error("the create response carried no token");
+    await deps.vault.store(name, created.id, created.token);
+  } catch (cause) {
+    let compensation: string;
+    try {
+      await deps.ngrok.delete(created.id);
+      await deps.intents.close(intent);
+      compensation = `deleted ${created.id} again so no credential exists whose token nobody holds`;
+    } catch {
+      compensation = `could not delete ${created.id} now; its open intent makes the next run delete it`;
+    }
+    throw new TokenNotKeptError(created.id, compensation, { cause });
+  }
+  stored.set(name, created.id);
+  await deps.intents.close(intent);
+  return created;
+}
+
+async function deleteCredential(name: string, id: string, deps: ApplyDeps, stored: Map<string, string>): Promise<void> {
+  try {
+    await deps.ngrok.delete(id);
+  } catch (error) {
+    // Already gone (deleted by hand, or a retried DELETE whose first attempt landed): the goal is met.
+    if (!(isStatus(error, 404))) throw error;
+  }
+  if (stored.get(name) === id) {
+    await deps.vault.remove(name);
+    stored.delete(name);
+  }
+}
+
+function isStatus(error: unknown, status: number): boolean {
+  return typeof error === "object" && error !== null && (error as { status_code?: unknown }).status_code === status;
+}
+
+/** A failure for reports and the audit log: code, message, status and operation id; never a token. */
+function describeFailure(error: unknown): FailureInfo {
+  if (error instanceof Error) {
+    const fields = error as Error & { code?: unknown; status_code?: unknown; operation_id?: unknown };
+    const info: FailureInfo = { code: typeof fields.code === "string" ? fields.code : "INTERNAL", message: error.message };
+    if (typeof fields.status_code === "number") info.status_code = fields.status_code;
+    if (typeof fields.operation_id === "string") info.operation_id = fields.operation_id;
+    return info;
+  }
+  return { code: "INTERNAL", message: String(error) };
+}

@@ -1,0 +1,164 @@
+// Reconcile against the emulator: convergence, idempotence, and the fault matrix (every fault at every call).
+import { describe, expect, it } from "vitest";
+import { createEmulator, type Fault } from "../../emulator/app.js";
+import { MemoryIntentLog } from "../apply/memory-intents.js";
+import { NgrokClient } from "../ngrok/client.js";
+import { decodeMetadata, encodeMetadata } from "../ownership/marker.js";
+import { generateKeyringEntry, importKeyring, MemoryTokenStore, TokenVault } from "../vault/index.js";
+import { reconcile, type RunDeps, type RunResult } from "./reconcile.js";
+
+const OWNER = "acme-prod";
+const SPECS = [
+  {
+    path: "credentials/a.yaml",
+    content: [
+      "credentials:",
+      "  - name: new-one",
+      "    description: first",
+      "    acl: [bind:one.example.com]",
+      "  - name: new-two",
+      "    metadata: {team: x}",
+      "  - name: changed",
+      "    description: after",
+      "  - name: moved",
+      "    owner_id: bot_2newowner",
+    ].join("\n"),
+  },
+];
+
+interface World {
+  deps: RunDeps & { vault: TokenVault };
+  account: ReturnType<ReturnType<typeof createEmulator>["account"]>;
+  unmanagedId: string;
+  run(mode?: "plan" | "apply"): Promise<RunResult>;
+}
+
+let keys = 0;
+/** `failStore: n` fails the nth token write of the runs (the three seeded writes are not counted). */
+async function world(options: { failStore?: number } = {}): Promise<World> {
+  const emulator = createEmulator();
+  const apiKey = `key_${++keys}`;
+  const account = emulator.account(apiKey);
+  const ngrok = new NgrokClient({ baseUrl: "http://emulator.test", apiKey, fetch: (r) => emulator.fetch(r), sleep: async () => {}, timeoutMs: 100 });
+  // The token store (KV in production) can be made to fail its nth write.
+  const store = new MemoryTokenStore();
+  let puts = 0;
+  const put = store.put.bind(store);
+  store.put = async (entry) => {
+    if (++puts === (options.failStore ?? Number.NaN) + 3) throw new Error("KV is down");
+    return put(entry);
+  };
+  const vault = new TokenVault(store, await importKeyring(generateKeyringEntry("k1")));
+  const intents = new MemoryIntentLog();
+  const mark = (name: string) => encodeMetadata(null, { owner: OWNER, name });
+  const [unmanaged, changed, moved, removed] = account.seed([
+    { description: "made by hand", metadata: '{"device":"d1"}', acl: ["bind:hand.example.com"] },
+    { description: "before", metadata: mark("changed") },
+    { metadata: mark("moved"), owner_id: "usr_1old" },
+    { metadata: mark("removed") },
+  ]);
+  for (const [name, c] of [["changed", changed], ["moved", moved], ["removed", removed]] as const) {
+    await vault.store(name, c!.id, c!.token!);
+  }
+  const deps = { ngrok, vault, intents };
+  return {
+    deps,
+    account,
+    unmanagedId: unmanaged!.id,
+    run: (mode = "apply") => reconcile(SPECS, { ownerId: OWNER, maxDeletes: 5, mode }, deps),
+  };
+}
+
+/** The invariants: no duplicate, no managed credential without its real token stored, unmanaged untouched, no open intent. */
+async function expectConverged(w: World): Promise<void> {
+  const plan = await w.run("plan");
+  expect(plan.kind).toBe("planned");
+  if (plan.kind !== "planned") return;
+  expect(plan.plan.changes.map((c) => `${c.action} ${c.name}`)).toEqual([]);
+  const live = w.account.credentials();
+  const tokens = w.account.tokens();
+  const names: string[] = [];
+  for (const credential of live) {
+    const decoded = decodeMetadata(credential.metadata);
+    if (decoded.kind === "unmarked") continue;
+    names.push(decoded.marker.name);
+    const stored = await w.deps.vault.read(decoded.marker.name);
+    expect(stored, `token of ${decoded.marker.name}`).toEqual({ name: decoded.marker.name, id: credential.id, token: tokens[credential.id] });
+  }
+  expect(names.sort()).toEqual(["changed", "moved", "new-one", "new-two"]);
+  const unmanaged = live.find((c) => c.id === w.unmanagedId);
+  expect(unmanaged).toMatchObject({ description: "made by hand", metadata: '{"device":"d1"}', acl: ["bind:hand.example.com"] });
+  expect(await w.deps.intents.list()).toEqual([]);
+  expect(live.find((c) => decodeMetadata(c.metadata).kind === "managed" && (decodeMetadata(c.metadata) as { marker: { name: string } }).marker.name === "moved")?.owner_id).toBe("bot_2newowner");
+}
+
+describe("reconcile against the emulator", () => {
+  it("converges in one run and then plans nothing (idempotent)", async () => {
+    const w = await world();
+    const first = await w.run();
+    expect(first.kind).toBe("applied");
+    if (first.kind !== "applied") return;
+    expect(first.report.ok).toBe(true);
+    expect(first.plan.changes.map((c) => `${c.action} ${c.name}`)).toEqual(["create new-one", "create new-two", "update changed", "replace moved", "delete removed"]);
+    expect(await w.deps.vault.read("removed")).toBeNull();
+    await expectConverged(w);
+    const again = await w.run();
+    expect(again.kind === "applied" && again.plan.changes).toEqual([]);
+  });
+
+  it("plans with GET calls only", async () => {
+    const w = await world();
+    await w.run("plan");
+    expect(new Set(w.account.calls().map((c) => c.method))).toEqual(new Set(["GET"]));
+  });
+
+  it("invalid specs apply nothing and call nothing", async () => {
+    const w = await world();
+    const result = await reconcile([{ path: "credentials/a.yaml", content: "credentials:\n  - name: Bad\n" }], { ownerId: OWNER, maxDeletes: 5, mode: "apply" }, w.deps);
+    expect(result.kind).toBe("invalid");
+    expect(w.account.calls()).toEqual([]);
+  });
+
+  it("a token that cannot be stored never leaves its credential alive", async () => {
+    const w = await world({ failStore: 1 });
+    const first = await w.run();
+    expect(first.kind === "applied" && first.report.ok).toBe(false);
+    if (first.kind !== "applied") return;
+    const failure = first.report.outcomes.find((o) => o.status === "failed");
+    expect(failure).toMatchObject({ status: "failed", error: { code: "TOKEN_NOT_STORED" } });
+    expect(failure?.status === "failed" && failure.compensation).toMatch(/^deleted cr_\w+ again/);
+    const managed = w.account.credentials().filter((c) => decodeMetadata(c.metadata).kind === "managed");
+    for (const c of managed) expect((await w.deps.vault.ids()).get((decodeMetadata(c.metadata) as { marker: { name: string } }).marker.name)).toBe(c.id);
+    await w.run();
+    await expectConverged(w);
+  });
+
+  // Every fault kind at every call index of the first run, then a clean run: converged, nothing lost.
+  const kinds: Record<string, Fault> = {
+    "400": { status: 400 },
+    "404": { status: 404 },
+    "429": { status: 429, retryAfter: 1 },
+    "500": { status: 500 },
+    "503x9": { status: 503, times: 9 },
+    commitThenFail: { commitThenFail: true, status: 502 },
+    reset: { reset: true },
+    timeout: { timeout: true, latencyMs: 300 },
+  };
+  for (const [kind, fault] of Object.entries(kinds)) {
+    it(`fault matrix: ${kind} at every call index, then a clean run converges`, async () => {
+      let fired = 0;
+      for (let nth = 1; nth <= 10; nth++) {
+        const w = await world();
+        w.account.addFaults({ ...fault, nth });
+        // A failed list ends the run with an error before anything is applied; anything else is reported.
+        await w.run().catch((error: unknown) => expect(error).toMatchObject({ operation: "credentials.list" }));
+        if (w.account.calls().some((call) => call.fault !== null)) fired++;
+        w.account.clearFaults();
+        await w.run();
+        await expectConverged(w);
+      }
+      // The first run makes at least seven calls: the fault really hit each of them.
+      expect(fired).toBeGreaterThanOrEqual(7);
+    });
+  }
+});
