@@ -1,0 +1,53 @@
+// Serves the fake GitHub over HTTP on loopback (Node, @hono/node-server), for workerd tests and `npm start`.
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import { createFakeGitHub, type FakeGitHub, type FakeGitHubOptions } from "./app.js";
+
+export interface StartFakeGitHubOptions extends FakeGitHubOptions {
+  /** 0 picks a free port. */
+  readonly port: number;
+  /** Default 127.0.0.1. */
+  readonly host?: string;
+}
+
+export interface StartedFakeGitHub {
+  /** Base URL to use as GITHUB_API_URL, e.g. `http://127.0.0.1:8789`. */
+  readonly url: string;
+  readonly fake: FakeGitHub;
+  close(): Promise<void>;
+}
+
+/** Thrown when the port is taken; its message is meant to be shown to a person as is. */
+export class FakeGitHubPortInUseError extends Error {
+  readonly code = "FAKE_GITHUB_PORT_IN_USE";
+  constructor(host: string, port: number) {
+    super(`fake GitHub: port ${port} on ${host} is in use; pick another with GITHUB_PORT`);
+    this.name = "FakeGitHubPortInUseError";
+  }
+}
+
+export async function startFakeGitHub(options: StartFakeGitHubOptions): Promise<StartedFakeGitHub> {
+  const host = options.host ?? "127.0.0.1";
+  const fake = createFakeGitHub(options);
+  await fake.ready;
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch: fake.app.fetch, port: options.port, hostname: host }, (info: AddressInfo) => {
+      server.off("error", onError);
+      const baseHost = host.includes(":") ? `[${host}]` : host;
+      resolve({
+        url: `http://${baseHost}:${info.port}`,
+        fake,
+        close: () =>
+          new Promise<void>((done, fail) => {
+            if ("closeAllConnections" in server && typeof server.closeAllConnections === "function") server.closeAllConnections();
+            server.close((err) => (err ? fail(err) : done()));
+          }),
+      });
+    });
+    const onError = (err: NodeJS.ErrnoException) => {
+      server.close();
+      reject(err.code === "EADDRINUSE" ? new FakeGitHubPortInUseError(host, options.port) : err);
+    };
+    server.once("error", onError);
+  });
+}
