@@ -26,6 +26,8 @@ export default defineConfig({
         test: {
           name: "workers",
           include: ["test/worker/**/*.test.ts"],
+          // One ngrok account and one repository are shared by the Worker's bindings: files run one after another.
+          fileParallelism: false,
           globalSetup: ["test/support/global-setup.ts"],
         },
       },

@@ -1,13 +1,30 @@
-// Worker entry: the HTTP app, the cron handler and the Reconciler Durable Object.
+// Worker entry: the HTTP app (webhook, operator API, health), the cron trigger, and the Reconciler Durable Object.
 import { Hono } from "hono";
-import { DurableObject } from "cloudflare:workers";
+import { HTTPException } from "hono/http-exception";
+import { secureHeaders } from "hono/secure-headers";
+import { operator } from "./http/operator.js";
+import { webhook } from "./http/webhook.js";
+
+export { Reconciler } from "./reconciler/reconciler.js";
 
 const app = new Hono<{ Bindings: Env }>();
+app.use("*", secureHeaders());
 app.get("/healthz", (c) => c.json({ ok: true }));
-
-export class Reconciler extends DurableObject<Env> {}
+app.route("/webhooks/github", webhook);
+app.route("/api", operator);
+app.notFound((c) => c.json({ error: "not found" }, 404));
+app.onError((error, c) => {
+  // hono's own middleware (bearer-auth, body-limit) answers by throwing an HTTPException.
+  if (error instanceof HTTPException) return error.getResponse();
+  // The message may come from a dependency: log the kind of error, answer without details.
+  console.error("unhandled error", error instanceof Error ? error.name : typeof error);
+  return c.json({ error: "internal error" }, 500);
+});
 
 export default {
   fetch: app.fetch,
-  async scheduled() {},
+  async scheduled(_controller, env) {
+    // Drift correction: plan (and in DRIFT_MODE=correct, apply) the default branch head.
+    await env.RECONCILER.getByName(env.GITHUB_REPOSITORY).enqueue({ cause: "cron", mode: "apply", actor: "cron" });
+  },
 } satisfies ExportedHandler<Env>;

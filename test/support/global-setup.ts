@@ -1,8 +1,25 @@
-// Starts the Node-side services the workerd tests talk to over loopback HTTP, and hands their URLs to the Worker's bindings.
+// Starts the ngrok emulator and the fake GitHub on loopback for the workerd tests, and hands their URLs and test secrets to the Worker's bindings.
 import type { TestProject } from "vitest/node";
+import { startEmulator } from "../../emulator/server.js";
+import { generateKeyringEntry } from "../../src/vault/keyring.js";
+import { generateAppKeyPair } from "../fake-github/app-auth.js";
+import { startFakeGitHub } from "../fake-github/server.js";
+import { TEST_APP_ID, TEST_SECRETS } from "./test-env.js";
 
 export default async function setup(project: TestProject) {
-  const bindings: Record<string, string> = {};
+  const keys = await generateAppKeyPair();
+  const emulator = await startEmulator({ port: 0 });
+  const github = await startFakeGitHub({ port: 0, app: { id: TEST_APP_ID, publicKeyPem: keys.publicKeyPem } });
+  const bindings: Record<string, string> = {
+    ...TEST_SECRETS,
+    NGROK_API_URL: emulator.url,
+    GITHUB_API_URL: github.url,
+    GITHUB_APP_ID: String(TEST_APP_ID),
+    GITHUB_APP_PRIVATE_KEY: keys.privateKeyPem,
+    TOKEN_ENCRYPTION_KEYS: generateKeyringEntry("test1"),
+  };
   project.provide("workerBindings" as never, bindings as never);
-  return async () => {};
+  return async () => {
+    await Promise.all([emulator.close(), github.close()]);
+  };
 }

@@ -1,0 +1,39 @@
+// GitHub credentials for a run: a GitHub App installation token (preferred) or GITHUB_TOKEN.
+import { createAppAuth } from "@octokit/auth-app";
+import { request } from "@octokit/request";
+import { USER_AGENT } from "./client.js";
+
+export interface GitHubAuthEnv {
+  GITHUB_APP_ID?: string;
+  GITHUB_APP_PRIVATE_KEY?: string;
+  GITHUB_TOKEN?: string;
+}
+
+export class GitHubAuthError extends Error {
+  readonly code = "GITHUB_AUTH_MISSING";
+}
+
+/** A token source for GitHubClient. With an App, the installation of `repository` is looked up once and its token cached by auth-app. */
+export function githubTokenSource(env: GitHubAuthEnv, baseUrl: string, repository: string): () => Promise<string> {
+  if (env.GITHUB_APP_ID && env.GITHUB_APP_PRIVATE_KEY) {
+    // workerd's fetch sends no User-Agent, and GitHub refuses requests without one.
+    const appRequest = request.defaults({ baseUrl: baseUrl.replace(/\/$/, ""), headers: { "user-agent": USER_AGENT } });
+    const auth = createAppAuth({ appId: env.GITHUB_APP_ID, privateKey: env.GITHUB_APP_PRIVATE_KEY.replace(/\\n/g, "\n"), request: appRequest });
+    let installationId: number | undefined;
+    return async () => {
+      if (installationId === undefined) {
+        const app = await auth({ type: "app" });
+        const [owner, repo] = repository.split("/");
+        const found = await appRequest("GET /repos/{owner}/{repo}/installation", { owner: owner ?? "", repo: repo ?? "", headers: { authorization: `bearer ${app.token}` } });
+        installationId = (found.data as { id: number }).id;
+      }
+      const installation = await auth({ type: "installation", installationId });
+      return installation.token;
+    };
+  }
+  if (env.GITHUB_TOKEN) {
+    const token = env.GITHUB_TOKEN;
+    return async () => token;
+  }
+  throw new GitHubAuthError("no GitHub credentials: set GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY (a GitHub App), or GITHUB_TOKEN");
+}

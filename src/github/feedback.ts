@@ -1,0 +1,126 @@
+// What people see on GitHub: one sticky plan comment per PR, check runs with line annotations, commit statuses.
+import { repoPath, type GitHubClient } from "./client.js";
+
+/** Hidden first line that finds our comment again on every push. */
+export const PLAN_COMMENT_MARKER = "<!-- ngrok-gitops:plan -->";
+/** GitHub's limits. */
+export const COMMENT_MAX_CHARS = 65_536;
+export const CHECK_TEXT_MAX_CHARS = 65_535;
+export const ANNOTATIONS_PER_REQUEST = 50;
+
+interface Comment {
+  id: number;
+  body?: string;
+}
+
+/** Creates the plan comment, or updates it in place when one with our marker exists. */
+export async function upsertPlanComment(github: GitHubClient, repository: string, pr: number, body: string): Promise<{ id: number; created: boolean }> {
+  const repo = repoPath(repository);
+  const text = clip(body.startsWith(PLAN_COMMENT_MARKER) ? body : `${PLAN_COMMENT_MARKER}\n${body}`, COMMENT_MAX_CHARS);
+  for (let page = 1; page <= 50; page++) {
+    const comments = await github.request<Comment[]>("GET", `${repo}/issues/${pr}/comments?per_page=100&page=${page}`);
+    const ours = comments.find((comment) => comment.body?.startsWith(PLAN_COMMENT_MARKER));
+    if (ours) {
+      await github.request("PATCH", `${repo}/issues/comments/${ours.id}`, { body: text });
+      return { id: ours.id, created: false };
+    }
+    if (comments.length < 100) break;
+  }
+  const created = await github.request<Comment>("POST", `${repo}/issues/${pr}/comments`, { body: text });
+  return { id: created.id, created: true };
+}
+
+export interface Annotation {
+  path: string;
+  start_line: number;
+  end_line: number;
+  start_column?: number;
+  end_column?: number;
+  annotation_level: "notice" | "warning" | "failure";
+  message: string;
+  title?: string;
+}
+
+export interface CheckResult {
+  conclusion: "success" | "failure" | "neutral";
+  title: string;
+  summary: string;
+  text?: string;
+  annotations?: Annotation[];
+  details_url?: string;
+}
+
+export const CHECK_NAME = "ngrok-gitops/plan";
+
+/** Opens a check run as in progress; complete it with completeCheckRun, whatever happens. */
+export async function startCheckRun(github: GitHubClient, repository: string, sha: string, name = CHECK_NAME): Promise<number> {
+  const created = await github.request<{ id: number }>("POST", `${repoPath(repository)}/check-runs`, {
+    name,
+    head_sha: sha,
+    status: "in_progress",
+    started_at: new Date().toISOString(),
+  });
+  return created.id;
+}
+
+/** Completes a check run; annotations go 50 per request, the limit GitHub enforces. */
+export async function completeCheckRun(github: GitHubClient, repository: string, id: number, result: CheckResult): Promise<void> {
+  const path = `${repoPath(repository)}/check-runs/${id}`;
+  const annotations = result.annotations ?? [];
+  const output = (batch: Annotation[]) => {
+    const out: Record<string, unknown> = { title: clip(result.title, 1000), summary: clip(result.summary, CHECK_TEXT_MAX_CHARS) };
+    if (result.text) out.text = clip(result.text, CHECK_TEXT_MAX_CHARS);
+    if (batch.length > 0) out.annotations = batch;
+    return out;
+  };
+  // Every batch but the last while still in progress, so the completed run carries them all.
+  for (let i = ANNOTATIONS_PER_REQUEST; i < annotations.length; i += ANNOTATIONS_PER_REQUEST) {
+    await github.request("PATCH", path, { output: output(annotations.slice(i, i + ANNOTATIONS_PER_REQUEST)) });
+  }
+  const body: Record<string, unknown> = {
+    status: "completed",
+    conclusion: result.conclusion,
+    completed_at: new Date().toISOString(),
+    output: output(annotations.slice(0, ANNOTATIONS_PER_REQUEST)),
+  };
+  if (result.details_url) body.details_url = result.details_url;
+  await github.request("PATCH", path, body);
+}
+
+export async function setCommitStatus(
+  github: GitHubClient,
+  repository: string,
+  sha: string,
+  status: { state: "success" | "failure" | "error" | "pending"; description: string; context?: string; target_url?: string },
+): Promise<void> {
+  await github.request("POST", `${repoPath(repository)}/statuses/${sha}`, {
+    state: status.state,
+    description: clip(status.description, 140),
+    context: status.context ?? "ngrok-gitops/apply",
+    ...(status.target_url ? { target_url: status.target_url } : {}),
+  });
+}
+
+/** Cuts text to GitHub's limit, saying so. */
+export function clip(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const note = "\n\n…(cut to GitHub's size limit; the full text is in the audit log)";
+  return text.slice(0, max - note.length) + note;
+}
+
+/** A check in progress: a check run with a GitHub App, a commit status with a plain token (only Apps may write check runs). */
+export interface OpenCheck {
+  complete(result: CheckResult): Promise<void>;
+}
+
+export async function openCheck(github: GitHubClient, repository: string, sha: string, name: string, kind: "check-run" | "status"): Promise<OpenCheck> {
+  if (kind === "check-run") {
+    const id = await startCheckRun(github, repository, sha, name);
+    return { complete: (result) => completeCheckRun(github, repository, id, result) };
+  }
+  await setCommitStatus(github, repository, sha, { state: "pending", description: "running", context: name });
+  return {
+    complete: (result) =>
+      setCommitStatus(github, repository, sha, { state: result.conclusion === "failure" ? "failure" : "success", description: result.title, context: name }),
+  };
+}

@@ -1,0 +1,57 @@
+// Reads credentials/** at an exact commit: one tree call, then only the blobs not already cached (blobs are content-addressed).
+import { isSpecPath } from "../spec/load.js";
+import type { SpecSource } from "../spec/types.js";
+import { repoPath, type GitHubClient } from "./client.js";
+
+export interface BlobCache {
+  get(sha: string): Promise<string | null>;
+  put(sha: string, content: string): Promise<void>;
+}
+
+export interface SpecSnapshot {
+  sha: string;
+  /** The git tree of credentials/ ("" when the folder does not exist): equal trees mean equal specs. */
+  treeSha: string;
+  sources: SpecSource[];
+}
+
+interface TreeResponse {
+  sha: string;
+  truncated: boolean;
+  tree: { path: string; type: string; sha: string; size?: number }[];
+}
+
+interface BlobResponse {
+  content: string;
+  encoding: string;
+}
+
+export class SpecReadError extends Error {
+  readonly code = "SPEC_READ_FAILED";
+}
+
+export async function readSpecsAt(github: GitHubClient, repository: string, sha: string, cache: BlobCache): Promise<SpecSnapshot> {
+  const repo = repoPath(repository);
+  const tree = await github.request<TreeResponse>("GET", `${repo}/git/trees/${encodeURIComponent(sha)}?recursive=1`);
+  // A truncated listing could silently drop spec files, which would read as deletions.
+  if (tree.truncated) throw new SpecReadError(`the tree of ${sha} is too large for one listing; refusing to plan from a partial view`);
+  const folder = tree.tree.find((entry) => entry.path === "credentials" && entry.type === "tree");
+  const blobs = tree.tree.filter((entry) => entry.type === "blob" && isSpecPath(entry.path));
+  const sources = await Promise.all(
+    blobs.map(async (entry): Promise<SpecSource> => {
+      const cached = await cache.get(entry.sha);
+      if (cached !== null) return { path: entry.path, content: cached };
+      const blob = await github.request<BlobResponse>("GET", `${repo}/git/blobs/${entry.sha}`);
+      const content = blob.encoding === "base64" ? decodeBase64Utf8(blob.content) : blob.content;
+      await cache.put(entry.sha, content);
+      return { path: entry.path, content };
+    }),
+  );
+  return { sha, treeSha: folder?.sha ?? "", sources };
+}
+
+function decodeBase64Utf8(text: string): string {
+  const binary = atob(text.replace(/\s/g, ""));
+  const bytes = Uint8Array.from(binary, (c) => c.charCodeAt(0));
+  return new TextDecoder().decode(bytes);
+}

@@ -1,0 +1,64 @@
+// The operator API under /api/: status, audit, run now, reveal a token. Bearer ADMIN_TOKEN, compared in constant time.
+import { Hono } from "hono";
+import { bearerAuth } from "hono/bearer-auth";
+import { timingSafeEqual } from "hono/utils/buffer";
+import type { AuditQuery } from "../reconciler/types.js";
+
+export const operator = new Hono<{ Bindings: Env }>();
+
+const unauthorized = { error: "unauthorized" };
+operator.use(
+  "*",
+  bearerAuth<{ Bindings: Env }>({
+    // No ADMIN_TOKEN configured means no operator access at all, never open access.
+    verifyToken: async (token, c) => Boolean(c.env.ADMIN_TOKEN) && (await timingSafeEqual(token, c.env.ADMIN_TOKEN)),
+    noAuthenticationHeader: { message: unauthorized },
+    invalidAuthenticationHeader: { message: unauthorized },
+    invalidToken: { message: unauthorized },
+  }),
+);
+
+const reconciler = (env: Env) => env.RECONCILER.getByName(env.GITHUB_REPOSITORY);
+
+operator.get("/status", async (c) => c.json(await reconciler(c.env).status()));
+
+operator.get("/runs/:id", async (c) => {
+  const id = Number.parseInt(c.req.param("id"), 10);
+  const run = Number.isSafeInteger(id) ? await reconciler(c.env).run(id) : null;
+  return run ? c.json(run) : c.json({ error: "no such run" }, 404);
+});
+
+operator.get("/audit", async (c) => {
+  const q = c.req.query();
+  const query: AuditQuery = {};
+  for (const key of ["name", "sha", "since", "until", "kind"] as const) if (q[key]) query[key] = q[key];
+  for (const key of ["before", "limit"] as const) {
+    if (q[key] === undefined) continue;
+    if (!/^\d+$/.test(q[key])) return c.json({ error: `${key} must be a whole number` }, 400);
+    query[key] = Number.parseInt(q[key], 10);
+  }
+  return c.json(await reconciler(c.env).audit(query));
+});
+
+async function runNow(c: { req: { json(): Promise<unknown> }; env: Env }, mode: "plan" | "apply") {
+  let allowDeletes = false;
+  try {
+    const body = (await c.req.json()) as { allow_deletes?: unknown };
+    allowDeletes = body.allow_deletes === true;
+  } catch {
+    // An empty body is fine.
+  }
+  return reconciler(c.env).enqueue({ cause: "manual", mode, actor: "operator", allowDeletes });
+}
+
+operator.post("/plan", async (c) => c.json(await runNow(c, "plan"), 202));
+operator.post("/reconcile", async (c) => c.json(await runNow(c, "apply"), 202));
+
+operator.get("/credentials/:name/token", async (c) => {
+  const name = c.req.param("name");
+  if (!/^[a-z0-9][a-z0-9\-_.]{0,62}$/.test(name)) return c.json({ error: "no such credential" }, 404);
+  c.header("Cache-Control", "no-store");
+  const token = await reconciler(c.env).readToken(name, "operator");
+  if (!token) return c.json({ error: `no token stored for "${name}"` }, 404);
+  return c.json({ name: token.name, id: token.id, token: token.token });
+});

@@ -1,0 +1,74 @@
+// POST /webhooks/github: verify the signature before reading anything, then hand the event to the repository's Durable Object.
+import { Webhooks } from "@octokit/webhooks";
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import type { RunRequest } from "../reconciler/types.js";
+
+/** GitHub caps payloads at 25 MB; a push of ours is far smaller. Anything bigger is refused unread. */
+export const WEBHOOK_MAX_BYTES = 5 * 1024 * 1024;
+const PR_ACTIONS = new Set(["opened", "synchronize", "reopened"]);
+
+interface Payload {
+  repository?: { full_name?: string; default_branch?: string };
+  sender?: { login?: string };
+  // push
+  ref?: string;
+  after?: string;
+  deleted?: boolean;
+  // pull_request
+  action?: string;
+  number?: number;
+  pull_request?: { number?: number; head?: { sha?: string } };
+}
+
+export const webhook = new Hono<{ Bindings: Env }>();
+
+webhook.post(
+  "/",
+  bodyLimit({ maxSize: WEBHOOK_MAX_BYTES, onError: (c) => c.json({ error: "payload too large" }, 413) }),
+  async (c) => {
+    const body = await c.req.text();
+    const signature = c.req.header("X-Hub-Signature-256") ?? "";
+    if (!c.env.GITHUB_WEBHOOK_SECRET) return c.json({ error: "webhook secret not configured" }, 500);
+    let valid = false;
+    if (/^sha256=[0-9a-f]{64}$/.test(signature)) {
+      valid = await new Webhooks({ secret: c.env.GITHUB_WEBHOOK_SECRET }).verify(body, signature).catch(() => false);
+    }
+    if (!valid) return c.json({ error: "invalid or missing signature" }, 401);
+
+    const event = c.req.header("X-GitHub-Event") ?? "";
+    const delivery = c.req.header("X-GitHub-Delivery") ?? "";
+    let payload: Payload;
+    try {
+      const parsed: unknown = JSON.parse(body);
+      if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error("not an object");
+      payload = parsed as Payload;
+    } catch {
+      return c.json({ error: "malformed JSON body" }, 400);
+    }
+    if (event === "ping") return c.json({ ok: true, event: "ping" }, 200);
+    if (event !== "push" && event !== "pull_request") return c.json({ ignored: `event ${event || "(none)"}` }, 200);
+    if (payload.repository?.full_name !== c.env.GITHUB_REPOSITORY) return c.json({ ignored: "another repository" }, 200);
+
+    const actor = payload.sender?.login;
+    let request: RunRequest;
+    if (event === "push") {
+      const branch = payload.repository?.default_branch;
+      if (!branch || payload.ref !== `refs/heads/${branch}`) return c.json({ ignored: "not the default branch" }, 200);
+      if (payload.deleted || !payload.after || /^0+$/.test(payload.after)) return c.json({ ignored: "branch deletion" }, 200);
+      request = { cause: "push", mode: "apply", sha: payload.after };
+    } else {
+      const pr = payload.pull_request?.number ?? payload.number;
+      const sha = payload.pull_request?.head?.sha;
+      if (!PR_ACTIONS.has(payload.action ?? "")) return c.json({ ignored: `pull_request ${payload.action ?? ""}` }, 200);
+      if (typeof pr !== "number" || !sha || !/^[0-9a-f]{40}$/.test(sha)) return c.json({ error: "pull_request payload without number or head sha" }, 400);
+      request = { cause: "pull_request", mode: "plan", sha, pr };
+    }
+    if (delivery) request.delivery = delivery;
+    if (actor) request.actor = actor;
+    const stub = c.env.RECONCILER.getByName(c.env.GITHUB_REPOSITORY);
+    const result = await stub.enqueue(request);
+    if (!result.queued) return c.json({ duplicate: true, delivery }, 200);
+    return c.json({ queued: true, delivery }, 202);
+  },
+);

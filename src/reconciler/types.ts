@@ -1,0 +1,80 @@
+// What the Reconciler Durable Object is asked to do, and what it reports.
+
+export type Cause = "pull_request" | "push" | "cron" | "manual";
+
+export interface RunRequest {
+  cause: Cause;
+  /** plan: read-only; apply: converge the account (only ever from the default branch). */
+  mode: "plan" | "apply";
+  /** The commit of the event (a PR head, a push's `after`); cron and manual runs use the default branch head. */
+  sha?: string;
+  pr?: number;
+  delivery?: string;
+  actor?: string;
+  allowDeletes?: boolean;
+}
+
+export type RunStatus = "running" | "succeeded" | "failed" | "invalid" | "refused" | "skipped" | "interrupted";
+
+export interface OutcomeInfo {
+  action: string;
+  name: string;
+  status: "done" | "failed" | "not_attempted" | "planned";
+  id?: string;
+  created_id?: string;
+  error?: string;
+  operation_id?: string;
+}
+
+export interface RunInfo {
+  id: number;
+  cause: Cause;
+  mode: "plan" | "apply";
+  sha: string | null;
+  pr: number | null;
+  delivery: string | null;
+  actor: string | null;
+  status: RunStatus;
+  started_at: string;
+  finished_at: string | null;
+  summary: { create: number; update: number; delete: number } | null;
+  plan_text: string;
+  outcomes: OutcomeInfo[];
+  errors: string[];
+  api_calls: { ngrok: number; github: number };
+}
+
+export interface StatusInfo {
+  current: RunInfo | null;
+  last: RunInfo | null;
+  queued: { key: string; cause: Cause; mode: string; sha: string | null }[];
+  last_applied: { sha: string; tree: string; at: string } | null;
+  drift: { detected: boolean; at: string | null; changes: number };
+}
+
+export interface AuditEntry {
+  id: number;
+  at: string;
+  run_id: number | null;
+  kind: "run" | "change" | "token_read";
+  cause: string | null;
+  sha: string | null;
+  delivery: string | null;
+  actor: string | null;
+  name: string | null;
+  action: string | null;
+  result: string;
+  operation_id: string | null;
+  detail: Record<string, unknown>;
+}
+
+export interface AuditQuery {
+  name?: string;
+  sha?: string;
+  since?: string;
+  until?: string;
+  kind?: string;
+  /** Entries with id < before (paging backwards from the newest). */
+  before?: number;
+  limit?: number;
+}

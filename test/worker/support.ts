@@ -1,0 +1,85 @@
+// Helpers for workerd tests: talk to the emulator and the fake GitHub over loopback HTTP, send signed webhooks, wait for runs.
+import { env, runDurableObjectAlarm, SELF } from "cloudflare:test";
+import { buildPullRequestEvent, buildPushEvent, signWebhook } from "../fake-github/webhooks.js";
+import { TEST_REPOSITORY, TEST_SECRETS } from "../support/test-env.js";
+
+export const bindings = env as unknown as Env & { NGROK_API_URL: string; GITHUB_API_URL: string };
+export const reconciler = () => bindings.RECONCILER.getByName(TEST_REPOSITORY);
+
+export async function emulator(method: string, path: string, body?: unknown): Promise<unknown> {
+  const res = await fetch(`${bindings.NGROK_API_URL}${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${TEST_SECRETS.NGROK_API_KEY}`, "Ngrok-Version": "2", "Content-Type": "application/json" },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  if (!res.ok) throw new Error(`emulator ${method} ${path}: ${res.status} ${await res.text()}`);
+  return res.status === 204 ? null : res.json();
+}
+
+export interface LiveCredential {
+  id: string;
+  description?: string;
+  metadata?: string;
+  acl: string[];
+}
+
+export const liveCredentials = async () => ((await emulator("GET", "/__emulator/state")) as { credentials: LiveCredential[] }).credentials;
+export const emulatorTokens = async () => ((await emulator("GET", "/__emulator/tokens")) as { tokens: Record<string, string> }).tokens;
+export const emulatorCalls = async () => ((await emulator("GET", "/__emulator/calls")) as { calls: { method: string; path: string }[] }).calls;
+
+export async function github<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
+  const res = await fetch(`${bindings.GITHUB_API_URL}${path}`, {
+    method,
+    headers: { "Content-Type": "application/json" },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  if (!res.ok) throw new Error(`fake GitHub ${method} ${path}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+export interface CommitResult {
+  sha: string;
+  before: string;
+}
+
+export const commit = (branch: string, files: Record<string, string | null>) =>
+  github<CommitResult>("POST", `/__fake/repos/${TEST_REPOSITORY}/commits`, { branch, files });
+
+export interface RepoView {
+  comments: { id: number; body: string; issue_number: number }[];
+  check_runs: { id: number; name: string; head_sha: string; status: string; conclusion: string | null; output: { title: string | null }; annotations: { path: string; start_line: number; message: string }[] }[];
+  statuses: { sha: string; state: string; context: string }[];
+}
+export const repoView = () => github<RepoView>("GET", `/__fake/repos/${TEST_REPOSITORY}`);
+
+let deliveries = 0;
+export async function deliver(event: string, payload: unknown, options: { secret?: string; delivery?: string } = {}): Promise<Response> {
+  const body = JSON.stringify(payload);
+  const headers: Record<string, string> = {
+    "Content-Type": "application/json",
+    "X-GitHub-Event": event,
+    "X-GitHub-Delivery": options.delivery ?? `delivery-${Date.now()}-${++deliveries}`,
+  };
+  if (options.secret !== "") headers["X-Hub-Signature-256"] = await signWebhook(options.secret ?? TEST_SECRETS.GITHUB_WEBHOOK_SECRET, body);
+  return SELF.fetch("http://worker/webhooks/github", { method: "POST", headers, body });
+}
+
+export const pushPayload = (after: string, before: string, ref = "refs/heads/main") =>
+  buildPushEvent({ repository: { fullName: TEST_REPOSITORY, defaultBranch: "main" }, ref, before, after });
+
+export const pullRequestPayload = (action: "opened" | "synchronize" | "reopened" | "closed", number: number, sha: string, baseSha: string) =>
+  buildPullRequestEvent({ action, number, repository: { fullName: TEST_REPOSITORY, defaultBranch: "main" }, head: { sha, ref: `pr-${number}` }, base: { sha: baseSha, ref: "main" } });
+
+/** Runs the Durable Object's alarm until its queue is empty, then returns its status. */
+export async function settle() {
+  for (let i = 0; i < 200; i++) {
+    await runDurableObjectAlarm(reconciler());
+    const status = await reconciler().status();
+    if (status.queued.length === 0 && status.current === null) return status;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error("the reconciler did not settle");
+}
+
+export const admin = (path: string, init: RequestInit = {}) =>
+  SELF.fetch(`http://worker${path}`, { ...init, headers: { Authorization: `Bearer ${TEST_SECRETS.ADMIN_TOKEN}`, ...(init.headers ?? {}) } });
