@@ -42,7 +42,8 @@ export class Reconciler extends DurableObject<Env> {
         const config = parseConfig(this.env);
         const output = await executeRun(request, { env: this.env, config, storage: this.#storage, runId });
         this.#storage.finishRun(runId, output);
-        this.#audit(runId, request, output.sha, output.status, { summary: output.summary, errors: output.errors, api_calls: output.api_calls });
+        // The full plan is kept here: PR comments and check runs are cut to GitHub's size limits.
+        this.#audit(runId, request, output.sha, output.status, { summary: output.summary, errors: output.errors, api_calls: output.api_calls, plan_text: output.plan_text });
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         const code = (error as { code?: unknown }).code;

@@ -1,0 +1,73 @@
+// GitHub's limits and failures: oversized webhooks, 50 annotations per request, comment size, and a check never left pending.
+import { beforeAll, describe, expect, it } from "vitest";
+import { TEST_REPOSITORY } from "../support/test-env.js";
+import { admin, commit, deliver, emulator, github, pullRequestPayload, repoView, settle } from "./support.js";
+
+let base: string;
+
+async function openPullRequest(number: number, files: Record<string, string>): Promise<string> {
+  const sha = (await commit(`pr-${number}`, files)).sha;
+  await github("POST", `/__fake/repos/${TEST_REPOSITORY}/pulls`, { number, head_ref: `pr-${number}`, head_sha: sha, base_ref: "main" });
+  expect((await deliver("pull_request", pullRequestPayload("opened", number, sha, base))).status).toBe(202);
+  await settle();
+  return sha;
+}
+
+beforeAll(async () => {
+  await emulator("POST", "/__emulator/reset");
+  await github("POST", "/__fake/repos", { full_name: TEST_REPOSITORY, default_branch: "main" }).catch(() => undefined);
+  base = (await github<{ sha: string }>("POST", `/__fake/repos/${TEST_REPOSITORY}/commits`, { branch: "main", files: { "README.md": "limits\n" }, replace: true })).sha;
+});
+
+describe("GitHub limits", () => {
+  it("refuses a webhook body over the size limit before verifying or parsing it", async () => {
+    const huge = { padding: "x".repeat(6 * 1024 * 1024) };
+    const res = await deliver("push", huge);
+    expect(res.status).toBe(413);
+  });
+
+  it("sends more than 50 annotations in batches of 50", async () => {
+    const bad = `credentials:\n${Array.from({ length: 120 }, (_, i) => `  - name: Bad${i}\n`).join("")}`;
+    const sha = await openPullRequest(101, { "credentials/many.yaml": bad });
+    const check = (await repoView()).check_runs.find((run) => run.head_sha === sha && run.name === "ngrok-gitops/plan");
+    expect(check).toMatchObject({ status: "completed", conclusion: "failure" });
+    expect(check?.annotations).toHaveLength(120);
+    expect(new Set(check?.annotations.map((a) => a.start_line)).size).toBe(120);
+  });
+
+  it("a plan of any size publishes: the comment is cut to GitHub's limit and the full plan is in the audit log", async () => {
+    const specs = `credentials:\n${Array.from({ length: 1500 }, (_, i) => `  - name: c-${i}\n    description: ${"d".repeat(60)}\n    acl: [bind:c${i}.example.com]\n`).join("")}`;
+    const sha = await openPullRequest(102, { "credentials/big.yaml": specs });
+    const view = await repoView();
+    const comment = view.comments.find((c) => c.issue_number === 102);
+    expect(comment?.body.length).toBeLessThanOrEqual(65_536);
+    expect(comment?.body).toMatch(/…and \d+ more changes not shown here/);
+    expect(view.check_runs.find((run) => run.head_sha === sha)).toMatchObject({ conclusion: "success" });
+    const runs = (await (await admin(`/api/audit?kind=run&sha=${sha}`)).json()) as { entries: { detail: { plan_text: string } }[] };
+    expect(runs.entries[0]?.detail.plan_text).toContain("+ c-1499 will be created");
+  });
+
+  it("an ngrok failure completes the check as failed with the reason, never pending", async () => {
+    await emulator("POST", "/__emulator/faults", { faults: [{ method: "GET", path: "/credentials", status: 401, times: 10 }] });
+    try {
+      const sha = await openPullRequest(103, { "credentials/ok.yaml": "credentials:\n  - name: ok\n" });
+      const check = (await repoView()).check_runs.find((run) => run.head_sha === sha && run.name === "ngrok-gitops/plan");
+      expect(check).toMatchObject({ status: "completed", conclusion: "failure", output: { title: "The plan could not be computed" } });
+    } finally {
+      await emulator("DELETE", "/__emulator/faults");
+    }
+  });
+
+  it("a GitHub failure while publishing still completes the check as failed", async () => {
+    await github("POST", "/__fake/faults", { method: "POST", path: `/repos/${TEST_REPOSITORY}/issues/104/comments`, status: 502 });
+    try {
+      const sha = await openPullRequest(104, { "credentials/ok.yaml": "credentials:\n  - name: ok2\n" });
+      const check = (await repoView()).check_runs.find((run) => run.head_sha === sha && run.name === "ngrok-gitops/plan");
+      expect(check).toMatchObject({ status: "completed", conclusion: "failure" });
+      const status = await (await admin("/api/status")).json();
+      expect(status).toMatchObject({ last: { status: "failed", pr: 104 } });
+    } finally {
+      await github("DELETE", "/__fake/faults");
+    }
+  });
+});
