@@ -4,6 +4,7 @@ import type { Config } from "../config.js";
 import { githubTokenSource } from "../github/auth.js";
 import { GitHubClient, repoPath } from "../github/client.js";
 import { CHECK_NAME, openCheck, upsertPlanComment, type Annotation, type CheckResult } from "../github/feedback.js";
+import { syncDriftIssue, type DriftIssueState } from "../github/drift-issue.js";
 import { readSpecsAt } from "../github/specs.js";
 import { NgrokClient } from "../ngrok/client.js";
 import { renderMarkdown, renderText } from "../plan/render.js";
@@ -66,7 +67,7 @@ export async function executeRun(request: RunRequest, ctx: RunContext): Promise<
     { ngrok, vault, intents: storage.intentLog(), onOutcome: audit },
   );
   const output = describe(result, head, calls());
-  if (request.cause === "cron") recordDrift(storage, result);
+  if (request.cause === "cron") await reportDrift(github, config.repository, storage, result, mode);
   if (result.kind === "applied" && result.report.ok) storage.setState("last_applied", JSON.stringify({ sha: head, tree: snapshot.treeSha, at: new Date().toISOString() }));
   // A quiet cron tick (nothing to do) posts nothing to GitHub.
   const quiet = request.cause === "cron" && (result.kind === "applied" || result.kind === "planned") && result.plan.changes.length === 0 && result.plan.refusals.length === 0;
@@ -198,10 +199,26 @@ function auditOutcome(ctx: RunContext, request: RunRequest, sha: string, outcome
   });
 }
 
-function recordDrift(storage: ReconcilerStorage, result: RunResult): void {
+/** Drift is what a cron tick finds to change: kept for /api/status and shown in one GitHub issue. */
+async function reportDrift(github: GitHubClient, repository: string, storage: ReconcilerStorage, result: RunResult, mode: "plan" | "apply"): Promise<void> {
   if (result.kind === "invalid") return;
   const changes = result.plan.changes.length;
   storage.setState("drift", JSON.stringify({ detected: changes > 0, at: new Date().toISOString(), changes }));
+  const previousText = storage.getState("drift_issue") || null;
+  const previous = previousText ? (JSON.parse(previousText) as DriftIssueState) : null;
+  let drift: { body: string } | null = null;
+  if (changes > 0) {
+    const verdict =
+      mode === "apply"
+        ? result.kind === "applied" && result.report.ok
+          ? "It was corrected (DRIFT_MODE=correct); this issue closes at the next tick that finds none."
+          : "Correcting it failed; see /api/status and the audit log."
+        : "DRIFT_MODE=report: nothing was changed. Merge a spec change, or run a reconcile, to converge.";
+    drift = { body: `The cron found the ngrok account different from the specs on the default branch.\n\n${verdict}\n\n${renderMarkdown(result.plan, { title: "Drift" })}` };
+  }
+  const next = await syncDriftIssue(github, repository, previous, drift);
+  if (next) storage.setState("drift_issue", JSON.stringify(next));
+  else if (previous) storage.setState("drift_issue", "");
 }
 
 function invalidMarkdown(errors: SpecError[], title: string): string {

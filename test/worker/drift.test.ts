@@ -10,6 +10,10 @@ import { TEST_REPOSITORY, TEST_SECRETS } from "../support/test-env.js";
 import { admin, bindings, commit, emulator, emulatorTokens, github, liveCredentials, reconciler, settle } from "./support.js";
 
 const SPECS = "credentials:\n  - name: api\n    description: api tunnels\n    acl: [bind:api.example.com]\n  - name: jobs\n    description: batch jobs\n";
+const driftIssues = async () =>
+  (await github<{ issues: { state: string; body: string; labels: { name: string }[] }[] }>("GET", `/__fake/repos/${TEST_REPOSITORY}`)).issues.filter((i) =>
+    i.labels.some((l) => l.name === "ngrok-gitops-drift"),
+  );
 const byDescription = async () => Object.fromEntries((await liveCredentials()).map((c) => [c.description ?? "", c]));
 
 async function cron() {
@@ -49,6 +53,9 @@ describe("drift", () => {
     expect(output.outcomes.map((o) => `${o.action} ${o.name} ${o.status}`).sort()).toEqual(["create jobs planned", "delete stray planned", "update api planned"]);
     expect(await liveCredentials()).toEqual(before);
     expect((await reconciler().status()).drift).toMatchObject({ detected: true, changes: 3 });
+    const issues = await driftIssues();
+    expect(issues.map((i) => i.state)).toEqual(["open"]);
+    expect(issues[0]?.body).toContain("DRIFT_MODE=report: nothing was changed");
   });
 
   it("correct mode (the default) puts every kind of drift back and leaves unmanaged credentials alone", async () => {
@@ -62,8 +69,13 @@ describe("drift", () => {
     expect(jobs.id).toBe(live["batch jobs"]?.id);
     expect(jobs.token).toBe(tokens[jobs.id]);
     expect((await reconciler().status()).drift).toMatchObject({ detected: true, changes: 3 });
+    // Still one issue, updated in place; the next clean tick closes it.
+    expect((await driftIssues()).map((i) => [i.state, i.body.includes("It was corrected")])).toEqual([["open", true]]);
     const again = await cron();
     expect(again.drift).toMatchObject({ detected: false, changes: 0 });
+    expect((await driftIssues()).map((i) => i.state)).toEqual(["closed"]);
+    await cron();
+    expect(await driftIssues()).toHaveLength(1);
   });
 
   it("the audit log answers who changed a credential, in which commit and why", async () => {
