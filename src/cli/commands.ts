@@ -1,0 +1,300 @@
+// The `plan`, `apply` and `token` commands: argument parsing, wiring of the reconcile core to local edges, output and exit codes.
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { applyPlan } from "../apply/apply.js";
+import type { ApplyReport, ChangeOutcome, TokenKeeper } from "../apply/types.js";
+import { NgrokClient } from "../ngrok/client.js";
+import { renderText } from "../plan/render.js";
+import type { Plan } from "../plan/types.js";
+import { reconcile, type RunDeps } from "../run/reconcile.js";
+import { formatSpecError } from "../spec/errors.js";
+import { FileTokenStore, DEFAULT_TOKENS_PATH } from "../vault/file-store.js";
+import { importKeyring } from "../vault/keyring.js";
+import { TokenVault } from "../vault/vault.js";
+import { maxDeletes, mergeVars, ngrokTarget, ownerId, type NgrokTarget } from "./config.js";
+import { readDevVars } from "./dotenv.js";
+import { CliError } from "./errors.js";
+import { FileIntentLog, intentsPathFor } from "./file-intents.js";
+import { readSpecSources } from "./sources.js";
+
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+  env: Readonly<Record<string, string | undefined>>;
+  cwd: string;
+  /** Whether a person can answer the prompt. */
+  interactive: boolean;
+  /** Asks a question on the terminal; only called when `interactive`. */
+  ask(question: string): Promise<string>;
+}
+
+export const USAGE = `Usage: npm run plan|apply|token -- [options]
+       tsx src/cli/main.ts <command> [options]
+
+Commands:
+  plan            show what apply would change (exit 0: no changes, 2: changes planned, 1: error)
+  apply           plan, ask, then change the ngrok account (exit 0: applied or nothing to do, 1: error)
+  token NAME      print the stored token of credential NAME
+
+Options:
+  --dir PATH        the credentials folder (default ./credentials)
+  --tokens PATH     the encrypted token store (default ${DEFAULT_TOKENS_PATH}); intents are kept beside it
+  --json            plan: print the plan as JSON instead of text
+  --yes, -y         apply: do not ask for confirmation
+  --allow-deletes   plan/apply: lift the MAX_DELETES and empty-folder guards
+  --help, -h        show this help
+
+Environment (or .dev.vars in the current folder):
+  NGROK_API_URL           default http://127.0.0.1:$EMULATOR_PORT (8788), the local emulator
+  NGROK_API_KEY           required unless NGROK_API_URL is the local emulator
+  TOKEN_ENCRYPTION_KEYS   kid:base64key[,...]; required by apply and token
+  OWNER_ID                default ngrok-gitops-local
+  MAX_DELETES             default 10
+`;
+
+const OPTIONS = {
+  dir: { type: "string" },
+  tokens: { type: "string" },
+  json: { type: "boolean" },
+  yes: { type: "boolean", short: "y" },
+  "allow-deletes": { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+type Command = "plan" | "apply" | "token";
+
+interface Parsed {
+  command: Command;
+  name: string | undefined;
+  dir: string;
+  tokens: string;
+  json: boolean;
+  yes: boolean;
+  allowDeletes: boolean;
+}
+
+/** Runs one command and returns its exit code; every failure is reported as `error: <message>`. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  try {
+    const parsed = parse(argv, io);
+    if (parsed === "help") {
+      io.out(USAGE);
+      return 0;
+    }
+    switch (parsed.command) {
+      case "plan":
+        return await planCommand(parsed, io);
+      case "apply":
+        return await applyCommand(parsed, io);
+      case "token":
+        return await tokenCommand(parsed, io);
+    }
+  } catch (error) {
+    io.err(`error: ${messageOf(error)}\n`);
+    return 1;
+  }
+}
+
+function parse(argv: readonly string[], io: CliIo): Parsed | "help" {
+  let values;
+  let positionals;
+  try {
+    ({ values, positionals } = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true }));
+  } catch (error) {
+    throw new CliError("CLI_USAGE", `${messageOf(error)} (see --help)`);
+  }
+  if (values.help) return "help";
+  const [command, ...rest] = positionals;
+  if (command !== "plan" && command !== "apply" && command !== "token") {
+    throw new CliError("CLI_USAGE", command === undefined ? "no command given: plan, apply or token (see --help)" : `unknown command ${JSON.stringify(command)}: plan, apply or token (see --help)`);
+  }
+  if (command === "token" ? rest.length !== 1 : rest.length !== 0) {
+    throw new CliError("CLI_USAGE", command === "token" ? "token takes exactly one NAME" : `${command} takes no arguments, got ${JSON.stringify(rest.join(" "))}`);
+  }
+  const only = (flag: keyof typeof OPTIONS, allowed: readonly Command[]) => {
+    if (values[flag] !== undefined && !allowed.includes(command)) throw new CliError("CLI_USAGE", `--${flag} does not apply to ${command}`);
+  };
+  only("json", ["plan"]);
+  only("yes", ["apply"]);
+  only("allow-deletes", ["plan", "apply"]);
+  only("dir", ["plan", "apply"]);
+  return {
+    command,
+    name: rest[0],
+    dir: resolve(io.cwd, values.dir ?? "credentials"),
+    tokens: resolve(io.cwd, values.tokens ?? DEFAULT_TOKENS_PATH),
+    json: values.json ?? false,
+    yes: values.yes ?? false,
+    allowDeletes: values["allow-deletes"] ?? false,
+  };
+}
+
+interface Context {
+  vars: Record<string, string>;
+  target: NgrokTarget;
+  ngrok: NgrokClient;
+  store: FileTokenStore;
+  intents: FileIntentLog;
+}
+
+async function context(parsed: Parsed, io: CliIo): Promise<Context> {
+  const vars = mergeVars(io.env, await readDevVars(io.cwd));
+  const target = ngrokTarget(vars);
+  // A CLI run waits less than the Worker would: a person is watching.
+  const ngrok = new NgrokClient({ baseUrl: target.url, apiKey: target.apiKey, maxRetries: 2, backoffCapMs: 2_000, timeoutMs: 20_000 });
+  return { vars, target, ngrok, store: new FileTokenStore(parsed.tokens), intents: new FileIntentLog(intentsPathFor(parsed.tokens)) };
+}
+
+/** Plan needs only the stored ids, not the key: planning works for anyone who can read the account. */
+function idsOnly(store: FileTokenStore): RunDeps["vault"] {
+  const refuse = (): Promise<never> => Promise.reject(new Error("internal: plan does not write tokens"));
+  const keeper: TokenKeeper = { store: refuse, remove: refuse };
+  return { ...keeper, ids: async () => new Map((await store.list()).map((entry) => [entry.name, entry.id])) };
+}
+
+async function planCommand(parsed: Parsed, io: CliIo): Promise<number> {
+  const ctx = await context(parsed, io);
+  const sources = await readSpecSources(parsed.dir);
+  const result = await withTarget(ctx.target, () =>
+    reconcile(sources, { ownerId: ownerId(ctx.vars), maxDeletes: maxDeletes(ctx.vars), allowDeletes: parsed.allowDeletes, mode: "plan" }, { ngrok: ctx.ngrok, vault: idsOnly(ctx.store), intents: ctx.intents }),
+  );
+  if (result.kind === "invalid") {
+    if (parsed.json) io.out(`${JSON.stringify({ errors: result.errors }, null, 2)}\n`);
+    reportInvalid(result.errors.map(formatSpecError), result.files, io);
+    return 1;
+  }
+  io.out(parsed.json ? `${JSON.stringify(result.plan, null, 2)}\n` : renderText(result.plan));
+  if (result.plan.refusals.length > 0) {
+    io.err("error: the plan was refused (see above); nothing would be applied\n");
+    return 1;
+  }
+  return result.plan.changes.length > 0 ? 2 : 0;
+}
+
+async function applyCommand(parsed: Parsed, io: CliIo): Promise<number> {
+  const ctx = await context(parsed, io);
+  const keyring = await keyringOrExplain(ctx.vars, "apply encrypts the tokens it mints with it");
+  const vault = new TokenVault(ctx.store, keyring);
+  const sources = await readSpecSources(parsed.dir);
+  const options = { ownerId: ownerId(ctx.vars), maxDeletes: maxDeletes(ctx.vars), allowDeletes: parsed.allowDeletes, mode: "plan" } as const;
+  // Plan first and apply exactly the plan that was shown (and confirmed), as `terraform apply` does.
+  const result = await withTarget(ctx.target, () => reconcile(sources, options, { ngrok: ctx.ngrok, vault, intents: ctx.intents }));
+  if (result.kind === "invalid") {
+    reportInvalid(result.errors.map(formatSpecError), result.files, io);
+    return 1;
+  }
+  const plan = result.plan;
+  io.out(renderText(plan));
+  if (plan.refusals.length > 0) {
+    io.err("error: the plan was refused (see above); nothing was applied\n");
+    return 1;
+  }
+  if (plan.changes.length === 0) {
+    // Closes intents the plan found stale; no ngrok call is made.
+    if (plan.staleIntents.length > 0) await applyPlan(plan, { ngrok: ctx.ngrok, vault, intents: ctx.intents, stored: await vault.ids() });
+    return 0;
+  }
+  if (!parsed.yes) {
+    if (!io.interactive) throw new CliError("CLI_NOT_CONFIRMED", "apply needs confirmation and no terminal is attached; pass --yes to apply without asking");
+    const answer = (await io.ask("\nApply these changes? [y/N] ")).trim().toLowerCase();
+    if (answer !== "y" && answer !== "yes") {
+      io.err("Apply cancelled; nothing was changed.\n");
+      return 1;
+    }
+  }
+  io.out("\n");
+  const report = await applyPlan(plan, {
+    ngrok: ctx.ngrok,
+    vault,
+    intents: ctx.intents,
+    stored: await vault.ids(),
+    onOutcome: (outcome) => io.out(progressLine(outcome)),
+  });
+  io.out(`\n${summary(plan, report, parsed.tokens, io.cwd)}`);
+  return report.ok ? 0 : 1;
+}
+
+async function tokenCommand(parsed: Parsed, io: CliIo): Promise<number> {
+  const vars = mergeVars(io.env, await readDevVars(io.cwd));
+  const name = parsed.name as string;
+  const store = new FileTokenStore(parsed.tokens);
+  // Checked before the key: "not stored" is the more useful answer when both apply.
+  if ((await store.get(name)) === null) throw new CliError("CLI_TOKEN_NOT_FOUND", `no token stored for ${JSON.stringify(name)}`);
+  const keyring = await keyringOrExplain(vars, "the stored tokens are encrypted with it");
+  const revealed = await new TokenVault(store, keyring).read(name);
+  if (revealed === null) throw new CliError("CLI_TOKEN_NOT_FOUND", `no token stored for ${JSON.stringify(name)}`);
+  io.out(`${revealed.token}\n`);
+  return 0;
+}
+
+async function keyringOrExplain(vars: Record<string, string>, why: string) {
+  if (vars.TOKEN_ENCRYPTION_KEYS === undefined) {
+    throw new CliError(
+      "CLI_CONFIG",
+      `TOKEN_ENCRYPTION_KEYS is not set; ${why}. Set it in the environment or in .dev.vars as kid:base64key ` +
+        `(32 random bytes, e.g. local1:$(openssl rand -base64 32)); \`npm start\` writes a .dev.vars with one on its first run`,
+    );
+  }
+  return importKeyring(vars.TOKEN_ENCRYPTION_KEYS);
+}
+
+function reportInvalid(lines: string[], files: number, io: CliIo): void {
+  for (const line of lines) io.err(`${line}\n`);
+  io.err(`error: ${lines.length} error${lines.length === 1 ? "" : "s"} in ${files} spec file${files === 1 ? "" : "s"}; nothing was read from ngrok or changed\n`);
+}
+
+/** A connection failure against the emulator most likely means it is not running: say how to start it. */
+async function withTarget<T>(target: NgrokTarget, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    const code = typeof error === "object" && error !== null ? (error as { code?: unknown }).code : undefined;
+    if (code === "NGROK_NETWORK_ERROR" && target.emulator) {
+      throw new CliError("CLI_CONFIG", `${messageOf(error)} at ${target.url}; is the emulator running? (\`npm start\` or \`npm run emulator\`)`, { cause: error });
+    }
+    throw error;
+  }
+}
+
+export function progressLine(outcome: ChangeOutcome): string {
+  const change = outcome.change;
+  if (outcome.status === "failed") {
+    const lines = [`  ✗ ${change.action} ${change.name}: ${outcome.error.message}`];
+    if (outcome.compensation) lines.push(`      ${outcome.compensation}`);
+    return `${lines.join("\n")}\n`;
+  }
+  let what: string;
+  if (change.action === "create") what = outcome.createdId ?? "";
+  else if (change.action === "replace") what = `${change.id} → ${outcome.createdId ?? "?"}`;
+  else if (change.action === "delete" && change.reason !== "removed") what = `${change.id}, ${change.reason}`;
+  else what = change.id;
+  return `  ✓ ${change.action} ${change.name}${what ? ` (${what})` : ""}${outcome.note ? `: ${outcome.note}` : ""}\n`;
+}
+
+function summary(plan: Plan, report: ApplyReport, tokensPath: string, cwd: string): string {
+  const count = { create: 0, update: 0, import: 0, replace: 0, delete: 0 };
+  let minted = 0;
+  for (const outcome of report.outcomes) {
+    if (outcome.status !== "done") continue;
+    count[outcome.change.action]++;
+    if (outcome.createdId !== undefined) minted++;
+  }
+  const done = `${count.create} created, ${count.update + count.import} updated, ${count.replace} replaced, ${count.delete} deleted`;
+  const lines: string[] = [];
+  if (report.ok) lines.push(`Apply complete: ${done}.`);
+  else {
+    const failed = report.outcomes.filter((o) => o.status === "failed").length;
+    lines.push(`Apply failed: ${done}; ${failed} failed, ${report.notAttempted.length} not attempted (of ${plan.changes.length}).`);
+    if (report.notAttempted.length > 0) lines.push(`  not attempted: ${report.notAttempted.map((c) => `${c.action} ${c.name}`).join(", ")}`);
+    lines.push("Run apply again to continue; open write-ahead intents let it clean up anything left half done.");
+  }
+  if (minted > 0) {
+    const shown = tokensPath.startsWith(`${cwd}/`) ? tokensPath.slice(cwd.length + 1) : tokensPath;
+    lines.push(`New tokens are encrypted in ${shown}; print one with \`npm run token -- NAME\`.`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,21 @@
+// The CLI's typed error: a message meant for a person, shown as `error: <message>`, and a stable code.
+
+export type CliErrorCode =
+  | "CLI_USAGE"
+  | "CLI_CONFIG"
+  | "CLI_SPECS_DIR"
+  | "CLI_NOT_CONFIRMED"
+  | "CLI_TOKEN_NOT_FOUND"
+  | "CLI_INTENTS_INVALID"
+  | "CLI_INTENTS_WRITE";
+
+export class CliError extends Error {
+  override readonly name = "CliError";
+  constructor(
+    readonly code: CliErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

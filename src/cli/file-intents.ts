@@ -1,0 +1,103 @@
+// The CLI's write-ahead intent log (Node only): one JSON file, replaced atomically, readable by its owner alone.
+import { randomUUID } from "node:crypto";
+import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import type { IntentLog } from "../apply/types.js";
+import type { Intent } from "../plan/types.js";
+import { CliError } from "./errors.js";
+
+const FILE_MODE = 0o600;
+const DIR_MODE = 0o700;
+
+/** `.ngrok-gitops/tokens.json` → `.ngrok-gitops/intents.json`; any other name `x.json` → `x.intents.json` beside it. */
+export function intentsPathFor(tokensPath: string): string {
+  const name = basename(tokensPath);
+  if (name === "tokens.json") return join(dirname(tokensPath), "intents.json");
+  return join(dirname(tokensPath), `${name.replace(/\.json$/, "")}.intents.json`);
+}
+
+/**
+ * `{"intents":[{"name","nonce"}]}`. An open intent must survive a crash (it is how the next run finds a
+ * credential whose token nobody received), so every change is written through a temporary sibling, synced
+ * and renamed before the call that depends on it goes out. A file that does not parse is never overwritten.
+ */
+export class FileIntentLog implements IntentLog {
+  readonly path: string;
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(path: string) {
+    this.path = path;
+  }
+
+  open(intent: Intent): Promise<void> {
+    return this.#change((intents) => intents.set(intent.nonce, { name: intent.name, nonce: intent.nonce }));
+  }
+
+  close(intent: Intent): Promise<void> {
+    return this.#change((intents) => intents.delete(intent.nonce));
+  }
+
+  async list(): Promise<Intent[]> {
+    await this.#queue;
+    return [...(await this.#read()).values()];
+  }
+
+  #change(mutate: (intents: Map<string, Intent>) => void): Promise<void> {
+    const run = this.#queue.then(async () => {
+      const intents = await this.#read();
+      mutate(intents);
+      await this.#write(intents);
+    });
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async #read(): Promise<Map<string, Intent>> {
+    let text: string;
+    try {
+      text = await readFile(this.path, "utf8");
+    } catch (error) {
+      if (error instanceof Error && "code" in error && error.code === "ENOENT") return new Map();
+      throw new CliError("CLI_INTENTS_INVALID", `cannot read intent log ${this.path}`, { cause: error });
+    }
+    let data: unknown;
+    try {
+      data = JSON.parse(text);
+    } catch {
+      throw new CliError("CLI_INTENTS_INVALID", `intent log ${this.path} is not valid JSON; fix or remove it by hand`);
+    }
+    const list = typeof data === "object" && data !== null && "intents" in data ? data.intents : undefined;
+    if (!Array.isArray(list)) throw new CliError("CLI_INTENTS_INVALID", `intent log ${this.path} is not {"intents": [...]}`);
+    const intents = new Map<string, Intent>();
+    for (const [index, item] of list.entries()) {
+      const name: unknown = typeof item === "object" && item !== null && "name" in item ? item.name : undefined;
+      const nonce: unknown = typeof item === "object" && item !== null && "nonce" in item ? item.nonce : undefined;
+      if (typeof name !== "string" || name === "" || typeof nonce !== "string" || nonce === "") {
+        throw new CliError("CLI_INTENTS_INVALID", `intent log ${this.path}, entry ${index + 1}: not {name, nonce}`);
+      }
+      intents.set(nonce, { name, nonce });
+    }
+    return intents;
+  }
+
+  async #write(intents: Map<string, Intent>): Promise<void> {
+    const list = [...intents.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.nonce < b.nonce ? -1 : 1));
+    const text = `${JSON.stringify({ intents: list }, null, 2)}\n`;
+    const temp = `${this.path}.${randomUUID()}.tmp`;
+    try {
+      await mkdir(dirname(this.path), { recursive: true, mode: DIR_MODE });
+      const handle = await open(temp, "wx", FILE_MODE);
+      try {
+        await handle.writeFile(text, "utf8");
+        await handle.chmod(FILE_MODE);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(temp, this.path);
+    } catch (error) {
+      await rm(temp, { force: true }).catch(() => undefined);
+      throw new CliError("CLI_INTENTS_WRITE", `cannot write intent log ${this.path}`, { cause: error });
+    }
+  }
+}
