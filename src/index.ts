@@ -23,7 +23,7 @@ app.onError((error, c) => {
 
 export default {
   fetch: app.fetch,
-  async scheduled(_controller, env) {
+  async scheduled(_controller, env, _ctx) {
     // Drift correction: plan (and in DRIFT_MODE=correct, apply) the default branch head.
     await env.RECONCILER.getByName(env.GITHUB_REPOSITORY).enqueue({ cause: "cron", mode: "apply", actor: "cron" });
   },

@@ -59,21 +59,30 @@ export async function executeRun(request: RunRequest, ctx: RunContext): Promise<
     return { ...base, status: "skipped", sha: head, summary: null, plan_text: `Nothing to apply: ${why}.`, api_calls: calls() };
   }
   const mode = request.mode === "apply" && !(request.cause === "cron" && config.driftMode === "report") ? "apply" : "plan";
-  const vault = new TokenVault(new KvTokenStore(env.TOKENS), await keyringFor(env.TOKEN_ENCRYPTION_KEYS));
-  const audit = (outcome: ChangeOutcome) => auditOutcome(ctx, request, head, outcome);
-  const result = await reconcile(
-    snapshot.sources,
-    { ownerId: config.ownerId, maxDeletes: config.maxDeletes, allowDeletes: request.allowDeletes ?? false, mode },
-    { ngrok, vault, intents: storage.intentLog(), onOutcome: audit },
-  );
-  const output = describe(result, head, calls());
-  if (request.cause === "cron") await reportDrift(github, config.repository, storage, result, mode);
-  if (result.kind === "applied" && result.report.ok) storage.setState("last_applied", JSON.stringify({ sha: head, tree: snapshot.treeSha, at: new Date().toISOString() }));
-  // A quiet cron tick (nothing to do) posts nothing to GitHub.
-  const quiet = request.cause === "cron" && (result.kind === "applied" || result.kind === "planned") && result.plan.changes.length === 0 && result.plan.refusals.length === 0;
-  if (!quiet && mode === "apply") await reportApply(github, config.repository, head, output, result, checkKind(env));
-  output.api_calls = calls();
-  return output;
+  // Pushes and manual applies get their check at once, so a run that fails later still completes it as failed.
+  // Cron ticks only post when they find something (a quiet tick posts nothing).
+  const check = request.cause !== "cron" && mode === "apply" ? await openCheck(github, config.repository, head, APPLY_CHECK_NAME, checkKind(env)) : null;
+  try {
+    const vault = new TokenVault(new KvTokenStore(env.TOKENS), await keyringFor(env.TOKEN_ENCRYPTION_KEYS));
+    const audit = (outcome: ChangeOutcome) => auditOutcome(ctx, request, head, outcome);
+    const result = await reconcile(
+      snapshot.sources,
+      { ownerId: config.ownerId, maxDeletes: config.maxDeletes, allowDeletes: request.allowDeletes ?? false, mode },
+      { ngrok, vault, intents: storage.intentLog(), onOutcome: audit },
+    );
+    const output = describe(result, head, calls());
+    if (request.cause === "cron") await reportDrift(github, config.repository, storage, result, mode);
+    if (result.kind === "applied" && result.report.ok) storage.setState("last_applied", JSON.stringify({ sha: head, tree: snapshot.treeSha, at: new Date().toISOString() }));
+    const quiet = result.kind !== "invalid" && result.plan.changes.length === 0 && result.plan.refusals.length === 0;
+    const reporter = check ?? (mode === "apply" && !quiet ? await openCheck(github, config.repository, head, APPLY_CHECK_NAME, checkKind(env)) : null);
+    if (reporter) await reporter.complete(applyVerdict(output, result));
+    output.api_calls = calls();
+    return output;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    await check?.complete({ conclusion: "failure", title: "The apply could not run", summary: `ngrok-gitops could not apply ${short(head)}:\n\n> ${reason}\n\nThe next push or cron tick retries.` });
+    throw error;
+  }
 }
 
 async function planPullRequest(
@@ -121,7 +130,7 @@ async function planPullRequest(
   }
 }
 
-async function reportApply(github: GitHubClient, repository: string, sha: string, output: RunOutput, result: RunResult, kind: "check-run" | "status"): Promise<void> {
+function applyVerdict(output: RunOutput, result: RunResult): CheckResult {
   const ok = output.status === "succeeded";
   const title = ok
     ? output.summary
@@ -129,10 +138,9 @@ async function reportApply(github: GitHubClient, repository: string, sha: string
       : "Applied"
     : `Not applied: ${output.status}`;
   const body = result.kind === "invalid" ? invalidMarkdown(result.errors, title) : `### ${title}\n\n\`\`\`\n${output.plan_text}\n\`\`\`\n${output.errors.map((e) => `- ${e}`).join("\n")}`;
-  const check = await openCheck(github, repository, sha, APPLY_CHECK_NAME, kind);
   const verdict: CheckResult = { conclusion: ok ? "success" : "failure", title, summary: body };
   if (result.kind === "invalid") verdict.annotations = annotations(result.errors);
-  await check.complete(verdict);
+  return verdict;
 }
 
 /** Only GitHub Apps may write check runs; with a plain token the result goes into a commit status. */

@@ -10,6 +10,8 @@ export type EnqueueResult = { queued: true; key: string } | { queued: false; rea
 
 export class Reconciler extends DurableObject<Env> {
   readonly #storage: ReconcilerStorage;
+  /** The drain in progress. The runtime never overlaps alarms, but a direct call (tests, a future RPC) must not either. */
+  #draining: Promise<void> | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -34,6 +36,14 @@ export class Reconciler extends DurableObject<Env> {
    * is idempotent, so that is a clean retry.
    */
   override async alarm(): Promise<void> {
+    // A second caller joins the drain in progress: it picks up whatever is queued meanwhile.
+    this.#draining ??= this.#drain().finally(() => {
+      this.#draining = null;
+    });
+    return this.#draining;
+  }
+
+  async #drain(): Promise<void> {
     const started = Date.now();
     for (let next = this.#storage.nextQueued(); next; next = this.#storage.nextQueued()) {
       const { key, request } = next;

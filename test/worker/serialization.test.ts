@@ -1,0 +1,62 @@
+// Every run of the repository goes through its Durable Object: no two overlap, queued requests coalesce, a cut-off run is retried.
+import { createExecutionContext, createScheduledController, runDurableObjectAlarm, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
+import { beforeAll, describe, expect, it } from "vitest";
+import worker from "../../src/index.js";
+import { decodeMetadata } from "../../src/ownership/marker.js";
+import { ReconcilerStorage } from "../../src/reconciler/storage.js";
+import { TEST_REPOSITORY } from "../support/test-env.js";
+import { admin, bindings, deliver, emulator, github, liveCredentials, pushPayload, reconciler, settle } from "./support.js";
+
+const SPECS = `credentials:\n${Array.from({ length: 8 }, (_, i) => `  - name: svc-${i}\n`).join("")}`;
+let head: string;
+
+beforeAll(async () => {
+  await emulator("POST", "/__emulator/reset");
+  await github("POST", "/__fake/repos", { full_name: TEST_REPOSITORY, default_branch: "main" }).catch(() => undefined);
+  head = (await github<{ sha: string }>("POST", `/__fake/repos/${TEST_REPOSITORY}/commits`, { branch: "main", files: { "credentials/svc.yaml": SPECS }, replace: true })).sha;
+});
+
+describe("serialization", () => {
+  it("50 webhooks and a cron tick at once: answered, one run at a time, coalesced, no duplicate creates", async () => {
+    const firstRun = ((await reconciler().status()).last?.id ?? 0) + 1;
+    const ctx = createExecutionContext();
+    const responses = await Promise.all([
+      ...Array.from({ length: 50 }, () => deliver("push", pushPayload(head, head))),
+      worker.scheduled(createScheduledController({ cron: "*/10 * * * *" }), bindings, ctx).then(() => null),
+      admin("/api/reconcile", { method: "POST" }),
+    ]);
+    await waitOnExecutionContext(ctx);
+    const statuses = responses.filter((r): r is Response => r !== null).map((r) => r.status);
+    expect(statuses.filter((s) => s === 202)).toHaveLength(51);
+    await settle();
+    const runs = [];
+    for (let id = firstRun; ; id++) {
+      const run = await reconciler().run(id);
+      if (!run) break;
+      runs.push(run);
+    }
+    // Coalesced: far fewer runs than requests, and every run finished before the next one started.
+    expect(runs.length).toBeGreaterThanOrEqual(1);
+    expect(runs.length).toBeLessThan(10);
+    for (let i = 1; i < runs.length; i++) expect(runs[i]!.started_at >= runs[i - 1]!.finished_at!, JSON.stringify(runs.map((r) => [r.id, r.cause, r.status, r.started_at, r.finished_at]))).toBe(true);
+    const names = (await liveCredentials()).map((c) => decodeMetadata(c.metadata)).flatMap((d) => (d.kind === "managed" ? [d.marker.name] : []));
+    expect(names.sort()).toEqual(Array.from({ length: 8 }, (_, i) => `svc-${i}`).sort());
+  });
+
+  it("a run cut off half-way is marked interrupted and its request runs again from the alarm", async () => {
+    await emulator("POST", "/__emulator/reset");
+    const interruptedId = await runInDurableObject(reconciler(), async (_instance, state) => {
+      const storage = new ReconcilerStorage(state.storage.sql);
+      // What a crash leaves behind: the request still queued, its run still marked running.
+      storage.enqueue("apply", { cause: "manual", mode: "apply", actor: "operator" });
+      const id = storage.startRun({ cause: "manual", mode: "apply", actor: "operator" });
+      await state.storage.setAlarm(Date.now() + 60_000);
+      return id;
+    });
+    expect(await runDurableObjectAlarm(reconciler())).toBe(true);
+    await settle();
+    expect((await reconciler().run(interruptedId))?.status).toBe("interrupted");
+    expect((await reconciler().status()).last).toMatchObject({ cause: "manual", status: "succeeded" });
+    expect(await liveCredentials()).toHaveLength(8);
+  });
+});
