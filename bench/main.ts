@@ -1,0 +1,152 @@
+// `npm run bench`: API calls against the lower bound and a per-resource baseline, planning CPU, and webhook latency (issue 8).
+import { cpus } from "node:os";
+import { parseArgs } from "node:util";
+import { assertConverged, BASELINE_ASSUMPTION, BenchFailure, caseGrid, planTargetMs, runReconcileCase, type CaseResult } from "./reconcile-case.js";
+import { runWebhookBench, type WebhookResult } from "./webhook.js";
+
+const USAGE = `Usage: npm run bench [-- --json] [-- --quick] [-- --strict]
+
+Reconciles N = 100, 1,000 and 10,000 managed credentials with 0, 10 and 1 % changes against the
+in-process ngrok emulator, then times signed 1 MB push deliveries to the Worker under wrangler dev.
+
+  --json      one JSON object per line: one per case, then one for the webhook latency
+  --quick     smoke test: N = 100 and 1,000 only, fewer timing reps, no webhook part
+  --strict    exit 2 when a target is missed (a correctness failure always exits 1)
+  --verbose   show wrangler's output
+  --help      show this help
+`;
+
+const WEBHOOK_P99_TARGET_MS = 20;
+const WEBHOOK_DELIVERIES = 200;
+const WEBHOOK_PAYLOAD_BYTES = 1_000_000;
+
+interface Targets {
+  ratio: { target: number; met: boolean };
+  plan_cpu_ms: { target: number; met: boolean } | null;
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    args: process.argv.slice(2),
+    options: { json: { type: "boolean" }, quick: { type: "boolean" }, strict: { type: "boolean" }, verbose: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const json = values.json ?? false;
+  const quick = values.quick ?? false;
+  // Progress goes to stderr, so `--json` output stays machine-readable.
+  const progress = (line: string) => process.stderr.write(`${line}\n`);
+  const started = performance.now();
+
+  const results: { result: CaseResult; targets: Targets }[] = [];
+  for (const input of caseGrid(quick ? [100, 1_000] : [100, 1_000, 10_000], { quick })) {
+    progress(`bench: N=${input.n} k=${input.kLabel} …`);
+    const result = await runReconcileCase(input);
+    assertConverged(result);
+    const target = planTargetMs(result.n);
+    const targets: Targets = {
+      // Compared as an exact count: the ratio is 1 only when not one call beyond the minimum was made.
+      ratio: { target: 1, met: result.api_calls === result.lower_bound },
+      plan_cpu_ms: target === null ? null : { target, met: result.plan_cpu_ms <= target },
+    };
+    results.push({ result, targets });
+    if (json) process.stdout.write(`${JSON.stringify({ kind: "reconcile", ...result, baseline_assumption: BASELINE_ASSUMPTION, targets })}\n`);
+  }
+
+  let webhook: WebhookResult | null = null;
+  if (!quick) {
+    progress(`bench: webhook latency, ${WEBHOOK_DELIVERIES} signed ~1 MB push deliveries via wrangler dev …`);
+    webhook = await runWebhookBench({
+      deliveries: WEBHOOK_DELIVERIES,
+      warmup: 10,
+      payloadBytes: WEBHOOK_PAYLOAD_BYTES,
+      log: values.verbose ? progress : undefined,
+    });
+    if (json) process.stdout.write(`${JSON.stringify({ ...webhook, targets: { p99_ms: { target: WEBHOOK_P99_TARGET_MS, met: webhook.p99_ms <= WEBHOOK_P99_TARGET_MS } } })}\n`);
+  }
+
+  const wallSeconds = (performance.now() - started) / 1000;
+  const missed = missedTargets(results, webhook);
+  if (!json) process.stdout.write(render(results, webhook, wallSeconds, missed));
+  else progress(`bench: done in ${wallSeconds.toFixed(1)} s${missed.length > 0 ? `; missed: ${missed.join("; ")}` : ""}`);
+  return missed.length > 0 && values.strict ? 2 : 0;
+}
+
+function missedTargets(results: readonly { result: CaseResult; targets: Targets }[], webhook: WebhookResult | null): string[] {
+  const missed: string[] = [];
+  for (const { result, targets } of results) {
+    const where = `N=${result.n} k=${result.k_label}`;
+    if (!targets.ratio.met) missed.push(`${where} ratio ${result.ratio.toFixed(2)} (extra: ${result.extra_calls.join(", ")})`);
+    if (targets.plan_cpu_ms && !targets.plan_cpu_ms.met) {
+      missed.push(`${where} plan_cpu_ms ${result.plan_cpu_ms.toFixed(1)} > ${targets.plan_cpu_ms.target} (${(result.plan_cpu_ms / targets.plan_cpu_ms.target).toFixed(1)}×)`);
+    }
+  }
+  if (webhook && webhook.p99_ms > WEBHOOK_P99_TARGET_MS) missed.push(`webhook p99 ${webhook.p99_ms.toFixed(1)} ms > ${WEBHOOK_P99_TARGET_MS} ms`);
+  return missed;
+}
+
+function render(results: readonly { result: CaseResult; targets: Targets }[], webhook: WebhookResult | null, wallSeconds: number, missed: readonly string[]): string {
+  const mark = (met: boolean) => (met ? "✓" : "✗");
+  const header = ["n", "k", "changes", "api_calls", "lower_bound", "ratio", "target", "plan_cpu_ms", "(load+diff)", "target", "baseline_calls", "baseline/ours"];
+  const rows = results.map(({ result: r, targets: t }) => [
+    r.n.toLocaleString("en-US"),
+    r.k_label,
+    String(r.changes),
+    String(r.api_calls),
+    String(r.lower_bound),
+    r.ratio.toFixed(2),
+    `1.00 ${mark(t.ratio.met)}`,
+    r.plan_cpu_ms.toFixed(1),
+    `(${r.plan_load_ms.toFixed(1)}+${r.plan_diff_ms.toFixed(1)})`,
+    t.plan_cpu_ms === null ? "—" : `≤${t.plan_cpu_ms.target} ${mark(t.plan_cpu_ms.met)}`,
+    String(r.baseline_calls),
+    `${r.baseline_over_ours.toFixed(1)}×`,
+  ]);
+  const numeric = new Set([0, 2, 3, 4, 5, 7, 10, 11]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => [...(row[i] ?? "")].length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, i) => {
+        const pad = " ".repeat(Math.max(0, (widths[i] ?? 0) - [...cell].length));
+        return numeric.has(i) ? pad + cell : cell + pad;
+      })
+      .join("  ")
+      .trimEnd();
+  const out = [
+    `ngrok-gitops bench · node ${process.version} · ${cpus().length} CPUs · in-process emulator, real NgrokClient, reconcile() mode "apply"`,
+    "",
+    line(header),
+    line(widths.map((w) => "-".repeat(w))),
+    ...rows.map(line),
+    "",
+    "api_calls: HTTP requests the NgrokClient sent during the apply run; lower_bound = ceil(N_live/100) list pages + changes.",
+    "plan_cpu_ms: median of loadSpecs + makePlan on the listed live credentials (split: loadSpecs + makePlan).",
+    `${BASELINE_ASSUMPTION}.`,
+    "Every apply was followed by a second plan, which had zero changes (correctness guard; the bench fails otherwise).",
+  ];
+  if (webhook) {
+    const met = webhook.p99_ms <= WEBHOOK_P99_TARGET_MS;
+    out.push(
+      "",
+      `webhook: ${webhook.deliveries} signed push deliveries of ${(webhook.payload_bytes / 1e6).toFixed(2)} MB, request → 202: p50 ${webhook.p50_ms.toFixed(1)} ms, p99 ${webhook.p99_ms.toFixed(1)} ms (target p99 ≤ ${WEBHOOK_P99_TARGET_MS} ms ${mark(met)}), max ${webhook.max_ms.toFixed(1)} ms`,
+      `         same 1 MB POST rejected before verification (transport floor): p50 ${webhook.floor_p50_ms.toFixed(1)} ms, p99 ${webhook.floor_p99_ms.toFixed(1)} ms; via ${webhook.via}`,
+      `         same body as a signed ping (HMAC + JSON.parse, no Durable Object): p50 ${webhook.verified_p50_ms.toFixed(1)} ms, p99 ${webhook.verified_p99_ms.toFixed(1)} ms`,
+      `         runs happen in the Durable Object alarm, not the request: last run #${webhook.last_run?.id ?? "?"} ${webhook.last_run?.status ?? "none"}${webhook.last_run?.error ? ` (${webhook.last_run.error}; GitHub/ngrok URLs point at closed loopback ports on purpose)` : ""}`,
+    );
+  }
+  out.push("", missed.length === 0 ? "All targets met." : `Targets missed:\n${missed.map((m) => `  ✗ ${m}`).join("\n")}`, `wall time: ${wallSeconds.toFixed(1)} s`, "");
+  return out.join("\n");
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    // A correctness failure (not converged, wrong plan, wrong status) must be loud and fail the command.
+    const label = error instanceof BenchFailure ? "BENCH FAILED" : "error";
+    process.stderr.write(`${label}: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);
