@@ -14,10 +14,17 @@ export class GitHubAuthError extends Error {
 }
 
 /** A token source for GitHubClient. With an App, the installation of `repository` is looked up once and its token cached by auth-app. */
-export function githubTokenSource(env: GitHubAuthEnv, baseUrl: string, repository: string): () => Promise<string> {
+export function githubTokenSource(
+  env: GitHubAuthEnv,
+  baseUrl: string,
+  repository: string,
+  fetchImpl: (request: Request) => Promise<Response> = (r) => fetch(r),
+): () => Promise<string> {
   if (env.GITHUB_APP_ID && env.GITHUB_APP_PRIVATE_KEY) {
-    // workerd's fetch sends no User-Agent, and GitHub refuses requests without one.
-    const appRequest = request.defaults({ baseUrl: baseUrl.replace(/\/$/, ""), headers: { "user-agent": USER_AGENT } });
+    // workerd's fetch sends no User-Agent, and GitHub refuses requests without one. The App's own calls go
+    // through the same fetch as the rest of the run, so they count against its subrequest budget.
+    const appFetch = (input: RequestInfo | URL, init?: RequestInit) => fetchImpl(new Request(input, init));
+    const appRequest = request.defaults({ baseUrl: baseUrl.replace(/\/$/, ""), headers: { "user-agent": USER_AGENT }, request: { fetch: appFetch } });
     const auth = createAppAuth({ appId: env.GITHUB_APP_ID, privateKey: env.GITHUB_APP_PRIVATE_KEY.replace(/\\n/g, "\n"), request: appRequest });
     let installationId: number | undefined;
     return async () => {

@@ -123,6 +123,19 @@ export class NgrokClient {
     }
   }
 
+  /**
+   * One page of the list, for runs that must spread the listing over several invocations (Workers Free allows
+   * 50 subrequests each). `cursor` is null for the first page, then the `next` this returned; next is null at the end.
+   */
+  async listPage(cursor: string | null): Promise<{ credentials: Credential[]; next: string | null }> {
+    const op = "credentials.list";
+    const url = cursor === null ? `${this.baseUrl}/credentials?limit=${MAX_PAGE_LIMIT}` : this.onOurOrigin(cursor, op);
+    const page = parseCredentialList(await this.call(op, "GET", url));
+    if (typeof page === "string") throw new NgrokProtocolError(op, page);
+    if (page.next_page_uri !== null && page.credentials.length === 0) throw new NgrokProtocolError(op, "an empty page announced a next page");
+    return { credentials: page.credentials, next: page.next_page_uri };
+  }
+
   async get(id: string): Promise<Credential> {
     return this.credential("credentials.get", await this.call("credentials.get", "GET", this.itemUrl(id)));
   }

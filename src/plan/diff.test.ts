@@ -131,7 +131,11 @@ describe("diff", () => {
     const current = live({ marker: { name: "a" } });
     const p = plan({ specs: [spec("a")], live: [current] });
     expect(p.changes).toEqual([]);
-    expect(p.notes).toEqual([`"a" (${current.id}) is managed but its token is not in the vault: whoever holds it keeps using it; rotate it to have one stored`]);
+    expect(p.notes).toEqual([`"a" (${current.id}) is managed but its token is not in the vault: whoever holds them keeps using them; rotate to have one stored`]);
+    const many = Array.from({ length: 12 }, (_, i) => live({ marker: { name: `m${String(i).padStart(2, "0")}` } }));
+    const flood = plan({ specs: many.map((_, i) => spec(`m${String(i).padStart(2, "0")}`)), live: many });
+    expect(flood.notes).toHaveLength(1);
+    expect(flood.notes[0]).toMatch(/^"m00" \(cr_\d+\), .* and 2 more are managed but their tokens are not in the vault/);
   });
 });
 

@@ -71,6 +71,7 @@ export function diff(input: DiffInput): Plan {
   }
 
   const wanted = new Set<string>();
+  const withoutToken: string[] = [];
   for (const spec of input.specs) {
     wanted.add(spec.name);
     const existing = current.get(spec.name);
@@ -110,7 +111,7 @@ export function diff(input: DiffInput): Plan {
     if (fields.length === 0) {
       unchanged.push(spec.name);
       if (input.stored.get(spec.name) !== credential.id) {
-        notes.push(`"${spec.name}" (${credential.id}) is managed but its token is not in the vault: whoever holds it keeps using it; rotate it to have one stored`);
+        withoutToken.push(`"${spec.name}" (${credential.id})`);
       }
       continue;
     }
@@ -123,6 +124,13 @@ export function diff(input: DiffInput): Plan {
     if (!wanted.has(name)) changes.push({ action: "delete", name, id: owned.credential.id, reason: "removed" });
   }
 
+  if (withoutToken.length > 0) {
+    // One note, however many: an account adopted wholesale must not flood the plan.
+    const shown = withoutToken.slice(0, 10).join(", ");
+    const more = withoutToken.length > 10 ? ` and ${withoutToken.length - 10} more` : "";
+    const subject = withoutToken.length === 1 ? `${shown} is managed but its token is` : `${shown}${more} are managed but their tokens are`;
+    notes.push(`${subject} not in the vault: whoever holds them keeps using them; rotate to have one stored`);
+  }
   const staleIntents = input.intents.filter((intent) => !seenNonces.has(intent.nonce));
   return { ownerId, changes: order(changes), unchanged: unchanged.sort(), unmanaged, foreign, refusals, notes, staleIntents };
 }

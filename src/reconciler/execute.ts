@@ -1,28 +1,23 @@
 // One run inside the Durable Object: read specs at a commit from GitHub, reconcile, report to GitHub and the audit log.
+import { applyPlan } from "../apply/apply.js";
 import type { ChangeOutcome } from "../apply/types.js";
 import type { Config } from "../config.js";
 import { githubTokenSource } from "../github/auth.js";
 import { GitHubClient, repoPath } from "../github/client.js";
-import { CHECK_NAME, openCheck, upsertPlanComment, type Annotation, type CheckResult } from "../github/feedback.js";
+import { CHECK_NAME, completeCheckRun, setCommitStatus, startCheckRun, upsertPlanComment, type Annotation, type CheckResult } from "../github/feedback.js";
 import { syncDriftIssue, type DriftIssueState } from "../github/drift-issue.js";
 import { readSpecsAt } from "../github/specs.js";
 import { NgrokClient } from "../ngrok/client.js";
 import { renderMarkdown, renderText } from "../plan/render.js";
 import { summarize, type Plan } from "../plan/types.js";
-import { reconcile, type RunResult } from "../run/reconcile.js";
+import { makePlan } from "../plan/plan.js";
+import type { RunResult } from "../run/reconcile.js";
+import { loadSpecs } from "../spec/load.js";
 import { formatSpecError, type SpecError } from "../spec/errors.js";
 import { keyringFor, KvTokenStore, TokenVault } from "../vault/index.js";
+import { SubrequestBudget } from "./budget.js";
 import type { ReconcilerStorage } from "./storage.js";
 import type { OutcomeInfo, RunRequest, RunStatus } from "./types.js";
-
-export interface RunContext {
-  env: Env;
-  config: Config;
-  storage: ReconcilerStorage;
-  runId: number;
-  /** Tests and `npm start` inject loopback fetches; production uses the global fetch. */
-  fetch?: (request: Request) => Promise<Response>;
-}
 
 export interface RunOutput {
   status: RunStatus;
@@ -32,101 +27,265 @@ export interface RunOutput {
   outcomes: OutcomeInfo[];
   errors: string[];
   api_calls: { ngrok: number; github: number };
+  progress?: { stage: string; listed: number; changes: number; applied: number; invocations: number; max_subrequests: number };
 }
 
 export const APPLY_CHECK_NAME = "ngrok-gitops/apply";
 
-export async function executeRun(request: RunRequest, ctx: RunContext): Promise<RunOutput> {
-  const { env, config, storage } = ctx;
-  const github = new GitHubClient({ baseUrl: config.githubApiUrl, token: githubTokenSource(env, config.githubApiUrl, config.repository) });
-  const ngrok = new NgrokClient({ baseUrl: config.ngrokApiUrl, apiKey: env.NGROK_API_KEY });
-  const calls = () => ({ ngrok: ngrok.stats.requests, github: github.requests });
-  const base = { outcomes: [] as OutcomeInfo[], errors: [] as string[] };
+/** Subrequests kept back for reporting to GitHub at the end of a run (comment, check, status, drift issue). */
+export const REPORT_RESERVE = 8;
+/** Budget a change is planned to cost (a replace is two calls); retries beyond it come out of the reserve. */
+const CALLS_PER_CHANGE = 2;
 
-  if (request.mode === "plan" && request.pr !== undefined && request.sha) {
-    return planPullRequest(request, request.sha, request.pr, ctx, github, ngrok, calls);
-  }
+/**
+ * A run in progress, persisted between invocations. A run that needs more subrequests than one invocation
+ * allows (MAX_SUBREQUESTS, 50 on Workers Free) yields and continues from the next alarm: the live listing
+ * and the changes are applied in chunks, and the state below says where to pick up.
+ */
+export interface ActiveRun {
+  runId: number;
+  key: string;
+  request: RunRequest;
+  stage: "start" | "list" | "plan" | "apply" | "report";
+  mode: "plan" | "apply";
+  sha: string | null;
+  tree: string | null;
+  check: { kind: "check-run"; id: number } | { kind: "status" } | null;
+  /** null: list from the first page; "end": the listing is complete. */
+  cursor: string | null;
+  listed: number;
+  total: number;
+  applied: number;
+  invocations: number;
+  /** The most subrequests any invocation of this run used. */
+  max_subrequests: number;
+  skipped?: string;
+  invalid?: SpecError[];
+  calls: { ngrok: number; github: number };
+}
 
-  const repo = repoPath(config.repository);
-  const { default_branch } = await github.request<{ default_branch: string }>("GET", repo);
-  const branch = await github.request<{ commit: { sha: string } }>("GET", `${repo}/branches/${encodeURIComponent(default_branch)}`);
-  const head = branch.commit.sha;
-  const snapshot = await readSpecsAt(github, config.repository, head, storage.blobCache());
-  const lastApplied = storage.getState("last_applied");
-  const applied = lastApplied ? (JSON.parse(lastApplied) as { sha: string; tree: string }) : null;
-  if (request.cause === "push" && applied && applied.tree === snapshot.treeSha) {
-    const why = request.sha && request.sha !== head ? `${short(request.sha)} is not the head of ${default_branch} (${short(head)})` : `credentials/ is unchanged since ${short(applied.sha)}`;
-    return { ...base, status: "skipped", sha: head, summary: null, plan_text: `Nothing to apply: ${why}.`, api_calls: calls() };
-  }
+export interface StepDeps {
+  env: Env;
+  config: Config;
+  storage: ReconcilerStorage;
+  budget: SubrequestBudget;
+}
+
+export function newActiveRun(runId: number, key: string, request: RunRequest, config: Config): ActiveRun {
   const mode = request.mode === "apply" && !(request.cause === "cron" && config.driftMode === "report") ? "apply" : "plan";
-  // Pushes and manual applies get their check at once, so a run that fails later still completes it as failed.
-  // Cron ticks only post when they find something (a quiet tick posts nothing).
-  const check = request.cause !== "cron" && mode === "apply" ? await openCheck(github, config.repository, head, APPLY_CHECK_NAME, checkKind(env)) : null;
+  return { runId, key, request, stage: "start", mode, sha: null, tree: null, check: null, cursor: null, listed: 0, total: 0, applied: 0, invocations: 0, max_subrequests: 0, calls: { ngrok: 0, github: 0 } };
+}
+
+/**
+ * Advances a run as far as this invocation's budget allows. Returns the finished run's output, or null when
+ * the run yielded (its state is saved; call again from the next invocation).
+ */
+export async function advanceRun(active: ActiveRun, deps: StepDeps): Promise<RunOutput | null> {
+  const { env, config, storage, budget } = deps;
+  const github = new GitHubClient({ baseUrl: config.githubApiUrl, token: githubTokenSource(env, config.githubApiUrl, config.repository, budget.fetch), fetch: budget.fetch });
+  const ngrok = new NgrokClient({ baseUrl: config.ngrokApiUrl, apiKey: env.NGROK_API_KEY, fetch: budget.fetch });
+  active.invocations++;
+  const save = () => {
+    active.calls = { ngrok: active.calls.ngrok + ngrok.stats.requests, github: active.calls.github + github.requests };
+    ngrok.resetStats();
+    github.requests = 0;
+    active.max_subrequests = Math.max(active.max_subrequests, budget.used);
+    storage.saveActive(active);
+  };
   try {
-    const vault = new TokenVault(new KvTokenStore(env.TOKENS), await keyringFor(env.TOKEN_ENCRYPTION_KEYS));
-    const audit = (outcome: ChangeOutcome) => auditOutcome(ctx, request, head, outcome);
-    const result = await reconcile(
-      snapshot.sources,
-      { ownerId: config.ownerId, maxDeletes: config.maxDeletes, allowDeletes: request.allowDeletes ?? false, mode },
-      { ngrok, vault, intents: storage.intentLog(), onOutcome: audit },
-    );
-    const output = describe(result, head, calls());
-    if (request.cause === "cron") await reportDrift(github, config.repository, storage, result, mode);
-    if (result.kind === "applied" && result.report.ok) storage.setState("last_applied", JSON.stringify({ sha: head, tree: snapshot.treeSha, at: new Date().toISOString() }));
-    const quiet = result.kind !== "invalid" && result.plan.changes.length === 0 && result.plan.refusals.length === 0;
-    const reporter = check ?? (mode === "apply" && !quiet ? await openCheck(github, config.repository, head, APPLY_CHECK_NAME, checkKind(env)) : null);
-    if (reporter) await reporter.complete(applyVerdict(output, result));
-    output.api_calls = calls();
+    const output = await step(active, deps, github, ngrok);
+    save();
     return output;
   } catch (error) {
+    save();
+    if (budget.refused && active.stage !== "apply") return null;
     const reason = error instanceof Error ? error.message : String(error);
-    await check?.complete({ conclusion: "failure", title: "The apply could not run", summary: `ngrok-gitops could not apply ${short(head)}:\n\n> ${reason}\n\nThe next push or cron tick retries.` });
+    if (active.check && active.sha) {
+      const title = active.request.mode === "plan" ? "The plan could not be computed" : "The apply could not run";
+      await closeCheck(github, config.repository, active.sha, active.check, active.request, {
+        conclusion: "failure",
+        title,
+        summary: `ngrok-gitops could not ${active.request.mode} ${short(active.sha)}:\n\n> ${reason}\n\nThe next push or cron tick retries.`,
+      }).catch(() => undefined);
+    }
     throw error;
   }
 }
 
-async function planPullRequest(
-  request: RunRequest,
-  sha: string,
-  pr: number,
-  ctx: RunContext,
-  github: GitHubClient,
-  ngrok: NgrokClient,
-  calls: () => { ngrok: number; github: number },
-): Promise<RunOutput> {
-  const { config, storage } = ctx;
-  const check = await openCheck(github, config.repository, sha, CHECK_NAME, checkKind(ctx.env));
-  try {
-    const snapshot = await readSpecsAt(github, config.repository, sha, storage.blobCache());
-    // Read-only: the vault and the intent log are only read, and reconcile in plan mode makes GET calls only.
-    const vault = new TokenVault(new KvTokenStore(ctx.env.TOKENS), await keyringFor(ctx.env.TOKEN_ENCRYPTION_KEYS));
-    const result = await reconcile(snapshot.sources, { ownerId: config.ownerId, maxDeletes: config.maxDeletes, mode: "plan" }, { ngrok, vault, intents: storage.intentLog() });
-    const output = describe(result, sha, calls());
-    const title = `ngrok-gitops plan for ${short(sha)}`;
-    let body: string;
-    let verdict: CheckResult;
-    if (result.kind === "invalid") {
-      body = `${invalidMarkdown(result.errors, title)}`;
-      verdict = { conclusion: "failure", title: `${result.errors.length} invalid spec${result.errors.length === 1 ? "" : "s"}: nothing would be applied`, summary: body, annotations: annotations(result.errors) };
-    } else {
-      body = renderMarkdown(result.plan, { title });
-      const refused = result.plan.refusals.length > 0;
-      const counts = summarize(result.plan);
-      verdict = {
-        conclusion: refused ? "failure" : "success",
-        title: refused ? `Plan refused: ${result.plan.refusals.map((r) => r.code).join(", ")}` : `${counts.create} to create, ${counts.update} to update, ${counts.delete} to delete`,
-        summary: body,
-      };
+async function step(active: ActiveRun, deps: StepDeps, github: GitHubClient, ngrok: NgrokClient): Promise<RunOutput | null> {
+  const { env, config, storage, budget } = deps;
+  const request = active.request;
+  const vault = new TokenVault(new KvTokenStore(env.TOKENS), await keyringFor(env.TOKEN_ENCRYPTION_KEYS));
+  if (active.stage === "start") {
+    let sha = request.sha ?? null;
+    let branch: string | null = null;
+    if (request.mode === "apply" || !sha) {
+      const repo = repoPath(config.repository);
+      branch = (await github.request<{ default_branch: string }>("GET", repo)).default_branch;
+      sha = (await github.request<{ commit: { sha: string } }>("GET", `${repo}/branches/${encodeURIComponent(branch)}`)).commit.sha;
     }
-    await upsertPlanComment(github, config.repository, pr, body);
-    await check.complete(verdict);
-    output.api_calls = calls();
-    return output;
-  } catch (error) {
-    // Never leave the check pending: complete it as failed with the reason, then report the run as failed.
-    const reason = error instanceof Error ? error.message : String(error);
-    await check.complete({ conclusion: "failure", title: "The plan could not be computed", summary: `ngrok-gitops could not plan this commit:\n\n> ${reason}\n\nPush again or re-run to retry.` });
-    throw error;
+    active.sha = sha;
+    const snapshot = await readSpecsAt(github, config.repository, sha, storage.blobCache());
+    active.tree = snapshot.treeSha;
+    const lastApplied = storage.getState("last_applied");
+    const applied = lastApplied ? (JSON.parse(lastApplied) as { sha: string; tree: string }) : null;
+    if (request.cause === "push" && applied && applied.tree === snapshot.treeSha) {
+      active.skipped = request.sha && request.sha !== sha ? `${short(request.sha)} is not the head of ${branch ?? "the default branch"} (${short(sha)})` : `credentials/ is unchanged since ${short(applied.sha)}`;
+      return finish(active, deps, github, null);
+    }
+    // Pull requests and pushes/manual applies get their check at once, so a failure later still completes it.
+    if (request.cause !== "cron" && !active.check) {
+      const name = request.mode === "plan" && request.pr !== undefined ? CHECK_NAME : APPLY_CHECK_NAME;
+      active.check = await openCheckHandle(github, config.repository, sha, name, checkKind(env));
+      storage.saveActive(active);
+    }
+    storage.saveSources(snapshot.sources);
+    const loaded = loadSpecs(snapshot.sources, { ownerId: config.ownerId });
+    if (!loaded.ok) {
+      active.invalid = loaded.errors;
+      active.stage = "report";
+    } else active.stage = "list";
+  }
+  if (active.stage === "list") {
+    if (active.cursor === null) storage.clearLive();
+    while (active.cursor !== "end") {
+      if (budget.remaining() <= REPORT_RESERVE) return null;
+      const page = await ngrok.listPage(active.cursor);
+      storage.addLive(page.credentials);
+      active.listed += page.credentials.length;
+      active.cursor = page.next ?? "end";
+      storage.saveActive(active);
+    }
+    active.stage = "plan";
+  }
+  if (active.stage === "plan") {
+    const sources = storage.loadSources();
+    const loaded = loadSpecs(sources, { ownerId: config.ownerId });
+    if (!loaded.ok) throw new Error("internal: specs validated at the start no longer validate");
+    const plan = makePlan({
+      ownerId: config.ownerId,
+      specs: loaded.specs,
+      live: storage.loadLive(),
+      stored: await vault.ids(),
+      intents: await storage.intentLog().list(),
+      specFiles: loaded.files,
+      maxDeletes: config.maxDeletes,
+      allowDeletes: request.allowDeletes ?? false,
+    });
+    storage.savePlan(plan);
+    active.total = plan.changes.length;
+    active.applied = 0;
+    active.stage = active.mode === "apply" && plan.refusals.length === 0 && plan.changes.length > 0 ? "apply" : "report";
+    if (active.mode === "apply" && plan.refusals.length === 0 && plan.changes.length === 0) {
+      for (const intent of plan.staleIntents) await storage.intentLog().close(intent);
+    }
+    storage.saveActive(active);
+  }
+  if (active.stage === "apply") {
+    const plan = storage.loadPlan();
+    while (active.applied < active.total) {
+      const room = Math.floor((budget.remaining() - REPORT_RESERVE) / CALLS_PER_CHANGE);
+      if (room < 1) return null;
+      const chunk = plan.changes.slice(active.applied, active.applied + room);
+      const report = await applyPlan(
+        { ...plan, changes: chunk, staleIntents: active.applied === 0 ? plan.staleIntents : [] },
+        { ngrok, vault, intents: storage.intentLog(), stored: await vault.ids(), onOutcome: (outcome) => auditOutcome(storage, active, outcome) },
+      );
+      storage.addOutcomes(active.applied, report.outcomes);
+      active.applied += report.outcomes.length;
+      storage.saveActive(active);
+      if (!report.ok) break;
+    }
+    active.stage = "report";
+  }
+  return finish(active, deps, github, vault);
+}
+
+/** Builds the run's result from what the stages stored, reports it to GitHub, and closes the run. */
+async function finish(active: ActiveRun, deps: StepDeps, github: GitHubClient, _vault: TokenVault | null): Promise<RunOutput> {
+  const { config, storage } = deps;
+  const request = active.request;
+  const sha = active.sha ?? "";
+  const calls = () => ({ ngrok: active.calls.ngrok, github: active.calls.github + github.requests });
+  if (active.skipped) return { status: "skipped", sha, summary: null, plan_text: `Nothing to apply: ${active.skipped}.`, outcomes: [], errors: [], api_calls: calls(), progress: progress(active) };
+  let result: RunResult;
+  if (active.invalid) result = { kind: "invalid", errors: active.invalid, files: 0 };
+  else {
+    const plan = storage.loadPlan();
+    if (active.mode === "plan" || plan.refusals.length > 0 || plan.changes.length === 0) {
+      result = active.mode === "apply" && plan.changes.length === 0 && plan.refusals.length === 0
+        ? { kind: "applied", plan, live: active.listed, report: { ok: true, outcomes: [], notAttempted: [] } }
+        : { kind: "planned", plan, live: active.listed };
+    } else {
+      const outcomes = storage.loadOutcomes();
+      const ok = outcomes.length === plan.changes.length && outcomes.every((o) => o.status === "done");
+      result = { kind: "applied", plan, live: active.listed, report: { ok, outcomes, notAttempted: plan.changes.slice(outcomes.length) } };
+    }
+  }
+  const output = describe(result, sha, calls());
+  output.progress = progress(active);
+  if (request.mode === "plan" && request.pr !== undefined) {
+    const title = `ngrok-gitops plan for ${short(sha)}`;
+    const body = result.kind === "invalid" ? invalidMarkdown(result.errors, title) : renderMarkdown(result.plan, { title });
+    await upsertPlanComment(github, config.repository, request.pr, body);
+    if (active.check) await closeCheck(github, config.repository, sha, active.check, request, planVerdict(result, body));
+  } else {
+    if (request.cause === "cron") await reportDrift(github, config.repository, storage, result, active.mode);
+    const quiet = result.kind !== "invalid" && result.plan.changes.length === 0 && result.plan.refusals.length === 0;
+    let check = active.check;
+    if (!check && active.mode === "apply" && !quiet) check = await openCheckHandle(github, config.repository, sha, APPLY_CHECK_NAME, checkKind(deps.env));
+    if (check) await closeCheck(github, config.repository, sha, check, request, applyVerdict(output, result));
+  }
+  if (result.kind === "applied" && result.report.ok && active.tree !== null) {
+    storage.setState("last_applied", JSON.stringify({ sha, tree: active.tree, at: new Date().toISOString() }));
+  }
+  output.api_calls = calls();
+  return output;
+}
+
+function progress(active: ActiveRun): RunOutput["progress"] {
+  return { stage: active.stage, listed: active.listed, changes: active.total, applied: active.applied, invocations: active.invocations, max_subrequests: active.max_subrequests };
+}
+
+function planVerdict(result: RunResult, body: string): CheckResult {
+  if (result.kind === "invalid") {
+    return { conclusion: "failure", title: `${result.errors.length} invalid spec${result.errors.length === 1 ? "" : "s"}: nothing would be applied`, summary: body, annotations: annotations(result.errors) };
+  }
+  const refused = result.plan.refusals.length > 0;
+  const counts = summarize(result.plan);
+  return {
+    conclusion: refused ? "failure" : "success",
+    title: refused ? `Plan refused: ${result.plan.refusals.map((r) => r.code).join(", ")}` : `${counts.create} to create, ${counts.update} to update, ${counts.delete} to delete`,
+    summary: body,
+  };
+}
+
+async function openCheckHandle(github: GitHubClient, repository: string, sha: string, name: string, kind: "check-run" | "status"): Promise<NonNullable<ActiveRun["check"]>> {
+  if (kind === "check-run") return { kind, id: await startCheckRun(github, repository, sha, name) };
+  await setCommitStatus(github, repository, sha, { state: "pending", description: "running", context: name });
+  return { kind };
+}
+
+async function closeCheck(github: GitHubClient, repository: string, sha: string, check: NonNullable<ActiveRun["check"]>, request: RunRequest, result: CheckResult): Promise<void> {
+  const name = request.mode === "plan" && request.pr !== undefined ? CHECK_NAME : APPLY_CHECK_NAME;
+  if (check.kind === "check-run") return completeCheckRun(github, repository, check.id, result);
+  return setCommitStatus(github, repository, sha, { state: result.conclusion === "failure" ? "failure" : "success", description: result.title, context: name });
+}
+
+/**
+ * Runs a request to the end in this call, one fresh budget per step: for tests and tools, never while the
+ * Durable Object has a run of its own in progress (it shares the active-run state and clears it).
+ */
+export async function executeRun(request: RunRequest, ctx: { env: Env; config: Config; storage: ReconcilerStorage; runId: number }): Promise<RunOutput> {
+  const active = newActiveRun(ctx.runId, "direct", request, ctx.config);
+  try {
+    for (let i = 0; i < 10_000; i++) {
+      const output = await advanceRun(active, { ...ctx, budget: new SubrequestBudget(ctx.config.maxSubrequests) });
+      if (output) return output;
+    }
+    throw new Error("the run did not finish");
+  } finally {
+    ctx.storage.clearActive();
   }
 }
 
@@ -181,7 +340,9 @@ function describe(result: RunResult, sha: string, api_calls: RunOutput["api_call
   return { status: result.report.ok ? "succeeded" : "failed", sha, summary, plan_text, outcomes, errors, api_calls };
 }
 
-function auditOutcome(ctx: RunContext, request: RunRequest, sha: string, outcome: ChangeOutcome): void {
+function auditOutcome(storage: ReconcilerStorage, active: ActiveRun, outcome: ChangeOutcome): void {
+  const request = active.request;
+  const sha = active.sha;
   const change = outcome.change;
   const detail: Record<string, unknown> = {};
   if (change.action === "update" || change.action === "import" || change.action === "replace") detail.fields = change.fields.map((f) => ({ field: f.field, before: f.before, after: f.after }));
@@ -192,8 +353,8 @@ function auditOutcome(ctx: RunContext, request: RunRequest, sha: string, outcome
     detail.error = { code: outcome.error.code, message: outcome.error.message, status_code: outcome.error.status_code };
     if (outcome.compensation) detail.compensation = outcome.compensation;
   }
-  ctx.storage.audit({
-    run_id: ctx.runId,
+  storage.audit({
+    run_id: active.runId,
     kind: "change",
     cause: request.cause,
     sha,

@@ -2,7 +2,8 @@
 import { DurableObject } from "cloudflare:workers";
 import { parseConfig } from "../config.js";
 import { keyringFor, KvTokenStore, TokenVault } from "../vault/index.js";
-import { executeRun } from "./execute.js";
+import { SubrequestBudget } from "./budget.js";
+import { advanceRun, newActiveRun, REPORT_RESERVE, type RunOutput } from "./execute.js";
 import { ReconcilerStorage } from "./storage.js";
 import type { AuditQuery, RunRequest, StatusInfo } from "./types.js";
 
@@ -43,27 +44,42 @@ export class Reconciler extends DurableObject<Env> {
     return this.#draining;
   }
 
+  /**
+   * One invocation: one subrequest budget (MAX_SUBREQUESTS). The active run resumes where the last invocation
+   * left it; a run that needs more yields and continues from the next alarm. Finished runs leave the queue.
+   */
   async #drain(): Promise<void> {
-    const started = Date.now();
-    for (let next = this.#storage.nextQueued(); next; next = this.#storage.nextQueued()) {
-      const { key, request } = next;
-      const runId = this.#storage.startRun(request);
+    const config = parseConfig(this.env);
+    const budget = new SubrequestBudget(config.maxSubrequests);
+    for (;;) {
+      let active = this.#storage.loadActive();
+      if (!active) {
+        const next = this.#storage.nextQueued();
+        if (!next) return;
+        active = newActiveRun(this.#storage.startRun(next.request), next.key, next.request, config);
+        this.#storage.saveActive(active);
+      }
+      const { runId, key, request } = active;
+      let finished: RunOutput;
       try {
-        const config = parseConfig(this.env);
-        const output = await executeRun(request, { env: this.env, config, storage: this.#storage, runId });
-        this.#storage.finishRun(runId, output);
-        // The full plan is kept here: PR comments and check runs are cut to GitHub's size limits.
-        this.#audit(runId, request, output.sha, output.status, { summary: output.summary, errors: output.errors, api_calls: output.api_calls, plan_text: output.plan_text });
+        const output = await advanceRun(active, { env: this.env, config, storage: this.#storage, budget });
+        if (output === null) {
+          await this.ctx.storage.setAlarm(Date.now() + 10);
+          return;
+        }
+        finished = output;
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         const code = (error as { code?: unknown }).code;
-        this.#storage.finishRun(runId, { status: "failed", errors: [typeof code === "string" ? `${code}: ${message}` : message] });
-        this.#audit(runId, request, request.sha ?? null, "failed", { error: message });
+        finished = { status: "failed", sha: active.sha ?? request.sha ?? null, summary: null, plan_text: "", outcomes: [], errors: [typeof code === "string" ? `${code}: ${message}` : message], api_calls: active.calls };
       }
+      this.#storage.finishRun(runId, finished);
+      // The full plan is kept here: PR comments and check runs are cut to GitHub's size limits.
+      this.#audit(runId, request, finished.sha, finished.status, { summary: finished.summary, errors: finished.errors, api_calls: finished.api_calls, plan_text: finished.plan_text, progress: finished.progress ?? null });
+      this.#storage.clearActive();
       this.#storage.dequeue(key, request);
-      // Keep an invocation bounded; what is left runs from the next alarm.
-      if (Date.now() - started > 60_000) {
-        await this.ctx.storage.setAlarm(Date.now() + 1000);
+      if (budget.remaining() <= REPORT_RESERVE * 2) {
+        if (this.#storage.nextQueued()) await this.ctx.storage.setAlarm(Date.now() + 10);
         return;
       }
     }
@@ -72,7 +88,9 @@ export class Reconciler extends DurableObject<Env> {
   async status(): Promise<StatusInfo> {
     const applied = this.#storage.getState("last_applied");
     const drift = this.#storage.getState("drift");
+    const active = this.#storage.loadActive();
     return {
+      progress: active ? { run: active.runId, stage: active.stage, listed: active.listed, changes: active.total, applied: active.applied, invocations: active.invocations, max_subrequests: active.max_subrequests } : null,
       current: this.#storage.currentRun(),
       last: this.#storage.lastRun(),
       queued: this.#storage.queued().map(({ key, request }) => ({ key, cause: request.cause, mode: request.mode, sha: request.sha ?? null })),

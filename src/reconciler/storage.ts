@@ -1,6 +1,9 @@
 // The Durable Object's SQLite tables: queue, runs, audit log, intents, delivery ids, blob cache, state.
-import type { Intent } from "../plan/types.js";
-import type { IntentLog } from "../apply/types.js";
+import type { Intent, Plan } from "../plan/types.js";
+import type { ChangeOutcome, IntentLog } from "../apply/types.js";
+import type { Credential } from "../ngrok/types.js";
+import type { SpecSource } from "../spec/types.js";
+import type { ActiveRun } from "./execute.js";
 import type { BlobCache } from "../github/specs.js";
 import type { AuditEntry, AuditQuery, OutcomeInfo, RunInfo, RunRequest, RunStatus } from "./types.js";
 
@@ -19,6 +22,10 @@ CREATE TABLE IF NOT EXISTS intents (nonce TEXT PRIMARY KEY, name TEXT NOT NULL, 
 CREATE TABLE IF NOT EXISTS deliveries (id TEXT PRIMARY KEY, received_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS blobs (sha TEXT PRIMARY KEY, content TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS run_sources (path TEXT PRIMARY KEY, content TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS run_live (id TEXT PRIMARY KEY, json TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS run_changes (idx INTEGER PRIMARY KEY, json TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS run_outcomes (idx INTEGER PRIMARY KEY, json TEXT NOT NULL);
 `;
 
 type Row = Record<string, SqlStorageValue>;
@@ -92,7 +99,7 @@ export class ReconcilerStorage {
       result.sha ?? null,
       now(),
       result.summary ? JSON.stringify(result.summary) : null,
-      result.plan_text ?? "",
+      capText(result.plan_text ?? ""),
       JSON.stringify(result.outcomes ?? []),
       JSON.stringify(result.errors ?? []),
       JSON.stringify(result.api_calls ?? { ngrok: 0, github: 0 }),
@@ -129,7 +136,7 @@ export class ReconcilerStorage {
       entry.action,
       entry.result,
       entry.operation_id,
-      JSON.stringify(entry.detail),
+      capText(JSON.stringify(entry.detail)),
     );
   }
 
@@ -155,6 +162,66 @@ export class ReconcilerStorage {
 
   setState(key: string, value: string): void {
     this.sql.exec("INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, value);
+  }
+
+  // The run in progress, kept between invocations: its state, spec sources, live listing, plan and outcomes.
+
+  saveActive(active: ActiveRun): void {
+    this.setState("active", JSON.stringify(active));
+  }
+
+  loadActive(): ActiveRun | null {
+    const text = this.getState("active");
+    return text ? (JSON.parse(text) as ActiveRun) : null;
+  }
+
+  clearActive(): void {
+    this.sql.exec("DELETE FROM state WHERE key IN ('active', 'active_plan')");
+    for (const table of ["run_sources", "run_live", "run_changes", "run_outcomes"]) this.sql.exec(`DELETE FROM ${table}`);
+  }
+
+  saveSources(sources: readonly SpecSource[]): void {
+    this.sql.exec("DELETE FROM run_sources");
+    for (const source of sources) this.sql.exec("INSERT INTO run_sources (path, content) VALUES (?, ?)", source.path, source.content);
+  }
+
+  loadSources(): SpecSource[] {
+    return this.sql.exec<{ path: string; content: string }>("SELECT path, content FROM run_sources ORDER BY path").toArray().map((row) => ({ path: row.path, content: row.content }));
+  }
+
+  clearLive(): void {
+    this.sql.exec("DELETE FROM run_live");
+  }
+
+  addLive(credentials: readonly Credential[]): void {
+    for (const credential of credentials) this.sql.exec("INSERT OR REPLACE INTO run_live (id, json) VALUES (?, ?)", credential.id, JSON.stringify(credential));
+  }
+
+  loadLive(): Credential[] {
+    return this.sql.exec<{ json: string }>("SELECT json FROM run_live").toArray().map((row) => JSON.parse(row.json) as Credential);
+  }
+
+  /** One row per change: a plan for thousands of credentials outgrows a single value. */
+  savePlan(plan: Plan): void {
+    this.sql.exec("DELETE FROM run_changes");
+    this.sql.exec("DELETE FROM run_outcomes");
+    plan.changes.forEach((change, idx) => this.sql.exec("INSERT INTO run_changes (idx, json) VALUES (?, ?)", idx, JSON.stringify(change)));
+    this.setState("active_plan", JSON.stringify({ ...plan, changes: [] }));
+  }
+
+  loadPlan(): Plan {
+    const meta = JSON.parse(this.getState("active_plan") ?? "null") as Plan | null;
+    if (!meta) throw new Error("internal: no plan stored for the active run");
+    const changes = this.sql.exec<{ json: string }>("SELECT json FROM run_changes ORDER BY idx").toArray().map((row) => JSON.parse(row.json) as Plan["changes"][number]);
+    return { ...meta, changes };
+  }
+
+  addOutcomes(from: number, outcomes: readonly ChangeOutcome[]): void {
+    outcomes.forEach((outcome, i) => this.sql.exec("INSERT OR REPLACE INTO run_outcomes (idx, json) VALUES (?, ?)", from + i, JSON.stringify(outcome)));
+  }
+
+  loadOutcomes(): ChangeOutcome[] {
+    return this.sql.exec<{ json: string }>("SELECT json FROM run_outcomes ORDER BY idx").toArray().map((row) => JSON.parse(row.json) as ChangeOutcome);
   }
 
   intentLog(): IntentLog {
@@ -183,6 +250,14 @@ export class ReconcilerStorage {
       },
     };
   }
+}
+
+/** SQLite values in Durable Objects are capped at 2 MB; a plan for tens of thousands of changes is cut, saying so. */
+const MAX_TEXT = 1_000_000;
+function capText(text: string): string {
+  if (text.length <= MAX_TEXT) return text;
+  if (text.startsWith("{")) return JSON.stringify({ truncated: true, length: text.length, head: text.slice(0, MAX_TEXT - 200) });
+  return `${text.slice(0, MAX_TEXT)}\n…(cut at ${MAX_TEXT} characters of ${text.length})`;
 }
 
 function now(): string {

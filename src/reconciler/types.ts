@@ -45,6 +45,8 @@ export interface RunInfo {
 }
 
 export interface StatusInfo {
+  /** Where the run in progress is: runs larger than one invocation's subrequest budget continue over several. */
+  progress: { run: number; stage: string; listed: number; changes: number; applied: number; invocations: number; max_subrequests: number } | null;
   current: RunInfo | null;
   last: RunInfo | null;
   queued: { key: string; cause: Cause; mode: string; sha: string | null }[];
