@@ -1,5 +1,5 @@
 // Loads spec files: parse YAML with positions, validate against the schema, normalise, check across files.
-import { LineCounter, parseAllDocuments, type Document } from "yaml";
+import { Lexer, LineCounter, parseAllDocuments, type Document } from "yaml";
 import type * as z from "zod";
 import { DESCRIPTION_MAX_BYTES, METADATA_MAX_BYTES } from "../ngrok/types.js";
 import { MARKER_KEY, utf8Bytes, worstCaseMetadataBytes, type UserMetadata } from "../ownership/marker.js";
@@ -52,12 +52,13 @@ export function loadSpecs(sources: readonly SpecSource[], options: LoadOptions):
     });
     return { ok: false, errors, files: sorted.length };
   }
+  // Loops, not push(...list): a hostile file can yield hundreds of thousands of errors, more than a call's arguments.
   for (const source of sorted) {
     const file = loadFile(source, options.ownerId, limits);
-    errors.push(...file.errors.sort((a, b) => a.line - b.line || a.column - b.column));
-    specs.push(...file.specs);
+    for (const error of file.errors.sort((a, b) => a.line - b.line || a.column - b.column)) errors.push(error);
+    for (const spec of file.specs) specs.push(spec);
   }
-  errors.push(...crossFileErrors(specs));
+  for (const error of crossFileErrors(specs)) errors.push(error);
   if (errors.length > 0) return { ok: false, errors, files: sorted.length };
   return { ok: true, specs: specs.sort((a, b) => (a.name < b.name ? -1 : 1)), files: sorted.length };
 }
@@ -83,6 +84,12 @@ function loadFile(source: SpecSource, ownerId: string, limits: Limits): { specs:
     return { specs: [], errors: [at("FILE_TOO_LARGE", 1, 1, "", `file is ${bytes} bytes; the limit is ${limits.maxFileBytes}`)] };
   }
   const lines = new LineCounter();
+  const shape = scanShape(source.content, limits.maxDepth);
+  if (shape) {
+    const before = source.content.slice(0, shape.offset);
+    const line = before.split("\n").length;
+    return { specs: [], errors: [at(shape.code, line, shape.offset - before.lastIndexOf("\n"), "", shape.message)] };
+  }
   const docs = parseAllDocuments(source.content, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
   if (!Array.isArray(docs) || docs.length === 0) {
     return { specs: [], errors: [at("NOT_A_MAPPING", 1, 1, "", "file is empty: expected a mapping with a `credentials` list")] };
@@ -186,6 +193,49 @@ function loadFile(source: SpecSource, ownerId: string, limits: Limits): { specs:
     specs.push(spec);
   });
   return { specs, errors };
+}
+
+/**
+ * Refuses deep nesting and extra documents from the lexer's tokens, before the parser runs: the parser builds
+ * the whole syntax tree first (about 500 bytes a level), so 1 MiB of "[" or "- " took seconds and over 500 MB
+ * before the depth limit could be checked. Counts flow brackets, plus "-" and "?" chained on one line; both
+ * are lower bounds of the real depth, so nothing the later check accepts is refused here.
+ */
+function scanShape(content: string, maxDepth: number): { code: SpecErrorCode; offset: number; message: string } | null {
+  let flow = 0;
+  let chain = 0;
+  let documents = 0;
+  let offset = 0;
+  let scalar = false;
+  let previous = "";
+  for (const token of new Lexer().lex(content)) {
+    const at = offset;
+    const after = previous;
+    previous = token;
+    // DOCUMENT, FLOW_END and SCALAR are markers, not text; a scalar's text follows its marker.
+    // A document starts at DOCUMENT, or at a "---" that does not directly follow one.
+    if (token === "\x02" || (token === "---" && after !== "\x02")) {
+      if (++documents > 1) return { code: "YAML_SYNTAX", offset: at, message: "a spec file holds one YAML document; found a second" };
+      if (token === "\x02") continue;
+    }
+    if (token === "\x18") continue;
+    if (token === "\x1f") {
+      scalar = true;
+      continue;
+    }
+    offset += token.length;
+    if (scalar) {
+      scalar = false;
+      continue;
+    }
+    if (token === "[" || token === "{") flow++;
+    else if (token === "]" || token === "}") flow = Math.max(0, flow - 1);
+    else if (token === "-" || token === "?") chain++;
+    else if (token.includes("\n") || token.includes("\r")) chain = 0;
+    // Reported at 1:1 like the depth check after parsing, so both give the same error.
+    if (flow + chain > maxDepth) return { code: "YAML_LIMIT", offset: 0, message: `document is nested deeper than ${maxDepth} levels` };
+  }
+  return null;
 }
 
 type At = (code: SpecErrorCode, line: number, column: number, field: string, message: string) => SpecError;
