@@ -1,4 +1,4 @@
-// A fake GitHub REST API (hono, in-memory, WebCrypto only) for tests and `npm start`: the endpoints ngrok-gitops calls, with GitHub's auth, shapes and limits.
+// A fake GitHub REST API (hono, in-memory, WebCrypto; libsodium loaded on first use to open Actions secrets) for tests and `npm start`: the endpoints ngrok-gitops calls, with GitHub's auth, shapes and limits.
 import { Hono, type Context } from "hono";
 import { importAppPublicKey, looksLikeJwt, verifyAppJwt } from "./app-auth.js";
 import {
@@ -10,7 +10,8 @@ import {
   validationFailed,
   type ValidationErrorItem,
 } from "./errors.js";
-import { fromBase64, utf8 } from "./git-objects.js";
+import { utf8 } from "./git-objects.js";
+import { openSealedBox, SECRET_VALUE_MAX_BYTES } from "./secret-keys.js";
 import * as shape from "./serialize.js";
 import {
   FakeGitHubState,
@@ -140,6 +141,8 @@ export interface RepoView {
 
 export interface ReceivedSecret {
   name: string;
+  /** The plaintext, opened with libsodium and the store's secret key (test-only: GitHub never shows it). */
+  value: string;
   encrypted_value: string;
   key_id: string;
   created_at: string;
@@ -1081,19 +1084,20 @@ export function createFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
       const encryptedValue = String(input["encrypted_value"]);
       const keyId = String(input["key_id"]);
       if (keyId !== store.publicKey.keyId) throw invalidRequest("key_id does not match the current public key.", secretsDocs);
-      // A sealed box is at least an ephemeral public key (32 bytes) plus a MAC (16 bytes).
-      let sealedLength: number;
-      try {
-        sealedLength = fromBase64(encryptedValue).length;
-      } catch {
-        sealedLength = -1;
-      }
-      if (sealedLength < 48 || !/^[A-Za-z0-9+/]+=*$/.test(encryptedValue)) {
-        throw invalidRequest("encrypted_value must be a Base64-encoded libsodium sealed box.", secretsDocs);
+      // Opened here with libsodium, independently of the sealing code under test: a box that does not open fails.
+      const opened = openSealedBox(state.sodium, store.publicKey, encryptedValue);
+      if (!opened.ok) {
+        const why = {
+          not_base64: "encrypted_value must be a Base64-encoded libsodium sealed box.",
+          does_not_open: "encrypted_value could not be decrypted with the public key of key_id.",
+          not_utf8: "encrypted_value must hold UTF-8 text.",
+          too_large: `Secret value must be at most ${SECRET_VALUE_MAX_BYTES / 1024} KB.`,
+        }[opened.reason];
+        throw invalidRequest(why, secretsDocs);
       }
       const existing = store.secrets.get(name);
       const now = state.isoNow();
-      store.secrets.set(name, { name, encryptedValue, keyId, createdAt: existing?.createdAt ?? now, updatedAt: now });
+      store.secrets.set(name, { name, value: opened.value, encryptedValue, keyId, createdAt: existing?.createdAt ?? now, updatedAt: now });
       return existing ? c.body(null, 204) : c.json({}, 201);
     });
 
@@ -1114,6 +1118,7 @@ export function createFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
     const received = (store: SecretStore): ReceivedSecret[] =>
       [...store.secrets.values()].map((s) => ({
         name: s.name,
+        value: s.value,
         encrypted_value: s.encryptedValue,
         key_id: s.keyId,
         created_at: s.createdAt,
@@ -1220,6 +1225,15 @@ export function createFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
     }
     state.createEnvironment(repo, input["name"]);
     return c.json(view(repo.fullName, urls(c).api), 201);
+  });
+
+  /** A new secrets key pair for the repository (or `{environment}`), as GitHub rotates it: old key ids are refused from then on. */
+  app.post("/__fake/repos/:owner/:repo/secrets/rotate-key", async (c) => {
+    const repo = control(c);
+    const input = await readJson(c, true);
+    const environment = typeof input["environment"] === "string" ? input["environment"] : undefined;
+    const store = state.rotateSecretKey(repo, environment);
+    return c.json({ key_id: store.publicKey.keyId, key: store.publicKey.key }, 201);
   });
 
   app.get("/__fake/state", (c) =>

@@ -3,9 +3,7 @@ import { GitHubError, notFound, validationFailed } from "./errors.js";
 import {
   blobSha,
   commitSha,
-  randomHex,
   sortTreeEntries,
-  toBase64,
   treeSha,
   utf8,
   type Bytes,
@@ -13,6 +11,7 @@ import {
   type GitSignature,
   type TreeEntry,
 } from "./git-objects.js";
+import { loadSodium, newSecretKeyPair, type SecretKeyPair, type SodiumApi } from "./secret-keys.js";
 
 export interface UserRecord {
   readonly login: string;
@@ -125,6 +124,8 @@ export interface StatusRecord {
 
 export interface SecretRecord {
   readonly name: string;
+  /** What the sealed box held, opened with the store's secret key: tests read it to prove the right token arrived. */
+  readonly value: string;
   readonly encryptedValue: string;
   readonly keyId: string;
   readonly createdAt: string;
@@ -132,8 +133,8 @@ export interface SecretRecord {
 }
 
 export interface SecretStore {
-  /** TODO(secret delivery): a libsodium (X25519) keypair, so tests can open the sealed box; random bytes until then. */
-  readonly publicKey: { readonly keyId: string; readonly key: string };
+  /** A real X25519 key pair; replaced by `rotateSecretKey`, as GitHub rotates it now and then. */
+  publicKey: SecretKeyPair;
   readonly secrets: Map<string, SecretRecord>;
 }
 
@@ -199,7 +200,6 @@ export class FakeRepo {
   readonly checkRuns = new Map<number, CheckRunRecord>();
   readonly statuses: StatusRecord[] = [];
   readonly labels = new Map<string, LabelRecord>();
-  readonly actions: SecretStore = newSecretStore();
   readonly environments = new Map<string, SecretStore>();
   nextNumber = 1;
 
@@ -211,6 +211,7 @@ export class FakeRepo {
     public isPrivate: boolean,
     public description: string | null,
     readonly createdAt: string,
+    readonly actions: SecretStore,
   ) {}
 
   get fullName(): string {
@@ -317,11 +318,6 @@ export class FakeRepo {
   }
 }
 
-function newSecretStore(): SecretStore {
-  // GitHub key ids are long decimal strings.
-  const keyId = String(BigInt(`0x${randomHex(7)}`));
-  return { publicKey: { keyId, key: toBase64(crypto.getRandomValues(new Uint8Array(32))) }, secrets: new Map() };
-}
 
 export function validatePath(path: string): void {
   const bad =
@@ -379,6 +375,8 @@ export class FakeGitHubState {
   clockOffsetMs = 0;
   /** Large, so an id is never mistaken for an issue number in a test. */
   private nextId = 5_000_001;
+  /** libsodium, loaded by the first `createRepo` (every secret store belongs to a repository made there). */
+  private sodiumApi: SodiumApi | null = null;
 
   constructor(private readonly clock: () => number = () => Date.now()) {}
 
@@ -407,6 +405,16 @@ export class FakeGitHubState {
     return this.repos.get(`${owner}/${name}`.toLowerCase());
   }
 
+  /** libsodium for key pairs and sealed boxes; loaded once a repository exists. */
+  get sodium(): SodiumApi {
+    if (!this.sodiumApi) throw new Error("fake GitHub: libsodium is loaded by createRepo; no repository has been created yet");
+    return this.sodiumApi;
+  }
+
+  private newSecretStore(): SecretStore {
+    return { publicKey: newSecretKeyPair(this.sodium), secrets: new Map() };
+  }
+
   requireRepo(owner: string, name: string): FakeRepo {
     const repo = this.repo(owner, name);
     if (!repo) throw notFound();
@@ -414,6 +422,8 @@ export class FakeGitHubState {
   }
 
   async createRepo(init: RepoInit): Promise<FakeRepo> {
+    // Before any check, so no other createRepo can slip in between the name check and the insert.
+    this.sodiumApi ??= await loadSodium();
     const [owner, name, extra] = init.fullName.split("/");
     if (!owner || !name || extra !== undefined) {
       throw validationFailed([{ resource: "Repository", code: "invalid", field: "name", message: "expected owner/name" }]);
@@ -429,6 +439,7 @@ export class FakeGitHubState {
       init.private ?? true,
       init.description ?? null,
       this.isoNow(),
+      this.newSecretStore(),
     );
     this.repos.set(repo.fullName.toLowerCase(), repo);
     for (const env of init.environments ?? []) this.createEnvironment(repo, env);
@@ -439,8 +450,16 @@ export class FakeGitHubState {
   createEnvironment(repo: FakeRepo, name: string): SecretStore {
     const existing = repo.environments.get(name);
     if (existing) return existing;
-    const store = newSecretStore();
+    const store = this.newSecretStore();
     repo.environments.set(name, store);
+    return store;
+  }
+
+  /** A new key pair for the repository's (or an environment's) secrets; what was sealed to the old key stays stored. */
+  rotateSecretKey(repo: FakeRepo, environment?: string): SecretStore {
+    const store = environment === undefined ? repo.actions : repo.environments.get(environment);
+    if (!store) throw notFound();
+    store.publicKey = newSecretKeyPair(this.sodium);
     return store;
   }
 

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import { createFakeGitHub, type FakeGitHub } from "../fake-github/app.js";
 import { call } from "../fake-github/test-helpers.js";
+import { sealTo } from "../../src/github/sealed-box.js";
 
 const TOKEN = "ghp_test_user_token";
 const APP_TOKEN = "ghs_actions_like_token";
@@ -316,32 +317,73 @@ describe("drift issue", () => {
 });
 
 describe("actions secrets", () => {
-  it("serves a public key and stores what it receives: 201 created, 204 updated, 204 deleted", async () => {
-    const key = (await call(fake, "GET", `/repos/${REPO}/actions/secrets/public-key`, { token: TOKEN })).json as { key_id: string; key: string };
+  const getKey = async (path = `/repos/${REPO}/actions/secrets`) =>
+    (await call(fake, "GET", `${path}/public-key`, { token: TOKEN })).json as { key_id: string; key: string };
+
+  it("serves a real X25519 public key, decrypts what it receives with libsodium: 201 created, 204 updated, 204 deleted", async () => {
+    const key = await getKey();
     expect(Buffer.from(key.key, "base64")).toHaveLength(32);
-    const sealed = Buffer.alloc(60, 7).toString("base64");
-    const put = (value: string) =>
-      call(fake, "PUT", `/repos/${REPO}/actions/secrets/NGROK_AUTHTOKEN`, { token: TOKEN, body: { encrypted_value: value, key_id: key.key_id } });
-    expect((await put(sealed)).status).toBe(201);
-    expect((await put(sealed)).status).toBe(204);
-    expect(fake.view(REPO).secrets.actions).toMatchObject([{ name: "NGROK_AUTHTOKEN", encrypted_value: sealed, key_id: key.key_id }]);
+    const put = async (value: string) =>
+      call(fake, "PUT", `/repos/${REPO}/actions/secrets/NGROK_AUTHTOKEN`, { token: TOKEN, body: { encrypted_value: await sealTo(key.key, value), key_id: key.key_id } });
+    expect((await put("first-token")).status).toBe(201);
+    expect(fake.view(REPO).secrets.actions).toMatchObject([{ name: "NGROK_AUTHTOKEN", value: "first-token", key_id: key.key_id }]);
+    expect((await put("second-token")).status).toBe(204);
+    expect(fake.view(REPO).secrets.actions).toMatchObject([{ name: "NGROK_AUTHTOKEN", value: "second-token", key_id: key.key_id }]);
     const list = await call(fake, "GET", `/repos/${REPO}/actions/secrets`, { token: TOKEN });
     expect(list.json).toMatchObject({ total_count: 1, secrets: [{ name: "NGROK_AUTHTOKEN" }] });
-    const noKey = await call(fake, "PUT", `/repos/${REPO}/actions/secrets/X`, { token: TOKEN, body: { encrypted_value: sealed } });
+    expect(list.text).not.toContain("second-token");
+    const noKey = await call(fake, "PUT", `/repos/${REPO}/actions/secrets/X`, { token: TOKEN, body: { encrypted_value: await sealTo(key.key, "t") } });
     expect((noKey.json as Message).message).toBe('Invalid request.\n\n"key_id" wasn\'t supplied.');
     expect((await call(fake, "DELETE", `/repos/${REPO}/actions/secrets/NGROK_AUTHTOKEN`, { token: TOKEN })).status).toBe(204);
     expect((await call(fake, "DELETE", `/repos/${REPO}/actions/secrets/NGROK_AUTHTOKEN`, { token: TOKEN })).status).toBe(404);
   });
 
-  it("keeps environment secrets apart and 404s an unknown environment", async () => {
+  it("refuses with 422 a box that does not open, one sealed to another key, a stale key_id and non-base64", async () => {
+    const key = await getKey();
+    await fake.state.createRepo({ fullName: "acme/other" });
+    const other = await getKey("/repos/acme/other/actions/secrets");
+    const put = (encrypted_value: string, key_id = key.key_id) =>
+      call(fake, "PUT", `/repos/${REPO}/actions/secrets/TOKEN`, { token: TOKEN, body: { encrypted_value, key_id } });
+    const garbage = await put(Buffer.alloc(60, 7).toString("base64"));
+    expect(garbage.status).toBe(422);
+    expect((garbage.json as Message).message).toBe("Invalid request.\n\nencrypted_value could not be decrypted with the public key of key_id.");
+    expect((await put(await sealTo(other.key, "meant for acme/other"))).status).toBe(422);
+    const tampered = Buffer.from(await sealTo(key.key, "token"), "base64");
+    tampered[tampered.length - 1] = (tampered[tampered.length - 1] ?? 0) ^ 1;
+    expect((await put(tampered.toString("base64"))).status).toBe(422);
+    expect((await put(await sealTo(key.key, "token"), other.key_id)).status).toBe(422);
+    expect(((await put("not base64!")).json as Message).message).toBe("Invalid request.\n\nencrypted_value must be a Base64-encoded libsodium sealed box.");
+    expect((await put(await sealTo(key.key, "x".repeat(48 * 1024 + 1)))).status).toBe(422);
+    expect(fake.view(REPO).secrets.actions).toEqual([]);
+    expect((await put(await sealTo(key.key, "x".repeat(48 * 1024)))).status).toBe(201);
+  });
+
+  it("rotates a key on request: the old key_id is refused, the new one accepted, stored secrets kept", async () => {
+    const old = await getKey();
+    const seal = await sealTo(old.key, "before rotation");
+    expect((await call(fake, "PUT", `/repos/${REPO}/actions/secrets/A`, { token: TOKEN, body: { encrypted_value: seal, key_id: old.key_id } })).status).toBe(201);
+    const rotated = (await call(fake, "POST", `/__fake/repos/${REPO}/secrets/rotate-key`, { body: {} })).json as { key_id: string; key: string };
+    expect(rotated.key_id).not.toBe(old.key_id);
+    expect(await getKey()).toEqual(rotated);
+    const stale = await call(fake, "PUT", `/repos/${REPO}/actions/secrets/B`, { token: TOKEN, body: { encrypted_value: await sealTo(old.key, "x"), key_id: old.key_id } });
+    expect(stale.status).toBe(422);
+    const fresh = await call(fake, "PUT", `/repos/${REPO}/actions/secrets/B`, { token: TOKEN, body: { encrypted_value: await sealTo(rotated.key, "after"), key_id: rotated.key_id } });
+    expect(fresh.status).toBe(201);
+    expect(fake.view(REPO).secrets.actions.map((s) => [s.name, s.value])).toEqual([["A", "before rotation"], ["B", "after"]]);
+  });
+
+  it("keeps environment secrets apart, with their own key pair, and 404s an unknown environment", async () => {
     const repo = fake.state.repo("acme", "infra");
     if (!repo) throw new Error("repo");
     fake.state.createEnvironment(repo, "production");
-    const key = (await call(fake, "GET", `/repos/${REPO}/environments/production/secrets/public-key`, { token: TOKEN })).json as { key_id: string };
-    const sealed = Buffer.alloc(60, 1).toString("base64");
-    const put = await call(fake, "PUT", `/repos/${REPO}/environments/production/secrets/TOKEN`, { token: TOKEN, body: { encrypted_value: sealed, key_id: key.key_id } });
+    const key = await getKey(`/repos/${REPO}/environments/production/secrets`);
+    const repoKey = await getKey();
+    expect(key.key).not.toBe(repoKey.key);
+    const put = await call(fake, "PUT", `/repos/${REPO}/environments/production/secrets/TOKEN`, { token: TOKEN, body: { encrypted_value: await sealTo(key.key, "prod-token"), key_id: key.key_id } });
     expect(put.status).toBe(201);
-    expect(fake.view(REPO).secrets).toMatchObject({ actions: [], environments: { production: [{ name: "TOKEN" }] } });
+    expect(fake.view(REPO).secrets).toMatchObject({ actions: [], environments: { production: [{ name: "TOKEN", value: "prod-token" }] } });
+    const wrongStore = await call(fake, "PUT", `/repos/${REPO}/environments/production/secrets/T2`, { token: TOKEN, body: { encrypted_value: await sealTo(repoKey.key, "x"), key_id: key.key_id } });
+    expect(wrongStore.status).toBe(422);
     expect((await call(fake, "GET", `/repos/${REPO}/environments/staging/secrets/public-key`, { token: TOKEN })).status).toBe(404);
   });
 });

@@ -1,0 +1,98 @@
+// GitHub Actions secrets, repository or environment: seal a value to the target's public key and PUT it, or delete it.
+import { GitHubApiError, repoPath, type GitHubClient } from "./client.js";
+import { sealTo } from "./sealed-box.js";
+
+export interface ActionsSecretTarget {
+  /** `owner/name`. */
+  readonly repo: string;
+  /** The secret's name, e.g. `NGROK_AUTHTOKEN`. */
+  readonly name: string;
+  /** An environment secret when set; a repository secret otherwise. */
+  readonly environment?: string;
+}
+
+export interface ActionsPublicKey {
+  readonly key_id: string;
+  /** base64 of the 32-byte X25519 public key. */
+  readonly key: string;
+}
+
+/**
+ * Public keys already fetched in this run, per repository and environment, so delivering many credentials to one
+ * repository asks for its key once. Holds promises so concurrent deliveries share one request. Make one per run:
+ * GitHub rotates these keys rarely, and a PUT with a stale key id is retried once with a fresh key anyway.
+ */
+export type PublicKeyCache = Map<string, Promise<ActionsPublicKey>>;
+
+export type PutOutcome = "created" | "updated";
+export type DeleteOutcome = "deleted" | "absent";
+
+/** `/repos/{o}/{r}/actions/secrets` or `/repos/{o}/{r}/environments/{env}/secrets`. */
+export function secretsPath(target: Pick<ActionsSecretTarget, "repo" | "environment">): string {
+  const base = repoPath(target.repo);
+  if (target.environment === undefined) return `${base}/actions/secrets`;
+  if (target.environment === "") throw new Error("an environment secret needs a non-empty environment name");
+  return `${base}/environments/${encodeURIComponent(target.environment)}/secrets`;
+}
+
+function cacheKey(target: ActionsSecretTarget): string {
+  // Owner and name are case-insensitive on GitHub; environment names are kept as given.
+  return target.environment === undefined ? target.repo.toLowerCase() : `${target.repo.toLowerCase()}\u0000${target.environment}`;
+}
+
+function publicKey(github: GitHubClient, target: ActionsSecretTarget, keys: PublicKeyCache): Promise<ActionsPublicKey> {
+  const id = cacheKey(target);
+  const cached = keys.get(id);
+  if (cached) return cached;
+  const fetched = github.request<ActionsPublicKey>("GET", `${secretsPath(target)}/public-key`).then((key) => {
+    if (typeof key?.key_id !== "string" || typeof key.key !== "string") {
+      throw new GitHubApiError("GET", `${secretsPath(target)}/public-key`, 200, "the response has no key_id and key");
+    }
+    return { key_id: key.key_id, key: key.key };
+  });
+  keys.set(id, fetched);
+  // A failed fetch must not stay cached: the next delivery in the run asks again.
+  fetched.catch(() => {
+    if (keys.get(id) === fetched) keys.delete(id);
+  });
+  return fetched;
+}
+
+/**
+ * Encrypts `value` to the target's public key and creates or updates the secret. The value never appears in a log
+ * line or an error: failures are GitHubApiErrors naming the method, path and status only.
+ */
+export async function putActionsSecret(
+  github: GitHubClient,
+  target: ActionsSecretTarget,
+  value: string,
+  keys: PublicKeyCache = new Map(),
+): Promise<PutOutcome> {
+  const path = `${secretsPath(target)}/${encodeURIComponent(target.name)}`;
+  const put = async (): Promise<PutOutcome> => {
+    const key = await publicKey(github, target, keys);
+    const encrypted_value = await sealTo(key.key, value);
+    const response = await github.raw("PUT", path, { encrypted_value, key_id: key.key_id });
+    return response.status === 201 ? "created" : "updated";
+  };
+  const hadKey = keys.has(cacheKey(target));
+  try {
+    return await put();
+  } catch (error) {
+    // A cached key GitHub has since rotated is refused with 422: fetch the current one and try once more.
+    if (!hadKey || !(error instanceof GitHubApiError) || error.status !== 422) throw error;
+    keys.delete(cacheKey(target));
+    return put();
+  }
+}
+
+/** Deletes the secret; one that is already gone (404) counts as deleted, so a retried run converges. */
+export async function deleteActionsSecret(github: GitHubClient, target: ActionsSecretTarget): Promise<DeleteOutcome> {
+  try {
+    await github.raw("DELETE", `${secretsPath(target)}/${encodeURIComponent(target.name)}`);
+    return "deleted";
+  } catch (error) {
+    if (error instanceof GitHubApiError && error.status === 404) return "absent";
+    throw error;
+  }
+}

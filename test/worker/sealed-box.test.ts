@@ -1,0 +1,91 @@
+// Secret delivery inside workerd: sealTo runs here (no WASM), and the fake GitHub in Node opens each box with libsodium to the same token.
+import { describe, expect, it } from "vitest";
+import { GitHubClient } from "../../src/github/client.js";
+import { sealTo } from "../../src/github/sealed-box.js";
+import { deleteActionsSecret, putActionsSecret, type PublicKeyCache } from "../../src/github/secrets.js";
+import { bindings, github } from "./support.js";
+
+interface SecretView {
+  name: string;
+  value: string;
+}
+interface SecretsRepoView {
+  secrets: { actions: SecretView[]; environments: Record<string, SecretView[]> };
+  public_keys: { actions: { key_id: string; key: string } };
+}
+
+let repos = 0;
+/** A repository of its own (the fake outlives each file), a client with an installation token the fake accepts. */
+async function setup(environments: string[] = []) {
+  const fullName = `sealed-box/r${Date.now()}-${++repos}`;
+  await github("POST", "/__fake/repos", { full_name: fullName, environments });
+  const { token } = await github<{ token: string }>("POST", "/__fake/tokens", { installation: true });
+  const client = new GitHubClient({ baseUrl: bindings.GITHUB_API_URL, token: async () => token });
+  const view = () => github<SecretsRepoView>("GET", `/__fake/repos/${fullName}`);
+  return { fullName, client, view };
+}
+
+const ngrokToken = () => `2Wx${crypto.randomUUID().replaceAll("-", "")}_${crypto.randomUUID().replaceAll("-", "")}`;
+
+describe("sealed box in workerd", () => {
+  it("runs in workerd, where libsodium's WASM cannot", () => {
+    expect(navigator.userAgent).toBe("Cloudflare-Workers");
+  });
+
+  it("seals a token that the fake GitHub opens with libsodium to the same token, through putActionsSecret", async () => {
+    const { fullName, client, view } = await setup();
+    const token = ngrokToken();
+    expect(await putActionsSecret(client, { repo: fullName, name: "NGROK_AUTHTOKEN" }, token)).toBe("created");
+    expect((await view()).secrets.actions).toMatchObject([{ name: "NGROK_AUTHTOKEN", value: token }]);
+    const next = ngrokToken();
+    expect(await putActionsSecret(client, { repo: fullName, name: "NGROK_AUTHTOKEN" }, next)).toBe("updated");
+    expect((await view()).secrets.actions).toMatchObject([{ name: "NGROK_AUTHTOKEN", value: next }]);
+  });
+
+  it("gives a different ciphertext each time, each opening to the token, and one sealed to another key is refused", async () => {
+    const { fullName, client, view } = await setup();
+    const other = await setup();
+    const { key_id, key } = (await view()).public_keys.actions;
+    const token = ngrokToken();
+    const [a, b] = [await sealTo(key, token), await sealTo(key, token)];
+    expect(a).not.toBe(b);
+    for (const [name, encrypted_value] of [["A", a], ["B", b]] as const) {
+      await client.request("PUT", `/repos/${fullName}/actions/secrets/${name}`, { encrypted_value, key_id });
+    }
+    expect((await view()).secrets.actions.map((s) => [s.name, s.value])).toEqual([["A", token], ["B", token]]);
+    const foreign = await sealTo((await other.view()).public_keys.actions.key, token);
+    await expect(client.request("PUT", `/repos/${fullName}/actions/secrets/C`, { encrypted_value: foreign, key_id })).rejects.toMatchObject({ status: 422 });
+  });
+
+  it("delivers environment secrets apart from repository secrets, fetching each key once per cache", async () => {
+    const { fullName, client, view } = await setup(["production"]);
+    const keys: PublicKeyCache = new Map();
+    const [repoToken, envToken, envToken2] = [ngrokToken(), ngrokToken(), ngrokToken()];
+    await putActionsSecret(client, { repo: fullName, name: "NGROK_AUTHTOKEN" }, repoToken, keys);
+    await putActionsSecret(client, { repo: fullName, name: "NGROK_AUTHTOKEN", environment: "production" }, envToken, keys);
+    await putActionsSecret(client, { repo: fullName, name: "SECOND", environment: "production" }, envToken2, keys);
+    const { secrets } = await view();
+    expect(secrets.actions.map((s) => [s.name, s.value])).toEqual([["NGROK_AUTHTOKEN", repoToken]]);
+    expect(secrets.environments["production"]?.map((s) => [s.name, s.value])).toEqual([
+      ["NGROK_AUTHTOKEN", envToken],
+      ["SECOND", envToken2],
+    ]);
+    const fetched = await github<{ path: string }[]>("GET", `/__fake/requests?method=GET&path=/repos/${fullName}/`);
+    expect(fetched.map((r) => r.path).filter((p) => p.endsWith("/public-key"))).toEqual([
+      `/repos/${fullName}/actions/secrets/public-key`,
+      `/repos/${fullName}/environments/production/secrets/public-key`,
+    ]);
+  });
+
+  it("deletes a repository or environment secret, and counts one already gone as absent", async () => {
+    const { fullName, client, view } = await setup(["production"]);
+    await putActionsSecret(client, { repo: fullName, name: "NGROK_AUTHTOKEN" }, ngrokToken());
+    await putActionsSecret(client, { repo: fullName, name: "NGROK_AUTHTOKEN", environment: "production" }, ngrokToken());
+    expect(await deleteActionsSecret(client, { repo: fullName, name: "NGROK_AUTHTOKEN", environment: "production" })).toBe("deleted");
+    expect((await view()).secrets.environments["production"]).toEqual([]);
+    expect((await view()).secrets.actions).toHaveLength(1);
+    expect(await deleteActionsSecret(client, { repo: fullName, name: "NGROK_AUTHTOKEN" })).toBe("deleted");
+    expect(await deleteActionsSecret(client, { repo: fullName, name: "NGROK_AUTHTOKEN" })).toBe("absent");
+    expect((await view()).secrets.actions).toEqual([]);
+  });
+});
