@@ -52,7 +52,7 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyRepor
   const phases: Change[][] = [
     plan.changes.filter((c) => c.action === "delete" && c.reason !== "removed"),
     plan.changes.filter((c) => c.action === "create" || c.action === "import" || c.action === "update"),
-    plan.changes.filter((c) => c.action === "replace"),
+    plan.changes.filter((c) => c.action === "replace" || c.action === "rotate"),
     plan.changes.filter((c) => c.action === "delete" && c.reason === "removed"),
   ];
   const concurrency = Math.max(1, deps.concurrency ?? 4);
@@ -90,6 +90,12 @@ async function execute(change: Change, deps: ApplyDeps, stored: Map<string, stri
         const created = await createKeepingToken(change.name, change.body.metadata, change.body, deps, stored);
         await deleteCredential(change.name, change.id, deps, stored);
         return { status: "done", change, createdId: created.id };
+      }
+      case "rotate": {
+        // Mark the old one first: if the create then fails, the next run creates the new one while the old keeps working.
+        await deps.ngrok.update(change.id, change.retireBody);
+        const created = await createKeepingToken(change.name, change.body.metadata, change.body, deps, stored);
+        return { status: "done", change, createdId: created.id, note: `${change.id} keeps working until ${change.retireAt}` };
       }
       case "delete": {
         await deleteCredential(change.name, change.id, deps, stored);

@@ -250,7 +250,9 @@ async function withTarget<T>(target: NgrokTarget, run: () => Promise<T>): Promis
   } catch (error) {
     const code = typeof error === "object" && error !== null ? (error as { code?: unknown }).code : undefined;
     if (code === "NGROK_NETWORK_ERROR" && target.emulator) {
-      throw new CliError("CLI_CONFIG", `${messageOf(error)} at ${target.url}; is the emulator running? (\`npm start\` or \`npm run emulator\`)`, { cause: error });
+      // `npm run emulator` needs --port: name the exact command that would answer at this URL.
+      const port = new URL(target.url).port || "80";
+      throw new CliError("CLI_CONFIG", `${messageOf(error)} at ${target.url}; is the emulator running? (\`npm start\`, or \`npm run emulator -- --port ${port}\`)`, { cause: error });
     }
     throw error;
   }
@@ -272,14 +274,14 @@ export function progressLine(outcome: ChangeOutcome): string {
 }
 
 function summary(plan: Plan, report: ApplyReport, tokensPath: string, cwd: string): string {
-  const count = { create: 0, update: 0, import: 0, replace: 0, delete: 0 };
+  const count = { create: 0, update: 0, import: 0, replace: 0, rotate: 0, delete: 0 };
   let minted = 0;
   for (const outcome of report.outcomes) {
     if (outcome.status !== "done") continue;
     count[outcome.change.action]++;
     if (outcome.createdId !== undefined) minted++;
   }
-  const done = `${count.create} created, ${count.update + count.import} updated, ${count.replace} replaced, ${count.delete} deleted`;
+  const done = `${count.create} created, ${count.update + count.import} updated, ${count.replace + count.rotate} replaced, ${count.delete} deleted`;
   const lines: string[] = [];
   if (report.ok) lines.push(`Apply complete: ${done}.`);
   else {

@@ -25,7 +25,7 @@ describe("ownership marker", () => {
   });
 
   it("budgets the largest nonce and counts bytes", () => {
-    expect(worstCaseMetadataBytes("é", "o", "n")).toBe(new TextEncoder().encode(encodeMetadata("é", { owner: "o", name: "n", nonce: "x".repeat(NONCE_LENGTH), protect: true })).length);
+    expect(worstCaseMetadataBytes("é", "o", "n")).toBe(new TextEncoder().encode(encodeMetadata("é", { owner: "o", name: "n", nonce: "x".repeat(NONCE_LENGTH), protect: true, retire: "2000-01-01T00:00:00.000Z" })).length);
     const nonce = newNonce();
     expect(nonce).toMatch(/^[A-Za-z0-9_-]{22}$/);
     expect(newNonce()).not.toBe(nonce);

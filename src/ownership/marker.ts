@@ -27,6 +27,11 @@ export interface Marker {
    * too: the protection must be lifted in a reviewed commit first.
    */
   protect?: true;
+  /**
+   * Set on the old credential of a rotation: it stays alive (its token still works) until this RFC 3339
+   * time, then it is deleted. Tells it apart from a duplicate during the grace window.
+   */
+  retire?: string;
 }
 
 interface MarkerWire {
@@ -34,6 +39,7 @@ interface MarkerWire {
   name: string;
   nonce?: string;
   protect?: true;
+  retire?: string;
   value?: string;
 }
 
@@ -42,6 +48,7 @@ export function encodeMetadata(user: UserMetadata, marker: Marker): string {
   const wire: MarkerWire = { owner: marker.owner, name: marker.name };
   if (marker.nonce !== undefined) wire.nonce = marker.nonce;
   if (marker.protect) wire.protect = true;
+  if (marker.retire !== undefined) wire.retire = marker.retire;
   if (typeof user === "string") wire.value = user;
   const top: { [key: string]: JsonValue } = user !== null && typeof user === "object" ? { ...user } : {};
   top[MARKER_KEY] = wire as unknown as JsonValue;
@@ -70,6 +77,7 @@ export function decodeMetadata(metadata: string | undefined): DecodedMetadata {
   const marker: Marker = { owner: wire.owner, name: wire.name };
   if (typeof wire.nonce === "string") marker.nonce = wire.nonce;
   if (wire.protect === true) marker.protect = true;
+  if (typeof wire.retire === "string") marker.retire = wire.retire;
   const rest: { [key: string]: JsonValue } = {};
   for (const [key, value] of Object.entries(parsed)) if (key !== MARKER_KEY) rest[key] = value as JsonValue;
   let user: UserMetadata;
@@ -80,7 +88,7 @@ export function decodeMetadata(metadata: string | undefined): DecodedMetadata {
 
 /** The largest the marker can make this metadata: used to check the 4096-byte limit before anything is sent. */
 export function worstCaseMetadataBytes(user: UserMetadata, owner: string, name: string): number {
-  return utf8Bytes(encodeMetadata(user, { owner, name, nonce: "x".repeat(NONCE_LENGTH), protect: true }));
+  return utf8Bytes(encodeMetadata(user, { owner, name, nonce: "x".repeat(NONCE_LENGTH), protect: true, retire: "2000-01-01T00:00:00.000Z" }));
 }
 
 export function utf8Bytes(text: string): number {

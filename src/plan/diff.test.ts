@@ -167,3 +167,59 @@ describe("policies", () => {
     expect(plan({ live: [], specFiles: 0 }).refusals).toEqual([]);
   });
 });
+
+describe("rotation", () => {
+  const day = 86_400_000;
+  const now = Date.parse("2026-06-01T00:00:00Z");
+  const old = () => live({ marker: { name: "a", protect: true }, created_at: "2026-01-01T00:00:00Z" });
+
+  it("rotates a credential older than rotate_after: the old one is marked to retire after the grace window", () => {
+    const current = old();
+    const p = plan({ specs: [spec("a", { rotate_after_ms: 90 * day, prevent_destroy: true })], live: [current], stored: new Map([["a", current.id]]), now, rotationGraceMs: 3_600_000 });
+    expect(p.refusals).toEqual([]);
+    expect(p.changes).toHaveLength(1);
+    const change = p.changes[0];
+    expect(change?.action).toBe("rotate");
+    if (change?.action !== "rotate") return;
+    expect(change.retireAt).toBe("2026-06-01T01:00:00.000Z");
+    expect(change.retireBody).toEqual({ metadata: encodeMetadata(null, { owner: OWNER, name: "a", protect: true, retire: "2026-06-01T01:00:00.000Z" }) });
+    // Younger than rotate_after: nothing to do.
+    expect(plan({ specs: [spec("a", { rotate_after_ms: 200 * day, prevent_destroy: true })], live: [current], stored: new Map([["a", current.id]]), now }).changes).toEqual([]);
+    // The operator can ask for it at any age.
+    expect(plan({ specs: [spec("a", { prevent_destroy: true })], live: [current], stored: new Map([["a", current.id]]), now, rotateNow: new Set(["a"]) }).changes.map((c) => c.action)).toEqual(["rotate"]);
+  });
+
+  it("during the grace window neither duplicates nor deletes early; after it, deletes the old one even if protected", () => {
+    const retiring = live({ marker: { name: "a", protect: true, retire: "2026-06-01T01:00:00.000Z" }, created_at: "2026-01-01T00:00:00Z" });
+    const successor = live({ marker: { name: "a", protect: true }, created_at: "2026-06-01T00:00:01Z" });
+    const during = plan({ specs: [spec("a", { rotate_after_ms: 90 * day, prevent_destroy: true })], live: [retiring, successor], stored: new Map([["a", successor.id]]), now: now + 1000 });
+    expect(during.changes).toEqual([]);
+    expect(during.retiring).toBe(1);
+    const after = plan({ specs: [spec("a", { rotate_after_ms: 90 * day, prevent_destroy: true })], live: [retiring, successor], stored: new Map([["a", successor.id]]), now: now + 3_600_000 });
+    expect(after.changes).toEqual([{ action: "delete", name: "a", id: retiring.id, reason: "retired" }]);
+    expect(after.refusals).toEqual([]);
+  });
+});
+
+describe("deliveries", () => {
+  const target = { github_actions_secret: { repo: "acme/site", name: "NGROK_AUTHTOKEN" } };
+  const envTarget = { github_actions_secret: { repo: "acme/site", name: "NGROK_AUTHTOKEN", environment: "prod" } };
+
+  it("delivers a new credential's token to each target, and a stored token to a newly added target", () => {
+    const created = plan({ specs: [spec("a", { deliver: [target, envTarget] })] });
+    expect(created.deliveries.map((d) => `${d.action} ${d.name} ${d.target.key}`)).toEqual(["deliver a acme/site:NGROK_AUTHTOKEN", "deliver a acme/site@prod:NGROK_AUTHTOKEN"]);
+    const current = live({ marker: { name: "a" } });
+    const stored = new Map([["a", current.id]]);
+    const delivered = [{ key: "acme/site:NGROK_AUTHTOKEN", name: "a", id: current.id }];
+    expect(plan({ specs: [spec("a", { deliver: [target] })], live: [current], stored, delivered }).deliveries).toEqual([]);
+    expect(plan({ specs: [spec("a", { deliver: [target, envTarget] })], live: [current], stored, delivered }).deliveries.map((d) => d.target.key)).toEqual(["acme/site@prod:NGROK_AUTHTOKEN"]);
+  });
+
+  it("redelivers when the credential is replaced or the earlier delivery was for another id, and removes dropped targets", () => {
+    const current = live({ marker: { name: "a" } });
+    const stale = [{ key: "acme/site:NGROK_AUTHTOKEN", name: "a", id: "cr_previous" }];
+    expect(plan({ specs: [spec("a", { deliver: [target] })], live: [current], stored: new Map([["a", current.id]]), delivered: stale }).deliveries.map((d) => d.action)).toEqual(["deliver"]);
+    const dropped = plan({ specs: [spec("a")], live: [current], stored: new Map([["a", current.id]]), delivered: [{ key: "acme/site:NGROK_AUTHTOKEN", name: "a", id: current.id }] });
+    expect(dropped.deliveries).toEqual([{ action: "undeliver", name: "a", target: { key: "acme/site:NGROK_AUTHTOKEN", repo: "acme/site", secret: "NGROK_AUTHTOKEN" } }]);
+  });
+});

@@ -2,7 +2,8 @@
 import type { Credential, CredentialCreate, CredentialUpdate } from "../ngrok/types.js";
 import { decodeMetadata, encodeMetadata, type Marker, type UserMetadata } from "../ownership/marker.js";
 import type { CredentialSpec } from "../spec/types.js";
-import type { Change, FieldChange, Intent, Plan, Refusal } from "./types.js";
+import { deliveryTargetRef } from "./deliveries.js";
+import type { Change, Delivery, DeliveryRecord, FieldChange, Intent, Plan, Refusal } from "./types.js";
 
 export interface DiffInput {
   ownerId: string;
@@ -12,7 +13,19 @@ export interface DiffInput {
   stored: ReadonlyMap<string, string>;
   /** Open write-ahead intents (creates whose token was not confirmed stored). */
   intents: readonly Intent[];
+  /** Now, in ms: rotation ages and grace windows are measured from it. Defaults to Date.now(). */
+  now?: number;
+  /** How long the old credential of a rotation stays alive. Default 1 hour. */
+  rotationGraceMs?: number;
+  /** rotate_after for specs that set none. */
+  defaultRotateAfterMs?: number;
+  /** Names to rotate now whatever their age (the operator's rotate action). */
+  rotateNow?: ReadonlySet<string>;
+  /** Deliveries made so far. */
+  delivered?: readonly DeliveryRecord[];
 }
+
+export const DEFAULT_ROTATION_GRACE_MS = 3_600_000;
 
 interface Owned {
   credential: Credential;
@@ -28,6 +41,8 @@ export function diff(input: DiffInput): Plan {
   const notes: string[] = [];
   const openNonces = new Map(input.intents.map((intent) => [intent.nonce, intent]));
   const seenNonces = new Set<string>();
+  const now = input.now ?? Date.now();
+  let retiring = 0;
 
   const ours = new Map<string, Owned[]>();
   const byId = new Map<string, Credential>();
@@ -50,6 +65,13 @@ export function diff(input: DiffInput): Plan {
     if (marker.nonce !== undefined && openNonces.has(marker.nonce) && input.stored.get(marker.name) !== credential.id) {
       seenNonces.add(marker.nonce);
       changes.push({ action: "delete", name: marker.name, id: credential.id, reason: "orphan", intent: { name: marker.name, nonce: marker.nonce } });
+      continue;
+    }
+    // The old credential of a rotation: alive until its retire time, then deleted. Never a duplicate.
+    if (marker.retire !== undefined) {
+      const retireAt = Date.parse(marker.retire);
+      if (!(retireAt > now)) changes.push({ action: "delete", name: marker.name, id: credential.id, reason: "retired" });
+      else retiring++;
       continue;
     }
     const list = ours.get(marker.name) ?? [];
@@ -102,6 +124,24 @@ export function diff(input: DiffInput): Plan {
       continue;
     }
     const { credential, marker, user } = existing;
+    const rotateAfter = spec.rotate_after_ms ?? input.defaultRotateAfterMs;
+    const age = now - Date.parse(credential.created_at);
+    const forced = input.rotateNow?.has(spec.name) ?? false;
+    if (forced || (rotateAfter !== undefined && age >= rotateAfter)) {
+      const retireAt = new Date(now + (input.rotationGraceMs ?? DEFAULT_ROTATION_GRACE_MS)).toISOString();
+      const retireMarker: Marker = { ...marker, retire: retireAt };
+      changes.push({
+        action: "rotate",
+        name: spec.name,
+        id: credential.id,
+        reason: forced ? "rotation requested" : `older than rotate_after (${Math.floor(age / 86_400_000)} days)`,
+        retireAt,
+        retireBody: { metadata: encodeMetadata(user, retireMarker) },
+        spec,
+        body: createBody(spec, ownerId),
+      });
+      continue;
+    }
     const fields = fieldChanges(spec, credential, user, marker);
     const ownerChange = fields.find((field) => field.field === "owner_id");
     if (ownerChange) {
@@ -132,7 +172,43 @@ export function diff(input: DiffInput): Plan {
     notes.push(`${subject} not in the vault: whoever holds them keeps using them; rotate to have one stored`);
   }
   const staleIntents = input.intents.filter((intent) => !seenNonces.has(intent.nonce));
-  return { ownerId, changes: order(changes), unchanged: unchanged.sort(), unmanaged, foreign, refusals, notes, staleIntents };
+  const deliveries = planDeliveries(input.specs, changes, current, input.delivered ?? []);
+  return { ownerId, changes: order(changes), deliveries, retiring, unchanged: unchanged.sort(), unmanaged, foreign, refusals, notes, staleIntents };
+}
+
+/**
+ * A target gets the token when it has not yet received the one the credential will have after this plan
+ * (a create, replace or rotation mints a new one); a target that left its spec loses the secret we created.
+ */
+function planDeliveries(specs: readonly CredentialSpec[], changes: readonly Change[], current: ReadonlyMap<string, Owned>, delivered: readonly DeliveryRecord[]): Delivery[] {
+  const minting = new Set(changes.filter((c) => c.action === "create" || c.action === "replace" || c.action === "rotate").map((c) => c.name));
+  const done = new Set(delivered.map((record) => `${record.name}\0${record.key}\0${record.id}`));
+  const out: Delivery[] = [];
+  const wantedKeys = new Set<string>();
+  for (const spec of specs) {
+    for (const target of spec.deliver) {
+      const ref = deliveryTargetRef(target);
+      wantedKeys.add(`${spec.name}\0${ref.key}`);
+      const id = current.get(spec.name)?.credential.id;
+      if (minting.has(spec.name) || id === undefined || !done.has(`${spec.name}\0${ref.key}\0${id}`)) out.push({ action: "deliver", name: spec.name, target: ref });
+    }
+  }
+  const seen = new Set<string>();
+  for (const record of delivered) {
+    const pair = `${record.name}\0${record.key}`;
+    if (wantedKeys.has(pair) || seen.has(pair)) continue;
+    seen.add(pair);
+    out.push({ action: "undeliver", name: record.name, target: parseTargetKey(record.key) });
+  }
+  return out;
+}
+
+function parseTargetKey(key: string): { key: string; repo: string; secret: string; environment?: string } {
+  const match = /^([^@:]+\/[^@:]+)(?:@([^:]+))?:(.+)$/.exec(key);
+  if (!match) return { key, repo: key, secret: "" };
+  const ref: { key: string; repo: string; secret: string; environment?: string } = { key, repo: match[1] ?? "", secret: match[3] ?? "" };
+  if (match[2]) ref.environment = match[2];
+  return ref;
 }
 
 function protect(spec: CredentialSpec): { protect?: true } {
@@ -203,10 +279,11 @@ function compareAge(a: Credential, b: Credential): number {
   return a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
-const ACTION_ORDER = { delete: 0, create: 1, import: 2, update: 3, replace: 4 } as const;
+const ACTION_ORDER = { delete: 0, create: 1, import: 2, update: 3, replace: 4, rotate: 4 } as const;
 
 /** Stable, readable order: orphans and duplicates go first, then by action, then by name. */
 function order(changes: Change[]): Change[] {
-  const rank = (change: Change) => (change.action === "delete" && change.reason !== "removed" ? -1 : change.action === "delete" ? 5 : ACTION_ORDER[change.action]);
+  const rank = (change: Change) =>
+    change.action === "delete" && (change.reason === "orphan" || change.reason === "duplicate") ? -1 : change.action === "delete" ? 5 : ACTION_ORDER[change.action];
   return changes.sort((a, b) => rank(a) - rank(b) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }

@@ -23,7 +23,8 @@ export function preventDestroy(live: readonly Credential[]): Policy {
       if (change.action === "replace" && (change.spec.prevent_destroy || protectedIds.has(change.id))) {
         refusals.push({ code: "PREVENT_DESTROY", name: change.name, message: `"${change.name}" has prevent_destroy: replacing it (${change.reason}) would delete ${change.id}` });
       }
-      if (change.action === "delete" && change.reason !== "orphan" && protectedIds.has(change.id)) {
+      // Orphans (nobody holds their token) and retired rotations (their successor is live) are exempt.
+      if (change.action === "delete" && change.reason !== "orphan" && change.reason !== "retired" && protectedIds.has(change.id)) {
         refusals.push({ code: "PREVENT_DESTROY", name: change.name, message: `"${change.name}" (${change.id}) has prevent_destroy: set prevent_destroy: false in a commit before removing it` });
       }
     }

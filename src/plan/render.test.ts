@@ -1,36 +1,8 @@
 // Plan renderings read like terraform plan, never contain a token, and stay under GitHub's size limits.
 import { describe, expect, it } from "vitest";
-import { encodeMetadata } from "../ownership/marker.js";
-import type { CredentialSpec } from "../spec/types.js";
+import { EXAMPLE_MARKDOWN_OPTIONS, EXAMPLE_OWNER as OWNER, examplePlan as example, exampleSpec as spec } from "./example.js";
 import { makePlan } from "./plan.js";
 import { renderMarkdown, renderText } from "./render.js";
-
-const OWNER = "acme-prod";
-const spec = (name: string, extra: Partial<CredentialSpec> = {}): CredentialSpec => ({
-  name, description: "", metadata: null, acl: [], prevent_destroy: false, deliver: [], source: { file: "f", line: 1, column: 1, field: "" }, ...extra,
-});
-const cred = (id: string, name: string, extra: Record<string, unknown> = {}) => ({
-  id, uri: "", created_at: "2026-01-01T00:00:00Z", token: null, acl: [] as string[], owner_id: "usr_1", description: "", metadata: encodeMetadata(null, { owner: OWNER, name }), ...extra,
-});
-
-const example = makePlan({
-  ownerId: OWNER,
-  specs: [
-    spec("ci-runners", { description: "CI runners", metadata: { team: "platform" }, acl: ["bind:*.ci.example.com", "bind:ci.example.com"] }),
-    spec("load-test", { description: "nightly load test", acl: ["bind:1.tcp.ngrok.io:20002"] }),
-    spec("devices", { owner_id: "bot_2" }),
-  ],
-  live: [
-    cred("cr_LOAD", "load-test", { description: "load test", acl: ["bind:old.example.com"] }),
-    cred("cr_DEV", "devices"),
-    cred("cr_OLD", "old-laptop"),
-    { id: "cr_THEIRS", uri: "", created_at: "2026-01-01T00:00:00Z", token: null, acl: [], owner_id: "usr_1", description: "hand-made" },
-  ],
-  stored: new Map([["load-test", "cr_LOAD"], ["devices", "cr_DEV"]]),
-  intents: [],
-  specFiles: 2,
-  maxDeletes: 10,
-});
 
 describe("render", () => {
   it("text", () => {
@@ -61,7 +33,7 @@ describe("render", () => {
   });
 
   it("markdown: summary, a diff block, refusals first; unmanaged credentials only counted", () => {
-    const md = renderMarkdown(example, { title: "ngrok-gitops plan for abc1234", marker: "<!-- ngrok-gitops:plan -->" });
+    const md = renderMarkdown(example, EXAMPLE_MARKDOWN_OPTIONS);
     expect(md.split("\n").slice(0, 5)).toEqual([
       "<!-- ngrok-gitops:plan -->",
       "### ngrok-gitops plan for abc1234",

@@ -1,14 +1,15 @@
 // Plan rendering for people: text for the terminal, markdown for GitHub, in the spirit of `terraform plan`.
-import type { Change, FieldChange, Plan } from "./types.js";
+import type { Change, Delivery, FieldChange, Plan } from "./types.js";
 import { summarize } from "./types.js";
 
-const SYMBOL = { create: "+", update: "~", import: "<=", replace: "-/+", delete: "-" } as const;
+const SYMBOL = { create: "+", update: "~", import: "<=", replace: "-/+", rotate: "+/-", delete: "-" } as const;
 
 const VERB = {
   create: "will be created",
   update: "will be updated in place",
   import: "will be imported (adopted, no new token)",
   replace: "must be replaced",
+  rotate: "will be rotated",
   delete: "will be deleted",
 } as const;
 
@@ -16,6 +17,7 @@ const DELETE_WHY = {
   removed: "its spec was removed",
   duplicate: "a second credential for the same name; the one whose token is stored is kept",
   orphan: "created by a run that never stored its token, so nobody holds it; it will be created again",
+  retired: "the old credential of a rotation, past its grace window",
 } as const;
 
 /** One change as lines, each starting with its diff symbol so a ```diff block colours it. */
@@ -27,6 +29,8 @@ export function changeLines(change: Change): string[] {
     lines.push(...createFields(change.spec.description, change.spec.metadata, change.spec.acl, change.spec.owner_id, change.spec.prevent_destroy));
   } else if (change.action === "delete") {
     lines.push(`-     # ${DELETE_WHY[change.reason]}`);
+  } else if (change.action === "rotate") {
+    lines.push(`!     # ${change.reason}: a new credential (and token) is created; ${change.id} keeps working until ${change.retireAt}, then it is deleted`);
   } else {
     if (change.action === "replace") lines.push(`!     # ${change.reason}: a new credential (and token) is created first, then ${change.id} is deleted`);
     for (const field of change.fields) lines.push(...fieldLines(field));
@@ -62,6 +66,12 @@ function show(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/** A delivery as one line; the token itself never appears, only where it goes. */
+export function deliveryLine(delivery: Delivery): string {
+  const where = `${delivery.target.repo}${delivery.target.environment ? ` (environment ${delivery.target.environment})` : ""}:${delivery.target.secret}`;
+  return delivery.action === "deliver" ? `> deliver ${delivery.name} -> ${where}` : `< remove secret ${where} (was ${delivery.name})`;
+}
+
 export function summaryLine(plan: Plan): string {
   const counts = summarize(plan);
   return `Plan: ${counts.create} to create, ${counts.update} to update, ${counts.delete} to delete.`;
@@ -69,6 +79,7 @@ export function summaryLine(plan: Plan): string {
 
 function contextLine(plan: Plan): string {
   const parts = [`${plan.unchanged.length} unchanged`, `${plan.unmanaged} unmanaged left alone`];
+  if (plan.retiring > 0) parts.push(`${plan.retiring} rotated out, in their grace window`);
   if (plan.foreign > 0) parts.push(`${plan.foreign} owned by another installation left alone`);
   return parts.join(" · ");
 }
@@ -76,8 +87,10 @@ function contextLine(plan: Plan): string {
 /** The plan for a terminal. */
 export function renderText(plan: Plan): string {
   const out: string[] = [];
-  if (plan.changes.length === 0) out.push("No changes. The ngrok account matches the specs.");
+  if (plan.changes.length === 0 && plan.deliveries.length === 0) out.push("No changes. The ngrok account matches the specs.");
   for (const change of plan.changes) out.push(...changeLines(change).map((line) => `  ${line}`), "");
+  for (const delivery of plan.deliveries) out.push(`  ${deliveryLine(delivery)}`);
+  if (plan.deliveries.length > 0) out.push("");
   out.push(summaryLine(plan), contextLine(plan));
   if (plan.refusals.length > 0) {
     out.push("", "Refused: nothing will be applied.");
@@ -110,15 +123,16 @@ export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): strin
   head.push(`**${summaryLine(plan)}** ${contextLine(plan)}`, "");
   const tail: string[] = [];
   for (const note of plan.notes) tail.push(`> ${escapeMarkdown(note)}`);
-  if (plan.changes.length === 0) return [...head, "No changes. The ngrok account matches the specs.", ...tail, ""].join("\n");
+  if (plan.changes.length === 0 && plan.deliveries.length === 0) return [...head, "No changes. The ngrok account matches the specs.", ...tail, ""].join("\n");
 
   const open = "```diff";
   const close = "```";
   let used = head.join("\n").length + tail.join("\n").length + open.length + close.length + 200;
   const shown: string[] = [];
   let hidden = 0;
-  for (const change of plan.changes) {
-    const block = changeLines(change).map(fence).join("\n");
+  const blocks = [...plan.changes.map((change) => changeLines(change)), ...plan.deliveries.map((delivery) => [deliveryLine(delivery)])];
+  for (const lines of blocks) {
+    const block = lines.map(fence).join("\n");
     if (hidden === 0 && used + block.length + 1 <= maxChars) {
       shown.push(block);
       used += block.length + 1;

@@ -21,6 +21,11 @@ export type Change =
   | { action: "import"; name: string; id: string; fields: FieldChange[]; body: CredentialUpdate }
   /** A field ngrok cannot update changed: create the new credential first, then delete the old. */
   | { action: "replace"; name: string; id: string; reason: string; fields: FieldChange[]; spec: CredentialSpec; body: CredentialCreate }
+  /**
+   * Rotation: the old credential is marked to retire at `retireAt` (PATCH `retireBody`), a new one is created;
+   * the old one keeps working through the grace window and is deleted by the first run after it.
+   */
+  | { action: "rotate"; name: string; id: string; reason: string; retireAt: string; retireBody: CredentialUpdate; spec: CredentialSpec; body: CredentialCreate }
   /** For an orphan, `intent` is the open intent that is closed once it is gone. */
   | { action: "delete"; name: string; id: string; reason: DeleteReason; intent?: Intent };
 
@@ -30,7 +35,9 @@ export type DeleteReason =
   /** A second live credential for the same name; the one whose token we hold is kept. */
   | "duplicate"
   /** Created by a run that never stored its token (the write-ahead intent is still open). */
-  | "orphan";
+  | "orphan"
+  /** The old credential of a rotation, after its grace window. */
+  | "retired";
 
 export type Action = Change["action"];
 
@@ -46,9 +53,34 @@ export interface Intent {
   nonce: string;
 }
 
+/** Where a token is pushed; `key` names the target, e.g. "acme/site:NGROK_AUTHTOKEN" or "acme/site@prod:NGROK_AUTHTOKEN". */
+export interface DeliveryTargetRef {
+  key: string;
+  repo: string;
+  secret: string;
+  environment?: string;
+}
+
+/** A delivery we made: this target holds the token of credential `id` of spec `name`. */
+export interface DeliveryRecord {
+  key: string;
+  name: string;
+  id: string;
+}
+
+export type Delivery =
+  /** Push the stored token of `name` (after this plan's changes) to the target. */
+  | { action: "deliver"; name: string; target: DeliveryTargetRef }
+  /** The target left the spec: delete the secret we created there (only ever one we created). */
+  | { action: "undeliver"; name: string; target: DeliveryTargetRef };
+
 export interface Plan {
   ownerId: string;
   changes: Change[];
+  /** Token deliveries, run after the changes. */
+  deliveries: Delivery[];
+  /** Old credentials of rotations still inside their grace window. */
+  retiring: number;
   /** Managed credentials already as the specs say. */
   unchanged: string[];
   /** Live credentials without our marker: never touched, only counted (and adoptable with `import`). */
@@ -71,6 +103,7 @@ export function summarize(plan: Pick<Plan, "changes">): { create: number; update
     if (change.action === "create") create++;
     else if (change.action === "update" || change.action === "import") update++;
     else if (change.action === "delete") remove++;
+    else if (change.action === "rotate") create++;
     else {
       create++;
       remove++;
