@@ -11,7 +11,7 @@ import { startFakeGitHub, type StartedFakeGitHub } from "../../test/fake-github/
 import { buildPushEvent, signWebhook } from "../../test/fake-github/webhooks.js";
 import { snapshotWorkingTree, type SnapshotResult } from "../../test/fake-github/working-tree.js";
 import { ensureDevVars, type DevVars } from "./dev-vars.js";
-import { DEFAULT_OWNER_ID } from "./config.js";
+import { DEFAULT_EMULATOR_PORT, DEFAULT_OWNER_ID } from "./config.js";
 import { CliError } from "./errors.js";
 import { assertPortsFree, portFrom } from "./ports.js";
 import { formatRun, isFinished, isSuccess, readStatus, type RunInfo, type WorkerStatus } from "./run-status.js";
@@ -84,7 +84,7 @@ async function main(): Promise<number> {
   // Interactively a failed first round is reported, not fatal: fix credentials/ (or the Worker) and press Enter.
   await loop.runOnce().catch((error: unknown) => console.error(`error: ${messageOf(error)}`));
 
-  printHints(workerUrl, stack.emulator.url);
+  printHints(workerUrl, stack.emulator.url, emulatorPort.port);
   createInterface({ input: process.stdin }).on("line", () => loop.trigger());
   // Runs until SIGINT/SIGTERM (also when stdin is closed): the servers and wrangler keep the process alive.
   return await new Promise<number>(() => undefined);
@@ -263,7 +263,9 @@ async function waitForHealth(url: string, child: ChildProcess): Promise<void> {
   throw new Error(`the Worker did not answer ${url}/healthz within ${HEALTH_TIMEOUT_MS / 1000} s`);
 }
 
-function printHints(workerUrl: string, emulatorUrl: string): void {
+function printHints(workerUrl: string, emulatorUrl: string, emulatorPort: number): void {
+  // `npm run plan` finds the emulator through EMULATOR_PORT, which is not in .dev.vars: name it when it is not the default.
+  const plan = emulatorPort === DEFAULT_EMULATOR_PORT ? "`npm run plan`" : `\`EMULATOR_PORT=${emulatorPort} npm run plan\``;
   console.log(
     [
       "",
@@ -271,7 +273,7 @@ function printHints(workerUrl: string, emulatorUrl: string): void {
       "Read a token (ADMIN_TOKEN is in .dev.vars):",
       `  ADMIN_TOKEN=$(sed -n 's/^ADMIN_TOKEN=//p' .dev.vars)`,
       `  curl -H "Authorization: Bearer $ADMIN_TOKEN" ${workerUrl}/api/credentials/NAME/token`,
-      `The ngrok emulator is at ${emulatorUrl} (API key NGROK_API_KEY from .dev.vars); \`npm run plan\` uses it too.`,
+      `The ngrok emulator is at ${emulatorUrl} (API key NGROK_API_KEY from .dev.vars); ${plan} uses it too.`,
       "",
     ].join("\n"),
   );
@@ -295,15 +297,21 @@ async function stopWrangler(child: ChildProcess | null): Promise<void> {
   clearTimeout(timer);
 }
 
-async function shutdown(code: number): Promise<never> {
-  if (!stopping) {
+/**
+ * Stops everything once; every later call (a second Ctrl-C, wrangler exiting while we stop it) waits for that same
+ * stop instead of exiting at once, which would leave wrangler (its own process group) running on the port.
+ */
+let stopped: Promise<never> | null = null;
+function shutdown(code: number): Promise<never> {
+  stopped ??= (async () => {
     stopping = true;
     const results = await Promise.allSettled([stopWrangler(stack.wrangler), stack.emulator?.close(), stack.github?.close()]);
     // Only after wrangler is gone: it writes there until it exits.
     if (stack.stateDir !== null) results.push(...(await Promise.allSettled([rm(stack.stateDir, { recursive: true, force: true })])));
     for (const r of results) if (r.status === "rejected") console.error(`error while stopping: ${messageOf(r.reason)}`);
-  }
-  process.exit(code);
+    return process.exit(code);
+  })();
+  return stopped;
 }
 
 function sleep(ms: number): Promise<void> {
@@ -314,11 +322,12 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-process.once("SIGINT", () => {
-  console.log("\nStopping…");
+// `on`, not `once`: after the first signal Node's default action would kill us half-way through stopping.
+process.on("SIGINT", () => {
+  console.log(stopping ? "(still stopping…)" : "\nStopping…");
   void shutdown(0);
 });
-process.once("SIGTERM", () => void shutdown(0));
+process.on("SIGTERM", () => void shutdown(0));
 
 main().then(
   (code) => shutdown(code),

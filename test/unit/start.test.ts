@@ -1,0 +1,261 @@
+// `npm start` end to end, as a user runs it: emulator, fake GitHub and `wrangler dev` come up, the examples are applied, and stopping leaves nothing behind.
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { cp, mkdtemp, readdir, readFile, readlink, rm, stat, symlink } from "node:fs/promises";
+import { createServer, type AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterEach, describe, expect, it } from "vitest";
+import { isPortFree } from "../../src/cli/ports";
+import { loadSpecs } from "../../src/spec/load";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+/** What a run leaves in its working directory, and what the test copies instead of linking. */
+const NOT_LINKED = new Set([".git", ".dev.vars", ".wrangler", ".ngrok-gitops", "credentials", "node_modules"]);
+/** wrangler dev starts in a few seconds here; the slack is for a loaded CI machine. */
+const TIMEOUT = 60_000;
+
+/**
+ * A checkout of its own: `npm start` writes `.dev.vars` and wrangler's `.wrangler/` into its working directory and
+ * reads `credentials/` from there. Every other top-level entry is a symlink into the repository, so the test needs no
+ * list of what start.ts happens to import and never writes into the repository.
+ */
+async function checkout(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "ngrok-gitops-start-test-"));
+  await cp(join(ROOT, "credentials"), join(dir, "credentials"), { recursive: true });
+  // node_modules is linked too, but listed above so a stray entry named like it is never copied.
+  await symlink(join(ROOT, "node_modules"), join(dir, "node_modules"), "dir");
+  for (const entry of await readdir(ROOT)) {
+    if (!NOT_LINKED.has(entry)) await symlink(join(ROOT, entry), join(dir, entry));
+  }
+  return dir;
+}
+
+/** Three loopback ports that are free right now (held together, so they differ). */
+async function freePorts(): Promise<[number, number, number]> {
+  const servers = await Promise.all(
+    [0, 1, 2].map(
+      () =>
+        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
+          const server = createServer();
+          server.once("error", reject);
+          server.listen({ port: 0, host: "127.0.0.1" }, () => resolve(server));
+        }),
+    ),
+  );
+  const ports = servers.map((s) => (s.address() as AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  return ports as [number, number, number];
+}
+
+/** Live processes whose working directory is inside `dir` (Linux only; elsewhere the port checks stand alone). */
+async function processesIn(dir: string): Promise<number[]> {
+  let entries: string[];
+  try {
+    entries = await readdir("/proc");
+  } catch {
+    return [];
+  }
+  const found: number[] = [];
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    const cwd = await readlink(`/proc/${entry}/cwd`).catch(() => null);
+    if (cwd !== null && (cwd === dir || !relative(dir, cwd).startsWith(".."))) found.push(Number(entry));
+  }
+  return found;
+}
+
+interface Started {
+  child: ChildProcessWithoutNullStreams;
+  dir: string;
+  ports: number[];
+  output: () => string;
+  /** Resolves when the output from offset `from` on matches; rejects if the process exits first or the time is up. */
+  waitFor: (pattern: RegExp, from?: number) => Promise<RegExpMatchArray>;
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+const running: Started[] = [];
+
+/**
+ * `npm start` runs its script through `sh -c`; dash, as /bin/sh, dies of a SIGINT that reaches it even when the script
+ * exits 0, and npm then exits by that signal. Stopping is therefore tested on the script's own command, read from
+ * package.json so it cannot drift: the process group a terminal's Ctrl-C reaches is then tsx and node, as under npm.
+ */
+async function scriptCommand(): Promise<[string, string[]]> {
+  const script = (JSON.parse(await readFile(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts.start ?? "";
+  const [bin = "", ...args] = script.split(" ");
+  expect(script, "the start script is a plain `bin args…` command").toMatch(/^[\w-]+( [\w./-]+)*$/);
+  return [join(ROOT, "node_modules/.bin", bin), args];
+}
+
+async function start(how: "npm" | "script", args: string[]): Promise<Started> {
+  const [command, commandArgs] = how === "npm" ? ["npm", ["start", ...(args.length ? ["--", ...args] : [])]] : await scriptCommand().then(([bin, rest]) => [bin, [...rest, ...args]] as const);
+  const dir = await checkout();
+  const [worker, emulator, github] = await freePorts();
+  const env: NodeJS.ProcessEnv = { ...process.env, WORKER_PORT: String(worker), EMULATOR_PORT: String(emulator), GITHUB_PORT: String(github), WRANGLER_SEND_METRICS: "false" };
+  for (const key of Object.keys(env)) if (key.startsWith("VITEST")) delete env[key];
+  // Its own process group, so the test can signal it the way a terminal's Ctrl-C does: npm, tsx and node together.
+  const child = spawn(command, [...commandArgs], { cwd: dir, env, detached: true, stdio: ["pipe", "pipe", "pipe"] });
+  let out = "";
+  const listeners = new Set<() => void>();
+  const onData = (chunk: Buffer) => {
+    out += chunk.toString();
+    for (const l of listeners) l();
+  };
+  child.stdout.on("data", onData);
+  child.stderr.on("data", onData);
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("close", (code, signal) => resolve({ code, signal })));
+  let exited = false;
+  void exit.then(() => {
+    exited = true;
+    for (const l of listeners) l();
+  });
+  const waitFor = (pattern: RegExp, from = 0, ms = TIMEOUT) =>
+    new Promise<RegExpMatchArray>((resolve, reject) => {
+      const check = () => {
+        const m = out.slice(from).match(pattern);
+        if (m) done(() => resolve(m));
+        else if (exited) done(() => reject(new Error(`npm start exited before printing ${pattern}; output:\n${out}`)));
+      };
+      const timer = setTimeout(() => done(() => reject(new Error(`no ${pattern} within ${ms} ms; output:\n${out}`))), ms);
+      const done = (settle: () => void) => {
+        clearTimeout(timer);
+        listeners.delete(check);
+        settle();
+      };
+      listeners.add(check);
+      check();
+    });
+  const started = { child, dir, ports: [worker, emulator, github], output: () => out, waitFor, exit };
+  running.push(started);
+  return started;
+}
+
+/** Polls until every port is free and no process is left in the checkout, or `ms` passes; returns what is left. */
+async function leftovers(s: Started, ms: number): Promise<{ ports: number[]; pids: number[] }> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const ports: number[] = [];
+    for (const port of s.ports) if (!(await isPortFree(port))) ports.push(port);
+    const pids = await processesIn(s.dir);
+    if ((ports.length === 0 && pids.length === 0) || Date.now() > deadline) return { ports, pids };
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** The example specs: names come from the files, so the test follows them. */
+async function exampleNames(dir: string): Promise<string[]> {
+  const files: { path: string; content: string }[] = [];
+  for (const path of await readdir(join(dir, "credentials"), { recursive: true })) {
+    if (/\.ya?ml$/.test(path)) files.push({ path: `credentials/${path}`, content: await readFile(join(dir, "credentials", path), "utf8") });
+  }
+  const result = loadSpecs(files, { ownerId: "ngrok-gitops-local" });
+  if (!result.ok) throw new Error("the example credentials/ do not load");
+  return result.specs.map((s) => s.name).sort();
+}
+
+/** `npm run plan` in the checkout, as the hint says. */
+function runPlan(dir: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("npm", ["run", "plan"], { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, output }));
+  });
+}
+
+function expectAllCreated(output: string, names: string[]): void {
+  expect(output).toContain(`Plan: ${names.length} to create, 0 to update, 0 to delete.`);
+  expect(output).toMatch(/Run \d+ \(push\) for [0-9a-f]{7}: succeeded/);
+  expect(output).toContain("Applied:");
+  for (const name of names) expect(output).toMatch(new RegExp(`✓ create ${name.replace(/[.]/g, "\\.")} \\(cr_\\w+\\)`));
+}
+
+afterEach(async () => {
+  // A failed test must not leave wrangler behind: stop gracefully, then kill what is still in the checkout by pid.
+  for (const s of running.splice(0)) {
+    if (s.child.exitCode === null && s.child.signalCode === null && s.child.pid !== undefined) {
+      try {
+        process.kill(-s.child.pid, "SIGINT");
+      } catch {
+        // Already gone.
+      }
+      await Promise.race([s.exit, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+    }
+    for (const pid of await processesIn(s.dir)) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // Exited in between.
+      }
+    }
+    await rm(s.dir, { recursive: true, force: true });
+  }
+});
+
+describe("npm start", () => {
+  it(
+    "--once applies the example credentials, exits 0 and leaves no port or process behind",
+    async () => {
+      const t0 = Date.now();
+      const s = await start("npm", ["--once"]);
+      const { code } = await s.exit;
+      const output = s.output();
+      expect(code, output).toBe(0);
+      expect(output).toContain("Wrote .dev.vars with fresh local secrets");
+      // .dev.vars went into the working directory, private to the user.
+      expect((await stat(join(s.dir, ".dev.vars"))).mode & 0o077).toBe(0);
+      const names = await exampleNames(s.dir);
+      expect(names).toHaveLength(4);
+      expectAllCreated(output, names);
+      // Errors are one-line messages, never a stack trace (wrangler's own lines aside).
+      expect(output.split("\n").filter((l) => !l.startsWith("[wrangler]")).join("\n")).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
+      expect(await leftovers(s, 5_000)).toEqual({ ports: [], pids: [] });
+      console.log(`npm start --once: ${Date.now() - t0} ms`);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "interactive: Enter with unchanged credentials reconciles again; Ctrl-C stops everything with exit 0",
+    async () => {
+      const t0 = Date.now();
+      const s = await start("script", []);
+      await s.waitFor(/press Enter to reconcile again[\s\S]*uses it too\.\n/);
+      expectAllCreated(s.output(), await exampleNames(s.dir));
+
+      // The hint names the command that reaches this emulator, and it does: the account matches the specs.
+      const planHint = `EMULATOR_PORT=${s.ports[1]} npm run plan`;
+      expect(s.output()).toContain(`\`${planHint}\` uses it too.`);
+      const plan = await runPlan(s.dir, { ...process.env, EMULATOR_PORT: String(s.ports[1]) });
+      expect(plan.code, plan.output).toBe(0);
+      expect(plan.output).toContain("No changes.");
+
+      // Unchanged credentials/: no commit to push, so Enter asks the Worker for a run (POST /api/reconcile).
+      const before = s.output().length;
+      s.child.stdin.write("\n");
+      await s.waitFor(/credentials\/ unchanged since [0-9a-f]{7}; asking the Worker to reconcile anyway/, before);
+      // formatRun prints the header, the plan, and a trailing blank line.
+      const rerun = (await s.waitFor(/Run \d+ \(\w+\) for [0-9a-f]{7}: \w+\n[\s\S]*?\n\n/, before))[0];
+      expect(rerun).toMatch(/^Run \d+ \(manual\) for [0-9a-f]{7}: succeeded/);
+      expect(rerun).toContain("No changes.");
+
+      const pid = s.child.pid;
+      if (pid === undefined) throw new Error("npm start has no pid");
+      const stopAt = Date.now();
+      process.kill(-pid, "SIGINT");
+      // An impatient second Ctrl-C must not cut the stop short and leave wrangler running.
+      await s.waitFor(/Stopping…/);
+      process.kill(-pid, "SIGINT");
+      const { code } = await s.exit;
+      expect(code, s.output()).toBe(0);
+      expect(s.output()).toContain("Stopping…");
+      expect(await leftovers(s, 5_000)).toEqual({ ports: [], pids: [] });
+      console.log(`npm start interactive: ${Date.now() - t0} ms (stopped in ${Date.now() - stopAt} ms)`);
+    },
+    TIMEOUT,
+  );
+});
