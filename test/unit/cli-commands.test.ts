@@ -2,6 +2,7 @@
 import { spawn } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
+import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -224,5 +225,21 @@ describe.concurrent("npm run plan / apply / token", () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toContain("Usage:");
     expect(`${real.stderr}${noKeys.stderr}`).not.toContain("    at ");
+  }, SLOW);
+
+  it("no emulator on the default target: the error names the command that starts one on that port", async () => {
+    const ws = await workspace(TWO);
+    const port = await new Promise<number>((resolve, reject) => {
+      const probe = createServer().once("error", reject);
+      probe.listen({ port: 0, host: "127.0.0.1" }, () => {
+        const { port: free } = probe.address() as AddressInfo;
+        probe.close(() => resolve(free));
+      });
+    });
+    const run = await ws.cli(["plan"], { NGROK_API_URL: undefined, NGROK_API_KEY: undefined, EMULATOR_PORT: String(port) });
+    expect(run.code).toBe(1);
+    // `npm run emulator` alone fails for want of --port, so the hint must carry it.
+    expect(run.stderr).toContain(`at http://127.0.0.1:${port}; is the emulator running? (\`npm start\`, or \`npm run emulator -- --port ${port}\`)`);
+    expect(run.stderr).not.toContain("    at ");
   }, SLOW);
 });
