@@ -1,5 +1,7 @@
 // Runtime configuration from the Worker's environment, validated once per run with errors that name the variable.
 
+import { DURATION_PATTERN, parseDuration } from "./spec/duration.js";
+
 export interface Config {
   repository: string;
   ownerId: string;
@@ -8,6 +10,9 @@ export interface Config {
   maxSubrequests: number;
   ngrokApiUrl: string;
   githubApiUrl: string;
+  rotationGraceMs: number;
+  /** rotate_after for specs that set none; undefined = never. */
+  defaultRotateAfterMs: number | undefined;
 }
 
 export class ConfigError extends Error {
@@ -28,7 +33,15 @@ export function parseConfig(env: Env): Config {
     maxSubrequests: wholeNumber("MAX_SUBREQUESTS", env.MAX_SUBREQUESTS, 50),
     ngrokApiUrl: env.NGROK_API_URL || "https://api.ngrok.com",
     githubApiUrl: env.GITHUB_API_URL || "https://api.github.com",
+    rotationGraceMs: duration("ROTATION_GRACE", env.ROTATION_GRACE) ?? 3_600_000,
+    defaultRotateAfterMs: duration("ROTATE_AFTER", env.ROTATE_AFTER),
   };
+}
+
+function duration(name: string, value: string | undefined): number | undefined {
+  if (value === undefined || value === "") return undefined;
+  if (!DURATION_PATTERN.test(value)) throw new ConfigError(`${name} must be a duration like 1h or 90d, got ${JSON.stringify(value)}`);
+  return parseDuration(value);
 }
 
 function wholeNumber(name: string, value: string | undefined, fallback: number): number {

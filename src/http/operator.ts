@@ -54,6 +54,14 @@ async function runNow(c: { req: { json(): Promise<unknown> }; env: Env }, mode: 
 operator.post("/plan", async (c) => c.json(await runNow(c, "plan"), 202));
 operator.post("/reconcile", async (c) => c.json(await runNow(c, "apply"), 202));
 
+/** Rotates a credential now: a new token is minted, stored and delivered; the old one works through the grace window. */
+operator.post("/credentials/:name/rotate", async (c) => {
+  const name = c.req.param("name");
+  if (!/^[a-z0-9][a-z0-9\-_.]{0,62}$/.test(name)) return c.json({ error: "not a credential name" }, 400);
+  const result = await reconciler(c.env).enqueue({ cause: "manual", mode: "apply", actor: "operator", rotate: [name] });
+  return c.json({ ...result, rotate: name }, 202);
+});
+
 operator.get("/credentials/:name/token", async (c) => {
   const name = c.req.param("name");
   if (!/^[a-z0-9][a-z0-9\-_.]{0,62}$/.test(name)) return c.json({ error: "no such credential" }, 404);

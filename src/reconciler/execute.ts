@@ -6,10 +6,11 @@ import { githubTokenSource } from "../github/auth.js";
 import { GitHubClient, repoPath } from "../github/client.js";
 import { CHECK_NAME, completeCheckRun, setCommitStatus, startCheckRun, upsertPlanComment, type Annotation, type CheckResult } from "../github/feedback.js";
 import { syncDriftIssue, type DriftIssueState } from "../github/drift-issue.js";
+import { deleteActionsSecret, putActionsSecret, type PublicKeyCache } from "../github/secrets.js";
 import { readSpecsAt } from "../github/specs.js";
 import { NgrokClient } from "../ngrok/client.js";
 import { renderMarkdown, renderText } from "../plan/render.js";
-import { summarize, type Plan } from "../plan/types.js";
+import { summarize, type Delivery, type Plan } from "../plan/types.js";
 import { makePlan } from "../plan/plan.js";
 import type { RunResult } from "../run/reconcile.js";
 import { loadSpecs } from "../spec/load.js";
@@ -46,7 +47,7 @@ export interface ActiveRun {
   runId: number;
   key: string;
   request: RunRequest;
-  stage: "start" | "list" | "plan" | "apply" | "report";
+  stage: "start" | "list" | "plan" | "apply" | "deliver" | "report";
   mode: "plan" | "apply";
   sha: string | null;
   tree: string | null;
@@ -56,12 +57,23 @@ export interface ActiveRun {
   listed: number;
   total: number;
   applied: number;
+  /** Deliveries done so far (index into plan.deliveries), and how each went. */
+  delivered: number;
+  deliveries: DeliveryResult[];
   invocations: number;
   /** The most subrequests any invocation of this run used. */
   max_subrequests: number;
   skipped?: string;
   invalid?: SpecError[];
   calls: { ngrok: number; github: number };
+}
+
+export interface DeliveryResult {
+  action: "deliver" | "undeliver";
+  name: string;
+  key: string;
+  status: "done" | "failed";
+  error?: string;
 }
 
 export interface StepDeps {
@@ -73,7 +85,7 @@ export interface StepDeps {
 
 export function newActiveRun(runId: number, key: string, request: RunRequest, config: Config): ActiveRun {
   const mode = request.mode === "apply" && !(request.cause === "cron" && config.driftMode === "report") ? "apply" : "plan";
-  return { runId, key, request, stage: "start", mode, sha: null, tree: null, check: null, cursor: null, listed: 0, total: 0, applied: 0, invocations: 0, max_subrequests: 0, calls: { ngrok: 0, github: 0 } };
+  return { runId, key, request, stage: "start", mode, sha: null, tree: null, check: null, cursor: null, listed: 0, total: 0, applied: 0, delivered: 0, deliveries: [], invocations: 0, max_subrequests: 0, calls: { ngrok: 0, github: 0 } };
 }
 
 /**
@@ -171,11 +183,16 @@ async function step(active: ActiveRun, deps: StepDeps, github: GitHubClient, ngr
       specFiles: loaded.files,
       maxDeletes: config.maxDeletes,
       allowDeletes: request.allowDeletes ?? false,
+      rotationGraceMs: config.rotationGraceMs,
+      ...(config.defaultRotateAfterMs !== undefined ? { defaultRotateAfterMs: config.defaultRotateAfterMs } : {}),
+      rotateNow: new Set(request.rotate ?? []),
+      delivered: storage.delivered(),
     });
     storage.savePlan(plan);
     active.total = plan.changes.length;
     active.applied = 0;
-    active.stage = active.mode === "apply" && plan.refusals.length === 0 && plan.changes.length > 0 ? "apply" : "report";
+    const applying = active.mode === "apply" && plan.refusals.length === 0;
+    active.stage = applying && plan.changes.length > 0 ? "apply" : applying && plan.deliveries.length > 0 ? "deliver" : "report";
     if (active.mode === "apply" && plan.refusals.length === 0 && plan.changes.length === 0) {
       for (const intent of plan.staleIntents) await storage.intentLog().close(intent);
     }
@@ -196,9 +213,62 @@ async function step(active: ActiveRun, deps: StepDeps, github: GitHubClient, ngr
       storage.saveActive(active);
       if (!report.ok) break;
     }
+    // Tokens are delivered only once every change went through.
+    active.stage = active.applied === active.total && storage.loadOutcomes().every((o) => o.status === "done") ? "deliver" : "report";
+  }
+  if (active.stage === "deliver") {
+    const plan = storage.loadPlan();
+    const keys: PublicKeyCache = new Map();
+    while (active.delivered < plan.deliveries.length) {
+      // A delivery costs a public-key fetch (once per repository) and a PUT or DELETE.
+      if (budget.remaining() - REPORT_RESERVE < 2) return null;
+      const delivery = plan.deliveries[active.delivered] as Delivery;
+      active.deliveries.push(await deliver(delivery, github, vault, storage, keys, active));
+      active.delivered++;
+      storage.saveActive(active);
+    }
     active.stage = "report";
   }
   return finish(active, deps, github, vault);
+}
+
+/**
+ * Pushes the stored token to one target (or deletes the secret we created there), recording it so later runs
+ * know what each target holds. A failure is recorded and retried by the next run from the stored token.
+ */
+async function deliver(delivery: Delivery, github: GitHubClient, vault: TokenVault, storage: ReconcilerStorage, keys: PublicKeyCache, active: ActiveRun): Promise<DeliveryResult> {
+  const target = { repo: delivery.target.repo, name: delivery.target.secret, ...(delivery.target.environment ? { environment: delivery.target.environment } : {}) };
+  const result: DeliveryResult = { action: delivery.action, name: delivery.name, key: delivery.target.key, status: "done" };
+  let id: string | null = null;
+  try {
+    if (delivery.action === "deliver") {
+      const token = await vault.read(delivery.name);
+      if (!token) throw new Error(`no stored token for "${delivery.name}" (imported, or lost with the vault): rotate it to deliver one`);
+      id = token.id;
+      await putActionsSecret(github, target, token.token, keys);
+      storage.recordDelivery({ key: delivery.target.key, name: delivery.name, id: token.id });
+    } else {
+      await deleteActionsSecret(github, target);
+      storage.forgetDelivery(delivery.target.key, delivery.name);
+    }
+  } catch (error) {
+    result.status = "failed";
+    result.error = error instanceof Error ? error.message : String(error);
+  }
+  storage.audit({
+    run_id: active.runId,
+    kind: "delivery",
+    cause: active.request.cause,
+    sha: active.sha,
+    delivery: active.request.delivery ?? null,
+    actor: active.request.actor ?? null,
+    name: delivery.name,
+    action: delivery.action,
+    result: result.status,
+    operation_id: null,
+    detail: { target: delivery.target.key, ...(id ? { id } : {}), ...(result.error ? { error: result.error } : {}) },
+  });
+  return result;
 }
 
 /** Builds the run's result from what the stages stored, reports it to GitHub, and closes the run. */
@@ -224,6 +294,13 @@ async function finish(active: ActiveRun, deps: StepDeps, github: GitHubClient, _
   }
   const output = describe(result, sha, calls());
   output.progress = progress(active);
+  for (const d of active.deliveries) {
+    output.outcomes.push({ action: d.action, name: d.name, status: d.status, target: d.key, ...(d.error ? { error: d.error } : {}) });
+    if (d.status === "failed") {
+      output.errors.push(`${d.action} ${d.name} -> ${d.key}: ${d.error ?? "failed"}`);
+      if (output.status === "succeeded") output.status = "failed";
+    }
+  }
   if (request.mode === "plan" && request.pr !== undefined) {
     const title = `ngrok-gitops plan for ${short(sha)}`;
     const body = result.kind === "invalid" ? invalidMarkdown(result.errors, title) : renderMarkdown(result.plan, { title });

@@ -1,5 +1,5 @@
 // The Durable Object's SQLite tables: queue, runs, audit log, intents, delivery ids, blob cache, state.
-import type { Intent, Plan } from "../plan/types.js";
+import type { DeliveryRecord, Intent, Plan } from "../plan/types.js";
 import type { ChangeOutcome, IntentLog } from "../apply/types.js";
 import type { Credential } from "../ngrok/types.js";
 import type { SpecSource } from "../spec/types.js";
@@ -22,6 +22,7 @@ CREATE TABLE IF NOT EXISTS intents (nonce TEXT PRIMARY KEY, name TEXT NOT NULL, 
 CREATE TABLE IF NOT EXISTS deliveries (id TEXT PRIMARY KEY, received_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS blobs (sha TEXT PRIMARY KEY, content TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS delivered (key TEXT NOT NULL, name TEXT NOT NULL, id TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (key, name));
 CREATE TABLE IF NOT EXISTS run_sources (path TEXT PRIMARY KEY, content TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS run_live (id TEXT PRIMARY KEY, json TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS run_changes (idx INTEGER PRIMARY KEY, json TEXT NOT NULL);
@@ -44,8 +45,11 @@ export class ReconcilerStorage {
     return true;
   }
 
-  /** Queued requests coalesce by key: a newer request for the same key replaces the older one. */
+  /** Queued requests coalesce by key: a newer request for the same key replaces the older one (keeping asked-for rotations). */
   enqueue(key: string, request: RunRequest): void {
+    const pending = this.sql.exec<{ request: string }>("SELECT request FROM queue WHERE key = ?", key).toArray()[0];
+    const earlier = pending ? (JSON.parse(pending.request) as RunRequest).rotate ?? [] : [];
+    if (earlier.length > 0) request = { ...request, rotate: [...new Set([...earlier, ...(request.rotate ?? [])])] };
     this.sql.exec(
       "INSERT INTO queue (key, request, enqueued_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET request = excluded.request",
       key,
@@ -222,6 +226,19 @@ export class ReconcilerStorage {
 
   loadOutcomes(): ChangeOutcome[] {
     return this.sql.exec<{ json: string }>("SELECT json FROM run_outcomes ORDER BY idx").toArray().map((row) => JSON.parse(row.json) as ChangeOutcome);
+  }
+
+  /** Where tokens were delivered: which target holds the token of which credential id. */
+  delivered(): DeliveryRecord[] {
+    return this.sql.exec<{ key: string; name: string; id: string }>("SELECT key, name, id FROM delivered").toArray().map((row) => ({ key: row.key, name: row.name, id: row.id }));
+  }
+
+  recordDelivery(record: DeliveryRecord): void {
+    this.sql.exec("INSERT OR REPLACE INTO delivered (key, name, id, at) VALUES (?, ?, ?, ?)", record.key, record.name, record.id, now());
+  }
+
+  forgetDelivery(key: string, name: string): void {
+    this.sql.exec("DELETE FROM delivered WHERE key = ? AND name = ?", key, name);
   }
 
   intentLog(): IntentLog {

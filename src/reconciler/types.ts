@@ -12,6 +12,8 @@ export interface RunRequest {
   delivery?: string;
   actor?: string;
   allowDeletes?: boolean;
+  /** Credentials to rotate now whatever their age (POST /api/credentials/{name}/rotate). */
+  rotate?: string[];
 }
 
 export type RunStatus = "running" | "succeeded" | "failed" | "invalid" | "refused" | "skipped" | "interrupted";
@@ -21,6 +23,8 @@ export interface OutcomeInfo {
   name: string;
   status: "done" | "failed" | "not_attempted" | "planned";
   id?: string;
+  /** For deliveries: the target, e.g. acme/site:NGROK_AUTHTOKEN. */
+  target?: string;
   created_id?: string;
   error?: string;
   operation_id?: string;
@@ -58,7 +62,7 @@ export interface AuditEntry {
   id: number;
   at: string;
   run_id: number | null;
-  kind: "run" | "change" | "token_read";
+  kind: "run" | "change" | "delivery" | "token_read" | "rotate_request";
   cause: string | null;
   sha: string | null;
   delivery: string | null;

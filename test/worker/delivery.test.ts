@@ -1,0 +1,108 @@
+// Minted tokens reach GitHub Actions secrets (decrypted by the fake with libsodium), are redelivered after failures, and rotate without a gap.
+import { beforeAll, describe, expect, it } from "vitest";
+import { decodeMetadata, encodeMetadata } from "../../src/ownership/marker.js";
+import { TEST_REPOSITORY, TEST_SECRETS } from "../support/test-env.js";
+import { admin, emulator, emulatorCalls, emulatorTokens, github, liveCredentials, settle } from "./support.js";
+
+const SITE = "acme/site";
+const spec = (targets: string[]) =>
+  `credentials:\n  - name: ci-runners\n    description: CI\n${targets.length ? `    deliver:\n${targets.map((t) => `      - ${t}`).join("\n")}\n` : ""}`;
+const REPO_SECRET = "github_actions_secret: {repo: acme/site, name: NGROK_AUTHTOKEN}";
+const ENV_SECRET = "github_actions_secret: {repo: acme/site, name: NGROK_AUTHTOKEN, environment: prod}";
+
+interface SiteView {
+  secrets: { actions: { name: string; value: string }[]; environments: Record<string, { name: string; value: string }[]> };
+}
+const site = () => github<SiteView>("GET", `/__fake/repos/${SITE}`);
+
+async function pushSpecs(content: string) {
+  await github("POST", `/__fake/repos/${TEST_REPOSITORY}/commits`, { branch: "main", files: { "credentials/ci.yaml": content }, replace: true });
+  expect((await admin("/api/reconcile", { method: "POST" })).status).toBe(202);
+  return settle();
+}
+
+async function managed() {
+  return (await liveCredentials()).filter((c) => {
+    const d = decodeMetadata(c.metadata);
+    return d.kind === "managed" && d.marker.name === "ci-runners";
+  });
+}
+
+beforeAll(async () => {
+  await emulator("POST", "/__emulator/reset");
+  await github("POST", "/__fake/repos", { full_name: TEST_REPOSITORY, default_branch: "main" }).catch(() => undefined);
+  await github("POST", "/__fake/repos", { full_name: SITE, default_branch: "main", environments: ["prod"] }).catch(() => undefined);
+});
+
+describe("delivery", () => {
+  it("delivers the minted token after create; the secret decrypts to the real token", async () => {
+    const status = await pushSpecs(spec([REPO_SECRET]));
+    expect(status.last).toMatchObject({ status: "succeeded" });
+    const [credential] = await managed();
+    const tokens = await emulatorTokens();
+    const secret = (await site()).secrets.actions.find((s) => s.name === "NGROK_AUTHTOKEN");
+    expect(secret?.value).toBe(tokens[credential!.id]);
+    expect(JSON.stringify(status)).not.toContain(tokens[credential!.id]);
+  });
+
+  it("a failed delivery is retried by the next run from the stored token, without a new credential", async () => {
+    await github("POST", `/__fake/repos/${SITE}/environments`, { name: "prod" }).catch(() => undefined);
+    await github("POST", "/__fake/faults", { method: "PUT", path: `/repos/${SITE}/environments/prod/secrets`, status: 502 });
+    const before = await managed();
+    const failed = await pushSpecs(spec([REPO_SECRET, ENV_SECRET]));
+    expect(failed.last).toMatchObject({ status: "failed" });
+    expect(failed.last?.errors.join("\n")).toContain("acme/site@prod:NGROK_AUTHTOKEN");
+    await github("DELETE", "/__fake/faults");
+    expect((await admin("/api/reconcile", { method: "POST" })).status).toBe(202);
+    const retried = await settle();
+    expect(retried.last).toMatchObject({ status: "succeeded" });
+    const after = await managed();
+    expect(after.map((c) => c.id)).toEqual(before.map((c) => c.id));
+    const tokens = await emulatorTokens();
+    expect((await site()).secrets.environments.prod?.find((s) => s.name === "NGROK_AUTHTOKEN")?.value).toBe(tokens[after[0]!.id]);
+    // Nothing left to deliver: the next run is quiet.
+    expect((await admin("/api/reconcile", { method: "POST" })).status).toBe(202);
+    expect((await settle()).last?.outcomes).toEqual([]);
+  });
+
+  it("removing a target deletes the secret it created", async () => {
+    const status = await pushSpecs(spec([REPO_SECRET]));
+    expect(status.last?.outcomes.map((o) => `${o.action} ${o.status} ${o.target}`)).toEqual(["undeliver done acme/site@prod:NGROK_AUTHTOKEN"]);
+    expect((await site()).secrets.environments.prod ?? []).toEqual([]);
+    expect((await site()).secrets.actions.map((s) => s.name)).toEqual(["NGROK_AUTHTOKEN"]);
+  });
+});
+
+describe("rotation", () => {
+  it("rotates on request: the new token is delivered while the old one still works, and the old goes after the grace window", async () => {
+    const [old] = await managed();
+    const res = await admin("/api/credentials/ci-runners/rotate", { method: "POST" });
+    expect(res.status).toBe(202);
+    const status = await settle();
+    expect(status.last).toMatchObject({ status: "succeeded" });
+    const both = await managed();
+    expect(both).toHaveLength(2);
+    const successor = both.find((c) => c.id !== old!.id)!;
+    const tokens = await emulatorTokens();
+    // During the grace window: the secret holds the new token, and the old credential is still alive.
+    expect((await site()).secrets.actions.find((s) => s.name === "NGROK_AUTHTOKEN")?.value).toBe(tokens[successor.id]);
+    expect(both.map((c) => c.id)).toContain(old!.id);
+    const stored = (await (await admin("/api/credentials/ci-runners/token")).json()) as { id: string };
+    expect(stored.id).toBe(successor.id);
+    // A run inside the window neither duplicates nor deletes early.
+    expect((await admin("/api/reconcile", { method: "POST" })).status).toBe(202);
+    expect((await settle()).last?.outcomes).toEqual([]);
+    expect(await managed()).toHaveLength(2);
+    // Move the clock past the window (the retire time lives in the old credential's marker).
+    await emulator("PATCH", `/credentials/${old!.id}`, { metadata: encodeMetadata(null, { owner: TEST_SECRETS.OWNER_ID, name: "ci-runners", retire: "2000-01-01T00:00:00.000Z" }) });
+    expect((await admin("/api/reconcile", { method: "POST" })).status).toBe(202);
+    const after = await settle();
+    expect(after.last?.outcomes.map((o) => `${o.action} ${o.status}`)).toEqual(["delete done"]);
+    expect((await managed()).map((c) => c.id)).toEqual([successor.id]);
+    expect((await site()).secrets.actions.find((s) => s.name === "NGROK_AUTHTOKEN")?.value).toBe(tokens[successor.id]);
+    const audit = (await (await admin("/api/audit?name=ci-runners&kind=delivery")).json()) as { entries: unknown[] };
+    expect(audit.entries.length).toBeGreaterThanOrEqual(4);
+    expect(JSON.stringify(audit)).not.toContain(tokens[successor.id]);
+    expect((await emulatorCalls()).length).toBeGreaterThan(0);
+  });
+});
