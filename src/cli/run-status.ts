@@ -22,6 +22,8 @@ export interface RunOutcome {
   id?: string;
   /** The credential a create or replace minted. */
   created_id?: string;
+  /** For a delivery: where the token went, e.g. acme/site:NGROK_AUTHTOKEN. */
+  target?: string;
   error?: string;
 }
 
@@ -77,6 +79,7 @@ function readOutcome(value: unknown): RunOutcome | null {
   const out: RunOutcome = { action: o.action, name: o.name, status: o.status };
   if (typeof o.id === "string") out.id = o.id;
   if (typeof o.created_id === "string") out.created_id = o.created_id;
+  if (typeof o.target === "string") out.target = o.target;
   if (typeof o.error === "string") out.error = o.error;
   else if (asRecord(o.error) !== null && typeof asRecord(o.error)?.message === "string") out.error = String(asRecord(o.error)?.message);
   return out;
@@ -94,7 +97,8 @@ export function formatRun(run: RunInfo): string {
       const mark = o.status === "done" ? "✓" : o.status === "not_attempted" ? "·" : "✗";
       const ids = o.id && o.created_id ? `${o.id} → ${o.created_id}` : (o.created_id ?? o.id);
       const what = o.status === "not_attempted" ? " (not attempted)" : "";
-      lines.push(`  ${mark} ${o.action} ${o.name}${ids ? ` (${ids})` : ""}${what}${o.error ? `: ${o.error}` : ""}`);
+      const where = o.target ? ` -> ${o.target}` : "";
+      lines.push(`  ${mark} ${o.action} ${o.name}${where}${ids ? ` (${ids})` : ""}${what}${o.error ? `: ${o.error}` : ""}`);
       if (o.error) shown.add(`${o.action} ${o.name}: ${o.error}`);
     }
   }

@@ -10,7 +10,9 @@ import { startEmulator, type StartedEmulator } from "../../emulator/server.js";
 import { startFakeGitHub, type StartedFakeGitHub } from "../../test/fake-github/server.js";
 import { buildPushEvent, signWebhook } from "../../test/fake-github/webhooks.js";
 import { snapshotWorkingTree, type SnapshotResult } from "../../test/fake-github/working-tree.js";
+import { loadSpecs } from "../spec/load.js";
 import { ensureDevVars, type DevVars } from "./dev-vars.js";
+import { readSpecSources } from "./sources.js";
 import { DEFAULT_EMULATOR_PORT, DEFAULT_OWNER_ID } from "./config.js";
 import { CliError } from "./errors.js";
 import { assertPortsFree, portFrom } from "./ports.js";
@@ -123,10 +125,29 @@ class Loop {
    * (POST /api/reconcile), since the Worker skips a push of a tree it already applied. Then wait for
    * that run to finish and print it.
    */
+  /** The stand-in serves every repository a spec delivers to, so deliveries land (and decrypt) locally. */
+  async createDeliveryTargets(): Promise<void> {
+    const specs = loadSpecs(await readSpecSources(join(this.cwd, "credentials")), { ownerId: DEFAULT_OWNER_ID });
+    if (!specs.ok) return;
+    const state = this.github.fake.state;
+    for (const spec of specs.specs) {
+      for (const { github_actions_secret: target } of spec.deliver) {
+        const [owner, name] = target.repo.split("/");
+        let repo = state.repo(owner ?? "", name ?? "");
+        if (!repo) {
+          repo = await state.createRepo({ fullName: target.repo });
+          console.log(`GitHub stand-in: created ${target.repo} to receive delivered tokens (see ${this.github.url}/__fake/repos/${target.repo})`);
+        }
+        if (target.environment) state.createEnvironment(repo, target.environment);
+      }
+    }
+  }
+
   async runOnce(): Promise<RunInfo> {
     this.#busy = true;
     try {
       const snapshot = await snapshotWorkingTree(this.github.fake, { dir: this.cwd, repository: LOCAL_REPOSITORY, message: "npm start: snapshot of credentials/" });
+      await this.createDeliveryTargets();
       const before = await this.status();
       if (snapshot.commit !== null) {
         console.log(`\nPushed ${snapshot.sha.slice(0, 7)} (${describeCommit(snapshot)}); waiting for the Worker…`);

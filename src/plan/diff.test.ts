@@ -206,7 +206,9 @@ describe("deliveries", () => {
   const envTarget = { github_actions_secret: { repo: "acme/site", name: "NGROK_AUTHTOKEN", environment: "prod" } };
 
   it("delivers a new credential's token to each target, and a stored token to a newly added target", () => {
-    const created = plan({ specs: [spec("a", { deliver: [target, envTarget] })] });
+    const created = plan({ specs: [spec("a", { deliver: [target, envTarget] })], delivered: [] });
+    // Where deliveries are not tracked (the CLI), none are planned.
+    expect(plan({ specs: [spec("a", { deliver: [target] })] }).deliveries).toEqual([]);
     expect(created.deliveries.map((d) => `${d.action} ${d.name} ${d.target.key}`)).toEqual(["deliver a acme/site:NGROK_AUTHTOKEN", "deliver a acme/site@prod:NGROK_AUTHTOKEN"]);
     const current = live({ marker: { name: "a" } });
     const stored = new Map([["a", current.id]]);

@@ -21,7 +21,7 @@ export interface DiffInput {
   defaultRotateAfterMs?: number;
   /** Names to rotate now whatever their age (the operator's rotate action). */
   rotateNow?: ReadonlySet<string>;
-  /** Deliveries made so far. */
+  /** Deliveries made so far; leave it out where deliveries are not tracked (the CLI, the bench): none are planned. */
   delivered?: readonly DeliveryRecord[];
 }
 
@@ -172,7 +172,7 @@ export function diff(input: DiffInput): Plan {
     notes.push(`${subject} not in the vault: whoever holds them keeps using them; rotate to have one stored`);
   }
   const staleIntents = input.intents.filter((intent) => !seenNonces.has(intent.nonce));
-  const deliveries = planDeliveries(input.specs, changes, current, input.delivered ?? []);
+  const deliveries = input.delivered ? planDeliveries(input.specs, changes, current, input.delivered) : [];
   return { ownerId, changes: order(changes), deliveries, retiring, unchanged: unchanged.sort(), unmanaged, foreign, refusals, notes, staleIntents };
 }
 

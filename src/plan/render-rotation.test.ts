@@ -26,6 +26,7 @@ it("shows the rotation with its grace window and the delivery as its own action"
     specFiles: 1,
     maxDeletes: 1,
     now: Date.parse("2026-06-01T00:00:00Z"),
+    delivered: [],
   });
   expect(renderText(plan)).toBe(
     [
