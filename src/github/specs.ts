@@ -40,11 +40,11 @@ export async function readSpecsAt(github: GitHubClient, repository: string, sha:
   const sources = await Promise.all(
     blobs.map(async (entry): Promise<SpecSource> => {
       const cached = await cache.get(entry.sha);
-      if (cached !== null) return { path: entry.path, content: cached };
+      if (cached !== null) return { path: entry.path, content: cached, sha: entry.sha };
       const blob = await github.request<BlobResponse>("GET", `${repo}/git/blobs/${entry.sha}`);
       const content = blob.encoding === "base64" ? decodeBase64Utf8(blob.content) : blob.content;
       await cache.put(entry.sha, content);
-      return { path: entry.path, content };
+      return { path: entry.path, content, sha: entry.sha };
     }),
   );
   return { sha, treeSha: folder?.sha ?? "", sources };

@@ -152,7 +152,7 @@ async function step(active: ActiveRun, deps: StepDeps, github: GitHubClient, ngr
       storage.saveActive(active);
     }
     storage.saveSources(snapshot.sources);
-    const loaded = loadSpecs(snapshot.sources, { ownerId: config.ownerId });
+    const loaded = loadSpecs(snapshot.sources, { ownerId: config.ownerId, cache: storage.specCache() });
     if (!loaded.ok) {
       active.invalid = loaded.errors;
       active.stage = "report";
@@ -172,7 +172,7 @@ async function step(active: ActiveRun, deps: StepDeps, github: GitHubClient, ngr
   }
   if (active.stage === "plan") {
     const sources = storage.loadSources();
-    const loaded = loadSpecs(sources, { ownerId: config.ownerId });
+    const loaded = loadSpecs(sources, { ownerId: config.ownerId, cache: storage.specCache() });
     if (!loaded.ok) throw new Error("internal: specs validated at the start no longer validate");
     const plan = makePlan({
       ownerId: config.ownerId,

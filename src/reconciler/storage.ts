@@ -2,6 +2,7 @@
 import type { DeliveryRecord, Intent, Plan } from "../plan/types.js";
 import type { ChangeOutcome, IntentLog } from "../apply/types.js";
 import type { Credential } from "../ngrok/types.js";
+import type { FileCache, FileResult } from "../spec/load.js";
 import type { SpecSource } from "../spec/types.js";
 import type { ActiveRun } from "./execute.js";
 import type { BlobCache } from "../github/specs.js";
@@ -23,7 +24,8 @@ CREATE TABLE IF NOT EXISTS deliveries (id TEXT PRIMARY KEY, received_at TEXT NOT
 CREATE TABLE IF NOT EXISTS blobs (sha TEXT PRIMARY KEY, content TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS delivered (key TEXT NOT NULL, name TEXT NOT NULL, id TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (key, name));
-CREATE TABLE IF NOT EXISTS run_sources (path TEXT PRIMARY KEY, content TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS spec_cache (key TEXT PRIMARY KEY, json TEXT NOT NULL, used_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS run_sources (path TEXT PRIMARY KEY, content TEXT NOT NULL, sha TEXT);
 CREATE TABLE IF NOT EXISTS run_live (id TEXT PRIMARY KEY, json TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS run_changes (idx INTEGER PRIMARY KEY, json TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS run_outcomes (idx INTEGER PRIMARY KEY, json TEXT NOT NULL);
@@ -186,11 +188,14 @@ export class ReconcilerStorage {
 
   saveSources(sources: readonly SpecSource[]): void {
     this.sql.exec("DELETE FROM run_sources");
-    for (const source of sources) this.sql.exec("INSERT INTO run_sources (path, content) VALUES (?, ?)", source.path, source.content);
+    for (const source of sources) this.sql.exec("INSERT INTO run_sources (path, content, sha) VALUES (?, ?, ?)", source.path, source.content, source.sha ?? null);
   }
 
   loadSources(): SpecSource[] {
-    return this.sql.exec<{ path: string; content: string }>("SELECT path, content FROM run_sources ORDER BY path").toArray().map((row) => ({ path: row.path, content: row.content }));
+    return this.sql
+      .exec<{ path: string; content: string; sha: string | null }>("SELECT path, content, sha FROM run_sources ORDER BY path")
+      .toArray()
+      .map((row) => (row.sha ? { path: row.path, content: row.content, sha: row.sha } : { path: row.path, content: row.content }));
   }
 
   clearLive(): void {
@@ -252,6 +257,25 @@ export class ReconcilerStorage {
       },
       async list() {
         return sql.exec<{ nonce: string; name: string }>("SELECT nonce, name FROM intents").toArray().map((row) => ({ nonce: row.nonce, name: row.name }));
+      },
+    };
+  }
+
+  /** Parsed spec files by blob SHA (see LoadOptions.cache); entries unused for a week are dropped. */
+  specCache(): FileCache {
+    const sql = this.sql;
+    sql.exec("DELETE FROM spec_cache WHERE used_at < ?", new Date(Date.now() - 7 * 86_400_000).toISOString());
+    return {
+      get(key: string) {
+        const row = sql.exec<{ json: string }>("SELECT json FROM spec_cache WHERE key = ?", key).toArray()[0];
+        if (!row) return undefined;
+        sql.exec("UPDATE spec_cache SET used_at = ? WHERE key = ?", now(), key);
+        return JSON.parse(row.json) as FileResult;
+      },
+      set(key: string, result: FileResult) {
+        const json = JSON.stringify(result);
+        // A value over the SQLite limit is simply not cached.
+        if (json.length < MAX_TEXT) sql.exec("INSERT OR REPLACE INTO spec_cache (key, json, used_at) VALUES (?, ?, ?)", key, json, now());
       },
     };
   }

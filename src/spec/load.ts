@@ -18,6 +18,26 @@ export interface LoadOptions {
   maxFiles?: number;
   maxAliasCount?: number;
   maxDepth?: number;
+  /**
+   * Results of single files, kept between runs: parsing YAML with positions is most of a plan's CPU, and a
+   * file's result depends only on its path, its content and the owner. Keyed by `fileCacheKey`.
+   */
+  cache?: FileCache;
+}
+
+export interface FileResult {
+  specs: CredentialSpec[];
+  errors: SpecError[];
+}
+
+export interface FileCache {
+  get(key: string): FileResult | undefined;
+  set(key: string, result: FileResult): void;
+}
+
+/** A file's cache key: its blob SHA when known (git content addressing), else its content; the limits are fixed per deployment. */
+export function fileCacheKey(source: SpecSource, ownerId: string): string {
+  return `${ownerId}\0${source.path}\0${source.sha ?? source.content}`;
 }
 
 export type LoadResult =
@@ -54,8 +74,13 @@ export function loadSpecs(sources: readonly SpecSource[], options: LoadOptions):
   }
   // Loops, not push(...list): a hostile file can yield hundreds of thousands of errors, more than a call's arguments.
   for (const source of sorted) {
-    const file = loadFile(source, options.ownerId, limits);
-    for (const error of file.errors.sort((a, b) => a.line - b.line || a.column - b.column)) errors.push(error);
+    const key = options.cache ? fileCacheKey(source, options.ownerId) : "";
+    let file = options.cache?.get(key);
+    if (!file) {
+      file = loadFile(source, options.ownerId, limits);
+      options.cache?.set(key, file);
+    }
+    for (const error of [...file.errors].sort((a, b) => a.line - b.line || a.column - b.column)) errors.push(error);
     for (const spec of file.specs) specs.push(spec);
   }
   for (const error of crossFileErrors(specs)) errors.push(error);

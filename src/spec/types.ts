@@ -33,4 +33,6 @@ export interface SpecSource {
   /** Path relative to the repository root, e.g. credentials/team/ci.yaml. */
   path: string;
   content: string;
+  /** The git blob SHA, when the file came from GitHub: a cheap, exact cache key. */
+  sha?: string;
 }
