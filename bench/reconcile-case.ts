@@ -7,7 +7,7 @@ import { MAX_PAGE_LIMIT } from "../src/ngrok/types.js";
 import { makePlan } from "../src/plan/plan.js";
 import { summarize } from "../src/plan/types.js";
 import { reconcile, type RunDeps } from "../src/run/reconcile.js";
-import { loadSpecs } from "../src/spec/load.js";
+import { loadSpecs, type FileResult } from "../src/spec/load.js";
 import type { SpecSource } from "../src/spec/types.js";
 import { generateKeyringEntry, importKeyring, MemoryTokenStore, TokenVault } from "../src/vault/index.js";
 import { makeFleet, seedFor, specSources, type ChangeMix } from "./fixtures.js";
@@ -50,6 +50,8 @@ export interface CaseResult {
   plan_cpu_samples_ms: number[];
   /** Medians of the two halves: loadSpecs (YAML parse + schema validation) and makePlan (diff + policies). */
   plan_load_ms: number;
+  /** The same plan with every file parsed (no cache): what the first run after a deploy pays. */
+  plan_cpu_cold_ms: number;
   plan_diff_ms: number;
   baseline_calls: number;
   baseline_over_ours: number;
@@ -156,7 +158,7 @@ export async function runReconcileCase(input: CaseInput): Promise<CaseResult> {
   const nLive = result.live;
   const listPages = Math.max(1, Math.ceil(nLive / MAX_PAGE_LIMIT));
   const lowerBound = listPages + k;
-  const samples = timePlan(sources, live, storedBefore, input, k, where);
+  const samples = timePlan(sources, specSources(fleet.before), live, storedBefore, input, k, where);
   const baseline = n + k;
   return {
     n,
@@ -172,6 +174,7 @@ export async function runReconcileCase(input: CaseInput): Promise<CaseResult> {
     plan_cpu_ms: median(samples.map((s) => s.total)),
     plan_cpu_samples_ms: samples.map((s) => round(s.total)),
     plan_load_ms: median(samples.map((s) => s.load)),
+    plan_cpu_cold_ms: median(samples.map((s) => s.cold ?? Number.NaN)),
     plan_diff_ms: median(samples.map((s) => s.diff)),
     baseline_calls: baseline,
     baseline_over_ours: baseline / stats.requests,
@@ -187,13 +190,22 @@ interface PlanSample {
   total: number;
   load: number;
   diff: number;
+  /** The same plan with no parse cache (every file parsed). */
+  cold?: number;
 }
 
 /** The pure part only (parse + validate + diff + policies), on the live list the run read; milliseconds per repetition. */
-function timePlan(sources: readonly SpecSource[], live: readonly Credential[], stored: ReadonlyMap<string, string>, input: CaseInput, k: number, where: string): PlanSample[] {
-  const once = (): PlanSample => {
+/**
+ * Timed as production runs it: the Durable Object caches each parsed file by blob SHA, so a plan after a push
+ * parses only the files the push changed. Each repetition starts from a cache filled with the files as they
+ * were before the change (outside the timing); `cold` times the same plan with no cache at all.
+ */
+function timePlan(sources: readonly SpecSource[], before: readonly SpecSource[], live: readonly Credential[], stored: ReadonlyMap<string, string>, input: CaseInput, k: number, where: string): PlanSample[] {
+  const once = (cold = false): PlanSample => {
+    const cache = new Map<string, FileResult>();
+    if (!cold) loadSpecs(before, { ownerId: BENCH_OWNER_ID, cache });
     const t0 = performance.now();
-    const loaded = loadSpecs(sources, { ownerId: BENCH_OWNER_ID });
+    const loaded = loadSpecs(sources, cold ? { ownerId: BENCH_OWNER_ID } : { ownerId: BENCH_OWNER_ID, cache });
     const t1 = performance.now();
     if (!loaded.ok) throw new BenchFailure(`${where}: specs did not load: ${loaded.errors[0]?.message ?? ""}`);
     const plan = makePlan({ ownerId: BENCH_OWNER_ID, specs: loaded.specs, live, stored, intents: [], specFiles: loaded.files, maxDeletes: input.n, allowDeletes: false });
@@ -202,7 +214,9 @@ function timePlan(sources: readonly SpecSource[], live: readonly Credential[], s
     return { total: t2 - t0, load: t1 - t0, diff: t2 - t1 };
   };
   for (let i = 0; i < input.warmup; i++) once();
-  return Array.from({ length: input.reps }, once);
+  const warm = Array.from({ length: input.reps }, () => once());
+  const cold = Array.from({ length: Math.max(1, Math.ceil(input.reps / 3)) }, () => once(true));
+  return warm.map((sample, i) => ({ ...sample, cold: cold[i % cold.length]?.total ?? Number.NaN }));
 }
 
 function round(ms: number): number {

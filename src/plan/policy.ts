@@ -11,13 +11,15 @@ export type Policy = (plan: Plan) => Plan;
  * Orphans (nobody holds their token) are exempt.
  */
 export function preventDestroy(live: readonly Credential[]): Policy {
-  const protectedIds = new Set(
-    live.filter((credential) => {
-      const decoded = decodeMetadata(credential.metadata);
-      return decoded.kind === "managed" && decoded.marker.protect === true;
-    }).map((credential) => credential.id),
-  );
   return (plan) => {
+    // Only credentials the plan would destroy are decoded: on a large account that is a handful, not all.
+    const targets = new Set(plan.changes.flatMap((change) => (change.action === "delete" || change.action === "replace" ? [change.id] : [])));
+    const protectedIds = new Set<string>();
+    for (const credential of live) {
+      if (!targets.has(credential.id)) continue;
+      const decoded = decodeMetadata(credential.metadata);
+      if (decoded.kind === "managed" && decoded.marker.protect === true) protectedIds.add(credential.id);
+    }
     const refusals: Refusal[] = [];
     for (const change of plan.changes) {
       if (change.action === "replace" && (change.spec.prevent_destroy || protectedIds.has(change.id))) {
