@@ -1,5 +1,5 @@
 // Reconcile against the emulator: convergence, idempotence, and the fault matrix (every fault at every call).
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEmulator, type Fault } from "../../emulator/app.js";
 import { MemoryIntentLog } from "../apply/memory-intents.js";
 import { NgrokClient } from "../ngrok/client.js";
@@ -25,6 +25,8 @@ const SPECS = [
     ].join("\n"),
   },
 ];
+
+const SPEC_NAMES = new Set(["new-one", "new-two", "changed", "moved"]);
 
 interface World {
   deps: RunDeps & { vault: TokenVault };
@@ -92,6 +94,32 @@ async function expectConverged(w: World): Promise<void> {
   expect(live.find((c) => decodeMetadata(c.metadata).kind === "managed" && (decodeMetadata(c.metadata) as { marker: { name: string } }).marker.name === "moved")?.owner_id).toBe("bot_2newowner");
 }
 
+/**
+ * Right after a faulted run, before any cleanup: every managed credential alive on the account that a spec still
+ * names either has its own token stored, or carries the nonce of an open intent (so the next run finds it as an
+ * orphan and deletes it), or is the old half of a replace whose name now stores the new credential's token (a
+ * duplicate the next run deletes). A credential whose spec was removed is on its way out (an injected 404 on its
+ * DELETE reads as "already gone"), so its token no longer matters.
+ */
+async function expectNoTokenLost(w: World): Promise<void> {
+  const open = new Set((await w.deps.intents.list()).map((i) => i.nonce));
+  const tokens = w.account.tokens();
+  const stored = await w.deps.vault.ids();
+  for (const credential of w.account.credentials()) {
+    const decoded = decodeMetadata(credential.metadata);
+    if (decoded.kind !== "managed") continue;
+    const { name, nonce } = decoded.marker;
+    if (!SPEC_NAMES.has(name)) continue;
+    const token = await w.deps.vault.read(name);
+    if (token?.id === credential.id) {
+      expect(token.token, `token of ${name}`).toBe(tokens[credential.id]);
+      continue;
+    }
+    const covered = (nonce !== undefined && open.has(nonce)) || (stored.has(name) && w.account.credentials().some((c) => c.id === stored.get(name)));
+    expect(covered, `${name} (${credential.id}) is alive with neither its token stored nor an open intent`).toBe(true);
+  }
+}
+
 describe("reconcile against the emulator", () => {
   it("converges in one run and then plans nothing (idempotent)", async () => {
     const w = await world();
@@ -136,7 +164,9 @@ describe("reconcile against the emulator", () => {
   // Every fault kind at every call index of the first run, then a clean run: converged, nothing lost.
   const kinds: Record<string, Fault> = {
     "400": { status: 400 },
+    "401": { status: 401 },
     "404": { status: 404 },
+    "409": { status: 409 },
     "429": { status: 429, retryAfter: 1 },
     "500": { status: 500 },
     "503x9": { status: 503, times: 9 },
@@ -144,20 +174,45 @@ describe("reconcile against the emulator", () => {
     reset: { reset: true },
     timeout: { timeout: true, latencyMs: 300 },
   };
+  const matrix = { cases: 0, failures: [] as string[] };
+  let firstRunCalls = 0;
+  beforeAll(async () => {
+    // The matrix covers every call a clean first run makes (list, creates, update, replace, delete).
+    const w = await world();
+    await w.run();
+    firstRunCalls = w.account.calls().length;
+  });
+  afterAll(() => {
+    console.log(`fault matrix: ${matrix.cases} cases, ${matrix.failures.length} failures`);
+  });
   for (const [kind, fault] of Object.entries(kinds)) {
     it(`fault matrix: ${kind} at every call index, then a clean run converges`, async () => {
+      expect(firstRunCalls).toBeGreaterThanOrEqual(7);
       let fired = 0;
-      for (let nth = 1; nth <= 10; nth++) {
-        const w = await world();
-        w.account.addFaults({ ...fault, nth });
-        // A failed list ends the run with an error before anything is applied; anything else is reported.
-        await w.run().catch((error: unknown) => expect(error).toMatchObject({ operation: "credentials.list" }));
-        if (w.account.calls().some((call) => call.fault !== null)) fired++;
-        w.account.clearFaults();
-        await w.run();
-        await expectConverged(w);
+      const failures: string[] = [];
+      for (let nth = 1; nth <= firstRunCalls; nth++) {
+        matrix.cases++;
+        try {
+          const w = await world();
+          w.account.addFaults({ ...fault, nth });
+          // A failed list ends the run with an error before anything is applied; anything else is reported.
+          await w.run().catch((error: unknown) => expect(error).toMatchObject({ operation: "credentials.list" }));
+          if (w.account.calls().some((call) => call.fault !== null)) fired++;
+          else throw new Error(`the fault did not fire at call ${nth}`);
+          await expectNoTokenLost(w);
+          w.account.clearFaults();
+          await w.run();
+          await expectConverged(w);
+          // Untouched also means never written to: no PATCH or DELETE ever named the unmanaged id.
+          expect(w.account.calls().filter((call) => call.method !== "GET" && call.path.includes(w.unmanagedId))).toEqual([]);
+        } catch (error) {
+          failures.push(`${kind} at call ${nth}: ${error instanceof Error ? error.message : String(error)}`);
+        }
       }
-      // The first run makes at least seven calls: the fault really hit each of them.
+      matrix.failures.push(...failures);
+      expect(failures).toEqual([]);
+      // The fault really hit each call of the first run.
+      expect(fired).toBe(firstRunCalls);
       expect(fired).toBeGreaterThanOrEqual(7);
     });
   }
