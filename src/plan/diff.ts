@@ -83,7 +83,8 @@ export function diff(input: DiffInput): Plan {
   const current = new Map<string, Owned>();
   for (const [name, list] of ours) {
     const storedId = input.stored.get(name);
-    const sorted = [...list].sort((a, b) => compareAge(a.credential, b.credential));
+    // Almost always one credential per name: no copy, no sort.
+    const sorted = list.length === 1 ? list : [...list].sort((a, b) => compareAge(a.credential, b.credential));
     const keep = sorted.find((owned) => owned.credential.id === storedId) ?? sorted[0];
     if (!keep) continue;
     current.set(name, keep);
@@ -255,7 +256,11 @@ function updateBody(spec: CredentialSpec, fields: readonly FieldChange[], marker
 }
 
 export function normaliseAcl(acl: readonly string[] | undefined): string[] {
-  return [...new Set(acl ?? [])].sort();
+  if (!acl || acl.length === 0) return [];
+  // Already sorted without repeats (what we send, so what ngrok mostly returns): nothing to do.
+  let ordered = true;
+  for (let i = 1; i < acl.length && ordered; i++) ordered = (acl[i - 1] as string) < (acl[i] as string);
+  return ordered ? (acl as string[]) : [...new Set(acl)].sort();
 }
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {
