@@ -2,6 +2,7 @@
 import { createAppAuth } from "@octokit/auth-app";
 import { request } from "@octokit/request";
 import { USER_AGENT } from "./client.js";
+import { toPkcs8Pem } from "./pem.js";
 
 export interface GitHubAuthEnv {
   GITHUB_APP_ID?: string;
@@ -25,7 +26,7 @@ export function githubTokenSource(
     // through the same fetch as the rest of the run, so they count against its subrequest budget.
     const appFetch = (input: RequestInfo | URL, init?: RequestInit) => fetchImpl(new Request(input, init));
     const appRequest = request.defaults({ baseUrl: baseUrl.replace(/\/$/, ""), headers: { "user-agent": USER_AGENT }, request: { fetch: appFetch } });
-    const auth = createAppAuth({ appId: env.GITHUB_APP_ID, privateKey: env.GITHUB_APP_PRIVATE_KEY.replace(/\\n/g, "\n"), request: appRequest });
+    const auth = createAppAuth({ appId: env.GITHUB_APP_ID, privateKey: toPkcs8Pem(env.GITHUB_APP_PRIVATE_KEY), request: appRequest });
     let installationId: number | undefined;
     return async () => {
       if (installationId === undefined) {

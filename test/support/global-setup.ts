@@ -16,6 +16,8 @@ export default async function setup(project: TestProject) {
     GITHUB_API_URL: github.url,
     GITHUB_APP_ID: String(TEST_APP_ID),
     GITHUB_APP_PRIVATE_KEY: keys.privateKeyPem,
+    // The same key in the PKCS#1 form GitHub hands out, for the test that the Worker accepts it as downloaded.
+    TEST_GITHUB_APP_PRIVATE_KEY_PKCS1: keys.privateKeyPkcs1Pem,
     TOKEN_ENCRYPTION_KEYS: generateKeyringEntry("test1"),
   };
   project.provide("workerBindings" as never, bindings as never);
