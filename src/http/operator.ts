@@ -7,6 +7,12 @@ import type { AuditQuery } from "../reconciler/types.js";
 export const operator = new Hono<{ Bindings: Env }>();
 
 const unauthorized = { error: "unauthorized" };
+// The contract is "401 without it": a header that is not a well-formed bearer token is no token at all.
+// (hono's bearer-auth would answer such headers 400, as RFC 6750 allows.)
+operator.use("*", async (c, next) => {
+  if (!/^Bearer [A-Za-z0-9\-._~+/]+=*$/.test(c.req.header("Authorization") ?? "")) return c.json(unauthorized, 401);
+  return next();
+});
 operator.use(
   "*",
   bearerAuth<{ Bindings: Env }>({
@@ -23,8 +29,8 @@ const reconciler = (env: Env) => env.RECONCILER.getByName(env.GITHUB_REPOSITORY)
 operator.get("/status", async (c) => c.json(await reconciler(c.env).status()));
 
 operator.get("/runs/:id", async (c) => {
-  const id = Number.parseInt(c.req.param("id"), 10);
-  const run = Number.isSafeInteger(id) ? await reconciler(c.env).run(id) : null;
+  const text = c.req.param("id");
+  const run = /^[1-9][0-9]{0,15}$/.test(text) ? await reconciler(c.env).run(Number.parseInt(text, 10)) : null;
   return run ? c.json(run) : c.json({ error: "no such run" }, 404);
 });
 
