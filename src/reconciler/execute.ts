@@ -472,8 +472,11 @@ function invalidMarkdown(errors: SpecError[], title: string): string {
   return `### ${title}\n\n**The specs are invalid: nothing will be applied.**\n\n${lines.join("\n")}\n`;
 }
 
+/** Annotations a check carries at most (4 requests of 50): past that the summary lists the rest by count. */
+export const MAX_ANNOTATIONS = 200;
+
 function annotations(errors: SpecError[]): Annotation[] {
-  return errors.map((e) => ({
+  return errors.slice(0, MAX_ANNOTATIONS).map((e) => ({
     path: e.file,
     start_line: e.line,
     end_line: e.line,

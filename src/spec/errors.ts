@@ -13,7 +13,8 @@ export type SpecErrorCode =
   | "DUPLICATE_NAME"
   | "DUPLICATE_IMPORT"
   | "RESERVED_KEY"
-  | "TOO_MANY_FILES";
+  | "TOO_MANY_FILES"
+  | "TOO_MANY_ERRORS";
 
 export interface SpecError {
   code: SpecErrorCode;

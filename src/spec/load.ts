@@ -43,6 +43,9 @@ export function fileCacheKey(source: SpecSource, ownerId: string): string {
   return `${ownerId}\0${source.path}\0${source.sha ?? source.content}`;
 }
 
+/** Errors listed per file; the rest are counted in one TOO_MANY_ERRORS error. */
+export const MAX_ERRORS_PER_FILE = 100;
+
 export type LoadResult =
   | { ok: true; specs: CredentialSpec[]; files: number }
   | { ok: false; errors: SpecError[]; files: number };
@@ -78,12 +81,18 @@ export function loadSpecs(sources: readonly SpecSource[], options: LoadOptions):
   // Loops, not push(...list): a hostile file can yield hundreds of thousands of errors, more than a call's arguments.
   for (const source of sorted) {
     const key = options.cache ? fileCacheKey(source, options.ownerId) : "";
+    // A hostile file can hold hundreds of thousands of errors; a person needs the first ones and a count.
     let file = options.cache?.get(key);
     if (!file) {
       file = loadFile(source, options.ownerId, limits, options.fastParse ?? true);
       options.cache?.set(key, file);
     }
-    for (const error of [...file.errors].sort((a, b) => a.line - b.line || a.column - b.column)) errors.push(error);
+    const sortedErrors = [...file.errors].sort((a, b) => a.line - b.line || a.column - b.column);
+    for (const error of sortedErrors.slice(0, MAX_ERRORS_PER_FILE)) errors.push(error);
+    if (sortedErrors.length > MAX_ERRORS_PER_FILE) {
+      const last = sortedErrors[MAX_ERRORS_PER_FILE] as SpecError;
+      errors.push({ code: "TOO_MANY_ERRORS", file: source.path, line: last.line, column: last.column, field: "", message: `${sortedErrors.length - MAX_ERRORS_PER_FILE} more errors in this file are not listed` });
+    }
     for (const spec of file.specs) specs.push(spec);
   }
   for (const error of crossFileErrors(specs)) errors.push(error);

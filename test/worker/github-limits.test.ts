@@ -26,13 +26,13 @@ describe("GitHub limits", () => {
     expect(res.status).toBe(413);
   });
 
-  it("sends more than 50 annotations in batches of 50", async () => {
-    const bad = `credentials:\n${Array.from({ length: 120 }, (_, i) => `  - name: Bad${i}\n`).join("")}`;
-    const sha = await openPullRequest(101, { "credentials/many.yaml": bad });
+  it("sends more than 50 annotations in batches of 50, up to 200, and counts the rest", async () => {
+    const bad = (n: number) => `credentials:\n${Array.from({ length: n }, (_, i) => `  - name: Bad${i}\n`).join("")}`;
+    const sha = await openPullRequest(101, { "credentials/a.yaml": bad(90), "credentials/b.yaml": bad(90), "credentials/c.yaml": bad(90) });
     const check = (await repoView()).check_runs.find((run) => run.head_sha === sha && run.name === "ngrok-gitops/plan");
-    expect(check).toMatchObject({ status: "completed", conclusion: "failure" });
-    expect(check?.annotations).toHaveLength(120);
-    expect(new Set(check?.annotations.map((a) => a.start_line)).size).toBe(120);
+    expect(check).toMatchObject({ status: "completed", conclusion: "failure", output: { title: "270 invalid specs: nothing would be applied" } });
+    expect(check?.annotations).toHaveLength(200);
+    expect(new Set(check?.annotations.map((a) => `${a.path}:${a.start_line}`)).size).toBe(200);
   });
 
   it("a plan of any size publishes: the comment is cut to GitHub's limit and the full plan is in the audit log", async () => {
