@@ -68,6 +68,9 @@ operator.post("/credentials/:name/rotate", async (c) => {
   return c.json({ ...result, rotate: name }, 202);
 });
 
+/** After prepending a new key to TOKEN_ENCRYPTION_KEYS: re-seal stored tokens under it (call until remaining is 0). */
+operator.post("/keys/rewrap", async (c) => c.json(await reconciler(c.env).rewrapTokens("operator")));
+
 operator.get("/credentials/:name/token", async (c) => {
   const name = c.req.param("name");
   if (!/^[a-z0-9][a-z0-9\-_.]{0,62}$/.test(name)) return c.json({ error: "no such credential" }, 404);

@@ -107,6 +107,18 @@ export class Reconciler extends DurableObject<Env> {
     return this.#storage.queryAudit(query);
   }
 
+  /**
+   * Re-seals stored tokens under the current (first) key of TOKEN_ENCRYPTION_KEYS, so an old key can be retired
+   * once `remaining` is 0 and nothing failed. Bounded per call (KV allows 1000 operations per invocation);
+   * inside the Durable Object, so it never races a run storing a token.
+   */
+  async rewrapTokens(actor: string): Promise<{ rewrapped: number; remaining: number; failed: { name: string; code: string }[] }> {
+    const vault = new TokenVault(new KvTokenStore(this.env.TOKENS), await keyringFor(this.env.TOKEN_ENCRYPTION_KEYS));
+    const result = await this.ctx.blockConcurrencyWhile(() => vault.rotateKeys({ max: 300 }));
+    this.#storage.audit({ run_id: null, kind: "key_rotation", cause: "manual", sha: null, delivery: null, actor, name: null, action: "rewrap", result: result.failed.length ? "partial" : "done", operation_id: null, detail: { ...result } });
+    return result;
+  }
+
   /** Reveals a stored token; every read, found or not, is audited (without the token). */
   async readToken(name: string, actor: string): Promise<{ name: string; id: string; token: string } | null> {
     const vault = new TokenVault(new KvTokenStore(this.env.TOKENS), await keyringFor(this.env.TOKEN_ENCRYPTION_KEYS));

@@ -62,7 +62,7 @@ export interface AuditEntry {
   id: number;
   at: string;
   run_id: number | null;
-  kind: "run" | "change" | "delivery" | "token_read" | "rotate_request";
+  kind: "run" | "change" | "delivery" | "token_read" | "key_rotation";
   cause: string | null;
   sha: string | null;
   delivery: string | null;

@@ -1,0 +1,34 @@
+// Encryption key rotation: after a new key is put first, POST /api/keys/rewrap re-seals every stored token under it.
+import { runInDurableObject } from "cloudflare:test";
+import { expect, it } from "vitest";
+import { generateKeyringEntry, importKeyring, KvTokenStore, TokenVault } from "../../src/vault/index.js";
+import { admin, bindings, reconciler } from "./support.js";
+
+it("re-seals tokens stored under an older key, audited, and they still open", async () => {
+  // Tokens stored under an old key that is now second in the ring.
+  const oldEntry = generateKeyringEntry("old1");
+  const oldVault = new TokenVault(new KvTokenStore(bindings.TOKENS), await importKeyring(oldEntry));
+  await oldVault.store("rewrap-a", "cr_REWRAPA", "token-a-value-0123456789");
+  await oldVault.store("rewrap-b", "cr_REWRAPB", "token-b-value-0123456789");
+  const ring = `${bindings.TOKEN_ENCRYPTION_KEYS},${oldEntry}`;
+  const result = await runInDurableObject(reconciler(), async (instance) => {
+    // The Durable Object's env is fixed for the test run: swap the keyring for this call only.
+    const env = (instance as unknown as { env: Env }).env;
+    const before = env.TOKEN_ENCRYPTION_KEYS;
+    env.TOKEN_ENCRYPTION_KEYS = ring;
+    try {
+      return await instance.rewrapTokens("test");
+    } finally {
+      env.TOKEN_ENCRYPTION_KEYS = before;
+    }
+  });
+  expect(result.failed).toEqual([]);
+  expect(result.rewrapped).toBeGreaterThanOrEqual(2);
+  const current = new TokenVault(new KvTokenStore(bindings.TOKENS), await importKeyring(bindings.TOKEN_ENCRYPTION_KEYS));
+  expect(await current.read("rewrap-a")).toEqual({ name: "rewrap-a", id: "cr_REWRAPA", token: "token-a-value-0123456789" });
+  const audit = (await (await admin("/api/audit?kind=key_rotation")).json()) as { entries: { result: string; detail: { rewrapped: number } }[] };
+  expect(audit.entries[0]).toMatchObject({ result: "done" });
+  expect(JSON.stringify(audit)).not.toContain("token-a-value");
+  // The endpoint itself is behind the admin token.
+  expect((await admin("/api/keys/rewrap", { method: "POST" })).status).toBe(200);
+});
