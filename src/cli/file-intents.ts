@@ -1,13 +1,10 @@
 // The CLI's write-ahead intent log (Node only): one JSON file, replaced atomically, readable by its owner alone.
-import { randomUUID } from "node:crypto";
-import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import type { IntentLog } from "../apply/types.js";
 import type { Intent } from "../plan/types.js";
+import { writeFileAtomic } from "../vault/file-store.js";
 import { CliError } from "./errors.js";
-
-const FILE_MODE = 0o600;
-const DIR_MODE = 0o700;
 
 /** `.ngrok-gitops/tokens.json` → `.ngrok-gitops/intents.json`; any other name `x.json` → `x.intents.json` beside it. */
 export function intentsPathFor(tokensPath: string): string {
@@ -82,21 +79,9 @@ export class FileIntentLog implements IntentLog {
 
   async #write(intents: Map<string, Intent>): Promise<void> {
     const list = [...intents.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.nonce < b.nonce ? -1 : 1));
-    const text = `${JSON.stringify({ intents: list }, null, 2)}\n`;
-    const temp = `${this.path}.${randomUUID()}.tmp`;
     try {
-      await mkdir(dirname(this.path), { recursive: true, mode: DIR_MODE });
-      const handle = await open(temp, "wx", FILE_MODE);
-      try {
-        await handle.writeFile(text, "utf8");
-        await handle.chmod(FILE_MODE);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(temp, this.path);
+      await writeFileAtomic(this.path, `${JSON.stringify({ intents: list }, null, 2)}\n`);
     } catch (error) {
-      await rm(temp, { force: true }).catch(() => undefined);
       throw new CliError("CLI_INTENTS_WRITE", `cannot write intent log ${this.path}`, { cause: error });
     }
   }

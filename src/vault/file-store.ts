@@ -81,25 +81,37 @@ export class FileTokenStore implements TokenStore {
 
   async #write(entries: Map<string, StoredToken>): Promise<void> {
     const sorted = Object.fromEntries([...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-    const text = `${JSON.stringify(sorted, null, 2)}\n`;
-    const temp = `${this.path}.${randomUUID()}.tmp`;
     try {
-      await mkdir(dirname(this.path), { recursive: true, mode: DIR_MODE });
-      const handle = await open(temp, "wx", FILE_MODE);
-      try {
-        await handle.writeFile(text, "utf8");
-        // The umask can only narrow the mode, but an inherited ACL or odd umask must not widen it.
-        await handle.chmod(FILE_MODE);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(temp, this.path);
+      await writeFileAtomic(this.path, `${JSON.stringify(sorted, null, 2)}\n`);
     } catch (error) {
-      // The write's own error is the one to report; a leftover temp file holds only sealed tokens.
-      await rm(temp, { force: true }).catch(() => undefined);
       throw new VaultError("VAULT_STORE_FAILED", `cannot write token store ${this.path}`, { cause: error });
     }
+  }
+}
+
+/**
+ * Replaces `path` with `text` through a temporary sibling and a rename, so a crash leaves the old or the new
+ * file, never half of one; the file is readable by its owner alone (0600, folder 0700). The CLI's intent log
+ * uses it too.
+ */
+export async function writeFileAtomic(path: string, text: string): Promise<void> {
+  const temp = `${path}.${randomUUID()}.tmp`;
+  try {
+    await mkdir(dirname(path), { recursive: true, mode: DIR_MODE });
+    const handle = await open(temp, "wx", FILE_MODE);
+    try {
+      await handle.writeFile(text, "utf8");
+      // The umask can only narrow the mode, but an inherited ACL or odd umask must not widen it.
+      await handle.chmod(FILE_MODE);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, path);
+  } catch (error) {
+    // The write's own error is the one to report; a leftover temp file holds only sealed data.
+    await rm(temp, { force: true }).catch(() => undefined);
+    throw error;
   }
 }
 
