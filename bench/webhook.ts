@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { generateKeyringEntry } from "../src/vault/index.js";
 import { buildPushEvent, signWebhook, type PushCommit } from "../test/fake-github/webhooks.js";
 import { BenchFailure, median } from "./reconcile-case.js";
+import { stopProcessGroup } from "../src/cli/process-group.js";
 
 const HOST = "127.0.0.1";
 const REPOSITORY = "bench/ngrok-gitops";
@@ -272,20 +273,3 @@ async function waitForHealth(url: string, child: ChildProcess, output: readonly 
   throw new BenchFailure(`the Worker did not answer ${url}/healthz within ${STARTUP_TIMEOUT_MS / 1000} s:\n${output.slice(-20).join("\n")}`);
 }
 
-async function stopProcessGroup(child: ChildProcess): Promise<void> {
-  const pid = child.pid;
-  if (pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const signal = (name: NodeJS.Signals) => {
-    try {
-      process.kill(-pid, name);
-    } catch (error) {
-      // ESRCH: the group is already gone, which is what we want.
-      if (!(error instanceof Error && "code" in error && error.code === "ESRCH")) throw error;
-    }
-  };
-  signal("SIGTERM");
-  const timer = setTimeout(() => signal("SIGKILL"), 5_000);
-  await exited;
-  clearTimeout(timer);
-}

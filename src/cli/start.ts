@@ -16,6 +16,7 @@ import { readSpecSources } from "./sources.js";
 import { DEFAULT_EMULATOR_PORT, DEFAULT_OWNER_ID } from "./config.js";
 import { CliError } from "./errors.js";
 import { assertPortsFree, portFrom } from "./ports.js";
+import { stopProcessGroup } from "./process-group.js";
 import { formatRun, isFinished, isSuccess, readStatus, type RunInfo, type WorkerStatus } from "./run-status.js";
 
 const HOST = "127.0.0.1";
@@ -300,24 +301,6 @@ function printHints(workerUrl: string, emulatorUrl: string, emulatorPort: number
   );
 }
 
-async function stopWrangler(child: ChildProcess | null): Promise<void> {
-  if (child === null || child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  const pid = child.pid;
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const signalGroup = (signal: NodeJS.Signals) => {
-    try {
-      process.kill(-pid, signal);
-    } catch (error) {
-      // ESRCH: the group is already gone, which is the goal.
-      if (!(error instanceof Error && "code" in error && error.code === "ESRCH")) throw error;
-    }
-  };
-  signalGroup("SIGTERM");
-  const timer = setTimeout(() => signalGroup("SIGKILL"), 5_000);
-  await exited;
-  clearTimeout(timer);
-}
-
 /**
  * Stops everything once; every later call (a second Ctrl-C, wrangler exiting while we stop it) waits for that same
  * stop instead of exiting at once, which would leave wrangler (its own process group) running on the port.
@@ -326,7 +309,7 @@ let stopped: Promise<never> | null = null;
 function shutdown(code: number): Promise<never> {
   stopped ??= (async () => {
     stopping = true;
-    const results = await Promise.allSettled([stopWrangler(stack.wrangler), stack.emulator?.close(), stack.github?.close()]);
+    const results = await Promise.allSettled([stopProcessGroup(stack.wrangler), stack.emulator?.close(), stack.github?.close()]);
     // Only after wrangler is gone: it writes there until it exits.
     if (stack.stateDir !== null) results.push(...(await Promise.allSettled([rm(stack.stateDir, { recursive: true, force: true })])));
     for (const r of results) if (r.status === "rejected") console.error(`error while stopping: ${messageOf(r.reason)}`);
