@@ -29,6 +29,18 @@ export interface NgrokClientOptions {
   maxRetryAfterMs?: number;
   /** Clock for Retry-After HTTP-dates. */
   now?: () => number;
+  /** Told of every answer, for the audit log: which call, its status and ngrok's operation id. Never the body. */
+  onResponse?: (call: NgrokCall) => void;
+}
+
+/** One HTTP answer from ngrok, as the audit log records it. */
+export interface NgrokCall {
+  operation: NgrokOperation;
+  method: string;
+  status: number;
+  operation_id: string | null;
+  /** The credential it concerned: from the path, or from a create's answer. */
+  credential_id: string | null;
 }
 
 export interface NgrokClientStats {
@@ -69,6 +81,7 @@ export class NgrokClient {
   private readonly backoffCapMs: number;
   private readonly maxRetryAfterMs: number;
   private readonly now: () => number;
+  private readonly onResponse: ((call: NgrokCall) => void) | undefined;
   private counters: NgrokClientStats = { requests: 0, retries: 0, byOperation: {} };
 
   constructor(options: NgrokClientOptions) {
@@ -87,6 +100,7 @@ export class NgrokClient {
     this.backoffCapMs = options.backoffCapMs ?? 10_000;
     this.maxRetryAfterMs = options.maxRetryAfterMs ?? 60_000;
     this.now = options.now ?? Date.now;
+    this.onResponse = options.onResponse;
   }
 
   /** A copy of the request counters. */
@@ -196,14 +210,21 @@ export class NgrokClient {
         }
         throw new NgrokNetworkError(op, result.reason, !idempotent, { cause: result.cause });
       }
+      const pathId = /\/credentials\/([^/?]+)/.exec(url)?.[1] ?? null;
       if (result.status >= 200 && result.status < 300) {
-        if (result.text.trim() === "") return null;
-        try {
-          return JSON.parse(result.text) as unknown;
-        } catch {
-          throw new NgrokProtocolError(op, `HTTP ${result.status} with a body that is not JSON`);
+        let parsed: unknown = null;
+        if (result.text.trim() !== "") {
+          try {
+            parsed = JSON.parse(result.text) as unknown;
+          } catch {
+            throw new NgrokProtocolError(op, `HTTP ${result.status} with a body that is not JSON`);
+          }
         }
+        const bodyId = typeof parsed === "object" && parsed !== null && typeof (parsed as { id?: unknown }).id === "string" ? (parsed as { id: string }).id : null;
+        this.onResponse?.({ operation: op, method, status: result.status, operation_id: result.headers.get("Ngrok-Operation-Id"), credential_id: pathId ?? bodyId });
+        return parsed;
       }
+      this.onResponse?.({ operation: op, method, status: result.status, operation_id: result.headers.get("Ngrok-Operation-Id"), credential_id: pathId });
       // A 429 is a refusal before any work, so even a POST may be sent again.
       if (result.status === 429 && canRetry) {
         await this.sleep(retryAfterMs(result.headers.get("Retry-After"), this.maxRetryAfterMs, this.now()) ?? this.backoff(attempt));

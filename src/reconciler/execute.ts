@@ -8,7 +8,7 @@ import { CHECK_NAME, completeCheckRun, setCommitStatus, startCheckRun, upsertPla
 import { syncDriftIssue, type DriftIssueState } from "../github/drift-issue.js";
 import { deleteActionsSecret, putActionsSecret, type PublicKeyCache } from "../github/secrets.js";
 import { readSpecsAt } from "../github/specs.js";
-import { NgrokClient } from "../ngrok/client.js";
+import { NgrokClient, type NgrokCall } from "../ngrok/client.js";
 import { renderMarkdown, renderText } from "../plan/render.js";
 import { summarize, type Delivery, type Plan } from "../plan/types.js";
 import { makePlan } from "../plan/plan.js";
@@ -95,7 +95,13 @@ export function newActiveRun(runId: number, key: string, request: RunRequest, co
 export async function advanceRun(active: ActiveRun, deps: StepDeps): Promise<RunOutput | null> {
   const { env, config, storage, budget } = deps;
   const github = new GitHubClient({ baseUrl: config.githubApiUrl, token: githubTokenSource(env, config.githubApiUrl, config.repository, budget.fetch), fetch: budget.fetch });
-  const ngrok = new NgrokClient({ baseUrl: config.ngrokApiUrl, apiKey: env.NGROK_API_KEY, fetch: budget.fetch });
+  // Every write's answer (status and ngrok's operation id) goes into the audit entry of the change it served.
+  const writes = new Map<string, NgrokCall[]>();
+  const onResponse = (call: NgrokCall) => {
+    if (call.method === "GET" || call.credential_id === null) return;
+    writes.set(call.credential_id, [...(writes.get(call.credential_id) ?? []), call]);
+  };
+  const ngrok = new NgrokClient({ baseUrl: config.ngrokApiUrl, apiKey: env.NGROK_API_KEY, fetch: budget.fetch, onResponse });
   active.invocations++;
   const save = () => {
     active.calls = { ngrok: active.calls.ngrok + ngrok.stats.requests, github: active.calls.github + github.requests };
@@ -105,7 +111,7 @@ export async function advanceRun(active: ActiveRun, deps: StepDeps): Promise<Run
     storage.saveActive(active);
   };
   try {
-    const output = await step(active, deps, github, ngrok);
+    const output = await step(active, { ...deps, writes }, github, ngrok);
     save();
     return output;
   } catch (error) {
@@ -124,7 +130,7 @@ export async function advanceRun(active: ActiveRun, deps: StepDeps): Promise<Run
   }
 }
 
-async function step(active: ActiveRun, deps: StepDeps, github: GitHubClient, ngrok: NgrokClient): Promise<RunOutput | null> {
+async function step(active: ActiveRun, deps: StepDeps & { writes: ReadonlyMap<string, NgrokCall[]> }, github: GitHubClient, ngrok: NgrokClient): Promise<RunOutput | null> {
   const { env, config, storage, budget } = deps;
   const request = active.request;
   const vault = new TokenVault(new KvTokenStore(env.TOKENS), await keyringFor(env.TOKEN_ENCRYPTION_KEYS));
@@ -206,7 +212,7 @@ async function step(active: ActiveRun, deps: StepDeps, github: GitHubClient, ngr
       const chunk = plan.changes.slice(active.applied, active.applied + room);
       const report = await applyPlan(
         { ...plan, changes: chunk, staleIntents: active.applied === 0 ? plan.staleIntents : [] },
-        { ngrok, vault, intents: storage.intentLog(), stored: await vault.ids(), onOutcome: (outcome) => auditOutcome(storage, active, outcome) },
+        { ngrok, vault, intents: storage.intentLog(), stored: await vault.ids(), onOutcome: (outcome) => auditOutcome(storage, active, outcome, deps.writes) },
       );
       storage.addOutcomes(active.applied, report.outcomes);
       active.applied += report.outcomes.length;
@@ -417,7 +423,7 @@ function describe(result: RunResult, sha: string, api_calls: RunOutput["api_call
   return { status: result.report.ok ? "succeeded" : "failed", sha, summary, plan_text, outcomes, errors, api_calls };
 }
 
-function auditOutcome(storage: ReconcilerStorage, active: ActiveRun, outcome: ChangeOutcome): void {
+function auditOutcome(storage: ReconcilerStorage, active: ActiveRun, outcome: ChangeOutcome, writes: ReadonlyMap<string, NgrokCall[]>): void {
   const request = active.request;
   const sha = active.sha;
   const change = outcome.change;
@@ -426,6 +432,9 @@ function auditOutcome(storage: ReconcilerStorage, active: ActiveRun, outcome: Ch
   if (change.action === "delete") detail.reason = change.reason;
   if (change.action !== "create") detail.id = change.id;
   if (outcome.status === "done" && outcome.createdId) detail.created_id = outcome.createdId;
+  const ids = [change.action !== "create" ? change.id : null, outcome.status === "done" ? (outcome.createdId ?? null) : null].filter((id): id is string => id !== null);
+  const calls = ids.flatMap((id) => writes.get(id) ?? []).map((call) => ({ method: call.method, status: call.status, operation_id: call.operation_id, credential_id: call.credential_id }));
+  if (calls.length > 0) detail.api_calls = calls;
   if (outcome.status === "failed") {
     detail.error = { code: outcome.error.code, message: outcome.error.message, status_code: outcome.error.status_code };
     if (outcome.compensation) detail.compensation = outcome.compensation;
@@ -440,7 +449,8 @@ function auditOutcome(storage: ReconcilerStorage, active: ActiveRun, outcome: Ch
     name: change.name,
     action: change.action,
     result: outcome.status,
-    operation_id: outcome.status === "failed" ? (outcome.error.operation_id ?? null) : null,
+    // The failing call's operation id, else the last write's (the one that completed the change).
+    operation_id: outcome.status === "failed" ? (outcome.error.operation_id ?? null) : (calls[calls.length - 1]?.operation_id ?? null),
     detail,
   });
 }

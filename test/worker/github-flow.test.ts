@@ -107,6 +107,11 @@ describe("merging applies", () => {
     expect(view.check_runs.find((run) => run.head_sha === merged && run.name === "ngrok-gitops/apply")).toMatchObject({ conclusion: "success" });
     const audit = (await (await admin(`/api/audit?name=web`)).json()) as { entries: { action: string; sha: string; delivery: string; result: string; kind: string }[] };
     expect(audit.entries.filter((e) => e.kind === "change").map((e) => [e.action, e.sha, e.delivery, e.result])).toEqual([["create", merged, delivery, "done"]]);
+    // Each change records the API call that made it, with the operation id ngrok returned.
+    const change = audit.entries.find((e) => e.kind === "change") as unknown as { operation_id: string; detail: { api_calls: { method: string; status: number; operation_id: string }[] } };
+    expect(change.detail.api_calls.map((c) => [c.method, c.status])).toEqual([["POST", 201]]);
+    expect(change.operation_id).toMatch(/^op_/);
+    expect(change.operation_id).toBe(change.detail.api_calls[0]?.operation_id);
     expect(audit.entries.filter((e) => e.kind === "token_read")).toHaveLength(1);
   });
 
