@@ -29,6 +29,8 @@ export interface RunOutput {
   errors: string[];
   api_calls: { ngrok: number; github: number };
   progress?: { stage: string; listed: number; changes: number; applied: number; invocations: number; max_subrequests: number };
+  /** For an apply whose credentials/ tree was planned on a pull request: whether it did what was reviewed. */
+  reviewed?: { pr: number; sha: string; matches: boolean };
 }
 
 export const APPLY_CHECK_NAME = "ngrok-gitops/apply";
@@ -308,11 +310,18 @@ async function finish(active: ActiveRun, deps: StepDeps, github: GitHubClient, _
     }
   }
   if (request.mode === "plan" && request.pr !== undefined) {
+    // Remember what was reviewed for this credentials/ tree, so the apply after the merge can say whether it matches.
+    if (result.kind === "planned" && active.tree !== null) storage.setState(`reviewed:${active.tree}`, JSON.stringify({ pr: request.pr, sha, fingerprint: fingerprint(result.plan) }));
     const title = `ngrok-gitops plan for ${short(sha)}`;
     const body = result.kind === "invalid" ? invalidMarkdown(result.errors, title) : renderMarkdown(result.plan, { title });
     await upsertPlanComment(github, config.repository, request.pr, body);
     if (active.check) await closeCheck(github, config.repository, sha, active.check, request, planVerdict(result, body));
   } else {
+    const reviewedText = active.tree !== null ? storage.getState(`reviewed:${active.tree}`) : null;
+    if (reviewedText && result.kind === "applied") {
+      const reviewed = JSON.parse(reviewedText) as { pr: number; sha: string; fingerprint: string };
+      output.reviewed = { pr: reviewed.pr, sha: reviewed.sha, matches: reviewed.fingerprint === fingerprint(result.plan) };
+    }
     if (request.cause === "cron") await reportDrift(github, config.repository, storage, result, active.mode);
     const quiet = result.kind !== "invalid" && result.plan.changes.length === 0 && result.plan.refusals.length === 0;
     let check = active.check;
@@ -379,10 +388,25 @@ function applyVerdict(output: RunOutput, result: RunResult): CheckResult {
       ? `Applied: ${output.summary.create} created, ${output.summary.update} updated, ${output.summary.delete} deleted`
       : "Applied"
     : `Not applied: ${output.status}`;
-  const body = result.kind === "invalid" ? invalidMarkdown(result.errors, title) : `### ${title}\n\n\`\`\`\n${output.plan_text}\n\`\`\`\n${output.errors.map((e) => `- ${e}`).join("\n")}`;
+  const review = output.reviewed
+    ? output.reviewed.matches
+      ? `This is exactly the plan reviewed in #${output.reviewed.pr} (${short(output.reviewed.sha)}).\n\n`
+      : `**This differs from the plan reviewed in #${output.reviewed.pr} (${short(output.reviewed.sha)}):** the account changed between review and merge.\n\n`
+    : "";
+  const body = result.kind === "invalid" ? invalidMarkdown(result.errors, title) : `### ${title}\n\n${review}\`\`\`\n${output.plan_text}\n\`\`\`\n${output.errors.map((e) => `- ${e}`).join("\n")}`;
   const verdict: CheckResult = { conclusion: ok ? "success" : "failure", title, summary: body };
   if (result.kind === "invalid") verdict.annotations = annotations(result.errors);
   return verdict;
+}
+
+/** What a plan would do, independent of ids and order: equal fingerprints mean the same changes. */
+function fingerprint(plan: Plan): string {
+  const lines = plan.changes.map((change) => {
+    const fields = "fields" in change ? change.fields.map((f) => `${f.field}=${JSON.stringify(f.after)}`).join(";") : "";
+    return `${change.action} ${change.name} ${fields}`;
+  });
+  lines.push(...plan.deliveries.map((d) => `${d.action} ${d.name} ${d.target.key}`));
+  return lines.sort().join("\n");
 }
 
 /** Only GitHub Apps may write check runs; with a plain token the result goes into a commit status. */

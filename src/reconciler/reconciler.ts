@@ -75,7 +75,7 @@ export class Reconciler extends DurableObject<Env> {
       }
       this.#storage.finishRun(runId, finished);
       // The full plan is kept here: PR comments and check runs are cut to GitHub's size limits.
-      this.#audit(runId, request, finished.sha, finished.status, { summary: finished.summary, errors: finished.errors, api_calls: finished.api_calls, plan_text: finished.plan_text, progress: finished.progress ?? null });
+      this.#audit(runId, request, finished.sha, finished.status, { summary: finished.summary, errors: finished.errors, api_calls: finished.api_calls, plan_text: finished.plan_text, progress: finished.progress ?? null, reviewed: finished.reviewed ?? null });
       this.#storage.clearActive();
       this.#storage.dequeue(key, request);
       if (budget.remaining() <= REPORT_RESERVE * 2) {

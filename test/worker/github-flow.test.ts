@@ -104,7 +104,10 @@ describe("merging applies", () => {
       expect(body.token).toBe(tokens[body.id]);
     }
     const view = await repoView();
-    expect(view.check_runs.find((run) => run.head_sha === merged && run.name === "ngrok-gitops/apply")).toMatchObject({ conclusion: "success" });
+    const applyCheck = view.check_runs.find((run) => run.head_sha === merged && run.name === "ngrok-gitops/apply");
+    expect(applyCheck).toMatchObject({ conclusion: "success" });
+    // The merge applied exactly what PR #1 showed for the same credentials/ tree.
+    expect(applyCheck?.output.summary).toContain("This is exactly the plan reviewed in #1");
     const audit = (await (await admin(`/api/audit?name=web`)).json()) as { entries: { action: string; sha: string; delivery: string; result: string; kind: string }[] };
     expect(audit.entries.filter((e) => e.kind === "change").map((e) => [e.action, e.sha, e.delivery, e.result])).toEqual([["create", merged, delivery, "done"]]);
     // Each change records the API call that made it, with the operation id ngrok returned.

@@ -48,7 +48,7 @@ export const commit = (branch: string, files: Record<string, string | null>) =>
 
 export interface RepoView {
   comments: { id: number; body: string; issue_number: number }[];
-  check_runs: { id: number; name: string; head_sha: string; status: string; conclusion: string | null; output: { title: string | null }; annotations: { path: string; start_line: number; message: string }[] }[];
+  check_runs: { id: number; name: string; head_sha: string; status: string; conclusion: string | null; output: { title: string | null; summary: string | null }; annotations: { path: string; start_line: number; message: string }[] }[];
   statuses: { sha: string; state: string; context: string }[];
 }
 export const repoView = () => github<RepoView>("GET", `/__fake/repos/${TEST_REPOSITORY}`);
