@@ -151,7 +151,7 @@ async function step(active: ActiveRun, deps: StepDeps & { writes: ReadonlyMap<st
     const applied = lastApplied ? (JSON.parse(lastApplied) as { sha: string; tree: string }) : null;
     if (request.cause === "push" && applied && applied.tree === snapshot.treeSha) {
       active.skipped = request.sha && request.sha !== sha ? `${short(request.sha)} is not the head of ${branch ?? "the default branch"} (${short(sha)})` : `credentials/ is unchanged since ${short(applied.sha)}`;
-      return finish(active, deps, github, null);
+      return finish(active, deps, github);
     }
     // Pull requests and pushes/manual applies get their check at once, so a failure later still completes it.
     if (request.cause !== "cron" && !active.check) {
@@ -237,7 +237,7 @@ async function step(active: ActiveRun, deps: StepDeps & { writes: ReadonlyMap<st
     }
     active.stage = "report";
   }
-  return finish(active, deps, github, vault);
+  return finish(active, deps, github);
 }
 
 /**
@@ -280,7 +280,7 @@ async function deliver(delivery: Delivery, github: GitHubClient, vault: TokenVau
 }
 
 /** Builds the run's result from what the stages stored, reports it to GitHub, and closes the run. */
-async function finish(active: ActiveRun, deps: StepDeps, github: GitHubClient, _vault: TokenVault | null): Promise<RunOutput> {
+async function finish(active: ActiveRun, deps: StepDeps, github: GitHubClient): Promise<RunOutput> {
   const { config, storage } = deps;
   const request = active.request;
   const sha = active.sha ?? "";
