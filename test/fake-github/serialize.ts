@@ -1,5 +1,6 @@
 // GitHub's REST JSON shapes for the fake's records (field names and nesting as docs.github.com documents them).
 import { toWrappedBase64 } from "./git-objects.js";
+import { repositoryUrls } from "./webhooks.js";
 import type {
   Annotation,
   CheckRunRecord,
@@ -51,53 +52,9 @@ export function simpleUser(user: UserRecord, urls: Urls) {
   };
 }
 
+/** A repository's URL fields: the same builder the webhook payloads use. */
 export function repoUrls(repo: FakeRepo, urls: Urls) {
-  const api = `${urls.api}/repos/${repo.fullName}`;
-  const host = new URL(urls.html).host;
-  return {
-    html_url: `${urls.html}/${repo.fullName}`,
-    url: api,
-    forks_url: `${api}/forks`,
-    keys_url: `${api}/keys{/key_id}`,
-    collaborators_url: `${api}/collaborators{/collaborator}`,
-    teams_url: `${api}/teams`,
-    hooks_url: `${api}/hooks`,
-    issue_events_url: `${api}/issues/events{/number}`,
-    events_url: `${api}/events`,
-    assignees_url: `${api}/assignees{/user}`,
-    branches_url: `${api}/branches{/branch}`,
-    tags_url: `${api}/tags`,
-    blobs_url: `${api}/git/blobs{/sha}`,
-    git_tags_url: `${api}/git/tags{/sha}`,
-    git_refs_url: `${api}/git/refs{/sha}`,
-    trees_url: `${api}/git/trees{/sha}`,
-    statuses_url: `${api}/statuses/{sha}`,
-    languages_url: `${api}/languages`,
-    stargazers_url: `${api}/stargazers`,
-    contributors_url: `${api}/contributors`,
-    subscribers_url: `${api}/subscribers`,
-    subscription_url: `${api}/subscription`,
-    commits_url: `${api}/commits{/sha}`,
-    git_commits_url: `${api}/git/commits{/sha}`,
-    comments_url: `${api}/comments{/number}`,
-    issue_comment_url: `${api}/issues/comments{/number}`,
-    contents_url: `${api}/contents/{+path}`,
-    compare_url: `${api}/compare/{base}...{head}`,
-    merges_url: `${api}/merges`,
-    archive_url: `${api}/{archive_format}{/ref}`,
-    downloads_url: `${api}/downloads`,
-    issues_url: `${api}/issues{/number}`,
-    pulls_url: `${api}/pulls{/number}`,
-    milestones_url: `${api}/milestones{/number}`,
-    notifications_url: `${api}/notifications{?since,all,participating}`,
-    labels_url: `${api}/labels{/name}`,
-    releases_url: `${api}/releases{/id}`,
-    deployments_url: `${api}/deployments`,
-    git_url: `git://${host}/${repo.fullName}.git`,
-    ssh_url: `git@${host}:${repo.fullName}.git`,
-    clone_url: `${urls.html}/${repo.fullName}.git`,
-    svn_url: `${urls.html}/${repo.fullName}`,
-  };
+  return repositoryUrls(repo.fullName, urls.html, urls.api);
 }
 
 export function repository(repo: FakeRepo, urls: Urls) {

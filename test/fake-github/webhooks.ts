@@ -119,7 +119,8 @@ function user(login: string, html: string, api: string) {
 
 const CREATED_AT = "2024-01-15T10:00:00Z";
 
-function repositoryUrls(fullName: string, html: string, api: string) {
+/** The `*_url` fields GitHub puts on a repository, in REST answers and webhook payloads alike. */
+export function repositoryUrls(fullName: string, html: string, api: string) {
   const base = `${api}/repos/${fullName}`;
   const host = new URL(html).host;
   return {
