@@ -8,10 +8,13 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { DEFAULT_EMULATOR_PORT } from "../../src/cli/config";
 import { assertPortsFree, portFrom } from "../../src/cli/ports";
+import { encodeMetadata } from "../../src/ownership/marker";
 import { EXAMPLE_MARKDOWN_OPTIONS, examplePlan } from "../../src/plan/example";
+import { makePlan } from "../../src/plan/plan";
 import { renderMarkdown, renderText } from "../../src/plan/render";
 import { formatSpecError } from "../../src/spec/errors";
 import { loadSpecs } from "../../src/spec/load";
+import type { CredentialSpec } from "../../src/spec/types";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const read = (path: string) => readFileSync(join(ROOT, path), "utf8");
@@ -94,6 +97,13 @@ describe("README: plan output", () => {
     expect(`${text[0]?.body}\n`).toBe(renderText(examplePlan));
   });
 
+  it("the rotation and delivery sample is the start of renderText of such a plan", () => {
+    const sample = blocks.filter((f) => f.lang === "" && f.body.includes("will be rotated"));
+    expect(sample).toHaveLength(1);
+    // The change and delivery lines, then the blank line before the summary.
+    expect(renderText(rotationPlan()).slice(0, (sample[0]?.body.length ?? 0) + 2)).toBe(`${sample[0]?.body}\n\n`);
+  });
+
   it("the pull-request sample is renderMarkdown of the same plan", () => {
     const markdown = blocks.filter((f) => f.lang === "markdown");
     expect(markdown).toHaveLength(1);
@@ -154,12 +164,13 @@ describe("README: commands, paths and routes it names exist", () => {
       // curl -X POST "$W/api/plan"
       for (const m of text.matchAll(/-X (GET|POST|PUT|PATCH|DELETE) "\$W(\/[\w{}/.-]*)/g)) note(m[1] ?? "", m[2] ?? "");
     }
-    for (const route of ["/healthz", "/webhooks/github", "/api/status", "/api/audit", "/api/plan", "/api/reconcile", "/api/runs/:param", "/api/credentials/:param/token"]) {
+    for (const route of ["/healthz", "/webhooks/github", "/api/status", "/api/audit", "/api/plan", "/api/reconcile", "/api/runs/:param", "/api/credentials/:param/token", "/api/credentials/:param/rotate", "/api/keys/rewrap"]) {
       expect(documented.has(route), `the README no longer documents ${route}`).toBe(true);
     }
     const problems: string[] = [];
     for (const [path, methods] of documented) {
-      const live = defined.get(path);
+      // A concrete path in an example (/api/credentials/ci-runners/rotate) names the route with a parameter there.
+      const live = defined.get(path) ?? [...defined].find(([route]) => new RegExp(`^${route.replace(/:param/g, "[^/]+")}$`).test(path))?.[1];
       if (live === undefined) problems.push(`${path} is not a route`);
       else for (const method of methods) if (!live.has(method)) problems.push(`${method} ${path}: the route answers only ${[...live].join(", ")}`);
     }
@@ -208,6 +219,31 @@ describe("README: troubleshooting quotes real messages", () => {
     expect(files.some((f) => read(f).includes(text))).toBe(true);
   });
 });
+
+/** The README's rotation sample: ci-runners, 151 days old with rotate_after 90d, delivered to acme/site; acme/old-site left the spec. */
+function rotationPlan() {
+  const spec: CredentialSpec = {
+    name: "ci-runners",
+    description: "",
+    metadata: null,
+    acl: [],
+    prevent_destroy: false,
+    deliver: [{ github_actions_secret: { repo: "acme/site", name: "NGROK_AUTHTOKEN" } }],
+    rotate_after_ms: 90 * 86_400_000,
+    source: { file: "credentials/ci.yaml", line: 2, column: 5, field: "" },
+  };
+  return makePlan({
+    ownerId: "acme-prod",
+    specs: [spec],
+    live: [{ id: "cr_OLD", uri: "", created_at: "2026-01-01T00:00:00Z", token: null, acl: [], owner_id: "usr_1", metadata: encodeMetadata(null, { owner: "acme-prod", name: "ci-runners" }) }],
+    stored: new Map([["ci-runners", "cr_OLD"]]),
+    intents: [],
+    specFiles: 1,
+    maxDeletes: 10,
+    now: Date.parse("2026-06-01T00:00:00Z"),
+    delivered: [{ key: "acme/old-site:NGROK_AUTHTOKEN", name: "ci-runners", id: "cr_OLD" }],
+  });
+}
 
 /** Files matching a README glob like `test/worker/*.test.ts` (`*` within a segment, `**` across). */
 function globMatches(pattern: string): string[] {
