@@ -1,6 +1,6 @@
 // Loads spec files: parse YAML with positions, validate against the schema, normalise, check across files.
 import jsyaml from "js-yaml";
-import { Lexer, LineCounter, parseAllDocuments, type Document } from "yaml";
+import { isNode, isScalar, Lexer, LineCounter, parseAllDocuments, visit, type Document } from "yaml";
 import type * as z from "zod";
 import { DESCRIPTION_MAX_BYTES, METADATA_MAX_BYTES } from "../ngrok/types.js";
 import { MARKER_KEY, utf8Bytes, worstCaseMetadataBytes, type UserMetadata } from "../ownership/marker.js";
@@ -31,6 +31,8 @@ export interface LoadOptions {
 export interface FileResult {
   specs: CredentialSpec[];
   errors: SpecError[];
+  /** Errors found but not placed: past MAX_ERRORS_PER_FILE positions are not worth their cost. */
+  unlisted?: number;
 }
 
 export interface FileCache {
@@ -89,9 +91,10 @@ export function loadSpecs(sources: readonly SpecSource[], options: LoadOptions):
     }
     const sortedErrors = [...file.errors].sort((a, b) => a.line - b.line || a.column - b.column);
     for (const error of sortedErrors.slice(0, MAX_ERRORS_PER_FILE)) errors.push(error);
-    if (sortedErrors.length > MAX_ERRORS_PER_FILE) {
-      const last = sortedErrors[MAX_ERRORS_PER_FILE] as SpecError;
-      errors.push({ code: "TOO_MANY_ERRORS", file: source.path, line: last.line, column: last.column, field: "", message: `${sortedErrors.length - MAX_ERRORS_PER_FILE} more errors in this file are not listed` });
+    const more = Math.max(0, sortedErrors.length - MAX_ERRORS_PER_FILE) + (file.unlisted ?? 0);
+    if (more > 0) {
+      const last = sortedErrors[Math.min(MAX_ERRORS_PER_FILE, sortedErrors.length - 1)] as SpecError;
+      errors.push({ code: "TOO_MANY_ERRORS", file: source.path, line: last.line, column: last.column, field: "", message: `${more} more errors in this file are not listed` });
     }
     for (const spec of file.specs) specs.push(spec);
   }
@@ -106,7 +109,7 @@ interface Limits {
   maxDepth: number;
 }
 
-function loadFile(source: SpecSource, ownerId: string, limits: Limits, fastParse: boolean): { specs: CredentialSpec[]; errors: SpecError[] } {
+function loadFile(source: SpecSource, ownerId: string, limits: Limits, fastParse: boolean): FileResult {
   const file = source.path;
   const at = (code: SpecErrorCode, line: number, column: number, field: string, message: string): SpecError => ({
     code,
@@ -134,7 +137,8 @@ function loadFile(source: SpecSource, ownerId: string, limits: Limits, fastParse
     const line = before.split("\n").length;
     return { specs: [], errors: [at(shape.code, line, shape.offset - before.lastIndexOf("\n"), "", shape.message)] };
   }
-  const docs = parseAllDocuments(source.content, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  // yaml's own unique-key check compares every pair of keys (60,000 keys took 24 s); duplicateKeys() uses a set.
+  const docs = parseAllDocuments(source.content, { lineCounter: lines, uniqueKeys: false, prettyErrors: false });
   if (!Array.isArray(docs) || docs.length === 0) {
     return { specs: [], errors: [at("NOT_A_MAPPING", 1, 1, "", "file is empty: expected a mapping with a `credentials` list")] };
   }
@@ -143,15 +147,15 @@ function loadFile(source: SpecSource, ownerId: string, limits: Limits, fastParse
     return { specs: [], errors: [at("YAML_SYNTAX", second.line, second.col, "", "a spec file holds one YAML document; found a second")] };
   }
   const doc = docs[0] as Document.Parsed;
-  if (doc.errors.length > 0) {
-    return {
-      specs: [],
-      errors: doc.errors.map((error) => {
-        const pos = error.linePos?.[0] ?? lines.linePos(error.pos[0]);
-        return at("YAML_SYNTAX", pos.line, pos.col, "", error.message.split("\n")[0] ?? error.message);
-      }),
-    };
+  const syntax = doc.errors.map((error) => {
+    const pos = error.linePos?.[0] ?? lines.linePos(error.pos[0]);
+    return at("YAML_SYNTAX", pos.line, pos.col, "", error.message.split("\n")[0] ?? error.message);
+  });
+  for (const offset of duplicateKeys(doc)) {
+    const pos = lines.linePos(offset);
+    syntax.push(at("YAML_SYNTAX", pos.line, pos.col, "", "Map keys must be unique"));
   }
+  if (syntax.length > 0) return { specs: [], errors: syntax };
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: limits.maxAliasCount });
@@ -164,7 +168,7 @@ function loadFile(source: SpecSource, ownerId: string, limits: Limits, fastParse
 }
 
 /** Checks a parsed document against the format; `pos` places each error (and each spec's source). */
-function validate(data: unknown, pos: Pos, file: string, ownerId: string, limits: Limits, at: At): { specs: CredentialSpec[]; errors: SpecError[] } {
+function validate(data: unknown, pos: Pos, file: string, ownerId: string, limits: Limits, at: At): FileResult {
   if (depth(data, limits.maxDepth + 1) > limits.maxDepth) {
     return { specs: [], errors: [at("YAML_LIMIT", 1, 1, "", `document is nested deeper than ${limits.maxDepth} levels`)] };
   }
@@ -177,29 +181,38 @@ function validate(data: unknown, pos: Pos, file: string, ownerId: string, limits
   }
   const errors: SpecError[] = [];
   const top = data as Record<string, unknown>;
+  // Placing an error costs a walk of the document; past the listed ones, errors are only counted.
+  let unlisted = 0;
+  const room = () => errors.length <= MAX_ERRORS_PER_FILE;
   for (const key of Object.keys(top)) {
-    if (key !== "credentials") {
-      const p = pos([key], true);
-      errors.push(at("UNKNOWN_KEY", p.line, p.column, key, `unknown key "${key}" (a spec file has only \`credentials\`)`));
+    if (key === "credentials") continue;
+    if (!room()) {
+      unlisted++;
+      continue;
     }
+    const p = pos([key], true);
+    errors.push(at("UNKNOWN_KEY", p.line, p.column, key, `unknown key "${key}" (a spec file has only \`credentials\`)`));
   }
   if (!("credentials" in top)) {
     const p = pos([]);
     errors.push(at("MISSING_FIELD", p.line, p.column, "credentials", "required: a list of credentials"));
-    return { specs: [], errors };
+    return { specs: [], errors, unlisted };
   }
   const list = top.credentials;
   if (!Array.isArray(list)) {
     const p = pos(["credentials"]);
     errors.push(at("WRONG_TYPE", p.line, p.column, "credentials", `expected a list, got ${describe(list)}`));
-    return { specs: [], errors };
+    return { specs: [], errors, unlisted };
   }
   const specs: CredentialSpec[] = [];
   list.forEach((item, index) => {
     const base: (string | number)[] = ["credentials", index];
     const result = credentialSpecSchema.safeParse(item);
     if (!result.success) {
-      for (const issue of result.error.issues) errors.push(...issueErrors(issue, base, item, pos, at));
+      for (const issue of result.error.issues) {
+        if (room()) errors.push(...issueErrors(issue, base, item, pos, at));
+        else unlisted++;
+      }
       return;
     }
     const input = result.data;
@@ -240,7 +253,7 @@ function validate(data: unknown, pos: Pos, file: string, ownerId: string, limits
     if (input.rotate_after !== undefined) spec.rotate_after_ms = parseDuration(input.rotate_after);
     specs.push(spec);
   });
-  return { specs, errors };
+  return unlisted > 0 ? { specs, errors, unlisted } : { specs, errors };
 }
 
 /**
@@ -282,6 +295,23 @@ export function parseFast(content: string): { data: unknown; pos: Pos } | null {
 /** `  - name: ci-runners`, `    name: "web"`: a credential's name on a line of its own (block style). */
 const NAME_LINE = /^([ ]*(?:-[ ]+)?)name:([ ]+)(?:"([a-z0-9][a-z0-9\-_.]{0,62})"|'([a-z0-9][a-z0-9\-_.]{0,62})'|([a-z0-9][a-z0-9\-_.]{0,62}))[ ]*(?:#.*)?\r?$/gm;
 
+/** Offsets of keys that repeat an earlier key of the same mapping (scalar keys compared by value, as YAML does). */
+function duplicateKeys(doc: Document.Parsed): number[] {
+  const offsets: number[] = [];
+  visit(doc, {
+    Map(_, map) {
+      const seen = new Set<string>();
+      for (const pair of map.items) {
+        const key = pair.key;
+        const id = isScalar(key) ? `${typeof key.value}:${String(key.value)}` : isNode(key) ? `node:${String(key)}` : `null:`;
+        if (seen.has(id)) offsets.push(isNode(key) ? (key.range?.[0] ?? 0) : 0);
+        else seen.add(id);
+      }
+    },
+  });
+  return offsets;
+}
+
 /** True when one object or array is reachable twice: an alias was used. */
 function sharesNodes(root: object): boolean {
   const seen = new Set<object>();
@@ -301,6 +331,10 @@ function sharesNodes(root: object): boolean {
  * before the depth limit could be checked. Counts flow brackets, plus "-" and "?" chained on one line; both
  * are lower bounds of the real depth, so nothing the later check accepts is refused here.
  */
+/** Far above any real spec file (10,000 credentials of 6 fields is 60,000 values; they use no anchors or tags). */
+const MAX_VALUES = 200_000;
+const MAX_PROPERTIES = 1_000;
+
 function scanShape(content: string, maxDepth: number): { code: SpecErrorCode; offset: number; message: string } | null {
   let flow = 0;
   let chain = 0;
@@ -308,6 +342,8 @@ function scanShape(content: string, maxDepth: number): { code: SpecErrorCode; of
   let offset = 0;
   let scalar = false;
   let previous = "";
+  let properties = 0;
+  let values = 0;
   for (const token of new Lexer().lex(content)) {
     const at = offset;
     const after = previous;
@@ -326,7 +362,13 @@ function scanShape(content: string, maxDepth: number): { code: SpecErrorCode; of
     offset += token.length;
     if (scalar) {
       scalar = false;
+      // Each value and each anchor, tag or alias costs the positional parser hundreds of bytes; a flat hostile
+      // file of them (340,000 in 1 MiB) took seconds and over 300 MB, more than a Worker has.
+      if (++values > MAX_VALUES) return { code: "YAML_LIMIT", offset: at, message: `more than ${MAX_VALUES} values in one file; split it` };
       continue;
+    }
+    if (token.startsWith("&") || token.startsWith("!") || token.startsWith("*")) {
+      if (++properties > MAX_PROPERTIES) return { code: "YAML_LIMIT", offset: at, message: `more than ${MAX_PROPERTIES} anchors, tags and aliases in one file` };
     }
     if (token === "[" || token === "{") flow++;
     else if (token === "]" || token === "}") flow = Math.max(0, flow - 1);
