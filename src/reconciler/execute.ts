@@ -126,6 +126,7 @@ export async function advanceRun(active: ActiveRun, deps: StepDeps): Promise<Run
         conclusion: "failure",
         title,
         summary: `ngrok-gitops could not ${active.request.mode} ${short(active.sha)}:\n\n> ${reason}\n\nThe next push or cron tick retries.`,
+        // The run's own error is the one to report; failing to complete the check must not hide it.
       }).catch(() => undefined);
     }
     throw error;
