@@ -109,17 +109,27 @@ export function seedFor(specs: readonly FleetSpec[], ownerId: string): SeedCrede
   }));
 }
 
-/** credentials/bench-XXX.yaml files, SPECS_PER_FILE specs each, written the way people write them. */
+/**
+ * credentials/bench-XXX.yaml files, written the way people write them: each credential stays in its file
+ * (file = its number / SPECS_PER_FILE), so a deleted spec changes only its own file, as in a real repository,
+ * instead of shifting every later spec into the next file.
+ */
 export function specSources(specs: readonly FleetSpec[]): SpecSource[] {
+  const groups = new Map<number, FleetSpec[]>();
+  for (const spec of specs) {
+    const file = Math.floor(Number.parseInt(spec.name.slice("svc-".length), 10) / SPECS_PER_FILE);
+    const group = groups.get(file);
+    if (group) group.push(spec);
+    else groups.set(file, [spec]);
+  }
   const sources: SpecSource[] = [];
-  for (let start = 0; start < specs.length; start += SPECS_PER_FILE) {
-    const file = sources.length;
+  for (const [file, group] of [...groups].sort(([a], [b]) => a - b)) {
     const lines = [
       "# yaml-language-server: $schema=../schema/credentials.schema.json",
       `# Bench fleet, part ${file + 1}.`,
       "credentials:",
     ];
-    for (const spec of specs.slice(start, start + SPECS_PER_FILE)) {
+    for (const spec of group) {
       lines.push(`  - name: ${spec.name}`);
       lines.push(`    description: ${JSON.stringify(spec.description)}`);
       lines.push(`    metadata: {${Object.entries(spec.metadata).map(([key, value]) => `${key}: ${String(value)}`).join(", ")}}`);
