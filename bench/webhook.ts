@@ -1,5 +1,4 @@
 // Webhook latency: signed ~1 MB push deliveries to the real Worker under `wrangler dev`, timed from request to 202.
-import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
@@ -8,7 +7,7 @@ import { join } from "node:path";
 import { generateKeyringEntry } from "../src/vault/index.js";
 import { buildPushEvent, signWebhook, type PushCommit } from "../test/fake-github/webhooks.js";
 import { BenchFailure, median } from "./reconcile-case.js";
-import { stopProcessGroup } from "../src/cli/process-group.js";
+import { spawnWranglerDev, stopProcessGroup, waitForHealth } from "../src/cli/wrangler-dev.js";
 
 const HOST = "127.0.0.1";
 const REPOSITORY = "bench/ngrok-gitops";
@@ -73,14 +72,29 @@ export async function runWebhookBench(input: WebhookInput): Promise<WebhookResul
   );
   const output: string[] = [];
   const started = performance.now();
-  const child = spawnWrangler(port, stateDir, envFile, { github: deadGitHub, ngrok: deadNgrok }, (line) => {
-    output.push(line);
-    if (output.length > 200) output.shift();
-    log(`[wrangler] ${line}`);
+  const child = spawnWranglerDev({
+    port,
+    host: HOST,
+    vars: {
+      GITHUB_REPOSITORY: REPOSITORY,
+      GITHUB_API_URL: `http://${HOST}:${deadGitHub}`,
+      NGROK_API_URL: `http://${HOST}:${deadNgrok}`,
+      OWNER_ID: "bench",
+    },
+    envFile,
+    persistTo: join(stateDir, "state"),
+    logLevel: "warn",
+    onLine: (line) => {
+      output.push(line);
+      if (output.length > 200) output.shift();
+      log(`[wrangler] ${line}`);
+    },
   });
   try {
     const url = `http://${HOST}:${port}`;
-    await waitForHealth(url, child, output);
+    await waitForHealth(url, child, STARTUP_TIMEOUT_MS).catch((error: unknown) => {
+      throw new BenchFailure(`${error instanceof Error ? error.message : String(error)}:\n${output.slice(-20).join("\n")}`);
+    });
     const startup = (performance.now() - started) / 1000;
     const body = pushBody(input.payloadBytes);
     const signature = await signWebhook(secret, body);
@@ -217,59 +231,4 @@ async function freePorts(count: number): Promise<number[]> {
   return ports;
 }
 
-function spawnWrangler(port: number, stateDir: string, envFile: string, dead: { github: number; ngrok: number }, onLine: (line: string) => void): ChildProcess {
-  const args = [
-    "wrangler",
-    "dev",
-    "--port",
-    String(port),
-    "--ip",
-    HOST,
-    "--var",
-    `GITHUB_REPOSITORY:${REPOSITORY}`,
-    "--var",
-    `GITHUB_API_URL:http://${HOST}:${dead.github}`,
-    "--var",
-    `NGROK_API_URL:http://${HOST}:${dead.ngrok}`,
-    "--var",
-    "OWNER_ID:bench",
-    "--env-file",
-    envFile,
-    "--persist-to",
-    join(stateDir, "state"),
-    "--show-interactive-dev-session=false",
-    "--log-level",
-    "warn",
-  ];
-  // Its own process group, so stopping it ends npx, wrangler and workerd together.
-  const child = spawn("npx", args, { stdio: ["ignore", "pipe", "pipe"], detached: true, env: { ...process.env, WRANGLER_SEND_METRICS: "false" } });
-  for (const stream of [child.stdout, child.stderr]) {
-    let rest = "";
-    stream?.setEncoding("utf8");
-    stream?.on("data", (chunk: string) => {
-      const lines = (rest + chunk).split("\n");
-      rest = lines.pop() ?? "";
-      for (const line of lines) if (line.trim() !== "") onLine(line);
-    });
-  }
-  return child;
-}
-
-async function waitForHealth(url: string, child: ChildProcess, output: readonly string[]): Promise<void> {
-  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new BenchFailure(`wrangler dev exited before the Worker answered /healthz:\n${output.slice(-20).join("\n")}`);
-    }
-    try {
-      const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2_000) });
-      await res.body?.cancel();
-      if (res.ok) return;
-    } catch {
-      // Not listening yet: poll again until the deadline.
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new BenchFailure(`the Worker did not answer ${url}/healthz within ${STARTUP_TIMEOUT_MS / 1000} s:\n${output.slice(-20).join("\n")}`);
-}
 

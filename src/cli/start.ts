@@ -1,5 +1,5 @@
 // `npm start`: the whole loop locally, no accounts: the ngrok emulator, a fake GitHub serving this checkout, and `wrangler dev`.
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -16,7 +16,7 @@ import { readSpecSources } from "./sources.js";
 import { DEFAULT_EMULATOR_PORT, DEFAULT_OWNER_ID } from "./config.js";
 import { CliError } from "./errors.js";
 import { assertPortsFree, portFrom } from "./ports.js";
-import { stopProcessGroup } from "./process-group.js";
+import { spawnWranglerDev, stopProcessGroup, waitForHealth } from "./wrangler-dev.js";
 import { formatRun, isFinished, isSuccess, readStatus, type RunInfo, type WorkerStatus } from "./run-status.js";
 
 const HOST = "127.0.0.1";
@@ -78,8 +78,19 @@ async function main(): Promise<number> {
   // state kept from an earlier session would hold tokens of credentials that no longer exist, and the
   // Worker skips a push whose tree it already applied.
   stack.stateDir = await mkdtemp(join(tmpdir(), "ngrok-gitops-start-"));
-  stack.wrangler = startWrangler(worker.port, stack.emulator.url, stack.github.url, stack.stateDir);
-  await waitForHealth(workerUrl, stack.wrangler);
+  stack.wrangler = spawnWranglerDev({
+    port: worker.port,
+    host: HOST,
+    vars: { NGROK_API_URL: stack.emulator.url, GITHUB_API_URL: stack.github.url, GITHUB_REPOSITORY: LOCAL_REPOSITORY, OWNER_ID: DEFAULT_OWNER_ID },
+    persistTo: stack.stateDir,
+    onLine: (line) => process.stdout.write(`[wrangler] ${line}\n`),
+  });
+  stack.wrangler.on("exit", (code, signal) => {
+    if (stopping) return;
+    console.error(`error: wrangler dev exited (${signal ?? `code ${code}`}); stopping`);
+    void shutdown(1);
+  });
+  await waitForHealth(workerUrl, stack.wrangler, HEALTH_TIMEOUT_MS);
   console.log(`Worker           ${workerUrl}`);
 
   const loop = new Loop(stack.github, workerUrl, vars, cwd);
@@ -231,58 +242,6 @@ function describeCommit(snapshot: SnapshotResult): string {
   if (c.modified.length) parts.push(`${c.modified.length} modified`);
   if (c.removed.length) parts.push(`${c.removed.length} removed`);
   return parts.length ? parts.join(", ") : "no file changes";
-}
-
-function startWrangler(port: number, emulatorUrl: string, githubUrl: string, stateDir: string): ChildProcess {
-  const args = [
-    "wrangler",
-    "dev",
-    "--port",
-    String(port),
-    "--ip",
-    HOST,
-    "--var",
-    `NGROK_API_URL:${emulatorUrl}`,
-    "--var",
-    `GITHUB_API_URL:${githubUrl}`,
-    "--var",
-    `GITHUB_REPOSITORY:${LOCAL_REPOSITORY}`,
-    "--var",
-    `OWNER_ID:${DEFAULT_OWNER_ID}`,
-    "--persist-to",
-    stateDir,
-    "--show-interactive-dev-session=false",
-  ];
-  // Its own process group, so stopping kills npx, wrangler and workerd together.
-  const child = spawn("npx", args, { stdio: ["ignore", "pipe", "pipe"], detached: true, env: { ...process.env, WRANGLER_SEND_METRICS: "false" } });
-  const prefix = (stream: NodeJS.ReadableStream | null) => {
-    if (stream === null) return;
-    createInterface({ input: stream }).on("line", (line) => process.stdout.write(`[wrangler] ${line}\n`));
-  };
-  prefix(child.stdout);
-  prefix(child.stderr);
-  child.on("exit", (code, signal) => {
-    if (stopping) return;
-    console.error(`error: wrangler dev exited (${signal ?? `code ${code}`}); stopping`);
-    void shutdown(1);
-  });
-  return child;
-}
-
-async function waitForHealth(url: string, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + HEALTH_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error("wrangler dev exited before the Worker answered /healthz");
-    try {
-      const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2_000) });
-      await res.body?.cancel();
-      if (res.ok) return;
-    } catch {
-      // Not listening yet: keep polling until the deadline.
-    }
-    await sleep(300);
-  }
-  throw new Error(`the Worker did not answer ${url}/healthz within ${HEALTH_TIMEOUT_MS / 1000} s`);
 }
 
 function printHints(workerUrl: string, emulatorUrl: string, emulatorPort: number): void {

@@ -1,0 +1,67 @@
+// Running the Worker under `wrangler dev` from Node (npm start, the bench): start it, wait for /healthz, stop its process group.
+import { spawn, type ChildProcess } from "node:child_process";
+import { createInterface } from "node:readline";
+
+export interface WranglerDevOptions {
+  port: number;
+  host: string;
+  /** `--var NAME:VALUE` for each (wrangler splits on the first colon, so URLs are safe). */
+  vars: Record<string, string>;
+  /** Local KV and Durable Object state. */
+  persistTo: string;
+  /** Secrets from this file instead of .dev.vars. */
+  envFile?: string;
+  logLevel?: "warn" | "info";
+  /** Every line wrangler prints, stdout and stderr. */
+  onLine: (line: string) => void;
+}
+
+export function spawnWranglerDev(options: WranglerDevOptions): ChildProcess {
+  const args = ["wrangler", "dev", "--port", String(options.port), "--ip", options.host];
+  for (const [name, value] of Object.entries(options.vars)) args.push("--var", `${name}:${value}`);
+  if (options.envFile) args.push("--env-file", options.envFile);
+  args.push("--persist-to", options.persistTo, "--show-interactive-dev-session=false");
+  if (options.logLevel) args.push("--log-level", options.logLevel);
+  // Its own process group, so stopping it ends npx, wrangler and workerd together.
+  const child = spawn("npx", args, { stdio: ["ignore", "pipe", "pipe"], detached: true, env: { ...process.env, WRANGLER_SEND_METRICS: "false" } });
+  for (const stream of [child.stdout, child.stderr]) {
+    if (stream) createInterface({ input: stream }).on("line", (line) => line.trim() !== "" && options.onLine(line));
+  }
+  return child;
+}
+
+/** Resolves once `GET url/healthz` answers 2xx; rejects when the child exits first or the deadline passes. */
+export async function waitForHealth(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error("wrangler dev exited before the Worker answered /healthz");
+    try {
+      const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2_000) });
+      await res.body?.cancel();
+      if (res.ok) return;
+    } catch {
+      // Not listening yet: keep polling until the deadline.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`the Worker did not answer ${url}/healthz within ${timeoutMs / 1000} s`);
+}
+
+/** TERM the child's process group, KILL it after 5 s. */
+export async function stopProcessGroup(child: ChildProcess | null): Promise<void> {
+  if (child === null || child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  const pid = child.pid;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const signalGroup = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-pid, signal);
+    } catch (error) {
+      // ESRCH: the group is already gone, which is the goal.
+      if (!(error instanceof Error && "code" in error && error.code === "ESRCH")) throw error;
+    }
+  };
+  signalGroup("SIGTERM");
+  const timer = setTimeout(() => signalGroup("SIGKILL"), 5_000);
+  await exited;
+  clearTimeout(timer);
+}
