@@ -230,3 +230,15 @@ describe("rejections, with exact messages", () => {
     }
   });
 });
+
+describe("complex keys", () => {
+  it("nested mapping keys are refused quickly, never stringified (that was exponential)", () => {
+    for (const depth of [8, 20, 31]) {
+      const content = `credentials:\n  - name: deep\n    metadata:\n      k: ${"? ".repeat(depth)}\n`;
+      const t0 = performance.now();
+      const result = load({ "credentials/a.yaml": content });
+      expect(performance.now() - t0).toBeLessThan(500);
+      expect(result.ok).toBe(false);
+    }
+  });
+});
