@@ -143,7 +143,9 @@ class Loop {
     if (!specs.ok) return;
     const state = this.github.fake.state;
     for (const spec of specs.specs) {
-      for (const { github_actions_secret: target } of spec.deliver) {
+      for (const { github_actions_secret: target, github_actions_org_secret: orgTarget } of spec.deliver) {
+        if (orgTarget) await state.createOrg(orgTarget.org);
+        if (!target) continue;
         const [owner, name] = target.repo.split("/");
         let repo = state.repo(owner ?? "", name ?? "");
         if (!repo) {

@@ -2,14 +2,21 @@
 import { GitHubApiError, repoPath, type GitHubClient } from "./client.js";
 import { sealTo } from "./sealed-box.js";
 
-export interface ActionsSecretTarget {
-  /** `owner/name`. */
-  readonly repo: string;
-  /** The secret's name, e.g. `NGROK_AUTHTOKEN`. */
-  readonly name: string;
-  /** An environment secret when set; a repository secret otherwise. */
-  readonly environment?: string;
-}
+export type ActionsSecretTarget =
+  | {
+      /** `owner/name`. */
+      readonly repo: string;
+      /** The secret's name, e.g. `NGROK_AUTHTOKEN`. */
+      readonly name: string;
+      /** An environment secret when set; a repository secret otherwise. */
+      readonly environment?: string;
+    }
+  | {
+      /** An organisation secret, usable by the organisation's repositories per `visibility`. */
+      readonly org: string;
+      readonly name: string;
+      readonly visibility: "all" | "private";
+    };
 
 export interface ActionsPublicKey {
   readonly key_id: string;
@@ -27,8 +34,9 @@ export type PublicKeyCache = Map<string, Promise<ActionsPublicKey>>;
 export type PutOutcome = "created" | "updated";
 export type DeleteOutcome = "deleted" | "absent";
 
-/** `/repos/{o}/{r}/actions/secrets` or `/repos/{o}/{r}/environments/{env}/secrets`. */
-export function secretsPath(target: Pick<ActionsSecretTarget, "repo" | "environment">): string {
+/** `/repos/{o}/{r}/actions/secrets`, `/repos/{o}/{r}/environments/{env}/secrets` or `/orgs/{org}/actions/secrets`. */
+export function secretsPath(target: { repo: string; environment?: string } | { org: string }): string {
+  if ("org" in target) return `/orgs/${encodeURIComponent(target.org)}/actions/secrets`;
   const base = repoPath(target.repo);
   if (target.environment === undefined) return `${base}/actions/secrets`;
   if (target.environment === "") throw new Error("an environment secret needs a non-empty environment name");
@@ -36,6 +44,7 @@ export function secretsPath(target: Pick<ActionsSecretTarget, "repo" | "environm
 }
 
 function cacheKey(target: ActionsSecretTarget): string {
+  if ("org" in target) return `org\u0000${target.org.toLowerCase()}`;
   // Owner and name are case-insensitive on GitHub; environment names are kept as given.
   return target.environment === undefined ? target.repo.toLowerCase() : `${target.repo.toLowerCase()}\u0000${target.environment}`;
 }
@@ -72,7 +81,9 @@ export async function putActionsSecret(
   const put = async (): Promise<PutOutcome> => {
     const key = await publicKey(github, target, keys);
     const encrypted_value = await sealTo(key.key, value);
-    const response = await github.raw("PUT", path, { encrypted_value, key_id: key.key_id });
+    const body: Record<string, string> = { encrypted_value, key_id: key.key_id };
+    if ("org" in target) body.visibility = target.visibility;
+    const response = await github.raw("PUT", path, body);
     return response.status === 201 ? "created" : "updated";
   };
   const hadKey = keys.has(cacheKey(target));

@@ -205,6 +205,18 @@ describe("deliveries", () => {
   const target = { github_actions_secret: { repo: "acme/site", name: "NGROK_AUTHTOKEN" } };
   const envTarget = { github_actions_secret: { repo: "acme/site", name: "NGROK_AUTHTOKEN", environment: "prod" } };
 
+  it("plans organisation secrets with their visibility, keyed apart from repository secrets", () => {
+    const org = { github_actions_org_secret: { org: "acme", name: "NGROK_AUTHTOKEN", visibility: "all" as const } };
+    const p = plan({ specs: [spec("a", { deliver: [org, target] })], delivered: [] });
+    expect(p.deliveries.map((d) => d.target)).toEqual([
+      { kind: "org", key: "org:acme:NGROK_AUTHTOKEN", org: "acme", secret: "NGROK_AUTHTOKEN", visibility: "all" },
+      { kind: "repo", key: "acme/site:NGROK_AUTHTOKEN", repo: "acme/site", secret: "NGROK_AUTHTOKEN" },
+    ]);
+    const current = live({ marker: { name: "a" } });
+    const dropped = plan({ specs: [spec("a")], live: [current], stored: new Map([["a", current.id]]), delivered: [{ key: "org:acme:NGROK_AUTHTOKEN", name: "a", id: current.id }] });
+    expect(dropped.deliveries).toEqual([{ action: "undeliver", name: "a", target: { kind: "org", key: "org:acme:NGROK_AUTHTOKEN", org: "acme", secret: "NGROK_AUTHTOKEN", visibility: "private" } }]);
+  });
+
   it("delivers a new credential's token to each target, and a stored token to a newly added target", () => {
     const created = plan({ specs: [spec("a", { deliver: [target, envTarget] })], delivered: [] });
     // Where deliveries are not tracked (the CLI), none are planned.
@@ -222,6 +234,6 @@ describe("deliveries", () => {
     const stale = [{ key: "acme/site:NGROK_AUTHTOKEN", name: "a", id: "cr_previous" }];
     expect(plan({ specs: [spec("a", { deliver: [target] })], live: [current], stored: new Map([["a", current.id]]), delivered: stale }).deliveries.map((d) => d.action)).toEqual(["deliver"]);
     const dropped = plan({ specs: [spec("a")], live: [current], stored: new Map([["a", current.id]]), delivered: [{ key: "acme/site:NGROK_AUTHTOKEN", name: "a", id: current.id }] });
-    expect(dropped.deliveries).toEqual([{ action: "undeliver", name: "a", target: { key: "acme/site:NGROK_AUTHTOKEN", repo: "acme/site", secret: "NGROK_AUTHTOKEN" } }]);
+    expect(dropped.deliveries).toEqual([{ action: "undeliver", name: "a", target: { kind: "repo", key: "acme/site:NGROK_AUTHTOKEN", repo: "acme/site", secret: "NGROK_AUTHTOKEN" } }]);
   });
 });

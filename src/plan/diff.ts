@@ -2,7 +2,7 @@
 import type { Credential, CredentialCreate, CredentialUpdate } from "../ngrok/types.js";
 import { decodeMetadata, encodeMetadata, type Marker, type UserMetadata } from "../ownership/marker.js";
 import type { CredentialSpec } from "../spec/types.js";
-import { deliveryTargetRef } from "./deliveries.js";
+import { deliveryTargetRef, parseTargetKey } from "./deliveries.js";
 import type { Change, Delivery, DeliveryRecord, FieldChange, Intent, Plan, Refusal } from "./types.js";
 
 export interface DiffInput {
@@ -204,13 +204,6 @@ function planDeliveries(specs: readonly CredentialSpec[], changes: readonly Chan
   return out;
 }
 
-function parseTargetKey(key: string): { key: string; repo: string; secret: string; environment?: string } {
-  const match = /^([^@:]+\/[^@:]+)(?:@([^:]+))?:(.+)$/.exec(key);
-  if (!match) return { key, repo: key, secret: "" };
-  const ref: { key: string; repo: string; secret: string; environment?: string } = { key, repo: match[1] ?? "", secret: match[3] ?? "" };
-  if (match[2]) ref.environment = match[2];
-  return ref;
-}
 
 function protect(spec: CredentialSpec): { protect?: true } {
   return spec.prevent_destroy ? { protect: true } : {};

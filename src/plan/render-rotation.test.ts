@@ -42,3 +42,9 @@ it("shows the rotation with its grace window and the delivery as its own action"
   );
   expect(renderMarkdown(plan)).toContain("> deliver ci-runners -> acme/site:NGROK_AUTHTOKEN");
 });
+
+it("names an organisation secret target and a removal plainly", async () => {
+  const { deliveryLine } = await import("./render.js");
+  expect(deliveryLine({ action: "deliver", name: "ci", target: { kind: "org", key: "org:acme:T", org: "acme", secret: "T", visibility: "all" } })).toBe("> deliver ci -> organisation acme:T");
+  expect(deliveryLine({ action: "undeliver", name: "ci", target: { kind: "repo", key: "a/b@prod:T", repo: "a/b", secret: "T", environment: "prod" } })).toBe("< remove secret a/b (environment prod):T (was ci)");
+});

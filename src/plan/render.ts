@@ -68,7 +68,8 @@ function show(value: unknown): string {
 
 /** A delivery as one line; the token itself never appears, only where it goes. */
 export function deliveryLine(delivery: Delivery): string {
-  const where = `${delivery.target.repo}${delivery.target.environment ? ` (environment ${delivery.target.environment})` : ""}:${delivery.target.secret}`;
+  const t = delivery.target;
+  const where = t.kind === "org" ? `organisation ${t.org}:${t.secret}` : `${t.repo}${t.environment ? ` (environment ${t.environment})` : ""}:${t.secret}`;
   return delivery.action === "deliver" ? `> deliver ${delivery.name} -> ${where}` : `< remove secret ${where} (was ${delivery.name})`;
 }
 

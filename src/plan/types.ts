@@ -53,13 +53,13 @@ export interface Intent {
   nonce: string;
 }
 
-/** Where a token is pushed; `key` names the target, e.g. "acme/site:NGROK_AUTHTOKEN" or "acme/site@prod:NGROK_AUTHTOKEN". */
-export interface DeliveryTargetRef {
-  key: string;
-  repo: string;
-  secret: string;
-  environment?: string;
-}
+/**
+ * Where a token is pushed; `key` names the target: "acme/site:NGROK_AUTHTOKEN", "acme/site@prod:NGROK_AUTHTOKEN"
+ * (an environment secret) or "org:acme:NGROK_AUTHTOKEN" (an organisation secret).
+ */
+export type DeliveryTargetRef =
+  | { kind: "repo"; key: string; repo: string; secret: string; environment?: string }
+  | { kind: "org"; key: string; org: string; secret: string; visibility: "all" | "private" };
 
 /** A delivery we made: this target holds the token of credential `id` of spec `name`. */
 export interface DeliveryRecord {

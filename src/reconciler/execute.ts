@@ -6,7 +6,7 @@ import { githubTokenSource } from "../github/auth.js";
 import { GitHubClient, repoPath } from "../github/client.js";
 import { CHECK_NAME, completeCheckRun, setCommitStatus, startCheckRun, upsertPlanComment, type Annotation, type CheckResult } from "../github/feedback.js";
 import { syncDriftIssue, type DriftIssueState } from "../github/drift-issue.js";
-import { deleteActionsSecret, putActionsSecret, type PublicKeyCache } from "../github/secrets.js";
+import { deleteActionsSecret, putActionsSecret, type ActionsSecretTarget, type PublicKeyCache } from "../github/secrets.js";
 import { readSpecsAt } from "../github/specs.js";
 import { NgrokClient, type NgrokCall } from "../ngrok/client.js";
 import { renderMarkdown, renderText } from "../plan/render.js";
@@ -246,7 +246,9 @@ async function step(active: ActiveRun, deps: StepDeps & { writes: ReadonlyMap<st
  * know what each target holds. A failure is recorded and retried by the next run from the stored token.
  */
 async function deliver(delivery: Delivery, github: GitHubClient, vault: TokenVault, storage: ReconcilerStorage, keys: PublicKeyCache, active: ActiveRun): Promise<DeliveryResult> {
-  const target = { repo: delivery.target.repo, name: delivery.target.secret, ...(delivery.target.environment ? { environment: delivery.target.environment } : {}) };
+  const t = delivery.target;
+  const target: ActionsSecretTarget =
+    t.kind === "org" ? { org: t.org, name: t.secret, visibility: t.visibility } : { repo: t.repo, name: t.secret, ...(t.environment ? { environment: t.environment } : {}) };
   const result: DeliveryResult = { action: delivery.action, name: delivery.name, key: delivery.target.key, status: "done" };
   let id: string | null = null;
   try {

@@ -231,6 +231,30 @@ describe("rejections, with exact messages", () => {
   });
 });
 
+describe("deliver targets", () => {
+  it("accepts organisation secrets and refuses an entry naming no target or two", () => {
+    const ok = load({ "credentials/a.yaml": "credentials:\n  - name: a\n    deliver:\n      - github_actions_org_secret: {org: acme, name: NGROK_AUTHTOKEN, visibility: all}\n" });
+    expect(ok.ok && ok.specs[0]?.deliver).toEqual([{ github_actions_org_secret: { org: "acme", name: "NGROK_AUTHTOKEN", visibility: "all" } }]);
+    expect(
+      one(
+        [
+          "credentials:",
+          "  - name: a",
+          "    deliver:",
+          "      - {}",
+          "      - github_actions_secret: {repo: acme/site, name: X}",
+          "        github_actions_org_secret: {org: acme, name: X}",
+          "      - github_actions_org_secret: {org: acme, name: X, visibility: selected}",
+        ].join("\n"),
+      ),
+    ).toEqual([
+      "credentials/a.yaml:4:9: credentials[0].deliver[0]: names exactly one target: github_actions_secret or github_actions_org_secret",
+      "credentials/a.yaml:5:9: credentials[0].deliver[1]: names exactly one target: github_actions_secret or github_actions_org_secret",
+      'credentials/a.yaml:7:69: credentials[0].deliver[2].github_actions_org_secret.visibility: "selected" is not one of "all", "private"',
+    ]);
+  });
+});
+
 describe("complex keys", () => {
   it("nested mapping keys are refused quickly, never stringified (that was exponential)", () => {
     for (const depth of [8, 20, 31]) {

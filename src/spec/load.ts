@@ -414,6 +414,10 @@ function issueErrors(issue: z.core.$ZodIssue, base: (string | number)[], item: u
     }
     return [at("TOO_LONG", p.line, p.column, field, `is ${utf8Bytes(String(value))} bytes (UTF-8); the limit is ${issue.maximum}`)];
   }
+  if (issue.code === "invalid_value") {
+    const allowed = issue.values.map((v) => JSON.stringify(v)).join(", ");
+    return [at("INVALID_VALUE", p.line, p.column, field, `${JSON.stringify(value)} is not one of ${allowed}`)];
+  }
   if (issue.code === "invalid_format") {
     const inSecret = issue.path.includes("github_actions_secret");
     return [at("INVALID_VALUE", p.line, p.column, field, formatMessage(inSecret && last === "name" ? "secret_name" : last, value))];

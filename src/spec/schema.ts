@@ -18,9 +18,21 @@ const githubActionsSecret = z.strictObject({
   environment: z.string().regex(ENVIRONMENT_PATTERN).optional().describe("deployment environment (environment secret)"),
 });
 
-export const deliveryTargetSchema = z.strictObject({
-  github_actions_secret: githubActionsSecret,
+export const ORG_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
+
+const githubActionsOrgSecret = z.strictObject({
+  org: z.string().regex(ORG_PATTERN).describe("organisation login"),
+  name: z.string().regex(SECRET_NAME_PATTERN).describe("secret name, e.g. NGROK_AUTHTOKEN"),
+  visibility: z.enum(["all", "private"]).optional().describe("which of the organisation's repositories may use it (default private)"),
 });
+
+export const deliveryTargetSchema = z
+  .strictObject({
+    github_actions_secret: githubActionsSecret.optional(),
+    github_actions_org_secret: githubActionsOrgSecret.optional(),
+  })
+  .refine((target) => Object.keys(target).length === 1, { message: "names exactly one target: github_actions_secret or github_actions_org_secret" })
+  .meta({ minProperties: 1, maxProperties: 1 });
 
 export const userMetadataSchema = z.union([
   z.string(),

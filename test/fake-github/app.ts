@@ -91,6 +91,7 @@ export const DEFAULT_INSTALLATION_PERMISSIONS: Permissions = {
   checks: "write",
   statuses: "write",
   secrets: "write",
+  organization_secrets: "write",
   environments: "write",
 };
 
@@ -1038,16 +1039,32 @@ export function createFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
 
   const secretsDocs = "https://docs.github.com/rest/actions/secrets";
 
-  function secretStore(c: Ctx, level: Permission): { repo: FakeRepo; store: SecretStore } {
+  function secretStore(c: Ctx, level: Permission): { store: SecretStore; org: boolean } {
+    const login = c.req.param("org");
+    if (login !== undefined) return { store: orgAccess(c, login, level).secrets, org: true };
     const env = c.req.param("env");
     const { repo } = access(c, env === undefined ? "secrets" : "environments", level);
-    if (env === undefined) return { repo, store: repo.actions };
+    if (env === undefined) return { store: repo.actions, org: false };
     const store = repo.environments.get(env);
     if (!store) throw notFound(secretsDocs);
-    return { repo, store };
+    return { store, org: false };
   }
 
-  for (const base of ["/repos/:owner/:repo/actions/secrets", "/repos/:owner/:repo/environments/:env/secrets"]) {
+  /** Organisation secrets need a signed-in caller; an installation token also needs organization_secrets. */
+  function orgAccess(c: Ctx, login: string, level: Permission) {
+    const org = state.orgs.get(login.toLowerCase());
+    if (!org) throw notFound(secretsDocs);
+    const identity = c.get("identity");
+    if (identity.kind === "anonymous") throw new GitHubError(401, "Requires authentication");
+    if (identity.kind === "app") throw new GitHubError(403, "Resource not accessible by integration");
+    const held = identity.entry.installation?.permissions["organization_secrets"];
+    if (identity.entry.installation && !(held === "write" || (held === "read" && level === "read"))) {
+      throw new GitHubError(403, "Resource not accessible by integration");
+    }
+    return org;
+  }
+
+  for (const base of ["/repos/:owner/:repo/actions/secrets", "/repos/:owner/:repo/environments/:env/secrets", "/orgs/:org/actions/secrets"]) {
     app.get(`${base}/public-key`, (c) => {
       const { store } = secretStore(c, "read");
       return c.json({ key_id: store.publicKey.keyId, key: store.publicKey.key });
@@ -1070,7 +1087,7 @@ export function createFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
     });
 
     app.put(`${base}/:name`, async (c) => {
-      const { store } = secretStore(c, "write");
+      const { store, org } = secretStore(c, "write");
       const name = c.req.param("name").toUpperCase();
       if (!/^[A-Z_][A-Z0-9_]*$/.test(name) || name.startsWith("GITHUB_")) {
         throw validationFailed(
@@ -1083,6 +1100,11 @@ export function createFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
       if (missing.length > 0) throw invalidRequest(notSupplied(missing), secretsDocs);
       const encryptedValue = String(input["encrypted_value"]);
       const keyId = String(input["key_id"]);
+      const visibility = input["visibility"];
+      if (org && visibility !== "all" && visibility !== "private") {
+        // "selected" also needs selected_repository_ids; the fake serves the two forms ngrok-gitops sends.
+        throw validationFailed([{ resource: "Secret", code: "invalid", field: "visibility", message: "visibility must be all or private" }], secretsDocs);
+      }
       if (keyId !== store.publicKey.keyId) throw invalidRequest("key_id does not match the current public key.", secretsDocs);
       // Opened here with libsodium, independently of the sealing code under test: a box that does not open fails.
       const opened = openSealedBox(state.sodium, store.publicKey, encryptedValue);
@@ -1097,7 +1119,7 @@ export function createFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
       }
       const existing = store.secrets.get(name);
       const now = state.isoNow();
-      store.secrets.set(name, { name, value: opened.value, encryptedValue, keyId, createdAt: existing?.createdAt ?? now, updatedAt: now });
+      store.secrets.set(name, { name, value: opened.value, encryptedValue, keyId, createdAt: existing?.createdAt ?? now, updatedAt: now, ...(org ? { visibility: String(visibility) } : {}) });
       return existing ? c.body(null, 204) : c.json({}, 201);
     });
 
@@ -1162,6 +1184,23 @@ export function createFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
     if (!repo) throw notFound();
     return repo;
   };
+
+  app.post("/__fake/orgs", async (c) => {
+    const input = await readJson(c);
+    const org = await state.createOrg(String(input["login"] ?? ""));
+    return c.json({ login: org.login }, 201);
+  });
+
+  /** An organisation's secrets as received, decrypted (test-only view). */
+  app.get("/__fake/orgs/:org", (c) => {
+    const org = state.orgs.get((c.req.param("org") ?? "").toLowerCase());
+    if (!org) throw notFound();
+    return c.json({
+      login: org.login,
+      secrets: [...org.secrets.secrets.values()].map((s) => ({ name: s.name, value: s.value, visibility: s.visibility ?? null, key_id: s.keyId })),
+      public_key: { key_id: org.secrets.publicKey.keyId, key: org.secrets.publicKey.key },
+    });
+  });
 
   app.post("/__fake/repos", async (c) => {
     const input = await readJson(c);

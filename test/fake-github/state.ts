@@ -130,6 +130,8 @@ export interface SecretRecord {
   readonly keyId: string;
   readonly createdAt: string;
   readonly updatedAt: string;
+  /** Organisation secrets only: which repositories may use it ("all" or "private"). */
+  readonly visibility?: string;
 }
 
 export interface SecretStore {
@@ -368,6 +370,8 @@ export interface FaultRecord {
 
 export class FakeGitHubState {
   readonly repos = new Map<string, FakeRepo>();
+  /** Organisations and their Actions secrets, keyed by lower-cased login (created with createOrg). */
+  readonly orgs = new Map<string, { login: string; secrets: SecretStore }>();
   readonly users = new Map<string, UserRecord>();
   readonly requests: RequestLogEntry[] = [];
   readonly faults: FaultRecord[] = [];
@@ -413,6 +417,16 @@ export class FakeGitHubState {
 
   private newSecretStore(): SecretStore {
     return { publicKey: newSecretKeyPair(this.sodium), secrets: new Map() };
+  }
+
+  /** An organisation with its own secrets key pair; libsodium must be loaded (a repository exists). */
+  async createOrg(login: string): Promise<{ login: string; secrets: SecretStore }> {
+    const existing = this.orgs.get(login.toLowerCase());
+    if (existing) return existing;
+    if (!this.sodiumApi) await this.createRepo({ fullName: `${login}/.github` });
+    const org = { login, secrets: this.newSecretStore() };
+    this.orgs.set(login.toLowerCase(), org);
+    return org;
   }
 
   requireRepo(owner: string, name: string): FakeRepo {

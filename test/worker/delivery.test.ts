@@ -106,3 +106,20 @@ describe("rotation", () => {
     expect((await emulatorCalls()).length).toBeGreaterThan(0);
   });
 });
+
+describe("organisation secrets", () => {
+  const ORG_SECRET = "github_actions_org_secret: {org: acme, name: NGROK_AUTHTOKEN, visibility: all}";
+  const org = () => github<{ secrets: { name: string; value: string; visibility: string }[] }>("GET", "/__fake/orgs/acme");
+
+  it("delivers the stored token to an organisation secret with its visibility, and removes it with the target", async () => {
+    await github("POST", "/__fake/orgs", { login: "acme" });
+    const [current] = await managed();
+    const status = await pushSpecs(spec([REPO_SECRET, ORG_SECRET]));
+    expect(status.last?.outcomes.map((o) => `${o.action} ${o.status} ${o.target}`)).toEqual(["deliver done org:acme:NGROK_AUTHTOKEN"]);
+    const tokens = await emulatorTokens();
+    expect((await org()).secrets.map(({ name, value, visibility }) => ({ name, value, visibility }))).toEqual([{ name: "NGROK_AUTHTOKEN", value: tokens[current!.id], visibility: "all" }]);
+    const removed = await pushSpecs(spec([REPO_SECRET]));
+    expect(removed.last?.outcomes.map((o) => `${o.action} ${o.status} ${o.target}`)).toEqual(["undeliver done org:acme:NGROK_AUTHTOKEN"]);
+    expect((await org()).secrets).toEqual([]);
+  });
+});
