@@ -64,18 +64,11 @@ function optionalAcl(body: Record<string, unknown>): string[] | undefined {
 export function parseCreate(raw: unknown): CredentialCreate {
   const body = asObject(raw);
   rejectUnknown(body, CREATE_FIELDS);
-  const description = optionalString(body, "description");
-  const metadata = optionalString(body, "metadata");
-  checkText(description, metadata);
-  const acl = optionalAcl(body);
+  const out: CredentialCreate = editableFields(body);
   const ownerId = optionalString(body, "owner_id");
   if (ownerId !== undefined && ownerId !== "" && !OWNER_ID.test(ownerId)) {
     throw bad(ERR.idPrefixes, `The ID ${JSON.stringify(ownerId)} is invalid. Expected an ID with prefix one of usr_, bot_.`);
   }
-  const out: CredentialCreate = {};
-  if (description !== undefined) out.description = description;
-  if (metadata !== undefined) out.metadata = metadata;
-  if (acl !== undefined) out.acl = acl;
   if (ownerId !== undefined && ownerId !== "") out.owner_id = ownerId;
   return out;
 }
@@ -83,6 +76,11 @@ export function parseCreate(raw: unknown): CredentialCreate {
 export function parseUpdate(raw: unknown): CredentialUpdate {
   const body = asObject(raw);
   rejectUnknown(body, UPDATE_FIELDS);
+  return editableFields(body);
+}
+
+/** description, metadata and acl: checked the same way on create and update; an omitted field stays omitted. */
+function editableFields(body: Record<string, unknown>): CredentialUpdate {
   const description = optionalString(body, "description");
   const metadata = optionalString(body, "metadata");
   checkText(description, metadata);
