@@ -1,6 +1,6 @@
 // GitHub's REST JSON shapes for the fake's records (field names and nesting as docs.github.com documents them).
 import { toWrappedBase64 } from "./git-objects.js";
-import { repositoryUrls } from "./webhooks.js";
+import { REPOSITORY_DEFAULTS, repositoryUrls } from "./webhooks.js";
 import type {
   Annotation,
   CheckRunRecord,
@@ -69,21 +69,7 @@ export function repository(repo: FakeRepo, urls: Urls) {
     description: repo.description,
     fork: false,
     ...repoUrls(repo, urls),
-    homepage: null,
-    size: 0,
-    stargazers_count: 0,
-    watchers_count: 0,
-    language: null,
-    has_issues: true,
-    has_projects: true,
-    has_downloads: true,
-    has_wiki: true,
-    has_pages: false,
-    has_discussions: false,
-    forks_count: 0,
-    mirror_url: null,
-    archived: false,
-    disabled: false,
+    ...REPOSITORY_DEFAULTS,
     open_issues_count: openIssues,
     license: null,
     allow_forking: true,

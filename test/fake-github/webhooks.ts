@@ -119,6 +119,25 @@ function user(login: string, html: string, api: string) {
 
 const CREATED_AT = "2024-01-15T10:00:00Z";
 
+/** The fields of a repository the fake never varies (no stars, forks, wiki pages…), in REST answers and payloads alike. */
+export const REPOSITORY_DEFAULTS = {
+  homepage: null,
+  size: 0,
+  stargazers_count: 0,
+  watchers_count: 0,
+  language: null,
+  has_issues: true,
+  has_projects: true,
+  has_downloads: true,
+  has_wiki: true,
+  has_pages: false,
+  has_discussions: false,
+  forks_count: 0,
+  mirror_url: null,
+  archived: false,
+  disabled: false,
+} as const;
+
 /** The `*_url` fields GitHub puts on a repository, in REST answers and webhook payloads alike. */
 export function repositoryUrls(fullName: string, html: string, api: string) {
   const base = `${api}/repos/${fullName}`;
@@ -183,21 +202,7 @@ function repository(input: WebhookRepository | string, html: string, api: string
     description: null,
     fork: false,
     ...repositoryUrls(r.fullName, html, api),
-    homepage: null,
-    size: 0,
-    stargazers_count: 0,
-    watchers_count: 0,
-    language: null,
-    has_issues: true,
-    has_projects: true,
-    has_downloads: true,
-    has_wiki: true,
-    has_pages: false,
-    has_discussions: false,
-    forks_count: 0,
-    mirror_url: null,
-    archived: false,
-    disabled: false,
+    ...REPOSITORY_DEFAULTS,
     open_issues_count: 0,
     license: null,
     allow_forking: true,
