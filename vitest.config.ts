@@ -19,7 +19,7 @@ export default defineConfig({
             wrangler: { configPath: "./wrangler.toml" },
             miniflare: {
               bindings: {
-                ...inject("workerBindings" as never),
+                ...inject("workerBindings"),
               },
             },
           })),

@@ -20,8 +20,15 @@ export default async function setup(project: TestProject) {
     TEST_GITHUB_APP_PRIVATE_KEY_PKCS1: keys.privateKeyPkcs1Pem,
     TOKEN_ENCRYPTION_KEYS: generateKeyringEntry("test1"),
   };
-  project.provide("workerBindings" as never, bindings as never);
+  project.provide("workerBindings", bindings);
   return async () => {
     await Promise.all([emulator.close(), github.close()]);
   };
+}
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** The Worker's bindings for the workerd tests: loopback URLs of the stand-ins and test secrets. */
+    workerBindings: Record<string, string>;
+  }
 }
