@@ -2,6 +2,12 @@
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
 
+/**
+ * Per-test and per-hook timeouts for a loaded 2-core runner, with a wide margin: they catch a hang, never a
+ * slow machine. No test asserts elapsed time; speed is measured by `npm run bench`.
+ */
+const timeouts = { testTimeout: 120_000, hookTimeout: 120_000, teardownTimeout: 60_000 };
+
 export default defineConfig({
   test: {
     reporters: ["default", "./test/support/plain-summary.ts"],
@@ -9,6 +15,7 @@ export default defineConfig({
       {
         test: {
           name: "unit",
+          ...timeouts,
           environment: "node",
           include: ["src/**/*.test.ts", "emulator/**/*.test.ts", "test/unit/**/*.test.ts", "bench/**/*.test.ts"],
         },
@@ -26,6 +33,7 @@ export default defineConfig({
         ],
         test: {
           name: "workers",
+          ...timeouts,
           include: ["test/worker/**/*.test.ts"],
           // One ngrok account and one repository are shared by the Worker's bindings: files run one after another.
           fileParallelism: false,

@@ -2,6 +2,7 @@
 import { cpus } from "node:os";
 import { parseArgs } from "node:util";
 import { assertConverged, BASELINE_ASSUMPTION, BenchFailure, caseGrid, planTargetMs, runReconcileCase, type CaseResult } from "./reconcile-case.js";
+import { renderHostileInput, runHostileInputBench, type HostileInputResult } from "./hostile-input.js";
 import { runWebhookBench, type WebhookResult } from "./webhook.js";
 
 const USAGE = `Usage: npm run bench [-- --json] [-- --quick] [-- --strict]
@@ -56,6 +57,10 @@ async function main(): Promise<number> {
     if (json) process.stdout.write(`${JSON.stringify({ kind: "reconcile", ...result, baseline_assumption: BASELINE_ASSUMPTION, targets })}\n`);
   }
 
+  progress("bench: hostile spec files …");
+  const hostile = runHostileInputBench(quick ? 1 : 5);
+  if (json) for (const row of hostile) process.stdout.write(`${JSON.stringify(row)}\n`);
+
   let webhook: WebhookResult | null = null;
   if (!quick) {
     progress(`bench: webhook latency, ${WEBHOOK_DELIVERIES} signed ~1 MB push deliveries via wrangler dev …`);
@@ -69,8 +74,8 @@ async function main(): Promise<number> {
   }
 
   const wallSeconds = (performance.now() - started) / 1000;
-  const missed = missedTargets(results, webhook);
-  if (!json) process.stdout.write(render(results, webhook, wallSeconds, missed));
+  const missed = [...missedTargets(results, webhook), ...hostile.filter((r) => !r.targets.ratio.met).map((r) => `hostile input "${r.case}" ratio ${r.ratio.toFixed(1)} > ${r.targets.ratio.target}`)];
+  if (!json) process.stdout.write(render(results, hostile, webhook, wallSeconds, missed));
   else progress(`bench: done in ${wallSeconds.toFixed(1)} s${missed.length > 0 ? `; missed: ${missed.join("; ")}` : ""}`);
   return missed.length > 0 && values.strict ? 2 : 0;
 }
@@ -88,7 +93,7 @@ function missedTargets(results: readonly { result: CaseResult; targets: Targets 
   return missed;
 }
 
-function render(results: readonly { result: CaseResult; targets: Targets }[], webhook: WebhookResult | null, wallSeconds: number, missed: readonly string[]): string {
+function render(results: readonly { result: CaseResult; targets: Targets }[], hostile: readonly HostileInputResult[], webhook: WebhookResult | null, wallSeconds: number, missed: readonly string[]): string {
   const mark = (met: boolean) => (met ? "✓" : "✗");
   const header = ["n", "k", "changes", "api_calls", "lower_bound", "ratio", "target", "plan_cpu_ms", "(load+diff)", "target", "cold_ms", "baseline_calls", "baseline/ours"];
   const rows = results.map(({ result: r, targets: t }) => [
@@ -127,6 +132,7 @@ function render(results: readonly { result: CaseResult; targets: Targets }[], we
     "plan_cpu_ms: median of loadSpecs + makePlan on the listed live credentials (split: loadSpecs + makePlan), with the Durable Object's parse cache warm from the files before the change (only changed files parsed); cold_ms: the same with no cache.",
     `${BASELINE_ASSUMPTION}.`,
     "Every apply was followed by a second plan, which had zero changes (correctness guard; the bench fails otherwise).",
+    ...renderHostileInput(hostile),
   ];
   if (webhook) {
     const met = webhook.p99_ms <= WEBHOOK_P99_TARGET_MS;

@@ -254,14 +254,14 @@ describe("retries", () => {
 
   it("a timeout aborts the attempt: GET retries, POST reports outcomeUnknown", async () => {
     account().addFaults({ method: "GET", timeout: true });
-    const c = client({ timeoutMs: 30 });
+    const c = client({ timeoutMs: 1000 });
     expect(await c.list()).toEqual([]);
     expect(c.stats.retries).toBe(1);
     account().addFaults({ method: "POST", timeout: true });
     const err = await caught(c.create({}));
     expect(err).toMatchObject({ code: "NGROK_NETWORK_ERROR", reason: "timeout", outcomeUnknown: true });
     account().addFaults({ method: "GET", timeout: true });
-    const get = await caught(client({ timeoutMs: 30, maxRetries: 0 }).list());
+    const get = await caught(client({ timeoutMs: 1000, maxRetries: 0 }).list());
     expect(get).toMatchObject({ code: "NGROK_NETWORK_ERROR", reason: "timeout", outcomeUnknown: false, operation: "credentials.list" });
   });
 

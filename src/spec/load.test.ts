@@ -256,12 +256,10 @@ describe("deliver targets", () => {
 });
 
 describe("complex keys", () => {
-  it("nested mapping keys are refused quickly, never stringified (that was exponential)", () => {
+  it("nested mapping keys are refused, never stringified (that was exponential: depth 31 never finished)", () => {
     for (const depth of [8, 20, 31]) {
       const content = `credentials:\n  - name: deep\n    metadata:\n      k: ${"? ".repeat(depth)}\n`;
-      const t0 = performance.now();
       const result = load({ "credentials/a.yaml": content });
-      expect(performance.now() - t0).toBeLessThan(500);
       expect(result.ok).toBe(false);
     }
   });

@@ -32,9 +32,6 @@ interface Run {
   stderr: string;
 }
 
-/** Every child is a fresh Node with tsx: ~0.5 s each, and the longest test runs ten. */
-const SLOW = 20_000;
-
 /** A checkout of its own (temp dir) and an emulator account of its own (fresh API key). */
 async function workspace(files: Record<string, string>) {
   const dir = await mkdtemp(join(tmpdir(), "ngrok-gitops-cli-"));
@@ -119,7 +116,7 @@ describe.concurrent("npm run plan / apply / token", () => {
       expect(lines.at(-1)).toMatch(/^error: 2 errors in 1 spec file; nothing was read from ngrok/);
     }
     expect(await ws.calls()).toEqual([]);
-  }, SLOW);
+  });
 
   it("--json prints the plan object", async () => {
     const ws = await workspace(TWO);
@@ -184,7 +181,7 @@ describe.concurrent("npm run plan / apply / token", () => {
     expect(allowed.stdout).toContain("Plan: 0 to create, 0 to update, 3 to delete.");
 
     expectNoToken(ws.runs, tokens);
-  }, SLOW);
+  });
 
   it("token: unknown name exits 1; --dir and .dev.vars are honoured", async () => {
     const ws = await workspace({ "specs/one.yaml": "credentials:\n  - name: only-one\n" });
@@ -207,7 +204,7 @@ describe.concurrent("npm run plan / apply / token", () => {
     expect(nope.stdout).toBe("");
     expect(nope.stderr).toBe('error: no token stored for "nope"\n');
     expectNoToken(ws.runs, await ws.tokens());
-  }, SLOW);
+  });
 
   it("configuration errors: no API key for a real API, no encryption key for apply, bad usage", async () => {
     const ws = await workspace(TWO);
@@ -225,7 +222,7 @@ describe.concurrent("npm run plan / apply / token", () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toContain("Usage:");
     expect(`${real.stderr}${noKeys.stderr}`).not.toContain("    at ");
-  }, SLOW);
+  });
 
   it("no emulator on the default target: the error names the command that starts one on that port", async () => {
     const ws = await workspace(TWO);
@@ -241,5 +238,5 @@ describe.concurrent("npm run plan / apply / token", () => {
     // `npm run emulator` alone fails for want of --port, so the hint must carry it.
     expect(run.stderr).toContain(`at http://127.0.0.1:${port}; is the emulator running? (\`npm start\`, or \`npm run emulator -- --port ${port}\`)`);
     expect(run.stderr).not.toContain("    at ");
-  }, SLOW);
+  });
 });

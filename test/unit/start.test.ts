@@ -13,7 +13,8 @@ const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 /** What a run leaves in its working directory, and what the test copies instead of linking. */
 const NOT_LINKED = new Set([".git", ".dev.vars", ".wrangler", ".ngrok-gitops", "credentials", "node_modules"]);
 /** wrangler dev starts in a few seconds here; the slack is for a loaded CI machine. */
-const TIMEOUT = 60_000;
+/** Wide enough for wrangler to start on a busy 2-core runner; waits return as soon as the line appears. */
+const TIMEOUT = 180_000;
 
 /**
  * A checkout of its own: `npm start` writes `.dev.vars` and wrangler's `.wrangler/` into its working directory and
@@ -200,7 +201,6 @@ describe("npm start", () => {
   it(
     "--once applies the example credentials, exits 0 and leaves no port or process behind",
     async () => {
-      const t0 = Date.now();
       const s = await start("npm", ["--once"]);
       const { code } = await s.exit;
       const output = s.output();
@@ -213,8 +213,7 @@ describe("npm start", () => {
       expectAllCreated(output, names);
       // Errors are one-line messages, never a stack trace (wrangler's own lines aside).
       expect(output.split("\n").filter((l) => !l.startsWith("[wrangler]")).join("\n")).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
-      expect(await leftovers(s, 5_000)).toEqual({ ports: [], pids: [] });
-      console.log(`npm start --once: ${Date.now() - t0} ms`);
+      expect(await leftovers(s, 30_000)).toEqual({ ports: [], pids: [] });
     },
     TIMEOUT,
   );
@@ -222,7 +221,6 @@ describe("npm start", () => {
   it(
     "interactive: Enter with unchanged credentials reconciles again; Ctrl-C stops everything with exit 0",
     async () => {
-      const t0 = Date.now();
       const s = await start("script", []);
       await s.waitFor(/press Enter to reconcile again[\s\S]*uses it too\.\n/);
       expectAllCreated(s.output(), await exampleNames(s.dir));
@@ -245,7 +243,6 @@ describe("npm start", () => {
 
       const pid = s.child.pid;
       if (pid === undefined) throw new Error("npm start has no pid");
-      const stopAt = Date.now();
       process.kill(-pid, "SIGINT");
       // An impatient second Ctrl-C must not cut the stop short and leave wrangler running.
       await s.waitFor(/Stopping…/);
@@ -253,8 +250,7 @@ describe("npm start", () => {
       const { code } = await s.exit;
       expect(code, s.output()).toBe(0);
       expect(s.output()).toContain("Stopping…");
-      expect(await leftovers(s, 5_000)).toEqual({ ports: [], pids: [] });
-      console.log(`npm start interactive: ${Date.now() - t0} ms (stopped in ${Date.now() - stopAt} ms)`);
+      expect(await leftovers(s, 30_000)).toEqual({ ports: [], pids: [] });
     },
     TIMEOUT,
   );

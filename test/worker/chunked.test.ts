@@ -2,14 +2,14 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { encodeMetadata } from "../../src/ownership/marker.js";
 import { TEST_REPOSITORY, TEST_SECRETS } from "../support/test-env.js";
-import { admin, bindings, emulator, emulatorCalls, github, liveCredentials, reconciler, settle } from "./support.js";
+import { freshWorld, admin, bindings, emulator, emulatorCalls, github, liveCredentials, settle } from "./support.js";
 
 const N = 10_000;
 const name = (i: number) => `cred-${String(i).padStart(5, "0")}`;
 
 beforeAll(async () => {
   expect(bindings.MAX_SUBREQUESTS).toBe("50");
-  await emulator("POST", "/__emulator/reset");
+  await freshWorld();
   // The account already holds N managed credentials; 60 of them drifted and 40 specs are new.
   const seed = Array.from({ length: N - 40 }, (_, i) => ({
     description: i < 60 ? "drifted" : `service ${i}`,
@@ -22,10 +22,9 @@ beforeAll(async () => {
     for (let i = f * 1000; i < (f + 1) * 1000; i++) lines.push(`  - name: ${name(i)}`, `    description: service ${i}`);
     files[`credentials/bulk-${f}.yaml`] = `${lines.join("\n")}\n`;
   }
-  await github("POST", "/__fake/repos", { full_name: TEST_REPOSITORY, default_branch: "main" }).catch(() => undefined);
   await github("POST", `/__fake/repos/${TEST_REPOSITORY}/commits`, { branch: "main", files, replace: true });
   await emulator("DELETE", "/__emulator/calls").catch(() => undefined);
-}, 120_000);
+});
 
 describe("chunked runs", () => {
   it("converges with no invocation over the Free-plan limit, showing progress", async () => {
@@ -46,5 +45,5 @@ describe("chunked runs", () => {
     const live = await liveCredentials();
     expect(live).toHaveLength(N);
     expect(live.filter((c) => c.description === "drifted")).toHaveLength(0);
-  }, 120_000);
+  });
 });

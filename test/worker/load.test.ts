@@ -1,12 +1,11 @@
 // Load: 200 concurrent webhook deliveries for one repository plus cron ticks are all answered, run one at a time, and converge to exactly the specs.
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import worker from "../../src/index.js";
 import { decodeMetadata } from "../../src/ownership/marker.js";
 import type { RunInfo } from "../../src/reconciler/types.js";
 import { TEST_REPOSITORY } from "../support/test-env.js";
-import { forgetDriftIssues } from "./cleanup.js";
-import { admin, bindings, commit, deliver, emulator, emulatorTokens, github, liveCredentials, pullRequestPayload, pushPayload, reconciler, repoView, settle } from "./support.js";
+import { freshWorld, admin, bindings, commit, deliver, emulatorTokens, github, liveCredentials, pullRequestPayload, pushPayload, reconciler, repoView, settle } from "./support.js";
 
 const NAMES = Array.from({ length: 12 }, (_, i) => `load-${String(i).padStart(2, "0")}`);
 const specs = (names: readonly string[]) => `credentials:\n${names.map((n) => `  - name: ${n}\n    description: ${n} tunnels\n`).join("")}`;
@@ -19,11 +18,8 @@ let base = "";
 const prHeads = new Map<number, string>();
 
 beforeAll(async () => {
-  await emulator("POST", "/__emulator/reset");
   // Something to delete and something to leave alone, so the final state is a real convergence.
-  await emulator("POST", "/__emulator/seed", { credentials: [{ description: "someone's laptop" }] });
-  await github("POST", "/__fake/repos", { full_name: TEST_REPOSITORY, default_branch: "main" }).catch(() => undefined);
-  base = (await github<{ sha: string }>("POST", `/__fake/repos/${TEST_REPOSITORY}/commits`, { branch: "main", files: { "README.md": "load\n" }, replace: true })).sha;
+  base = (await freshWorld({ files: { "README.md": "load\n" }, seed: [{ description: "someone's laptop" }] })).base;
   for (const pr of PRS) {
     const sha = (await commit(`pr-${pr}`, { "credentials/load.yaml": specs([...NAMES, `pr-${pr}-extra`]) })).sha;
     await github("POST", `/__fake/repos/${TEST_REPOSITORY}/pulls`, { number: pr, head_ref: `pr-${pr}`, head_sha: sha, base_ref: "main" });
@@ -33,12 +29,10 @@ beforeAll(async () => {
   await settle();
 });
 
-afterAll(forgetDriftIssues);
 
 describe("load", () => {
   it(`${DELIVERIES} concurrent deliveries and ${CRON_TICKS} cron ticks: all answered, runs serialized, exact final state`, async () => {
     const firstRun = ((await reconciler().status()).last?.id ?? 0) + 1;
-    const started = Date.now();
     const ctx = createExecutionContext();
     const requests: Promise<Response | null>[] = [];
     for (let i = 0; i < DELIVERIES; i++) {
@@ -54,7 +48,6 @@ describe("load", () => {
     }
     const responses = await Promise.all(requests);
     await waitOnExecutionContext(ctx);
-    const answered = Date.now() - started;
     const statuses = responses.filter((r): r is Response => r !== null).map((r) => r.status);
     expect(statuses).toHaveLength(DELIVERIES);
     expect(responses.filter((r) => r === null)).toHaveLength(CRON_TICKS);
@@ -62,7 +55,6 @@ describe("load", () => {
     expect(statuses.filter((s) => s === 202)).toHaveLength(DELIVERIES);
 
     await settle();
-    const elapsed = Date.now() - started;
     const runs: RunInfo[] = [];
     for (let id = firstRun; ; id++) {
       const run = await reconciler().run(id);
@@ -93,8 +85,5 @@ describe("load", () => {
     // Each pull request has one sticky comment, however many deliveries it got.
     const comments = (await repoView()).comments;
     for (const pr of PRS) expect(comments.filter((c) => c.issue_number === pr), `comments of #${pr}`).toHaveLength(1);
-
-    console.log(`load: ${DELIVERIES} deliveries + ${CRON_TICKS} cron ticks answered in ${answered} ms, ${runs.length} runs, settled in ${elapsed} ms`);
-    expect(elapsed).toBeLessThan(30_000);
-  }, 60_000);
+  });
 });
