@@ -1185,6 +1185,11 @@ export function createFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
     return repo;
   };
 
+  app.post("/__fake/reset", (c) => {
+    state.reset();
+    return c.body(null, 204);
+  });
+
   app.post("/__fake/orgs", async (c) => {
     const input = await readJson(c);
     const org = await state.createOrg(String(input["login"] ?? ""));

@@ -388,6 +388,19 @@ export class FakeGitHubState {
     return this.clock() + this.clockOffsetMs;
   }
 
+  /**
+   * Forgets every repository, organisation, request and fault, and the clock offset: a test file starts from
+   * nothing, whatever ran before it. Users (and the tokens that name them) stay; ids keep counting, so nothing
+   * from before is mistaken for something new.
+   */
+  reset(): void {
+    this.repos.clear();
+    this.orgs.clear();
+    this.requests.length = 0;
+    this.faults.length = 0;
+    this.clockOffsetMs = 0;
+  }
+
   isoNow(): string {
     return new Date(this.now()).toISOString().replace(/\.\d{3}Z$/, "Z");
   }

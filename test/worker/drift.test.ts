@@ -7,7 +7,7 @@ import { encodeMetadata } from "../../src/ownership/marker.js";
 import { executeRun } from "../../src/reconciler/execute.js";
 import { ReconcilerStorage } from "../../src/reconciler/storage.js";
 import { TEST_REPOSITORY, TEST_SECRETS } from "../support/test-env.js";
-import { admin, bindings, commit, emulator, emulatorTokens, github, liveCredentials, reconciler, settle } from "./support.js";
+import { freshWorld, admin, bindings, emulator, emulatorTokens, github, liveCredentials, reconciler, settle } from "./support.js";
 
 const SPECS = "credentials:\n  - name: api\n    description: api tunnels\n    acl: [bind:api.example.com]\n  - name: jobs\n    description: batch jobs\n";
 const driftIssues = async () =>
@@ -33,9 +33,7 @@ async function drift(): Promise<void> {
 }
 
 beforeAll(async () => {
-  await emulator("POST", "/__emulator/reset");
-  await github("POST", "/__fake/repos", { full_name: TEST_REPOSITORY, default_branch: "main" }).catch(() => undefined);
-  await github("POST", `/__fake/repos/${TEST_REPOSITORY}/commits`, { branch: "main", files: { "credentials/drift.yaml": SPECS }, replace: true });
+  await freshWorld({ files: { "credentials/drift.yaml": SPECS } });
   expect((await admin("/api/reconcile", { method: "POST" })).status).toBe(202);
   expect((await settle()).last).toMatchObject({ cause: "manual", status: "succeeded" });
 });

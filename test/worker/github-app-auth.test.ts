@@ -3,10 +3,10 @@ import { expect, it } from "vitest";
 import { GitHubClient } from "../../src/github/client.js";
 import { githubTokenSource } from "../../src/github/auth.js";
 import { TEST_REPOSITORY } from "../support/test-env.js";
-import { bindings, github } from "./support.js";
+import { freshWorld, bindings } from "./support.js";
 
 it("mints an installation token from a PKCS#1 key and reads the repository with it", async () => {
-  await github("POST", "/__fake/repos", { full_name: TEST_REPOSITORY, default_branch: "main" }).catch(() => undefined);
+  await freshWorld();
   const pkcs1 = (bindings as unknown as { TEST_GITHUB_APP_PRIVATE_KEY_PKCS1: string }).TEST_GITHUB_APP_PRIVATE_KEY_PKCS1;
   expect(pkcs1).toContain("BEGIN RSA PRIVATE KEY");
   const token = githubTokenSource({ GITHUB_APP_ID: bindings.GITHUB_APP_ID ?? "", GITHUB_APP_PRIVATE_KEY: pkcs1 }, bindings.GITHUB_API_URL, TEST_REPOSITORY);

@@ -1,27 +1,24 @@
 // The GitHub loop in workerd: verified webhooks, read-only PR plans (sticky comment, check with annotations), apply on merge.
 import { beforeAll, describe, expect, it } from "vitest";
 import { TEST_REPOSITORY, TEST_SECRETS } from "../support/test-env.js";
-import { admin, commit, reconciler, deliver, emulator, emulatorCalls, emulatorTokens, github, liveCredentials, pullRequestPayload, pushPayload, repoView, settle } from "./support.js";
+import { freshWorld, admin, commit, reconciler, deliver, emulatorCalls, emulatorTokens, github, liveCredentials, pullRequestPayload, pushPayload, repoView, settle } from "./support.js";
 
 const GOOD = "credentials:\n  - name: web\n    description: web tunnels\n    acl: [bind:web.example.com]\n  - name: ci\n    metadata: {team: ci}\n";
 const BAD = "credentials:\n  - name: web\n    acl: [connect:nope]\n  - name: Bad_Name\n";
 
 let base: string;
 let unmanagedId: string;
-let lastRunBefore: number | null;
+const lastRun = async () => (await reconciler().status()).last?.id ?? null;
 
 beforeAll(async () => {
-  await emulator("POST", "/__emulator/reset");
-  const seeded = (await emulator("POST", "/__emulator/seed", { credentials: [{ description: "made by hand", metadata: "laptop" }] })) as { credentials: { id: string }[] };
-  unmanagedId = seeded.credentials[0]!.id;
-  // Other test files share the repository and the Durable Object: start from a known tree, count runs from here.
-  await github("POST", "/__fake/repos", { full_name: TEST_REPOSITORY, default_branch: "main" }).catch(() => undefined);
-  base = (await github<{ sha: string }>("POST", `/__fake/repos/${TEST_REPOSITORY}/commits`, { branch: "main", files: { "README.md": "hello\n" }, replace: true })).sha;
-  lastRunBefore = (await reconciler().status()).last?.id ?? null;
+  const world = await freshWorld({ files: { "README.md": "hello\n" }, seed: [{ description: "made by hand", metadata: "laptop" }] });
+  unmanagedId = world.seeded[0]!.id;
+  base = world.base;
 });
 
 describe("webhook verification", () => {
   it("refuses unsigned, wrongly signed and malformed deliveries, and queues nothing", async () => {
+    const lastRunBefore = await lastRun();
     const payload = pushPayload(base, base);
     expect((await deliver("push", payload, { secret: "" })).status).toBe(401);
     expect((await deliver("push", payload, { secret: "wrong-secret" })).status).toBe(401);
@@ -35,6 +32,7 @@ describe("webhook verification", () => {
   });
 
   it("answers ping, ignores other repositories, branches and events", async () => {
+    const lastRunBefore = await lastRun();
     expect((await deliver("ping", { zen: "Keep it logically awesome." })).status).toBe(200);
     const other = pushPayload(base, base) as { repository: { full_name: string } };
     other.repository.full_name = "someone/else";

@@ -1,7 +1,7 @@
 // GitHub's limits and failures: oversized webhooks, 50 annotations per request, comment size, and a check never left pending.
 import { beforeAll, describe, expect, it } from "vitest";
 import { TEST_REPOSITORY } from "../support/test-env.js";
-import { admin, commit, deliver, emulator, github, pullRequestPayload, repoView, settle } from "./support.js";
+import { freshWorld, admin, commit, deliver, emulator, github, pullRequestPayload, repoView, settle } from "./support.js";
 
 let base: string;
 
@@ -14,9 +14,7 @@ async function openPullRequest(number: number, files: Record<string, string>): P
 }
 
 beforeAll(async () => {
-  await emulator("POST", "/__emulator/reset");
-  await github("POST", "/__fake/repos", { full_name: TEST_REPOSITORY, default_branch: "main" }).catch(() => undefined);
-  base = (await github<{ sha: string }>("POST", `/__fake/repos/${TEST_REPOSITORY}/commits`, { branch: "main", files: { "README.md": "limits\n" }, replace: true })).sha;
+  base = (await freshWorld({ files: { "README.md": "limits\n" } })).base;
 });
 
 describe("GitHub limits", () => {

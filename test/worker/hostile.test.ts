@@ -3,7 +3,7 @@ import { SELF } from "cloudflare:test";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signWebhook } from "../fake-github/webhooks.js";
 import { TEST_REPOSITORY, TEST_SECRETS } from "../support/test-env.js";
-import { deliver, emulator, emulatorCalls, github, pullRequestPayload, pushPayload, reconciler, settle } from "./support.js";
+import { freshWorld, deliver, emulatorCalls, pullRequestPayload, pushPayload, reconciler, settle } from "./support.js";
 import { headerText, secretScanner, type SecretScanner } from "./secrets.js";
 
 let base: string;
@@ -24,9 +24,7 @@ const webhook = (headers: Record<string, string>, body: BodyInit) => worker("/we
 
 beforeAll(async () => {
   scanner = await secretScanner();
-  await emulator("POST", "/__emulator/reset");
-  await github("POST", "/__fake/repos", { full_name: TEST_REPOSITORY, default_branch: "main" }).catch(() => undefined);
-  base = (await github<{ sha: string }>("POST", `/__fake/repos/${TEST_REPOSITORY}/commits`, { branch: "main", files: { "README.md": "hostile\n" }, replace: true })).sha;
+  base = (await freshWorld({ files: { "README.md": "hostile\n" } })).base;
   await settle();
   firstRun = ((await reconciler().status()).last?.id ?? 0) + 1;
 });

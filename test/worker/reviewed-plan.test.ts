@@ -2,15 +2,13 @@
 import { beforeAll, expect, it } from "vitest";
 import { encodeMetadata } from "../../src/ownership/marker.js";
 import { TEST_REPOSITORY, TEST_SECRETS } from "../support/test-env.js";
-import { commit, deliver, emulator, github, pullRequestPayload, pushPayload, repoView, settle } from "./support.js";
+import { freshWorld, commit, deliver, emulator, github, pullRequestPayload, pushPayload, repoView, settle } from "./support.js";
 
 const SPECS = "credentials:\n  - name: reviewed-a\n  - name: reviewed-b\n";
 let base: string;
 
 beforeAll(async () => {
-  await emulator("POST", "/__emulator/reset");
-  await github("POST", "/__fake/repos", { full_name: TEST_REPOSITORY, default_branch: "main" }).catch(() => undefined);
-  base = (await github<{ sha: string }>("POST", `/__fake/repos/${TEST_REPOSITORY}/commits`, { branch: "main", files: { "README.md": "reviewed\n" }, replace: true })).sha;
+  base = (await freshWorld({ files: { "README.md": "reviewed\n" } })).base;
 });
 
 it("says so when the account changed between review and merge", async () => {

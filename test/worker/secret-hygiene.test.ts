@@ -3,8 +3,7 @@ import { createExecutionContext, createScheduledController, waitOnExecutionConte
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import worker from "../../src/index.js";
 import { TEST_REPOSITORY, TEST_SECRETS } from "../support/test-env.js";
-import { admin, bindings, commit, deliver, emulator, emulatorTokens, github, liveCredentials, pullRequestPayload, pushPayload, reconciler, settle } from "./support.js";
-import { forgetDriftIssues } from "./cleanup.js";
+import { freshWorld, admin, bindings, commit, deliver, emulator, emulatorTokens, github, liveCredentials, pullRequestPayload, pushPayload, reconciler, settle } from "./support.js";
 import { headerText, secretScanner } from "./secrets.js";
 
 const SPECS = [
@@ -56,17 +55,13 @@ beforeAll(async () => {
       consoleLines.push(`${method}: ${args.map((a) => (typeof a === "string" ? a : a instanceof Error ? `${a.name}: ${a.message}\n${a.stack ?? ""}` : JSON.stringify(a))).join(" ")}`);
     };
   }
-  await emulator("POST", "/__emulator/reset");
-  await emulator("POST", "/__emulator/seed", { credentials: [{ description: "someone's laptop", metadata: "laptop" }] });
-  await github("POST", "/__fake/repos", { full_name: TEST_REPOSITORY, default_branch: "main" }).catch(() => undefined);
-  base = (await github<{ sha: string }>("POST", `/__fake/repos/${TEST_REPOSITORY}/commits`, { branch: "main", files: { "README.md": "hygiene\n" }, replace: true })).sha;
+  base = (await freshWorld({ files: { "README.md": "hygiene\n" }, seed: [{ description: "someone's laptop", metadata: "laptop" }] })).base;
   await settle();
   firstRun = ((await reconciler().status()).last?.id ?? 0) + 1;
 });
 
-afterAll(async () => {
+afterAll(() => {
   for (const [method, original] of originals) console[method] = original;
-  await forgetDriftIssues();
 });
 
 describe("secret hygiene over a whole loop", () => {

@@ -4,16 +4,13 @@ import { beforeAll, describe, expect, it } from "vitest";
 import worker from "../../src/index.js";
 import { decodeMetadata } from "../../src/ownership/marker.js";
 import { ReconcilerStorage } from "../../src/reconciler/storage.js";
-import { TEST_REPOSITORY } from "../support/test-env.js";
-import { admin, bindings, deliver, emulator, github, liveCredentials, pushPayload, reconciler, settle } from "./support.js";
+import { freshWorld, admin, bindings, deliver, emulator, liveCredentials, pushPayload, reconciler, settle } from "./support.js";
 
 const SPECS = `credentials:\n${Array.from({ length: 8 }, (_, i) => `  - name: svc-${i}\n`).join("")}`;
 let head: string;
 
 beforeAll(async () => {
-  await emulator("POST", "/__emulator/reset");
-  await github("POST", "/__fake/repos", { full_name: TEST_REPOSITORY, default_branch: "main" }).catch(() => undefined);
-  head = (await github<{ sha: string }>("POST", `/__fake/repos/${TEST_REPOSITORY}/commits`, { branch: "main", files: { "credentials/svc.yaml": SPECS }, replace: true })).sha;
+  head = (await freshWorld({ files: { "credentials/svc.yaml": SPECS } })).base;
 });
 
 describe("serialization", () => {

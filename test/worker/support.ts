@@ -82,5 +82,30 @@ export async function settle() {
   throw new Error("the reconciler did not settle");
 }
 
+export interface WorldInit {
+  /** Files of the default branch's first commit (a README when omitted, so the branch exists). */
+  files?: Record<string, string>;
+  /** Credentials in the ngrok account before the test, as `/__emulator/seed` takes them. */
+  seed?: unknown[];
+  /** More repositories, e.g. delivery targets. */
+  repos?: { full_name: string; environments?: string[] }[];
+}
+
+/**
+ * A test file's own world: an empty ngrok account (plus `seed`), and a GitHub stand-in holding only this
+ * deployment's repository (plus `repos`) with one commit on main. Durable Object and KV storage are already
+ * per file (pool-workers isolates them), so with this no file depends on what another file left behind.
+ * Returns the first commit's SHA and the seeded credentials.
+ */
+export async function freshWorld(init: WorldInit = {}): Promise<{ base: string; seeded: { id: string }[] }> {
+  await emulator("POST", "/__emulator/reset");
+  const seeded = init.seed ? ((await emulator("POST", "/__emulator/seed", { credentials: init.seed })) as { credentials: { id: string }[] }).credentials : [];
+  await github("POST", "/__fake/reset");
+  await github("POST", "/__fake/repos", { full_name: TEST_REPOSITORY, default_branch: "main" });
+  for (const repo of init.repos ?? []) await github("POST", "/__fake/repos", { default_branch: "main", ...repo });
+  const base = (await commit("main", init.files ?? { "README.md": "test\n" })).sha;
+  return { base, seeded };
+}
+
 export const admin = (path: string, init: RequestInit = {}) =>
   SELF.fetch(`http://worker${path}`, { ...init, headers: { Authorization: `Bearer ${TEST_SECRETS.ADMIN_TOKEN}`, ...(init.headers ?? {}) } });
