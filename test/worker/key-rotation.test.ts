@@ -1,5 +1,5 @@
 // Encryption key rotation: after a new key is put first, POST /api/keys/rewrap queues a job that re-seals every stored token under it.
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { runInDurableObject } from "cloudflare:test";
 import { expect, it } from "vitest";
 import { generateKeyringEntry, importKeyring, KvTokenStore, TokenVault } from "../../src/vault/index.js";
 import { admin, bindings, reconciler } from "./support.js";
@@ -11,21 +11,22 @@ it("re-seals tokens stored under an older key, audited, and they still open", as
   await oldVault.store("rewrap-a", "cr_REWRAPA", "token-a-value-0123456789");
   await oldVault.store("rewrap-b", "cr_REWRAPB", "token-b-value-0123456789");
   const ring = `${bindings.TOKEN_ENCRYPTION_KEYS},${oldEntry}`;
-  // The endpoint only queues the job (202): it runs from the alarm, between runs, never beside one.
-  expect((await admin("/api/keys/rewrap", { method: "POST" })).status).toBe(202);
-  expect((await reconciler().status()).queued.map((q) => q.key)).toContain("rewrap");
-  await runInDurableObject(reconciler(), async (instance) => {
-    // The Durable Object's env is fixed for the test run: swap the keyring for this alarm only.
+  const queued = await runInDurableObject(reconciler(), async (instance) => {
+    // The Durable Object's env is fixed for the test run: swap the keyring while the job is queued and run.
     const env = (instance as unknown as { env: Env }).env;
     const before = env.TOKEN_ENCRYPTION_KEYS;
     env.TOKEN_ENCRYPTION_KEYS = ring;
     try {
+      await instance.enqueueRewrap("test");
+      const keys = (await instance.status()).queued.map((q) => q.key);
+      // The job runs from the alarm, between runs, never beside one.
       await instance.alarm();
+      return keys;
     } finally {
       env.TOKEN_ENCRYPTION_KEYS = before;
     }
   });
-  await runDurableObjectAlarm(reconciler());
+  expect(queued).toContain("rewrap");
   expect((await reconciler().status()).queued).toEqual([]);
   const current = new TokenVault(new KvTokenStore(bindings.TOKENS), await importKeyring(bindings.TOKEN_ENCRYPTION_KEYS));
   expect(await current.read("rewrap-a")).toEqual({ name: "rewrap-a", id: "cr_REWRAPA", token: "token-a-value-0123456789" });
@@ -33,4 +34,6 @@ it("re-seals tokens stored under an older key, audited, and they still open", as
   expect(audit.entries[0]).toMatchObject({ result: "done", detail: { failed: [] } });
   expect(audit.entries[0]!.detail.rewrapped).toBeGreaterThanOrEqual(2);
   expect(JSON.stringify(audit)).not.toContain("token-a-value");
+  // The endpoint queues the job (202) behind the admin token.
+  expect((await admin("/api/keys/rewrap", { method: "POST" })).status).toBe(202);
 });
