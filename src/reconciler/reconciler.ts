@@ -160,6 +160,12 @@ export class Reconciler extends DurableObject<Env> {
       this.#storage.audit.append({ run_id: null, kind: "token_read", cause: "manual", sha: null, delivery: null, actor, name, action: "read_token", result, operation_id: null, detail });
     try {
       const token = await vault.read(name);
+      // KV is eventually consistent: an entry that is not the credential the ledger names is not handed out.
+      const id = this.#storage.tokens.seeded() ? this.#storage.tokens.ids().get(name) : token?.id;
+      if (token && id !== token.id) {
+        audit("stale", { id: token.id, ledger: id ?? null });
+        return null;
+      }
       audit(token ? "revealed" : "not_found", token ? { id: token.id } : {});
       return token;
     } catch (error) {

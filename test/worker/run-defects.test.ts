@@ -1,9 +1,10 @@
 // Defects of the Worker's old run copy, each reproduced through the Durable Object: not-attempted lists, coalescing, call counts, tiny budgets.
 import { runInDurableObject } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { encodeMetadata } from "../../src/ownership/marker.js";
+import { decodeMetadata, encodeMetadata } from "../../src/ownership/marker.js";
+import { importKeyring, KvTokenStore, TokenVault } from "../../src/vault/index.js";
 import { TEST_REPOSITORY, TEST_SECRETS } from "../support/test-env.js";
-import { admin, commit, emulator, emulatorCalls, github, reconciler, settle } from "./support.js";
+import { admin, bindings, commit, emulator, emulatorCalls, github, liveCredentials, reconciler, settle } from "./support.js";
 
 const SPECS = "credentials:\n  - name: one\n  - name: two\n  - name: three\n";
 
@@ -72,5 +73,21 @@ describe("the Worker's run", () => {
     expect(result.status.current).toBeNull();
     expect(JSON.stringify(result.status)).toContain("MAX_SUBREQUESTS");
     await settle();
+  });
+
+  it("decides which credential a token belongs to from the Durable Object's ledger, never from KV's listing", async () => {
+    await commit("main", { "credentials/defects.yaml": "credentials:\n  - name: ledger\n" });
+    expect((await admin("/api/reconcile", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ allow_deletes: true }) })).status).toBe(202);
+    expect((await settle()).last).toMatchObject({ status: "succeeded" });
+    const ours = () => liveCredentials().then((all) => all.filter((c) => { const d = decodeMetadata(c.metadata); return d.kind === "managed" && d.marker.name === "ledger"; }));
+    const [created] = await ours();
+    // An older duplicate appears, and KV (eventually consistent) still shows a stale entry naming it.
+    const seeded = (await emulator("POST", "/__emulator/seed", { credentials: [{ created_at: "2020-01-01T00:00:00.000Z", metadata: encodeMetadata(null, { owner: TEST_SECRETS.OWNER_ID, name: "ledger" }) }] })) as { credentials: { id: string }[] };
+    const stale = new TokenVault(new KvTokenStore(bindings.TOKENS), await importKeyring(bindings.TOKEN_ENCRYPTION_KEYS));
+    await stale.store("ledger", seeded.credentials[0]!.id, "stale-view-of-the-token-0123");
+    expect((await admin("/api/reconcile", { method: "POST" })).status).toBe(202);
+    expect((await settle()).last).toMatchObject({ status: "succeeded" });
+    // The credential whose token the run stored is kept; the duplicate goes.
+    expect((await ours()).map((c) => c.id)).toEqual([created!.id]);
   });
 });
