@@ -63,8 +63,10 @@ export function workerPorts({ env, config, storage, budget, vault }: WorkerPorts
 
 /** Specs at the commit the run is for: a push, cron or manual apply reads the default branch's head. */
 function githubSpecs(github: GitHubClient, repository: string, storage: ReconcilerStorage): SpecPort {
+  const blobs = storage.caches.blobs();
   return {
     cache: storage.caches.specs(),
+    progress: () => blobs.size(),
     async read(state) {
       const request = state.request;
       let sha = "sha" in request ? (request.sha ?? null) : null;
@@ -74,7 +76,7 @@ function githubSpecs(github: GitHubClient, repository: string, storage: Reconcil
         branch = (await github.request<{ default_branch: string }>("GET", repo)).default_branch;
         sha = (await github.request<{ commit: { sha: string } }>("GET", `${repo}/branches/${encodeURIComponent(branch)}`)).commit.sha;
       }
-      const snapshot = await readSpecsAt(github, repository, sha, storage.caches.blobs());
+      const snapshot = await readSpecsAt(github, repository, sha, blobs);
       const applied = storage.state.get("last_applied");
       if (request.cause === "push" && applied && applied.tree === snapshot.treeSha) {
         const skipped = request.sha !== sha ? `${request.sha.slice(0, 7)} is not the head of ${branch ?? "the default branch"} (${sha.slice(0, 7)})` : `credentials/ is unchanged since ${applied.sha.slice(0, 7)}`;

@@ -218,4 +218,21 @@ describe("the run core on the Worker's path", () => {
     expect(notAttempted).not.toContain(failed[0]);
     expect(notAttempted).toContain("create svc-2");
   });
+
+  it("a listing whose next page points back at itself fails the run instead of looping", async () => {
+    const w = await world();
+    const p = process(w, { limit: 50 });
+    const ports = p.portsFor();
+    let pages = 0;
+    ports.ngrok.listPage = async (cursor) => {
+      pages++;
+      return { credentials: [], next: cursor ?? "/credentials?page=loop" };
+    };
+    const error = await advanceRun(newRunState(1, "apply", { cause: "manual", mode: "apply" }, "apply"), ports).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({ code: "RUN_PAGING_LOOP" });
+    expect(pages).toBe(2);
+  });
 });

@@ -2,7 +2,7 @@
 import { makePlan } from "../plan/plan.js";
 import { loadSpecs } from "../spec/load.js";
 import { applyStage } from "./apply-stage.js";
-import { CALLS_PER_CHANGE, MAX_IDLE, RunError } from "./errors.js";
+import { CALLS_PER_CHANGE, MAX_IDLE, MAX_PAGES, RunError } from "./errors.js";
 import { deliverStage, finishRun } from "./finish.js";
 import type { RevealedToken, RunPorts } from "./ports.js";
 import type { RunState } from "./state.js";
@@ -19,7 +19,7 @@ export { progressOf } from "./progress.js";
  */
 export async function advanceRun(state: RunState, ports: RunPorts): Promise<RunOutput | null> {
   state.invocations++;
-  const mark = progressMark(state);
+  const mark = progressMark(state, ports);
   const run = new Step(state, ports);
   try {
     const output = await run.step();
@@ -32,7 +32,7 @@ export async function advanceRun(state: RunState, ports: RunPorts): Promise<RunO
       throw error;
     }
   }
-  state.idle = progressMark(state) === mark ? state.idle + 1 : 0;
+  state.idle = progressMark(state, ports) === mark ? state.idle + 1 : 0;
   if (state.idle >= MAX_IDLE) {
     const error = new RunError("RUN_NO_PROGRESS", `the run made no progress in ${MAX_IDLE} invocations in a row (stage ${state.stage}); it was stopped rather than retried forever`);
     run.count();
@@ -52,8 +52,8 @@ export async function driveRun(state: RunState, portsFor: () => RunPorts, maxInv
   throw new RunError("RUN_NO_PROGRESS", `the run did not finish in ${maxInvocations} invocations`);
 }
 
-function progressMark(state: RunState): string {
-  return JSON.stringify([state.stage, state.cursor, state.listed, state.round, state.applied, state.delivered, state.inFlight]);
+function progressMark(state: RunState, ports: RunPorts): string {
+  return JSON.stringify([state.stage, state.cursor, state.listed, state.pages, state.round, state.applied, state.delivered, state.inFlight, ports.specs.progress?.() ?? 0]);
 }
 
 export class Step {
@@ -114,11 +114,13 @@ export class Step {
           if (state.cursor === null) {
             await ports.scratch.clearLive();
             state.listed = 0;
+            state.pages = 0;
           }
           while (state.cursor !== "end") {
             if (!this.roomFor(1)) return null;
             const page = await ports.ngrok.listPage(state.cursor);
-            if (page.next !== null && page.next === state.cursor) throw new RunError("RUN_PAGING_LOOP", "ngrok's next_page_uri points at the page just read");
+            state.pages = (state.pages ?? 0) + 1;
+            if (page.next !== null && (page.next === state.cursor || state.pages >= MAX_PAGES)) throw new RunError("RUN_PAGING_LOOP", `ngrok's listing does not end (${state.pages} pages, next_page_uri ${page.next === state.cursor ? "points at the page just read" : "still set"})`);
             await ports.scratch.addLive(page.credentials);
             state.listed += page.credentials.length;
             state.cursor = page.next ?? "end";

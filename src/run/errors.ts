@@ -6,6 +6,8 @@ export const CALLS_PER_CHANGE = 2;
 export const CALLS_PER_DELIVERY = 2;
 /** Plans one run may make: each stop with changes in flight costs one more (list + plan again). */
 export const MAX_ROUNDS = 5;
+/** List pages a run reads at most (1,000,000 credentials); past that the listing is taken to loop. */
+export const MAX_PAGES = 10_000;
 /** Invocations in a row without progress after which the run fails rather than spin. */
 export const MAX_IDLE = 5;
 

@@ -25,6 +25,8 @@ export interface SpecPort {
   read(state: Readonly<RunState>): Promise<SpecSnapshot>;
   /** Parsed files by blob SHA (see LoadOptions.cache). */
   cache?: FileCache;
+  /** A number that grows as reading makes progress short of finishing (blobs cached): a big tree is not a stall. */
+  progress?(): number;
 }
 
 /** The ngrok calls of a run; NgrokClient satisfies it. */

@@ -30,6 +30,8 @@ export interface RunState {
   /** null: list from the first page; "end": the listing is complete. */
   cursor: string | null;
   listed: number;
+  /** List pages read in this listing (a listing that does not end is an error, not a loop). */
+  pages?: number;
   /**
    * Plans made by this run. A run that stopped while changes were in flight (a crash, a spent budget) cannot
    * know how they ended: it lists and plans again (round + 1) instead of sending them twice.
