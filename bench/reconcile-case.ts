@@ -103,14 +103,18 @@ export async function runReconcileCase(input: CaseInput): Promise<CaseResult> {
   );
 
   const client = new NgrokClient({ baseUrl: "http://ngrok-emulator.test", apiKey, fetch: (request) => emulator.fetch(request) });
-  // The apply run's own list result (before any change) is what plan timing starts from: keep the first one.
+  // The apply run's own listing (before any change) is what plan timing starts from: keep the first one.
+  const listing: Credential[] = [];
   let listed: Credential[] | null = null;
   const deps: RunDeps = {
     ngrok: {
-      list: async () => {
-        const credentials = await client.list();
-        listed ??= credentials;
-        return credentials;
+      listPage: async (cursor) => {
+        const page = await client.listPage(cursor);
+        if (listed === null) {
+          listing.push(...page.credentials);
+          if (page.next === null) listed = listing;
+        }
+        return page;
       },
       create: (body) => client.create(body),
       update: (id, body) => client.update(id, body),

@@ -1,5 +1,4 @@
-// Runtime configuration from the Worker's environment, validated once per run with errors that name the variable.
-
+// Runtime configuration, one parser for the Worker and the CLI: every bad or placeholder value is reported by name, never a secret's value.
 import { DURATION_PATTERN, parseDuration } from "./spec/duration.js";
 
 export interface Config {
@@ -13,39 +12,126 @@ export interface Config {
   rotationGraceMs: number;
   /** rotate_after for specs that set none; undefined = never. */
   defaultRotateAfterMs: number | undefined;
+  /** Audit entries older than this many days are dropped. */
+  auditRetentionDays: number;
+}
+
+/** One bad or placeholder value: its name and what is wrong, never the value of a secret. */
+export interface ConfigProblem {
+  name: string;
+  message: string;
 }
 
 export class ConfigError extends Error {
   readonly code = "CONFIG_INVALID";
+  constructor(readonly problems: readonly ConfigProblem[]) {
+    super(`invalid configuration: ${problems.map((p) => `${p.name}: ${p.message}`).join("; ")}`);
+    this.name = "ConfigError";
+  }
 }
 
-export function parseConfig(env: Env): Config {
-  const repository = env.GITHUB_REPOSITORY ?? "";
-  if (!/^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/.test(repository)) throw new ConfigError("GITHUB_REPOSITORY must be owner/name");
-  if (!env.OWNER_ID) throw new ConfigError("OWNER_ID must be set: it identifies this installation's credentials");
-  const driftMode = env.DRIFT_MODE || "correct";
-  if (driftMode !== "correct" && driftMode !== "report") throw new ConfigError('DRIFT_MODE must be "correct" or "report"');
-  return {
-    repository,
-    ownerId: env.OWNER_ID,
-    driftMode,
-    maxDeletes: wholeNumber("MAX_DELETES", env.MAX_DELETES, 10),
-    maxSubrequests: wholeNumber("MAX_SUBREQUESTS", env.MAX_SUBREQUESTS, 50),
-    ngrokApiUrl: env.NGROK_API_URL || "https://api.ngrok.com",
-    githubApiUrl: env.GITHUB_API_URL || "https://api.github.com",
-    rotationGraceMs: duration("ROTATION_GRACE", env.ROTATION_GRACE) ?? 3_600_000,
-    defaultRotateAfterMs: duration("ROTATE_AFTER", env.ROTATE_AFTER),
+export const DEFAULTS = { driftMode: "correct", maxDeletes: 10, maxSubrequests: 50, rotationGraceMs: 3_600_000, auditRetentionDays: 400, ngrokApiUrl: "https://api.ngrok.com", githubApiUrl: "https://api.github.com" } as const;
+
+/** Subrequests an invocation keeps back for reporting to GitHub; MAX_SUBREQUESTS must leave room for work beyond it. */
+export const REPORT_RESERVE = 8;
+export const MIN_SUBREQUESTS = REPORT_RESERVE + 2;
+
+/** The values wrangler.toml ships with: a deployment that still has them was never configured. */
+export const PLACEHOLDERS: Readonly<Record<string, string>> = { GITHUB_REPOSITORY: "acme/infra", OWNER_ID: "ngrok-gitops" };
+
+export type Vars = Readonly<Record<string, string | undefined>>;
+
+export interface ParseOptions {
+  /** "worker": GitHub and the secrets are required; "cli": only what plan/apply use. */
+  for: "worker" | "cli";
+  /** Defaults where the variable is unset (the CLI defaults OWNER_ID; the Worker never does). */
+  defaults?: Partial<Record<string, string>>;
+}
+
+/** Parses everything at once: a config, or every problem found. */
+export function readConfig(vars: Vars, options: ParseOptions = { for: "worker" }): { ok: true; config: Config } | { ok: false; problems: ConfigProblem[] } {
+  const get = (name: string): string | undefined => {
+    const value = vars[name];
+    return value === undefined || value === "" ? options.defaults?.[name] : value;
   };
+  const problems: ConfigProblem[] = [];
+  const bad = (name: string, message: string) => problems.push({ name, message });
+  const worker = options.for === "worker";
+
+  const repository = get("GITHUB_REPOSITORY") ?? "";
+  if (worker) {
+    if (!/^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/.test(repository)) bad("GITHUB_REPOSITORY", "must be owner/name");
+    else if (repository === PLACEHOLDERS.GITHUB_REPOSITORY) bad("GITHUB_REPOSITORY", "is wrangler.toml's placeholder; set the repository that holds credentials/");
+  }
+  const ownerId = get("OWNER_ID") ?? "";
+  if (!ownerId) bad("OWNER_ID", "must be set: it identifies this installation's credentials");
+  else if (worker && ownerId === PLACEHOLDERS.OWNER_ID) bad("OWNER_ID", "is wrangler.toml's placeholder; choose a name unique to this installation");
+  else if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(ownerId)) bad("OWNER_ID", "must be 1-63 letters, digits, '.', '_' or '-'");
+  const driftMode = get("DRIFT_MODE") ?? DEFAULTS.driftMode;
+  if (driftMode !== "correct" && driftMode !== "report") bad("DRIFT_MODE", 'must be "correct" or "report"');
+  const maxDeletes = wholeNumber(get, "MAX_DELETES", DEFAULTS.maxDeletes, 0, bad);
+  const maxSubrequests = wholeNumber(get, "MAX_SUBREQUESTS", DEFAULTS.maxSubrequests, MIN_SUBREQUESTS, bad, `at least ${MIN_SUBREQUESTS}: ${REPORT_RESERVE} are kept for reporting and a change needs 2`);
+  const auditRetentionDays = wholeNumber(get, "AUDIT_RETENTION_DAYS", DEFAULTS.auditRetentionDays, 1, bad);
+  const rotationGraceMs = duration(get, "ROTATION_GRACE", bad) ?? DEFAULTS.rotationGraceMs;
+  const defaultRotateAfterMs = duration(get, "ROTATE_AFTER", bad);
+  const ngrokApiUrl = url(get, "NGROK_API_URL", DEFAULTS.ngrokApiUrl, bad);
+  const githubApiUrl = url(get, "GITHUB_API_URL", DEFAULTS.githubApiUrl, bad);
+  if (worker) {
+    // Secrets: only whether they are set, never what they hold.
+    for (const name of ["NGROK_API_KEY", "TOKEN_ENCRYPTION_KEYS", "GITHUB_WEBHOOK_SECRET", "ADMIN_TOKEN"]) if (!get(name)) bad(name, "is not set (a secret: `wrangler secret put " + name + "`)");
+    if (!(get("GITHUB_APP_ID") && get("GITHUB_APP_PRIVATE_KEY")) && !get("GITHUB_TOKEN")) bad("GITHUB_APP_ID", "GitHub access is not set: GITHUB_APP_ID with GITHUB_APP_PRIVATE_KEY, or GITHUB_TOKEN");
+    const keys = get("TOKEN_ENCRYPTION_KEYS");
+    if (keys && !/^[A-Za-z0-9_-]+:[A-Za-z0-9+/=]+(,[A-Za-z0-9_-]+:[A-Za-z0-9+/=]+)*$/.test(keys.replace(/\s/g, ""))) bad("TOKEN_ENCRYPTION_KEYS", "must be kid:base64key[,kid:base64key...]");
+  }
+  if (problems.length > 0) return { ok: false, problems };
+  return { ok: true, config: { repository, ownerId, driftMode: driftMode as Config["driftMode"], maxDeletes, maxSubrequests, ngrokApiUrl, githubApiUrl, rotationGraceMs, defaultRotateAfterMs, auditRetentionDays } };
 }
 
-function duration(name: string, value: string | undefined): number | undefined {
-  if (value === undefined || value === "") return undefined;
-  if (!DURATION_PATTERN.test(value)) throw new ConfigError(`${name} must be a duration like 1h or 90d, got ${JSON.stringify(value)}`);
+/** The Worker's configuration, or a ConfigError listing every problem. */
+export function parseConfig(env: Env | Vars): Config {
+  const read = readConfig(env as unknown as Vars, { for: "worker" });
+  if (!read.ok) throw new ConfigError(read.problems);
+  return read.config;
+}
+
+/** The problems of the Worker's configuration, for /healthz and /api/status (empty when it is fine). */
+export function configProblems(env: Env | Vars): ConfigProblem[] {
+  const read = readConfig(env as unknown as Vars, { for: "worker" });
+  return read.ok ? [] : read.problems;
+}
+
+type Get = (name: string) => string | undefined;
+type Bad = (name: string, message: string) => void;
+
+function duration(get: Get, name: string, bad: Bad): number | undefined {
+  const value = get(name);
+  if (value === undefined) return undefined;
+  if (!DURATION_PATTERN.test(value)) {
+    bad(name, "must be a duration like 1h or 90d");
+    return undefined;
+  }
   return parseDuration(value);
 }
 
-function wholeNumber(name: string, value: string | undefined, fallback: number): number {
-  if (value === undefined || value === "") return fallback;
-  if (!/^\d+$/.test(value)) throw new ConfigError(`${name} must be a whole number, got ${JSON.stringify(value)}`);
-  return Number.parseInt(value, 10);
+function wholeNumber(get: Get, name: string, fallback: number, min: number, bad: Bad, why?: string): number {
+  const value = get(name)?.trim();
+  if (value === undefined) return fallback;
+  if (!/^\d{1,9}$/.test(value)) {
+    bad(name, `must be a whole number${min > 0 ? ` ≥ ${min}` : " ≥ 0"}`);
+    return fallback;
+  }
+  const n = Number.parseInt(value, 10);
+  if (n < min) bad(name, why ? `must be ${why}` : `must be at least ${min}`);
+  return n;
+}
+
+function url(get: Get, name: string, fallback: string, bad: Bad): string {
+  const value = get(name) ?? fallback;
+  try {
+    const parsed = new URL(value);
+    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") bad(name, "must be an http(s) URL");
+  } catch {
+    bad(name, "is not a URL");
+  }
+  return value;
 }

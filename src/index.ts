@@ -2,6 +2,7 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
+import { configProblems } from "./config.js";
 import { operator } from "./http/operator.js";
 import { webhook } from "./http/webhook.js";
 
@@ -9,7 +10,12 @@ export { Reconciler } from "./reconciler/reconciler.js";
 
 const app = new Hono<{ Bindings: Env }>();
 app.use("*", secureHeaders());
-app.get("/healthz", (c) => c.json({ ok: true }));
+// 503 names every bad or placeholder configuration value (never a secret's value); no run starts until it is fixed.
+app.get("/healthz", (c) => {
+  const problems = configProblems(c.env);
+  if (problems.length === 0) return c.json({ ok: true });
+  return c.json({ ok: false, config_errors: problems.map((p) => `${p.name}: ${p.message}`) }, 503);
+});
 app.route("/webhooks/github", webhook);
 app.route("/api", operator);
 app.notFound((c) => c.json({ error: "not found" }, 404));

@@ -12,8 +12,8 @@ export interface ApplyDeps {
   stored: ReadonlyMap<string, string>;
   /** Changes in flight at once. Default 4 (the client caps connections at 6). */
   concurrency?: number;
-  /** Called as each change finishes: progress and the audit log. */
-  onOutcome?: (outcome: ChangeOutcome) => void | Promise<void>;
+  /** Called as each change finishes, with its index in plan.changes: progress, persistence and the audit log. */
+  onOutcome?: (outcome: ChangeOutcome, index: number) => void | Promise<void>;
 }
 
 export class PlanRefusedError extends Error {
@@ -49,28 +49,31 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyRepor
   const outcomes: ChangeOutcome[] = [];
   const notAttempted: Change[] = [];
   let failed = false;
-  const phases: Change[][] = [
-    plan.changes.filter((c) => c.action === "delete" && c.reason !== "removed"),
-    plan.changes.filter((c) => c.action === "create" || c.action === "import" || c.action === "update"),
-    plan.changes.filter((c) => c.action === "replace" || c.action === "rotate"),
-    plan.changes.filter((c) => c.action === "delete" && c.reason === "removed"),
-  ];
+  const phases: number[][] = [[], [], [], []];
+  plan.changes.forEach((c, i) => phases[phaseOf(c)]?.push(i));
   const concurrency = Math.max(1, deps.concurrency ?? 4);
   for (const phase of phases) {
     let next = 0;
     const worker = async () => {
       while (!failed && next < phase.length) {
-        const change = phase[next++] as Change;
+        const index = phase[next++] as number;
+        const change = plan.changes[index] as Change;
         const outcome = await execute(change, deps, stored);
         if (outcome.status === "failed") failed = true;
         outcomes.push(outcome);
-        await deps.onOutcome?.(outcome);
+        await deps.onOutcome?.(outcome, index);
       }
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, phase.length) }, worker));
-    notAttempted.push(...phase.slice(next));
+    notAttempted.push(...phase.slice(next).map((i) => plan.changes[i] as Change));
   }
   return { ok: !failed, outcomes, notAttempted };
+}
+
+/** Phase of a change: 0 cleanup (orphans, duplicates, retired), 1 creates/imports/updates, 2 replaces/rotations, 3 removed. */
+export function phaseOf(change: Change): 0 | 1 | 2 | 3 {
+  if (change.action === "delete") return change.reason === "removed" ? 3 : 0;
+  return change.action === "replace" || change.action === "rotate" ? 2 : 1;
 }
 
 async function execute(change: Change, deps: ApplyDeps, stored: Map<string, string>): Promise<ChangeOutcome> {

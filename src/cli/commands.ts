@@ -1,17 +1,16 @@
 // The `plan`, `apply` and `token` commands: argument parsing, wiring of the reconcile core to local edges, output and exit codes.
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { applyPlan } from "../apply/apply.js";
-import type { ApplyReport, ChangeOutcome, TokenKeeper } from "../apply/types.js";
+import type { ApplyReport, ChangeOutcome } from "../apply/types.js";
 import { NgrokClient } from "../ngrok/client.js";
 import { renderText } from "../plan/render.js";
 import type { Plan } from "../plan/types.js";
-import { reconcile, type RunDeps } from "../run/reconcile.js";
+import { reconcile, type RunDeps, type RunOptions } from "../run/reconcile.js";
 import { formatSpecError } from "../spec/errors.js";
 import { FileTokenStore, DEFAULT_TOKENS_PATH } from "../vault/file-store.js";
 import { importKeyring } from "../vault/keyring.js";
 import { TokenVault } from "../vault/vault.js";
-import { maxDeletes, mergeVars, ngrokTarget, ownerId, type NgrokTarget } from "./config.js";
+import { mergeVars, ngrokTarget, runConfig, type NgrokTarget } from "./config.js";
 import { readDevVars } from "./dotenv.js";
 import { CliError } from "./errors.js";
 import { FileIntentLog, intentsPathFor } from "./file-intents.js";
@@ -50,6 +49,7 @@ Environment (or .dev.vars in the current folder):
   TOKEN_ENCRYPTION_KEYS   kid:base64key[,...]; required by apply and token
   OWNER_ID                default ngrok-gitops-local
   MAX_DELETES             default 10
+  ROTATION_GRACE          default 1h; ROTATE_AFTER: rotate_after for specs without one (default never)
 `;
 
 const OPTIONS = {
@@ -135,28 +135,41 @@ interface Context {
   ngrok: NgrokClient;
   store: FileTokenStore;
   intents: FileIntentLog;
+  options: Omit<RunOptions, "mode">;
 }
+
+/** What the CLI cannot do that the Worker does: deliveries need the Worker's GitHub credentials. */
+export const CLI_NO_DELIVERY = "not delivered by the CLI: delivery needs GitHub credentials, which only the Worker holds; the Worker delivers on its next run";
 
 async function context(parsed: Parsed, io: CliIo): Promise<Context> {
   const vars = mergeVars(io.env, await readDevVars(io.cwd));
   const target = ngrokTarget(vars);
+  const config = runConfig(vars);
   // A CLI run waits less than the Worker would: a person is watching.
   const ngrok = new NgrokClient({ baseUrl: target.url, apiKey: target.apiKey, maxRetries: 2, backoffCapMs: 2_000, timeoutMs: 20_000 });
-  return { vars, target, ngrok, store: new FileTokenStore(parsed.tokens), intents: new FileIntentLog(intentsPathFor(parsed.tokens)) };
+  const options = { ...config, allowDeletes: parsed.allowDeletes };
+  return { vars, target, ngrok, store: new FileTokenStore(parsed.tokens), intents: new FileIntentLog(intentsPathFor(parsed.tokens)), options };
 }
 
 /** Plan needs only the stored ids, not the key: planning works for anyone who can read the account. */
 function idsOnly(store: FileTokenStore): RunDeps["vault"] {
-  const refuse = (): Promise<never> => Promise.reject(new Error("internal: plan does not write tokens"));
-  const keeper: TokenKeeper = { store: refuse, remove: refuse };
-  return { ...keeper, ids: async () => new Map((await store.list()).map((entry) => [entry.name, entry.id])) };
+  const refuse = (): Promise<never> => Promise.reject(new Error("internal: plan does not read or write tokens"));
+  return { store: refuse, remove: refuse, read: refuse, ids: async () => new Map((await store.list()).map((entry) => [entry.name, entry.id])) };
+}
+
+function counter(ngrok: NgrokClient): () => { ngrok: number; github: number } {
+  return () => {
+    const taken = ngrok.stats.requests;
+    ngrok.resetStats();
+    return { ngrok: taken, github: 0 };
+  };
 }
 
 async function planCommand(parsed: Parsed, io: CliIo): Promise<number> {
   const ctx = await context(parsed, io);
   const sources = await readSpecSources(parsed.dir);
   const result = await withTarget(ctx.target, () =>
-    reconcile(sources, { ownerId: ownerId(ctx.vars), maxDeletes: maxDeletes(ctx.vars), allowDeletes: parsed.allowDeletes, mode: "plan" }, { ngrok: ctx.ngrok, vault: idsOnly(ctx.store), intents: ctx.intents }),
+    reconcile(sources, { ...ctx.options, mode: "plan" }, { ngrok: ctx.ngrok, vault: idsOnly(ctx.store), intents: ctx.intents, noDelivery: CLI_NO_DELIVERY, takeCalls: counter(ctx.ngrok) }),
   );
   if (result.kind === "invalid") {
     if (parsed.json) io.out(`${JSON.stringify({ errors: result.errors }, null, 2)}\n`);
@@ -164,6 +177,7 @@ async function planCommand(parsed: Parsed, io: CliIo): Promise<number> {
     return 1;
   }
   io.out(parsed.json ? `${JSON.stringify(result.plan, null, 2)}\n` : renderText(result.plan));
+  if (!parsed.json && result.plan.deliveries.length > 0) io.out(deliveryNote(result.plan.deliveries.length));
   if (result.plan.refusals.length > 0) {
     io.err("error: the plan was refused (see above); nothing would be applied\n");
     return 1;
@@ -171,47 +185,61 @@ async function planCommand(parsed: Parsed, io: CliIo): Promise<number> {
   return result.plan.changes.length > 0 ? 2 : 0;
 }
 
+function deliveryNote(n: number): string {
+  return `Note: ${n} deliver${n === 1 ? "y is" : "ies are"} ${CLI_NO_DELIVERY}.\n`;
+}
+
 async function applyCommand(parsed: Parsed, io: CliIo): Promise<number> {
   const ctx = await context(parsed, io);
   const keyring = await keyringOrExplain(ctx.vars, "apply encrypts the tokens it mints with it");
   const vault = new TokenVault(ctx.store, keyring);
   const sources = await readSpecSources(parsed.dir);
-  const options = { ownerId: ownerId(ctx.vars), maxDeletes: maxDeletes(ctx.vars), allowDeletes: parsed.allowDeletes, mode: "plan" } as const;
-  // Plan first and apply exactly the plan that was shown (and confirmed), as `terraform apply` does.
-  const result = await withTarget(ctx.target, () => reconcile(sources, options, { ngrok: ctx.ngrok, vault, intents: ctx.intents }));
+  let shown: Plan | null = null;
+  let cancelled = false;
+  // One run of the core: the plan is shown (and confirmed) before anything is applied, and exactly it is applied.
+  const approve = async (plan: Plan): Promise<boolean> => {
+    shown = plan;
+    io.out(renderText(plan));
+    if (plan.deliveries.length > 0) io.out(deliveryNote(plan.deliveries.length));
+    if (plan.changes.length === 0) return true;
+    if (!parsed.yes) {
+      if (!io.interactive) throw new CliError("CLI_NOT_CONFIRMED", "apply needs confirmation and no terminal is attached; pass --yes to apply without asking");
+      const answer = (await io.ask("\nApply these changes? [y/N] ")).trim().toLowerCase();
+      if (answer !== "y" && answer !== "yes") {
+        cancelled = true;
+        return false;
+      }
+    }
+    io.out("\n");
+    return true;
+  };
+  const result = await withTarget(ctx.target, () =>
+    reconcile(sources, { ...ctx.options, mode: "apply" }, {
+      ngrok: ctx.ngrok,
+      vault,
+      intents: ctx.intents,
+      approve,
+      noDelivery: CLI_NO_DELIVERY,
+      takeCalls: counter(ctx.ngrok),
+      reporter: { outcome: (_state, outcome) => io.out(progressLine(outcome)) },
+    }),
+  );
   if (result.kind === "invalid") {
     reportInvalid(result.errors.map(formatSpecError), result.files, io);
     return 1;
   }
-  const plan = result.plan;
-  io.out(renderText(plan));
-  if (plan.refusals.length > 0) {
+  if (shown === null) io.out(renderText(result.plan));
+  if (result.plan.refusals.length > 0) {
     io.err("error: the plan was refused (see above); nothing was applied\n");
     return 1;
   }
-  if (plan.changes.length === 0) {
-    // Closes intents the plan found stale; no ngrok call is made.
-    if (plan.staleIntents.length > 0) await applyPlan(plan, { ngrok: ctx.ngrok, vault, intents: ctx.intents, stored: await vault.ids() });
-    return 0;
+  if (cancelled) {
+    io.err("Apply cancelled; nothing was changed.\n");
+    return 1;
   }
-  if (!parsed.yes) {
-    if (!io.interactive) throw new CliError("CLI_NOT_CONFIRMED", "apply needs confirmation and no terminal is attached; pass --yes to apply without asking");
-    const answer = (await io.ask("\nApply these changes? [y/N] ")).trim().toLowerCase();
-    if (answer !== "y" && answer !== "yes") {
-      io.err("Apply cancelled; nothing was changed.\n");
-      return 1;
-    }
-  }
-  io.out("\n");
-  const report = await applyPlan(plan, {
-    ngrok: ctx.ngrok,
-    vault,
-    intents: ctx.intents,
-    stored: await vault.ids(),
-    onOutcome: (outcome) => io.out(progressLine(outcome)),
-  });
-  io.out(`\n${summary(plan, report, parsed.tokens, io.cwd)}`);
-  return report.ok ? 0 : 1;
+  if (result.kind !== "applied" || result.plan.changes.length === 0) return 0;
+  io.out(`\n${summary(result.plan, result.report, parsed.tokens, io.cwd)}`);
+  return result.report.ok ? 0 : 1;
 }
 
 async function tokenCommand(parsed: Parsed, io: CliIo): Promise<number> {

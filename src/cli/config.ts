@@ -1,8 +1,9 @@
 // The CLI's runtime configuration: the environment first, then .dev.vars, with the local emulator as the default target.
+import { DEFAULTS, readConfig } from "../config.js";
 import { CliError } from "./errors.js";
 
 export const DEFAULT_OWNER_ID = "ngrok-gitops-local";
-export const DEFAULT_MAX_DELETES = 10;
+export const DEFAULT_MAX_DELETES = DEFAULTS.maxDeletes;
 export const DEFAULT_EMULATOR_PORT = 8788;
 /** The emulator makes one account per bearer key; `npm start` writes this one into .dev.vars for the Worker too. */
 export const LOCAL_API_KEY = "local-dev-key";
@@ -50,13 +51,18 @@ export function ngrokTarget(vars: Vars): NgrokTarget {
   return { url, apiKey, emulator };
 }
 
+/** The run settings, parsed by the Worker's parser (one set of rules and defaults); every bad value at once. */
+export function runConfig(vars: Vars): { ownerId: string; maxDeletes: number; rotationGraceMs: number; defaultRotateAfterMs: number | undefined } {
+  const read = readConfig(vars, { for: "cli", defaults: { OWNER_ID: DEFAULT_OWNER_ID } });
+  if (!read.ok) throw new CliError("CLI_CONFIG", read.problems.map((p) => `${p.name} ${p.message}`).join("; "));
+  const { ownerId, maxDeletes, rotationGraceMs, defaultRotateAfterMs } = read.config;
+  return { ownerId, maxDeletes, rotationGraceMs, defaultRotateAfterMs };
+}
+
 export function ownerId(vars: Vars): string {
-  return vars.OWNER_ID ?? DEFAULT_OWNER_ID;
+  return runConfig(vars).ownerId;
 }
 
 export function maxDeletes(vars: Vars): number {
-  const raw = vars.MAX_DELETES;
-  if (raw === undefined) return DEFAULT_MAX_DELETES;
-  if (!/^[0-9]{1,9}$/.test(raw.trim())) throw new CliError("CLI_CONFIG", `MAX_DELETES must be a whole number ≥ 0, got ${JSON.stringify(raw)}`);
-  return Number(raw.trim());
+  return runConfig(vars).maxDeletes;
 }

@@ -2,6 +2,7 @@
 import { Hono } from "hono";
 import { bearerAuth } from "hono/bearer-auth";
 import { timingSafeEqual } from "hono/utils/buffer";
+import type { EnqueueResult } from "../reconciler/reconciler.js";
 import type { AuditQuery } from "../reconciler/types.js";
 
 export const operator = new Hono<{ Bindings: Env }>();
@@ -48,28 +49,37 @@ operator.get("/audit", async (c) => {
 
 async function runNow(c: { req: { json(): Promise<unknown> }; env: Env }, mode: "plan" | "apply") {
   let allowDeletes = false;
+  let sha: string | undefined;
   try {
-    const body = (await c.req.json()) as { allow_deletes?: unknown };
+    const body = (await c.req.json()) as { allow_deletes?: unknown; sha?: unknown };
     allowDeletes = body.allow_deletes === true;
+    // The commit the approval is for: when the head has moved on by the time the run starts, it lapses.
+    if (typeof body.sha === "string" && /^[0-9a-f]{40}$/.test(body.sha)) sha = body.sha;
   } catch {
     // An empty body is fine.
   }
-  return reconciler(c.env).enqueue({ cause: "manual", mode, actor: "operator", allowDeletes });
+  return reconciler(c.env).enqueue({ cause: "manual", mode, actor: "operator", ...(allowDeletes ? { allowDeletes } : {}), ...(sha ? { sha } : {}) });
 }
 
-operator.post("/plan", async (c) => c.json(await runNow(c, "plan"), 202));
-operator.post("/reconcile", async (c) => c.json(await runNow(c, "apply"), 202));
+/** 202 once queued; 503 naming the bad configuration values when no run can start. */
+function queued(c: { json(body: unknown, status: 202 | 503): Response }, result: EnqueueResult, extra: Record<string, unknown> = {}): Response {
+  if (!result.queued && result.reason === "config") return c.json({ error: "configuration invalid: no run starts until it is fixed", config_errors: result.problems.map((p) => `${p.name}: ${p.message}`) }, 503);
+  return c.json({ ...result, ...extra }, 202);
+}
+
+operator.post("/plan", async (c) => queued(c, await runNow(c, "plan")));
+operator.post("/reconcile", async (c) => queued(c, await runNow(c, "apply")));
 
 /** Rotates a credential now: a new token is minted, stored and delivered; the old one works through the grace window. */
 operator.post("/credentials/:name/rotate", async (c) => {
   const name = c.req.param("name");
   if (!/^[a-z0-9][a-z0-9\-_.]{0,62}$/.test(name)) return c.json({ error: "not a credential name" }, 400);
   const result = await reconciler(c.env).enqueue({ cause: "manual", mode: "apply", actor: "operator", rotate: [name] });
-  return c.json({ ...result, rotate: name }, 202);
+  return queued(c, result, { rotate: name });
 });
 
-/** After prepending a new key to TOKEN_ENCRYPTION_KEYS: re-seal stored tokens under it (call until remaining is 0). */
-operator.post("/keys/rewrap", async (c) => c.json(await reconciler(c.env).rewrapTokens("operator")));
+/** After prepending a new key to TOKEN_ENCRYPTION_KEYS: re-seal stored tokens under it, as a queued job between runs (its result is audited, kind key_rotation). */
+operator.post("/keys/rewrap", async (c) => queued(c, await reconciler(c.env).enqueueRewrap("operator")));
 
 operator.get("/credentials/:name/token", async (c) => {
   const name = c.req.param("name");

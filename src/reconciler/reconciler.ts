@@ -1,13 +1,19 @@
-// The Reconciler Durable Object: one per repository, so runs never overlap; requests queue, coalesce and run from the alarm.
+// The Reconciler Durable Object: one per repository, an adapter (queue, alarms, SQLite) that drives the run core.
 import { DurableObject } from "cloudflare:workers";
-import { parseConfig } from "../config.js";
+import { readConfig, REPORT_RESERVE, type Config, type ConfigProblem } from "../config.js";
+import { SubrequestBudget } from "../run/budget.js";
+import { advanceRun } from "../run/core.js";
+import { newRunState } from "../run/state.js";
+import { effectiveMode, type RunOutput, type RunRequest } from "../run/types.js";
 import { keyringFor, KvTokenStore, TokenVault } from "../vault/index.js";
-import { SubrequestBudget } from "./budget.js";
-import { advanceRun, newActiveRun, REPORT_RESERVE, type RunOutput } from "./execute.js";
+import { workerPorts } from "./ports.js";
 import { ReconcilerStorage } from "./storage.js";
-import type { AuditQuery, RunRequest, StatusInfo } from "./types.js";
+import type { AuditQuery, StatusInfo } from "./types.js";
 
-export type EnqueueResult = { queued: true; key: string } | { queued: false; reason: "duplicate" };
+export type EnqueueResult = { queued: true; key: string } | { queued: false; reason: "duplicate" } | { queued: false; reason: "config"; problems: ConfigProblem[] };
+
+/** Keys re-sealed per rewrap job (KV allows 1000 operations per invocation); the job queues itself again until done. */
+const REWRAP_BATCH = 300;
 
 export class Reconciler extends DurableObject<Env> {
   readonly #storage: ReconcilerStorage;
@@ -19,23 +25,31 @@ export class Reconciler extends DurableObject<Env> {
     this.#storage = new ReconcilerStorage(ctx.storage.sql);
   }
 
-  /**
-   * Queues a run and returns at once; the alarm does the work. Requests coalesce: one pending apply of the
-   * default branch (it always applies the newest head), one pending plan per pull request.
-   */
+  #config(): { ok: true; config: Config } | { ok: false; problems: ConfigProblem[] } {
+    return readConfig(this.env as unknown as Record<string, string | undefined>, { for: "worker" });
+  }
+
+  /** Queues a run and returns at once; the alarm does the work. Requests coalesce (see run/coalesce.ts). */
   async enqueue(request: RunRequest): Promise<EnqueueResult> {
-    if (request.delivery && !this.#storage.rememberDelivery(request.delivery)) return { queued: false, reason: "duplicate" };
-    const key = request.mode === "apply" ? "apply" : request.pr !== undefined ? `pr:${request.pr}` : "plan";
-    this.#storage.enqueue(key, request);
-    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now());
+    const read = this.#config();
+    if (!read.ok) return { queued: false, reason: "config", problems: read.problems };
+    if (request.delivery && !this.#storage.webhooks.remember(request.delivery)) return { queued: false, reason: "duplicate" };
+    const key = this.#storage.queue.enqueue(request);
+    await this.#wake();
     return { queued: true, key };
   }
 
-  /**
-   * Runs queued requests one at a time. A request leaves the queue only after its run is recorded, so a run
-   * cut off half-way (eviction, crash) stays queued and the alarm's automatic retry runs it again; reconcile
-   * is idempotent, so that is a clean retry.
-   */
+  /** Queues a key rewrap: it runs from the alarm between runs, never beside one. */
+  async enqueueRewrap(actor: string): Promise<EnqueueResult> {
+    const key = this.#storage.queue.enqueueRewrap(actor);
+    await this.#wake();
+    return { queued: true, key };
+  }
+
+  async #wake(): Promise<void> {
+    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now());
+  }
+
   override async alarm(): Promise<void> {
     // A second caller joins the drain in progress: it picks up whatever is queued meanwhile.
     this.#draining ??= this.#drain().finally(() => {
@@ -45,24 +59,35 @@ export class Reconciler extends DurableObject<Env> {
   }
 
   /**
-   * One invocation: one subrequest budget (MAX_SUBREQUESTS). The active run resumes where the last invocation
-   * left it; a run that needs more yields and continues from the next alarm. Finished runs leave the queue.
+   * One invocation: one subrequest budget (MAX_SUBREQUESTS). The run in progress resumes from its persisted state
+   * (a crash or eviction included: the core persists after every outcome); finished runs leave the queue.
    */
   async #drain(): Promise<void> {
-    const config = parseConfig(this.env);
+    const read = this.#config();
+    // No run starts on a bad configuration: /healthz and /api/status name the problems; the queue waits.
+    if (!read.ok) return;
+    const config = read.config;
+    const storage = this.#storage;
+    storage.prune({ auditDays: config.auditRetentionDays, runDays: 90, cacheDays: 30 });
     const budget = new SubrequestBudget(config.maxSubrequests);
+    const vault = new TokenVault(new KvTokenStore(this.env.TOKENS), await keyringFor(this.env.TOKEN_ENCRYPTION_KEYS));
     for (;;) {
-      let active = this.#storage.loadActive();
-      if (!active) {
-        const next = this.#storage.nextQueued();
+      let state = storage.scratch.load();
+      if (!state) {
+        const next = storage.queue.next();
         if (!next) return;
-        active = newActiveRun(this.#storage.startRun(next.request), next.key, next.request, config);
-        this.#storage.saveActive(active);
+        if (next.job.kind === "rewrap") {
+          await this.#rewrap(next.job.actor, vault);
+          storage.queue.remove(next.key, next.job);
+          continue;
+        }
+        const request = next.job.request;
+        state = newRunState(storage.runs.start(request), next.key, request, effectiveMode(request, config.driftMode));
+        storage.scratch.save(state);
       }
-      const { runId, key, request } = active;
       let finished: RunOutput;
       try {
-        const output = await advanceRun(active, { env: this.env, config, storage: this.#storage, budget });
+        const output = await advanceRun(state, workerPorts({ env: this.env, config, storage, budget, vault }));
         if (output === null) {
           await this.ctx.storage.setAlarm(Date.now() + 10);
           return;
@@ -71,69 +96,82 @@ export class Reconciler extends DurableObject<Env> {
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         const code = (error as { code?: unknown }).code;
-        finished = { status: "failed", sha: active.sha ?? request.sha ?? null, summary: null, plan_text: "", outcomes: [], errors: [typeof code === "string" ? `${code}: ${message}` : message], api_calls: active.calls };
+        finished = { status: "failed", sha: state.sha ?? ("sha" in state.request ? (state.request.sha ?? null) : null), summary: null, plan_text: "", outcomes: [], errors: [typeof code === "string" ? `${code}: ${message}` : message], api_calls: state.calls };
       }
-      this.#storage.finishRun(runId, finished);
+      storage.runs.finish(state.runId, finished);
       // The full plan is kept here: PR comments and check runs are cut to GitHub's size limits.
-      this.#audit(runId, request, finished.sha, finished.status, { summary: finished.summary, errors: finished.errors, api_calls: finished.api_calls, plan_text: finished.plan_text, progress: finished.progress ?? null, reviewed: finished.reviewed ?? null });
-      this.#storage.clearActive();
-      this.#storage.dequeue(key, request);
+      storage.audit.append({
+        run_id: state.runId,
+        kind: "run",
+        cause: state.request.cause,
+        sha: finished.sha,
+        delivery: state.request.delivery ?? null,
+        actor: state.request.actor ?? null,
+        name: null,
+        action: state.request.mode,
+        result: finished.status,
+        operation_id: null,
+        detail: { summary: finished.summary, errors: finished.errors, api_calls: finished.api_calls, plan_text: finished.plan_text, progress: finished.progress ?? null, reviewed: finished.reviewed ?? null },
+      });
+      storage.scratch.clear();
+      storage.queue.remove(state.key, { kind: "run", request: state.request });
       if (budget.remaining() <= REPORT_RESERVE * 2) {
-        if (this.#storage.nextQueued()) await this.ctx.storage.setAlarm(Date.now() + 10);
+        if (storage.queue.next()) await this.ctx.storage.setAlarm(Date.now() + 10);
         return;
       }
     }
   }
 
+  /** Re-seals stored tokens under the current key of TOKEN_ENCRYPTION_KEYS; queues itself again while some remain. */
+  async #rewrap(actor: string, vault: TokenVault): Promise<void> {
+    const result = await vault.rotateKeys({ max: REWRAP_BATCH });
+    this.#storage.audit.append({ run_id: null, kind: "key_rotation", cause: "manual", sha: null, delivery: null, actor, name: null, action: "rewrap", result: result.failed.length ? "partial" : "done", operation_id: null, detail: { ...result } });
+    if (result.remaining > 0) this.#storage.queue.enqueueRewrap(actor);
+  }
+
   async status(): Promise<StatusInfo> {
-    const applied = this.#storage.getState("last_applied");
-    const drift = this.#storage.getState("drift");
-    const active = this.#storage.loadActive();
+    const state = this.#storage.scratch.load();
+    const read = this.#config();
     return {
-      progress: active ? { run: active.runId, stage: active.stage, listed: active.listed, changes: active.total, applied: active.applied, invocations: active.invocations, max_subrequests: active.max_subrequests } : null,
-      current: this.#storage.currentRun(),
-      last: this.#storage.lastRun(),
-      queued: this.#storage.queued().map(({ key, request }) => ({ key, cause: request.cause, mode: request.mode, sha: request.sha ?? null })),
-      last_applied: applied ? (JSON.parse(applied) as StatusInfo["last_applied"]) : null,
-      drift: drift ? (JSON.parse(drift) as StatusInfo["drift"]) : { detected: false, at: null, changes: 0 },
+      progress: state ? { run: state.runId, stage: state.stage, listed: state.listed, changes: state.total, applied: state.applied, invocations: state.invocations, max_subrequests: state.max_subrequests } : null,
+      current: this.#storage.runs.current(),
+      last: this.#storage.runs.last(),
+      queued: this.#storage.queue.list().map(({ key, job }) =>
+        job.kind === "rewrap" ? { key, cause: "rewrap" as const, mode: "rewrap", sha: null } : { key, cause: job.request.cause, mode: job.request.mode, sha: "sha" in job.request ? (job.request.sha ?? null) : null },
+      ),
+      last_applied: this.#storage.state.get("last_applied"),
+      drift: this.#storage.state.get("drift") ?? { detected: false, at: null, changes: 0 },
+      config_errors: read.ok ? [] : read.problems.map((p) => `${p.name}: ${p.message}`),
     };
   }
 
   async run(id: number) {
-    return this.#storage.run(id);
+    return this.#storage.runs.get(id);
   }
 
   async audit(query: AuditQuery) {
-    return this.#storage.queryAudit(query);
-  }
-
-  /**
-   * Re-seals stored tokens under the current (first) key of TOKEN_ENCRYPTION_KEYS, so an old key can be retired
-   * once `remaining` is 0 and nothing failed. Bounded per call (KV allows 1000 operations per invocation);
-   * inside the Durable Object, so it never races a run storing a token.
-   */
-  async rewrapTokens(actor: string): Promise<{ rewrapped: number; remaining: number; failed: { name: string; code: string }[] }> {
-    const vault = new TokenVault(new KvTokenStore(this.env.TOKENS), await keyringFor(this.env.TOKEN_ENCRYPTION_KEYS));
-    const result = await this.ctx.blockConcurrencyWhile(() => vault.rotateKeys({ max: 300 }));
-    this.#storage.audit({ run_id: null, kind: "key_rotation", cause: "manual", sha: null, delivery: null, actor, name: null, action: "rewrap", result: result.failed.length ? "partial" : "done", operation_id: null, detail: { ...result } });
-    return result;
+    return this.#storage.audit.query(query);
   }
 
   /** Reveals a stored token; every read, found or not, is audited (without the token). */
   async readToken(name: string, actor: string): Promise<{ name: string; id: string; token: string } | null> {
     const vault = new TokenVault(new KvTokenStore(this.env.TOKENS), await keyringFor(this.env.TOKEN_ENCRYPTION_KEYS));
+    const audit = (result: string, detail: Record<string, unknown>) =>
+      this.#storage.audit.append({ run_id: null, kind: "token_read", cause: "manual", sha: null, delivery: null, actor, name, action: "read_token", result, operation_id: null, detail });
     try {
       const token = await vault.read(name);
-      this.#storage.audit({ run_id: null, kind: "token_read", cause: "manual", sha: null, delivery: null, actor, name, action: "read_token", result: token ? "revealed" : "not_found", operation_id: null, detail: token ? { id: token.id } : {} });
+      // KV is eventually consistent: an entry that is not the credential the ledger names is not handed out.
+      const id = this.#storage.tokens.seeded() ? this.#storage.tokens.ids().get(name) : token?.id;
+      if (token && id !== token.id) {
+        audit("stale", { id: token.id, ledger: id ?? null });
+        return null;
+      }
+      audit(token ? "revealed" : "not_found", token ? { id: token.id } : {});
       return token;
     } catch (error) {
       const code = (error as { code?: unknown }).code;
-      this.#storage.audit({ run_id: null, kind: "token_read", cause: "manual", sha: null, delivery: null, actor, name, action: "read_token", result: "failed", operation_id: null, detail: { code: typeof code === "string" ? code : "INTERNAL" } });
+      audit("failed", { code: typeof code === "string" ? code : "INTERNAL" });
       throw error;
     }
-  }
-
-  #audit(runId: number, request: RunRequest, sha: string | null, result: string, detail: Record<string, unknown>): void {
-    this.#storage.audit({ run_id: runId, kind: "run", cause: request.cause, sha, delivery: request.delivery ?? null, actor: request.actor ?? null, name: null, action: request.mode, result, operation_id: null, detail });
   }
 }

@@ -1,34 +1,8 @@
-// What the Reconciler Durable Object is asked to do, and what it reports.
+// What the Reconciler Durable Object reports: runs, status and audit entries (requests are the run core's).
 
-export type Cause = "pull_request" | "push" | "cron" | "manual";
+import type { Cause, OutcomeInfo, RunStatus } from "../run/types.js";
 
-export interface RunRequest {
-  cause: Cause;
-  /** plan: read-only; apply: converge the account (only ever from the default branch). */
-  mode: "plan" | "apply";
-  /** The commit of the event (a PR head, a push's `after`); cron and manual runs use the default branch head. */
-  sha?: string;
-  pr?: number;
-  delivery?: string;
-  actor?: string;
-  allowDeletes?: boolean;
-  /** Credentials to rotate now whatever their age (POST /api/credentials/{name}/rotate). */
-  rotate?: string[];
-}
-
-export type RunStatus = "running" | "succeeded" | "failed" | "invalid" | "refused" | "skipped" | "interrupted";
-
-export interface OutcomeInfo {
-  action: string;
-  name: string;
-  status: "done" | "failed" | "not_attempted" | "planned";
-  id?: string;
-  /** For deliveries: the target, e.g. acme/site:NGROK_AUTHTOKEN. */
-  target?: string;
-  created_id?: string;
-  error?: string;
-  operation_id?: string;
-}
+export type { Cause, OutcomeInfo, RunOutput, RunRequest, RunStatus } from "../run/types.js";
 
 export interface RunInfo {
   id: number;
@@ -53,7 +27,9 @@ export interface StatusInfo {
   progress: { run: number; stage: string; listed: number; changes: number; applied: number; invocations: number; max_subrequests: number } | null;
   current: RunInfo | null;
   last: RunInfo | null;
-  queued: { key: string; cause: Cause; mode: string; sha: string | null }[];
+  queued: { key: string; cause: Cause | "rewrap"; mode: string; sha: string | null }[];
+  /** Bad or placeholder configuration values by name; no run starts while there are any. */
+  config_errors: string[];
   last_applied: { sha: string; tree: string; at: string } | null;
   drift: { detected: boolean; at: string | null; changes: number };
 }

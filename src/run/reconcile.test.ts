@@ -1,11 +1,44 @@
-// Reconcile against the emulator: convergence, idempotence, and the fault matrix (every fault at every call).
+// Reconcile against the emulator on the Worker's path (a subrequest budget per invocation, state reloaded from
+// persisted scratch): convergence, idempotence, and the fault matrix (every fault at every call).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEmulator, type Fault } from "../../emulator/app.js";
 import { MemoryIntentLog } from "../apply/memory-intents.js";
 import { NgrokClient } from "../ngrok/client.js";
 import { decodeMetadata, encodeMetadata } from "../ownership/marker.js";
 import { generateKeyringEntry, importKeyring, MemoryTokenStore, TokenVault } from "../vault/index.js";
+import { SubrequestBudget } from "./budget.js";
+import { advanceRun } from "./core.js";
+import { MemoryScratch } from "./memory-scratch.js";
+import type { SpecSource } from "../spec/types.js";
 import { reconcile, type RunDeps, type RunResult } from "./reconcile.js";
+import { newRunState } from "./state.js";
+
+/** Subrequests per invocation: small, so a run spans several invocations and resumes from what it persisted. */
+const LIMIT = 20;
+
+/** Drives the core as the Durable Object does: a fresh budget and client per invocation, the state reloaded each time. */
+async function workerPath(sources: readonly SpecSource[], mode: "plan" | "apply", deps: RunDeps, clientFor: (fetch: (r: Request) => Promise<Response>) => NgrokClient, fetch: (r: Request) => Promise<Response>): Promise<RunResult> {
+  const scratch = new MemoryScratch();
+  scratch.save(newRunState(1, "apply", { cause: "manual", mode }, mode));
+  let result: RunResult | null = null;
+  for (let i = 0; i < 1000; i++) {
+    const budget = new SubrequestBudget(LIMIT, fetch);
+    const output = await advanceRun(scratch.load()!, {
+      config: { ownerId: OWNER, maxDeletes: 5 },
+      specs: { read: async () => ({ sha: null, tree: null, sources: [...sources] }) },
+      ngrok: clientFor(budget.fetch),
+      tokens: deps.vault,
+      intents: deps.intents,
+      scratch,
+      reporter: { finish: async (_state, r) => void (result = r) },
+      budget,
+      reserve: 8,
+      takeCalls: () => ({ ngrok: 0, github: 0 }),
+    });
+    if (output) return result as unknown as RunResult;
+  }
+  throw new Error("the run did not finish");
+}
 
 const OWNER = "acme-prod";
 const SPECS = [
@@ -41,7 +74,9 @@ async function world(options: { failStore?: number } = {}): Promise<World> {
   const emulator = createEmulator();
   const apiKey = `key_${++keys}`;
   const account = emulator.account(apiKey);
-  const ngrok = new NgrokClient({ baseUrl: "http://emulator.test", apiKey, fetch: (r) => emulator.fetch(r), sleep: async () => {}, timeoutMs: 100 });
+  const clientFor = (fetch: (r: Request) => Promise<Response>) => new NgrokClient({ baseUrl: "http://emulator.test", apiKey, fetch, sleep: async () => {}, timeoutMs: 100 });
+  const fetch = async (r: Request) => emulator.fetch(r);
+  const ngrok = clientFor(fetch);
   // The token store (KV in production) can be made to fail its nth write.
   const store = new MemoryTokenStore();
   let puts = 0;
@@ -67,7 +102,7 @@ async function world(options: { failStore?: number } = {}): Promise<World> {
     deps,
     account,
     unmanagedId: unmanaged!.id,
-    run: (mode = "apply") => reconcile(SPECS, { ownerId: OWNER, maxDeletes: 5, mode }, deps),
+    run: (mode = "apply") => workerPath(SPECS, mode, deps, clientFor, fetch),
   };
 }
 

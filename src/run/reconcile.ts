@@ -1,51 +1,67 @@
-// One reconcile run: specs + live account → plan → (optionally) apply. The CLI, the Worker and the bench call this.
-import { applyPlan } from "../apply/apply.js";
-import type { ApplyReport, ChangeOutcome, CredentialsApi, IntentLog, TokenKeeper } from "../apply/types.js";
-import type { Credential } from "../ngrok/types.js";
-import { makePlan } from "../plan/plan.js";
+// One reconcile of local sources in one go: the core driven without a budget, for the CLI, the bench and the tests.
+import type { IntentLog } from "../apply/types.js";
 import type { Plan } from "../plan/types.js";
-import type { SpecError } from "../spec/errors.js";
-import { loadSpecs } from "../spec/load.js";
 import type { SpecSource } from "../spec/types.js";
+import { UNLIMITED } from "./budget.js";
+import { advanceRun, RunError } from "./core.js";
+import { MemoryScratch } from "./memory-scratch.js";
+import type { CredentialsPort, Deliverer, Reporter, RunConfig, TokenPort } from "./ports.js";
+import type { RunResult } from "./result.js";
+import { newRunState } from "./state.js";
+import type { RunOutput } from "./types.js";
+
+export type { RunResult } from "./result.js";
 
 export interface RunDeps {
-  ngrok: CredentialsApi & { list(): Promise<Credential[]> };
-  vault: TokenKeeper & { ids(): Promise<Map<string, string>> };
+  ngrok: CredentialsPort;
+  vault: TokenPort;
   intents: IntentLog;
-  onOutcome?: (outcome: ChangeOutcome) => void | Promise<void>;
+  reporter?: Reporter;
+  deliverer?: Deliverer;
+  /** Why deliveries are skipped without a deliverer (the CLI names what it lacks). */
+  noDelivery?: string;
   concurrency?: number;
+  /** See RunPorts.approve. */
+  approve?: (plan: Plan) => Promise<boolean>;
+  /** Counts the calls made (api_calls of the output); zero when absent. */
+  takeCalls?: () => { ngrok: number; github: number };
 }
 
-export interface RunOptions {
-  ownerId: string;
-  maxDeletes: number;
+export interface RunOptions extends RunConfig {
   allowDeletes?: boolean;
   /** "plan" reads only (GET calls); "apply" changes the account when the plan is not refused. */
   mode: "plan" | "apply";
+  /** Credentials to rotate now whatever their age. */
+  rotate?: string[];
 }
 
-export type RunResult =
-  /** Bad specs: nothing was read from ngrok and nothing applied. */
-  | { kind: "invalid"; errors: SpecError[]; files: number }
-  /** Planned only: plan mode, or a refused plan (see plan.refusals). */
-  | { kind: "planned"; plan: Plan; live: number }
-  | { kind: "applied"; plan: Plan; live: number; report: ApplyReport };
-
-export async function reconcile(sources: readonly SpecSource[], options: RunOptions, deps: RunDeps): Promise<RunResult> {
-  const loaded = loadSpecs(sources, { ownerId: options.ownerId });
-  if (!loaded.ok) return { kind: "invalid", errors: loaded.errors, files: loaded.files };
-  const [live, stored, intents] = await Promise.all([deps.ngrok.list(), deps.vault.ids(), deps.intents.list()]);
-  const plan = makePlan({
-    ownerId: options.ownerId,
-    specs: loaded.specs,
-    live,
-    stored,
-    intents,
-    specFiles: loaded.files,
-    maxDeletes: options.maxDeletes,
-    allowDeletes: options.allowDeletes ?? false,
+/** Reconciles `sources` through the run core; returns the result (and the output the Worker would report). */
+export async function reconcile(sources: readonly SpecSource[], options: RunOptions, deps: RunDeps): Promise<RunResult & { output: RunOutput }> {
+  let result: RunResult | null = null;
+  const capture: Reporter = {
+    ...deps.reporter,
+    finish: async (state, r, output) => {
+      result = r;
+      await deps.reporter?.finish?.(state, r, output);
+    },
+  };
+  const state = newRunState(0, "local", { cause: "manual", mode: options.mode, actor: "cli", ...(options.allowDeletes ? { allowDeletes: true } : {}), ...(options.rotate ? { rotate: options.rotate } : {}) }, options.mode);
+  const output = await advanceRun(state, {
+    config: options,
+    specs: { read: async () => ({ sha: null, tree: null, sources: [...sources] }) },
+    ngrok: deps.ngrok,
+    tokens: deps.vault,
+    intents: deps.intents,
+    scratch: new MemoryScratch(),
+    reporter: capture,
+    ...(deps.deliverer ? { deliverer: deps.deliverer } : {}),
+    ...(deps.noDelivery ? { noDelivery: deps.noDelivery } : {}),
+    ...(deps.approve ? { approve: deps.approve } : {}),
+    ...(deps.concurrency !== undefined ? { concurrency: deps.concurrency } : {}),
+    budget: UNLIMITED,
+    reserve: 0,
+    takeCalls: deps.takeCalls ?? (() => ({ ngrok: 0, github: 0 })),
   });
-  if (options.mode === "plan" || plan.refusals.length > 0) return { kind: "planned", plan, live: live.length };
-  const report = await applyPlan(plan, { ...deps, stored });
-  return { kind: "applied", plan, live: live.length, report };
+  if (!output || !result) throw new RunError("RUN_INTERNAL", "internal: an unlimited run yielded");
+  return Object.assign(result as RunResult, { output });
 }

@@ -1,6 +1,6 @@
 // Fixed test configuration shared by global setup (Node) and the workerd tests.
 export const TEST_APP_ID = 424242;
-export const TEST_REPOSITORY = "acme/infra";
+export const TEST_REPOSITORY = "acme/gitops-test";
 export const TEST_SECRETS = {
   NGROK_API_KEY: "test-ngrok-api-key-0123456789",
   GITHUB_WEBHOOK_SECRET: "test-webhook-secret-0123456789",

@@ -1,9 +1,31 @@
-// The Worker answers its health check inside workerd, without auth and without secrets.
+// The Worker answers its health check inside workerd, without auth: 200 when the configuration is sound, else 503 naming each bad value.
 import { SELF } from "cloudflare:test";
-import { expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { configProblems } from "../../src/config.js";
+import { bindings } from "./support.js";
 
-it("GET /healthz answers 200 {ok:true} and reveals nothing else", async () => {
-  const res = await SELF.fetch("http://worker/healthz");
-  expect(res.status).toBe(200);
-  expect(await res.json()).toEqual({ ok: true });
+describe("/healthz", () => {
+  it("answers 200 {ok:true} and reveals nothing else when the configuration is sound", async () => {
+    const res = await SELF.fetch("http://worker/healthz");
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ ok: true });
+  });
+
+  it("names every bad or placeholder value, never a secret's value", () => {
+    const env = {
+      ...bindings,
+      MAX_DELETES: "ten",
+      ROTATE_AFTER: "90 days",
+      GITHUB_REPOSITORY: "acme/infra",
+      OWNER_ID: "ngrok-gitops",
+      MAX_SUBREQUESTS: "8",
+      DRIFT_MODE: "sometimes",
+      TOKEN_ENCRYPTION_KEYS: "not a keyring",
+    } as unknown as Env;
+    const problems = configProblems(env);
+    expect(problems.map((p) => p.name).sort()).toEqual(["DRIFT_MODE", "GITHUB_REPOSITORY", "MAX_DELETES", "MAX_SUBREQUESTS", "OWNER_ID", "ROTATE_AFTER", "TOKEN_ENCRYPTION_KEYS"]);
+    expect(JSON.stringify(problems)).not.toContain("not a keyring");
+    const unset = configProblems({ ...bindings, NGROK_API_KEY: "", ADMIN_TOKEN: "" } as unknown as Env);
+    expect(unset.map((p) => p.name).sort()).toEqual(["ADMIN_TOKEN", "NGROK_API_KEY"]);
+  });
 });

@@ -45,8 +45,8 @@ describe("serialization", () => {
     const interruptedId = await runInDurableObject(reconciler(), async (_instance, state) => {
       const storage = new ReconcilerStorage(state.storage.sql);
       // What a crash leaves behind: the request still queued, its run still marked running.
-      storage.enqueue("apply", { cause: "manual", mode: "apply", actor: "operator" });
-      const id = storage.startRun({ cause: "manual", mode: "apply", actor: "operator" });
+      storage.queue.enqueue({ cause: "manual", mode: "apply", actor: "operator" });
+      const id = storage.runs.start({ cause: "manual", mode: "apply", actor: "operator" });
       await state.storage.setAlarm(Date.now() + 60_000);
       return id;
     });

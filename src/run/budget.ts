@@ -1,4 +1,4 @@
-// The subrequest budget of one invocation (Workers Free: 50): every fetch to ngrok or GitHub takes one, none beyond the limit.
+// The call budget of one invocation (Workers Free: 50 subrequests): every fetch to ngrok or GitHub takes one, none beyond the limit.
 
 export class BudgetExhaustedError extends Error {
   readonly code = "SUBREQUEST_BUDGET_EXHAUSTED";
@@ -8,9 +8,17 @@ export class BudgetExhaustedError extends Error {
   }
 }
 
-export class SubrequestBudget {
-  used = 0;
+/** What the run core needs to know about the budget: how much is left, and whether a call was refused. */
+export interface Budget {
+  readonly limit: number;
+  readonly used: number;
   /** Set once a fetch was refused: whatever failed after that failed for want of budget. */
+  readonly refused: boolean;
+  remaining(): number;
+}
+
+export class SubrequestBudget implements Budget {
+  used = 0;
   refused = false;
 
   constructor(
@@ -31,4 +39,11 @@ export class SubrequestBudget {
     this.used++;
     return this.inner(request);
   };
+}
+
+/** No limit: the CLI and the bench run a request to its end in one go. */
+export const UNLIMITED: Budget = { limit: Number.POSITIVE_INFINITY, used: 0, refused: false, remaining: () => Number.POSITIVE_INFINITY };
+
+export function isBudgetError(error: { code?: unknown } | undefined): boolean {
+  return error?.code === "SUBREQUEST_BUDGET_EXHAUSTED";
 }

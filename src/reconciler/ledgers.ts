@@ -1,0 +1,146 @@
+// Small SQLite ledgers: intents, which token belongs to which credential, deliveries made, webhook ids, caches, named state.
+import type { IntentLog } from "../apply/types.js";
+import type { BlobCache } from "../github/specs.js";
+import type { DriftIssueState } from "../github/drift-issue.js";
+import type { DeliveryRecord, Intent } from "../plan/types.js";
+import type { FileCache, FileResult } from "../spec/load.js";
+import { daysAgo, MAX_TEXT, now, str } from "./sql.js";
+
+export class IntentTable implements IntentLog {
+  constructor(private readonly sql: SqlStorage) {}
+  async open(intent: Intent): Promise<void> {
+    this.sql.exec("INSERT OR REPLACE INTO intents (nonce, name, opened_at) VALUES (?, ?, ?)", intent.nonce, intent.name, now());
+  }
+  async close(intent: Intent): Promise<void> {
+    this.sql.exec("DELETE FROM intents WHERE nonce = ?", intent.nonce);
+  }
+  async list(): Promise<Intent[]> {
+    return this.sql.exec("SELECT nonce, name FROM intents").toArray().map((row) => ({ nonce: str(row.nonce), name: str(row.name) }));
+  }
+}
+
+/**
+ * Which credential id each stored token belongs to. This table, not KV's eventually consistent listing, is the
+ * authority the plan decides from; the sealed tokens themselves stay in the KV namespace.
+ */
+export class TokenIndex {
+  constructor(private readonly sql: SqlStorage) {}
+  /** False until filled once from KV (a deployment from before the index existed). */
+  seeded(): boolean {
+    return this.sql.exec("SELECT value FROM state WHERE key = 'token_index_seeded'").toArray().length > 0;
+  }
+  seed(entries: ReadonlyMap<string, string>): void {
+    for (const [name, id] of entries) this.sql.exec("INSERT OR IGNORE INTO token_index (name, id, at) VALUES (?, ?, ?)", name, id, now());
+    this.sql.exec("INSERT OR REPLACE INTO state (key, value) VALUES ('token_index_seeded', ?)", now());
+  }
+  set(name: string, id: string): void {
+    this.sql.exec("INSERT OR REPLACE INTO token_index (name, id, at) VALUES (?, ?, ?)", name, id, now());
+  }
+  remove(name: string): void {
+    this.sql.exec("DELETE FROM token_index WHERE name = ?", name);
+  }
+  ids(): Map<string, string> {
+    return new Map(this.sql.exec("SELECT name, id FROM token_index").toArray().map((row) => [str(row.name), str(row.id)]));
+  }
+}
+
+/** Where tokens were delivered: which target holds the token of which credential id. */
+export class DeliveredTable {
+  constructor(private readonly sql: SqlStorage) {}
+  list(): DeliveryRecord[] {
+    return this.sql.exec("SELECT key, name, id FROM delivered").toArray().map((row) => ({ key: str(row.key), name: str(row.name), id: str(row.id) }));
+  }
+  record(record: DeliveryRecord): void {
+    this.sql.exec("INSERT OR REPLACE INTO delivered (key, name, id, at) VALUES (?, ?, ?, ?)", record.key, record.name, record.id, now());
+  }
+  forget(key: string, name: string): void {
+    this.sql.exec("DELETE FROM delivered WHERE key = ? AND name = ?", key, name);
+  }
+}
+
+/** GitHub delivery ids seen, so a redelivered webhook does not run twice. Keeps the last 10,000. */
+export class WebhookIds {
+  constructor(private readonly sql: SqlStorage) {}
+  remember(id: string): boolean {
+    if (this.sql.exec("SELECT 1 FROM deliveries WHERE id = ?", id).toArray().length > 0) return false;
+    this.sql.exec("INSERT INTO deliveries (id, received_at) VALUES (?, ?)", id, now());
+    this.sql.exec("DELETE FROM deliveries WHERE id NOT IN (SELECT id FROM deliveries ORDER BY received_at DESC LIMIT 10000)");
+    return true;
+  }
+}
+
+/** Spec blobs by git SHA (content-addressed) and parsed files by blob SHA; both pruned when unused for `days`. */
+export class Caches {
+  constructor(private readonly sql: SqlStorage) {}
+
+  blobs(): BlobCache & { size(): number } {
+    const sql = this.sql;
+    return {
+      async get(sha: string) {
+        const row = sql.exec("SELECT content FROM blobs WHERE sha = ?", sha).toArray()[0];
+        if (!row) return null;
+        sql.exec("INSERT OR REPLACE INTO blob_use (sha, used_at) VALUES (?, ?)", sha, now());
+        return str(row.content);
+      },
+      async put(sha: string, content: string) {
+        sql.exec("INSERT OR REPLACE INTO blobs (sha, content) VALUES (?, ?)", sha, content);
+        sql.exec("INSERT OR REPLACE INTO blob_use (sha, used_at) VALUES (?, ?)", sha, now());
+      },
+      size: () => Number(sql.exec("SELECT COUNT(*) AS n FROM blobs").one().n),
+    };
+  }
+
+  specs(): FileCache {
+    const sql = this.sql;
+    return {
+      get(key: string) {
+        const row = sql.exec("SELECT json FROM spec_cache WHERE key = ?", key).toArray()[0];
+        if (!row) return undefined;
+        sql.exec("UPDATE spec_cache SET used_at = ? WHERE key = ?", now(), key);
+        return JSON.parse(str(row.json)) as FileResult;
+      },
+      set(key: string, result: FileResult) {
+        const json = JSON.stringify(result);
+        // A value over the SQLite limit is simply not cached.
+        if (json.length < MAX_TEXT) sql.exec("INSERT OR REPLACE INTO spec_cache (key, json, used_at) VALUES (?, ?, ?)", key, json, now());
+      },
+    };
+  }
+
+  prune(days: number): void {
+    const before = daysAgo(days);
+    this.sql.exec("DELETE FROM spec_cache WHERE used_at < ?", before);
+    // Blobs from before blob_use existed count as used now; those unused for `days` go.
+    this.sql.exec("INSERT OR IGNORE INTO blob_use (sha, used_at) SELECT sha, ? FROM blobs", now());
+    this.sql.exec("DELETE FROM blobs WHERE sha IN (SELECT sha FROM blob_use WHERE used_at < ?)", before);
+    this.sql.exec("DELETE FROM blob_use WHERE used_at < ?", before);
+  }
+}
+
+/** Named state, one typed accessor per key. */
+export interface StateValues {
+  last_applied: { sha: string; tree: string; at: string };
+  drift: { detected: boolean; at: string | null; changes: number };
+  drift_issue: DriftIssueState;
+  last_pruned: string;
+}
+
+export class NamedState {
+  constructor(private readonly sql: SqlStorage) {}
+  get<K extends keyof StateValues>(key: K): StateValues[K] | null {
+    const row = this.sql.exec("SELECT value FROM state WHERE key = ?", key).toArray()[0];
+    const text = row ? str(row.value) : "";
+    return text ? (JSON.parse(text) as StateValues[K]) : null;
+  }
+  set<K extends keyof StateValues>(key: K, value: StateValues[K] | null): void {
+    this.sql.exec("INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, value === null ? "" : JSON.stringify(value));
+  }
+  /** What a pull request's plan showed for a credentials/ tree, so the apply after the merge can compare. */
+  reviewed(tree: string): { pr: number; sha: string; fingerprint: string } | null {
+    const row = this.sql.exec("SELECT value FROM state WHERE key = ?", `reviewed:${tree}`).toArray()[0];
+    return row ? (JSON.parse(str(row.value)) as { pr: number; sha: string; fingerprint: string }) : null;
+  }
+  setReviewed(tree: string, value: { pr: number; sha: string; fingerprint: string }): void {
+    this.sql.exec("INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)", `reviewed:${tree}`, JSON.stringify(value));
+  }
+}

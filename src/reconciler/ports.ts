@@ -1,0 +1,131 @@
+// The run core's ports inside the Durable Object: GitHub as spec source, ngrok, KV tokens indexed in SQLite, SQLite scratch.
+import type { Config } from "../config.js";
+import { githubTokenSource } from "../github/auth.js";
+import { GitHubClient, repoPath } from "../github/client.js";
+import { deleteActionsSecret, putActionsSecret, type ActionsSecretTarget, type PublicKeyCache } from "../github/secrets.js";
+import { readSpecsAt } from "../github/specs.js";
+import { NgrokClient, type NgrokCall } from "../ngrok/client.js";
+import type { Delivery } from "../plan/types.js";
+import type { SubrequestBudget } from "../run/budget.js";
+import type { Deliverer, RunPorts, SpecPort, TokenPort } from "../run/ports.js";
+import type { TokenVault } from "../vault/index.js";
+import { GitHubReporter } from "./execute.js";
+import type { ReconcilerStorage } from "./storage.js";
+
+export { REPORT_RESERVE } from "../config.js";
+import { REPORT_RESERVE } from "../config.js";
+
+export interface WorkerPortsInput {
+  env: Env;
+  config: Config;
+  storage: ReconcilerStorage;
+  budget: SubrequestBudget;
+  vault: TokenVault;
+}
+
+/** The ports of one invocation: every fetch goes through this invocation's budget and is counted by service. */
+export function workerPorts({ env, config, storage, budget, vault }: WorkerPortsInput): RunPorts & { github: GitHubClient } {
+  const calls = { ngrok: 0, github: 0 };
+  const counted = (service: keyof typeof calls) => (request: Request) => {
+    // Counted only when sent: a fetch the budget refuses is no call.
+    if (budget.remaining() > 0) calls[service]++;
+    return budget.fetch(request);
+  };
+  const githubFetch = counted("github");
+  const github = new GitHubClient({ baseUrl: config.githubApiUrl, token: githubTokenSource(env, config.githubApiUrl, config.repository, githubFetch), fetch: githubFetch });
+  // Every write's answer (status and ngrok's operation id) goes into the audit entry of the change it served.
+  const writes = new Map<string, NgrokCall[]>();
+  const onResponse = (call: NgrokCall) => {
+    if (call.method === "GET" || call.credential_id === null) return;
+    writes.set(call.credential_id, [...(writes.get(call.credential_id) ?? []), call]);
+  };
+  const ngrok = new NgrokClient({ baseUrl: config.ngrokApiUrl, apiKey: env.NGROK_API_KEY, fetch: counted("ngrok"), onResponse });
+  return {
+    github,
+    config,
+    specs: githubSpecs(github, config.repository, storage),
+    ngrok,
+    tokens: indexedTokens(vault, storage),
+    intents: storage.intents,
+    scratch: storage.scratch,
+    reporter: new GitHubReporter({ github, storage, config, writes, checkKind: env.GITHUB_APP_ID && env.GITHUB_APP_PRIVATE_KEY ? "check-run" : "status" }),
+    deliverer: githubDeliverer(github, storage),
+    budget,
+    reserve: REPORT_RESERVE,
+    takeCalls: () => {
+      const taken = { ...calls };
+      calls.ngrok = 0;
+      calls.github = 0;
+      return taken;
+    },
+  };
+}
+
+/** Specs at the commit the run is for: a push, cron or manual apply reads the default branch's head. */
+function githubSpecs(github: GitHubClient, repository: string, storage: ReconcilerStorage): SpecPort {
+  const blobs = storage.caches.blobs();
+  return {
+    cache: storage.caches.specs(),
+    progress: () => blobs.size(),
+    async read(state) {
+      const request = state.request;
+      let sha = "sha" in request ? (request.sha ?? null) : null;
+      let branch: string | null = null;
+      if (request.mode === "apply" || !sha) {
+        const repo = repoPath(repository);
+        branch = (await github.request<{ default_branch: string }>("GET", repo)).default_branch;
+        sha = (await github.request<{ commit: { sha: string } }>("GET", `${repo}/branches/${encodeURIComponent(branch)}`)).commit.sha;
+      }
+      const snapshot = await readSpecsAt(github, repository, sha, blobs);
+      const applied = storage.state.get("last_applied");
+      if (request.cause === "push" && applied && applied.tree === snapshot.treeSha) {
+        const skipped = request.sha !== sha ? `${request.sha.slice(0, 7)} is not the head of ${branch ?? "the default branch"} (${sha.slice(0, 7)})` : `credentials/ is unchanged since ${applied.sha.slice(0, 7)}`;
+        return { sha, tree: snapshot.treeSha, sources: [], skipped };
+      }
+      return { sha, tree: snapshot.treeSha, sources: snapshot.sources };
+    },
+  };
+}
+
+/**
+ * Tokens sealed in KV, indexed in SQLite: the index says which credential each name's token belongs to, so no
+ * decision waits on KV's listing (eventually consistent, ~60 s across locations).
+ */
+export function indexedTokens(vault: TokenVault, storage: ReconcilerStorage): TokenPort {
+  const index = storage.tokens;
+  return {
+    async store(name, id, token) {
+      await vault.store(name, id, token);
+      index.set(name, id);
+    },
+    async remove(name) {
+      index.remove(name);
+      await vault.remove(name);
+    },
+    async ids() {
+      if (!index.seeded()) index.seed(await vault.ids());
+      return index.ids();
+    },
+    read: (name) => vault.read(name),
+  };
+}
+
+function githubDeliverer(github: GitHubClient, storage: ReconcilerStorage): Deliverer {
+  const keys: PublicKeyCache = new Map();
+  return {
+    records: () => storage.delivered.list(),
+    async deliver(delivery, token) {
+      await putActionsSecret(github, targetOf(delivery), token.token, keys);
+      storage.delivered.record({ key: delivery.target.key, name: delivery.name, id: token.id });
+    },
+    async undeliver(delivery) {
+      await deleteActionsSecret(github, targetOf(delivery));
+      storage.delivered.forget(delivery.target.key, delivery.name);
+    },
+  };
+}
+
+function targetOf(delivery: Delivery): ActionsSecretTarget {
+  const t = delivery.target;
+  return t.kind === "org" ? { org: t.org, name: t.secret, visibility: t.visibility } : { repo: t.repo, name: t.secret, ...(t.environment ? { environment: t.environment } : {}) };
+}

@@ -1,0 +1,91 @@
+// The run in progress in SQLite (the core's RunScratch port): its versioned state, spec sources, live listing, plan and outcomes.
+import type { ChangeOutcome } from "../apply/types.js";
+import type { Credential } from "../ngrok/types.js";
+import type { Plan } from "../plan/types.js";
+import type { RunScratch } from "../run/ports.js";
+import { parseRunState, type RunState } from "../run/state.js";
+import type { SpecSource } from "../spec/types.js";
+import { num, str, strOrNull } from "./sql.js";
+
+export class SqlRunScratch implements RunScratch {
+  constructor(private readonly sql: SqlStorage) {}
+
+  save(state: RunState): void {
+    this.#set("active", JSON.stringify(state));
+  }
+
+  /** The run in progress; a state written by another version is dropped (its run is then marked interrupted). */
+  load(): RunState | null {
+    const text = this.#get("active");
+    if (text === null) return null;
+    const state = parseRunState(text);
+    if (!state) this.clear();
+    return state;
+  }
+
+  clear(): void {
+    this.sql.exec("DELETE FROM state WHERE key IN ('active', 'active_plan')");
+    for (const table of ["run_sources", "run_live", "run_changes", "run_results"]) this.sql.exec(`DELETE FROM ${table}`);
+  }
+
+  saveSources(sources: readonly SpecSource[]): void {
+    this.sql.exec("DELETE FROM run_sources");
+    for (const source of sources) this.sql.exec("INSERT INTO run_sources (path, content, sha) VALUES (?, ?, ?)", source.path, source.content, source.sha ?? null);
+  }
+
+  loadSources(): SpecSource[] {
+    return this.sql
+      .exec("SELECT path, content, sha FROM run_sources ORDER BY path")
+      .toArray()
+      .map((row) => {
+        const sha = strOrNull(row.sha);
+        return sha ? { path: str(row.path), content: str(row.content), sha } : { path: str(row.path), content: str(row.content) };
+      });
+  }
+
+  clearLive(): void {
+    this.sql.exec("DELETE FROM run_live");
+  }
+
+  addLive(credentials: readonly Credential[]): void {
+    for (const credential of credentials) this.sql.exec("INSERT OR REPLACE INTO run_live (id, json) VALUES (?, ?)", credential.id, JSON.stringify(credential));
+  }
+
+  loadLive(): Credential[] {
+    return this.sql.exec("SELECT json FROM run_live").toArray().map((row) => JSON.parse(str(row.json)) as Credential);
+  }
+
+  /** One row per change: a plan for thousands of credentials outgrows a single value. Outcomes of earlier rounds stay. */
+  savePlan(plan: Plan): void {
+    this.sql.exec("DELETE FROM run_changes");
+    plan.changes.forEach((change, idx) => this.sql.exec("INSERT INTO run_changes (idx, json) VALUES (?, ?)", idx, JSON.stringify(change)));
+    this.#set("active_plan", JSON.stringify({ ...plan, changes: [] }));
+  }
+
+  loadPlan(): Plan {
+    const meta = this.#get("active_plan");
+    if (meta === null) throw new Error("internal: no plan stored for the active run");
+    const changes = this.sql.exec("SELECT json FROM run_changes ORDER BY idx").toArray().map((row) => JSON.parse(str(row.json)) as Plan["changes"][number]);
+    return { ...(JSON.parse(meta) as Plan), changes };
+  }
+
+  saveOutcome(round: number, index: number, outcome: ChangeOutcome): void {
+    this.sql.exec("INSERT OR REPLACE INTO run_results (round, idx, json) VALUES (?, ?, ?)", round, index, JSON.stringify(outcome));
+  }
+
+  loadOutcomes(): { round: number; index: number; outcome: ChangeOutcome }[] {
+    return this.sql
+      .exec("SELECT round, idx, json FROM run_results ORDER BY round, idx")
+      .toArray()
+      .map((row) => ({ round: num(row.round), index: num(row.idx), outcome: JSON.parse(str(row.json)) as ChangeOutcome }));
+  }
+
+  #get(key: string): string | null {
+    const row = this.sql.exec("SELECT value FROM state WHERE key = ?", key).toArray()[0];
+    return row ? str(row.value) : null;
+  }
+
+  #set(key: string, value: string): void {
+    this.sql.exec("INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, value);
+  }
+}

@@ -1,0 +1,238 @@
+// The run core on the Worker's path: a budget per invocation, state reloaded from persisted scratch, crashes between any two persisted steps.
+import { describe, expect, it } from "vitest";
+import { createEmulator } from "../../emulator/app.js";
+import type { IntentLog } from "../apply/types.js";
+import { MemoryIntentLog } from "../apply/memory-intents.js";
+import { NgrokClient } from "../ngrok/client.js";
+import { decodeMetadata, encodeMetadata } from "../ownership/marker.js";
+import { generateKeyringEntry, importKeyring, MemoryTokenStore, TokenVault } from "../vault/index.js";
+import { SubrequestBudget } from "./budget.js";
+import { advanceRun, RunError } from "./core.js";
+import { MemoryScratch } from "./memory-scratch.js";
+import type { RunPorts, RunScratch, TokenPort } from "./ports.js";
+import { newRunState, type RunState } from "./state.js";
+import type { RunOutput, RunRequest } from "./types.js";
+
+const OWNER = "acme-prod";
+const NAMES = Array.from({ length: 7 }, (_, i) => `svc-${i}`);
+const SPECS = [{ path: "credentials/a.yaml", content: `credentials:\n${NAMES.map((n) => `  - name: ${n}\n    description: ${n}\n`).join("")}` }];
+
+class Crash extends Error {
+  constructor() {
+    super("the process stopped");
+  }
+}
+
+/** One deployment's durable world (ngrok account, KV, SQLite) that outlives any process driving it. */
+async function world() {
+  const emulator = createEmulator();
+  const apiKey = `core_${Math.random().toString(36).slice(2)}`;
+  const account = emulator.account(apiKey);
+  const vault = new TokenVault(new MemoryTokenStore(), await importKeyring(generateKeyringEntry("k1")));
+  const intents = new MemoryIntentLog();
+  const scratch = new MemoryScratch();
+  const mark = (name: string) => encodeMetadata(null, { owner: OWNER, name });
+  // Drift to correct: one changed, one removed, one duplicate pair.
+  const [changed, removed, dupA] = account.seed([{ description: "old", metadata: mark("svc-0") }, { metadata: mark("gone") }, { description: "svc-1", metadata: mark("svc-1") }, { description: "svc-1", metadata: mark("svc-1") }]);
+  await vault.store("svc-0", changed!.id, changed!.token!);
+  await vault.store("gone", removed!.id, removed!.token!);
+  await vault.store("svc-1", dupA!.id, dupA!.token!);
+  return { emulator, apiKey, account, vault, intents, scratch };
+}
+type World = Awaited<ReturnType<typeof world>>;
+
+/**
+ * One process driving the run: every durable write counts as a step; `crashAt: n` stops the process at the nth
+ * (the write is not made) and everything after it, ngrok calls included, fails as in a killed process.
+ */
+function process(w: World, options: { limit: number; crashAt?: number; writes?: { n: number } }) {
+  const writes = options.writes ?? { n: 0 };
+  let dead = false;
+  const step = () => {
+    if (dead) throw new Crash();
+    writes.n++;
+    if (writes.n === options.crashAt) {
+      dead = true;
+      throw new Crash();
+    }
+  };
+  const guard = <T extends object>(target: T, all: (keyof T)[], durable: (keyof T)[]): T => {
+    const out = {} as Record<keyof T, unknown>;
+    for (const m of all) {
+      const fn = (target[m] as (...args: unknown[]) => unknown).bind(target);
+      out[m] = durable.includes(m)
+        ? (...args: unknown[]) => {
+            step();
+            return fn(...args);
+          }
+        : (...args: unknown[]) => {
+            if (dead) throw new Crash();
+            return fn(...args);
+          };
+    }
+    return out as T;
+  };
+  const scratch = guard<RunScratch>(
+    w.scratch,
+    ["save", "saveSources", "loadSources", "clearLive", "addLive", "loadLive", "savePlan", "loadPlan", "saveOutcome", "loadOutcomes"],
+    ["save", "saveSources", "clearLive", "addLive", "savePlan", "saveOutcome"],
+  );
+  const tokens: TokenPort = {
+    store: async (name, id, token) => {
+      step();
+      await w.vault.store(name, id, token);
+    },
+    remove: async (name) => {
+      step();
+      await w.vault.remove(name);
+    },
+    ids: () => w.vault.ids(),
+    read: (name) => w.vault.read(name),
+  };
+  const intents: IntentLog = guard<IntentLog>(w.intents, ["open", "close", "list"], ["open", "close"]);
+  let ngrokCalls = 0;
+  const portsFor = (): RunPorts => {
+    const budget = new SubrequestBudget(options.limit, async (request) => {
+      if (dead) throw new Crash();
+      ngrokCalls++;
+      return w.emulator.fetch(request);
+    });
+    const ngrok = new NgrokClient({ baseUrl: "http://emulator.test", apiKey: w.apiKey, fetch: budget.fetch, sleep: async () => {}, timeoutMs: 200 });
+    return {
+      config: { ownerId: OWNER, maxDeletes: 5 },
+      specs: { read: async () => ({ sha: null, tree: null, sources: SPECS }) },
+      ngrok,
+      tokens,
+      intents,
+      scratch,
+      budget,
+      reserve: 8,
+      takeCalls: () => {
+        const taken = ngrokCalls;
+        ngrokCalls = 0;
+        return { ngrok: taken, github: 0 };
+      },
+    };
+  };
+  return { portsFor, writes, isDead: () => dead };
+}
+
+/** Drives a run as the Durable Object does: each invocation reloads the state from what was persisted. */
+async function drive(w: World, options: { limit: number; crashAt?: number; writes?: { n: number }; request?: RunRequest; fresh?: boolean }): Promise<RunOutput> {
+  const p = process(w, options);
+  if (options.fresh !== false || !w.scratch.load()) {
+    const request = options.request ?? { cause: "manual", mode: "apply" };
+    w.scratch.clear();
+    w.scratch.save(newRunState(1, "apply", request, request.mode));
+  }
+  for (let i = 0; i < 500; i++) {
+    const state = w.scratch.load() as RunState;
+    const output = await advanceRun(state, p.portsFor());
+    if (output) return output;
+  }
+  throw new Error("the run did not finish");
+}
+
+async function expectConverged(w: World): Promise<void> {
+  const tokens = w.account.tokens();
+  const byName = new Map<string, string[]>();
+  for (const c of w.account.credentials()) {
+    const d = decodeMetadata(c.metadata);
+    if (d.kind !== "managed") continue;
+    byName.set(d.marker.name, [...(byName.get(d.marker.name) ?? []), c.id]);
+  }
+  expect([...byName.keys()].sort()).toEqual(NAMES);
+  for (const [name, ids] of byName) {
+    expect(ids, `live credentials of ${name}`).toHaveLength(1);
+    expect(await w.vault.read(name), `token of ${name}`).toEqual({ name, id: ids[0], token: tokens[ids[0]!] });
+  }
+  expect(await w.intents.list()).toEqual([]);
+  const again = await drive(w, { limit: 50, request: { cause: "manual", mode: "plan" } });
+  expect(again.outcomes).toEqual([]);
+}
+
+describe("the run core on the Worker's path", () => {
+  it("converges over several invocations of a small budget, reporting the ngrok calls it made", async () => {
+    const w = await world();
+    const output = await drive(w, { limit: 12 });
+    expect(output.status).toBe("succeeded");
+    expect(output.progress?.invocations).toBeGreaterThan(2);
+    expect(output.progress?.max_subrequests).toBeLessThanOrEqual(12);
+    expect(output.api_calls.ngrok).toBe(w.account.calls().length);
+    await expectConverged(w);
+  });
+
+  it("a crash between any two persisted steps resumes to one live credential per spec, each with its own token", async () => {
+    const clean = await world();
+    const counted = { n: 0 };
+    await drive(clean, { limit: 14, writes: counted });
+    const steps = counted.n;
+    expect(steps).toBeGreaterThan(20);
+    const failures: string[] = [];
+    for (let crashAt = 1; crashAt <= steps; crashAt++) {
+      const w = await world();
+      try {
+        const error = await drive(w, { limit: 14, crashAt }).then(
+          () => null,
+          (e: unknown) => e,
+        );
+        expect(error, `crash at step ${crashAt}`).toBeInstanceOf(Crash);
+        // Let whatever the dead process still had in flight settle, as the kernel would have cut it.
+        await new Promise((r) => setTimeout(r, 5));
+        const resumed = await drive(w, { limit: 14, fresh: false });
+        expect(resumed.status, JSON.stringify(resumed.errors)).toBe("succeeded");
+        await expectConverged(w);
+      } catch (error) {
+        failures.push(`crash at ${crashAt}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    expect(failures).toEqual([]);
+  }, 120_000);
+
+  it("a budget that leaves no room past the reporting reserve fails the run with a clear error, never spins", async () => {
+    const w = await world();
+    const error = await drive(w, { limit: 8 }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(RunError);
+    expect(error).toMatchObject({ code: "RUN_NO_ROOM", message: expect.stringContaining("MAX_SUBREQUESTS=8") });
+    expect(w.account.calls()).toEqual([]);
+  });
+
+  it("a failed apply lists exactly the changes it never started, in the order they would have run", async () => {
+    const w = await world();
+    // A retired credential's delete runs first (cleanup) though the plan lists it last; make it fail.
+    const [retired] = w.account.seed([{ metadata: encodeMetadata(null, { owner: OWNER, name: "old", retire: "2020-01-01T00:00:00.000Z" }) }]);
+    w.account.addFaults({ method: "DELETE", path: `/credentials/${retired!.id}`, status: 400 });
+    const output = await drive(w, { limit: 50 });
+    expect(output.status).toBe("failed");
+    const failed = output.outcomes.filter((o) => o.status === "failed").map((o) => `${o.action} ${o.name}`);
+    const notAttempted = output.outcomes.filter((o) => o.status === "not_attempted").map((o) => `${o.action} ${o.name}`);
+    const done = output.outcomes.filter((o) => o.status === "done").map((o) => `${o.action} ${o.name}`);
+    expect(failed).toEqual(["delete old"]);
+    expect(done.length + failed.length + notAttempted.length).toBe(output.summary ? output.outcomes.length : 0);
+    // Every change of the plan is accounted for once.
+    const all = [...failed, ...done, ...notAttempted].sort();
+    expect(new Set(all).size).toBe(all.length);
+    expect(notAttempted).not.toContain(failed[0]);
+    expect(notAttempted).toContain("create svc-2");
+  });
+
+  it("a listing whose next page points back at itself fails the run instead of looping", async () => {
+    const w = await world();
+    const p = process(w, { limit: 50 });
+    const ports = p.portsFor();
+    let pages = 0;
+    ports.ngrok.listPage = async (cursor) => {
+      pages++;
+      return { credentials: [], next: cursor ?? "/credentials?page=loop" };
+    };
+    const error = await advanceRun(newRunState(1, "apply", { cause: "manual", mode: "apply" }, "apply"), ports).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({ code: "RUN_PAGING_LOOP" });
+    expect(pages).toBe(2);
+  });
+});

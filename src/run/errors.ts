@@ -1,0 +1,22 @@
+// The run core's typed errors and the limits that bound a run.
+
+/** Budget a change is planned to cost (a replace is two calls); retries beyond it come out of the reserve. */
+export const CALLS_PER_CHANGE = 2;
+/** A delivery costs a public-key fetch (once per repository) and a PUT or DELETE. */
+export const CALLS_PER_DELIVERY = 2;
+/** Plans one run may make: each stop with changes in flight costs one more (list + plan again). */
+export const MAX_ROUNDS = 5;
+/** List pages a run reads at most (1,000,000 credentials); past that the listing is taken to loop. */
+export const MAX_PAGES = 10_000;
+/** Invocations in a row without progress after which the run fails rather than spin. */
+export const MAX_IDLE = 5;
+
+export class RunError extends Error {
+  constructor(
+    readonly code: "RUN_NO_ROOM" | "RUN_NO_PROGRESS" | "RUN_TOO_MANY_ROUNDS" | "RUN_PAGING_LOOP" | "RUN_INTERNAL",
+    message: string,
+  ) {
+    super(message);
+    this.name = "RunError";
+  }
+}

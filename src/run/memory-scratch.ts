@@ -1,0 +1,75 @@
+// Run scratch state in memory, kept as JSON text as a database would keep it: for the CLI (one process) and the bench.
+import type { ChangeOutcome } from "../apply/types.js";
+import type { Credential } from "../ngrok/types.js";
+import type { Plan } from "../plan/types.js";
+import type { SpecSource } from "../spec/types.js";
+import type { RunScratch } from "./ports.js";
+import { parseRunState, type RunState } from "./state.js";
+
+export class MemoryScratch implements RunScratch {
+  state: string | null = null;
+  sources = "[]";
+  readonly live = new Map<string, string>();
+  plan: string | null = null;
+  readonly outcomes = new Map<string, string>();
+
+  save(state: RunState): void {
+    this.state = JSON.stringify(state);
+  }
+
+  /** The saved state, as a fresh process would read it. */
+  load(): RunState | null {
+    return this.state === null ? null : parseRunState(this.state);
+  }
+
+  /** Forgets the run (the Durable Object does this once a run is recorded). */
+  clear(): void {
+    this.state = null;
+    this.sources = "[]";
+    this.live.clear();
+    this.plan = null;
+    this.outcomes.clear();
+  }
+
+  saveSources(sources: readonly SpecSource[]): void {
+    this.sources = JSON.stringify(sources);
+  }
+
+  loadSources(): SpecSource[] {
+    return JSON.parse(this.sources) as SpecSource[];
+  }
+
+  clearLive(): void {
+    this.live.clear();
+  }
+
+  addLive(credentials: readonly Credential[]): void {
+    for (const credential of credentials) this.live.set(credential.id, JSON.stringify(credential));
+  }
+
+  loadLive(): Credential[] {
+    return [...this.live.values()].map((json) => JSON.parse(json) as Credential);
+  }
+
+  savePlan(plan: Plan): void {
+    this.plan = JSON.stringify(plan);
+  }
+
+  loadPlan(): Plan {
+    if (this.plan === null) throw new Error("internal: no plan stored for the run");
+    return JSON.parse(this.plan) as Plan;
+  }
+
+  saveOutcome(round: number, index: number, outcome: ChangeOutcome): void {
+    this.outcomes.set(`${round}:${index}`, JSON.stringify(outcome));
+  }
+
+  loadOutcomes(): { round: number; index: number; outcome: ChangeOutcome }[] {
+    return [...this.outcomes.entries()]
+      .map(([key, json]) => {
+        const [round, index] = key.split(":").map(Number) as [number, number];
+        return { round, index, outcome: JSON.parse(json) as ChangeOutcome };
+      })
+      .sort((a, b) => a.round - b.round || a.index - b.index);
+  }
+}

@@ -1,0 +1,114 @@
+// The ports the run core drives: spec source, credentials API, token keeper, intent log, run scratch state, reporter.
+import type { ChangeOutcome, CredentialsApi, IntentLog, TokenKeeper } from "../apply/types.js";
+import type { Credential } from "../ngrok/types.js";
+import type { Delivery, DeliveryRecord, Plan } from "../plan/types.js";
+import type { FileCache } from "../spec/load.js";
+import type { SpecSource } from "../spec/types.js";
+import type { Budget } from "./budget.js";
+import type { RunResult } from "./result.js";
+import type { DeliveryResult, RunState } from "./state.js";
+import type { RunOutput } from "./types.js";
+
+export type Awaitable<T> = T | Promise<T>;
+
+export interface SpecSnapshot {
+  /** The commit read (null for a local folder). */
+  sha: string | null;
+  /** The git tree of credentials/ (null for a local folder): equal trees mean equal specs. */
+  tree: string | null;
+  sources: SpecSource[];
+  /** Set when there is nothing to do (e.g. credentials/ is unchanged since the last apply): the run ends. */
+  skipped?: string;
+}
+
+export interface SpecPort {
+  read(state: Readonly<RunState>): Promise<SpecSnapshot>;
+  /** Parsed files by blob SHA (see LoadOptions.cache). */
+  cache?: FileCache;
+  /** A number that grows as reading makes progress short of finishing (blobs cached): a big tree is not a stall. */
+  progress?(): number;
+}
+
+/** The ngrok calls of a run; NgrokClient satisfies it. */
+export interface CredentialsPort extends CredentialsApi {
+  /** One page of the listing: cursor null for the first, then the `next` returned; next null at the end. */
+  listPage(cursor: string | null): Promise<{ credentials: Credential[]; next: string | null }>;
+}
+
+export interface RevealedToken {
+  name: string;
+  id: string;
+  token: string;
+}
+
+/** Where tokens are kept. `ids` must be authoritative (never a stale view): the plan's orphan and duplicate rules decide from it. */
+export interface TokenPort extends TokenKeeper {
+  ids(): Promise<Map<string, string>>;
+  read(name: string): Promise<RevealedToken | null>;
+}
+
+/** The run in progress, kept between invocations. Every write must be durable before it resolves. */
+export interface RunScratch {
+  save(state: RunState): Awaitable<void>;
+  saveSources(sources: readonly SpecSource[]): Awaitable<void>;
+  loadSources(): Awaitable<SpecSource[]>;
+  clearLive(): Awaitable<void>;
+  addLive(credentials: readonly Credential[]): Awaitable<void>;
+  loadLive(): Awaitable<Credential[]>;
+  /** Replaces the plan (a new round); outcomes of earlier rounds are kept. */
+  savePlan(plan: Plan): Awaitable<void>;
+  loadPlan(): Awaitable<Plan>;
+  saveOutcome(round: number, index: number, outcome: ChangeOutcome): Awaitable<void>;
+  loadOutcomes(): Awaitable<{ round: number; index: number; outcome: ChangeOutcome }[]>;
+}
+
+/** Pushes tokens to delivery targets (GitHub Actions secrets) and remembers what each target holds. */
+export interface Deliverer {
+  records(): Awaitable<DeliveryRecord[]>;
+  deliver(delivery: Delivery, token: RevealedToken): Promise<void>;
+  undeliver(delivery: Delivery): Promise<void>;
+}
+
+export interface Reporter {
+  /** The specs were read and are about to be validated: e.g. open a check on the commit. */
+  started?(state: RunState): Promise<void>;
+  outcome?(state: Readonly<RunState>, outcome: ChangeOutcome): Awaitable<void>;
+  delivery?(state: Readonly<RunState>, result: DeliveryResult, id: string | null): Awaitable<void>;
+  /** The run is over: publish it (comments, checks, drift). May add to `output` (e.g. `reviewed`). */
+  finish?(state: RunState, result: RunResult, output: RunOutput): Promise<void>;
+  /** The run failed with an error: e.g. complete its check as failed. Must not throw. */
+  failed?(state: RunState, error: unknown): Promise<void>;
+}
+
+export interface RunConfig {
+  ownerId: string;
+  maxDeletes: number;
+  rotationGraceMs?: number;
+  defaultRotateAfterMs?: number | undefined;
+}
+
+export interface RunPorts {
+  config: RunConfig;
+  specs: SpecPort;
+  ngrok: CredentialsPort;
+  tokens: TokenPort;
+  intents: IntentLog;
+  scratch: RunScratch;
+  reporter?: Reporter;
+  /** Absent where deliveries cannot be made (the CLI has no GitHub credentials): they are reported as skipped. */
+  deliverer?: Deliverer;
+  /** Why deliveries are skipped when there is no deliverer. */
+  noDelivery?: string;
+  budget: Budget;
+  /** Calls kept back for reporting at the end of the run (comment, check, status, drift issue). */
+  reserve: number;
+  /** Calls made since the last take, by service: how the run's cost is counted. */
+  takeCalls(): { ngrok: number; github: number };
+  /**
+   * Asked once the plan is made and before anything is applied (the CLI's prompt): false ends the run as a plan.
+   * The plan applied is then exactly the plan approved.
+   */
+  approve?(plan: Plan): Promise<boolean>;
+  /** Changes in flight at once (default 4). */
+  concurrency?: number;
+}

@@ -1,0 +1,7 @@
+// Where a run is, as /api/status and the run's audit entry show it.
+import type { RunState } from "./state.js";
+import type { RunProgress } from "./types.js";
+
+export function progressOf(state: RunState): RunProgress {
+  return { stage: state.stage, listed: state.listed, changes: state.total, applied: state.applied, invocations: state.invocations, max_subrequests: state.max_subrequests };
+}

@@ -1,0 +1,57 @@
+// What a finished run found and did, as data (RunResult) and as the output every driver reports (RunOutput).
+import type { ApplyReport } from "../apply/types.js";
+import { renderText } from "../plan/render.js";
+import { summarize, type Plan } from "../plan/types.js";
+import { formatSpecError, type SpecError } from "../spec/errors.js";
+import type { DeliveryResult } from "./state.js";
+import type { OutcomeInfo, RunOutput } from "./types.js";
+
+export type RunResult =
+  /** Bad specs: nothing was read from ngrok and nothing applied. */
+  | { kind: "invalid"; errors: SpecError[]; files: number }
+  /** Planned only: plan mode, or a refused plan (see plan.refusals). */
+  | { kind: "planned"; plan: Plan; live: number }
+  | { kind: "applied"; plan: Plan; live: number; report: ApplyReport };
+
+/** The output of a result; api_calls are filled in by the core once reporting is done. */
+export function describe(result: RunResult, sha: string | null, deliveries: readonly DeliveryResult[]): RunOutput {
+  const api_calls = { ngrok: 0, github: 0 };
+  if (result.kind === "invalid") {
+    return { status: "invalid", sha, summary: null, plan_text: "", outcomes: [], errors: result.errors.map(formatSpecError), api_calls };
+  }
+  const plan_text = renderText(result.plan);
+  const summary = summarize(result.plan);
+  if (result.kind === "planned") {
+    const refused = result.plan.refusals.length > 0;
+    return {
+      status: refused ? "refused" : "succeeded",
+      sha,
+      summary,
+      plan_text,
+      outcomes: result.plan.changes.map((c) => ({ action: c.action, name: c.name, status: "planned", ...(c.action !== "create" ? { id: c.id } : {}) })),
+      errors: result.plan.refusals.map((r) => `[${r.code}] ${r.message}`),
+      api_calls,
+    };
+  }
+  const outcomes: OutcomeInfo[] = result.report.outcomes.map((o) => {
+    const info: OutcomeInfo = { action: o.change.action, name: o.change.name, status: o.status };
+    if (o.change.action !== "create") info.id = o.change.id;
+    if (o.status === "done" && o.createdId) info.created_id = o.createdId;
+    if (o.status === "failed") {
+      info.error = o.compensation ? `${o.error.message}; ${o.compensation}` : o.error.message;
+      if (o.error.operation_id) info.operation_id = o.error.operation_id;
+    }
+    return info;
+  });
+  for (const change of result.report.notAttempted) outcomes.push({ action: change.action, name: change.name, status: "not_attempted" });
+  const errors = outcomes.filter((o) => o.error).map((o) => `${o.action} ${o.name}: ${o.error}`);
+  const output: RunOutput = { status: result.report.ok ? "succeeded" : "failed", sha, summary, plan_text, outcomes, errors, api_calls };
+  for (const d of deliveries) {
+    output.outcomes.push({ action: d.action, name: d.name, status: d.status, target: d.key, ...(d.error ? { error: d.error } : {}) });
+    if (d.status === "failed") {
+      output.errors.push(`${d.action} ${d.name} -> ${d.key}: ${d.error ?? "failed"}`);
+      output.status = "failed";
+    }
+  }
+  return output;
+}

@@ -1,0 +1,103 @@
+// The persisted state of a run in progress: versioned, so a deploy in the middle of a run never misreads it.
+import type { SpecError } from "../spec/errors.js";
+import type { RunRequest } from "./types.js";
+
+/** Bump when RunState changes shape; a state of another version is not resumed (the run restarts). */
+export const RUN_STATE_VERSION = 2;
+
+export type Stage = "start" | "list" | "plan" | "apply" | "deliver" | "report";
+
+export interface DeliveryResult {
+  action: "deliver" | "undeliver";
+  name: string;
+  key: string;
+  status: "done" | "failed" | "skipped";
+  error?: string;
+}
+
+export interface RunState {
+  version: typeof RUN_STATE_VERSION;
+  runId: number;
+  /** The queue entry the request came from (the Durable Object removes it when the run is recorded). */
+  key: string;
+  request: RunRequest;
+  stage: Stage;
+  mode: "plan" | "apply";
+  sha: string | null;
+  tree: string | null;
+  /** The reporter's handle on the run's check (a check run id, a commit status), opaque to the core. */
+  check: unknown;
+  /** null: list from the first page; "end": the listing is complete. */
+  cursor: string | null;
+  listed: number;
+  /** List pages read in this listing (a listing that does not end is an error, not a loop). */
+  pages?: number;
+  /**
+   * Plans made by this run. A run that stopped while changes were in flight (a crash, a spent budget) cannot
+   * know how they ended: it lists and plans again (round + 1) instead of sending them twice.
+   */
+  round: number;
+  /** Changes in the current round's plan, and how many of them have a recorded outcome. */
+  total: number;
+  applied: number;
+  /** True while a batch of changes is in flight; found true on resume, it means the batch's end is unknown. */
+  inFlight: boolean;
+  /** Deliveries done so far (index into the plan's deliveries), and how each went. */
+  delivered: number;
+  deliveries: DeliveryResult[];
+  invocations: number;
+  /** The most subrequests any invocation of this run used. */
+  max_subrequests: number;
+  /** Invocations in a row that ended without progress; a run that stalls fails instead of spinning. */
+  idle: number;
+  skipped?: string;
+  /** The plan was shown and not approved (the CLI's prompt): nothing was applied. */
+  declined?: boolean;
+  invalid?: SpecError[];
+  /** Spec files read (for the message of an invalid run). */
+  specFiles?: number;
+  calls: { ngrok: number; github: number };
+  /**
+   * Opaque slot for the ngrok client's rate limiter (src/ngrok), so pacing survives between invocations.
+   * The core never reads it; whoever builds the client may.
+   */
+  limiter?: unknown;
+}
+
+export function newRunState(runId: number, key: string, request: RunRequest, mode: "plan" | "apply"): RunState {
+  return {
+    version: RUN_STATE_VERSION,
+    runId,
+    key,
+    request,
+    stage: "start",
+    mode,
+    sha: null,
+    tree: null,
+    check: null,
+    cursor: null,
+    listed: 0,
+    round: 0,
+    total: 0,
+    applied: 0,
+    inFlight: false,
+    delivered: 0,
+    deliveries: [],
+    invocations: 0,
+    max_subrequests: 0,
+    idle: 0,
+    calls: { ngrok: 0, github: 0 },
+  };
+}
+
+/** Parses a persisted state; null when it is not one of this version (written by an older deploy). */
+export function parseRunState(text: string): RunState | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof value !== "object" || value === null || (value as { version?: unknown }).version !== RUN_STATE_VERSION) return null;
+  return value as RunState;
+}

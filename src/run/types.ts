@@ -1,0 +1,85 @@
+// What a run is asked to do and what it reports: the request types, outcome lines and the run's output.
+import type { summarize } from "../plan/types.js";
+
+export type Cause = "pull_request" | "push" | "cron" | "manual";
+
+interface Origin {
+  /** GitHub's X-GitHub-Delivery of the webhook that asked for the run. */
+  delivery?: string;
+  actor?: string;
+}
+
+/**
+ * A run request. The union makes an apply of a pull request unrepresentable: pull requests only ever plan,
+ * and only the default branch is applied (a push names its commit; cron and manual runs use the head).
+ */
+export type RunRequest =
+  | (Origin & { cause: "pull_request"; mode: "plan"; sha: string; pr: number })
+  | (Origin & { cause: "push"; mode: "apply"; sha: string; rotate?: string[] })
+  /** Applies in DRIFT_MODE=correct, plans (and reports drift) in DRIFT_MODE=report. */
+  | (Origin & { cause: "cron"; mode: "apply"; rotate?: string[] })
+  | (Origin & {
+      cause: "manual";
+      mode: "plan" | "apply";
+      /** The commit the operator approved (allow_deletes); when the head has moved on, the approval lapses. */
+      sha?: string;
+      /**
+       * Lifts MAX_DELETES and the empty-folder guard. Bound to the commit the run resolves when it starts:
+       * a request carrying it is never merged into a request for a later commit (see coalesce.ts).
+       */
+      allowDeletes?: boolean;
+      /** Credentials to rotate now whatever their age (POST /api/credentials/{name}/rotate). */
+      rotate?: string[];
+    });
+
+export type RunStatus = "running" | "succeeded" | "failed" | "invalid" | "refused" | "skipped" | "interrupted";
+
+export interface OutcomeInfo {
+  action: string;
+  name: string;
+  /** skipped: a step this driver cannot do (the CLI cannot deliver to GitHub); `error` says why. */
+  status: "done" | "failed" | "not_attempted" | "planned" | "skipped";
+  id?: string;
+  /** For deliveries: the target, e.g. acme/site:NGROK_AUTHTOKEN. */
+  target?: string;
+  created_id?: string;
+  error?: string;
+  operation_id?: string;
+}
+
+export interface RunProgress {
+  stage: string;
+  listed: number;
+  changes: number;
+  applied: number;
+  invocations: number;
+  max_subrequests: number;
+}
+
+export interface RunOutput {
+  status: RunStatus;
+  sha: string | null;
+  summary: ReturnType<typeof summarize> | null;
+  plan_text: string;
+  outcomes: OutcomeInfo[];
+  errors: string[];
+  api_calls: { ngrok: number; github: number };
+  progress?: RunProgress;
+  /** For an apply whose credentials/ tree was planned on a pull request: whether it did what was reviewed. */
+  reviewed?: { pr: number; sha: string; matches: boolean };
+}
+
+/** The mode a request runs in: a cron tick in DRIFT_MODE=report only plans. */
+export function effectiveMode(request: RunRequest, driftMode: "correct" | "report"): "plan" | "apply" {
+  if (request.mode === "plan") return "plan";
+  return request.cause === "cron" && driftMode === "report" ? "plan" : "apply";
+}
+
+/** Whether the request lifts MAX_DELETES for the commit the run resolved (an approval for another commit lapses). */
+export function allowsDeletes(request: RunRequest, sha: string | null): boolean {
+  return request.cause === "manual" && request.allowDeletes === true && (request.sha === undefined || request.sha === sha);
+}
+
+export function rotations(request: RunRequest): readonly string[] {
+  return request.cause === "pull_request" ? [] : (request.rotate ?? []);
+}
