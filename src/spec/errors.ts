@@ -13,6 +13,7 @@ export type SpecErrorCode =
   | "DUPLICATE_NAME"
   | "DUPLICATE_IMPORT"
   | "RESERVED_KEY"
+  | "CONFLICTING_FIELDS"
   | "TOO_MANY_FILES"
   | "TOO_MANY_ERRORS";
 

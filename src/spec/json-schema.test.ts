@@ -42,6 +42,7 @@ describe("schema/credentials.schema.json", () => {
       import: fc.constantFrom(...imports),
       deliver: fc.array(fc.constantFrom(...deliveries), { maxLength: 2 }),
       rotate_after: fc.constantFrom(...durations),
+      expires: fc.constantFrom("2027-01-31", "2027-01-31T18:30:00Z", "2027-01-31T18:30:00.5+02:00", "2027-01-31T18:30Z", "31/01/2027", 20270131),
       unknown_key: fc.constant(1),
     },
     { requiredKeys: [] },
