@@ -9,6 +9,8 @@ import { parseDuration } from "./duration.js";
 import { EXPIRES_PATTERN, parseExpires } from "./expires.js";
 import { fieldPath, type SpecError, type SpecErrorCode } from "./errors.js";
 import { locate } from "./positions.js";
+import type { RepositoryPolicy } from "./policy-file.js";
+import { policyErrors } from "./policy-errors.js";
 import { credentialSpecSchema } from "./schema.js";
 import { duplicateKeyErrors, placeSyntaxError } from "./yaml-errors.js";
 import type { CredentialSpec, SpecSource } from "./types.js";
@@ -28,6 +30,19 @@ export interface LoadOptions {
   cache?: FileCache;
   /** The js-yaml fast path for valid files (default on); tests turn it off to compare both paths. */
   fastParse?: boolean;
+  /**
+   * The repository policy to judge the specs by (from `choosePolicy`), with the instant to judge at: violations
+   * are errors at the offending field. Never cached: they depend on the policy and on `now`.
+   */
+  policy?: PolicyOptions;
+}
+
+export interface PolicyOptions {
+  policy: RepositoryPolicy;
+  /** Now, in ms (max_lifetime is measured from it); the same instant the plan gets. */
+  now: number;
+  /** The deployment's ROTATE_AFTER, which satisfies max_rotate_after for specs that set none. */
+  defaultRotateAfterMs?: number;
 }
 
 export interface FileResult {
@@ -101,6 +116,7 @@ export function loadSpecs(sources: readonly SpecSource[], options: LoadOptions):
     for (const spec of file.specs) specs.push(spec);
   }
   for (const error of crossFileErrors(specs)) errors.push(error);
+  if (options.policy) for (const error of policyErrors(specs, sorted, options.policy)) errors.push(error);
   if (errors.length > 0) return { ok: false, errors, files: sorted.length };
   return { ok: true, specs: specs.sort((a, b) => (a.name < b.name ? -1 : 1)), files: sorted.length };
 }
