@@ -39,7 +39,7 @@ export function formatInstant(ms: number): string {
   return `${iso.slice(0, 10)} ${iso.slice(11, 16)}${seconds} UTC`;
 }
 
-/** Whole days from `now` to `at`, rounded up ("in 1 day" for anything under a day away). */
-export function daysUntil(at: number, now: number): number {
-  return Math.max(0, Math.ceil((at - now) / DAY_MS));
+/** Whole days left from `now` to `at` (0 when under a day is left). */
+export function daysLeft(at: number, now: number): number {
+  return Math.max(0, Math.floor((at - now) / DAY_MS));
 }
