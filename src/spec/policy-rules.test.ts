@@ -1,4 +1,5 @@
 // Each policy rule through loadSpecs: an error at the offending field, naming the rule and where it is written.
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { formatSpecError } from "./errors.js";
 import { loadSpecs, type PolicyOptions } from "./load.js";
@@ -176,5 +177,21 @@ describe("judging", () => {
 
   it("a policy with no rules, or none at all, changes nothing", () => {
     expect(judge(["# empty"], ["  - name: a"])).toEqual([]);
+  });
+});
+
+describe("README", () => {
+  const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+  const section = readme.slice(readme.indexOf("## Policy and expiry"), readme.indexOf("\n## ", readme.indexOf("## Policy and expiry") + 1));
+
+  it("the sample policy loads, and its violation messages are real ones from this file", () => {
+    const sample = /```yaml\n([\s\S]*?)```/.exec(section)?.[1] ?? "";
+    expect(sample).toContain("max_lifetime: 180d");
+    const loaded = loadPolicy({ path: FILE, content: sample });
+    expect(loaded.ok ? [] : loaded.errors.map(formatSpecError)).toEqual([]);
+    const tests = readFileSync(new URL("./policy-rules.test.ts", import.meta.url), "utf8").replaceAll("${FILE}", FILE);
+    const lines = section.split("\n").filter((line) => /^credentials\/\S+:\d+:\d+: /.test(line));
+    expect(lines.length).toBeGreaterThan(2);
+    for (const line of lines) expect(tests.includes(`\`${line}\``), line).toBe(true);
   });
 });
