@@ -1,7 +1,12 @@
-// Writes schema/credentials.schema.json from src/spec/schema.ts (`npm run schema`); a test fails when it is stale.
+// Writes schema/credentials.schema.json and schema/policy.schema.json from src/spec/ (`npm run schema`); a test fails when either is stale.
 import { writeFileSync } from "node:fs";
-import { renderJsonSchema } from "../src/spec/json-schema.js";
+import { renderJsonSchema, renderPolicyJsonSchema } from "../src/spec/json-schema.js";
 
-const path = new URL("../schema/credentials.schema.json", import.meta.url);
-writeFileSync(path, renderJsonSchema());
-console.log(`wrote ${path.pathname}`);
+for (const [name, text] of [
+  ["credentials.schema.json", renderJsonSchema()],
+  ["policy.schema.json", renderPolicyJsonSchema()],
+] as const) {
+  const path = new URL(`../schema/${name}`, import.meta.url);
+  writeFileSync(path, text);
+  console.log(`wrote ${path.pathname}`);
+}

@@ -4,6 +4,7 @@ export type CliErrorCode =
   | "CLI_USAGE"
   | "CLI_CONFIG"
   | "CLI_SPECS_DIR"
+  | "CLI_POLICY_FILE"
   | "CLI_NOT_CONFIRMED"
   | "CLI_TOKEN_NOT_FOUND"
   | "CLI_INTENTS_INVALID"

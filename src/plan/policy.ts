@@ -27,7 +27,9 @@ export function preventDestroy(live: readonly Credential[]): Policy {
       }
       // Orphans (nobody holds their token) and retired rotations (their successor is live) are exempt.
       if (change.action === "delete" && change.reason !== "orphan" && change.reason !== "retired" && protectedIds.has(change.id)) {
-        refusals.push({ code: "PREVENT_DESTROY", name: change.name, message: `"${change.name}" (${change.id}) has prevent_destroy: set prevent_destroy: false in a commit before removing it` });
+        // An expired spec cannot set prevent_destroy, so the protection on ngrok dates from before this commit.
+        const how = change.reason === "expired" ? "its spec expired in the commit that lifts it: set expires to a future date first, and let it expire once that is applied" : "set prevent_destroy: false in a commit before removing it";
+        refusals.push({ code: "PREVENT_DESTROY", name: change.name, message: `"${change.name}" (${change.id}) has prevent_destroy: ${how}` });
       }
     }
     return withRefusals(plan, refusals);

@@ -18,6 +18,7 @@ const DELETE_WHY = {
   duplicate: "a second credential for the same name; the one whose token is stored is kept",
   orphan: "created by a run that never stored its token, so nobody holds it; it will be created again",
   retired: "the old credential of a rotation, past its grace window",
+  expired: "expired: its spec's expires date has passed",
 } as const;
 
 /** One change as lines, each starting with its diff symbol so a ```diff block colours it. */

@@ -1,7 +1,7 @@
 // A plan is plain data: the changes that converge the account, what is left alone, and why a plan is refused.
 import type { CredentialCreate, CredentialUpdate } from "../ngrok/types.js";
 import type { UserMetadata } from "../ownership/marker.js";
-import type { CredentialSpec } from "../spec/types.js";
+import type { CredentialSpec, SourceLocation } from "../spec/types.js";
 
 export type Field = "description" | "metadata" | "acl" | "owner_id" | "prevent_destroy";
 
@@ -37,7 +37,9 @@ export type DeleteReason =
   /** Created by a run that never stored its token (the write-ahead intent is still open). */
   | "orphan"
   /** The old credential of a rotation, after its grace window. */
-  | "retired";
+  | "retired"
+  /** Its spec's `expires` has passed. */
+  | "expired";
 
 export type Action = Change["action"];
 
@@ -93,6 +95,23 @@ export interface Plan {
   notes: string[];
   /** Intents that can be closed: their create never happened, or its token is stored after all. */
   staleIntents: Intent[];
+  /**
+   * Credentials whose `expires` falls within EXPIRY_WARNING of now, soonest first (set by makePlan): the drift
+   * issue lists them so owners renew in time.
+   */
+  expiring?: ExpiringCredential[];
+}
+
+/** A credential that expires soon: its owners renew it by moving `expires` in a pull request. */
+export interface ExpiringCredential {
+  name: string;
+  /** As the spec writes it, e.g. 2027-01-31. */
+  expires: string;
+  /** The instant, ISO 8601 UTC. */
+  at: string;
+  /** Whole days left (0: under a day). */
+  days: number;
+  source: SourceLocation;
 }
 
 export function summarize(plan: Pick<Plan, "changes">): { create: number; update: number; delete: number } {

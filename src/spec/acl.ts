@@ -3,11 +3,11 @@
 // ngrok accepts `*` (no restriction) and `bind:` rules: a hostname (optionally with a leading `*.`
 // wildcard), a TCP address `host:port`, or a label `key=value` where key and/or value may be `*`.
 
-const LABEL = "[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?";
-const HOST = `${LABEL}(?:\\.${LABEL})*`;
-const PORT = "(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3})";
-const LABEL_KEY = "(?:\\*|[A-Za-z0-9][A-Za-z0-9_.-]{0,62})";
-const LABEL_VALUE = "(?:\\*|[A-Za-z0-9_.-]{1,63})";
+export const LABEL = "[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?";
+export const HOST = `${LABEL}(?:\\.${LABEL})*`;
+export const PORT = "(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3})";
+export const LABEL_KEY = "(?:\\*|[A-Za-z0-9][A-Za-z0-9_.-]{0,62})";
+export const LABEL_VALUE = "(?:\\*|[A-Za-z0-9_.-]{1,63})";
 
 /** Matches exactly the rules ngrok accepts. */
 export const ACL_RULE_PATTERN = new RegExp(

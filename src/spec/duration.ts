@@ -11,3 +11,11 @@ export function parseDuration(text: string): number {
   const unit = match[1] as keyof typeof UNIT_MS;
   return Number.parseInt(text, 10) * UNIT_MS[unit];
 }
+
+/** `ms` as a duration in the largest unit that divides it, weeks aside: `90d`, `14d`, `36h`, `90m`. */
+export function formatDuration(ms: number): string {
+  for (const unit of ["d", "h", "m"] as const) {
+    if (ms % UNIT_MS[unit] === 0 && ms >= UNIT_MS[unit]) return `${ms / UNIT_MS[unit]}${unit}`;
+  }
+  return `${ms}ms`;
+}

@@ -13,6 +13,8 @@ export type SpecErrorCode =
   | "DUPLICATE_NAME"
   | "DUPLICATE_IMPORT"
   | "RESERVED_KEY"
+  | "CONFLICTING_FIELDS"
+  | "POLICY_VIOLATION"
   | "TOO_MANY_FILES"
   | "TOO_MANY_ERRORS";
 
@@ -27,6 +29,8 @@ export interface SpecError {
   /** Where in the file, e.g. credentials[2].acl[0]; "" for the file as a whole. */
   field: string;
   message: string;
+  /** For POLICY_VIOLATION: the policy rule broken, e.g. `acl.allow`. */
+  rule?: string;
 }
 
 /** `credentials/ci.yaml:12:9: credentials[0].acl[1]: invalid ACL rule …` */

@@ -81,7 +81,7 @@ describe("valid specs", () => {
 describe("rejections, with exact messages", () => {
   it("unknown keys, at the key, listing the allowed ones", () => {
     expect(one("credentials:\n  - name: a\n    descripton: typo\n")).toEqual([
-      'credentials/a.yaml:3:5: credentials[0].descripton: unknown key "descripton" (allowed: name, description, metadata, acl, owner_id, prevent_destroy, import, deliver, rotate_after)',
+      'credentials/a.yaml:3:5: credentials[0].descripton: unknown key "descripton" (allowed: name, description, metadata, acl, owner_id, prevent_destroy, import, deliver, rotate_after, expires)',
     ]);
     expect(one("credentials: []\nextra: 1\n")).toEqual([
       'credentials/a.yaml:2:1: extra: unknown key "extra" (a spec file has only `credentials`)',
@@ -195,7 +195,9 @@ describe("rejections, with exact messages", () => {
   it("YAML syntax errors and duplicate keys, with positions", () => {
     const [syntax] = one("credentials:\n  - name: a\n   bad: [\n");
     expect(syntax).toMatch(/^credentials\/a\.yaml:\d+:\d+: /);
-    expect(one("credentials:\n  - name: a\n    name: b\n")).toEqual(["credentials/a.yaml:3:5: Map keys must be unique"]);
+    expect(one("credentials:\n  - name: a\n    name: b\n")).toEqual([
+      'credentials/a.yaml:3:5: credentials[0].name: Map keys must be unique: "name" is already set at line 2, column 5 of this mapping',
+    ]);
     expect(one("credentials: []\n---\ncredentials: []\n")).toEqual(["credentials/a.yaml:2:1: a spec file holds one YAML document; found a second"]);
   });
 
@@ -228,6 +230,97 @@ describe("rejections, with exact messages", () => {
       expect(error.column).toBeGreaterThan(0);
       expect(error.code).toMatch(/^[A-Z_]+$/);
     }
+  });
+});
+
+describe("all of an item's errors at once (issue 17)", () => {
+  it("byte limits are counted even when the schema refuses the item", () => {
+    expect(one(`credentials:\n  - name: a\n    description: ${"é".repeat(128)}\n    acl: [nope]\n`)).toEqual([
+      "credentials/a.yaml:3:18: credentials[0].description: is 256 bytes (UTF-8); the limit is 255",
+      'credentials/a.yaml:4:11: credentials[0].acl[0]: invalid ACL rule "nope": must be "*" or start with "bind:" (the only rule ngrok supports)',
+    ]);
+    // Over 255 characters: one error (in bytes), not a second one counting characters.
+    expect(one(`credentials:\n  - name: a\n    description: ${"x".repeat(300)}\n    colour: red\n`)).toEqual([
+      "credentials/a.yaml:3:18: credentials[0].description: is 300 bytes (UTF-8); the limit is 255",
+      'credentials/a.yaml:4:5: credentials[0].colour: unknown key "colour" (allowed: name, description, metadata, acl, owner_id, prevent_destroy, import, deliver, rotate_after, expires)',
+    ]);
+    expect(one(`credentials:\n  - name: 7\n    metadata: ${"x".repeat(4100)}\n`)).toEqual([
+      "credentials/a.yaml:2:11: credentials[0].name: expected a string, got number (7)",
+      "credentials/a.yaml:3:15: credentials[0].metadata: is 4244 bytes as sent (UTF-8 JSON, ownership marker included); the limit is 4096",
+    ]);
+    expect(one("credentials:\n  - name: A\n    metadata: {ngrok-gitops: mine}\n")).toEqual([
+      'credentials/a.yaml:2:11: credentials[0].name: "A" is not a valid name: 1 to 63 characters of a-z, 0-9, "-", "_" and ".", starting with a letter or digit',
+      'credentials/a.yaml:3:16: credentials[0].metadata["ngrok-gitops"]: "ngrok-gitops" is reserved for the ownership marker',
+    ]);
+  });
+});
+
+describe("YAML syntax errors say where and in which key (issue 17)", () => {
+  it("an unclosed quote is reported where it opened", () => {
+    expect(one('credentials:\n  - name: a\n    description: "CI runners\n  - name: b\n')).toEqual([
+      'credentials/a.yaml:3:18: credentials[0].description: Missing closing quote: the string opened here with " never ends (it runs on to line 5, column 1)',
+    ]);
+    expect(one("credentials:\n  - name: a\n    description: 'CI runners\n")).toEqual([
+      "credentials/a.yaml:3:18: credentials[0].description: Missing closing quote: the string opened here with ' never ends (it runs on to line 4, column 1)",
+    ]);
+  });
+
+  it("an unclosed flow list or mapping is reported where it opened", () => {
+    expect(one("credentials:\n  - name: a\n    acl: [bind:x.com, bind:y.com\n  - name: b\n")).toEqual([
+      'credentials/a.yaml:3:10: credentials[0].acl: the "[" opened here is not closed where YAML expects: a flow sequence ends with "]", and its lines are indented more than its key (noticed at line 4, column 3)',
+    ]);
+    expect(one("credentials:\n  - name: a\n    metadata: {team: x\n  - name: b\n")).toEqual([
+      'credentials/a.yaml:3:15: credentials[0].metadata: the "{" opened here is not closed where YAML expects: a flow map ends with "}", and its lines are indented more than its key (noticed at line 4, column 3)',
+    ]);
+  });
+
+  it("a repeated key names itself, its path and the first one", () => {
+    expect(one("credentials:\n  - name: a\n  - name: b\n    metadata:\n      team: x\n      team: y\n")).toEqual([
+      'credentials/a.yaml:6:7: credentials[1].metadata.team: Map keys must be unique: "team" is already set at line 5, column 7 of this mapping',
+    ]);
+    expect(one("credentials: []\ncredentials: []\n")).toEqual([
+      'credentials/a.yaml:2:1: credentials: Map keys must be unique: "credentials" is already set at line 1, column 1 of this mapping',
+    ]);
+  });
+
+  it("other syntax errors name the key path they are in", () => {
+    expect(one("credentials:\n  - name: a\n    description: a: b\n")).toEqual([
+      "credentials/a.yaml:3:18: credentials[0].description: Nested mappings are not allowed in compact mappings",
+    ]);
+  });
+});
+
+describe("expires", () => {
+  const at = (text: string) => {
+    const result = load({ "credentials/a.yaml": `credentials:\n  - name: a\n    expires: ${text}\n` });
+    return result.ok ? [result.specs[0]?.expires, result.specs[0]?.expires_ms] : result.errors.map(formatSpecError);
+  };
+
+  it("takes a date (00:00 UTC that day) or an RFC 3339 time", () => {
+    expect(at("2027-01-31")).toEqual(["2027-01-31", Date.UTC(2027, 0, 31)]);
+    expect(at("'2027-01-31'")).toEqual(["2027-01-31", Date.UTC(2027, 0, 31)]);
+    expect(at("2027-01-31T18:30:00Z")).toEqual(["2027-01-31T18:30:00Z", Date.UTC(2027, 0, 31, 18, 30)]);
+    expect(at("2027-01-31T18:30:00.250+02:00")).toEqual(["2027-01-31T18:30:00.250+02:00", Date.UTC(2027, 0, 31, 16, 30, 0, 250)]);
+    expect(at("2027-01-31t18:30:00-05:30")).toEqual(["2027-01-31t18:30:00-05:30", Date.UTC(2027, 1, 1, 0, 0)]);
+  });
+
+  it("refuses what is not a date, and dates that do not exist", () => {
+    expect(at("next friday")).toEqual([
+      'credentials/a.yaml:3:14: credentials[0].expires: "next friday" is not a date (YYYY-MM-DD) or an RFC 3339 time (e.g. 2027-01-31T18:00:00Z)',
+    ]);
+    expect(at("2027-01-31T18:30Z")[0]).toContain("is not a date (YYYY-MM-DD) or an RFC 3339 time");
+    expect(at("2027-01-31 18:30:00Z")[0]).toContain("is not a date (YYYY-MM-DD) or an RFC 3339 time");
+    expect(at("2027-02-29")).toEqual(['credentials/a.yaml:3:14: credentials[0].expires: "2027-02-29" is not a real date or time']);
+    expect(at("2028-02-29")).toEqual(["2028-02-29", Date.UTC(2028, 1, 29)]);
+    expect(at("2027-01-31T24:00:00Z")).toEqual(['credentials/a.yaml:3:14: credentials[0].expires: "2027-01-31T24:00:00Z" is not a real date or time']);
+    expect(at("2027-13-01")).toEqual(['credentials/a.yaml:3:14: credentials[0].expires: "2027-13-01" is not a real date or time']);
+  });
+
+  it("cannot be combined with prevent_destroy", () => {
+    expect(one("credentials:\n  - name: a\n    prevent_destroy: true\n    expires: 2027-01-31\n")).toEqual([
+      "credentials/a.yaml:3:22: credentials[0].prevent_destroy: prevent_destroy and expires cannot both be set: an expiring credential is deleted on its date; remove one of them",
+    ]);
+    expect(load({ "credentials/a.yaml": "credentials:\n  - name: a\n    prevent_destroy: false\n    expires: 2027-01-31\n" }).ok).toBe(true);
   });
 });
 

@@ -1,14 +1,18 @@
 // Loads spec files: parse YAML with positions, validate against the schema, normalise, check across files.
 import jsyaml from "js-yaml";
-import { isNode, isScalar, Lexer, LineCounter, parseAllDocuments, visit, type Document } from "yaml";
+import { Lexer, LineCounter, parseAllDocuments, type Document } from "yaml";
 import type * as z from "zod";
 import { DESCRIPTION_MAX_BYTES, METADATA_MAX_BYTES } from "../ngrok/types.js";
 import { MARKER_KEY, utf8Bytes, worstCaseMetadataBytes, type UserMetadata } from "../ownership/marker.js";
 import { explainAclRule } from "./acl.js";
 import { parseDuration } from "./duration.js";
+import { EXPIRES_PATTERN, parseExpires } from "./expires.js";
 import { fieldPath, type SpecError, type SpecErrorCode } from "./errors.js";
 import { locate } from "./positions.js";
+import type { RepositoryPolicy } from "./policy-file.js";
+import { policyErrors } from "./policy-errors.js";
 import { credentialSpecSchema } from "./schema.js";
+import { duplicateKeyErrors, placeSyntaxError } from "./yaml-errors.js";
 import type { CredentialSpec, SpecSource } from "./types.js";
 
 export interface LoadOptions {
@@ -26,6 +30,19 @@ export interface LoadOptions {
   cache?: FileCache;
   /** The js-yaml fast path for valid files (default on); tests turn it off to compare both paths. */
   fastParse?: boolean;
+  /**
+   * The repository policy to judge the specs by (from `choosePolicy`), with the instant to judge at: violations
+   * are errors at the offending field. Never cached: they depend on the policy and on `now`.
+   */
+  policy?: PolicyOptions;
+}
+
+export interface PolicyOptions {
+  policy: RepositoryPolicy;
+  /** Now, in ms (max_lifetime is measured from it); the same instant the plan gets. */
+  now: number;
+  /** The deployment's ROTATE_AFTER, which satisfies max_rotate_after for specs that set none. */
+  defaultRotateAfterMs?: number;
 }
 
 export interface FileResult {
@@ -99,6 +116,7 @@ export function loadSpecs(sources: readonly SpecSource[], options: LoadOptions):
     for (const spec of file.specs) specs.push(spec);
   }
   for (const error of crossFileErrors(specs)) errors.push(error);
+  if (options.policy) for (const error of policyErrors(specs, sorted, options.policy)) errors.push(error);
   if (errors.length > 0) return { ok: false, errors, files: sorted.length };
   return { ok: true, specs: specs.sort((a, b) => (a.name < b.name ? -1 : 1)), files: sorted.length };
 }
@@ -147,14 +165,9 @@ function loadFile(source: SpecSource, ownerId: string, limits: Limits, fastParse
     return { specs: [], errors: [at("YAML_SYNTAX", second.line, second.col, "", "a spec file holds one YAML document; found a second")] };
   }
   const doc = docs[0] as Document.Parsed;
-  const syntax = doc.errors.map((error) => {
-    const pos = error.linePos?.[0] ?? lines.linePos(error.pos[0]);
-    return at("YAML_SYNTAX", pos.line, pos.col, "", error.message.split("\n")[0] ?? error.message);
-  });
-  for (const offset of duplicateKeys(doc)) {
-    const pos = lines.linePos(offset);
-    syntax.push(at("YAML_SYNTAX", pos.line, pos.col, "", "Map keys must be unique"));
-  }
+  const syntax = [...doc.errors.map((error) => placeSyntaxError(doc, lines, error)), ...duplicateKeyErrors(doc, lines)].map((e) =>
+    at("YAML_SYNTAX", e.line, e.column, e.field, e.message),
+  );
   if (syntax.length > 0) return { specs: [], errors: syntax };
   let data: unknown;
   try {
@@ -208,40 +221,27 @@ function validate(data: unknown, pos: Pos, file: string, ownerId: string, limits
   list.forEach((item, index) => {
     const base: (string | number)[] = ["credentials", index];
     const result = credentialSpecSchema.safeParse(item);
+    const before = errors.length;
     if (!result.success) {
       for (const issue of result.error.issues) {
+        // The description's length is counted in bytes below, for every item; zod's count of characters would repeat it.
+        if (issue.code === "too_big" && issue.path.length === 1 && issue.path[0] === "description") continue;
         if (room()) errors.push(...issueErrors(issue, base, item, pos, at));
         else unlisted++;
       }
-      return;
     }
+    // Checks the schema cannot express run on every item, valid or not, so an item's errors all come at once.
+    for (const error of itemChecks(item, base, ownerId, pos, at)) {
+      if (room()) errors.push(error);
+      else unlisted++;
+    }
+    if (!result.success || errors.length > before) return;
     const input = result.data;
-    const itemErrors: SpecError[] = [];
-    const description = input.description ?? "";
-    const descriptionBytes = utf8Bytes(description);
-    if (descriptionBytes > DESCRIPTION_MAX_BYTES) {
-      const p = pos([...base, "description"]);
-      itemErrors.push(at("TOO_LONG", p.line, p.column, fieldPath([...base, "description"]), `is ${descriptionBytes} bytes (UTF-8); the limit is ${DESCRIPTION_MAX_BYTES}`));
-    }
     const metadata: UserMetadata = input.metadata === undefined ? null : (input.metadata as UserMetadata);
-    if (metadata !== null && typeof metadata === "object" && MARKER_KEY in metadata) {
-      const p = pos([...base, "metadata", MARKER_KEY], true);
-      itemErrors.push(at("RESERVED_KEY", p.line, p.column, fieldPath([...base, "metadata", MARKER_KEY]), `"${MARKER_KEY}" is reserved for the ownership marker`));
-    } else {
-      const sent = worstCaseMetadataBytes(metadata, ownerId, input.name);
-      if (sent > METADATA_MAX_BYTES) {
-        const p = pos([...base, "metadata"]);
-        itemErrors.push(at("TOO_LONG", p.line, p.column, fieldPath([...base, "metadata"]), `is ${sent} bytes as sent (UTF-8 JSON, ownership marker included); the limit is ${METADATA_MAX_BYTES}`));
-      }
-    }
-    if (itemErrors.length > 0) {
-      errors.push(...itemErrors);
-      return;
-    }
     const where = pos([...base, "name"]);
     const spec: CredentialSpec = {
       name: input.name,
-      description,
+      description: input.description ?? "",
       metadata: metadata !== null && typeof metadata === "object" && Object.keys(metadata).length === 0 ? null : metadata,
       acl: [...new Set(input.acl ?? [])].sort(),
       prevent_destroy: input.prevent_destroy ?? false,
@@ -251,9 +251,45 @@ function validate(data: unknown, pos: Pos, file: string, ownerId: string, limits
     if (input.owner_id !== undefined) spec.owner_id = input.owner_id;
     if (input.import !== undefined) spec.import = input.import;
     if (input.rotate_after !== undefined) spec.rotate_after_ms = parseDuration(input.rotate_after);
+    if (input.expires !== undefined) {
+      spec.expires = input.expires;
+      spec.expires_ms = parseExpires(input.expires) as number;
+    }
     specs.push(spec);
   });
   return unlisted > 0 ? { specs, errors, unlisted } : { specs, errors };
+}
+
+/**
+ * An item's checks beyond the schema: UTF-8 byte limits, the reserved marker key, real dates, conflicting fields.
+ * They read the raw item, so they run (and report) whether or not the schema accepted it.
+ */
+function itemChecks(item: unknown, base: (string | number)[], ownerId: string, pos: Pos, at: At): SpecError[] {
+  if (item === null || typeof item !== "object" || Array.isArray(item)) return [];
+  const raw = item as Record<string, unknown>;
+  const out: SpecError[] = [];
+  const place = (code: SpecErrorCode, path: (string | number)[], message: string, atKey = false) => {
+    const p = pos([...base, ...path], atKey);
+    out.push(at(code, p.line, p.column, fieldPath([...base, ...path]), message));
+  };
+  if (typeof raw.description === "string") {
+    const bytes = utf8Bytes(raw.description);
+    if (bytes > DESCRIPTION_MAX_BYTES) place("TOO_LONG", ["description"], `is ${bytes} bytes (UTF-8); the limit is ${DESCRIPTION_MAX_BYTES}`);
+  }
+  const metadata = raw.metadata;
+  if (metadata !== null && typeof metadata === "object" && !Array.isArray(metadata) && MARKER_KEY in metadata) {
+    place("RESERVED_KEY", ["metadata", MARKER_KEY], `"${MARKER_KEY}" is reserved for the ownership marker`, true);
+  } else if (typeof metadata === "string" || (metadata !== null && typeof metadata === "object" && !Array.isArray(metadata))) {
+    const sent = worstCaseMetadataBytes(metadata as UserMetadata, ownerId, typeof raw.name === "string" ? raw.name : "");
+    if (sent > METADATA_MAX_BYTES) place("TOO_LONG", ["metadata"], `is ${sent} bytes as sent (UTF-8 JSON, ownership marker included); the limit is ${METADATA_MAX_BYTES}`);
+  }
+  if (typeof raw.expires === "string" && EXPIRES_PATTERN.test(raw.expires) && parseExpires(raw.expires) === null) {
+    place("INVALID_VALUE", ["expires"], `${JSON.stringify(raw.expires)} is not a real date or time`);
+  }
+  if (raw.prevent_destroy === true && raw.expires !== undefined) {
+    place("CONFLICTING_FIELDS", ["prevent_destroy"], "prevent_destroy and expires cannot both be set: an expiring credential is deleted on its date; remove one of them");
+  }
+  return out;
 }
 
 /**
@@ -294,26 +330,6 @@ export function parseFast(content: string): { data: unknown; pos: Pos } | null {
 
 /** `  - name: ci-runners`, `    name: "web"`: a credential's name on a line of its own (block style). */
 const NAME_LINE = /^([ ]*(?:-[ ]+)?)name:([ ]+)(?:"([a-z0-9][a-z0-9\-_.]{0,62})"|'([a-z0-9][a-z0-9\-_.]{0,62})'|([a-z0-9][a-z0-9\-_.]{0,62}))[ ]*(?:#.*)?\r?$/gm;
-
-/** Offsets of keys that repeat an earlier key of the same mapping (scalar keys compared by value, as YAML does). */
-function duplicateKeys(doc: Document.Parsed): number[] {
-  const offsets: number[] = [];
-  visit(doc, {
-    Map(_, map) {
-      const seen = new Set<string>();
-      for (const pair of map.items) {
-        const key = pair.key;
-        // Complex keys (a mapping or list as a key) are never valid in a spec: the schema refuses them, and
-        // stringifying one to compare can be exponential, so they are not compared here.
-        if (isNode(key) && !isScalar(key)) continue;
-        const id = isScalar(key) ? `${typeof key.value}:${String(key.value)}` : "null:";
-        if (seen.has(id)) offsets.push(isScalar(key) ? (key.range?.[0] ?? 0) : 0);
-        else seen.add(id);
-      }
-    },
-  });
-  return offsets;
-}
 
 /** True when one object or array is reachable twice: an alias was used. */
 function sharesNodes(root: object): boolean {
@@ -444,6 +460,8 @@ function formatMessage(field: string | undefined, value: unknown): string {
       return `${shown} is not a valid environment name`;
     case "rotate_after":
       return `${shown} is not a duration: a whole number and one unit of m, h, d or w (e.g. 90d)`;
+    case "expires":
+      return `${shown} is not a date (YYYY-MM-DD) or an RFC 3339 time (e.g. 2027-01-31T18:00:00Z)`;
     default:
       return `${shown} is not valid here`;
   }

@@ -2,6 +2,7 @@
 import * as z from "zod";
 import { ACL_RULE_MAX_LENGTH, ACL_RULE_PATTERN } from "./acl.js";
 import { DURATION_PATTERN } from "./duration.js";
+import { EXPIRES_PATTERN } from "./expires.js";
 import { DESCRIPTION_MAX_BYTES } from "../ngrok/types.js";
 
 export const NAME_PATTERN = /^[a-z0-9][a-z0-9\-_.]{0,62}$/;
@@ -59,7 +60,14 @@ export const credentialSpecSchema = z
     import: z.string().regex(CREDENTIAL_ID_PATTERN).optional().describe("adopt this existing credential (cr_…) instead of creating one"),
     deliver: z.array(deliveryTargetSchema).optional().describe("where the minted token is pushed"),
     rotate_after: z.string().regex(DURATION_PATTERN).optional().describe("e.g. 90d: replace the credential when it is older"),
+    expires: z
+      .string()
+      .regex(EXPIRES_PATTERN)
+      .optional()
+      .describe("YYYY-MM-DD (00:00 UTC that day) or an RFC 3339 time: from then on the credential is deleted and never created; not with prevent_destroy"),
   })
+  // The loader refuses this pair with a message of its own; the JSON Schema says it for editors.
+  .meta({ not: { required: ["prevent_destroy", "expires"], properties: { prevent_destroy: { const: true } } } })
   .describe("one ngrok tunnel credential");
 
 export const specFileSchema = z

@@ -26,6 +26,10 @@ export interface CredentialSpec {
   deliver: DeliveryTarget[];
   /** Milliseconds, when set. */
   rotate_after_ms?: number;
+  /** `expires` as written (2027-01-31 or an RFC 3339 time), when set. */
+  expires?: string;
+  /** The instant it expires, ms since the epoch; set with `expires`. */
+  expires_ms?: number;
   source: SourceLocation;
 }
 

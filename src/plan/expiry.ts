@@ -1,0 +1,57 @@
+// Expiry over plan data: expired specs are deleted (never created), and those expiring soon are announced.
+import { daysLeft, formatInstant } from "../spec/expires.js";
+import type { CredentialSpec } from "../spec/types.js";
+import type { ExpiringCredential, Plan } from "./types.js";
+
+/** EXPIRY_WARNING's default: plans announce an expiry this long before it. */
+export const DEFAULT_EXPIRY_WARNING_MS = 7 * 86_400_000;
+
+/** Notes name at most this many credentials each; the rest are counted. */
+const NAMED = 10;
+
+/** Specs whose `expires` is at or before `now`, and the rest. */
+export function splitExpired(specs: readonly CredentialSpec[], now: number): { current: CredentialSpec[]; expired: CredentialSpec[] } {
+  const current: CredentialSpec[] = [];
+  const expired: CredentialSpec[] = [];
+  for (const spec of specs) (spec.expires_ms !== undefined && spec.expires_ms <= now ? expired : current).push(spec);
+  return { current, expired };
+}
+
+/** Specs that expire after `now` but within `warningMs` of it, soonest first. */
+export function expiringSoon(specs: readonly CredentialSpec[], now: number, warningMs: number): ExpiringCredential[] {
+  const out: ExpiringCredential[] = [];
+  for (const spec of specs) {
+    if (spec.expires === undefined || spec.expires_ms === undefined) continue;
+    if (spec.expires_ms <= now || spec.expires_ms - now > warningMs) continue;
+    out.push({ name: spec.name, expires: spec.expires, at: new Date(spec.expires_ms).toISOString(), days: daysLeft(spec.expires_ms, now), source: spec.source });
+  }
+  return out.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.name < b.name ? -1 : 1));
+}
+
+/**
+ * The diff of the current specs, told about the expired ones: deleting the live credential of an expired spec
+ * is for reason "expired" (not MAX_DELETES' "removed"), an expired spec with nothing live is noted as not
+ * created, and the ones expiring soon are listed and announced.
+ */
+export function withExpiry(plan: Plan, expired: readonly CredentialSpec[], current: readonly CredentialSpec[], now: number, warningMs: number): Plan {
+  const expiredNames = new Set(expired.map((spec) => spec.name));
+  const changes = plan.changes.map((change) =>
+    change.action === "delete" && change.reason === "removed" && expiredNames.has(change.name) ? { ...change, reason: "expired" as const } : change,
+  );
+  const notes = [...plan.notes];
+  const touched = new Set(plan.changes.map((change) => change.name));
+  const absent = expired.filter((spec) => !touched.has(spec.name));
+  if (absent.length > 0) {
+    const shown = absent.slice(0, NAMED).map((spec) => `"${spec.name}" (${formatInstant(spec.expires_ms as number)})`).join(", ");
+    const more = absent.length > NAMED ? ` and ${absent.length - NAMED} more` : "";
+    const verb = absent.length === 1 ? "has expired and is not created" : "have expired and are not created";
+    notes.push(`${shown}${more} ${verb}; remove ${absent.length === 1 ? "its spec" : "their specs"}, or move expires to renew`);
+  }
+  const expiring = expiringSoon(current, now, warningMs);
+  for (const soon of expiring.slice(0, NAMED)) {
+    const left = soon.days === 0 ? "in under a day" : `in ${soon.days} day${soon.days === 1 ? "" : "s"}`;
+    notes.push(`"${soon.name}" expires on ${formatInstant(Date.parse(soon.at))} (${left}): to keep it, move its expires date in a pull request`);
+  }
+  if (expiring.length > NAMED) notes.push(`${expiring.length - NAMED} more credentials expire within ${Math.round(warningMs / 86_400_000)} days`);
+  return { ...plan, changes, notes, expiring };
+}

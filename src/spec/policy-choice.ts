@@ -1,0 +1,69 @@
+// Which policy judges a run: on a pull request the base branch's, so a PR cannot loosen the policy that reviews it.
+import type { SpecError } from "./errors.js";
+import { loadPolicy, type RepositoryPolicy } from "./policy-file.js";
+import type { SpecSource } from "./types.js";
+
+export interface PolicySources {
+  /** The policy file of the commit being planned or applied (the PR's head on a pull request); null: it has none. */
+  head: SpecSource | null;
+  /** On a pull request only: the base branch's policy file (null: it has none). Leave it out everywhere else. */
+  base?: SpecSource | null;
+}
+
+export interface PolicyChoice {
+  /** The policy to judge the specs with (loadSpecs' `policy.policy`); null: none. */
+  policy: RepositoryPolicy | null;
+  /** Errors that fail the run, as spec errors do: the head's policy file is invalid. */
+  errors: SpecError[];
+  /** For the plan (makePlan's `policyNotes`): what a pull request changes in the policy, and which one judged. */
+  notes: string[];
+}
+
+/** A policy's rules as lines, e.g. `acl.allow: *.example.com`: what a change adds and removes is their difference. */
+export function describePolicy(policy: RepositoryPolicy): string[] {
+  const lines = policy.require.map((r) => `require: ${r.field}`);
+  for (const pattern of policy.allow?.patterns ?? []) lines.push(`acl.allow: ${pattern.text}`);
+  if (policy.denyUnrestricted) lines.push("acl.deny_unrestricted: true");
+  if (policy.maxRotateAfter) lines.push(`max_rotate_after: ${policy.maxRotateAfter.text}`);
+  if (policy.maxLifetime) lines.push(`max_lifetime: ${policy.maxLifetime.text}`);
+  return [...new Set(lines)];
+}
+
+/** Lines of a change listed in a note; the rest are counted. */
+const SHOWN = 20;
+
+export function choosePolicy(sources: PolicySources): PolicyChoice {
+  const head = sources.head ? loadPolicy(sources.head) : null;
+  const headErrors = head && !head.ok ? head.errors : [];
+  const headPolicy = head?.ok ? head.policy : null;
+  // Not a pull request: the commit's own policy judges it.
+  if (sources.base === undefined) return { policy: headPolicy, errors: headErrors, notes: [] };
+  const name = sources.base?.path ?? sources.head?.path ?? "the policy file";
+  const base = sources.base ? loadPolicy(sources.base) : null;
+  if (base && !base.ok) {
+    // The base branch's runs all fail on it, so it judges nothing; a PR that repairs it is judged by the repair.
+    if (!head) return { policy: null, errors: [], notes: [`this pull request deletes ${name}, which is invalid on the base branch`] };
+    if (!headPolicy) return { policy: null, errors: headErrors, notes: [] };
+    return { policy: headPolicy, errors: [], notes: [`${name} is invalid on the base branch, so this pull request's version of it judged this plan`] };
+  }
+  const basePolicy = base?.ok ? base.policy : null;
+  const notes: string[] = [];
+  if (!head && basePolicy) notes.push(`this pull request deletes ${name}; its rules keep judging until the pull request is merged`);
+  else if (head && !headPolicy) notes.push(`this pull request's ${name} is invalid (see the errors above); the base branch's policy judged this plan`);
+  else if (headPolicy) {
+    const before = basePolicy ? describePolicy(basePolicy) : [];
+    const after = describePolicy(headPolicy);
+    const removed = before.filter((line) => !after.includes(line)).map((line) => `- ${line}`);
+    const added = after.filter((line) => !before.includes(line)).map((line) => `+ ${line}`);
+    const change = [...removed, ...added];
+    if (change.length > 0 || !basePolicy) {
+      const shown = change.length === 0 ? "with no rules" : `(${change.slice(0, SHOWN).join("; ")}${change.length > SHOWN ? `; and ${change.length - SHOWN} more` : ""})`;
+      notes.push(
+        basePolicy
+          ? `this pull request changes ${name} ${shown}; the base branch's policy judged this plan, and the new one takes effect once merged`
+          : `this pull request adds ${name} ${shown}; it takes effect once merged, so no policy judged this plan`,
+      );
+    }
+  }
+  return { policy: basePolicy, errors: headErrors, notes };
+}
