@@ -5,7 +5,7 @@ import { keyringFor, KvTokenStore, TokenVault } from "../vault/index.js";
 import { SubrequestBudget } from "./budget.js";
 import { advanceRun, newActiveRun, REPORT_RESERVE, type RunOutput } from "./execute.js";
 import { ReconcilerStorage } from "./storage.js";
-import type { AuditQuery, RunRequest, StatusInfo } from "./types.js";
+import type { AuditQuery, Caller, RunRequest, StatusInfo } from "./types.js";
 
 export type EnqueueResult = { queued: true; key: string } | { queued: false; reason: "duplicate" };
 
@@ -112,28 +112,28 @@ export class Reconciler extends DurableObject<Env> {
    * once `remaining` is 0 and nothing failed. Bounded per call (KV allows 1000 operations per invocation);
    * inside the Durable Object, so it never races a run storing a token.
    */
-  async rewrapTokens(actor: string): Promise<{ rewrapped: number; remaining: number; failed: { name: string; code: string }[] }> {
+  async rewrapTokens(actor: string, caller?: Caller): Promise<{ rewrapped: number; remaining: number; failed: { name: string; code: string }[] }> {
     const vault = new TokenVault(new KvTokenStore(this.env.TOKENS), await keyringFor(this.env.TOKEN_ENCRYPTION_KEYS));
     const result = await this.ctx.blockConcurrencyWhile(() => vault.rotateKeys({ max: 300 }));
-    this.#storage.audit({ run_id: null, kind: "key_rotation", cause: "manual", sha: null, delivery: null, actor, name: null, action: "rewrap", result: result.failed.length ? "partial" : "done", operation_id: null, detail: { ...result } });
+    this.#storage.audit({ run_id: null, kind: "key_rotation", cause: "manual", sha: null, delivery: null, actor, name: null, action: "rewrap", result: result.failed.length ? "partial" : "done", operation_id: null, detail: { ...result, ...(caller ? { caller } : {}) } });
     return result;
   }
 
   /** Reveals a stored token; every read, found or not, is audited (without the token). */
-  async readToken(name: string, actor: string): Promise<{ name: string; id: string; token: string } | null> {
+  async readToken(name: string, actor: string, caller?: Caller): Promise<{ name: string; id: string; token: string } | null> {
     const vault = new TokenVault(new KvTokenStore(this.env.TOKENS), await keyringFor(this.env.TOKEN_ENCRYPTION_KEYS));
     try {
       const token = await vault.read(name);
-      this.#storage.audit({ run_id: null, kind: "token_read", cause: "manual", sha: null, delivery: null, actor, name, action: "read_token", result: token ? "revealed" : "not_found", operation_id: null, detail: token ? { id: token.id } : {} });
+      this.#storage.audit({ run_id: null, kind: "token_read", cause: "manual", sha: null, delivery: null, actor, name, action: "read_token", result: token ? "revealed" : "not_found", operation_id: null, detail: { ...(token ? { id: token.id } : {}), ...(caller ? { caller } : {}) } });
       return token;
     } catch (error) {
       const code = (error as { code?: unknown }).code;
-      this.#storage.audit({ run_id: null, kind: "token_read", cause: "manual", sha: null, delivery: null, actor, name, action: "read_token", result: "failed", operation_id: null, detail: { code: typeof code === "string" ? code : "INTERNAL" } });
+      this.#storage.audit({ run_id: null, kind: "token_read", cause: "manual", sha: null, delivery: null, actor, name, action: "read_token", result: "failed", operation_id: null, detail: { code: typeof code === "string" ? code : "INTERNAL", ...(caller ? { caller } : {}) } });
       throw error;
     }
   }
 
   #audit(runId: number, request: RunRequest, sha: string | null, result: string, detail: Record<string, unknown>): void {
-    this.#storage.audit({ run_id: runId, kind: "run", cause: request.cause, sha, delivery: request.delivery ?? null, actor: request.actor ?? null, name: null, action: request.mode, result, operation_id: null, detail });
+    this.#storage.audit({ run_id: runId, kind: "run", cause: request.cause, sha, delivery: request.delivery ?? null, actor: request.actor ?? null, name: null, action: request.mode, result, operation_id: null, detail: request.caller ? { ...detail, caller: request.caller } : detail });
   }
 }

@@ -2,6 +2,13 @@
 
 export type Cause = "pull_request" | "push" | "cron" | "manual";
 
+/** Who sent an operator request: recorded in the audit entry it causes. */
+export interface Caller {
+  /** CF-Connecting-IP, the client address Cloudflare saw. */
+  ip: string | null;
+  user_agent: string | null;
+}
+
 export interface RunRequest {
   cause: Cause;
   /** plan: read-only; apply: converge the account (only ever from the default branch). */
@@ -14,6 +21,8 @@ export interface RunRequest {
   allowDeletes?: boolean;
   /** Credentials to rotate now whatever their age (POST /api/credentials/{name}/rotate). */
   rotate?: string[];
+  /** Operator requests: the caller's address and user agent, for the audit log. */
+  caller?: Caller;
 }
 
 export type RunStatus = "running" | "succeeded" | "failed" | "invalid" | "refused" | "skipped" | "interrupted";
