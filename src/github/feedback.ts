@@ -8,25 +8,36 @@ export const COMMENT_MAX_CHARS = 65_536;
 export const CHECK_TEXT_MAX_CHARS = 65_535;
 export const ANNOTATIONS_PER_REQUEST = 50;
 
-interface Comment {
+export interface IssueComment {
   id: number;
   body?: string;
+  user?: { login?: string } | null;
 }
 
-/** Creates the plan comment, or updates it in place when one with our marker exists. */
+/**
+ * Our sticky comment: the marker, written by us. Anyone can post a comment starting with the marker; one
+ * written by anybody else is never adopted (we would write the plan into a comment its author can edit).
+ */
+export function isOurPlanComment(comment: IssueComment, login: string): boolean {
+  const author = comment.user?.login;
+  return typeof author === "string" && author.toLowerCase() === login.toLowerCase() && (comment.body?.startsWith(PLAN_COMMENT_MARKER) ?? false);
+}
+
+/** Creates the plan comment, or updates it in place when one with our marker, written by us, exists. */
 export async function upsertPlanComment(github: GitHubClient, repository: string, pr: number, body: string): Promise<{ id: number; created: boolean }> {
   const repo = repoPath(repository);
   const text = clip(body.startsWith(PLAN_COMMENT_MARKER) ? body : `${PLAN_COMMENT_MARKER}\n${body}`, COMMENT_MAX_CHARS);
+  const login = await github.login();
   for (let page = 1; page <= 50; page++) {
-    const comments = await github.request<Comment[]>("GET", `${repo}/issues/${pr}/comments?per_page=100&page=${page}`);
-    const ours = comments.find((comment) => comment.body?.startsWith(PLAN_COMMENT_MARKER));
+    const comments = await github.request<IssueComment[]>("GET", `${repo}/issues/${pr}/comments?per_page=100&page=${page}`);
+    const ours = comments.find((comment) => isOurPlanComment(comment, login));
     if (ours) {
       await github.request("PATCH", `${repo}/issues/comments/${ours.id}`, { body: text });
       return { id: ours.id, created: false };
     }
     if (comments.length < 100) break;
   }
-  const created = await github.request<Comment>("POST", `${repo}/issues/${pr}/comments`, { body: text });
+  const created = await github.request<IssueComment>("POST", `${repo}/issues/${pr}/comments`, { body: text });
   return { id: created.id, created: true };
 }
 
