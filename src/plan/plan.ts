@@ -13,6 +13,7 @@ export interface PlanInput extends DiffInput {
 
 export function makePlan(input: PlanInput): Plan {
   const allowed = input.allowDeletes ?? false;
-  const policies = [preventDestroy(input.live), maxDeletes(input.maxDeletes, allowed), emptySpecs(input.specFiles, allowed)];
+  const rotateNow = input.rotateNow ?? new Set<string>();
+  const policies = [preventDestroy(input.live, { stored: input.stored, rotateNow }), maxDeletes(input.maxDeletes, allowed, rotateNow), emptySpecs(input.specFiles, allowed)];
   return policies.reduce((plan, policy) => policy(plan), diff(input));
 }
