@@ -66,6 +66,35 @@ describe("the sticky comment, with the GitHub App", () => {
   });
 });
 
+describe("a PR flooded with comments", () => {
+  it("costs three comment pages per run, not one per hundred comments, and still finds the bot's own comment", async () => {
+    const pr = 1703;
+    const head = (await commit(`sticky-${pr}`, { "credentials/a.yaml": "credentials:\n  - name: flooded\n" })).sha;
+    await github("POST", `/__fake/repos/${TEST_REPOSITORY}/pulls`, { number: pr, head_ref: `sticky-${pr}`, head_sha: head, base_ref: "main" });
+    const { token } = await github<{ token: string }>("POST", "/__fake/tokens", { login: "flooder" });
+    for (let i = 0; i < 450; i++) {
+      const res = await fetch(`${bindings.GITHUB_API_URL}/repos/${TEST_REPOSITORY}/issues/${pr}/comments`, {
+        method: "POST",
+        headers: { Authorization: `token ${token}`, "User-Agent": "flooder", "Content-Type": "application/json" },
+        body: JSON.stringify({ body: `${PLAN_COMMENT_MARKER}\nflood ${i}` }),
+      });
+      expect(res.status).toBe(201);
+    }
+    const pages = async () => (await github<{ path: string }[]>("GET", `/__fake/requests?method=GET&path=${encodeURIComponent(`/repos/${TEST_REPOSITORY}/issues/${pr}/comments`)}`)).length;
+    await github("DELETE", "/__fake/requests");
+    expect((await deliver("pull_request", pullRequestPayload("opened", pr, head, base))).status).toBe(202);
+    await settle();
+    expect(await pages()).toBe(3);
+    await github("DELETE", "/__fake/requests");
+    expect((await deliver("pull_request", pullRequestPayload("synchronize", pr, head, base))).status).toBe(202);
+    await settle();
+    expect(await pages()).toBeLessThanOrEqual(3);
+    const ours = (await commentsOn(pr)).filter((c) => c.user.login === "ngrok-gitops[bot]");
+    expect(ours).toHaveLength(1);
+    expect(ours[0]?.body).toContain("+ flooded will be created");
+  }, 180_000);
+});
+
 describe("the sticky comment, with a personal token", () => {
   it("finds the token's own comment by GET /user and ignores another user's marker", async () => {
     const pr = 1702;
