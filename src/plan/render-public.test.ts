@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { encodeMetadata } from "../ownership/marker.js";
 import { exampleLive as live, EXAMPLE_OWNER as OWNER, exampleSpec as spec } from "./example.js";
 import { makePlan } from "./plan.js";
-import { renderMarkdown, renderText } from "./render.js";
+import { renderApplyMarkdown, renderMarkdown, renderText } from "./render.js";
 
 const handMade = { id: "cr_HAND", uri: "", created_at: "2026-01-01T00:00:00Z", token: null, acl: ["bind:secret-host.example.com"], owner_id: "usr_1", description: "Alice's laptop", metadata: '{"vpn":"10.0.0.7"}' };
 const foreign = live("cr_FOREIGN", "theirs", { metadata: encodeMetadata(null, { owner: "other-installation", name: "theirs" }), description: "other team" });
@@ -40,5 +40,16 @@ describe("public rendering of imports", () => {
     expect(rendered[0]?.operator).toContain("does not exist on this account");
     expect(rendered[1]?.operator).toContain("managed by another installation");
     expect(rendered[2]?.operator).toContain('already managed as "mine"');
+  });
+});
+
+describe("renderApplyMarkdown", () => {
+  it("shows the public plan in a code block and errors in code spans", () => {
+    const plan = planFor("cr_HAND");
+    const md = renderApplyMarkdown({ title: "Applied", plan, errors: ["update x: ngrok said \"\u202e@acme [x](https://evil)\"\n# heading"] });
+    expect(md).not.toContain("Alice");
+    expect(md).toContain("<= adopted (cr_HAND) will be imported");
+    expect(md).not.toMatch(/[\u202e]|\n# heading/);
+    expect(md.split("\n").filter((line) => line.startsWith("#"))).toEqual(["### Applied"]);
   });
 });

@@ -164,3 +164,16 @@ export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): strin
   if (hidden > 0) body.push("", `…and ${hidden} more change${hidden === 1 ? "" : "s"} not shown here (GitHub's size limit); the full plan is in the audit log.`);
   return [...body, ...(tail.length ? ["", ...tail] : []), ""].join("\n");
 }
+
+/**
+ * The body of an apply check on the default branch, which anyone who can read the repository reads: the plan
+ * in its public text form inside a code block, and each error in a code span (an error may quote a spec or an
+ * API answer). For the run core's apply verdict.
+ */
+export function renderApplyMarkdown(input: { title: string; plan: Plan; review?: string; errors: readonly string[] }): string {
+  const parts = [`### ${input.title}`, ""];
+  if (input.review) parts.push(input.review, "");
+  parts.push(codeBlock(renderText(input.plan, { audience: "public" }).trimEnd().split("\n")));
+  for (const error of input.errors) parts.push(`- ${code(error)}`);
+  return `${parts.join("\n")}\n`;
+}
