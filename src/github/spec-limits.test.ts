@@ -35,3 +35,13 @@ describe("specLimitViolation", () => {
     }
   });
 });
+
+describe("SpecLimitError", () => {
+  it("carries limit and file, and reads as a spec error on that file", async () => {
+    const { SpecLimitError } = await import("./specs.js");
+    const error = new SpecLimitError("file_bytes", "credentials/big.yaml", "credentials/big.yaml is 2000000 bytes; a spec file may have at most 1048576");
+    expect(error).toMatchObject({ code: "SPEC_LIMIT_EXCEEDED", limit: "file_bytes", file: "credentials/big.yaml" });
+    expect(error.toSpecErrors()).toEqual([{ code: "FILE_TOO_LARGE", file: "credentials/big.yaml", line: 1, column: 1, field: "", message: error.message }]);
+    expect(new SpecLimitError("files", "credentials/x.yaml", "m").toSpecErrors()[0]?.code).toBe("TOO_MANY_FILES");
+  });
+});

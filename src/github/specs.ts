@@ -1,5 +1,6 @@
 // Reads credentials/** at an exact commit: one tree call, then only the blobs not already cached (blobs are content-addressed).
 import { isSpecPath } from "../spec/load.js";
+import type { SpecError } from "../spec/errors.js";
 import type { SpecSource } from "../spec/types.js";
 import { repoPath, type GitHubClient } from "./client.js";
 import { DEFAULT_SPEC_LIMITS, specLimitViolation, type SpecLimitName, type SpecLimits } from "./spec-limits.js";
@@ -41,6 +42,11 @@ export class SpecLimitError extends SpecReadError {
   ) {
     super(message);
     this.name = "SpecLimitError";
+  }
+
+  /** The refusal as a spec error on the file, so a pull request's check and comment can say what to fix. */
+  toSpecErrors(): SpecError[] {
+    return [{ code: this.limit === "files" ? "TOO_MANY_FILES" : "FILE_TOO_LARGE", file: this.file, line: 1, column: 1, field: "", message: this.message }];
   }
 }
 
