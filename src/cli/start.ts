@@ -70,7 +70,7 @@ async function main(): Promise<number> {
 
   stack.emulator = await startEmulator({ port: emulatorPort.port, host: HOST });
   console.log(`ngrok emulator   ${stack.emulator.url}`);
-  stack.github = await startFakeGitHub({ port: githubPort.port, host: HOST, tokens: [{ token: vars.GITHUB_TOKEN, installation: true }] });
+  stack.github = await startFakeGitHub({ port: githubPort.port, host: HOST, tokens: [{ token: vars.GITHUB_TOKEN, login: "ngrok-gitops-local" }] });
   console.log(`GitHub stand-in  ${stack.github.url} (repository ${LOCAL_REPOSITORY}, branch main = ./credentials)`);
 
   const workerUrl = `http://${HOST}:${worker.port}`;

@@ -1,7 +1,7 @@
 // GitHub credentials for a run: a GitHub App installation token (preferred) or GITHUB_TOKEN.
 import { createAppAuth } from "@octokit/auth-app";
 import { request } from "@octokit/request";
-import { USER_AGENT } from "./client.js";
+import { USER_AGENT, type TokenSource } from "./client.js";
 import { toPkcs8Pem } from "./pem.js";
 
 export interface GitHubAuthEnv {
@@ -20,7 +20,7 @@ export function githubTokenSource(
   baseUrl: string,
   repository: string,
   fetchImpl: (request: Request) => Promise<Response> = (r) => fetch(r),
-): () => Promise<string> {
+): TokenSource {
   if (env.GITHUB_APP_ID && env.GITHUB_APP_PRIVATE_KEY) {
     // workerd's fetch sends no User-Agent, and GitHub refuses requests without one. The App's own calls go
     // through the same fetch as the rest of the run, so they count against its subrequest budget.
@@ -28,7 +28,7 @@ export function githubTokenSource(
     const appRequest = request.defaults({ baseUrl: baseUrl.replace(/\/$/, ""), headers: { "user-agent": USER_AGENT }, request: { fetch: appFetch } });
     const auth = createAppAuth({ appId: env.GITHUB_APP_ID, privateKey: toPkcs8Pem(env.GITHUB_APP_PRIVATE_KEY), request: appRequest });
     let installationId: number | undefined;
-    return async () => {
+    const source: TokenSource = async () => {
       if (installationId === undefined) {
         const app = await auth({ type: "app" });
         const [owner, repo] = repository.split("/");
@@ -38,6 +38,15 @@ export function githubTokenSource(
       const installation = await auth({ type: "installation", installationId });
       return installation.token;
     };
+    // An installation token writes as the App's bot user, `<slug>[bot]`; GET /app (with the App's JWT) names the slug.
+    source.login = async () => {
+      const app = await auth({ type: "app" });
+      const found = await appRequest("GET /app", { headers: { authorization: `bearer ${app.token}` } });
+      const slug = (found.data as { slug?: unknown } | null)?.slug;
+      if (typeof slug !== "string" || slug === "") throw new GitHubAuthError("GET /app answered without the App's slug");
+      return `${slug}[bot]`;
+    };
+    return source;
   }
   if (env.GITHUB_TOKEN) {
     const token = env.GITHUB_TOKEN;

@@ -2,10 +2,19 @@
 
 export type FetchLike = (request: Request) => Promise<Response>;
 
+/** Resolves the token for each request (a static token, or a cached App installation token). */
+export interface TokenSource {
+  (): Promise<string>;
+  /**
+   * The login the token acts as, when the source knows better than GET /user: a GitHub App's installation
+   * token acts as `<slug>[bot]`, and GET /user refuses installation tokens.
+   */
+  login?: () => Promise<string>;
+}
+
 export interface GitHubClientOptions {
   baseUrl: string;
-  /** Resolves the token for each request (a static token, or a cached App installation token). */
-  token: () => Promise<string>;
+  token: TokenSource;
   fetch?: FetchLike;
 }
 
@@ -28,9 +37,27 @@ export class GitHubClient {
   /** Requests sent, for run reports. */
   requests = 0;
   readonly #options: GitHubClientOptions;
+  #login: Promise<string> | null = null;
 
   constructor(options: GitHubClientOptions) {
     this.#options = options;
+  }
+
+  /** The login this client writes as (its comments carry it as `user.login`); asked once per client. */
+  login(): Promise<string> {
+    if (this.#login) return this.#login;
+    const asked = this.#options.token.login
+      ? this.#options.token.login()
+      : this.request<{ login?: unknown }>("GET", "/user").then((user) => {
+          if (typeof user?.login !== "string" || user.login === "") throw new GitHubApiError("GET", "/user", 200, "the response has no login");
+          return user.login;
+        });
+    this.#login = asked;
+    // A failed lookup is not remembered: the next call asks again.
+    asked.catch(() => {
+      if (this.#login === asked) this.#login = null;
+    });
+    return asked;
   }
 
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {

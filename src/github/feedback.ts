@@ -8,26 +8,57 @@ export const COMMENT_MAX_CHARS = 65_536;
 export const CHECK_TEXT_MAX_CHARS = 65_535;
 export const ANNOTATIONS_PER_REQUEST = 50;
 
-interface Comment {
+export interface IssueComment {
   id: number;
   body?: string;
+  user?: { login?: string } | null;
 }
 
-/** Creates the plan comment, or updates it in place when one with our marker exists. */
+/**
+ * Our sticky comment: the marker, written by us. Anyone can post a comment starting with the marker; one
+ * written by anybody else is never adopted (we would write the plan into a comment its author can edit).
+ */
+export function isOurPlanComment(comment: IssueComment, login: string): boolean {
+  const author = comment.user?.login;
+  return typeof author === "string" && author.toLowerCase() === login.toLowerCase() && (comment.body?.startsWith(PLAN_COMMENT_MARKER) ?? false);
+}
+
+/**
+ * Pages of a PR's comments read to find ours: the first (where the comment of the PR's first plan sits) and the
+ * last two (where one created later sits). A PR flooded with thousands of comments costs three requests, not
+ * one per hundred comments (which would spend the run's subrequest budget on every retry).
+ */
+export const COMMENT_PAGES_SCANNED = 3;
+
+/** Creates the plan comment, or updates it in place when one with our marker, written by us, exists. */
 export async function upsertPlanComment(github: GitHubClient, repository: string, pr: number, body: string): Promise<{ id: number; created: boolean }> {
   const repo = repoPath(repository);
   const text = clip(body.startsWith(PLAN_COMMENT_MARKER) ? body : `${PLAN_COMMENT_MARKER}\n${body}`, COMMENT_MAX_CHARS);
-  for (let page = 1; page <= 50; page++) {
-    const comments = await github.request<Comment[]>("GET", `${repo}/issues/${pr}/comments?per_page=100&page=${page}`);
-    const ours = comments.find((comment) => comment.body?.startsWith(PLAN_COMMENT_MARKER));
-    if (ours) {
-      await github.request("PATCH", `${repo}/issues/comments/${ours.id}`, { body: text });
-      return { id: ours.id, created: false };
-    }
-    if (comments.length < 100) break;
+  const login = await github.login();
+  const page = async (n: number) => {
+    const response = await github.raw("GET", `${repo}/issues/${pr}/comments?per_page=100&page=${n}`);
+    return { comments: (await response.json()) as IssueComment[], last: lastPage(response.headers.get("Link")) };
+  };
+  const first = await page(1);
+  let ours = first.comments.find((comment) => isOurPlanComment(comment, login));
+  const last = first.comments.length < 100 ? 1 : (first.last ?? 1);
+  for (let n = last; !ours && n > 1 && n > last - (COMMENT_PAGES_SCANNED - 1); n--) {
+    ours = (await page(n)).comments.find((comment) => isOurPlanComment(comment, login));
   }
-  const created = await github.request<Comment>("POST", `${repo}/issues/${pr}/comments`, { body: text });
+  if (ours) {
+    await github.request("PATCH", `${repo}/issues/comments/${ours.id}`, { body: text });
+    return { id: ours.id, created: false };
+  }
+  const created = await github.request<IssueComment>("POST", `${repo}/issues/${pr}/comments`, { body: text });
   return { id: created.id, created: true };
+}
+
+/** The `page` of a Link header's rel="last", if any. */
+function lastPage(link: string | null): number | null {
+  const match = /<([^>]+)>;\s*rel="last"/.exec(link ?? "");
+  if (!match?.[1]) return null;
+  const page = Number(new URL(match[1]).searchParams.get("page"));
+  return Number.isSafeInteger(page) && page > 0 ? page : null;
 }
 
 export interface Annotation {

@@ -3,11 +3,35 @@ import { Hono } from "hono";
 import { bearerAuth } from "hono/bearer-auth";
 import { timingSafeEqual } from "hono/utils/buffer";
 import type { EnqueueResult } from "../reconciler/reconciler.js";
-import type { AuditQuery } from "../reconciler/types.js";
+import type { AuditQuery, Caller } from "../reconciler/types.js";
 
 export const operator = new Hono<{ Bindings: Env }>();
 
+/** Shorter bearer tokens are guessable enough that the operator API, which reveals tokens, stays closed. */
+export const ADMIN_TOKEN_MIN_CHARS = 32;
+
 const unauthorized = { error: "unauthorized" };
+
+/** Why the operator API is closed whatever the request carries, or null when ADMIN_TOKEN is usable. Never the token itself. */
+export function adminTokenProblem(token: string | undefined): string | null {
+  if (!token) return "ADMIN_TOKEN is not set: the operator API stays closed until it is (wrangler secret put ADMIN_TOKEN)";
+  if (token.length < ADMIN_TOKEN_MIN_CHARS) {
+    return `ADMIN_TOKEN is shorter than ${ADMIN_TOKEN_MIN_CHARS} characters: the operator API stays closed until a longer one is set (e.g. openssl rand -hex 32)`;
+  }
+  return null;
+}
+
+/** Who called, for the audit log: the client address Cloudflare saw and the User-Agent, cut short and printable. */
+export function callerOf(header: (name: string) => string | undefined): Caller {
+  const clean = (value: string | undefined, max: number) => (value ? value.replace(/[^\x20-\x7e]/g, "?").slice(0, max) : null);
+  return { ip: clean(header("CF-Connecting-IP"), 64), user_agent: clean(header("User-Agent"), 256) };
+}
+
+operator.use("*", async (c, next) => {
+  const problem = adminTokenProblem(c.env.ADMIN_TOKEN);
+  if (problem) return c.json({ error: "operator API closed", reason: problem }, 503);
+  return next();
+});
 // The contract is "401 without it": a header that is not a well-formed bearer token is no token at all.
 // (hono's bearer-auth would answer such headers 400, as RFC 6750 allows.)
 operator.use("*", async (c, next) => {
@@ -18,7 +42,7 @@ operator.use(
   "*",
   bearerAuth<{ Bindings: Env }>({
     // No ADMIN_TOKEN configured means no operator access at all, never open access.
-    verifyToken: async (token, c) => Boolean(c.env.ADMIN_TOKEN) && (await timingSafeEqual(token, c.env.ADMIN_TOKEN)),
+    verifyToken: async (token, c) => adminTokenProblem(c.env.ADMIN_TOKEN) === null && (await timingSafeEqual(token, c.env.ADMIN_TOKEN)),
     noAuthenticationHeader: { message: unauthorized },
     invalidAuthenticationHeader: { message: unauthorized },
     invalidToken: { message: unauthorized },
@@ -47,7 +71,7 @@ operator.get("/audit", async (c) => {
   return c.json(await reconciler(c.env).audit(query));
 });
 
-async function runNow(c: { req: { json(): Promise<unknown> }; env: Env }, mode: "plan" | "apply") {
+async function runNow(c: { req: { json(): Promise<unknown>; header(name: string): string | undefined }; env: Env }, mode: "plan" | "apply") {
   let allowDeletes = false;
   let sha: string | undefined;
   try {
@@ -58,7 +82,7 @@ async function runNow(c: { req: { json(): Promise<unknown> }; env: Env }, mode: 
   } catch {
     // An empty body is fine.
   }
-  return reconciler(c.env).enqueue({ cause: "manual", mode, actor: "operator", ...(allowDeletes ? { allowDeletes } : {}), ...(sha ? { sha } : {}) });
+  return reconciler(c.env).enqueue({ cause: "manual", mode, actor: "operator", caller: callerOf((n) => c.req.header(n)), ...(allowDeletes ? { allowDeletes } : {}), ...(sha ? { sha } : {}) });
 }
 
 /** 202 once queued; 503 naming the bad configuration values when no run can start. */
@@ -74,18 +98,25 @@ operator.post("/reconcile", async (c) => queued(c, await runNow(c, "apply")));
 operator.post("/credentials/:name/rotate", async (c) => {
   const name = c.req.param("name");
   if (!/^[a-z0-9][a-z0-9\-_.]{0,62}$/.test(name)) return c.json({ error: "not a credential name" }, 400);
-  const result = await reconciler(c.env).enqueue({ cause: "manual", mode: "apply", actor: "operator", rotate: [name] });
+  const result = await reconciler(c.env).enqueue({ cause: "manual", mode: "apply", actor: "operator", rotate: [name], caller: callerOf((n) => c.req.header(n)) });
   return queued(c, result, { rotate: name });
 });
 
 /** After prepending a new key to TOKEN_ENCRYPTION_KEYS: re-seal stored tokens under it, as a queued job between runs (its result is audited, kind key_rotation). */
-operator.post("/keys/rewrap", async (c) => queued(c, await reconciler(c.env).enqueueRewrap("operator")));
+operator.post("/keys/rewrap", async (c) => queued(c, await reconciler(c.env).enqueueRewrap("operator", callerOf((n) => c.req.header(n)))));
 
 operator.get("/credentials/:name/token", async (c) => {
+  // hono answers HEAD with this GET route (body dropped), which would read and audit the token and tell by its
+  // status whether one is stored. HEAD gets the same answer for every name, and reads nothing.
+  if (c.req.raw.method === "HEAD") {
+    c.header("Allow", "GET");
+    c.header("Cache-Control", "no-store");
+    return c.body(null, 405);
+  }
   const name = c.req.param("name");
   if (!/^[a-z0-9][a-z0-9\-_.]{0,62}$/.test(name)) return c.json({ error: "no such credential" }, 404);
   c.header("Cache-Control", "no-store");
-  const token = await reconciler(c.env).readToken(name, "operator");
+  const token = await reconciler(c.env).readToken(name, "operator", callerOf((n) => c.req.header(n)));
   if (!token) return c.json({ error: `no token stored for "${name}"` }, 404);
   return c.json({ name: token.name, id: token.id, token: token.token });
 });

@@ -7,6 +7,13 @@ import type { RunRequest } from "../reconciler/types.js";
 /** GitHub caps payloads at 25 MB; a push of ours is far smaller. Anything bigger is refused unread. */
 export const WEBHOOK_MAX_BYTES = 5 * 1024 * 1024;
 const PR_ACTIONS = new Set(["opened", "synchronize", "reopened"]);
+/** GitHub's delivery ids are GUIDs; anything printable and short is accepted, nothing that could smuggle text. */
+const DELIVERY_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/;
+
+/** GitHub owner and repository names are case-insensitive: `Acme/Infra` is `acme/infra`. */
+export function sameRepository(a: unknown, b: string): boolean {
+  return typeof a === "string" && a.toLowerCase() === b.toLowerCase();
+}
 
 interface Payload {
   repository?: { full_name?: string; default_branch?: string };
@@ -37,7 +44,9 @@ webhook.post(
     if (!valid) return c.json({ error: "invalid or missing signature" }, 401);
 
     const event = c.req.header("X-GitHub-Event") ?? "";
+    // GitHub sends a delivery id with every event; without one a replay could not be told from a new event.
     const delivery = c.req.header("X-GitHub-Delivery") ?? "";
+    if (!DELIVERY_ID.test(delivery)) return c.json({ error: "missing or malformed X-GitHub-Delivery header" }, 400);
     let payload: Payload;
     try {
       const parsed: unknown = JSON.parse(body);
@@ -48,7 +57,7 @@ webhook.post(
     }
     if (event === "ping") return c.json({ ok: true, event: "ping" }, 200);
     if (event !== "push" && event !== "pull_request") return c.json({ ignored: `event ${event || "(none)"}` }, 200);
-    if (payload.repository?.full_name !== c.env.GITHUB_REPOSITORY) return c.json({ ignored: "another repository" }, 200);
+    if (!sameRepository(payload.repository?.full_name, c.env.GITHUB_REPOSITORY)) return c.json({ ignored: "another repository" }, 200);
 
     const actor = payload.sender?.login;
     let request: RunRequest;
@@ -64,7 +73,7 @@ webhook.post(
       if (typeof pr !== "number" || !sha || !/^[0-9a-f]{40}$/.test(sha)) return c.json({ error: "pull_request payload without number or head sha" }, 400);
       request = { cause: "pull_request", mode: "plan", sha, pr };
     }
-    if (delivery) request.delivery = delivery;
+    request.delivery = delivery;
     if (actor) request.actor = actor;
     const stub = c.env.RECONCILER.getByName(c.env.GITHUB_REPOSITORY);
     const result = await stub.enqueue(request);

@@ -98,15 +98,15 @@ describe("diff", () => {
     const target = live({ metadata: "legacy", description: "old", acl: ["bind:a.com"] });
     const p = plan({ specs: [spec("legacy", { import: target.id, description: "old", acl: ["bind:a.com"] })], live: [target] });
     expect(p.changes).toEqual([
-      { action: "import", name: "legacy", id: target.id, fields: [{ field: "metadata", before: "legacy", after: null }], body: { metadata: encodeMetadata(null, { owner: OWNER, name: "legacy" }) } },
+      { action: "import", name: "legacy", id: target.id, fields: [{ field: "metadata", before: "legacy", after: null }], spec: expect.objectContaining({ name: "legacy" }), body: { metadata: encodeMetadata(null, { owner: OWNER, name: "legacy" }) } },
     ]);
     expect(p.unmanaged).toBe(1);
     // Once imported, the same spec is a no-op.
     const imported = { ...target, metadata: encodeMetadata(null, { owner: OWNER, name: "legacy" }) };
     expect(plan({ specs: [spec("legacy", { import: target.id, description: "old", acl: ["bind:a.com"] })], live: [imported] }).changes).toEqual([]);
-    expect(plan({ specs: [spec("x", { import: "cr_missing" })] }).refusals.map((r) => r.code)).toEqual(["IMPORT_NOT_FOUND"]);
+    expect(plan({ specs: [spec("x", { import: "cr_missing" })] }).refusals.map((r) => r.code)).toEqual(["IMPORT_REFUSED"]);
     const foreign = live({ metadata: encodeMetadata(null, { owner: "other", name: "x" }) });
-    expect(plan({ specs: [spec("x", { import: foreign.id })], live: [foreign] }).refusals.map((r) => r.code)).toEqual(["IMPORT_CONFLICT"]);
+    expect(plan({ specs: [spec("x", { import: foreign.id })], live: [foreign] }).refusals.map((r) => r.code)).toEqual(["IMPORT_REFUSED"]);
   });
 
   it("deletes an orphan of an unconfirmed create and creates again; keeps it when the vault has its token", () => {

@@ -100,24 +100,16 @@ export function diff(input: DiffInput): Plan {
     const existing = current.get(spec.name);
     if (spec.import && (!existing || existing.credential.id !== spec.import)) {
       const target = byId.get(spec.import);
-      if (existing) {
-        refusals.push({ code: "IMPORT_CONFLICT", name: spec.name, message: `"${spec.name}" is already managed as ${existing.credential.id}; remove \`import: ${spec.import}\` or the other credential` });
+      const refused = importRefusal(spec, existing, target, ownerId);
+      if (refused) {
+        refusals.push(refused);
         continue;
       }
-      if (!target) {
-        refusals.push({ code: "IMPORT_NOT_FOUND", name: spec.name, message: `"${spec.name}" imports ${spec.import}, which does not exist on this account` });
-        continue;
-      }
-      const decoded = decodeMetadata(target.metadata);
-      if (decoded.kind === "managed") {
-        const whose = decoded.marker.owner === ownerId ? `as "${decoded.marker.name}"` : "by another installation";
-        refusals.push({ code: "IMPORT_CONFLICT", name: spec.name, message: `"${spec.name}" imports ${spec.import}, which is already managed ${whose}` });
-        continue;
-      }
+      if (!target) continue;
       const fields = fieldChanges(spec, target, null, undefined);
       const body = updateBody(spec, fields, { owner: ownerId, name: spec.name, ...protect(spec) });
       body.metadata = encodeMetadata(spec.metadata, { owner: ownerId, name: spec.name, ...protect(spec) });
-      changes.push({ action: "import", name: spec.name, id: target.id, fields, body });
+      changes.push({ action: "import", name: spec.name, id: target.id, fields, spec, body });
       continue;
     }
     if (!existing) {
@@ -204,6 +196,26 @@ function planDeliveries(specs: readonly CredentialSpec[], changes: readonly Chan
   return out;
 }
 
+/**
+ * Why `spec` may not import its id, or null when it may. The message is the same whatever the reason, so a
+ * pull request learns nothing about whether the id exists or who owns it; the reason is in `detail`.
+ */
+function importRefusal(spec: CredentialSpec, existing: Owned | undefined, target: Credential | undefined, ownerId: string): Refusal | null {
+  let detail: string | null = null;
+  if (existing) detail = `the name is already managed as ${existing.credential.id}; remove \`import:\` or the other credential`;
+  else if (!target) detail = `${spec.import} does not exist on this account`;
+  else {
+    const decoded = decodeMetadata(target.metadata);
+    if (decoded.kind === "managed") detail = decoded.marker.owner === ownerId ? `${spec.import} is already managed as "${decoded.marker.name}"` : `${spec.import} is managed by another installation`;
+  }
+  if (detail === null) return null;
+  return {
+    code: "IMPORT_REFUSED",
+    name: spec.name,
+    message: `"${spec.name}" cannot import ${spec.import ?? ""}: only an unmanaged credential of this account can be imported, by a name not yet managed (the operator's plan says why)`,
+    detail,
+  };
+}
 
 function protect(spec: CredentialSpec): { protect?: true } {
   return spec.prevent_destroy ? { protect: true } : {};

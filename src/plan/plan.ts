@@ -22,7 +22,8 @@ export function makePlan(input: PlanInput): Plan {
   const now = input.now ?? Date.now();
   const { current, expired } = splitExpired(input.specs, now);
   const planned = withExpiry(diff({ ...input, specs: current, now }), expired, current, now, input.expiryWarningMs ?? DEFAULT_EXPIRY_WARNING_MS);
-  const policies = [preventDestroy(input.live), maxDeletes(input.maxDeletes, allowed), emptySpecs(input.specFiles, allowed)];
+  const rotateNow = input.rotateNow ?? new Set<string>();
+  const policies = [preventDestroy(input.live, { stored: input.stored, rotateNow }), maxDeletes(input.maxDeletes, allowed, rotateNow), emptySpecs(input.specFiles, allowed)];
   const plan = policies.reduce((next, policy) => policy(next), planned);
   return input.policyNotes && input.policyNotes.length > 0 ? { ...plan, notes: [...input.policyNotes, ...plan.notes] } : plan;
 }

@@ -45,7 +45,7 @@ describe("render", () => {
     expect(md).not.toContain("cr_THEIRS");
     expect(md).not.toContain("hand-made");
     const refused = renderMarkdown({ ...example, refusals: [{ code: "MAX_DELETES", message: "too many <b>" }] });
-    expect(refused).toContain("**Refused: nothing will be applied.**\n\n- ⛔ `MAX_DELETES` too many &lt;b&gt;");
+    expect(refused).toContain("**Refused: nothing will be applied.**\n\n- ⛔ `MAX_DELETES` `too many <b>`");
   });
 
   it("no changes", () => {
@@ -63,7 +63,13 @@ describe("render", () => {
   });
 
   it("a spec cannot break out of the code block", () => {
-    const md = renderMarkdown(makePlan({ ownerId: OWNER, specs: [spec("a", { description: "```\n# pwned" })], live: [], stored: new Map(), intents: [], specFiles: 1, maxDeletes: 1 }));
-    expect(md.split("```").length).toBe(3);
+    const md = renderMarkdown(makePlan({ ownerId: OWNER, specs: [spec("a", { description: "```\n# pwned\n````" })], live: [], stored: new Map(), intents: [], specFiles: 1, maxDeletes: 1 }));
+    const lines = md.split("\n");
+    const open = lines.findIndex((line) => /^`{3,}diff$/.test(line));
+    const fence = (lines[open] ?? "").replace("diff", "");
+    const close = lines.findIndex((line, i) => i > open && line.startsWith("```"));
+    expect(fence.length).toBeGreaterThan(4);
+    expect(lines[close]).toBe(fence);
+    expect(lines.slice(open + 1, close)).toEqual(["+ a will be created", '+     description: "```\\n# pwned\\n````"', "+     acl: [] (no restriction)"]);
   });
 });

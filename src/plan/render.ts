@@ -1,6 +1,14 @@
 // Plan rendering for people: text for the terminal, markdown for GitHub, in the spirit of `terraform plan`.
-import type { Change, Delivery, FieldChange, Plan } from "./types.js";
+import { code, codeBlock } from "./inert.js";
+import type { Change, Delivery, FieldChange, Plan, Refusal } from "./types.js";
 import { summarize } from "./types.js";
+
+/**
+ * Who reads the rendering. `operator`: the terminal and the authenticated plan_text, with every detail.
+ * `public`: pull-request comments and checks, which anyone who can open a PR reads: nothing about credentials we
+ * do not own (an import shows the values it will set, never the ones it finds; import refusals all read the same).
+ */
+export type Audience = "operator" | "public";
 
 const SYMBOL = { create: "+", update: "~", import: "<=", replace: "-/+", rotate: "+/-", delete: "-" } as const;
 
@@ -22,7 +30,7 @@ const DELETE_WHY = {
 } as const;
 
 /** One change as lines, each starting with its diff symbol so a ```diff block colours it. */
-export function changeLines(change: Change): string[] {
+export function changeLines(change: Change, audience: Audience = "operator"): string[] {
   const id = change.action === "create" ? "" : ` (${change.id})`;
   const head = `${SYMBOL[change.action]} ${change.name}${id} ${VERB[change.action]}`;
   const lines = [head];
@@ -30,6 +38,9 @@ export function changeLines(change: Change): string[] {
     lines.push(...createFields(change.spec.description, change.spec.metadata, change.spec.acl, change.spec.owner_id, change.spec.prevent_destroy));
   } else if (change.action === "delete") {
     lines.push(`-     # ${DELETE_WHY[change.reason]}`);
+  } else if (change.action === "import" && audience === "public") {
+    // The live values belong to a credential we do not own yet: show only what the spec will set.
+    lines.push(...createFields(change.spec.description, change.spec.metadata, change.spec.acl, undefined, change.spec.prevent_destroy));
   } else if (change.action === "rotate") {
     lines.push(`!     # ${change.reason}: a new credential (and token) is created; ${change.id} keeps working until ${change.retireAt}, then it is deleted`);
   } else {
@@ -86,17 +97,23 @@ function contextLine(plan: Plan): string {
   return parts.join(" · ");
 }
 
-/** The plan for a terminal. */
-export function renderText(plan: Plan): string {
+/** A refusal's text for this audience: the operator also reads the detail (which may name what we do not own). */
+function refusalText(refusal: Refusal, audience: Audience): string {
+  return audience === "operator" && refusal.detail ? `${refusal.message} (${refusal.detail})` : refusal.message;
+}
+
+/** The plan for a terminal (and the operator's plan_text); `public` leaves out what only the operator may read. */
+export function renderText(plan: Plan, options: { audience?: Audience } = {}): string {
+  const audience = options.audience ?? "operator";
   const out: string[] = [];
   if (plan.changes.length === 0 && plan.deliveries.length === 0) out.push("No changes. The ngrok account matches the specs.");
-  for (const change of plan.changes) out.push(...changeLines(change).map((line) => `  ${line}`), "");
+  for (const change of plan.changes) out.push(...changeLines(change, audience).map((line) => `  ${line}`), "");
   for (const delivery of plan.deliveries) out.push(`  ${deliveryLine(delivery)}`);
   if (plan.deliveries.length > 0) out.push("");
   out.push(summaryLine(plan), contextLine(plan));
   if (plan.refusals.length > 0) {
     out.push("", "Refused: nothing will be applied.");
-    for (const refusal of plan.refusals) out.push(`  ✗ [${refusal.code}] ${refusal.message}`);
+    for (const refusal of plan.refusals) out.push(`  ✗ [${refusal.code}] ${refusalText(refusal, audience)}`);
   }
   for (const note of plan.notes) out.push(`  note: ${note}`);
   return `${out.join("\n")}\n`;
@@ -111,7 +128,11 @@ export interface MarkdownOptions {
   marker?: string;
 }
 
-/** The plan for a GitHub comment or check run. */
+/**
+ * The plan for a GitHub comment, check run or issue: always the public view. Everything that comes from a spec
+ * is inert: messages sit in code spans, the changes in a code block neither can break out of, and hidden
+ * characters (bidi controls, zero-width characters, newlines) are shown escaped.
+ */
 export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): string {
   const maxChars = options.maxChars ?? 60_000;
   const head: string[] = [];
@@ -119,37 +140,41 @@ export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): strin
   head.push(`### ${options.title ?? "ngrok-gitops plan"}`, "");
   if (plan.refusals.length > 0) {
     head.push("**Refused: nothing will be applied.**", "");
-    for (const refusal of plan.refusals) head.push(`- ⛔ \`${refusal.code}\` ${escapeMarkdown(refusal.message)}`);
+    for (const refusal of plan.refusals) head.push(`- ⛔ ${code(refusal.code)} ${code(refusalText(refusal, "public"))}`);
     head.push("");
   }
   head.push(`**${summaryLine(plan)}** ${contextLine(plan)}`, "");
   const tail: string[] = [];
-  for (const note of plan.notes) tail.push(`> ${escapeMarkdown(note)}`);
+  for (const note of plan.notes) tail.push(`> ${code(note)}`);
   if (plan.changes.length === 0 && plan.deliveries.length === 0) return [...head, "No changes. The ngrok account matches the specs.", ...tail, ""].join("\n");
 
-  const open = "```diff";
-  const close = "```";
-  let used = head.join("\n").length + tail.join("\n").length + open.length + close.length + 200;
+  // Room for the fences (longer than three backticks only if a spec holds backtick runs) and the notes.
+  let used = head.join("\n").length + tail.join("\n").length + 200;
   const shown: string[] = [];
   let hidden = 0;
-  const blocks = [...plan.changes.map((change) => changeLines(change)), ...plan.deliveries.map((delivery) => [deliveryLine(delivery)])];
+  const blocks = [...plan.changes.map((change) => changeLines(change, "public")), ...plan.deliveries.map((delivery) => [deliveryLine(delivery)])];
   for (const lines of blocks) {
-    const block = lines.map(fence).join("\n");
-    if (hidden === 0 && used + block.length + 1 <= maxChars) {
-      shown.push(block);
-      used += block.length + 1;
+    // Measured as shown: escaping hidden characters makes a line longer.
+    const size = codeBlock(lines).length - 8;
+    if (hidden === 0 && used + size + 1 <= maxChars) {
+      shown.push(...lines);
+      used += size + 1;
     } else hidden++;
   }
-  const body = [...head, open, shown.join("\n"), close];
+  const body = [...head, codeBlock(shown, "diff")];
   if (hidden > 0) body.push("", `…and ${hidden} more change${hidden === 1 ? "" : "s"} not shown here (GitHub's size limit); the full plan is in the audit log.`);
   return [...body, ...(tail.length ? ["", ...tail] : []), ""].join("\n");
 }
 
-/** Nothing in a spec may close the code fence early. */
-function fence(line: string): string {
-  return line.replace(/```/g, "`\u200b``");
-}
-
-function escapeMarkdown(text: string): string {
-  return text.replace(/[<>]/g, (c) => (c === "<" ? "&lt;" : "&gt;"));
+/**
+ * The body of an apply check on the default branch, which anyone who can read the repository reads: the plan
+ * in its public text form inside a code block, and each error in a code span (an error may quote a spec or an
+ * API answer). For the run core's apply verdict.
+ */
+export function renderApplyMarkdown(input: { title: string; plan: Plan; review?: string; errors: readonly string[] }): string {
+  const parts = [`### ${input.title}`, ""];
+  if (input.review) parts.push(input.review, "");
+  parts.push(codeBlock(renderText(input.plan, { audience: "public" }).trimEnd().split("\n")));
+  for (const error of input.errors) parts.push(`- ${code(error)}`);
+  return `${parts.join("\n")}\n`;
 }

@@ -17,8 +17,11 @@ export type Change =
   | { action: "create"; name: string; spec: CredentialSpec; body: CredentialCreate }
   /** Only the fields that differ are sent; "" and [] clear. */
   | { action: "update"; name: string; id: string; fields: FieldChange[]; body: CredentialUpdate }
-  /** Adopt an unmanaged credential: PATCH adds our marker (and any field changes). No new token. */
-  | { action: "import"; name: string; id: string; fields: FieldChange[]; body: CredentialUpdate }
+  /**
+   * Adopt an unmanaged credential: PATCH adds our marker (and any field changes). No new token. `fields` holds
+   * the live values of a credential we do not own yet: for the operator only, never for a pull request.
+   */
+  | { action: "import"; name: string; id: string; fields: FieldChange[]; spec: CredentialSpec; body: CredentialUpdate }
   /** A field ngrok cannot update changed: create the new credential first, then delete the old. */
   | { action: "replace"; name: string; id: string; reason: string; fields: FieldChange[]; spec: CredentialSpec; body: CredentialCreate }
   /**
@@ -44,9 +47,13 @@ export type DeleteReason =
 export type Action = Change["action"];
 
 export interface Refusal {
-  code: "PREVENT_DESTROY" | "MAX_DELETES" | "EMPTY_SPECS" | "IMPORT_NOT_FOUND" | "IMPORT_CONFLICT";
+  /** IMPORT_REFUSED covers every refused import alike, so a pull request cannot tell an absent id from a taken one. */
+  code: "PREVENT_DESTROY" | "MAX_DELETES" | "EMPTY_SPECS" | "IMPORT_REFUSED" | "ROTATE_UNHELD";
   name?: string;
+  /** Safe for anyone who can open a pull request. */
   message: string;
+  /** For the operator only (terminal, plan_text): may name what we do not own, e.g. why an import was refused. */
+  detail?: string;
 }
 
 /** A write-ahead record: a create was about to be sent with this nonce in its marker. */

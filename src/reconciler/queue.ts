@@ -1,10 +1,10 @@
 // The run queue: requests coalesce by the pure rule of run/coalesce.ts; applies run before plans.
 import { coalesce, nextQueued, queueKey } from "../run/coalesce.js";
-import type { RunRequest } from "../run/types.js";
+import type { Caller, RunRequest } from "../run/types.js";
 import { now, str } from "./sql.js";
 
 /** A queued job: a run, or a key rewrap (which never runs beside a run). */
-export type Job = { kind: "run"; request: RunRequest } | { kind: "rewrap"; actor: string };
+export type Job = { kind: "run"; request: RunRequest } | { kind: "rewrap"; actor: string; caller?: Caller };
 
 export interface QueueEntry {
   key: string;
@@ -26,8 +26,8 @@ export class QueueTable {
     return key;
   }
 
-  enqueueRewrap(actor: string): string {
-    this.put(REWRAP_KEY, { kind: "rewrap", actor });
+  enqueueRewrap(actor: string, caller?: Caller): string {
+    this.put(REWRAP_KEY, { kind: "rewrap", actor, ...(caller ? { caller } : {}) });
     return REWRAP_KEY;
   }
 

@@ -8,7 +8,7 @@ import { effectiveMode, type RunOutput, type RunRequest } from "../run/types.js"
 import { keyringFor, KvTokenStore, TokenVault } from "../vault/index.js";
 import { workerPorts } from "./ports.js";
 import { ReconcilerStorage } from "./storage.js";
-import type { AuditQuery, StatusInfo } from "./types.js";
+import type { AuditQuery, Caller, StatusInfo } from "./types.js";
 
 export type EnqueueResult = { queued: true; key: string } | { queued: false; reason: "duplicate" } | { queued: false; reason: "config"; problems: ConfigProblem[] };
 
@@ -40,8 +40,8 @@ export class Reconciler extends DurableObject<Env> {
   }
 
   /** Queues a key rewrap: it runs from the alarm between runs, never beside one. */
-  async enqueueRewrap(actor: string): Promise<EnqueueResult> {
-    const key = this.#storage.queue.enqueueRewrap(actor);
+  async enqueueRewrap(actor: string, caller?: Caller): Promise<EnqueueResult> {
+    const key = this.#storage.queue.enqueueRewrap(actor, caller);
     await this.#wake();
     return { queued: true, key };
   }
@@ -77,7 +77,7 @@ export class Reconciler extends DurableObject<Env> {
         const next = storage.queue.next();
         if (!next) return;
         if (next.job.kind === "rewrap") {
-          await this.#rewrap(next.job.actor, vault);
+          await this.#rewrap(next.job.actor, vault, next.job.caller);
           storage.queue.remove(next.key, next.job);
           continue;
         }
@@ -111,7 +111,7 @@ export class Reconciler extends DurableObject<Env> {
         action: state.request.mode,
         result: finished.status,
         operation_id: null,
-        detail: { summary: finished.summary, errors: finished.errors, api_calls: finished.api_calls, plan_text: finished.plan_text, progress: finished.progress ?? null, reviewed: finished.reviewed ?? null },
+        detail: { summary: finished.summary, errors: finished.errors, api_calls: finished.api_calls, plan_text: finished.plan_text, progress: finished.progress ?? null, reviewed: finished.reviewed ?? null, ...(state.request.caller ? { caller: state.request.caller } : {}) },
       });
       storage.scratch.clear();
       storage.queue.remove(state.key, { kind: "run", request: state.request });
@@ -123,10 +123,10 @@ export class Reconciler extends DurableObject<Env> {
   }
 
   /** Re-seals stored tokens under the current key of TOKEN_ENCRYPTION_KEYS; queues itself again while some remain. */
-  async #rewrap(actor: string, vault: TokenVault): Promise<void> {
+  async #rewrap(actor: string, vault: TokenVault, caller?: Caller): Promise<void> {
     const result = await vault.rotateKeys({ max: REWRAP_BATCH });
-    this.#storage.audit.append({ run_id: null, kind: "key_rotation", cause: "manual", sha: null, delivery: null, actor, name: null, action: "rewrap", result: result.failed.length ? "partial" : "done", operation_id: null, detail: { ...result } });
-    if (result.remaining > 0) this.#storage.queue.enqueueRewrap(actor);
+    this.#storage.audit.append({ run_id: null, kind: "key_rotation", cause: "manual", sha: null, delivery: null, actor, name: null, action: "rewrap", result: result.failed.length ? "partial" : "done", operation_id: null, detail: { ...result, ...(caller ? { caller } : {}) } });
+    if (result.remaining > 0) this.#storage.queue.enqueueRewrap(actor, caller);
   }
 
   async status(): Promise<StatusInfo> {
@@ -154,10 +154,10 @@ export class Reconciler extends DurableObject<Env> {
   }
 
   /** Reveals a stored token; every read, found or not, is audited (without the token). */
-  async readToken(name: string, actor: string): Promise<{ name: string; id: string; token: string } | null> {
+  async readToken(name: string, actor: string, caller?: Caller): Promise<{ name: string; id: string; token: string } | null> {
     const vault = new TokenVault(new KvTokenStore(this.env.TOKENS), await keyringFor(this.env.TOKEN_ENCRYPTION_KEYS));
     const audit = (result: string, detail: Record<string, unknown>) =>
-      this.#storage.audit.append({ run_id: null, kind: "token_read", cause: "manual", sha: null, delivery: null, actor, name, action: "read_token", result, operation_id: null, detail });
+      this.#storage.audit.append({ run_id: null, kind: "token_read", cause: "manual", sha: null, delivery: null, actor, name, action: "read_token", result, operation_id: null, detail: caller ? { ...detail, caller } : detail });
     try {
       const token = await vault.read(name);
       // KV is eventually consistent: an entry that is not the credential the ledger names is not handed out.

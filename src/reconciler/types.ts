@@ -2,7 +2,7 @@
 
 import type { Cause, OutcomeInfo, RunStatus } from "../run/types.js";
 
-export type { Cause, OutcomeInfo, RunOutput, RunRequest, RunStatus } from "../run/types.js";
+export type { Caller, Cause, OutcomeInfo, RunOutput, RunRequest, RunStatus } from "../run/types.js";
 
 export interface RunInfo {
   id: number;

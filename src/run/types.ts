@@ -3,10 +3,19 @@ import type { summarize } from "../plan/types.js";
 
 export type Cause = "pull_request" | "push" | "cron" | "manual";
 
+/** Who sent an operator request: recorded in the audit entry it causes. */
+export interface Caller {
+  /** CF-Connecting-IP, the client address Cloudflare saw. */
+  ip: string | null;
+  user_agent: string | null;
+}
+
 interface Origin {
   /** GitHub's X-GitHub-Delivery of the webhook that asked for the run. */
   delivery?: string;
   actor?: string;
+  /** Operator requests: the caller's address and user agent, for the audit log. */
+  caller?: Caller;
 }
 
 /**

@@ -420,6 +420,16 @@ export function createFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
     return c.json(installationJson(spec, c, repo.owner.login));
   });
 
+  // ---- The authenticated user ----
+
+  /** A user's token gets its user; an installation token is refused, as GitHub refuses it. */
+  app.get("/user", (c) => {
+    const identity = c.get("identity");
+    if (identity.kind === "anonymous") throw new GitHubError(401, "Requires authentication");
+    if (identity.kind === "app" || identity.entry.installation) throw new GitHubError(403, "Resource not accessible by integration");
+    return c.json({ ...shape.simpleUser(identity.entry.user, urls(c)), name: null, email: null });
+  });
+
   // ---- Repository contents ----
 
   app.get("/repos/:owner/:repo", (c) => {

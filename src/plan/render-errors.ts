@@ -1,0 +1,49 @@
+// Invalid specs for GitHub: the comment/check markdown and the line annotations, with everything quoted from a spec made inert.
+import type { SpecError } from "../spec/errors.js";
+import { code, showHidden } from "./inert.js";
+
+/** The shape GitHub's check-run annotations take (github/feedback.ts's Annotation). */
+export interface ErrorAnnotation {
+  path: string;
+  start_line: number;
+  end_line: number;
+  annotation_level: "failure";
+  title: string;
+  message: string;
+}
+
+/** Annotations a check carries at most (4 requests of 50): past that the summary lists the rest by count. */
+export const MAX_ERROR_ANNOTATIONS = 200;
+
+/**
+ * The invalid-spec comment. An error's file, field and message may quote keys and values of the spec (a key
+ * can hold newlines, `@` mentions, links, bidi controls): each sits in its own code span, so none renders.
+ */
+export function renderInvalidMarkdown(errors: readonly SpecError[], title: string, options: { marker?: string; maxChars?: number } = {}): string {
+  const maxChars = options.maxChars ?? 60_000;
+  const head = [...(options.marker ? [options.marker] : []), `### ${showHidden(title)}`, "", "**The specs are invalid: nothing will be applied.**", ""];
+  let used = head.join("\n").length + 200;
+  const lines: string[] = [];
+  for (const [i, e] of errors.entries()) {
+    const line = `- ${code(`${e.file}:${e.line}:${e.column}`)} ${e.field ? `${code(e.field)}: ` : ""}${code(e.message)}`;
+    if (used + line.length + 1 > maxChars) {
+      lines.push(`- …and ${errors.length - i} more not shown here (GitHub's size limit); the operator's run record lists them all.`);
+      break;
+    }
+    lines.push(line);
+    used += line.length + 1;
+  }
+  return `${[...head, ...lines].join("\n")}\n`;
+}
+
+/** Check annotations for the errors: plain text on GitHub, but hidden characters are shown escaped there too. */
+export function specErrorAnnotations(errors: readonly SpecError[], max = MAX_ERROR_ANNOTATIONS): ErrorAnnotation[] {
+  return errors.slice(0, max).map((e) => ({
+    path: e.file,
+    start_line: e.line,
+    end_line: e.line,
+    annotation_level: "failure",
+    title: showHidden(e.field || e.code).slice(0, 255),
+    message: showHidden(e.message).slice(0, 64 * 1024 - 1),
+  }));
+}
