@@ -3,16 +3,17 @@ import type { ChangeOutcome } from "../apply/types.js";
 import type { Config } from "../config.js";
 import type { GitHubClient } from "../github/client.js";
 import { syncDriftIssue } from "../github/drift-issue.js";
-import { CHECK_NAME, completeCheckRun, setCommitStatus, startCheckRun, type Annotation, type CheckResult } from "../github/feedback.js";
+import { CHECK_NAME, completeCheckRun, setCommitStatus, startCheckRun, type CheckResult } from "../github/feedback.js";
 import { upsertPlanComment } from "../github/feedback.js";
 import type { NgrokCall } from "../ngrok/client.js";
-import { renderMarkdown } from "../plan/render.js";
+import { renderApplyMarkdown, renderMarkdown } from "../plan/render.js";
+import { renderInvalidMarkdown, specErrorAnnotations } from "../plan/render-errors.js";
+import { isStillHead } from "../github/pulls.js";
 import { summarize, type Plan } from "../plan/types.js";
 import type { Reporter } from "../run/ports.js";
 import type { RunResult } from "../run/result.js";
 import type { DeliveryResult, RunState } from "../run/state.js";
 import type { RunOutput, RunRequest } from "../run/types.js";
-import type { SpecError } from "../spec/errors.js";
 import type { ReconcilerStorage } from "./storage.js";
 
 export const APPLY_CHECK_NAME = "ngrok-gitops/apply";
@@ -79,8 +80,10 @@ export class GitHubReporter implements Reporter {
       // Remember what was reviewed for this credentials/ tree, so the apply after the merge can say whether it matches.
       if (result.kind === "planned" && state.tree !== null) storage.state.setReviewed(state.tree, { pr: request.pr, sha, fingerprint: fingerprint(result.plan) });
       const title = `ngrok-gitops plan for ${short(sha)}`;
-      const body = result.kind === "invalid" ? invalidMarkdown(result.errors, title) : renderMarkdown(result.plan, { title });
-      await upsertPlanComment(github, config.repository, request.pr, body);
+      const body = result.kind === "invalid" ? renderInvalidMarkdown(result.errors, title) : renderMarkdown(result.plan, { title });
+      // A replayed or slow run for an old head must not overwrite the comment with a stale plan; its check (on its own commit) still completes.
+      if (await isStillHead(github, config.repository, request.pr, sha)) await upsertPlanComment(github, config.repository, request.pr, body);
+      else output.errors.push(`${short(sha)} is no longer the head of #${request.pr}: the plan comment was left as it is`);
       if (state.check) await closeCheck(github, config.repository, sha, state.check as CheckHandle, request, planVerdict(result, body));
     } else {
       const reviewed = state.tree !== null ? storage.state.reviewed(state.tree) : null;
@@ -101,7 +104,7 @@ function checkName(request: RunRequest): string {
 
 function planVerdict(result: RunResult, body: string): CheckResult {
   if (result.kind === "invalid") {
-    return { conclusion: "failure", title: `${result.errors.length} invalid spec${result.errors.length === 1 ? "" : "s"}: nothing would be applied`, summary: body, annotations: annotations(result.errors) };
+    return { conclusion: "failure", title: `${result.errors.length} invalid spec${result.errors.length === 1 ? "" : "s"}: nothing would be applied`, summary: body, annotations: specErrorAnnotations(result.errors) };
   }
   const refused = result.plan.refusals.length > 0;
   const counts = summarize(result.plan);
@@ -135,9 +138,10 @@ function applyVerdict(output: RunOutput, result: RunResult): CheckResult {
       ? `This is exactly the plan reviewed in #${output.reviewed.pr} (${short(output.reviewed.sha)}).\n\n`
       : `**This differs from the plan reviewed in #${output.reviewed.pr} (${short(output.reviewed.sha)}):** the account changed between review and merge.\n\n`
     : "";
-  const body = result.kind === "invalid" ? invalidMarkdown(result.errors, title) : `### ${title}\n\n${review}\`\`\`\n${output.plan_text}\n\`\`\`\n${output.errors.map((e) => `- ${e}`).join("\n")}`;
+  // The check is public: the plan in its public rendering (nothing about credentials we do not own), errors as inert text.
+  const body = result.kind === "invalid" ? renderInvalidMarkdown(result.errors, title) : renderApplyMarkdown({ title, plan: result.plan, ...(review ? { review: review.trimEnd() } : {}), errors: output.errors });
   const verdict: CheckResult = { conclusion: ok ? "success" : "failure", title, summary: body };
-  if (result.kind === "invalid") verdict.annotations = annotations(result.errors);
+  if (result.kind === "invalid") verdict.annotations = specErrorAnnotations(result.errors);
   return verdict;
 }
 
@@ -203,24 +207,6 @@ async function reportDrift(github: GitHubClient, repository: string, storage: Re
   else if (previous) storage.state.set("drift_issue", null);
 }
 
-function invalidMarkdown(errors: SpecError[], title: string): string {
-  const lines = errors.map((e) => `- \`${e.file}:${e.line}:${e.column}\` ${e.field ? `**${e.field}**: ` : ""}${e.message.replace(/[<>]/g, "")}`);
-  return `### ${title}\n\n**The specs are invalid: nothing will be applied.**\n\n${lines.join("\n")}\n`;
-}
-
-/** Annotations a check carries at most (4 requests of 50): past that the summary lists the rest by count. */
-export const MAX_ANNOTATIONS = 200;
-
-function annotations(errors: SpecError[]): Annotation[] {
-  return errors.slice(0, MAX_ANNOTATIONS).map((e) => ({
-    path: e.file,
-    start_line: e.line,
-    end_line: e.line,
-    annotation_level: "failure",
-    title: e.field || e.code,
-    message: e.message,
-  }));
-}
 
 function short(sha: string): string {
   return sha.slice(0, 7);

@@ -3,7 +3,7 @@ import type { Config } from "../config.js";
 import { githubTokenSource } from "../github/auth.js";
 import { GitHubClient, repoPath } from "../github/client.js";
 import { deleteActionsSecret, putActionsSecret, type ActionsSecretTarget, type PublicKeyCache } from "../github/secrets.js";
-import { readSpecsAt } from "../github/specs.js";
+import { readSpecsAt, SpecLimitError } from "../github/specs.js";
 import { NgrokClient, type NgrokCall } from "../ngrok/client.js";
 import type { Delivery } from "../plan/types.js";
 import type { SubrequestBudget } from "../run/budget.js";
@@ -76,7 +76,14 @@ function githubSpecs(github: GitHubClient, repository: string, storage: Reconcil
         branch = (await github.request<{ default_branch: string }>("GET", repo)).default_branch;
         sha = (await github.request<{ commit: { sha: string } }>("GET", `${repo}/branches/${encodeURIComponent(branch)}`)).commit.sha;
       }
-      const snapshot = await readSpecsAt(github, repository, sha, blobs);
+      let snapshot: Awaited<ReturnType<typeof readSpecsAt>>;
+      try {
+        snapshot = await readSpecsAt(github, repository, sha, blobs);
+      } catch (error) {
+        // Refused from the tree listing (too many files, a file or the tree too large): nothing was downloaded.
+        if (error instanceof SpecLimitError) return { sha, tree: null, sources: [], invalid: error.toSpecErrors() };
+        throw error;
+      }
       const applied = storage.state.get("last_applied");
       if (request.cause === "push" && applied && applied.tree === snapshot.treeSha) {
         const skipped = request.sha !== sha ? `${request.sha.slice(0, 7)} is not the head of ${branch ?? "the default branch"} (${sha.slice(0, 7)})` : `credentials/ is unchanged since ${applied.sha.slice(0, 7)}`;

@@ -96,6 +96,11 @@ export class Step {
           if (snapshot.skipped !== undefined) {
             state.skipped = snapshot.skipped;
             state.stage = "report";
+          } else if (snapshot.invalid !== undefined) {
+            await ports.reporter?.started?.(state);
+            state.invalid = snapshot.invalid;
+            state.specFiles = 0;
+            state.stage = "report";
           } else {
             await ports.reporter?.started?.(state);
             await ports.scratch.saveSources(snapshot.sources);

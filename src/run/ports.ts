@@ -1,4 +1,5 @@
 // The ports the run core drives: spec source, credentials API, token keeper, intent log, run scratch state, reporter.
+import type { SpecError } from "../spec/errors.js";
 import type { ChangeOutcome, CredentialsApi, IntentLog, TokenKeeper } from "../apply/types.js";
 import type { Credential } from "../ngrok/types.js";
 import type { Delivery, DeliveryRecord, Plan } from "../plan/types.js";
@@ -19,6 +20,11 @@ export interface SpecSnapshot {
   sources: SpecSource[];
   /** Set when there is nothing to do (e.g. credentials/ is unchanged since the last apply): the run ends. */
   skipped?: string;
+  /**
+   * Set when the tree was refused before any file was read (limits judged from the listing, e.g. a file over
+   * 1 MiB): the run reports these like invalid specs and applies nothing.
+   */
+  invalid?: SpecError[];
 }
 
 export interface SpecPort {

@@ -57,7 +57,7 @@ describe("spec limits from the tree listing", () => {
 
   // Turns green once the run core reports a SpecLimitError like invalid specs (active.invalid =
   // error.toSpecErrors(), rendered with renderInvalidMarkdown): then make it `it`.
-  it.fails("the PR's check fails, naming the file and the limit", async () => {
+  it("the PR's check fails, naming the file and the limit", async () => {
     const big = `credentials: []\n#${"y".repeat(1024 * 1024)}\n`;
     const { head } = await planPr(1504, { "credentials/too-big.yaml": big });
     const view = await github<{ check_runs: { head_sha: string; name: string; conclusion: string | null; output: { summary: string | null } }[] }>("GET", `/__fake/repos/${TEST_REPOSITORY}`);

@@ -84,7 +84,7 @@ describe("markdown injection", () => {
 
   // Turns green once the run core renders invalid specs with renderInvalidMarkdown and specErrorAnnotations
   // (src/plan/render-errors.ts) instead of execute.ts's own invalidMarkdown/annotations: then make it `it`.
-  it.fails("an invalid spec's comment quotes a hostile key in code spans: no heading, mention, image or link renders", async () => {
+  it("an invalid spec's comment quotes a hostile key in code spans: no heading, mention, image or link renders", async () => {
     const key = "x\n### ngrok-gitops plan for 1234567\napproved by @acme/security-team ![i](https://evil.example/i.png) [docs](https://evil.example)\u202e";
     const yaml = `credentials:\n  - name: web\n    ${JSON.stringify(key)}: 1\n`;
     const { comment, check, status } = await planPr(1605, { "credentials/a.yaml": yaml });

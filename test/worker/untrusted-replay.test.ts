@@ -36,7 +36,7 @@ describe("isStillHead", () => {
 describe("a replayed old synchronize", () => {
   // Turns green once the run core checks isStillHead (src/github/pulls.ts) before it writes the PR's comment and
   // check, and skips publishing when the head moved on: then make it `it`.
-  it.fails("does not overwrite the sticky comment with the old head's plan", async () => {
+  it("does not overwrite the sticky comment with the old head's plan", async () => {
     const pr = 1802;
     const old = (await commit(`replay-${pr}`, { "credentials/a.yaml": "credentials:\n  - name: stale-plan\n" })).sha;
     await openPr(pr, old);
