@@ -16,6 +16,12 @@ export interface WranglerDevOptions {
   onLine: (line: string) => void;
 }
 
+/**
+ * wrangler's own switches for a local session: no usage metrics sent, no banner (which also skips its npm update
+ * check, a network call that says "update available" about a version the lockfile pins on purpose).
+ */
+export const QUIET_WRANGLER_ENV: Readonly<Record<string, string>> = { WRANGLER_SEND_METRICS: "false", WRANGLER_HIDE_BANNER: "true" };
+
 export function spawnWranglerDev(options: WranglerDevOptions): ChildProcess {
   const args = ["wrangler", "dev", "--port", String(options.port), "--ip", options.host];
   for (const [name, value] of Object.entries(options.vars)) args.push("--var", `${name}:${value}`);
@@ -23,7 +29,7 @@ export function spawnWranglerDev(options: WranglerDevOptions): ChildProcess {
   args.push("--persist-to", options.persistTo, "--show-interactive-dev-session=false");
   if (options.logLevel) args.push("--log-level", options.logLevel);
   // Its own process group, so stopping it ends npx, wrangler and workerd together.
-  const child = spawn("npx", args, { stdio: ["ignore", "pipe", "pipe"], detached: true, env: { ...process.env, WRANGLER_SEND_METRICS: "false" } });
+  const child = spawn("npx", args, { stdio: ["ignore", "pipe", "pipe"], detached: true, env: { ...process.env, ...QUIET_WRANGLER_ENV } });
   for (const stream of [child.stdout, child.stderr]) {
     if (stream) createInterface({ input: stream }).on("line", (line) => line.trim() !== "" && options.onLine(line));
   }

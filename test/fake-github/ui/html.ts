@@ -57,6 +57,9 @@ h2 { font-size:18px; margin:32px 0 8px; padding-bottom:6px; border-bottom:1px so
 .markdown-body pre { background:var(--bg-muted); padding:12px 16px; border-radius:6px; overflow:auto; font-size:12px; line-height:1.45; }
 .markdown-body code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size:12px; background:rgba(175,184,193,.2); padding:.2em .4em; border-radius:6px; }
 .markdown-body pre code { background:none; padding:0; }
+.markdown-body .d-add { color:#116329; background:#dafbe1; display:inline-block; width:100%; }
+.markdown-body .d-del { color:#82071e; background:#ffebe9; display:inline-block; width:100%; }
+.markdown-body .d-chg { color:#953800; background:#fff1e5; display:inline-block; width:100%; }
 .markdown-body blockquote { margin:0; padding:0 1em; color:var(--muted); border-left:.25em solid var(--border); }
 table { border-collapse:collapse; width:100%; }
 th, td { text-align:left; padding:6px 10px; border-bottom:1px solid var(--border); vertical-align:top; }

@@ -32,6 +32,15 @@ const marked = new Marked({
       const t = title ? ` title="${escapeHtml(title)}"` : "";
       return `<a href="${escapeHtml(safe)}"${t} rel="nofollow noopener noreferrer">${inner}</a>`;
     },
+    // GitHub colours a diff block's added, removed and changed lines; so do we (the text is escaped line by line).
+    code({ text, lang }: Tokens.Code): string | false {
+      if (lang !== "diff") return false;
+      const lines = text.split("\n").map((line) => {
+        const kind = line.startsWith("+") ? "d-add" : line.startsWith("-") ? "d-del" : line.startsWith("~") || line.startsWith("<=") ? "d-chg" : null;
+        return kind === null ? escapeHtml(line) : `<span class="${kind}">${escapeHtml(line)}</span>`;
+      });
+      return `<pre><code class="language-diff">${lines.join("\n")}</code></pre>\n`;
+    },
     // Images would load from anywhere (a tracking pixel in a PR comment): show their alt text as a link instead.
     image({ href, text }: Tokens.Image): string {
       const safe = safeHref(href);
