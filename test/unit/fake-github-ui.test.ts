@@ -130,7 +130,7 @@ describe("web UI in Chromium", () => {
       expect(text).toContain(`<img src=x onerror=`);
       expect(await page.locator("main script, main img, main iframe, main details").count()).toBe(0);
       expect(await page.locator('a[href^="javascript" i]').count()).toBe(0);
-      expect(await page.evaluate(() => (window as unknown as { __pwned?: string }).__pwned ?? null)).toBeNull();
+      expect(await page.evaluate(() => (globalThis as { __pwned?: string }).__pwned ?? null)).toBeNull();
       // The Content-Security-Policy would stop a script even if a tag slipped through.
       const res = await page.request.get(`${github.url}/${REPO}/pull/1`);
       expect(res.headers()["content-security-policy"]).toContain("default-src 'none'");
@@ -172,7 +172,7 @@ describe("web UI in Chromium", () => {
       expect(page.url()).toBe(`${github.url}/${REPO}/issues/2`);
       expect(await page.locator(".markdown-body strong").innerText()).toBe("ci-runners");
       expect(await page.locator(".markdown-body").innerText()).toContain("<script>");
-      expect(await page.evaluate(() => (window as unknown as { __pwned?: string }).__pwned ?? null)).toBeNull();
+      expect(await page.evaluate(() => (globalThis as { __pwned?: string }).__pwned ?? null)).toBeNull();
       await page.close();
     },
     TIMEOUT,
