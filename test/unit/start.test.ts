@@ -286,16 +286,19 @@ describe("npm start", () => {
         join(s.dir, "credentials", "preview.yaml"),
         "credentials:\n  - name: preview-envs\n    description: preview environments for pull requests\n    acl:\n      - bind:*.preview.example.com\n",
       );
+      const devices = join(s.dir, "credentials", "teams", "devices.yaml");
+      await writeFile(devices, (await readFile(devices, "utf8")).replace("support engineers reproducing customer issues", "support engineers, EU shift"));
       let from = s.output().length;
       s.child.stdin.write("p\n");
       const opened = await s.waitFor(/Pull request #(\d+): (http:\/\/127\.0\.0\.1:(\d+)\/local\/ngrok-gitops\/pull\/\d+)\n/, from);
       const [, number, url, port] = opened;
       expect(Number(port)).toBe(s.ports[2]);
       const planned = s.output().slice(from);
-      expect(planned).toMatch(new RegExp(`Opened pull request #${number} \\(npm-start/change at [0-9a-f]{7}, 1 added\\)`));
+      expect(planned).toMatch(new RegExp(`Opened pull request #${number} \\(npm-start/change at [0-9a-f]{7}, 1 added, 1 modified\\)`));
       expect(planned).toMatch(/Run \d+ \(pull_request\) for [0-9a-f]{7}: succeeded/);
       expect(planned).toContain("+ preview-envs will be created");
-      expect(planned).toContain("Plan: 1 to create, 0 to update, 0 to delete.");
+      expect(planned).toMatch(/~ support-laptops \(cr_\w+\) will be updated in place/);
+      expect(planned).toContain("Plan: 1 to create, 1 to update, 0 to delete.");
 
       const admin = /^ADMIN_TOKEN=(.+)$/m.exec(await readFile(join(s.dir, ".dev.vars"), "utf8"))?.[1] ?? "";
       expect(admin).not.toBe("");
@@ -309,7 +312,7 @@ describe("npm start", () => {
         expect(await comment.innerText()).not.toContain("ngrok-gitops:plan");
         expect(await page.locator(".check-run .head").first().innerText()).toMatch(/success/);
         // The Worker signs in as a GitHub App here, so it writes a check run (a plain token gets commit statuses).
-        expect(await page.locator(".check-run .body").first().innerText()).toContain("1 to create");
+        expect(await page.locator(".check-run .body").first().innerText()).toContain("1 to create, 1 to update");
         if (process.env.UPDATE_SCREENSHOT) await page.screenshot({ path: join(ROOT, "docs/pull-request.png"), fullPage: true });
         // The Worker's runs and audit log, read by the stand-in's server; the admin token never reaches the page.
         expect((await page.goto(`http://127.0.0.1:${s.ports[2]}/-/worker`))?.status()).toBe(200);
@@ -322,9 +325,10 @@ describe("npm start", () => {
         s.child.stdin.write("m\n");
         await s.waitFor(new RegExp(`Pull request #${number} \\(merged\\): `), from);
         const merged = s.output().slice(from);
-        expect(merged).toMatch(new RegExp(`Merged pull request #${number} into main \\([0-9a-f]{7}, 1 added\\)`));
+        expect(merged).toMatch(new RegExp(`Merged pull request #${number} into main \\([0-9a-f]{7}, 1 added, 1 modified\\)`));
         expect(merged).toMatch(/Run \d+ \(push\) for [0-9a-f]{7}: succeeded/);
         expect(merged).toMatch(/✓ create preview-envs \(cr_\w+\)/);
+        expect(merged).toMatch(/✓ update support-laptops \(cr_\w+\)/);
         await page.goto(url ?? "");
         expect(await page.locator(".state").first().innerText()).toBe("Merged");
 
