@@ -41,16 +41,40 @@ export async function waitForHealth(url: string, child: ChildProcess, timeoutMs:
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error("wrangler dev exited before the Worker answered /healthz");
+    let res: Response;
     try {
-      const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2_000) });
-      await res.body?.cancel();
-      if (res.ok) return;
+      res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2_000) });
     } catch {
       // Not listening yet: keep polling until the deadline.
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      continue;
     }
+    if (res.ok) {
+      await res.body?.cancel();
+      return;
+    }
+    // The Worker is up and names what is wrong with its configuration: waiting longer would not help.
+    const problems = res.status === 503 ? configurationProblems(await res.text().catch(() => "")) : null;
+    if (problems !== null) throw new Error(`the Worker reports a bad configuration on /healthz: ${problems}`);
+    await res.body?.cancel().catch(() => undefined);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   throw new Error(`the Worker did not answer ${url}/healthz within ${timeoutMs / 1000} s`);
+}
+
+/** The problems a 503 `/healthz` names (`{"ok":false,...}`), as one line; null for any other body (wrangler still starting). */
+export function configurationProblems(body: string): string | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return null;
+  }
+  if (typeof parsed !== "object" || parsed === null || (parsed as { ok?: unknown }).ok !== false) return null;
+  const record = parsed as Record<string, unknown>;
+  const list = Object.values(record).find((v): v is unknown[] => Array.isArray(v));
+  if (list === undefined) return JSON.stringify(parsed);
+  return list.map((item) => (typeof item === "string" ? item : JSON.stringify(item))).join("; ");
 }
 
 /** TERM the child's process group, KILL it after 5 s. */

@@ -336,6 +336,17 @@ describe("npm start", () => {
         from = s.output().length;
         s.child.stdin.write("m\n");
         await s.waitFor(/error: no open pull request to merge; press p and Enter/, from);
+
+        // A broken spec in a new pull request: the check run fails with an annotation at the file and line.
+        await writeFile(join(s.dir, "credentials", "bad.yaml"), "credentials:\n  - name: broken\n    acl: [nope]\n");
+        from = s.output().length;
+        s.child.stdin.write("p\n");
+        const second = await s.waitFor(/Pull request #(\d+): (http:\S+)\n/, from);
+        expect(second[1]).not.toBe(number);
+        expect(s.output().slice(from)).toMatch(/Run \d+ \(pull_request\) for [0-9a-f]{7}: invalid/);
+        await page.goto(second[2] ?? "");
+        expect(await page.locator(".check-run .head").first().innerText()).toMatch(/failure/);
+        expect(await page.locator(".check-run .annotation").first().innerText()).toMatch(/^credentials\/bad\.yaml:3(:\d+)? failure/);
       } finally {
         await browser.close();
       }
