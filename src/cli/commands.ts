@@ -17,7 +17,7 @@ import { readDevVars } from "./dotenv.js";
 import { CliError } from "./errors.js";
 import { FileIntentLog, intentsPathFor } from "./file-intents.js";
 import { readSpecSources } from "./sources.js";
-import { tokensLocation } from "./token-path.js";
+import { apiUrlOf, checkStoreBinding, tokensLocation } from "./token-path.js";
 import { applyJson } from "./apply-json.js";
 import { colorize, useColor } from "./color.js";
 import { fingerprintAccount, fingerprintLocal, fingerprintSpecs, makePlanFile, readPlanFile, recordListing, staleReasons, writePlanFile } from "./plan-file.js";
@@ -187,6 +187,7 @@ async function context(parsed: Parsed, io: CliIo): Promise<Context> {
   const ngrok = new NgrokClient({ baseUrl: target.url, apiKey: target.apiKey, maxRetries: 2, backoffCapMs: 2_000, timeoutMs: 20_000 });
   const tokens = await tokensLocation(parsed.tokens, io.cwd, vars);
   if (tokens.legacyNote !== null) io.err(tokens.legacyNote);
+  await checkStoreBinding(tokens.path, target.url, ownerId(vars), false);
   return { vars, target, ngrok, store: new FileTokenStore(tokens.path), intents: new FileIntentLog(intentsPathFor(tokens.path)), tokensPath: tokens.path };
 }
 
@@ -291,6 +292,7 @@ async function applyCommand(parsed: Parsed, io: CliIo): Promise<number> {
     }
   }
   if (!parsed.json) io.out("\n");
+  await checkStoreBinding(ctx.tokensPath, ctx.target.url, ownerId(ctx.vars), true);
   const report = await applyPlan(plan, {
     ngrok: ctx.ngrok,
     vault,
@@ -319,7 +321,9 @@ async function savedPlan(file: string, sources: readonly SpecSource[], ctx: Cont
 async function tokenCommand(parsed: Parsed, io: CliIo): Promise<number> {
   const vars = mergeVars(io.env, await readDevVars(io.cwd));
   const name = parsed.name as string;
-  const store = new FileTokenStore((await tokensLocation(parsed.tokens, io.cwd, vars)).path);
+  const tokensPath = (await tokensLocation(parsed.tokens, io.cwd, vars)).path;
+  await checkStoreBinding(tokensPath, apiUrlOf(vars), ownerId(vars), false);
+  const store = new FileTokenStore(tokensPath);
   // Checked before the key: "not stored" is the more useful answer when both apply.
   if ((await store.get(name)) === null) throw new CliError("CLI_TOKEN_NOT_FOUND", `no token stored for ${JSON.stringify(name)}`);
   const keyring = await keyringOrExplain(vars, "the stored tokens are encrypted with it");

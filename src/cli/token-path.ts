@@ -1,8 +1,10 @@
 // Where the CLI keeps its encrypted tokens by default: one store per ngrok API URL and OWNER_ID, so two accounts (or two identities on one) never share one.
 import { createHash } from "node:crypto";
-import { stat } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { readFile, stat } from "node:fs/promises";
+import { basename, dirname, join, resolve } from "node:path";
+import { writeFileAtomic } from "../vault/file-store.js";
 import { DEFAULT_EMULATOR_PORT, ownerId, type Vars } from "./config.js";
+import { CliError } from "./errors.js";
 
 /** The folder every default store lives under (git-ignored). */
 export const TOKENS_ROOT = ".ngrok-gitops";
@@ -32,7 +34,7 @@ export function defaultTokensPath(apiUrl: string, ownerId: string): string {
 }
 
 /** The ngrok API URL the CLI talks to, as config.ts's ngrokTarget resolves it (without needing the API key). */
-function apiUrlOf(vars: Vars): string {
+export function apiUrlOf(vars: Vars): string {
   return vars.NGROK_API_URL ?? `http://127.0.0.1:${vars.EMULATOR_PORT ?? String(DEFAULT_EMULATOR_PORT)}`;
 }
 
@@ -63,4 +65,42 @@ export async function tokensLocation(explicit: string | undefined, cwd: string, 
         `If the old store belongs to this account and OWNER_ID, move it there: mkdir -p ${join(relative, "..")} && mv ${LEGACY_TOKENS_PATH} ${relative} (and intents.json beside it)\n`
       : null;
   return { path, legacyNote };
+}
+
+/** `tokens.json` → `binding.json` beside it; `x.json` → `x.binding.json`. */
+export function bindingPathFor(tokensPath: string): string {
+  const name = basename(tokensPath);
+  return join(dirname(tokensPath), name === "tokens.json" ? "binding.json" : `${name.replace(/\.json$/, "")}.binding.json`);
+}
+
+/**
+ * A store holds one installation's tokens, keyed by name: a second API URL or OWNER_ID writing into it would overwrite
+ * tokens of the same names. So the first apply records whose store it is, and every command checks it (an explicit
+ * `--tokens PATH` included). `write` is false for commands that only read.
+ */
+export async function checkStoreBinding(tokensPath: string, apiUrl: string, owner: string, write: boolean): Promise<void> {
+  const path = bindingPathFor(tokensPath);
+  let text: string | null = null;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    if (!(error instanceof Error && "code" in error && error.code === "ENOENT")) throw error;
+  }
+  if (text === null) {
+    if (write) await writeFileAtomic(path, `${JSON.stringify({ api_url: apiUrl, owner_id: owner }, null, 2)}\n`);
+    return;
+  }
+  let bound: { api_url?: unknown; owner_id?: unknown };
+  try {
+    bound = JSON.parse(text) as typeof bound;
+  } catch {
+    throw new CliError("CLI_CONFIG", `${path} does not parse; it records which account the token store beside it belongs to: fix or remove it`);
+  }
+  if (bound.api_url !== apiUrl || bound.owner_id !== owner) {
+    throw new CliError(
+      "CLI_CONFIG",
+      `the token store ${tokensPath} belongs to ${String(bound.api_url)} as OWNER_ID ${String(bound.owner_id)}, not ${apiUrl} as OWNER_ID ${owner}; ` +
+        "use another --tokens PATH (or none: the default store is per API URL and OWNER_ID)",
+    );
+  }
 }

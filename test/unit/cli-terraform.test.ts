@@ -207,4 +207,17 @@ describe("token store keyed by API URL and OWNER_ID", () => {
     const noted = await ws.cli(["plan"], { OWNER_ID: "team-c" });
     expect(noted.stderr).toMatch(/note: \.ngrok-gitops\/tokens\.json is an earlier version's token store/);
   }, SLOW);
+
+  it("an explicit --tokens store is bound to the API URL and OWNER_ID of its first apply; another is refused before any write", async () => {
+    const ws = await workspace(emulator, { "credentials/a.yaml": "credentials:\n  - name: shared-name\n" });
+    expect((await ws.cli(["apply", "--yes", "--tokens", "my-store.json"])).code).toBe(0);
+    expect(JSON.parse(await readFile(join(ws.dir, "my-store.binding.json"), "utf8"))).toEqual({ api_url: emulator.url, owner_id: CLI_OWNER_ID });
+    const before = writes(await ws.calls()).length;
+    const other = await ws.cli(["apply", "--yes", "--tokens", "my-store.json"], { OWNER_ID: "team-b" });
+    expect(other.code).toBe(1);
+    expect(other.stderr).toContain(`the token store ${join(ws.dir, "my-store.json")} belongs to ${emulator.url} as OWNER_ID ${CLI_OWNER_ID}, not ${emulator.url} as OWNER_ID team-b`);
+    expect(writes(await ws.calls())).toHaveLength(before);
+    expect((await ws.cli(["token", "shared-name", "--tokens", "my-store.json"], { OWNER_ID: "team-b" })).code).toBe(1);
+    expect((await ws.cli(["token", "shared-name", "--tokens", "my-store.json"])).code).toBe(0);
+  }, SLOW);
 });
