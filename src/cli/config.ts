@@ -1,8 +1,10 @@
 // The CLI's runtime configuration: the environment first, then .dev.vars, with the local emulator as the default target.
 import { DEFAULTS, readConfig } from "../config.js";
 import { CliError } from "./errors.js";
+import { CLI_OWNER_ID } from "./identity.js";
 
-export const DEFAULT_OWNER_ID = "ngrok-gitops-local";
+/** Not npm start's: the CLI and the local Worker are two installations (identity.ts). */
+export const DEFAULT_OWNER_ID = CLI_OWNER_ID;
 export const DEFAULT_MAX_DELETES = DEFAULTS.maxDeletes;
 export const DEFAULT_EMULATOR_PORT = 8788;
 /** The emulator makes one account per bearer key; `npm start` writes this one into .dev.vars for the Worker too. */

@@ -8,7 +8,10 @@ export type CliErrorCode =
   | "CLI_NOT_CONFIRMED"
   | "CLI_TOKEN_NOT_FOUND"
   | "CLI_INTENTS_INVALID"
-  | "CLI_INTENTS_WRITE";
+  | "CLI_INTENTS_WRITE"
+  | "CLI_PLAN_FILE"
+  | "CLI_PLAN_STALE"
+  | "CLI_TARGET";
 
 export class CliError extends Error {
   override readonly name = "CliError";

@@ -1,4 +1,4 @@
-// Entry of `npm run plan|apply|token`: runs one command with the process's streams, environment and terminal.
+// Entry of `npm run plan|apply|token|unmanaged`: runs one command with the process's streams, environment and terminal.
 import { createInterface } from "node:readline/promises";
 import { runCli } from "./commands.js";
 
@@ -24,5 +24,6 @@ const code = await runCli(process.argv.slice(2), {
   cwd: process.cwd(),
   interactive: process.stdin.isTTY === true,
   ask,
+  tty: process.stdout.isTTY === true,
 });
 process.exitCode = code;

@@ -102,7 +102,8 @@ export function formatRun(run: RunInfo): string {
       if (o.error) shown.add(`${o.action} ${o.name}: ${o.error}`);
     }
   }
-  const errors = run.errors.filter((e) => !shown.has(e));
+  // A refusal is in the plan text already (`✗ [CODE] message`): print it once.
+  const errors = run.errors.filter((e) => !shown.has(e) && !run.plan_text.includes(e));
   if (errors.length > 0) {
     lines.push("", run.status === "invalid" ? "Spec errors (nothing was applied):" : run.status === "refused" ? "Refused (nothing was applied):" : "Errors:");
     for (const e of errors) lines.push(`  ${e}`);

@@ -1,36 +1,54 @@
 // `npm start`: the whole loop locally, no accounts: the ngrok emulator, a fake GitHub serving this checkout, and `wrangler dev`.
 import type { ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { startEmulator, type StartedEmulator } from "../../emulator/server.js";
+import { generateAppKeyPair } from "../../test/fake-github/app-auth.js";
 import { startFakeGitHub, type StartedFakeGitHub } from "../../test/fake-github/server.js";
-import { buildPushEvent, signWebhook } from "../../test/fake-github/webhooks.js";
+import { mergePullRequest } from "../../test/fake-github/merge.js";
+import { buildPullRequestEvent, buildPushEvent, signWebhook, type PullRequestAction } from "../../test/fake-github/webhooks.js";
 import { snapshotWorkingTree, type SnapshotResult } from "../../test/fake-github/working-tree.js";
 import { loadSpecs } from "../spec/load.js";
 import { ensureDevVars, type DevVars } from "./dev-vars.js";
 import { readSpecSources } from "./sources.js";
-import { DEFAULT_EMULATOR_PORT, DEFAULT_OWNER_ID } from "./config.js";
+import { DEFAULT_EMULATOR_PORT } from "./config.js";
+import { CLI_OWNER_ID, START_OWNER_ID } from "./identity.js";
 import { CliError } from "./errors.js";
 import { assertPortsFree, portFrom } from "./ports.js";
 import { spawnWranglerDev, stopProcessGroup, waitForHealth } from "./wrangler-dev.js";
+import { WranglerLineFilter } from "./wrangler-filter.js";
 import { formatRun, isFinished, isSuccess, readStatus, type RunInfo, type WorkerStatus } from "./run-status.js";
 
 const HOST = "127.0.0.1";
+/** The GitHub App the stand-in knows npm start's Worker as: only an App may write check runs, as on GitHub. */
+const LOCAL_APP_ID = 4242;
 export const LOCAL_REPOSITORY = "local/ngrok-gitops";
 const HEALTH_TIMEOUT_MS = 90_000;
 const RUN_TIMEOUT_MS = 120_000;
 
-const USAGE = `Usage: npm start [-- --once]
+/** The branch `p` commits credentials/ to; one open pull request at a time, updated by each `p`. */
+const PR_BRANCH = "npm-start/change";
+/** wrangler's last lines, shown when it exits on its own: quiet mode must not hide why. */
+const WRANGLER_TAIL = 40;
+
+const USAGE = `Usage: npm start [-- --once] [-- --verbose]
 
 Runs the ngrok emulator, a local GitHub stand-in holding this checkout's credentials/ and the Worker
 (wrangler dev), then pushes credentials/ as a commit and shows the Worker's plan and apply.
 
   --once      run one reconcile, then stop (exit 0 when the run succeeded, 1 otherwise)
+  --verbose   show every line wrangler prints (by default only the Worker's errors)
   --help      show this help
+
+While it runs, type a command and Enter:
+  (Enter)   push credentials/ to main: the Worker plans and applies it
+  p         commit credentials/ to a branch and open (or update) a pull request: the Worker plans it
+  m         merge that pull request: a push to main, which the Worker applies
+  h         show these commands
 
 Ports (all on 127.0.0.1): WORKER_PORT (8787), EMULATOR_PORT (8788), GITHUB_PORT (8789).
 `;
@@ -48,13 +66,19 @@ let stopping = false;
 
 async function main(): Promise<number> {
   let once: boolean;
+  let verbose: boolean;
   try {
-    const { values } = parseArgs({ args: process.argv.slice(2), options: { once: { type: "boolean" }, help: { type: "boolean", short: "h" } }, strict: true });
+    const { values } = parseArgs({
+      args: process.argv.slice(2),
+      options: { once: { type: "boolean" }, verbose: { type: "boolean", short: "v" }, help: { type: "boolean", short: "h" } },
+      strict: true,
+    });
     if (values.help) {
       process.stdout.write(USAGE);
       return 0;
     }
     once = values.once ?? false;
+    verbose = values.verbose ?? false;
   } catch (error) {
     throw new CliError("CLI_USAGE", `${error instanceof Error ? error.message : String(error)} (see --help)`);
   }
@@ -70,24 +94,47 @@ async function main(): Promise<number> {
 
   stack.emulator = await startEmulator({ port: emulatorPort.port, host: HOST });
   console.log(`ngrok emulator   ${stack.emulator.url}`);
-  stack.github = await startFakeGitHub({ port: githubPort.port, host: HOST, tokens: [{ token: vars.GITHUB_TOKEN, login: "ngrok-gitops-local" }] });
-  console.log(`GitHub stand-in  ${stack.github.url} (repository ${LOCAL_REPOSITORY}, branch main = ./credentials)`);
-
   const workerUrl = `http://${HOST}:${worker.port}`;
+  const githubUrl = `http://${HOST}:${githubPort.port}`;
   // The emulator forgets everything when it stops, so the Worker's KV and Durable Object state must too:
   // state kept from an earlier session would hold tokens of credentials that no longer exist, and the
   // Worker skips a push whose tree it already applied.
   stack.stateDir = await mkdtemp(join(tmpdir(), "ngrok-gitops-start-"));
+  // The Worker signs in as a GitHub App, the way production should: check runs with annotations need one.
+  // A fresh key per session; it lives in the session's state folder only.
+  const appKeys = await generateAppKeyPair();
+  const envFile = join(stack.stateDir, "worker.env");
+  await writeFile(envFile, workerSecrets(vars, appKeys.privateKeyPem), { mode: 0o600 });
+  stack.github = await startFakeGitHub({
+    port: githubPort.port,
+    host: HOST,
+    tokens: [{ token: vars.GITHUB_TOKEN, installation: true }],
+    app: { id: LOCAL_APP_ID, publicKeyPem: appKeys.publicKeyPem },
+    // Links the Worker writes (html_url) lead to the stand-in's own pages, not to github.com.
+    htmlUrl: githubUrl,
+    // The stand-in's server reads the Worker's runs and audit log for its /-/worker page; the token stays server-side.
+    ui: { worker: { url: workerUrl, adminToken: vars.ADMIN_TOKEN, repository: LOCAL_REPOSITORY } },
+  });
+  console.log(`GitHub stand-in  ${stack.github.url} (repository ${LOCAL_REPOSITORY}, branch main = ./credentials; web UI at ${stack.github.url}/)`);
+
+  const filter = new WranglerLineFilter();
+  const tail: string[] = [];
   stack.wrangler = spawnWranglerDev({
     port: worker.port,
     host: HOST,
-    vars: { NGROK_API_URL: stack.emulator.url, GITHUB_API_URL: stack.github.url, GITHUB_REPOSITORY: LOCAL_REPOSITORY, OWNER_ID: DEFAULT_OWNER_ID },
+    vars: { NGROK_API_URL: stack.emulator.url, GITHUB_API_URL: stack.github.url, GITHUB_REPOSITORY: LOCAL_REPOSITORY, OWNER_ID: START_OWNER_ID },
     persistTo: stack.stateDir,
-    onLine: (line) => process.stdout.write(`[wrangler] ${line}\n`),
+    envFile,
+    onLine: (line) => {
+      tail.push(line);
+      if (tail.length > WRANGLER_TAIL) tail.shift();
+      if (verbose || filter.verdict(line) === "show") process.stdout.write(`[wrangler] ${line}\n`);
+    },
   });
   stack.wrangler.on("exit", (code, signal) => {
     if (stopping) return;
     console.error(`error: wrangler dev exited (${signal ?? `code ${code}`}); stopping`);
+    if (!verbose && tail.length > 0) console.error(`Its last lines:\n${tail.map((l) => `  [wrangler] ${l}`).join("\n")}`);
     void shutdown(1);
   });
   await waitForHealth(workerUrl, stack.wrangler, HEALTH_TIMEOUT_MS);
@@ -98,16 +145,20 @@ async function main(): Promise<number> {
   // Interactively a failed first round is reported, not fatal: fix credentials/ (or the Worker) and press Enter.
   await loop.runOnce().catch((error: unknown) => console.error(`error: ${messageOf(error)}`));
 
-  printHints(workerUrl, stack.emulator.url, emulatorPort.port);
-  createInterface({ input: process.stdin }).on("line", () => loop.trigger());
+  printHints(workerUrl, stack.emulator.url, emulatorPort.port, stack.github.url);
+  createInterface({ input: process.stdin }).on("line", (line) => loop.command(line.trim().toLowerCase()));
   // Runs until SIGINT/SIGTERM (also when stdin is closed): the servers and wrangler keep the process alive.
   return await new Promise<number>(() => undefined);
 }
 
-/** One reconcile at a time: Enter while a run is in flight queues exactly one more. */
+type Command = "reconcile" | "pull" | "merge";
+
+/** One command at a time: a command typed while another runs is queued (once; typing it again does not queue it twice). */
 class Loop {
   #busy = false;
-  #again = false;
+  readonly #pending: Command[] = [];
+  /** The pull request `p` opened and `m` merges. */
+  #pull: { number: number; headSha: string } | null = null;
 
   constructor(
     private readonly github: StartedFakeGitHub,
@@ -116,20 +167,144 @@ class Loop {
     private readonly cwd: string,
   ) {}
 
-  trigger(): void {
-    if (this.#busy) {
-      this.#again = true;
-      console.log("(a run is in progress; another one follows it)");
+  /** A line typed on the terminal. */
+  command(line: string): void {
+    const commands: Record<string, Command> = { "": "reconcile", p: "pull", m: "merge" };
+    const command = commands[line];
+    if (command === undefined) {
+      if (line === "h" || line === "?" || line === "help") console.log(COMMANDS);
+      else console.log(`Unknown command ${JSON.stringify(line)}.${COMMANDS}`);
       return;
     }
-    void this.runOnce()
+    this.trigger(command);
+  }
+
+  trigger(command: Command): void {
+    if (this.#busy) {
+      if (!this.#pending.includes(command)) this.#pending.push(command);
+      console.log(`(a run is in progress; ${command === "reconcile" ? "another one" : command === "pull" ? "the pull request" : "the merge"} follows it)`);
+      return;
+    }
+    const run = command === "reconcile" ? () => this.runOnce() : command === "pull" ? () => this.openPullRequest() : () => this.mergePullRequest();
+    void run()
       .catch((error: unknown) => console.error(`error: ${messageOf(error)}`))
       .finally(() => {
-        if (this.#again) {
-          this.#again = false;
-          this.trigger();
-        }
+        const next = this.#pending.shift();
+        if (next !== undefined) this.trigger(next);
       });
+  }
+
+  /**
+   * `p`: credentials/ as a commit on PR_BRANCH (from main), a pull request for it (opened, or updated when one is open),
+   * the pull_request webhook, and the Worker's plan for it; then the address of the pull request's page.
+   */
+  async openPullRequest(): Promise<RunInfo> {
+    this.#busy = true;
+    try {
+      const repo = this.repo();
+      const open = this.#pull !== null && repo.issues.get(this.#pull.number)?.state === "open" ? this.#pull : null;
+      const snapshot = await snapshotWorkingTree(this.github.fake, { dir: this.cwd, repository: LOCAL_REPOSITORY, branch: PR_BRANCH, message: "npm start: proposed credentials/" });
+      if (open === null && repo.commits.get(snapshot.sha)?.tree === repo.commits.get(repo.branches.get("main") ?? "")?.tree) {
+        throw new Error("credentials/ is the same as on main: there is nothing to propose. Edit credentials/, then press p and Enter again");
+      }
+      if (open !== null && snapshot.commit === null) {
+        console.log(`
+credentials/ unchanged since pull request #${open.number} was last updated: ${this.pullUrl(open.number)}`);
+        return await this.latestRun();
+      }
+      await this.createDeliveryTargets();
+      const base = repo.branches.get("main") ?? "";
+      const action: PullRequestAction = open === null ? "opened" : "synchronize";
+      const pull = this.github.fake.state.upsertPullRequest(repo, {
+        ...(open === null ? {} : { number: open.number }),
+        head_ref: PR_BRANCH,
+        head_sha: snapshot.sha,
+        title: "Change credentials/ (from npm start)",
+        body: "Opened by `npm start` from the working tree's `credentials/`. Press **m** and Enter in `npm start` to merge it.",
+        user: repo.owner.login,
+      });
+      const before = await this.status();
+      console.log(`
+${open === null ? "Opened" : "Updated"} pull request #${pull.number} (${PR_BRANCH} at ${snapshot.sha.slice(0, 7)}, ${describeCommit(snapshot)}); waiting for the Worker's plan…`);
+      await this.sendWebhook(
+        "pull_request",
+        buildPullRequestEvent({
+          action,
+          number: pull.number,
+          repository: { fullName: LOCAL_REPOSITORY, defaultBranch: "main", private: true },
+          head: { sha: snapshot.sha, ref: PR_BRANCH },
+          base: { sha: base, ref: "main" },
+          ...(open === null ? {} : { before: open.headSha }),
+          title: pull.title,
+          body: pull.body,
+          apiUrl: this.github.url,
+          htmlUrl: this.github.url,
+        }),
+      );
+      this.#pull = { number: pull.number, headSha: snapshot.sha };
+      const run = await this.waitForRun(snapshot.sha, before.last?.id ?? null);
+      console.log(`
+${formatRun(run)}`);
+      console.log(`Pull request #${pull.number}: ${this.pullUrl(pull.number)}\nPress m and Enter to merge it (the Worker then applies the plan).`);
+      return run;
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  /** `m`: merges the open pull request into main and sends the push: the Worker applies it. */
+  async mergePullRequest(): Promise<RunInfo> {
+    this.#busy = true;
+    try {
+      const repo = this.repo();
+      const pull = this.#pull === null ? undefined : repo.issues.get(this.#pull.number);
+      if (this.#pull === null || pull?.state !== "open") throw new Error("no open pull request to merge; press p and Enter to open one from credentials/");
+      const before = await this.status();
+      const { commit } = await mergePullRequest(this.github.fake, LOCAL_REPOSITORY, this.#pull.number);
+      console.log(`
+Merged pull request #${this.#pull.number} into main (${commit.sha.slice(0, 7)}, ${describeCommit({ sha: commit.sha, changed: true, commit })}); waiting for the Worker…`);
+      await this.sendWebhook(
+        "pull_request",
+        buildPullRequestEvent({
+          action: "closed",
+          merged: true,
+          number: this.#pull.number,
+          repository: { fullName: LOCAL_REPOSITORY, defaultBranch: "main", private: true },
+          head: { sha: this.#pull.headSha, ref: PR_BRANCH },
+          base: { sha: commit.before, ref: "main" },
+          apiUrl: this.github.url,
+          htmlUrl: this.github.url,
+        }),
+      );
+      await this.sendPush({ sha: commit.sha, changed: true, commit }, `Merge pull request #${this.#pull.number}`);
+      // The branch is gone after a merge, as with GitHub's "delete branch"; the next p starts from main again.
+      repo.branches.delete(PR_BRANCH);
+      const run = await this.waitForRun(commit.sha, before.last?.id ?? null);
+      console.log(`
+${formatRun(run)}`);
+      console.log(`Pull request #${this.#pull.number} (merged): ${this.pullUrl(this.#pull.number)}`);
+      this.#pull = null;
+      return run;
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  repo() {
+    const [owner = "", name = ""] = LOCAL_REPOSITORY.split("/");
+    const repo = this.github.fake.state.repo(owner, name);
+    if (!repo) throw new Error(`internal: the stand-in has no ${LOCAL_REPOSITORY}`);
+    return repo;
+  }
+
+  pullUrl(number: number): string {
+    return `${this.github.url}/${LOCAL_REPOSITORY}/pull/${number}`;
+  }
+
+  async latestRun(): Promise<RunInfo> {
+    const { last } = await this.status();
+    if (last === null) throw new Error("the Worker has no run yet");
+    return last;
   }
 
   /**
@@ -139,7 +314,7 @@ class Loop {
    */
   /** The stand-in serves every repository a spec delivers to, so deliveries land (and decrypt) locally. */
   async createDeliveryTargets(): Promise<void> {
-    const specs = loadSpecs(await readSpecSources(join(this.cwd, "credentials")), { ownerId: DEFAULT_OWNER_ID });
+    const specs = loadSpecs(await readSpecSources(join(this.cwd, "credentials")), { ownerId: START_OWNER_ID });
     if (!specs.ok) return;
     const state = this.github.fake.state;
     for (const spec of specs.specs) {
@@ -188,7 +363,7 @@ class Loop {
     if (!res.ok) throw new Error(`POST /api/reconcile answered HTTP ${res.status}`);
   }
 
-  async sendPush(snapshot: SnapshotResult): Promise<void> {
+  async sendPush(snapshot: SnapshotResult, message = "npm start: snapshot of credentials/"): Promise<void> {
     const commit = snapshot.commit;
     if (commit === null) throw new Error("internal: push without a commit");
     const payload = buildPushEvent({
@@ -196,23 +371,28 @@ class Loop {
       ref: "main",
       before: commit.before,
       after: commit.sha,
-      commits: [{ id: commit.sha, treeId: commit.tree, message: "npm start: snapshot of credentials/", added: commit.added, modified: commit.modified, removed: commit.removed }],
+      commits: [{ id: commit.sha, treeId: commit.tree, message, added: commit.added, modified: commit.modified, removed: commit.removed }],
       apiUrl: this.github.url,
+      htmlUrl: this.github.url,
     });
+    await this.sendWebhook("push", payload);
+  }
+
+  async sendWebhook(event: "push" | "pull_request", payload: object): Promise<void> {
     const body = JSON.stringify(payload);
     const res = await fetch(`${this.workerUrl}/webhooks/github`, {
       method: "POST",
       headers: {
         "Content-Type": "application/json",
         "User-Agent": "GitHub-Hookshot/npm-start",
-        "X-GitHub-Event": "push",
+        "X-GitHub-Event": event,
         "X-GitHub-Delivery": randomUUID(),
         "X-Hub-Signature-256": await signWebhook(this.vars.GITHUB_WEBHOOK_SECRET, body),
       },
       body,
     });
     await res.body?.cancel();
-    if (res.status !== 202 && res.status !== 200) throw new Error(`the Worker answered the push webhook with HTTP ${res.status}`);
+    if (res.status !== 202 && res.status !== 200) throw new Error(`the Worker answered the ${event} webhook with HTTP ${res.status}`);
   }
 
   async status(): Promise<WorkerStatus> {
@@ -236,6 +416,15 @@ class Loop {
   }
 }
 
+/** .dev.vars for the Worker, with the App's id and key instead of GITHUB_TOKEN (the App is preferred when both are set). */
+function workerSecrets(vars: DevVars, appPrivateKeyPem: string): string {
+  const lines = Object.entries(vars)
+    .filter(([name]) => name !== "GITHUB_TOKEN")
+    .map(([name, value]) => `${name}=${value}`);
+  lines.push(`GITHUB_APP_ID=${LOCAL_APP_ID}`, `GITHUB_APP_PRIVATE_KEY="${appPrivateKeyPem.trim().replace(/\n/g, "\\n")}"`);
+  return `${lines.join("\n")}\n`;
+}
+
 function describeCommit(snapshot: SnapshotResult): string {
   const c = snapshot.commit;
   if (c === null) return "no change";
@@ -246,17 +435,26 @@ function describeCommit(snapshot: SnapshotResult): string {
   return parts.length ? parts.join(", ") : "no file changes";
 }
 
-function printHints(workerUrl: string, emulatorUrl: string, emulatorPort: number): void {
+const COMMANDS = `
+Commands (type one and press Enter):
+  (Enter)  push credentials/ to main: the Worker plans and applies it
+  p        open (or update) a pull request from credentials/: the Worker plans it and comments
+  m        merge that pull request: the Worker applies it
+  h        this list; Ctrl-C stops everything`;
+
+function printHints(workerUrl: string, emulatorUrl: string, emulatorPort: number, githubUrl: string): void {
   // `npm run plan` finds the emulator through EMULATOR_PORT, which is not in .dev.vars: name it when it is not the default.
   const plan = emulatorPort === DEFAULT_EMULATOR_PORT ? "`npm run plan`" : `\`EMULATOR_PORT=${emulatorPort} npm run plan\``;
   console.log(
     [
       "",
-      "Edit credentials/ and press Enter to reconcile again; Ctrl-C to stop.",
+      "Edit credentials/ and press Enter to reconcile again, or p and Enter to open a pull request; h for help; Ctrl-C to stop.",
+      `Pull requests, checks, the drift issue, delivered secrets and the Worker's runs: ${githubUrl}/`,
       "Read a token (ADMIN_TOKEN is in .dev.vars):",
       `  ADMIN_TOKEN=$(sed -n 's/^ADMIN_TOKEN=//p' .dev.vars)`,
       `  curl -H "Authorization: Bearer $ADMIN_TOKEN" ${workerUrl}/api/credentials/NAME/token`,
-      `The ngrok emulator is at ${emulatorUrl} (API key NGROK_API_KEY from .dev.vars); ${plan} uses it too.`,
+      `The ngrok emulator is at ${emulatorUrl} (API key NGROK_API_KEY from .dev.vars); ${plan} uses it too, as OWNER_ID ${CLI_OWNER_ID}`,
+      `(the Worker is OWNER_ID ${START_OWNER_ID}: each leaves the other's credentials alone).`,
       "",
     ].join("\n"),
   );

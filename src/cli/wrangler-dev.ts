@@ -16,6 +16,12 @@ export interface WranglerDevOptions {
   onLine: (line: string) => void;
 }
 
+/**
+ * wrangler's own switches for a local session: no usage metrics sent, no banner (which also skips its npm update
+ * check, a network call that says "update available" about a version the lockfile pins on purpose).
+ */
+export const QUIET_WRANGLER_ENV: Readonly<Record<string, string>> = { WRANGLER_SEND_METRICS: "false", WRANGLER_HIDE_BANNER: "true" };
+
 export function spawnWranglerDev(options: WranglerDevOptions): ChildProcess {
   const args = ["wrangler", "dev", "--port", String(options.port), "--ip", options.host];
   for (const [name, value] of Object.entries(options.vars)) args.push("--var", `${name}:${value}`);
@@ -23,7 +29,7 @@ export function spawnWranglerDev(options: WranglerDevOptions): ChildProcess {
   args.push("--persist-to", options.persistTo, "--show-interactive-dev-session=false");
   if (options.logLevel) args.push("--log-level", options.logLevel);
   // Its own process group, so stopping it ends npx, wrangler and workerd together.
-  const child = spawn("npx", args, { stdio: ["ignore", "pipe", "pipe"], detached: true, env: { ...process.env, WRANGLER_SEND_METRICS: "false" } });
+  const child = spawn("npx", args, { stdio: ["ignore", "pipe", "pipe"], detached: true, env: { ...process.env, ...QUIET_WRANGLER_ENV } });
   for (const stream of [child.stdout, child.stderr]) {
     if (stream) createInterface({ input: stream }).on("line", (line) => line.trim() !== "" && options.onLine(line));
   }
@@ -35,16 +41,40 @@ export async function waitForHealth(url: string, child: ChildProcess, timeoutMs:
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error("wrangler dev exited before the Worker answered /healthz");
+    let res: Response;
     try {
-      const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2_000) });
-      await res.body?.cancel();
-      if (res.ok) return;
+      res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2_000) });
     } catch {
       // Not listening yet: keep polling until the deadline.
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      continue;
     }
+    if (res.ok) {
+      await res.body?.cancel();
+      return;
+    }
+    // The Worker is up and names what is wrong with its configuration: waiting longer would not help.
+    const problems = res.status === 503 ? configurationProblems(await res.text().catch(() => "")) : null;
+    if (problems !== null) throw new Error(`the Worker reports a bad configuration on /healthz: ${problems}`);
+    await res.body?.cancel().catch(() => undefined);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   throw new Error(`the Worker did not answer ${url}/healthz within ${timeoutMs / 1000} s`);
+}
+
+/** The problems a 503 `/healthz` names (`{"ok":false,...}`), as one line; null for any other body (wrangler still starting). */
+export function configurationProblems(body: string): string | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return null;
+  }
+  if (typeof parsed !== "object" || parsed === null || (parsed as { ok?: unknown }).ok !== false) return null;
+  const record = parsed as Record<string, unknown>;
+  const list = Object.values(record).find((v): v is unknown[] => Array.isArray(v));
+  if (list === undefined) return JSON.stringify(parsed);
+  return list.map((item) => (typeof item === "string" ? item : JSON.stringify(item))).join("; ");
 }
 
 /** TERM the child's process group, KILL it after 5 s. */

@@ -162,7 +162,7 @@ export class Step {
     state.listed = live.length;
     // A rotation asked for and done in an earlier round is not done again.
     const rotated = new Set((await ports.scratch.loadOutcomes()).filter((r) => r.outcome.status === "done" && r.outcome.change.action === "rotate").map((r) => r.outcome.change.name));
-    const plan = makePlan({
+    let plan = makePlan({
       ownerId: ports.config.ownerId,
       specs: loaded.specs,
       live,
@@ -176,15 +176,18 @@ export class Step {
       rotateNow: new Set(rotations(state.request).filter((name) => !rotated.has(name))),
       delivered: ports.deliverer ? await ports.deliverer.records() : [],
     });
+    let applying = state.mode === "apply" && plan.refusals.length === 0;
+    if (applying && (plan.changes.length > 0 || plan.deliveries.length > 0) && ports.approve) {
+      const approved = await ports.approve(plan);
+      if (approved === null) {
+        state.declined = true;
+        state.mode = "plan";
+        applying = false;
+      } else plan = approved;
+    }
     await ports.scratch.savePlan(plan);
     state.total = plan.changes.length;
     state.applied = 0;
-    let applying = state.mode === "apply" && plan.refusals.length === 0;
-    if (applying && (plan.changes.length > 0 || plan.deliveries.length > 0) && ports.approve && !(await ports.approve(plan))) {
-      state.declined = true;
-      state.mode = "plan";
-      applying = false;
-    }
     if (applying && plan.changes.length === 0) for (const intent of plan.staleIntents) await ports.intents.close(intent);
     state.stage = applying && plan.changes.length > 0 ? "apply" : applying && plan.deliveries.length > 0 ? "deliver" : "report";
     await this.persist();

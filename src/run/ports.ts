@@ -111,10 +111,10 @@ export interface RunPorts {
   /** Calls made since the last take, by service: how the run's cost is counted. */
   takeCalls(): { ngrok: number; github: number };
   /**
-   * Asked once the plan is made and before anything is applied (the CLI's prompt): false ends the run as a plan.
-   * The plan applied is then exactly the plan approved.
+   * Asked once the plan is made and before anything is applied (the CLI's prompt): null ends the run as a plan.
+   * Otherwise the plan returned is applied, exactly: the plan itself, or a part of it (the CLI's --target).
    */
-  approve?(plan: Plan): Promise<boolean>;
+  approve?(plan: Plan): Promise<Plan | null>;
   /** Changes in flight at once (default 4). */
   concurrency?: number;
 }

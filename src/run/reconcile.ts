@@ -22,7 +22,7 @@ export interface RunDeps {
   noDelivery?: string;
   concurrency?: number;
   /** See RunPorts.approve. */
-  approve?: (plan: Plan) => Promise<boolean>;
+  approve?: (plan: Plan) => Promise<Plan | null>;
   /** Counts the calls made (api_calls of the output); zero when absent. */
   takeCalls?: () => { ngrok: number; github: number };
 }

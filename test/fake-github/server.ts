@@ -2,12 +2,15 @@
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { createFakeGitHub, type FakeGitHub, type FakeGitHubOptions } from "./app.js";
+import { uiResponse, type UiOptions } from "./ui/index.js";
 
 export interface StartFakeGitHubOptions extends FakeGitHubOptions {
   /** 0 picks a free port. */
   readonly port: number;
   /** Default 127.0.0.1. */
   readonly host?: string;
+  /** The read-only web UI at `/` (always served); its Worker link, when given, shows the Worker's runs and audit log. */
+  readonly ui?: UiOptions;
 }
 
 export interface StartedFakeGitHub {
@@ -31,7 +34,8 @@ export async function startFakeGitHub(options: StartFakeGitHubOptions): Promise<
   const fake = createFakeGitHub(options);
   await fake.ready;
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch: fake.app.fetch, port: options.port, hostname: host }, (info: AddressInfo) => {
+    const fetch = async (request: Request): Promise<Response> => (await uiResponse(fake, request, options.ui)) ?? fake.app.fetch(request);
+    const server = serve({ fetch, port: options.port, hostname: host }, (info: AddressInfo) => {
       server.off("error", onError);
       const baseHost = host.includes(":") ? `[${host}]` : host;
       resolve({

@@ -1,4 +1,4 @@
-// Snapshots a local checkout's `credentials/**` into a commit on the fake repository's default branch (Node; used by `npm start` on each reload).
+// Snapshots a local checkout's `credentials/**` into a commit on the fake repository's default branch or another branch (Node; used by `npm start` on each reload and for its pull requests).
 import { readdir, readFile } from "node:fs/promises";
 import { join, sep } from "node:path";
 import type { FakeGitHub } from "./app.js";
@@ -12,10 +12,12 @@ export interface SnapshotOptions {
   /** Folder to snapshot, relative to `dir`; default `credentials`. */
   readonly folder?: string;
   readonly message?: string;
+  /** Default the repository's default branch; a new branch starts from the default branch's head. */
+  readonly branch?: string;
 }
 
 export interface SnapshotResult {
-  /** Head of the default branch after the snapshot. */
+  /** Head of the branch after the snapshot. */
   readonly sha: string;
   /** False when the files equal the current head's: no commit was made. */
   readonly changed: boolean;
@@ -56,11 +58,12 @@ export async function snapshotWorkingTree(fake: FakeGitHub, options: SnapshotOpt
   const entries = new Map<string, FileEntry>();
   for (const [path, content] of Object.entries(files)) entries.set(path, { sha: await repo.writeBlob(content), mode: "100644" });
   const tree = await repo.writeTree(entries);
-  const head = repo.branches.get(repo.defaultBranch);
+  const branch = options.branch ?? repo.defaultBranch;
+  const head = repo.branches.get(branch) ?? repo.branches.get(repo.defaultBranch);
   if (head !== undefined && repo.commits.get(head)?.tree === tree) return { sha: head, changed: false, commit: null };
 
   const commit = await fake.state.commit(repo, {
-    branch: repo.defaultBranch,
+    branch,
     files,
     replace: true,
     message: options.message ?? "Snapshot of the working tree",

@@ -7,6 +7,8 @@ import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator, type StartedEmulator } from "../../emulator/server";
+import { CLI_OWNER_ID } from "../../src/cli/identity";
+import { defaultTokensPath } from "../../src/cli/token-path";
 import { generateKeyringEntry } from "../../src/vault/keyring";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -125,7 +127,7 @@ describe.concurrent("npm run plan / apply / token", () => {
     const plan = JSON.parse(run.stdout) as { changes: { action: string; name: string }[]; refusals: unknown[]; ownerId: string };
     expect(plan.changes.map((c) => `${c.action} ${c.name}`).sort()).toEqual(["create ci-runners", "create device-1", "create device-2"]);
     expect(plan.refusals).toEqual([]);
-    expect(plan.ownerId).toBe("ngrok-gitops-local");
+    expect(plan.ownerId).toBe(CLI_OWNER_ID);
   });
 
   it("apply without --yes and without a terminal exits 1 and changes nothing", async () => {
@@ -135,7 +137,7 @@ describe.concurrent("npm run plan / apply / token", () => {
     expect(run.stderr).toMatch(/^error: .*pass --yes/m);
     expect(await ws.credentials()).toEqual([]);
     expect((await ws.calls()).every((c) => c.method === "GET")).toBe(true);
-    await expect(stat(join(ws.dir, ".ngrok-gitops/tokens.json"))).rejects.toThrow();
+    await expect(stat(join(ws.dir, defaultTokensPath(emulator.url, CLI_OWNER_ID)))).rejects.toThrow();
   });
 
   it("apply --yes converges, keeps tokens encrypted, never prints them; token prints one; guards refuse an emptied folder", async () => {
@@ -149,10 +151,10 @@ describe.concurrent("npm run plan / apply / token", () => {
     const live = await ws.credentials();
     expect(live).toHaveLength(3);
     const tokens = await ws.tokens();
-    const stored = JSON.parse(await readFile(join(ws.dir, ".ngrok-gitops/tokens.json"), "utf8")) as Record<string, { id: string }>;
+    const stored = JSON.parse(await readFile(join(ws.dir, defaultTokensPath(emulator.url, CLI_OWNER_ID)), "utf8")) as Record<string, { id: string }>;
     expect(Object.keys(stored).sort()).toEqual(["ci-runners", "device-1", "device-2"]);
-    expect((await stat(join(ws.dir, ".ngrok-gitops/tokens.json"))).mode & 0o777).toBe(0o600);
-    expect(JSON.parse(await readFile(join(ws.dir, ".ngrok-gitops/intents.json"), "utf8"))).toEqual({ intents: [] });
+    expect((await stat(join(ws.dir, defaultTokensPath(emulator.url, CLI_OWNER_ID)))).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(await readFile(join(ws.dir, defaultTokensPath(emulator.url, CLI_OWNER_ID), "../intents.json"), "utf8"))).toEqual({ intents: [] });
     for (const token of Object.values(tokens)) expect(JSON.stringify(stored)).not.toContain(token);
 
     const again = await ws.cli(["plan"]);

@@ -1,13 +1,15 @@
 // `npm start` end to end, as a user runs it: emulator, fake GitHub and `wrangler dev` come up, the examples are applied, and stopping leaves nothing behind.
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { cp, mkdtemp, readdir, readFile, readlink, rm, stat, symlink } from "node:fs/promises";
+import { cp, mkdtemp, readdir, readFile, readlink, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
+import { CLI_OWNER_ID, START_OWNER_ID } from "../../src/cli/identity";
 import { isPortFree } from "../../src/cli/ports";
 import { loadSpecs } from "../../src/spec/load";
+import { launchBrowser } from "./browser";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 /** What a run leaves in its working directory, and what the test copies instead of linking. */
@@ -151,7 +153,7 @@ async function exampleNames(dir: string): Promise<string[]> {
   for (const path of await readdir(join(dir, "credentials"), { recursive: true })) {
     if (/\.ya?ml$/.test(path)) files.push({ path: `credentials/${path}`, content: await readFile(join(dir, "credentials", path), "utf8") });
   }
-  const result = loadSpecs(files, { ownerId: "ngrok-gitops-local" });
+  const result = loadSpecs(files, { ownerId: START_OWNER_ID });
   if (!result.ok) throw new Error("the example credentials/ do not load");
   return result.specs.map((s) => s.name).sort();
 }
@@ -166,6 +168,13 @@ function runPlan(dir: string, env: NodeJS.ProcessEnv): Promise<{ code: number | 
     child.on("error", reject);
     child.on("close", (code) => resolve({ code, output }));
   });
+}
+
+/** What quiet mode must never show a newcomer: wrangler's chatter, offline DNS noise, update and types notices. */
+function expectQuiet(output: string): void {
+  for (const noise of [/^\[wrangler\]/m, /update available/, /ENOTFOUND/, /types might be out of date/, /GET \/api\/status/, /Request\.cf/, /Scheduled Workers/]) {
+    expect(output, `quiet output shows ${noise}`).not.toMatch(noise);
+  }
 }
 
 function expectAllCreated(output: string, names: string[]): void {
@@ -212,25 +221,34 @@ describe("npm start", () => {
       expect(names).toHaveLength(4);
       expectAllCreated(output, names);
       // Errors are one-line messages, never a stack trace (wrangler's own lines aside).
-      expect(output.split("\n").filter((l) => !l.startsWith("[wrangler]")).join("\n")).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
+      expect(output).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
+      // Quiet by default: our lines only.
+      expectQuiet(output);
       expect(await leftovers(s, 30_000)).toEqual({ ports: [], pids: [] });
     },
     TIMEOUT,
   );
 
   it(
-    "interactive: Enter with unchanged credentials reconciles again; Ctrl-C stops everything with exit 0",
+    "interactive --verbose: wrangler's lines shown; Enter with unchanged credentials reconciles again; Ctrl-C stops everything with exit 0",
     async () => {
-      const s = await start("script", []);
-      await s.waitFor(/press Enter to reconcile again[\s\S]*uses it too\.\n/);
+      const s = await start("script", ["--verbose"]);
+      await s.waitFor(/press Enter to reconcile again[\s\S]*leaves the other's credentials alone\)\.\n/);
       expectAllCreated(s.output(), await exampleNames(s.dir));
+      // --verbose shows everything wrangler prints, request log included.
+      expect(s.output()).toMatch(/^\[wrangler\] .*GET \/api\/status 200/m);
 
-      // The hint names the command that reaches this emulator, and it does: the account matches the specs.
+      // The hint names the command that reaches this emulator, and it does. The CLI is another installation
+      // (OWNER_ID ngrok-gitops-cli): the Worker's credentials are not its own, so it would create its own four.
       const planHint = `EMULATOR_PORT=${s.ports[1]} npm run plan`;
-      expect(s.output()).toContain(`\`${planHint}\` uses it too.`);
+      expect(s.output()).toContain(`\`${planHint}\` uses it too, as OWNER_ID ${CLI_OWNER_ID}`);
       const plan = await runPlan(s.dir, { ...process.env, EMULATOR_PORT: String(s.ports[1]) });
-      expect(plan.code, plan.output).toBe(0);
-      expect(plan.output).toContain("No changes.");
+      expect(plan.code, plan.output).toBe(2);
+      expect(plan.output).toContain("Plan: 4 to create, 0 to update, 0 to delete.");
+      // As the Worker's OWNER_ID, the same command finds the account matching the specs.
+      const asWorker = await runPlan(s.dir, { ...process.env, EMULATOR_PORT: String(s.ports[1]), OWNER_ID: START_OWNER_ID });
+      expect(asWorker.code, asWorker.output).toBe(0);
+      expect(asWorker.output).toContain("No changes.");
 
       // Unchanged credentials/: no commit to push, so Enter asks the Worker for a run (POST /api/reconcile).
       const before = s.output().length;
@@ -253,5 +271,83 @@ describe("npm start", () => {
       expect(await leftovers(s, 30_000)).toEqual({ ports: [], pids: [] });
     },
     TIMEOUT,
+  );
+
+  it(
+    "p opens a pull request the Worker plans, whose page in Chromium shows the plan; m merges it and the Worker applies it",
+    async () => {
+      const s = await start("script", []);
+      await s.waitFor(/press Enter to reconcile again[\s\S]*leaves the other's credentials alone\)\.\n/);
+      await writeFile(
+        join(s.dir, "credentials", "preview.yaml"),
+        "credentials:\n  - name: preview-envs\n    description: preview environments for pull requests\n    acl:\n      - bind:*.preview.example.com\n",
+      );
+      const devices = join(s.dir, "credentials", "teams", "devices.yaml");
+      await writeFile(devices, (await readFile(devices, "utf8")).replace("support engineers reproducing customer issues", "support engineers, EU shift"));
+      let from = s.output().length;
+      s.child.stdin.write("p\n");
+      const opened = await s.waitFor(/Pull request #(\d+): (http:\/\/127\.0\.0\.1:(\d+)\/local\/ngrok-gitops\/pull\/\d+)\n/, from);
+      const [, number, url, port] = opened;
+      expect(Number(port)).toBe(s.ports[2]);
+      const planned = s.output().slice(from);
+      expect(planned).toMatch(new RegExp(`Opened pull request #${number} \\(npm-start/change at [0-9a-f]{7}, 1 added, 1 modified\\)`));
+      expect(planned).toMatch(/Run \d+ \(pull_request\) for [0-9a-f]{7}: succeeded/);
+      expect(planned).toContain("+ preview-envs will be created");
+      expect(planned).toMatch(/~ support-laptops \(cr_\w+\) will be updated in place/);
+      expect(planned).toContain("Plan: 1 to create, 1 to update, 0 to delete.");
+
+      const admin = /^ADMIN_TOKEN=(.+)$/m.exec(await readFile(join(s.dir, ".dev.vars"), "utf8"))?.[1] ?? "";
+      expect(admin).not.toBe("");
+      const browser = await launchBrowser();
+      try {
+        const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+        page.setDefaultTimeout(15_000);
+        expect((await page.goto(url ?? ""))?.status()).toBe(200);
+        const comment = page.locator(".comment .markdown-body");
+        expect(await comment.locator("pre code").innerText()).toContain("+ preview-envs will be created");
+        expect(await comment.innerText()).not.toContain("ngrok-gitops:plan");
+        expect(await page.locator(".check-run .head").first().innerText()).toMatch(/success/);
+        // The Worker signs in as a GitHub App here, so it writes a check run (a plain token gets commit statuses).
+        expect(await page.locator(".check-run .body").first().innerText()).toContain("1 to create, 1 to update");
+        if (process.env.UPDATE_SCREENSHOT) await page.screenshot({ path: join(ROOT, "docs/pull-request.png"), fullPage: true });
+        // The Worker's runs and audit log, read by the stand-in's server; the admin token never reaches the page.
+        expect((await page.goto(`http://127.0.0.1:${s.ports[2]}/-/worker`))?.status()).toBe(200);
+        expect(await page.locator(`#run-1`).innerText()).toContain("push");
+        expect(await page.locator("main").innerText()).toMatch(new RegExp(`pull_request \\(pull request #${number}\\)`));
+        expect(await page.locator("table.audit").innerText()).toContain("create");
+        expect(await page.content()).not.toContain(admin);
+
+        from = s.output().length;
+        s.child.stdin.write("m\n");
+        await s.waitFor(new RegExp(`Pull request #${number} \\(merged\\): `), from);
+        const merged = s.output().slice(from);
+        expect(merged).toMatch(new RegExp(`Merged pull request #${number} into main \\([0-9a-f]{7}, 1 added, 1 modified\\)`));
+        expect(merged).toMatch(/Run \d+ \(push\) for [0-9a-f]{7}: succeeded/);
+        expect(merged).toMatch(/✓ create preview-envs \(cr_\w+\)/);
+        expect(merged).toMatch(/✓ update support-laptops \(cr_\w+\)/);
+        await page.goto(url ?? "");
+        expect(await page.locator(".state").first().innerText()).toBe("Merged");
+
+        // Nothing left to merge: said plainly, and the session goes on.
+        from = s.output().length;
+        s.child.stdin.write("m\n");
+        await s.waitFor(/error: no open pull request to merge; press p and Enter/, from);
+
+        // A broken spec in a new pull request: the check run fails with an annotation at the file and line.
+        await writeFile(join(s.dir, "credentials", "bad.yaml"), "credentials:\n  - name: broken\n    acl: [nope]\n");
+        from = s.output().length;
+        s.child.stdin.write("p\n");
+        const second = await s.waitFor(/Pull request #(\d+): (http:\S+)\n/, from);
+        expect(second[1]).not.toBe(number);
+        expect(s.output().slice(from)).toMatch(/Run \d+ \(pull_request\) for [0-9a-f]{7}: invalid/);
+        await page.goto(second[2] ?? "");
+        expect(await page.locator(".check-run .head").first().innerText()).toMatch(/failure/);
+        expect(await page.locator(".check-run .annotation").first().innerText()).toMatch(/^credentials\/bad\.yaml:3(:\d+)? failure/);
+      } finally {
+        await browser.close();
+      }
+      expectQuiet(s.output());
+    },
+    TIMEOUT * 2,
   );
 });
