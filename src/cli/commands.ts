@@ -176,13 +176,24 @@ async function planCommand(parsed: Parsed, io: CliIo): Promise<number> {
     reportInvalid(result.errors.map(formatSpecError), result.files, io);
     return 1;
   }
-  io.out(parsed.json ? `${JSON.stringify(result.plan, null, 2)}\n` : renderText(result.plan));
-  if (!parsed.json && result.plan.deliveries.length > 0) io.out(deliveryNote(result.plan.deliveries.length));
+  const view = cliView(result.plan);
+  io.out(parsed.json ? `${JSON.stringify(view.plan, null, 2)}\n` : renderText(view.plan));
+  if (!parsed.json && view.plan.deliveries.length > 0) io.out(deliveryNote(view.plan.deliveries.length));
   if (result.plan.refusals.length > 0) {
     io.err("error: the plan was refused (see above); nothing would be applied\n");
     return 1;
   }
   return result.plan.changes.length > 0 ? 2 : 0;
+}
+
+/**
+ * The plan as the CLI shows it. The Worker records what each delivery target holds; the CLI cannot see that,
+ * so it shows the deliveries that are certain (of a token this plan mints: a create, replace or rotation)
+ * and leaves out those the Worker may already have made.
+ */
+export function cliView(plan: Plan): { plan: Plan } {
+  const minting = new Set(plan.changes.filter((c) => c.action === "create" || c.action === "replace" || c.action === "rotate").map((c) => c.name));
+  return { plan: { ...plan, deliveries: plan.deliveries.filter((d) => d.action === "deliver" && minting.has(d.name)) } };
 }
 
 function deliveryNote(n: number): string {
@@ -199,8 +210,9 @@ async function applyCommand(parsed: Parsed, io: CliIo): Promise<number> {
   // One run of the core: the plan is shown (and confirmed) before anything is applied, and exactly it is applied.
   const approve = async (plan: Plan): Promise<boolean> => {
     shown = plan;
-    io.out(renderText(plan));
-    if (plan.deliveries.length > 0) io.out(deliveryNote(plan.deliveries.length));
+    const view = cliView(plan).plan;
+    io.out(renderText(view));
+    if (view.deliveries.length > 0) io.out(deliveryNote(view.deliveries.length));
     if (plan.changes.length === 0) return true;
     if (!parsed.yes) {
       if (!io.interactive) throw new CliError("CLI_NOT_CONFIRMED", "apply needs confirmation and no terminal is attached; pass --yes to apply without asking");
@@ -228,7 +240,7 @@ async function applyCommand(parsed: Parsed, io: CliIo): Promise<number> {
     reportInvalid(result.errors.map(formatSpecError), result.files, io);
     return 1;
   }
-  if (shown === null) io.out(renderText(result.plan));
+  if (shown === null) io.out(renderText(cliView(result.plan).plan));
   if (result.plan.refusals.length > 0) {
     io.err("error: the plan was refused (see above); nothing was applied\n");
     return 1;
