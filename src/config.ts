@@ -135,3 +135,19 @@ function url(get: Get, name: string, fallback: string, bad: Bad): string {
   }
   return value;
 }
+
+/** wrangler.toml's placeholder KV namespace id: the Worker cannot see its binding's id, so this is checked before deploy. */
+export const PLACEHOLDER_KV_ID = "00000000000000000000000000000000";
+
+/**
+ * Problems a deploy would ship with, read from wrangler.toml's text: the placeholder KV id and the [vars]
+ * placeholders (for a pre-deploy check; the running Worker reports the vars itself on /healthz).
+ */
+export function deployProblems(wranglerToml: string): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  if (wranglerToml.includes(`"${PLACEHOLDER_KV_ID}"`)) problems.push({ name: "kv_namespaces.TOKENS.id", message: "is wrangler.toml's placeholder; put the id `wrangler kv namespace create TOKENS` printed" });
+  for (const [name, value] of Object.entries(PLACEHOLDERS)) {
+    if (new RegExp(`^\\s*${name}\\s*=\\s*"${value.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}"`, "m").test(wranglerToml)) problems.push({ name, message: "is wrangler.toml's placeholder" });
+  }
+  return problems;
+}

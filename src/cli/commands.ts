@@ -1,7 +1,7 @@
 // The `plan`, `apply` and `token` commands: argument parsing, wiring of the reconcile core to local edges, output and exit codes.
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import type { ApplyReport, ChangeOutcome } from "../apply/types.js";
+import type { ChangeOutcome } from "../apply/types.js";
 import { NgrokClient } from "../ngrok/client.js";
 import { renderText } from "../plan/render.js";
 import type { Plan } from "../plan/types.js";
@@ -10,12 +10,12 @@ import { formatSpecError } from "../spec/errors.js";
 import { FileTokenStore } from "../vault/file-store.js";
 import { importKeyring } from "../vault/keyring.js";
 import { TokenVault } from "../vault/vault.js";
-import { mergeVars, ngrokTarget, runConfig, type NgrokTarget } from "./config.js";
-import { DEFAULT_OWNER_ID } from "./config.js";
+import { DEFAULT_OWNER_ID, mergeVars, ngrokTarget, runConfig, type NgrokTarget } from "./config.js";
 import { START_OWNER_ID } from "./identity.js";
 import { readDevVars } from "./dotenv.js";
 import { CliError } from "./errors.js";
 import { FileIntentLog, intentsPathFor } from "./file-intents.js";
+import { progressLine, summary } from "./output.js";
 import { readSpecSources } from "./sources.js";
 import { apiUrlOf, checkStoreBinding, tokensLocation } from "./token-path.js";
 import { applyJson } from "./apply-json.js";
@@ -225,8 +225,9 @@ async function planCommand(parsed: Parsed, io: CliIo): Promise<number> {
     return 1;
   }
   const plan = targeted(result.plan, parsed.targets, io);
-  io.out(parsed.json ? `${JSON.stringify(plan, null, 2)}\n` : colorize(renderText(plan), parsed.color));
-  if (!parsed.json && plan.deliveries.length > 0) io.out(deliveryNote(plan.deliveries.length));
+  const view = cliView(plan).plan;
+  io.out(parsed.json ? `${JSON.stringify(view, null, 2)}\n` : colorize(renderText(view), parsed.color));
+  if (!parsed.json && view.deliveries.length > 0) io.out(deliveryNote(view.deliveries.length));
   if (plan.refusals.length > 0) {
     io.err(`error: the plan was refused (see above); nothing would be applied${parsed.out ? `, and no plan file was written` : ""}\n`);
     return 1;
@@ -267,6 +268,16 @@ async function unmanagedCommand(parsed: Parsed, io: CliIo): Promise<number> {
   return 0;
 }
 
+/**
+ * The plan as the CLI shows it. The Worker records what each delivery target holds; the CLI cannot see that,
+ * so it shows the deliveries that are certain (of a token this plan mints: a create, replace or rotation)
+ * and leaves out those the Worker may already have made.
+ */
+export function cliView(plan: Plan): { plan: Plan } {
+  const minting = new Set(plan.changes.filter((c) => c.action === "create" || c.action === "replace" || c.action === "rotate").map((c) => c.name));
+  return { plan: { ...plan, deliveries: plan.deliveries.filter((d) => d.action === "deliver" && minting.has(d.name)) } };
+}
+
 function deliveryNote(n: number): string {
   return `Note: ${n} deliver${n === 1 ? "y is" : "ies are"} ${CLI_NO_DELIVERY}.\n`;
 }
@@ -287,8 +298,9 @@ async function applyCommand(parsed: Parsed, io: CliIo): Promise<number> {
       throw new CliError("CLI_PLAN_STALE", `the saved plan ${shortPath(parsed.planFile ?? "", io.cwd)} no longer fits, so nothing was applied: planning now gives other changes. Plan again: npm run plan -- --out ${shortPath(parsed.planFile ?? "", io.cwd)}`);
     }
     shown = plan;
-    if (!parsed.json) io.out(colorize(renderText(plan), parsed.color));
-    if (!parsed.json && plan.deliveries.length > 0) io.out(deliveryNote(plan.deliveries.length));
+    const view = cliView(plan).plan;
+    if (!parsed.json) io.out(colorize(renderText(view), parsed.color));
+    if (!parsed.json && view.deliveries.length > 0) io.out(deliveryNote(view.deliveries.length));
     if (plan.changes.length === 0) return plan;
     // A saved plan was reviewed when it was made (terraform apply PLANFILE does not ask either).
     if (!parsed.yes && !saved) {
@@ -320,7 +332,7 @@ async function applyCommand(parsed: Parsed, io: CliIo): Promise<number> {
     return 1;
   }
   const plan: Plan = shown ?? targeted(result.plan, saved ? saved.targets : parsed.targets, io);
-  if (shown === null && !parsed.json) io.out(colorize(renderText(plan), parsed.color));
+  if (shown === null && !parsed.json) io.out(colorize(renderText(cliView(plan).plan), parsed.color));
   const report = result.kind === "applied" ? result.report : null;
   if (parsed.json) io.out(`${JSON.stringify(applyJson(plan, report), null, 2)}\n`);
   if (plan.refusals.length > 0) {
@@ -399,45 +411,6 @@ async function withTarget<T>(target: NgrokTarget, run: () => Promise<T>): Promis
     }
     throw error;
   }
-}
-
-export function progressLine(outcome: ChangeOutcome): string {
-  const change = outcome.change;
-  if (outcome.status === "failed") {
-    const lines = [`  ✗ ${change.action} ${change.name}: ${outcome.error.message}`];
-    if (outcome.compensation) lines.push(`      ${outcome.compensation}`);
-    return `${lines.join("\n")}\n`;
-  }
-  let what: string;
-  if (change.action === "create") what = outcome.createdId ?? "";
-  else if (change.action === "replace") what = `${change.id} → ${outcome.createdId ?? "?"}`;
-  else if (change.action === "delete" && change.reason !== "removed") what = `${change.id}, ${change.reason}`;
-  else what = change.id;
-  return `  ✓ ${change.action} ${change.name}${what ? ` (${what})` : ""}${outcome.note ? `: ${outcome.note}` : ""}\n`;
-}
-
-function summary(plan: Plan, report: ApplyReport, tokensPath: string, cwd: string): string {
-  const count = { create: 0, update: 0, import: 0, replace: 0, rotate: 0, delete: 0 };
-  let minted = 0;
-  for (const outcome of report.outcomes) {
-    if (outcome.status !== "done") continue;
-    count[outcome.change.action]++;
-    if (outcome.createdId !== undefined) minted++;
-  }
-  const done = `${count.create} created, ${count.update + count.import} updated, ${count.replace + count.rotate} replaced, ${count.delete} deleted`;
-  const lines: string[] = [];
-  if (report.ok) lines.push(`Apply complete: ${done}.`);
-  else {
-    const failed = report.outcomes.filter((o) => o.status === "failed").length;
-    lines.push(`Apply failed: ${done}; ${failed} failed, ${report.notAttempted.length} not attempted (of ${plan.changes.length}).`);
-    if (report.notAttempted.length > 0) lines.push(`  not attempted: ${report.notAttempted.map((c) => `${c.action} ${c.name}`).join(", ")}`);
-    lines.push("Run apply again to continue; open write-ahead intents let it clean up anything left half done.");
-  }
-  if (minted > 0) {
-    const shown = tokensPath.startsWith(`${cwd}/`) ? tokensPath.slice(cwd.length + 1) : tokensPath;
-    lines.push(`New tokens are encrypted in ${shown}; print one with \`npm run token -- NAME\`.`);
-  }
-  return `${lines.join("\n")}\n`;
 }
 
 function messageOf(error: unknown): string {

@@ -36,7 +36,7 @@ export class QueueTable {
     // A rewrap goes between runs, ahead of everything: it is short and bounded.
     const rewrap = all.find((e) => e.key === REWRAP_KEY);
     if (rewrap) return rewrap;
-    return nextQueued(all.map((e) => ({ ...e, request: e.job.kind === "run" ? e.job.request : ({ cause: "cron", mode: "apply" } as RunRequest) }))) ?? null;
+    return nextQueued(all);
   }
 
   /** Removes an entry only if it still holds the job that ran (a newer one may have replaced it meanwhile). */

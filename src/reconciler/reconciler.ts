@@ -1,6 +1,6 @@
 // The Reconciler Durable Object: one per repository, an adapter (queue, alarms, SQLite) that drives the run core.
 import { DurableObject } from "cloudflare:workers";
-import { readConfig, REPORT_RESERVE, type Config, type ConfigProblem } from "../config.js";
+import { readConfig, REPORT_RESERVE, type Config, type ConfigProblem, type Vars } from "../config.js";
 import { SubrequestBudget } from "../run/budget.js";
 import { advanceRun } from "../run/core.js";
 import { newRunState } from "../run/state.js";
@@ -26,7 +26,7 @@ export class Reconciler extends DurableObject<Env> {
   }
 
   #config(): { ok: true; config: Config } | { ok: false; problems: ConfigProblem[] } {
-    return readConfig(this.env as unknown as Record<string, string | undefined>, { for: "worker" });
+    return readConfig(this.env as unknown as Vars, { for: "worker" });
   }
 
   /** Queues a run and returns at once; the alarm does the work. Requests coalesce (see run/coalesce.ts). */

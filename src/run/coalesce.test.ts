@@ -33,6 +33,14 @@ describe("coalesce", () => {
     expect(queueKey(approval)).not.toBe(queueKey(cron));
   });
 
+  it("a pull request cannot ask for an apply (checked by the type checker)", () => {
+    // @ts-expect-error: pull requests only ever plan.
+    const bad: RunRequest = { cause: "pull_request", mode: "apply", sha: SHA_A, pr: 1 };
+    // @ts-expect-error: the cron has no approval to lift the delete guards.
+    const cronDeletes: RunRequest = { cause: "cron", mode: "apply", allowDeletes: true };
+    expect([bad, cronDeletes]).toHaveLength(2);
+  });
+
   it("requests of different keys refuse to merge", () => {
     expect(() => coalesce(push(SHA_A), { cause: "pull_request", mode: "plan", sha: SHA_A, pr: 1 })).toThrow(/do not coalesce/);
   });

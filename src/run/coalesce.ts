@@ -47,7 +47,6 @@ function rotationsOf(request: RunRequest): string[] {
 
 export interface Queued {
   key: string;
-  request: RunRequest;
   /** Order of arrival (an enqueue time or a sequence number). */
   at: string;
 }

@@ -2,12 +2,13 @@
 import type { IntentLog } from "../apply/types.js";
 import type { Plan } from "../plan/types.js";
 import type { SpecSource } from "../spec/types.js";
-import { UNLIMITED } from "./budget.js";
+import { REPORT_RESERVE } from "../config.js";
+import { BudgetExhaustedError, UNLIMITED, type Budget } from "./budget.js";
 import { advanceRun, RunError } from "./core.js";
 import { MemoryScratch } from "./memory-scratch.js";
 import type { CredentialsPort, Deliverer, Reporter, RunConfig, TokenPort } from "./ports.js";
 import type { RunResult } from "./result.js";
-import { newRunState } from "./state.js";
+import { newRunState, type RunState } from "./state.js";
 import type { RunOutput } from "./types.js";
 
 export type { RunResult } from "./result.js";
@@ -33,6 +34,37 @@ export interface RunOptions extends RunConfig {
   mode: "plan" | "apply";
   /** Credentials to rotate now whatever their age. */
   rotate?: string[];
+  /**
+   * Calls per invocation, as the Worker's MAX_SUBREQUESTS (the bench counts calls on the Worker's path): the run
+   * then yields and resumes from its persisted state, keeping REPORT_RESERVE back. Unset: one go, no limit.
+   */
+  callsPerInvocation?: number;
+}
+
+/** A budget spent per call of the credentials API (no fetch to count: the caller made the client). */
+class CallBudget implements Budget {
+  used = 0;
+  refused = false;
+  constructor(readonly limit: number) {}
+  remaining(): number {
+    return this.limit - this.used;
+  }
+  take(): void {
+    if (this.used >= this.limit) {
+      this.refused = true;
+      throw new BudgetExhaustedError(this.limit);
+    }
+    this.used++;
+  }
+}
+
+function budgeted(ngrok: CredentialsPort, budget: CallBudget): CredentialsPort {
+  return {
+    listPage: (cursor) => (budget.take(), ngrok.listPage(cursor)),
+    create: (body) => (budget.take(), ngrok.create(body)),
+    update: (id, body) => (budget.take(), ngrok.update(id, body)),
+    delete: (id) => (budget.take(), ngrok.delete(id)),
+  };
 }
 
 /** Reconciles `sources` through the run core; returns the result (and the output the Worker would report). */
@@ -45,23 +77,32 @@ export async function reconcile(sources: readonly SpecSource[], options: RunOpti
       await deps.reporter?.finish?.(state, r, output);
     },
   };
-  const state = newRunState(0, "local", { cause: "manual", mode: options.mode, actor: "cli", ...(options.allowDeletes ? { allowDeletes: true } : {}), ...(options.rotate ? { rotate: options.rotate } : {}) }, options.mode);
-  const output = await advanceRun(state, {
-    config: options,
-    specs: { read: async () => ({ sha: null, tree: null, sources: [...sources] }) },
-    ngrok: deps.ngrok,
-    tokens: deps.vault,
-    intents: deps.intents,
-    scratch: new MemoryScratch(),
-    reporter: capture,
-    ...(deps.deliverer ? { deliverer: deps.deliverer } : {}),
-    ...(deps.noDelivery ? { noDelivery: deps.noDelivery } : {}),
-    ...(deps.approve ? { approve: deps.approve } : {}),
-    ...(deps.concurrency !== undefined ? { concurrency: deps.concurrency } : {}),
-    budget: UNLIMITED,
-    reserve: 0,
-    takeCalls: deps.takeCalls ?? (() => ({ ngrok: 0, github: 0 })),
-  });
-  if (!output || !result) throw new RunError("RUN_INTERNAL", "internal: an unlimited run yielded");
-  return Object.assign(result as RunResult, { output });
+  const scratch = new MemoryScratch();
+  scratch.save(newRunState(0, "local", { cause: "manual", mode: options.mode, actor: "cli", ...(options.allowDeletes ? { allowDeletes: true } : {}), ...(options.rotate ? { rotate: options.rotate } : {}) }, options.mode));
+  const limit = options.callsPerInvocation;
+  for (let invocation = 0; invocation < 100_000; invocation++) {
+    const budget = limit === undefined ? null : new CallBudget(limit);
+    const output = await advanceRun(scratch.load() as RunState, {
+      config: options,
+      specs: { read: async () => ({ sha: null, tree: null, sources: [...sources] }) },
+      ngrok: budget ? budgeted(deps.ngrok, budget) : deps.ngrok,
+      tokens: deps.vault,
+      intents: deps.intents,
+      scratch,
+      reporter: capture,
+      ...(deps.deliverer ? { deliverer: deps.deliverer } : {}),
+      ...(deps.noDelivery ? { noDelivery: deps.noDelivery } : {}),
+      ...(deps.approve ? { approve: deps.approve } : {}),
+      ...(deps.concurrency !== undefined ? { concurrency: deps.concurrency } : {}),
+      budget: budget ?? UNLIMITED,
+      reserve: budget ? REPORT_RESERVE : 0,
+      takeCalls: deps.takeCalls ?? (() => ({ ngrok: 0, github: 0 })),
+    });
+    if (output) {
+      if (!result) throw new RunError("RUN_INTERNAL", "internal: the run ended without a result");
+      return Object.assign(result as RunResult, { output });
+    }
+    if (!budget) throw new RunError("RUN_INTERNAL", "internal: an unlimited run yielded");
+  }
+  throw new RunError("RUN_NO_PROGRESS", "the run did not finish");
 }
