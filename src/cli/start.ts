@@ -68,7 +68,8 @@ async function main(): Promise<number> {
   const { vars, created } = await ensureDevVars(cwd);
   if (created) console.log("Wrote .dev.vars with fresh local secrets (git-ignored; never used outside this machine).");
 
-  stack.emulator = await startEmulator({ port: emulatorPort.port, host: HOST });
+  // ngrok's documented limit (120/60s, the emulator's default) and only the local key: a typo'd key gets 401, not an empty account.
+  stack.emulator = await startEmulator({ port: emulatorPort.port, host: HOST, apiKeys: [vars.NGROK_API_KEY] });
   console.log(`ngrok emulator   ${stack.emulator.url}`);
   stack.github = await startFakeGitHub({ port: githubPort.port, host: HOST, tokens: [{ token: vars.GITHUB_TOKEN, installation: true }] });
   console.log(`GitHub stand-in  ${stack.github.url} (repository ${LOCAL_REPOSITORY}, branch main = ./credentials)`);
