@@ -7,7 +7,8 @@ import { ORIGIN, call, freshKey, rec } from "./test-helpers";
 let em: Emulator;
 let key: string;
 beforeEach(() => {
-  em = createEmulator();
+  // ngrok's documented limit, explicitly: each test is a fresh account making far fewer than 120 calls.
+  em = createEmulator({ rateLimit: { limit: 120, windowMs: 60_000 } });
   key = freshKey();
 });
 

@@ -11,8 +11,8 @@ export const NGROK_RATE_LIMIT: RateLimit = { limit: 120, windowMs: 60_000 };
 
 export class RateLimitSyntaxError extends Error {
   readonly code = "RATE_LIMIT_SYNTAX";
-  constructor(text: string) {
-    super(`invalid rate limit ${JSON.stringify(text)}: expected N/DURATION such as 120/60s (units ms, s, m, h) or "off"`);
+  constructor(text: string, readonly variable?: string) {
+    super(`${variable ? `${variable}: ` : ""}invalid rate limit ${JSON.stringify(text)}: expected N/DURATION such as 120/60s (units ms, s, m, h) or "off"`);
     this.name = "RateLimitSyntaxError";
   }
 }
@@ -92,5 +92,15 @@ export class RollingWindow {
       this.times = this.times.slice(this.head);
       this.head = 0;
     }
+  }
+}
+
+/** NGROK_RATE_LIMIT from the environment (unset or empty: ngrok's documented 120/60s); a bad value names the variable. */
+export function rateLimitFromEnv(value: string | undefined): RateLimit | "off" {
+  if (value === undefined || value.trim() === "") return NGROK_RATE_LIMIT;
+  try {
+    return parseRateLimit(value);
+  } catch {
+    throw new RateLimitSyntaxError(value, "NGROK_RATE_LIMIT");
   }
 }
