@@ -164,11 +164,13 @@ describe("sharing the account and 429s", () => {
     const last = emulator.account(KEY).calls().at(-1);
     expect(last?.status).toBe(201);
     expect((last?.at ?? 0) - start).toBe(60_000);
-    // Each quiet window gives back an eighth of the limit, up to the whole of it.
-    expect(limiter.snapshot().allowance).toBe(114);
-    await clock.sleep(8 * 60_000);
-    await client.create({ description: "later" });
-    expect(limiter.snapshot().allowance).toBe(120);
+    // Probing: one quiet window raises it by 1, the next by 2, then 4, 8, 16 ... back to the whole limit.
+    expect(limiter.snapshot().allowance).toBe(100);
+    for (const expected of [102, 106, 114, 120]) {
+      await clock.sleep(60_000);
+      await client.create({ description: "later" });
+      expect(limiter.snapshot().allowance).toBe(expected);
+    }
     expect(limiter.stats.throttled).toBe(1);
   });
 
@@ -224,7 +226,7 @@ describe("state across invocations", () => {
     limiter.restore({ v: 2 });
     limiter.restore(null);
     expect(limiter.nextAt()).toBe(1_000);
-    limiter.restore({ v: 1, limit: 10, windowMs: 1_000, sent: [900], allowance: 5, concurrency: 6, pausedUntil: 5_000, strikes: 1, adjustedAt: 0 });
+    limiter.restore({ v: 1, limit: 10, windowMs: 1_000, sent: [900], allowance: 5, concurrency: 6, pausedUntil: 5_000, strikes: 1, adjustedAt: 0, probeWindows: 1, probeStep: 1, raisedSince429: false, nextAt: 0 });
     expect(limiter.snapshot().sent).toEqual([]);
     expect(limiter.nextAt()).toBe(5_000);
   });

@@ -22,6 +22,12 @@ export interface LimiterSnapshot {
   strikes: number;
   /** When the allowance was last lowered or raised. */
   adjustedAt: number;
+  /** Quiet windows needed before the next raise: doubles when a raise meets a 429 soon after (at most 8). */
+  probeWindows: number;
+  /** How much the next raise adds: doubles while raises meet no 429, back to 1 when one does. */
+  probeStep: number;
+  /** Whether the allowance was raised since the last 429. */
+  raisedSince429: boolean;
   /**
    * When the next call may go, as of the snapshot (ms since the epoch; informational, not read back): the
    * Worker schedules its continuation alarm for max(now, nextAt) instead of waiting inside an invocation.
@@ -36,8 +42,8 @@ export interface LimiterOptions {
   maxConcurrent?: number;
   now?: () => number;
   /**
-   * A real timer by default. A sleep that returns without `now` having moved (a test's stand-in) is taken to
-   * have waited: the limiter then keeps its own time ahead by what it slept, so it never spins.
+   * A real timer by default. A sleep that returns before `now` has moved as far (a test's stand-in) is taken
+   * to have waited: the limiter keeps its own time ahead by the shortfall, so it never spins.
    */
   sleep?: (ms: number) => Promise<void>;
 }
@@ -66,6 +72,8 @@ export interface LimiterStats {
 }
 
 const SNAPSHOT_MAX_AGE_FACTOR = 1;
+const MAX_PROBE_WINDOWS = 8;
+const MAX_PAUSE_SLICES = 8;
 
 /**
  * Why a rolling window and not a token bucket: a bucket of 120 refilling at 2/s allows 120 + 2t calls in t
@@ -82,7 +90,7 @@ export class AccountLimiter {
   readonly maxConcurrent: number;
   private readonly clock: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
-  /** Time slept on a clock that did not move (see LimiterOptions.sleep). */
+  /** Time slept that the clock did not show (see LimiterOptions.sleep). */
   private skew = 0;
   private readonly window: RollingWindow;
   private allowance: number;
@@ -91,6 +99,9 @@ export class AccountLimiter {
   private pausedUntil = 0;
   private strikes = 0;
   private adjustedAt = 0;
+  private probeWindows = 1;
+  private probeStep = 1;
+  private raisedSince429 = false;
   private readonly waiters: Array<() => void> = [];
   private counters: LimiterStats = { calls: 0, throttled: 0, waitedMs: 0 };
 
@@ -132,7 +143,8 @@ export class AccountLimiter {
       }
       const before = this.clock();
       await this.sleep(at - now);
-      if (this.clock() === before) this.skew += at - now;
+      const slept = this.clock() - before;
+      if (slept < at - now) this.skew += at - now - slept;
     }
     this.inFlight += 1;
     this.counters.calls += 1;
@@ -154,7 +166,8 @@ export class AccountLimiter {
   nextAt(now: number = this.now()): number {
     let at = Math.max(now, this.pausedUntil);
     if (this.rate === "off") return at;
-    const counted = this.window.used(at);
+    this.window.used(now);
+    const counted = this.window.usedAt(at);
     const used = counted + this.inFlight;
     if (used < this.allowance) return at;
     const mustExpire = used - this.allowance + 1;
@@ -200,6 +213,9 @@ export class AccountLimiter {
       pausedUntil: this.pausedUntil,
       strikes: this.strikes,
       adjustedAt: this.adjustedAt,
+      probeWindows: this.probeWindows,
+      probeStep: this.probeStep,
+      raisedSince429: this.raisedSince429,
       // With calls in flight only an answer frees a slot; a window from now is the latest that can be.
       nextAt: Math.min(this.nextAt(now), now + (this.rate === "off" ? 0 : this.rate.windowMs)),
     };
@@ -221,6 +237,9 @@ export class AccountLimiter {
     this.allowance = Math.max(1, Math.min(this.rate.limit, s.allowance));
     this.strikes = s.strikes;
     this.adjustedAt = s.adjustedAt;
+    this.probeWindows = Math.max(1, Math.min(MAX_PROBE_WINDOWS, Math.floor(s.probeWindows)));
+    this.probeStep = Math.max(1, Math.min(this.rate.limit, Math.floor(s.probeStep)));
+    this.raisedSince429 = s.raisedSince429;
     this.recover(now);
   }
 
@@ -246,30 +265,49 @@ export class AccountLimiter {
       this.concurrency = Math.max(1, Math.min(this.concurrency, this.inFlight + 1) - 1);
       this.adjustedAt = now;
     } else if (this.rate !== "off") {
-      // The account's window is full with fewer of ours in it than we allowed: the rest is someone else's.
-      // Never below a quarter of the limit: a 429 from an empty-looking window (a neighbour's burst) must not
-      // leave us at one call a minute; the pause below still spaces the retries.
-      const ours = this.window.used(now) + this.inFlight;
-      this.allowance = Math.max(Math.ceil(this.rate.limit / 4), Math.min(this.allowance, ours) - 1);
+      // The account's window is full with only `answered` of ours in it: the rest is someone else's. Calls
+      // still in flight are not counted (they were sent into the same full window and are likely refused
+      // too), so a burst of 429s from one episode lowers the allowance once, not once each. Never below a
+      // quarter of the limit: a 429 from an empty-looking window (a neighbour's burst) must not leave us at
+      // a call a minute; the pause below spaces the retries.
+      const answered = this.window.used(now);
+      this.allowance = Math.max(Math.ceil(this.rate.limit / 4), Math.min(this.allowance, answered - 1));
+      // The first 429 after a raise says the neighbour is still there: probe half as often, in steps of one.
+      if (this.raisedSince429) this.probeWindows = Math.min(MAX_PROBE_WINDOWS, this.probeWindows * 2);
+      this.raisedSince429 = false;
+      this.probeStep = 1;
       this.adjustedAt = now;
     }
+    // A short pause, growing a slice per 429 in a row (Retry-After wins when sent): the allowance, not the
+    // pause, is what paces; a long pause would only waste the window.
     const slice = this.rate === "off" ? 1_000 : Math.ceil(this.rate.windowMs / this.rate.limit);
-    const pause = outcome.retryAfterMs ?? Math.min(this.rate === "off" ? 30_000 : this.rate.windowMs, slice * 2 ** Math.min(10, this.strikes - 1));
+    const pause = outcome.retryAfterMs ?? slice * Math.min(MAX_PAUSE_SLICES, this.strikes);
     this.pausedUntil = Math.max(this.pausedUntil, now + pause);
   }
 
   /**
-   * Each window without a 429 gives back an eighth of the limit (and one simultaneous call), up to the
-   * configured values: a neighbour's steady share costs about one 429 per two windows, a passing burst
-   * is forgotten within eight.
+   * Probing for room: after each quiet stretch of `probeWindows` windows the allowance grows by `probeStep`,
+   * which doubles while raises go unpunished (1, 2, 4, ... : a departed neighbour's share comes back within a
+   * few windows). A raise that meets a 429 resets the step to 1 and doubles the stretch (up to 8 windows),
+   * so a neighbour's steady share costs a 429 every few windows, fewer and fewer. Concurrency lowered by
+   * ERR_NGROK_225 comes back one call per stretch.
    */
   private recover(now: number): void {
     if (this.rate === "off") return;
-    const quiet = Math.floor((now - this.adjustedAt) / this.rate.windowMs);
-    if (quiet < 1 || (this.allowance >= this.rate.limit && this.concurrency >= this.maxConcurrent)) return;
-    this.allowance = Math.min(this.rate.limit, this.allowance + quiet * Math.max(1, Math.ceil(this.rate.limit / 8)));
+    if (this.allowance >= this.rate.limit && this.concurrency >= this.maxConcurrent) {
+      this.probeWindows = 1;
+      this.probeStep = 1;
+      return;
+    }
+    const quiet = Math.floor((now - this.adjustedAt) / (this.rate.windowMs * this.probeWindows));
+    if (quiet < 1) return;
+    for (let i = 0; i < quiet && this.allowance < this.rate.limit; i++) {
+      this.allowance = Math.min(this.rate.limit, this.allowance + this.probeStep);
+      this.probeStep = Math.min(this.rate.limit, this.probeStep * 2);
+    }
     this.concurrency = Math.min(this.maxConcurrent, this.concurrency + quiet);
     this.adjustedAt = now;
+    this.raisedSince429 = true;
   }
 }
 
@@ -281,6 +319,7 @@ function readSnapshot(value: unknown): LimiterSnapshot | undefined {
   if (typeof value !== "object" || value === null) return undefined;
   const s = value as Partial<Record<keyof LimiterSnapshot, unknown>>;
   if (s.v !== 1 || !Array.isArray(s.sent) || !s.sent.every(isFiniteNumber)) return undefined;
-  if (![s.limit, s.windowMs, s.allowance, s.concurrency, s.pausedUntil, s.strikes, s.adjustedAt].every(isFiniteNumber)) return undefined;
+  if (![s.limit, s.windowMs, s.allowance, s.concurrency, s.pausedUntil, s.strikes, s.adjustedAt, s.probeWindows, s.probeStep].every(isFiniteNumber)) return undefined;
+  if (typeof s.raisedSince429 !== "boolean") return undefined;
   return s as LimiterSnapshot;
 }

@@ -60,17 +60,33 @@ export class RollingWindow {
     return true;
   }
 
-  /** The counted times, oldest first (a copy). */
-  entries(now: number): number[] {
-    this.prune(now);
-    return this.times.slice(this.head);
+  /** The times still counted at `at` (now or later: nothing is forgotten early), oldest first; a copy. */
+  entries(at: number): number[] {
+    return this.times.slice(this.firstCountedAt(at));
   }
 
-  /** When the nth oldest counted request (1-based) leaves the window; undefined when there are fewer. */
-  expiryOf(nth: number, now: number): number | undefined {
-    this.prune(now);
-    const t = this.times[this.head + nth - 1];
+  /** How many are still counted at `at` (now or later), without forgetting any. */
+  usedAt(at: number): number {
+    return this.times.length - this.firstCountedAt(at);
+  }
+
+  /** When the nth oldest of those still counted at `at` (1-based) leaves the window; undefined when there are fewer. */
+  expiryOf(nth: number, at: number): number | undefined {
+    const t = this.times[this.firstCountedAt(at) + nth - 1];
     return t === undefined ? undefined : t + this.rate.windowMs;
+  }
+
+  /** Index of the first time still counted at `at`: binary search, since the times are sorted. */
+  private firstCountedAt(at: number): number {
+    const cutoff = at - this.rate.windowMs;
+    let lo = this.head;
+    let hi = this.times.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((this.times[mid] ?? 0) <= cutoff) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   push(time: number): void {
