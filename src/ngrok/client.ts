@@ -1,5 +1,5 @@
 // fetch-based ngrok credentials API client for Workers: paging, retries, pacing to the account's rate limit, an in-flight cap, typed errors and request stats.
-import { NgrokApiError, NgrokNetworkError, NgrokProtocolError } from "./errors";
+import { NgrokApiError, NgrokNetworkError, NgrokProtocolError, classifyNetworkFailure } from "./errors";
 import type { NgrokOperation } from "./errors";
 import { AccountLimiter } from "./limiter";
 import type { CallOutcome } from "./limiter";
@@ -92,6 +92,8 @@ function rejectOnAbort(signal: AbortSignal): Promise<never> {
 export class NgrokClient {
   private readonly baseUrl: string;
   private readonly origin: string;
+  /** host[:port], for error messages. */
+  private readonly host: string;
   private readonly basePath: string;
   private readonly apiKey: string;
   private readonly fetchImpl: FetchLike;
@@ -113,6 +115,7 @@ export class NgrokClient {
   constructor(options: NgrokClientOptions) {
     const base = new URL(options.baseUrl);
     this.origin = base.origin;
+    this.host = base.host;
     this.basePath = base.pathname.replace(/\/+$/, "");
     this.baseUrl = `${this.origin}${this.basePath}`;
     this.apiKey = options.apiKey;
@@ -240,7 +243,8 @@ export class NgrokClient {
           await this.sleep(this.backoff(failures++));
           continue;
         }
-        throw new NgrokNetworkError(op, result.reason, !idempotent, { cause: result.cause });
+        const failure = result.reason === "timeout" ? { kind: "timeout" as const, detail: `${this.timeoutMs} ms` } : classifyNetworkFailure(result.cause);
+        throw new NgrokNetworkError(op, result.reason, !idempotent, { cause: result.cause, host: this.host, kind: failure.kind, ...(failure.detail ? { detail: this.redact(failure.detail) } : {}) });
       }
       const pathId = /\/credentials\/([^/?]+)/.exec(url)?.[1] ?? null;
       if (result.status >= 200 && result.status < 300) {
@@ -305,7 +309,8 @@ export class NgrokClient {
     const headerOpId = result.headers.get("Ngrok-Operation-Id");
     const opId = parsed?.details.operation_id || headerOpId || null;
     const type = result.headers.get("Content-Type") ?? "no content type";
-    const msg = parsed !== undefined ? this.redact(parsed.msg) : `the error body is not an ngrok error (${this.redact(type)})`;
+    // Not ngrok's error body (an HTML 404, a proxy's page): most often NGROK_API_URL points somewhere else.
+    const msg = parsed !== undefined ? this.redact(parsed.msg) : `the answer is not from the ngrok API (${this.redact(type)}); check NGROK_API_URL (${this.baseUrl})`;
     return new NgrokApiError(op, result.status, parsed?.error_code || null, msg, opId, outcomeUnknown);
   }
 
