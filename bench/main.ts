@@ -3,15 +3,19 @@ import { cpus } from "node:os";
 import { parseArgs } from "node:util";
 import { assertConverged, BASELINE_ASSUMPTION, BenchFailure, caseGrid, planTargetMs, runReconcileCase, type CaseResult } from "./reconcile-case.js";
 import { renderHostileInput, runHostileInputBench, type HostileInputResult } from "./hostile-input.js";
+import { rateCaseGrid, runRateCase, type RateCaseResult } from "./rate-limit.js";
 import { runWebhookBench, type WebhookResult } from "./webhook.js";
 
-const USAGE = `Usage: npm run bench [-- --json] [-- --quick] [-- --strict]
+const USAGE = `Usage: npm run bench [-- --json] [-- --quick] [-- --strict] [-- --only PARTS]
 
 Reconciles N = 100, 1,000 and 10,000 managed credentials with 0, 10 and 1 % changes against the
-in-process ngrok emulator, then times signed 1 MB push deliveries to the Worker under wrangler dev.
+in-process ngrok emulator; measures applies of 1,000 and 10,000 against ngrok's rate limit (120 per
+rolling 60 s) on a simulated clock, alone and sharing the account; then times signed 1 MB push
+deliveries to the Worker under wrangler dev.
 
   --json      one JSON object per line: one per case, then one for the webhook latency
   --quick     smoke test: N = 100 and 1,000 only, fewer timing reps, no webhook part
+  --only P    comma-separated parts to run: calls, rate, hostile, webhook (default all)
   --strict    exit 2 when a target is missed (a correctness failure always exits 1)
   --verbose   show wrangler's output
   --help      show this help
@@ -29,7 +33,7 @@ interface Targets {
 async function main(): Promise<number> {
   const { values } = parseArgs({
     args: process.argv.slice(2),
-    options: { json: { type: "boolean" }, quick: { type: "boolean" }, strict: { type: "boolean" }, verbose: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+    options: { json: { type: "boolean" }, quick: { type: "boolean" }, strict: { type: "boolean" }, verbose: { type: "boolean" }, only: { type: "string" }, help: { type: "boolean", short: "h" } },
     strict: true,
   });
   if (values.help) {
@@ -38,12 +42,14 @@ async function main(): Promise<number> {
   }
   const json = values.json ?? false;
   const quick = values.quick ?? false;
+  const parts = new Set((values.only ?? "calls,rate,hostile,webhook").split(",").map((p) => p.trim()));
+  for (const part of parts) if (!["calls", "rate", "hostile", "webhook"].includes(part)) throw new Error(`--only: unknown part ${JSON.stringify(part)} (calls, rate, hostile, webhook)`);
   // Progress goes to stderr, so `--json` output stays machine-readable.
   const progress = (line: string) => process.stderr.write(`${line}\n`);
   const started = performance.now();
 
   const results: { result: CaseResult; targets: Targets }[] = [];
-  for (const input of caseGrid(quick ? [100, 1_000] : [100, 1_000, 10_000], { quick })) {
+  for (const input of parts.has("calls") ? caseGrid(quick ? [100, 1_000] : [100, 1_000, 10_000], { quick }) : []) {
     progress(`bench: N=${input.n} k=${input.kLabel} …`);
     const result = await runReconcileCase(input);
     assertConverged(result);
@@ -57,12 +63,20 @@ async function main(): Promise<number> {
     if (json) process.stdout.write(`${JSON.stringify({ kind: "reconcile", ...result, baseline_assumption: BASELINE_ASSUMPTION, targets })}\n`);
   }
 
-  progress("bench: hostile spec files …");
-  const hostile = runHostileInputBench(quick ? 1 : 5);
+  if (parts.has("hostile")) progress("bench: hostile spec files …");
+  const hostile = parts.has("hostile") ? runHostileInputBench(quick ? 1 : 5) : [];
   if (json) for (const row of hostile) process.stdout.write(`${JSON.stringify(row)}\n`);
+  const rates: RateCaseResult[] = [];
+  for (const input of parts.has("rate") ? rateCaseGrid(quick ? [1_000] : [1_000, 10_000]) : []) {
+    progress(`bench: rate limit, N=${input.n} ${input.change}${input.neighbourShare > 0 ? ` sharing ${input.neighbourShare * 100}%` : " alone"} (simulated clock) …`);
+    const rate = await runRateCase(input);
+    if (!rate.converged) throw new BenchFailure(`${rate.case}: not converged after the apply`);
+    rates.push(rate);
+    if (json) process.stdout.write(`${JSON.stringify(rate)}\n`);
+  }
 
   let webhook: WebhookResult | null = null;
-  if (!quick) {
+  if (!quick && parts.has("webhook")) {
     progress(`bench: webhook latency, ${WEBHOOK_DELIVERIES} signed ~1 MB push deliveries via wrangler dev …`);
     webhook = await runWebhookBench({
       deliveries: WEBHOOK_DELIVERIES,
@@ -74,8 +88,8 @@ async function main(): Promise<number> {
   }
 
   const wallSeconds = (performance.now() - started) / 1000;
-  const missed = [...missedTargets(results, webhook), ...hostile.filter((r) => !r.targets.ratio.met).map((r) => `hostile input "${r.case}" ratio ${r.ratio.toFixed(1)} > ${r.targets.ratio.target}`)];
-  if (!json) process.stdout.write(render(results, hostile, webhook, wallSeconds, missed));
+  const missed = [...missedTargets(results, webhook), ...missedRateTargets(rates), ...hostile.filter((r) => !r.targets.ratio.met).map((r) => `hostile input "${r.case}" ratio ${r.ratio.toFixed(1)} > ${r.targets.ratio.target}`)];
+  if (!json) process.stdout.write(render(results, webhook, wallSeconds, missed, rates, hostile));
   else progress(`bench: done in ${wallSeconds.toFixed(1)} s${missed.length > 0 ? `; missed: ${missed.join("; ")}` : ""}`);
   return missed.length > 0 && values.strict ? 2 : 0;
 }
@@ -93,7 +107,51 @@ function missedTargets(results: readonly { result: CaseResult; targets: Targets 
   return missed;
 }
 
-function render(results: readonly { result: CaseResult; targets: Targets }[], hostile: readonly HostileInputResult[], webhook: WebhookResult | null, wallSeconds: number, missed: readonly string[]): string {
+function missedRateTargets(rates: readonly RateCaseResult[]): string[] {
+  const missed: string[] = [];
+  for (const r of rates) {
+    if (r.targets.ratio && !r.targets.ratio.met && r.ratio !== null) {
+      missed.push(`${r.case}: ratio ${r.ratio.toFixed(3)} > ${r.targets.ratio.target} (against the chain floor ${r.floor_chain_s.toFixed(1)} s of sequential list pages at the simulated latency: ${r.ratio_chain.toFixed(3)})`);
+    }
+    if (!r.targets.http_429_pct.met) missed.push(`${r.case}: ${r.http_429} 429s (${r.http_429_pct.toFixed(2)} % of calls)`);
+  }
+  return missed;
+}
+
+function renderRates(rates: readonly RateCaseResult[]): string[] {
+  if (rates.length === 0) return [];
+  const header = ["case", "calls", "wall_s", "floor_s", "ratio", "target", "chain_s", "ratio_chain", "429s", "429 %", "max/60s", "eta_s"];
+  const rows = rates.map((r) => [
+    r.case,
+    String(r.calls),
+    r.wall_s.toFixed(1),
+    r.floor_s.toFixed(0),
+    r.ratio === null ? "—" : r.ratio.toFixed(3),
+    r.targets.ratio === null ? "(limit not binding)" : `≤${r.targets.ratio.target} ${r.targets.ratio.met ? "✓" : "✗"}`,
+    r.floor_chain_s.toFixed(1),
+    r.ratio_chain.toFixed(3),
+    `${r.http_429} ${r.targets.http_429_pct.met ? "✓" : "✗"}`,
+    r.http_429_pct.toFixed(2),
+    String(r.max_calls_per_window),
+    r.eta_at_start_s.toFixed(0),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => [...(row[i] ?? "")].length)));
+  const line = (cells: readonly string[]) => cells.map((c, i) => (i === 0 || i === 5 ? c + " ".repeat(Math.max(0, (widths[i] ?? 0) - [...c].length)) : " ".repeat(Math.max(0, (widths[i] ?? 0) - [...c].length)) + c)).join("  ").trimEnd();
+  return [
+    "",
+    "Against ngrok's limit (emulator at 120 per rolling 60 s, simulated clock, 20–120 ms one-way latency, the paced NgrokClient + applyPlan):",
+    "",
+    line(header),
+    line(widths.map((w) => "-".repeat(w))),
+    ...rows.map(line),
+    "",
+    "floor_s: window arithmetic, floor((calls-1)/L) windows with L = 120 alone, 90 when a neighbour uses 25 %; ratio = wall_s/floor_s.",
+    "chain_s: the same with the round trips no client can overlap (list pages name the next one) at the simulated mean latency.",
+    "Goals: ratio ≤ 1.05 alone with 0 429s; ≤ 1.35 shared with 429s < 1 % of calls. eta_s: the progress ETA before the first change.",
+  ];
+}
+
+function render(results: readonly { result: CaseResult; targets: Targets }[], webhook: WebhookResult | null, wallSeconds: number, missed: readonly string[], rates: readonly RateCaseResult[] = [], hostile: readonly HostileInputResult[] = []): string {
   const mark = (met: boolean) => (met ? "✓" : "✗");
   const header = ["n", "k", "changes", "api_calls", "lower_bound", "ratio", "target", "plan_cpu_ms", "(load+diff)", "target", "cold_ms", "baseline_calls", "baseline/ours"];
   const rows = results.map(({ result: r, targets: t }) => [
@@ -121,8 +179,8 @@ function render(results: readonly { result: CaseResult; targets: Targets }[], ho
       })
       .join("  ")
       .trimEnd();
-  const out = [
-    `ngrok-gitops bench · node ${process.version} · ${cpus().length} CPUs · in-process emulator, real NgrokClient, reconcile() mode "apply"`,
+  const out = [`ngrok-gitops bench · node ${process.version} · ${cpus().length} CPUs · in-process emulator, real NgrokClient, reconcile() mode "apply"`];
+  if (results.length > 0) out.push(
     "",
     line(header),
     line(widths.map((w) => "-".repeat(w))),
@@ -132,8 +190,8 @@ function render(results: readonly { result: CaseResult; targets: Targets }[], ho
     "plan_cpu_ms: median of loadSpecs + makePlan on the listed live credentials (split: loadSpecs + makePlan), with the Durable Object's parse cache warm from the files before the change (only changed files parsed); cold_ms: the same with no cache.",
     `${BASELINE_ASSUMPTION}.`,
     "Every apply was followed by a second plan, which had zero changes (correctness guard; the bench fails otherwise).",
-    ...renderHostileInput(hostile),
-  ];
+  );
+  out.push(...renderRates(rates), ...renderHostileInput(hostile));
   if (webhook) {
     const met = webhook.p99_ms <= WEBHOOK_P99_TARGET_MS;
     out.push(

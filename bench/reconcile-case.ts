@@ -87,7 +87,8 @@ export async function runReconcileCase(input: CaseInput): Promise<CaseResult> {
   const where = `N=${n} k=${input.kLabel}`;
   const fleet = makeFleet(n, k);
 
-  const emulator = createEmulator();
+  // This case counts calls, not time: no rate limit on either side (bench/rate-limit.ts measures time against it).
+  const emulator = createEmulator({ rateLimit: "off" });
   const apiKey = `bench_${n}_${k}`;
   const account = emulator.account(apiKey);
   const seeded = account.seed(seedFor(fleet.before, BENCH_OWNER_ID));
@@ -102,7 +103,7 @@ export async function runReconcileCase(input: CaseInput): Promise<CaseResult> {
     }),
   );
 
-  const client = new NgrokClient({ baseUrl: "http://ngrok-emulator.test", apiKey, fetch: (request) => emulator.fetch(request) });
+  const client = new NgrokClient({ baseUrl: "http://ngrok-emulator.test", apiKey, fetch: (request) => emulator.fetch(request), rateLimit: "off" });
   // The apply run's own listing (before any change) is what plan timing starts from: keep the first one.
   const listing: Credential[] = [];
   let listed: Credential[] | null = null;

@@ -2,6 +2,8 @@
 import type { Credential, CredentialCreate, CredentialUpdate } from "../src/ngrok/types";
 import type { Fault } from "./faults";
 import { FaultBook } from "./faults";
+import type { RateLimit } from "../src/ngrok/rate-limit";
+import { RollingWindow } from "../src/ngrok/rate-limit";
 import { KsuidSource, randomBase62, rfc3339Seconds, tokenFor } from "./ids";
 
 export interface StoredCredential {
@@ -23,6 +25,10 @@ export interface CallRecord {
   /** Which fault shaped the answer, e.g. "status", "latency", "commitThenFail", "reset", "timeout". */
   fault: string | null;
   operation_id: string;
+  /** When it arrived, by the emulator's clock (ms since the epoch). */
+  at: number;
+  /** Set when the account's limits refused it: "rate" (ERR_NGROK_226) or "concurrency" (ERR_NGROK_225). */
+  limited?: "rate" | "concurrency";
 }
 
 export class Account {
@@ -33,11 +39,16 @@ export class Account {
   private readonly tokens = new Map<string, string>();
   inFlight = 0;
   maxInFlight = 0;
+  /** The rate limit's rolling window; null when the limit is off. */
+  readonly window: RollingWindow | null;
 
   constructor(
     private readonly ids: KsuidSource,
     private readonly now: () => number,
-  ) {}
+    rate: RateLimit | null = null,
+  ) {
+    this.window = rate === null ? null : new RollingWindow(rate);
+  }
 
   create(body: CredentialCreate, createdAt?: string): { stored: StoredCredential; token: string } {
     const ksuid = this.ids.next();
@@ -89,6 +100,7 @@ export class Account {
     this.calls.length = 0;
     this.inFlight = 0;
     this.maxInFlight = 0;
+    this.window?.clear();
   }
 
   addFaults(faults: readonly Fault[]): void {

@@ -7,7 +7,8 @@ import { ORIGIN, call, freshKey, rec } from "./test-helpers";
 let em: Emulator;
 let key: string;
 beforeEach(() => {
-  em = createEmulator();
+  // ngrok's documented limit, explicitly: each test is a fresh account making far fewer than 120 calls.
+  em = createEmulator({ rateLimit: { limit: 120, windowMs: 60_000 } });
   key = freshKey();
 });
 
@@ -226,8 +227,8 @@ describe("PATCH semantics", () => {
     const created = await create({ description: "d", metadata: "m", acl: ["bind:a.com"], owner_id: "bot_1" });
     const id = String(created.id);
     const patch = async (body: unknown) => rec((await call(em, "PATCH", `/credentials/${id}`, { key, body })).json);
-    expect(await patch({})).toMatchObject({ description: "d", metadata: "m", acl: ["bind:a.com"], owner_id: "bot_1", token: null });
-    expect(await patch({ description: null })).toMatchObject({ description: "d" });
+    expect(await patch({ metadata: "m" })).toMatchObject({ description: "d", metadata: "m", acl: ["bind:a.com"], owner_id: "bot_1", token: null });
+    expect(await patch({ description: null, metadata: "m" })).toMatchObject({ description: "d" });
     const cleared = await patch({ description: "", metadata: "" });
     expect(cleared).not.toHaveProperty("description");
     expect(cleared).not.toHaveProperty("metadata");
@@ -236,6 +237,34 @@ describe("PATCH semantics", () => {
     expect((await patch({ acl: ["*"] })).acl).toEqual(["*"]);
     const after = rec((await call(em, "GET", `/credentials/${id}`, { key })).json);
     expect(after).toMatchObject({ acl: ["*"], owner_id: "bot_1", created_at: created.created_at, token: null });
+  });
+
+  it("an update with no values (empty, all null, or only the id) → 400 ERR_NGROK_606, nothing changes", async () => {
+    const created = await create({ description: "d" });
+    const id = String(created.id);
+    for (const body of [{}, { description: null, metadata: null, acl: null }, { id }]) {
+      const answer = await call(em, "PATCH", `/credentials/${id}`, { key, body });
+      expect(answer.status).toBe(400);
+      expect(rec(answer.json)).toMatchObject({ error_code: "ERR_NGROK_606", status_code: 400 });
+      expect(String(rec(answer.json).msg)).toMatch(/no values were provided/);
+    }
+    expect(rec((await call(em, "GET", `/credentials/${id}`, { key })).json).description).toBe("d");
+  });
+
+  it("an id in the PATCH body is accepted when it is the path's, refused (ERR_NGROK_227) when not", async () => {
+    const a = String((await create({ description: "a" })).id);
+    const b = String((await create({ description: "b" })).id);
+    const same = await call(em, "PATCH", `/credentials/${a}`, { key, body: { id: a, description: "a2" } });
+    expect(same.status).toBe(200);
+    expect(rec(same.json)).toMatchObject({ id: a, description: "a2" });
+    const other = await call(em, "PATCH", `/credentials/${a}`, { key, body: { id: b, description: "x" } });
+    expect(other.status).toBe(400);
+    expect(rec(other.json)).toMatchObject({ error_code: "ERR_NGROK_227" });
+    expect(String(rec(other.json).msg)).toContain(b);
+    const wrongType = await call(em, "PATCH", `/credentials/${a}`, { key, body: { id: 7, description: "x" } });
+    expect(rec(wrongType.json)).toMatchObject({ error_code: "ERR_NGROK_215" });
+    const list = rec((await call(em, "GET", "/credentials", { key })).json).credentials as Record<string, unknown>[];
+    expect(list.map((c) => c.description).sort()).toEqual(["a2", "b"]);
   });
 
   it("the token is only in the create response", async () => {

@@ -4,6 +4,8 @@ import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Credential, CredentialList, NgrokErrorBody } from "../src/ngrok/types";
 import { MAX_PAGE_LIMIT } from "../src/ngrok/types";
+import type { RateLimit } from "../src/ngrok/rate-limit";
+import { NGROK_RATE_LIMIT, formatRateLimit } from "../src/ngrok/rate-limit";
 import type { CallRecord, StoredCredential } from "./account";
 import { Account, toWire } from "./account";
 import { ConnectionResetError, ERR, EmulatorHttpError, codeForStatus, errorBody } from "./errors";
@@ -20,9 +22,16 @@ export interface EmulatorOptions {
   apiKeys?: readonly string[];
   /** Origin (and optional path prefix) used in `uri` and `next_page_uri`; defaults to the request's origin. */
   baseUrl?: string;
-  /** Clock, for created_at and id timestamps. */
+  /** Clock, for created_at, id timestamps and the rate limit's window: inject one to run an hour of limit in a second. */
   now?: () => number;
+  /** Requests per rolling window per account, as ngrok enforces it (429 ERR_NGROK_226). Default 120 per 60 s. */
+  rateLimit?: RateLimit | "off";
+  /** Simultaneous API requests per account (429 ERR_NGROK_225); ngrok publishes no number. Default 10 (our pick). */
+  maxConcurrent?: number | "off";
 }
+
+/** ngrok does not publish its cap on simultaneous requests; 10 is our pick, above the client's 6 connections. */
+export const DEFAULT_MAX_CONCURRENT = 10;
 
 export interface SeedCredential {
   description?: string;
@@ -45,6 +54,8 @@ export interface AccountControl {
   calls(): CallRecord[];
   /** The highest number of ngrok API calls this account had in flight at once. */
   maxInFlight(): number;
+  /** Requests counted in the rate limit's window now; null when the limit is off. */
+  windowUsed(): number | null;
   credentials(): Credential[];
   tokens(): Record<string, string>;
 }
@@ -73,11 +84,20 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   const accounts = new Map<string, Account>();
   const allow = options.apiKeys === undefined ? undefined : new Set(options.apiKeys);
   const fixedBase = options.baseUrl?.replace(/\/+$/, "");
+  const rateLimit = options.rateLimit ?? NGROK_RATE_LIMIT;
+  const maxConcurrent = options.maxConcurrent ?? DEFAULT_MAX_CONCURRENT;
+  if (rateLimit !== "off" && (!Number.isSafeInteger(rateLimit.limit) || rateLimit.limit < 1 || !(rateLimit.windowMs > 0))) {
+    throw new RangeError(`ngrok emulator: invalid rate limit ${JSON.stringify(rateLimit)}`);
+  }
+  if (maxConcurrent !== "off" && (!Number.isSafeInteger(maxConcurrent) || maxConcurrent < 1)) {
+    throw new RangeError(`ngrok emulator: invalid concurrency cap ${JSON.stringify(maxConcurrent)}`);
+  }
+  const rateMessage = rateLimit === "off" ? "" : `Your account is rate limited to ${rateLimit.limit} API requests per ${formatRateLimit(rateLimit).split("/")[1] ?? ""}.`;
 
   const accountFor = (key: string): Account => {
     let account = accounts.get(key);
     if (account === undefined) {
-      account = new Account(ids, now);
+      account = new Account(ids, now, rateLimit === "off" ? null : rateLimit);
       accounts.set(key, account);
     }
     return account;
@@ -150,8 +170,19 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     }
     const account = c.get("account");
     const url = new URL(c.req.url);
-    const record: CallRecord = { method: c.req.method, path: url.pathname, query: url.search, status: null, fault: null, operation_id: c.get("opId") };
+    const record: CallRecord = { method: c.req.method, path: url.pathname, query: url.search, status: null, fault: null, operation_id: c.get("opId"), at: now() };
     account.calls.push(record);
+    // Refusals for the account's limits come first, before any work, and are not counted against the window (our pick).
+    if (maxConcurrent !== "off" && account.inFlight >= maxConcurrent) {
+      record.status = 429;
+      record.limited = "concurrency";
+      return fail(c, 429, ERR.tooManySimultaneous, `Your account is limited to ${maxConcurrent} simultaneous API requests.`);
+    }
+    if (account.window !== null && !account.window.tryTake(now())) {
+      record.status = 429;
+      record.limited = "rate";
+      return fail(c, 429, ERR.rateLimited, rateMessage);
+    }
     account.inFlight += 1;
     account.maxInFlight = Math.max(account.maxInFlight, account.inFlight);
     try {
@@ -171,7 +202,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     if (fault.body !== undefined) {
       return new Response(fault.body, { status, headers: { ...headers, "Content-Type": "text/html; charset=utf-8", "Ngrok-Operation-Id": c.get("opId") } });
     }
-    const msg = status === 429 ? "Your account is rate limited to 120 API requests per 60s." : `Injected failure with status ${status}.`;
+    const msg = status === 429 ? rateMessage || "Your account is rate limited to 120 API requests per 60s." : `Injected failure with status ${status}.`;
     return fail(c, status, codeForStatus(status), msg, headers);
   };
 
@@ -272,7 +303,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     const account = c.get("account");
     const id = c.req.param("id");
     if (account.get(id) === undefined) return notFound(c);
-    const stored = account.update(id, parseUpdate(await readJson(c)));
+    const stored = account.update(id, parseUpdate(await readJson(c), id));
     return stored === undefined ? notFound(c) : c.json(wire(c, stored), 200);
   });
 
@@ -313,7 +344,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   });
   control.get("/calls", (c) => {
     const account = c.get("account");
-    return c.json({ calls: account.calls, max_in_flight: account.maxInFlight }, 200);
+    return c.json({ calls: account.calls, max_in_flight: account.maxInFlight, window_used: account.window?.used(now()) ?? null }, 200);
   });
   control.get("/state", (c) => {
     const account = c.get("account");
@@ -334,6 +365,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       seed: (items) => seed(account, items, base),
       calls: () => account.calls.map((r) => ({ ...r })),
       maxInFlight: () => account.maxInFlight,
+      windowUsed: () => account.window?.used(now()) ?? null,
       credentials: () => account.sorted().map((s) => toWire(s, base, null)),
       tokens: () => account.tokenMap(),
     };

@@ -26,10 +26,14 @@ export const ERR = {
   versionUnsupported: "ERR_NGROK_217",
   /** Ngrok-Version missing. */
   versionMissing: "ERR_NGROK_218",
+  /** Too many requests at once ("Your account is limited to MAX simultaneous API requests."), HTTP 429 (status our pick). */
+  tooManySimultaneous: "ERR_NGROK_225",
   /** Rate limited ("Your account is rate limited to MAX API requests per INTERVAL"). */
   rateLimited: "ERR_NGROK_226",
-  /** An id with the wrong prefix (before_id). */
+  /** An id with the wrong prefix (before_id); also an id in a PATCH body that differs from the path's (our pick). */
   idPrefix: "ERR_NGROK_227",
+  /** An update that sets nothing ("... update failed because no values were provided. Specify at least one value."). */
+  noValues: "ERR_NGROK_606",
   /** Unknown query parameter. */
   unknownQuery: "ERR_NGROK_231",
   /** Page size limit out of range. */

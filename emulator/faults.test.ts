@@ -7,7 +7,7 @@ import { call, freshKey, rec } from "./test-helpers";
 let em: Emulator;
 let key: string;
 beforeEach(() => {
-  em = createEmulator();
+  em = createEmulator({ rateLimit: { limit: 120, windowMs: 60_000 } });
   key = freshKey();
 });
 

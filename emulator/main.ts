@@ -1,19 +1,17 @@
-// CLI: `npm run emulator -- --port N` runs the ngrok API emulator on 127.0.0.1 until Ctrl-C.
+// CLI: `npm run emulator -- [--port N] [--rate-limit N/Ss|off] [--max-concurrent N|off] [--api-key KEY]...` runs the ngrok API emulator on 127.0.0.1 until Ctrl-C.
+import { formatRateLimit } from "../src/ngrok/rate-limit";
+import { USAGE, parseEmulatorArgs } from "./args";
 import { PortInUseError, startEmulator } from "./server";
 
-function parsePort(argv: readonly string[]): number {
-  const flag = argv.findIndex((a) => a === "--port" || a.startsWith("--port="));
-  const raw = flag < 0 ? (process.env.EMULATOR_PORT ?? "8788") : argv[flag]?.includes("=") ? argv[flag]?.split("=")[1] : argv[flag + 1];
-  const port = Number(raw);
-  if (raw === undefined || !/^[0-9]+$/.test(raw) || port > 65535) {
-    throw new Error(`ngrok emulator: invalid port ${JSON.stringify(raw)}; expected 0-65535`);
-  }
-  return port;
-}
-
 async function main(): Promise<void> {
-  const started = await startEmulator({ port: parsePort(process.argv.slice(2)) });
-  console.log(`ngrok API emulator listening on ${started.url}`);
+  const parsed = parseEmulatorArgs(process.argv.slice(2), process.env);
+  if (parsed === "help") {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const started = await startEmulator({ port: parsed.port, rateLimit: parsed.rateLimit, maxConcurrent: parsed.maxConcurrent, ...(parsed.apiKeys ? { apiKeys: parsed.apiKeys } : {}) });
+  const keys = parsed.apiKeys === undefined ? "any API key (each is its own account; --api-key KEY to accept only yours)" : `${parsed.apiKeys.length} API key${parsed.apiKeys.length === 1 ? "" : "s"}`;
+  console.log(`ngrok API emulator listening on ${started.url} · rate limit ${formatRateLimit(parsed.rateLimit)} · max concurrent ${parsed.maxConcurrent} · ${keys}`);
   const stop = () => {
     started.close().then(
       () => process.exit(0),

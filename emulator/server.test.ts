@@ -12,7 +12,7 @@ const headers = { Authorization: "Bearer srv", "Ngrok-Version": "2", "Content-Ty
 
 describe("startEmulator", () => {
   it("port 0 picks a free port on 127.0.0.1 and serves the API there", async () => {
-    const server = await startEmulator({ port: 0 });
+    const server = await startEmulator({ port: 0, rateLimit: { limit: 120, windowMs: 60_000 } });
     started.push(server);
     expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:[1-9][0-9]*$/);
     const res = await fetch(`${server.url}/credentials`, { method: "POST", headers, body: "{}" });
@@ -22,14 +22,14 @@ describe("startEmulator", () => {
   });
 
   it("a port in use rejects with a message saying so", async () => {
-    const server = await startEmulator({ port: 0 });
+    const server = await startEmulator({ port: 0, rateLimit: { limit: 120, windowMs: 60_000 } });
     started.push(server);
     const port = Number(new URL(server.url).port);
     await expect(startEmulator({ port })).rejects.toThrow(new RegExp(`port ${port} .*in use`));
   });
 
   it("a reset fault closes the socket without an answer", async () => {
-    const server = await startEmulator({ port: 0 });
+    const server = await startEmulator({ port: 0, rateLimit: { limit: 120, windowMs: 60_000 } });
     started.push(server);
     await fetch(`${server.url}/__emulator/faults`, { method: "POST", headers, body: JSON.stringify({ faults: [{ reset: true }] }) });
     await expect(fetch(`${server.url}/credentials`, { headers })).rejects.toThrow(TypeError);
@@ -38,7 +38,7 @@ describe("startEmulator", () => {
   });
 
   it("close stops serving, even with a request hanging on a timeout fault", async () => {
-    const server = await startEmulator({ port: 0 });
+    const server = await startEmulator({ port: 0, rateLimit: { limit: 120, windowMs: 60_000 } });
     await fetch(`${server.url}/__emulator/faults`, { method: "POST", headers, body: JSON.stringify({ faults: [{ timeout: true }] }) });
     const hanging = fetch(`${server.url}/credentials`, { headers }).catch((e: unknown) => e);
     await new Promise((r) => setTimeout(r, 50));

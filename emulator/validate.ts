@@ -5,7 +5,8 @@ import { isValidAclRule } from "./acl";
 import { ERR, EmulatorHttpError } from "./errors";
 
 const CREATE_FIELDS = ["description", "metadata", "acl", "owner_id"];
-const UPDATE_FIELDS = ["description", "metadata", "acl"];
+/** ngrok's OpenAPI lists `id` among the update's fields, and its official client sends it in the body. */
+const UPDATE_FIELDS = ["id", "description", "metadata", "acl"];
 const OWNER_ID = /^(usr|bot)_[0-9A-Za-z]{1,64}$/;
 
 const encoder = new TextEncoder();
@@ -73,10 +74,19 @@ export function parseCreate(raw: unknown): CredentialCreate {
   return out;
 }
 
-export function parseUpdate(raw: unknown): CredentialUpdate {
+/** `pathId` is the id in the URI: an `id` in the body must equal it. An update must set at least one value. */
+export function parseUpdate(raw: unknown, pathId: string): CredentialUpdate {
   const body = asObject(raw);
   rejectUnknown(body, UPDATE_FIELDS);
-  return editableFields(body);
+  const id = optionalString(body, "id");
+  if (id !== undefined && id !== pathId) {
+    throw bad(ERR.idPrefix, `The ID ${JSON.stringify(id)} in the request body does not match the ID ${JSON.stringify(pathId)} in the URI.`);
+  }
+  const update = editableFields(body);
+  if (update.description === undefined && update.metadata === undefined && update.acl === undefined) {
+    throw bad(ERR.noValues, "The credential update failed because no values were provided. Specify at least one value.");
+  }
+  return update;
 }
 
 /** description, metadata and acl: checked the same way on create and update; an omitted field stays omitted. */

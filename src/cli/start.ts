@@ -92,7 +92,8 @@ async function main(): Promise<number> {
   const { vars, created } = await ensureDevVars(cwd);
   if (created) console.log("Wrote .dev.vars with fresh local secrets (git-ignored; never used outside this machine).");
 
-  stack.emulator = await startEmulator({ port: emulatorPort.port, host: HOST });
+  // ngrok's documented limit (120/60s, the emulator's default) and only the local key: a typo'd key gets 401, not an empty account.
+  stack.emulator = await startEmulator({ port: emulatorPort.port, host: HOST, apiKeys: [vars.NGROK_API_KEY] });
   console.log(`ngrok emulator   ${stack.emulator.url}`);
   const workerUrl = `http://${HOST}:${worker.port}`;
   const githubUrl = `http://${HOST}:${githubPort.port}`;

@@ -13,7 +13,8 @@ let sleeps: number[];
 let n = 0;
 
 beforeEach(() => {
-  em = createEmulator();
+  // ngrok's documented limit, explicitly: each test is a fresh account making far fewer than 120 calls.
+  em = createEmulator({ rateLimit: { limit: 120, windowMs: 60_000 } });
   key = `sk_SECRET_${++n}_${Math.random().toString(36).slice(2)}`;
   sleeps = [];
 });
@@ -193,17 +194,30 @@ describe("retries", () => {
   it("429 honours an HTTP-date Retry-After, and caps long waits", async () => {
     const now = Date.UTC(2024, 0, 1, 0, 0, 0);
     const dated = (when: string) => () => Promise.resolve(new Response("{}", { status: 429, headers: { "Retry-After": when } }));
-    await caught(client({ fetch: dated(new Date(now + 5000).toUTCString()), now: () => now, maxRetries: 1 }).list());
+    await caught(client({ fetch: dated(new Date(now + 5000).toUTCString()), now: () => now, maxRateLimitRetries: 1 }).list());
     expect(sleeps).toEqual([5000]);
     sleeps = [];
-    await caught(client({ fetch: dated("3600"), maxRetries: 1 }).list());
+    await caught(client({ fetch: dated("3600"), maxRateLimitRetries: 1 }).list());
     expect(sleeps).toEqual([60_000]);
   });
 
-  it("429 without Retry-After backs off with full jitter", async () => {
+  it("429 without Retry-After: the limiter pauses a slice of the window, one more per 429 in a row", async () => {
     account().addFaults({ status: 429, times: 3 });
     await client().list();
-    expect(sleeps).toEqual([125, 250, 500]);
+    // 120 per 60 s: a slice is 500 ms (the real clock may tick a millisecond in between).
+    expect(sleeps.map((ms) => Math.round(ms / 100) * 100)).toEqual([500, 1000, 1500]);
+  });
+
+  it("429s have their own retry budget (maxRetries is for failures): a paced client outlasts a long throttle", async () => {
+    account().addFaults({ status: 429, times: 6 });
+    const c = client({ maxRetries: 1 });
+    expect(await c.list()).toEqual([]);
+    expect(c.stats).toMatchObject({ requests: 7, retries: 6 });
+    expect(c.limiter.stats.throttled).toBe(6);
+    account().addFaults({ status: 429, times: 11 });
+    const err = await caught(client({ maxRateLimitRetries: 10 }).list());
+    expect(err).toBeInstanceOf(NgrokApiError);
+    expect(err).toMatchObject({ status_code: 429, error_code: "ERR_NGROK_226" });
   });
 
   it("5xx is retried for GET with exponential full-jitter backoff", async () => {

@@ -1,6 +1,10 @@
-// fetch-based ngrok credentials API client for Workers: paging, retries, an in-flight cap, typed errors and request stats.
-import { NgrokApiError, NgrokNetworkError, NgrokProtocolError } from "./errors";
+// fetch-based ngrok credentials API client for Workers: paging, retries, pacing to the account's rate limit, an in-flight cap, typed errors and request stats.
+import { NgrokApiError, NgrokNetworkError, NgrokProtocolError, classifyNetworkFailure } from "./errors";
 import type { NgrokOperation } from "./errors";
+import { AccountLimiter } from "./limiter";
+import type { CallOutcome } from "./limiter";
+import type { RateLimit } from "./rate-limit";
+import { NGROK_RATE_LIMIT } from "./rate-limit";
 import { parseCredential, parseCredentialList, parseErrorBody } from "./parse";
 import { fullJitterDelay, retryAfterMs } from "./retry";
 import { Semaphore } from "./semaphore";
@@ -17,8 +21,17 @@ export interface NgrokClientOptions {
   fetch?: FetchLike;
   /** Hard cap on requests open at once (Workers allow 6 connections). Default 6. */
   maxInFlight?: number;
-  /** Retries after the first attempt. Default 4. */
+  /** Retries after the first attempt (network errors, 5xx). Default 4. */
   maxRetries?: number;
+  /**
+   * Paces every call to the account's budget. Share one instance across every client of a run (and persist its
+   * snapshot() with the run); when omitted the client makes its own from `rateLimit`, on the real clock.
+   */
+  limiter?: AccountLimiter;
+  /** The account's budget for the client's own limiter (ignored with `limiter`). Default 120 per 60 s, ngrok's documented limit. */
+  rateLimit?: RateLimit | "off";
+  /** Retries of a call refused with 429 (the limiter waits before each). Default 10. */
+  maxRateLimitRetries?: number;
   /** Per attempt, covering the answer and its body. Default 30 000. */
   timeoutMs?: number;
   sleep?: (ms: number) => Promise<void>;
@@ -58,6 +71,16 @@ const USER_AGENT = "ngrok-gitops";
 /** Far beyond any real account (100 per page); only a misbehaving server gets here. */
 const MAX_PAGES = 10_000;
 
+/** ngrok's error_code from an error body, or null. */
+function errorCodeOf(text: string): string | null {
+  try {
+    const code = (JSON.parse(text) as { error_code?: unknown } | null)?.error_code;
+    return typeof code === "string" ? code : null;
+  } catch {
+    return null;
+  }
+}
+
 function rejectOnAbort(signal: AbortSignal): Promise<never> {
   return new Promise((_, reject) => {
     const fail = () => reject(signal.reason ?? new Error("aborted"));
@@ -69,11 +92,16 @@ function rejectOnAbort(signal: AbortSignal): Promise<never> {
 export class NgrokClient {
   private readonly baseUrl: string;
   private readonly origin: string;
+  /** host[:port], for error messages. */
+  private readonly host: string;
   private readonly basePath: string;
   private readonly apiKey: string;
   private readonly fetchImpl: FetchLike;
   private readonly gate: Semaphore;
   private readonly maxRetries: number;
+  private readonly maxRateLimitRetries: number;
+  /** The pacing every call of this client goes through (possibly shared with other clients). */
+  readonly limiter: AccountLimiter;
   private readonly timeoutMs: number;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly random: () => number;
@@ -87,12 +115,17 @@ export class NgrokClient {
   constructor(options: NgrokClientOptions) {
     const base = new URL(options.baseUrl);
     this.origin = base.origin;
+    this.host = base.host;
     this.basePath = base.pathname.replace(/\/+$/, "");
     this.baseUrl = `${this.origin}${this.basePath}`;
     this.apiKey = options.apiKey;
     this.fetchImpl = options.fetch ?? ((request) => globalThis.fetch(request));
     this.gate = new Semaphore(options.maxInFlight ?? 6);
     this.maxRetries = options.maxRetries ?? 4;
+    this.maxRateLimitRetries = options.maxRateLimitRetries ?? 10;
+    this.limiter =
+      options.limiter ??
+      new AccountLimiter({ rate: options.rateLimit ?? NGROK_RATE_LIMIT, maxConcurrent: options.maxInFlight ?? 6, ...(options.now ? { now: options.now } : {}), ...(options.sleep ? { sleep: options.sleep } : {}) });
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.random = options.random ?? Math.random;
@@ -197,18 +230,21 @@ export class NgrokClient {
   /** Sends with retries and returns the parsed JSON body (null for an empty body). */
   private async call(op: NgrokOperation, method: string, url: string, body?: unknown): Promise<unknown> {
     const idempotent = method !== "POST";
+    let failures = 0;
+    let throttles = 0;
     for (let attempt = 0; ; attempt += 1) {
       if (attempt > 0) this.counters.retries += 1;
       this.counters.requests += 1;
       this.counters.byOperation[op] = (this.counters.byOperation[op] ?? 0) + 1;
-      const result = await this.gate.run(() => this.attempt(method, url, body));
-      const canRetry = attempt < this.maxRetries;
+      const result = await this.gate.run(() => this.paced(method, url, body));
+      const canRetry = failures < this.maxRetries;
       if (result.kind === "network") {
         if (idempotent && canRetry) {
-          await this.sleep(this.backoff(attempt));
+          await this.sleep(this.backoff(failures++));
           continue;
         }
-        throw new NgrokNetworkError(op, result.reason, !idempotent, { cause: result.cause });
+        const failure = result.reason === "timeout" ? { kind: "timeout" as const, detail: `${this.timeoutMs} ms` } : classifyNetworkFailure(result.cause);
+        throw new NgrokNetworkError(op, result.reason, !idempotent, { cause: result.cause, host: this.host, kind: failure.kind, ...(failure.detail ? { detail: this.redact(failure.detail) } : {}) });
       }
       const pathId = /\/credentials\/([^/?]+)/.exec(url)?.[1] ?? null;
       if (result.status >= 200 && result.status < 300) {
@@ -225,16 +261,37 @@ export class NgrokClient {
         return parsed;
       }
       this.onResponse?.({ operation: op, method, status: result.status, operation_id: result.headers.get("Ngrok-Operation-Id"), credential_id: pathId });
-      // A 429 is a refusal before any work, so even a POST may be sent again.
-      if (result.status === 429 && canRetry) {
-        await this.sleep(retryAfterMs(result.headers.get("Retry-After"), this.maxRetryAfterMs, this.now()) ?? this.backoff(attempt));
+      // A 429 is a refusal before any work, so even a POST may be sent again; the limiter has already
+      // slowed down (and honours Retry-After), so the next acquire is the wait.
+      if (result.status === 429 && throttles < this.maxRateLimitRetries) {
+        throttles += 1;
         continue;
       }
       if (result.status >= 500 && idempotent && canRetry) {
-        await this.sleep(this.backoff(attempt));
+        await this.sleep(this.backoff(failures++));
         continue;
       }
       throw this.apiError(op, result, !idempotent && result.status >= 500);
+    }
+  }
+
+  /** One attempt under the limiter: it waits for room in the account's window and learns from the answer. */
+  private async paced(method: string, url: string, body: unknown): Promise<Attempt> {
+    const permit = await this.limiter.acquire();
+    let outcome: CallOutcome = { status: null };
+    try {
+      const result = await this.attempt(method, url, body);
+      if (result.kind === "response") {
+        outcome = { status: result.status };
+        if (result.status === 429) {
+          outcome.errorCode = errorCodeOf(result.text);
+          const wait = retryAfterMs(result.headers.get("Retry-After"), this.maxRetryAfterMs, this.now());
+          if (wait !== undefined) outcome.retryAfterMs = wait;
+        }
+      }
+      return result;
+    } finally {
+      permit.done(outcome);
     }
   }
 
@@ -252,7 +309,8 @@ export class NgrokClient {
     const headerOpId = result.headers.get("Ngrok-Operation-Id");
     const opId = parsed?.details.operation_id || headerOpId || null;
     const type = result.headers.get("Content-Type") ?? "no content type";
-    const msg = parsed !== undefined ? this.redact(parsed.msg) : `the error body is not an ngrok error (${this.redact(type)})`;
+    // Not ngrok's error body (an HTML 404, a proxy's page): most often NGROK_API_URL points somewhere else.
+    const msg = parsed !== undefined ? this.redact(parsed.msg) : `the answer is not from the ngrok API (${this.redact(type)}); check NGROK_API_URL (${this.baseUrl})`;
     return new NgrokApiError(op, result.status, parsed?.error_code || null, msg, opId, outcomeUnknown);
   }
 

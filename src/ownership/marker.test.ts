@@ -1,6 +1,7 @@
 // The ownership marker round-trips every kind of user metadata and never mistakes foreign metadata for ours.
 import { describe, expect, it } from "vitest";
-import { decodeMetadata, encodeMetadata, MARKER_KEY, newNonce, NONCE_LENGTH, worstCaseMetadataBytes } from "./marker.js";
+import fc from "fast-check";
+import { decodeMetadata, encodeMetadata, MARKER_KEY, newNonce, NONCE_LENGTH, utf8Bytes, worstCaseMetadataBytes } from "./marker.js";
 
 const marker = { owner: "acme-prod", name: "ci-runners", nonce: "n".repeat(NONCE_LENGTH), protect: true as const };
 
@@ -29,5 +30,25 @@ describe("ownership marker", () => {
     const nonce = newNonce();
     expect(nonce).toMatch(/^[A-Za-z0-9_-]{22}$/);
     expect(newNonce()).not.toBe(nonce);
+  });
+});
+
+describe("utf8Bytes", () => {
+  it("counts what TextEncoder encodes, lone surrogates (U+FFFD) and astral characters included", () => {
+    const encoder = new TextEncoder();
+    for (const text of ["", "a", "é", "€", "😀", "a😀b", "\uD800", "\uDC00", "\uD800a", "x\uDBFF", "\uDC00\uD800", "ñ€😀\uD83D"]) {
+      expect(utf8Bytes(text)).toBe(encoder.encode(text).length);
+    }
+    fc.assert(
+      fc.property(fc.string({ unit: "binary", maxLength: 200 }), (text) => utf8Bytes(text) === encoder.encode(text).length),
+      { numRuns: 2_000 },
+    );
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 0xffff }), { maxLength: 60 }), (units) => {
+        const text = String.fromCharCode(...units);
+        return utf8Bytes(text) === encoder.encode(text).length;
+      }),
+      { numRuns: 2_000 },
+    );
   });
 });

@@ -91,8 +91,24 @@ export function worstCaseMetadataBytes(user: UserMetadata, owner: string, name: 
   return utf8Bytes(encodeMetadata(user, { owner, name, nonce: "x".repeat(NONCE_LENGTH), protect: true, retire: "2000-01-01T00:00:00.000Z" }));
 }
 
+/**
+ * The UTF-8 length of `text`, as TextEncoder would encode it (a lone surrogate becomes U+FFFD, 3 bytes),
+ * counted without encoding: the plan measures every file, description and metadata, and a fresh encoder
+ * plus a buffer per call was a tenth of the plan's time at 10,000 credentials.
+ */
 export function utf8Bytes(text: string): number {
-  return new TextEncoder().encode(text).length;
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) bytes += 1;
+    else if (c >= 0xd800 && c <= 0xdbff && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      // A surrogate pair: 2 UTF-16 units, 4 bytes.
+      bytes += 2;
+      i++;
+    } else bytes += 2;
+  }
+  return bytes;
 }
 
 /** A fresh 128-bit nonce, base64url. */

@@ -322,7 +322,8 @@ describe("loadSpecs under fuzzing", { timeout: TIMEOUT_MS }, () => {
 
 describe("an invalid tree applies nothing", { timeout: TIMEOUT_MS }, () => {
   it("reconcile() makes zero ngrok calls, stores no token and opens no intent for 300 invalid trees", async () => {
-    const emulator = createEmulator();
+    // ngrok's documented limit: every tree gets a fresh account and none may make a call at all.
+    const emulator = createEmulator({ rateLimit: { limit: 120, windowMs: 60_000 } });
     let checked = 0;
     await fc.assert(
       fc.asyncProperty(tree, async (files) => {

@@ -8,7 +8,10 @@ import { TEST_APP_ID, TEST_SECRETS } from "./test-env.js";
 
 export default async function setup(project: TestProject) {
   const keys = await generateAppKeyPair();
-  const emulator = await startEmulator({ port: 0 });
+  // One account serves every workerd test file, so ngrok's 120/60s would throttle the suite itself: a generous
+  // window and cap keep the limit code on the path while no test waits on real time (the limit's own tests use
+  // an injected clock). Only the test key is accepted: a Worker sending another gets 401, as from ngrok.
+  const emulator = await startEmulator({ port: 0, rateLimit: { limit: 100_000, windowMs: 60_000 }, maxConcurrent: 64, apiKeys: [TEST_SECRETS.NGROK_API_KEY] });
   const github = await startFakeGitHub({ port: 0, app: { id: TEST_APP_ID, publicKeyPem: keys.publicKeyPem } });
   const bindings: Record<string, string> = {
     ...TEST_SECRETS,

@@ -20,7 +20,8 @@ const dirs: string[] = [];
 let keys = 0;
 
 beforeAll(async () => {
-  emulator = await startEmulator({ port: 0 });
+  // ngrok's documented limit: each test has an account of its own making far fewer than 120 calls.
+  emulator = await startEmulator({ port: 0, rateLimit: { limit: 120, windowMs: 60_000 } });
 });
 afterAll(async () => {
   await emulator.close();

@@ -8,7 +8,7 @@ const headers = { Authorization: "Bearer wk", "Ngrok-Version": "2", "Content-Typ
 
 describe("ngrok emulator in workerd", () => {
   it("serves create, get and list through app.fetch", async () => {
-    const em = createEmulator();
+    const em = createEmulator({ rateLimit: { limit: 120, windowMs: 60_000 } });
     const created = await em.app.fetch(new Request("http://emu/credentials", { method: "POST", headers, body: JSON.stringify({ description: "in workerd", acl: ["bind:*.example.com"] }) }));
     expect(created.status).toBe(201);
     expect(created.headers.get("Ngrok-Operation-Id")).toMatch(/^op_/);
@@ -23,13 +23,13 @@ describe("ngrok emulator in workerd", () => {
   });
 
   it("a reset fault rejects app.fetch with a TypeError", async () => {
-    const em = createEmulator();
+    const em = createEmulator({ rateLimit: { limit: 120, windowMs: 60_000 } });
     em.account("wk").addFaults({ reset: true });
     await expect(Promise.resolve().then(() => em.app.fetch(new Request("http://emu/credentials", { headers })))).rejects.toBeInstanceOf(TypeError);
   });
 
   it("the client pages through 150 credentials and maps a reset on POST to an unknown outcome", async () => {
-    const em = createEmulator();
+    const em = createEmulator({ rateLimit: { limit: 120, windowMs: 60_000 } });
     em.account("wk").seed(Array.from({ length: 150 }, (_, i) => ({ description: `c${i}` })));
     const client = new NgrokClient({ baseUrl: "http://emu", apiKey: "wk", fetch: em.app.fetch, sleep: async () => {} });
     expect(await client.list()).toHaveLength(150);
@@ -41,7 +41,7 @@ describe("ngrok emulator in workerd", () => {
   });
 
   it("the client's timeout aborts a hanging call inside workerd", async () => {
-    const em = createEmulator();
+    const em = createEmulator({ rateLimit: { limit: 120, windowMs: 60_000 } });
     em.account("wk").addFaults({ timeout: true });
     const client = new NgrokClient({ baseUrl: "http://emu", apiKey: "wk", fetch: em.app.fetch, timeoutMs: 20, maxRetries: 0 });
     const err = await client.get("cr_x").catch((e: unknown) => e);
