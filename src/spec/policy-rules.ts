@@ -113,7 +113,7 @@ export function aclAllow(patterns: readonly string[], at: string, unrestrictedRe
     }
     let out: Violation[] | null = null;
     for (const rule of spec.acl) {
-      if (allowed(parseBindTarget(rule))) continue;
+      if (allowed(rule)) continue;
       (out ??= []).push({ rule: "acl.allow", at, path: ["acl", { value: rule }], message: `"${rule}" falls under no allowed pattern (${shown})` });
     }
     return out ?? NONE;
@@ -121,10 +121,11 @@ export function aclAllow(patterns: readonly string[], at: string, unrestrictedRe
 }
 
 /**
- * `covers` by any of the patterns, with hostname patterns in sets: a rule's host is looked up once per dot
- * (its suffixes), not compared with every pattern, so a long allow list costs no more than a short one.
+ * `covers` by any of the patterns, for a rule as written (`bind:…`), with hostname patterns in sets: a rule's
+ * host is looked up once per dot (its suffixes), not compared with every pattern, so a long allow list costs
+ * no more than a short one. Hostname rules, nearly all of them, are checked on the string without parsing.
  */
-export function allowIndex(patterns: readonly BindTarget[]): (rule: BindTarget) => boolean {
+export function allowIndex(patterns: readonly BindTarget[]): (rule: string) => boolean {
   const exact = new Set<string>();
   const suffixes = new Set<string>();
   const others: BindTarget[] = [];
@@ -133,13 +134,17 @@ export function allowIndex(patterns: readonly BindTarget[]): (rule: BindTarget) 
     else (pattern.wildcard ? suffixes : exact).add(pattern.host);
   }
   return (rule) => {
-    if (rule.kind === "host") {
-      if (!rule.wildcard && exact.has(rule.host)) return true;
-      // A wildcard pattern's suffix starts with "."; an exact host never does, so it needs a label before it.
-      for (let i = rule.host.indexOf("."); i >= 0; i = rule.host.indexOf(".", i + 1)) if (suffixes.has(rule.host.slice(i))) return true;
-      return false;
+    const target = rule.startsWith("bind:") ? rule.slice("bind:".length) : rule;
+    if (target.includes("=") || target.includes(":")) {
+      const parsed = parseBindTarget(rule);
+      return others.some((pattern) => covers(pattern, parsed));
     }
-    return others.some((pattern) => covers(pattern, rule));
+    const wildcard = target.startsWith("*.");
+    const host = wildcard ? target.slice(1) : target;
+    if (!wildcard && exact.has(host)) return true;
+    // A wildcard pattern's suffix starts with "."; an exact host never does, so it needs a label before it.
+    for (let i = host.indexOf("."); i >= 0; i = host.indexOf(".", i + 1)) if (suffixes.has(host.slice(i))) return true;
+    return false;
   };
 }
 
