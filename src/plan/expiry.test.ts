@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { Credential } from "../ngrok/types.js";
 import { encodeMetadata, type Marker } from "../ownership/marker.js";
 import type { CredentialSpec } from "../spec/types.js";
+import { expiringMarkdown } from "./expiry.js";
 import { makePlan, type PlanInput } from "./plan.js";
 import { renderMarkdown, renderText } from "./render.js";
 
@@ -121,6 +122,26 @@ describe("before its expires", () => {
     expect(p.expiring).toHaveLength(13);
     expect(p.notes).toHaveLength(11);
     expect(p.notes[10]).toBe("3 more credentials expire within 7 days");
+  });
+});
+
+describe("expiringMarkdown", () => {
+  it("lists what expires within the window for the drift issue, and nothing when none does", () => {
+    const p = plan({ specs: [expiring("soon", DAY / 2), expiring("later", 6 * DAY, { source: { file: "credentials/team|x.yaml", line: 9, column: 11, field: "credentials[3]" } })] });
+    expect(expiringMarkdown(p.expiring ?? [])).toBe(
+      [
+        "### Expiring within 7 days",
+        "",
+        "Move `expires` in a pull request to keep one.",
+        "",
+        "| credential | expires | days left | spec |",
+        "|---|---|---|---|",
+        "| soon | 2027-01-11 | under 1 | credentials/a.yaml:2 |",
+        "| later | 2027-01-16 12:00 UTC | 6 | credentials/team\\|x.yaml:9 |",
+        "",
+      ].join("\n"),
+    );
+    expect(expiringMarkdown([])).toBe("");
   });
 });
 

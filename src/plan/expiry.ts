@@ -55,3 +55,21 @@ export function withExpiry(plan: Plan, expired: readonly CredentialSpec[], curre
   if (expiring.length > NAMED) notes.push(`${expiring.length - NAMED} more credentials expire within ${Math.round(warningMs / 86_400_000)} days`);
   return { ...plan, changes, notes, expiring };
 }
+
+/** The expiring credentials as a markdown section (for the drift issue, or an issue of their own); "" when none. */
+export function expiringMarkdown(expiring: readonly ExpiringCredential[], warningMs: number = DEFAULT_EXPIRY_WARNING_MS): string {
+  if (expiring.length === 0) return "";
+  const cell = (text: string) => text.replace(/[|\\`<>]/g, (c) => `\\${c}`);
+  const lines = [
+    `### Expiring within ${Math.round(warningMs / 86_400_000)} days`,
+    "",
+    "Move `expires` in a pull request to keep one.",
+    "",
+    "| credential | expires | days left | spec |",
+    "|---|---|---|---|",
+  ];
+  for (const soon of expiring) {
+    lines.push(`| ${cell(soon.name)} | ${formatInstant(Date.parse(soon.at))} | ${soon.days === 0 ? "under 1" : soon.days} | ${cell(soon.source.file)}:${soon.source.line} |`);
+  }
+  return `${lines.join("\n")}\n`;
+}

@@ -1,6 +1,8 @@
 // Which bind targets a policy pattern covers: suffixes, TCP ports, labels, and the wildcards of both sides.
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { covers, parseBindTarget } from "./bind-target.js";
+import { allowIndex } from "./policy-rules.js";
 
 const ok = (pattern: string, rule: string) => covers(parseBindTarget(pattern), parseBindTarget(rule));
 
@@ -41,5 +43,21 @@ describe("covers", () => {
     expect(ok("*=*", "bind:*=*")).toBe(true);
     expect(ok("env=*", "bind:env.example.com")).toBe(false);
     expect(ok("*.example.com", "bind:env=ci")).toBe(false);
+  });
+});
+
+describe("allowIndex", () => {
+  it("agrees with covers() on every pattern list and rule", () => {
+    const hosts = ["example.com", "a.example.com", "b.a.example.com", "badexample.com", "io", "x.io"];
+    const patterns = [...hosts, ...hosts.map((h) => `*.${h}`), "x.io:80", "x.io:*", "*.io:*", "env=*", "*=ci", "env=ci"];
+    const rules = [...hosts, ...hosts.map((h) => `*.${h}`), "x.io:80", "x.io:81", "a.x.io:80", "env=ci", "env=*", "team=ci", "*=*"].map((r) => `bind:${r}`);
+    fc.assert(
+      fc.property(fc.subarray(patterns), fc.constantFrom(...rules), (list, rule) => {
+        const targets = list.map(parseBindTarget);
+        const target = parseBindTarget(rule);
+        expect(allowIndex(targets)(rule)).toBe(targets.some((p) => covers(p, target)));
+      }),
+      { numRuns: 3000 },
+    );
   });
 });

@@ -42,7 +42,8 @@ function render(items: fc.Arbitrary<unknown> extends never ? never : Array<typeo
   return `${lines.join("\n")}\n`;
 }
 
-it("fast and positional parses agree on every generated file (results, errors and positions)", () => {
+// Each run parses every file twice: seconds on a loaded 2-core runner.
+it("fast and positional parses agree on every generated file (results, errors and positions)", { timeout: 60_000 }, () => {
   fc.assert(
     fc.property(fc.array(credential, { maxLength: 6 }), (items) => {
       const content = render(items);

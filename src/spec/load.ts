@@ -12,7 +12,7 @@ import { locate } from "./positions.js";
 import type { RepositoryPolicy } from "./policy-file.js";
 import { policyErrors } from "./policy-errors.js";
 import { credentialSpecSchema } from "./schema.js";
-import { duplicateKeyErrors, placeSyntaxError } from "./yaml-errors.js";
+import { duplicateKeyErrors, syntaxErrors } from "./yaml-errors.js";
 import type { CredentialSpec, SpecSource } from "./types.js";
 
 export interface LoadOptions {
@@ -165,7 +165,7 @@ function loadFile(source: SpecSource, ownerId: string, limits: Limits, fastParse
     return { specs: [], errors: [at("YAML_SYNTAX", second.line, second.col, "", "a spec file holds one YAML document; found a second")] };
   }
   const doc = docs[0] as Document.Parsed;
-  const syntax = [...doc.errors.map((error) => placeSyntaxError(doc, lines, error)), ...duplicateKeyErrors(doc, lines)].map((e) =>
+  const syntax = [...syntaxErrors(doc, lines), ...duplicateKeyErrors(doc, lines)].map((e) =>
     at("YAML_SYNTAX", e.line, e.column, e.field, e.message),
   );
   if (syntax.length > 0) return { specs: [], errors: syntax };

@@ -8,7 +8,7 @@ import { fieldPath, type SpecError, type SpecErrorCode } from "./errors.js";
 import { locate } from "./positions.js";
 import { policySchema, REQUIRABLE_FIELDS } from "./policy-schema.js";
 import type { SpecSource } from "./types.js";
-import { duplicateKeyErrors, placeSyntaxError } from "./yaml-errors.js";
+import { duplicateKeyErrors, syntaxErrors } from "./yaml-errors.js";
 
 /** A policy is a short file; anything bigger is a mistake or hostile (a pull request's copy is untrusted). */
 export const POLICY_MAX_BYTES = 64 * 1024;
@@ -53,7 +53,7 @@ export function loadPolicy(source: SpecSource): PolicyLoad {
     return fail("YAML_SYNTAX", second.line, second.col, "", "a policy file holds one YAML document; found a second");
   }
   const doc = docs[0] as Document.Parsed;
-  const syntax = [...doc.errors.map((error) => placeSyntaxError(doc, lines, error)), ...duplicateKeyErrors(doc, lines)];
+  const syntax = [...syntaxErrors(doc, lines), ...duplicateKeyErrors(doc, lines)];
   if (syntax.length > 0) return { ok: false, errors: syntax.map((e) => ({ code: "YAML_SYNTAX", file, ...e })) };
   let data: unknown;
   try {

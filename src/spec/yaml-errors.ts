@@ -2,6 +2,12 @@
 import { isMap, isNode, isPair, isScalar, isSeq, visit, type Document, type LineCounter, type Node, type YAMLError } from "yaml";
 import { fieldPath } from "./errors.js";
 
+/**
+ * Errors placed with their key path per file; past it (a hostile file can hold hundreds of thousands) only
+ * the position is given, which costs nothing: a file lists at most 100 errors anyway.
+ */
+export const MAX_PLACED = 100;
+
 export interface PlacedSyntaxError {
   line: number;
   column: number;
@@ -34,6 +40,15 @@ export function placeSyntaxError(doc: Document.Parsed, lines: LineCounter, error
   return { line: found.line, column: found.col, field, message: first };
 }
 
+/** Every parse error of `doc`: the first MAX_PLACED placed, the rest at the parser's position. */
+export function syntaxErrors(doc: Document.Parsed, lines: LineCounter): PlacedSyntaxError[] {
+  return doc.errors.map((error, i) => {
+    if (i < MAX_PLACED) return placeSyntaxError(doc, lines, error);
+    const at = lines.linePos(error.pos[0]);
+    return { line: at.line, column: at.col, field: "", message: error.message.split("\n")[0] ?? error.message };
+  });
+}
+
 /** Keys that repeat an earlier key of the same mapping (scalar keys compared by value, as YAML does), placed. */
 export function duplicateKeyErrors(doc: Document.Parsed, lines: LineCounter): PlacedSyntaxError[] {
   const out: PlacedSyntaxError[] = [];
@@ -58,7 +73,8 @@ export function duplicateKeyErrors(doc: Document.Parsed, lines: LineCounter): Pl
         out.push({
           line: at.line,
           column: at.col,
-          field: fieldPath([...pathOf(ancestors, map), name]),
+          // The path costs a search of each ancestor list: only for the errors that will be listed.
+          field: out.length < MAX_PLACED ? fieldPath([...pathOf(ancestors, map), name]) : "",
           message: `Map keys must be unique: "${name}" is already set at line ${first.line}, column ${first.col} of this mapping`,
         });
       }
@@ -80,7 +96,7 @@ function pathOf(ancestors: readonly unknown[], node: unknown): (string | number)
   return path;
 }
 
-/** The deepest node whose range holds `offset`, and its key path. */
+/** The deepest node whose range holds `offset`, and its key path; lists are searched by halves (they are in order). */
 function innermost(doc: Document.Parsed, offset: number): { node: Node | null; path: (string | number)[] } {
   let node: Node | null = isNode(doc.contents) ? doc.contents : null;
   const path: (string | number)[] = [];
@@ -88,21 +104,39 @@ function innermost(doc: Document.Parsed, offset: number): { node: Node | null; p
   for (;;) {
     let next: Node | null = null;
     if (isMap(node)) {
-      for (const pair of node.items) {
-        if (holds(pair.value) || (holds(pair.key) && !isScalar(pair.key))) {
-          next = (holds(pair.value) ? pair.value : pair.key) as Node;
-          path.push(isScalar(pair.key) ? String(pair.key.value) : "?");
-          break;
-        }
+      const index = search(node.items.length, (i) => {
+        const pair = node && isMap(node) ? node.items[i] : undefined;
+        return isNode(pair?.value) && pair.value.range ? pair.value.range[1] : isNode(pair?.key) && pair.key.range ? pair.key.range[1] : -1;
+      });
+      const pair = index >= 0 ? node.items[index] : undefined;
+      if (pair && (holds(pair.value) || (holds(pair.key) && !isScalar(pair.key)))) {
+        next = (holds(pair.value) ? pair.value : pair.key) as Node;
+        path.push(isScalar(pair.key) ? String(pair.key.value) : "?");
       }
     } else if (isSeq(node)) {
-      const index = node.items.findIndex((item) => holds(item));
-      if (index >= 0) {
-        next = node.items[index] as Node;
+      const seq = node;
+      const index = search(seq.items.length, (i) => {
+        const item = seq.items[i];
+        return isNode(item) && item.range ? item.range[1] : -1;
+      });
+      if (index >= 0 && holds(seq.items[index])) {
+        next = seq.items[index] as Node;
         path.push(index);
       }
     }
     if (!next) return { node, path };
     node = next;
+  }
+
+  /** The first of `length` entries whose end (`endOf`, increasing) is at or past `offset`; -1 if none. */
+  function search(length: number, endOf: (i: number) => number): number {
+    let lo = 0;
+    let hi = length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (endOf(mid) < offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < length ? lo : -1;
   }
 }

@@ -18,7 +18,7 @@ it("plan --dir ../other reports ../other/a.yaml:line:col, before any ngrok call"
   await writeFile(join(root, "other/a.yaml"), 'credentials:\n  - name: a\n    description: "unclosed\n');
   // Port 9 (discard) refuses: the run must not get as far as ngrok.
   const env = { PATH: process.env.PATH ?? "", NGROK_API_URL: "http://127.0.0.1:9", NGROK_API_KEY: "unused", HOME: root };
-  const child = spawn(process.execPath, ["--import", TSX, join(ROOT, "src/cli/main.ts"), "plan", "--dir", "../other"], { cwd: join(root, "project"), env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["--import", TSX, join(ROOT, "src/cli/main.ts"), "plan", "--dir", "../other"], { cwd: join(root, "project"), env: env as unknown as NodeJS.ProcessEnv /* wrangler's generated types make Worker vars required here */, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout.on("data", (d: Buffer) => (output += d.toString()));
   child.stderr.on("data", (d: Buffer) => (output += d.toString()));
