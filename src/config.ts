@@ -14,6 +14,8 @@ export interface Config {
   defaultRotateAfterMs: number | undefined;
   /** Audit entries older than this many days are dropped. */
   auditRetentionDays: number;
+  /** How long before a spec's `expires` plans announce it and the drift issue lists it (EXPIRY_WARNING, default 7d). */
+  expiryWarningMs: number;
 }
 
 /** One bad or placeholder value: its name and what is wrong, never the value of a secret. */
@@ -30,7 +32,7 @@ export class ConfigError extends Error {
   }
 }
 
-export const DEFAULTS = { driftMode: "correct", maxDeletes: 10, maxSubrequests: 50, rotationGraceMs: 3_600_000, auditRetentionDays: 400, ngrokApiUrl: "https://api.ngrok.com", githubApiUrl: "https://api.github.com" } as const;
+export const DEFAULTS = { driftMode: "correct", maxDeletes: 10, maxSubrequests: 50, rotationGraceMs: 3_600_000, expiryWarningMs: 7 * 86_400_000, auditRetentionDays: 400, ngrokApiUrl: "https://api.ngrok.com", githubApiUrl: "https://api.github.com" } as const;
 
 /** Subrequests an invocation keeps back for reporting to GitHub; MAX_SUBREQUESTS must leave room for work beyond it. */
 export const REPORT_RESERVE = 8;
@@ -74,6 +76,7 @@ export function readConfig(vars: Vars, options: ParseOptions = { for: "worker" }
   const auditRetentionDays = wholeNumber(get, "AUDIT_RETENTION_DAYS", DEFAULTS.auditRetentionDays, 1, bad);
   const rotationGraceMs = duration(get, "ROTATION_GRACE", bad) ?? DEFAULTS.rotationGraceMs;
   const defaultRotateAfterMs = duration(get, "ROTATE_AFTER", bad);
+  const expiryWarningMs = duration(get, "EXPIRY_WARNING", bad) ?? DEFAULTS.expiryWarningMs;
   const ngrokApiUrl = url(get, "NGROK_API_URL", DEFAULTS.ngrokApiUrl, bad);
   const githubApiUrl = url(get, "GITHUB_API_URL", DEFAULTS.githubApiUrl, bad);
   if (worker) {
@@ -84,7 +87,7 @@ export function readConfig(vars: Vars, options: ParseOptions = { for: "worker" }
     if (keys && !/^[A-Za-z0-9_-]+:[A-Za-z0-9+/=]+(,[A-Za-z0-9_-]+:[A-Za-z0-9+/=]+)*$/.test(keys.replace(/\s/g, ""))) bad("TOKEN_ENCRYPTION_KEYS", "must be kid:base64key[,kid:base64key...]");
   }
   if (problems.length > 0) return { ok: false, problems };
-  return { ok: true, config: { repository, ownerId, driftMode: driftMode as Config["driftMode"], maxDeletes, maxSubrequests, ngrokApiUrl, githubApiUrl, rotationGraceMs, defaultRotateAfterMs, auditRetentionDays } };
+  return { ok: true, config: { repository, ownerId, driftMode: driftMode as Config["driftMode"], maxDeletes, maxSubrequests, ngrokApiUrl, githubApiUrl, rotationGraceMs, defaultRotateAfterMs, auditRetentionDays, expiryWarningMs } };
 }
 
 /** The Worker's configuration, or a ConfigError listing every problem. */

@@ -16,6 +16,7 @@ import { readDevVars } from "./dotenv.js";
 import { CliError } from "./errors.js";
 import { FileIntentLog, intentsPathFor } from "./file-intents.js";
 import { progressLine, summary } from "./output.js";
+import { readPolicySource } from "./policy-source.js";
 import { readSpecSources } from "./sources.js";
 import { apiUrlOf, checkStoreBinding, tokensLocation } from "./token-path.js";
 import { applyJson } from "./apply-json.js";
@@ -58,6 +59,7 @@ Options:
   --no-color        no colour (also NO_COLOR=1); colour is on for a terminal only
   --yes, -y         apply: do not ask for confirmation
   --allow-deletes   plan/apply: lift the MAX_DELETES and empty-folder guards
+  --policy PATH     plan/apply: the repository policy file (default: ngrok-gitops.policy.yaml beside the --dir folder, if any)
   --help, -h        show this help
 
 Environment (or .dev.vars in the current folder):
@@ -67,6 +69,7 @@ Environment (or .dev.vars in the current folder):
   OWNER_ID                default ${DEFAULT_OWNER_ID} (npm start's Worker is ${START_OWNER_ID}: another installation)
   MAX_DELETES             default 10
   ROTATION_GRACE          default 1h; ROTATE_AFTER: rotate_after for specs without one (default never)
+  EXPIRY_WARNING          default 7d: how long before a spec's expires plans announce it
 `;
 
 const OPTIONS = {
@@ -78,6 +81,7 @@ const OPTIONS = {
   out: { type: "string" },
   target: { type: "string", multiple: true },
   "no-color": { type: "boolean" },
+  policy: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -98,6 +102,8 @@ interface Parsed {
   planFile: string | undefined;
   targets: string[];
   color: boolean;
+  /** --policy PATH, absolute (undefined: the file beside --dir, when there is one). */
+  policy: string | undefined;
 }
 
 /** Runs one command and returns its exit code; every failure is reported as `error: <message>`. */
@@ -169,6 +175,7 @@ function parse(argv: readonly string[], io: CliIo): Parsed | "help" {
     planFile,
     targets: values.target ?? [],
     color: useColor({ tty: io.tty ?? false, env: io.env, noColor: values["no-color"] ?? false }),
+    policy: values.policy === undefined ? undefined : resolve(io.cwd, values.policy),
   };
 }
 
@@ -194,7 +201,8 @@ async function context(parsed: Parsed, io: CliIo): Promise<Context> {
   const tokens = await tokensLocation(parsed.tokens, io.cwd, vars);
   if (tokens.legacyNote !== null) io.err(tokens.legacyNote);
   await checkStoreBinding(tokens.path, target.url, config.ownerId, false);
-  const options = { ...config, allowDeletes: parsed.allowDeletes };
+  const policy = await readPolicySource(parsed.dir, parsed.policy, io.cwd);
+  const options = { ...config, allowDeletes: parsed.allowDeletes, policy };
   return { vars, target, ngrok, store: new FileTokenStore(tokens.path), intents: new FileIntentLog(intentsPathFor(tokens.path)), options, tokensPath: tokens.path };
 }
 

@@ -54,11 +54,11 @@ export function ngrokTarget(vars: Vars): NgrokTarget {
 }
 
 /** The run settings, parsed by the Worker's parser (one set of rules and defaults); every bad value at once. */
-export function runConfig(vars: Vars): { ownerId: string; maxDeletes: number; rotationGraceMs: number; defaultRotateAfterMs: number | undefined } {
+export function runConfig(vars: Vars): { ownerId: string; maxDeletes: number; rotationGraceMs: number; defaultRotateAfterMs: number | undefined; expiryWarningMs: number } {
   const read = readConfig(vars, { for: "cli", defaults: { OWNER_ID: DEFAULT_OWNER_ID } });
   if (!read.ok) throw new CliError("CLI_CONFIG", read.problems.map((p) => `${p.name} ${p.message}`).join("; "));
-  const { ownerId, maxDeletes, rotationGraceMs, defaultRotateAfterMs } = read.config;
-  return { ownerId, maxDeletes, rotationGraceMs, defaultRotateAfterMs };
+  const { ownerId, maxDeletes, rotationGraceMs, defaultRotateAfterMs, expiryWarningMs } = read.config;
+  return { ownerId, maxDeletes, rotationGraceMs, defaultRotateAfterMs, expiryWarningMs };
 }
 
 export function ownerId(vars: Vars): string {

@@ -4,6 +4,15 @@ import { GitHubApiError, repoPath, type GitHubClient } from "./client.js";
 interface PullResponse {
   state?: string;
   head?: { sha?: string };
+  base?: { sha?: string };
+}
+
+/** The current head commit of pull request `pr`'s base branch: its policy judges the pull request. */
+export async function pullBase(github: GitHubClient, repository: string, pr: number): Promise<string> {
+  const pull = await github.request<PullResponse>("GET", `${repoPath(repository)}/pulls/${pr}`);
+  const sha = pull?.base?.sha;
+  if (typeof sha !== "string" || !/^[0-9a-f]{40}$/i.test(sha)) throw new GitHubApiError("GET", `${repoPath(repository)}/pulls/${pr}`, 502, "no base commit in the answer");
+  return sha;
 }
 
 /**

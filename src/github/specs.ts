@@ -1,6 +1,7 @@
 // Reads credentials/** at an exact commit: one tree call, then only the blobs not already cached (blobs are content-addressed).
 import { isSpecPath } from "../spec/load.js";
 import type { SpecError } from "../spec/errors.js";
+import { POLICY_FILE } from "../spec/policy-schema.js";
 import type { SpecSource } from "../spec/types.js";
 import { repoPath, type GitHubClient } from "./client.js";
 import { DEFAULT_SPEC_LIMITS, specLimitViolation, type SpecLimitName, type SpecLimits } from "./spec-limits.js";
@@ -12,9 +13,14 @@ export interface BlobCache {
 
 export interface SpecSnapshot {
   sha: string;
-  /** The git tree of credentials/ ("" when the folder does not exist): equal trees mean equal specs. */
+  /**
+   * What the run's result depends on in the repository: the git tree of credentials/ ("" when the folder does not
+   * exist), plus the policy file's blob when there is one. Equal values mean equal specs judged by an equal policy.
+   */
   treeSha: string;
   sources: SpecSource[];
+  /** The repository policy file at this commit (ngrok-gitops.policy.yaml at the root), or null. */
+  policy: SpecSource | null;
 }
 
 interface TreeResponse {
@@ -61,19 +67,36 @@ export async function readSpecsAt(github: GitHubClient, repository: string, sha:
   if (tree.truncated) throw new SpecReadError(`the tree of ${sha} is too large for one listing; refusing to plan from a partial view`);
   const folder = tree.tree.find((entry) => entry.path === "credentials" && entry.type === "tree");
   const blobs = tree.tree.filter((entry) => entry.type === "blob" && isSpecPath(entry.path));
-  const violation = specLimitViolation(blobs, limits);
+  const policyEntry = tree.tree.find((entry) => entry.type === "blob" && entry.path === POLICY_FILE) ?? null;
+  // The policy file counts against the same limits: it is read from the same untrusted tree.
+  const violation = specLimitViolation(policyEntry ? [...blobs, policyEntry] : blobs, limits);
   if (violation) throw new SpecLimitError(violation.limit, violation.file, `${short(sha)}: ${violation.message}; nothing was read`);
-  const sources = await Promise.all(
-    blobs.map(async (entry): Promise<SpecSource> => {
-      const cached = await cache.get(entry.sha);
-      if (cached !== null) return { path: entry.path, content: cached, sha: entry.sha };
-      const blob = await github.request<BlobResponse>("GET", `${repo}/git/blobs/${encodeURIComponent(entry.sha)}`);
-      const content = blob.encoding === "base64" ? decodeBase64Utf8(blob.content) : blob.content;
-      await cache.put(entry.sha, content);
-      return { path: entry.path, content, sha: entry.sha };
-    }),
-  );
-  return { sha, treeSha: folder?.sha ?? "", sources };
+  const read = (entry: { path: string; sha: string }) => readBlob(github, repo, entry, cache);
+  const [sources, policy] = await Promise.all([Promise.all(blobs.map(read)), policyEntry ? read(policyEntry) : null]);
+  return { sha, treeSha: `${folder?.sha ?? ""}${policyEntry ? `+${policyEntry.sha}` : ""}`, sources, policy };
+}
+
+/**
+ * The policy file at `sha` (the base branch's, for a pull request): the root tree's listing, then its blob
+ * (cached like spec blobs). Null when the commit has none. The same per-file limit applies.
+ */
+export async function readPolicyAt(github: GitHubClient, repository: string, sha: string, cache: BlobCache, limits: SpecLimits = DEFAULT_SPEC_LIMITS): Promise<SpecSource | null> {
+  const repo = repoPath(repository);
+  const tree = await github.request<TreeResponse>("GET", `${repo}/git/trees/${encodeURIComponent(sha)}`);
+  const entry = tree.tree.find((e) => e.type === "blob" && e.path === POLICY_FILE);
+  if (!entry) return null;
+  const violation = specLimitViolation([entry], limits);
+  if (violation) throw new SpecLimitError(violation.limit, violation.file, `${short(sha)}: ${violation.message}; nothing was read`);
+  return readBlob(github, repo, entry, cache);
+}
+
+async function readBlob(github: GitHubClient, repo: string, entry: { path: string; sha: string }, cache: BlobCache): Promise<SpecSource> {
+  const cached = await cache.get(entry.sha);
+  if (cached !== null) return { path: entry.path, content: cached, sha: entry.sha };
+  const blob = await github.request<BlobResponse>("GET", `${repo}/git/blobs/${encodeURIComponent(entry.sha)}`);
+  const content = blob.encoding === "base64" ? decodeBase64Utf8(blob.content) : blob.content;
+  await cache.put(entry.sha, content);
+  return { path: entry.path, content, sha: entry.sha };
 }
 
 function short(sha: string): string {

@@ -6,6 +6,7 @@ import { syncDriftIssue } from "../github/drift-issue.js";
 import { CHECK_NAME, completeCheckRun, setCommitStatus, startCheckRun, type CheckResult } from "../github/feedback.js";
 import { upsertPlanComment } from "../github/feedback.js";
 import type { NgrokCall } from "../ngrok/client.js";
+import { expiringMarkdown } from "../plan/expiry.js";
 import { renderApplyMarkdown, renderMarkdown } from "../plan/render.js";
 import { renderInvalidMarkdown, specErrorAnnotations } from "../plan/render-errors.js";
 import { isStillHead } from "../github/pulls.js";
@@ -88,7 +89,7 @@ export class GitHubReporter implements Reporter {
     } else {
       const reviewed = state.tree !== null ? storage.state.reviewed(state.tree) : null;
       if (reviewed && result.kind === "applied") output.reviewed = { pr: reviewed.pr, sha: reviewed.sha, matches: reviewed.fingerprint === fingerprint(result.plan) };
-      if (request.cause === "cron") await reportDrift(github, config.repository, storage, result, state.mode);
+      if (request.cause === "cron") await reportDrift(github, config.repository, storage, result, state.mode, config.expiryWarningMs);
       const quiet = result.kind !== "invalid" && result.plan.changes.length === 0 && result.plan.refusals.length === 0;
       let check = state.check as CheckHandle | null;
       if (!check && state.mode === "apply" && !quiet && sha) check = await openCheck(github, config.repository, sha, APPLY_CHECK_NAME, checkKind);
@@ -187,12 +188,14 @@ function auditOutcome(storage: ReconcilerStorage, state: Readonly<RunState>, out
 }
 
 /** Drift is what a cron tick finds to change: kept for /api/status and shown in one GitHub issue. */
-async function reportDrift(github: GitHubClient, repository: string, storage: ReconcilerStorage, result: RunResult, mode: "plan" | "apply"): Promise<void> {
+async function reportDrift(github: GitHubClient, repository: string, storage: ReconcilerStorage, result: RunResult, mode: "plan" | "apply", expiryWarningMs: number): Promise<void> {
   if (result.kind === "invalid") return;
   const changes = result.plan.changes.length;
+  const expiring = result.plan.expiring ?? [];
   storage.state.set("drift", { detected: changes > 0, at: new Date().toISOString(), changes });
   const previous = storage.state.get("drift_issue");
   let drift: { body: string } | null = null;
+  const parts: string[] = [];
   if (changes > 0) {
     const verdict =
       mode === "apply"
@@ -200,8 +203,11 @@ async function reportDrift(github: GitHubClient, repository: string, storage: Re
           ? "It was corrected (DRIFT_MODE=correct); this issue closes at the next tick that finds none."
           : "Correcting it failed; see /api/status and the audit log."
         : "DRIFT_MODE=report: nothing was changed. Merge a spec change, or run a reconcile, to converge.";
-    drift = { body: `The cron found the ngrok account different from the specs on the default branch.\n\n${verdict}\n\n${renderMarkdown(result.plan, { title: "Drift" })}` };
+    parts.push(`The cron found the ngrok account different from the specs on the default branch.\n\n${verdict}\n\n${renderMarkdown(result.plan, { title: "Drift" })}`);
   }
+  // Owners renew in time by moving the date in a pull request; the issue stays open while anything is about to expire.
+  if (expiring.length > 0) parts.push(`### Expiring soon\n\nThese credentials expire within ${Math.round(expiryWarningMs / 86_400_000)} days; move \`expires\` in a pull request to keep one.\n\n${expiringMarkdown(expiring, expiryWarningMs)}`);
+  if (parts.length > 0) drift = { body: parts.join("\n\n") };
   const next = await syncDriftIssue(github, repository, previous, drift);
   if (next) storage.state.set("drift_issue", next);
   else if (previous) storage.state.set("drift_issue", null);

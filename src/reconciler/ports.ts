@@ -3,7 +3,8 @@ import type { Config } from "../config.js";
 import { githubTokenSource } from "../github/auth.js";
 import { GitHubClient, repoPath } from "../github/client.js";
 import { deleteActionsSecret, putActionsSecret, type ActionsSecretTarget, type PublicKeyCache } from "../github/secrets.js";
-import { readSpecsAt, SpecLimitError } from "../github/specs.js";
+import { pullBase } from "../github/pulls.js";
+import { readPolicyAt, readSpecsAt, SpecLimitError } from "../github/specs.js";
 import { NgrokClient, type NgrokCall } from "../ngrok/client.js";
 import type { Delivery } from "../plan/types.js";
 import type { SubrequestBudget } from "../run/budget.js";
@@ -89,7 +90,9 @@ function githubSpecs(github: GitHubClient, repository: string, storage: Reconcil
         const skipped = request.sha !== sha ? `${request.sha.slice(0, 7)} is not the head of ${branch ?? "the default branch"} (${sha.slice(0, 7)})` : `credentials/ is unchanged since ${applied.sha.slice(0, 7)}`;
         return { sha, tree: snapshot.treeSha, sources: [], skipped };
       }
-      return { sha, tree: snapshot.treeSha, sources: snapshot.sources };
+      // A pull request is judged by its base branch's policy, so it cannot loosen the policy that reviews it.
+      const policy = request.cause === "pull_request" ? { head: snapshot.policy, base: await readPolicyAt(github, repository, await pullBase(github, repository, request.pr), blobs) } : { head: snapshot.policy };
+      return { sha, tree: snapshot.treeSha, sources: snapshot.sources, policy };
     },
   };
 }

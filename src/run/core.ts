@@ -1,4 +1,5 @@
 // THE run core: advances one run within a budget of calls, persisting after every step, so a stop anywhere resumes cleanly.
+import { choosePolicy } from "../spec/policy-choice.js";
 import { makePlan } from "../plan/plan.js";
 import { loadSpecs } from "../spec/load.js";
 import { applyStage } from "./apply-stage.js";
@@ -104,10 +105,18 @@ export class Step {
           } else {
             await ports.reporter?.started?.(state);
             await ports.scratch.saveSources(snapshot.sources);
-            const loaded = loadSpecs(snapshot.sources, { ownerId: ports.config.ownerId, ...(ports.specs.cache ? { cache: ports.specs.cache } : {}) });
-            if (loaded.ok) state.stage = "list";
+            // On a pull request the base branch's policy judges, so the PR cannot loosen what reviews it.
+            const choice = choosePolicy(snapshot.policy ?? { head: null });
+            if (choice.notes.length > 0) state.policyNotes = choice.notes;
+            const loaded = loadSpecs(snapshot.sources, {
+              ownerId: ports.config.ownerId,
+              ...(ports.specs.cache ? { cache: ports.specs.cache } : {}),
+              ...(choice.policy ? { policy: { policy: choice.policy, now: state.now, ...(ports.config.defaultRotateAfterMs !== undefined ? { defaultRotateAfterMs: ports.config.defaultRotateAfterMs } : {}) } } : {}),
+            });
+            const errors = [...choice.errors, ...(loaded.ok ? [] : loaded.errors)];
+            if (errors.length === 0) state.stage = "list";
             else {
-              state.invalid = loaded.errors;
+              state.invalid = errors;
               state.specFiles = loaded.files;
               state.stage = "report";
             }
@@ -173,6 +182,9 @@ export class Step {
       allowDeletes: allowsDeletes(state.request, state.sha),
       ...(ports.config.rotationGraceMs !== undefined ? { rotationGraceMs: ports.config.rotationGraceMs } : {}),
       ...(ports.config.defaultRotateAfterMs !== undefined ? { defaultRotateAfterMs: ports.config.defaultRotateAfterMs } : {}),
+      ...(ports.config.expiryWarningMs !== undefined ? { expiryWarningMs: ports.config.expiryWarningMs } : {}),
+      ...(state.policyNotes ? { policyNotes: state.policyNotes } : {}),
+      now: state.now,
       rotateNow: new Set(rotations(state.request).filter((name) => !rotated.has(name))),
       delivered: ports.deliverer ? await ports.deliverer.records() : [],
     });

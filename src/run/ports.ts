@@ -1,5 +1,6 @@
 // The ports the run core drives: spec source, credentials API, token keeper, intent log, run scratch state, reporter.
 import type { SpecError } from "../spec/errors.js";
+import type { PolicySources } from "../spec/policy-choice.js";
 import type { ChangeOutcome, CredentialsApi, IntentLog, TokenKeeper } from "../apply/types.js";
 import type { Credential } from "../ngrok/types.js";
 import type { Delivery, DeliveryRecord, Plan } from "../plan/types.js";
@@ -25,6 +26,8 @@ export interface SpecSnapshot {
    * 1 MiB): the run reports these like invalid specs and applies nothing.
    */
   invalid?: SpecError[];
+  /** The policy file of the commit (and, on a pull request, the base branch's): see choosePolicy. */
+  policy?: PolicySources;
 }
 
 export interface SpecPort {
@@ -91,6 +94,8 @@ export interface RunConfig {
   maxDeletes: number;
   rotationGraceMs?: number;
   defaultRotateAfterMs?: number | undefined;
+  /** How long before `expires` a credential is announced (default 7 days). */
+  expiryWarningMs?: number;
 }
 
 export interface RunPorts {

@@ -39,6 +39,10 @@ export interface RunOptions extends RunConfig {
    * then yields and resumes from its persisted state, keeping REPORT_RESERVE back. Unset: one go, no limit.
    */
   callsPerInvocation?: number;
+  /** The repository policy file to judge the specs with (the CLI's --policy, or the one beside --dir); null: none. */
+  policy?: SpecSource | null;
+  /** The run's instant in ms (default now): expiry and policy lifetimes are judged from it. */
+  now?: number;
 }
 
 /** A budget spent per call of the credentials API (no fetch to count: the caller made the client). */
@@ -78,13 +82,13 @@ export async function reconcile(sources: readonly SpecSource[], options: RunOpti
     },
   };
   const scratch = new MemoryScratch();
-  scratch.save(newRunState(0, "local", { cause: "manual", mode: options.mode, actor: "cli", ...(options.allowDeletes ? { allowDeletes: true } : {}), ...(options.rotate ? { rotate: options.rotate } : {}) }, options.mode));
+  scratch.save(newRunState(0, "local", { cause: "manual", mode: options.mode, actor: "cli", ...(options.allowDeletes ? { allowDeletes: true } : {}), ...(options.rotate ? { rotate: options.rotate } : {}) }, options.mode, options.now));
   const limit = options.callsPerInvocation;
   for (let invocation = 0; invocation < 100_000; invocation++) {
     const budget = limit === undefined ? null : new CallBudget(limit);
     const output = await advanceRun(scratch.load() as RunState, {
       config: options,
-      specs: { read: async () => ({ sha: null, tree: null, sources: [...sources] }) },
+      specs: { read: async () => ({ sha: null, tree: null, sources: [...sources], policy: { head: options.policy ?? null } }) },
       ngrok: budget ? budgeted(deps.ngrok, budget) : deps.ngrok,
       tokens: deps.vault,
       intents: deps.intents,

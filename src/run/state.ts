@@ -3,7 +3,7 @@ import type { SpecError } from "../spec/errors.js";
 import type { RunRequest } from "./types.js";
 
 /** Bump when RunState changes shape; a state of another version is not resumed (the run restarts). */
-export const RUN_STATE_VERSION = 2;
+export const RUN_STATE_VERSION = 3;
 
 export type Stage = "start" | "list" | "plan" | "apply" | "deliver" | "report";
 
@@ -57,6 +57,10 @@ export interface RunState {
   /** Spec files read (for the message of an invalid run). */
   specFiles?: number;
   calls: { ngrok: number; github: number };
+  /** The run's one instant (ms): expiry, rotation ages and policy lifetimes are judged from it in every stage. */
+  now: number;
+  /** What the policy choice says for the plan (a pull request that changes the policy, which policy judged). */
+  policyNotes?: string[];
   /**
    * Opaque slot for the ngrok client's rate limiter (src/ngrok), so pacing survives between invocations.
    * The core never reads it; whoever builds the client may.
@@ -64,7 +68,7 @@ export interface RunState {
   limiter?: unknown;
 }
 
-export function newRunState(runId: number, key: string, request: RunRequest, mode: "plan" | "apply"): RunState {
+export function newRunState(runId: number, key: string, request: RunRequest, mode: "plan" | "apply", now: number = Date.now()): RunState {
   return {
     version: RUN_STATE_VERSION,
     runId,
@@ -87,6 +91,7 @@ export function newRunState(runId: number, key: string, request: RunRequest, mod
     max_subrequests: 0,
     idle: 0,
     calls: { ngrok: 0, github: 0 },
+    now,
   };
 }
 
