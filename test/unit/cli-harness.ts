@@ -19,7 +19,7 @@ export interface Run {
 }
 
 /** Every child is a fresh Node with tsx, ~0.5 s idle and several seconds on a loaded runner. */
-export const SLOW = 60_000;
+export const SLOW = 120_000;
 
 const dirs: string[] = [];
 let keys = 0;
