@@ -4,14 +4,12 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { decodeMetadata, encodeMetadata } from "../../src/ownership/marker.js";
 import { importKeyring, KvTokenStore, TokenVault } from "../../src/vault/index.js";
 import { TEST_REPOSITORY, TEST_SECRETS } from "../support/test-env.js";
-import { admin, bindings, commit, emulator, emulatorCalls, github, liveCredentials, reconciler, settle } from "./support.js";
+import { freshWorld, admin, bindings, commit, emulator, emulatorCalls, liveCredentials, reconciler, settle } from "./support.js";
 
 const SPECS = "credentials:\n  - name: one\n  - name: two\n  - name: three\n";
 
 beforeAll(async () => {
-  await emulator("POST", "/__emulator/reset");
-  await github("POST", "/__fake/repos", { full_name: TEST_REPOSITORY, default_branch: "main" }).catch(() => undefined);
-  await github("POST", `/__fake/repos/${TEST_REPOSITORY}/commits`, { branch: "main", files: { "credentials/defects.yaml": SPECS }, replace: true });
+  await freshWorld({ files: { "credentials/defects.yaml": SPECS } });
 });
 
 describe("the Worker's run", () => {

@@ -2,7 +2,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { encodeMetadata } from "../../src/ownership/marker.js";
 import { TEST_REPOSITORY, TEST_SECRETS } from "../support/test-env.js";
-import { admin, deliver, emulator, github, liveCredentials, pushPayload, settle } from "./support.js";
+import { freshWorld, admin, deliver, emulator, github, liveCredentials, pushPayload, settle } from "./support.js";
 
 const OWNER = TEST_SECRETS.OWNER_ID;
 const LIMIT = Number(TEST_SECRETS.MAX_DELETES);
@@ -10,7 +10,6 @@ let base: string;
 
 /** A fresh account holding managed credentials `names` (ours by marker, created long ago, tokens not in the vault). */
 async function seedManaged(names: string[], extra: { protect?: true } = {}): Promise<Map<string, string>> {
-  await emulator("POST", "/__emulator/reset");
   const seeded = (await emulator("POST", "/__emulator/seed", {
     credentials: names.map((name) => ({ description: "", metadata: encodeMetadata(null, { owner: OWNER, name, ...extra }), created_at: "2025-01-01T00:00:00Z" })),
   })) as { credentials: { id: string }[] };
@@ -27,8 +26,7 @@ async function pushTree(files: Record<string, string>) {
 const specs = (names: string[], fields: string) => `credentials:\n${names.map((n) => `  - name: ${n}\n${fields}`).join("")}`;
 
 beforeAll(async () => {
-  await github("POST", "/__fake/repos", { full_name: TEST_REPOSITORY, default_branch: "main" }).catch(() => undefined);
-  base = (await github<{ sha: string }>("POST", `/__fake/repos/${TEST_REPOSITORY}/commits`, { branch: "main", files: { "README.md": "deletes base\n" }, replace: true })).sha;
+  base = (await freshWorld({ files: { "README.md": "deletes base\n" } })).base;
   await settle();
 });
 

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import worker from "../../src/index.js";
 import { signWebhook } from "../fake-github/webhooks.js";
 import { TEST_REPOSITORY, TEST_SECRETS } from "../support/test-env.js";
-import { admin, bindings, commit, deliver, emulator, github, pushPayload, reconciler, settle } from "./support.js";
+import { freshWorld, admin, bindings, commit, deliver, pushPayload, reconciler, settle } from "./support.js";
 
 let base: string;
 
@@ -19,9 +19,7 @@ interface Entry {
 const audit = async (query: string) => ((await (await admin(`/api/audit?${query}`)).json()) as { entries: Entry[] }).entries;
 
 beforeAll(async () => {
-  await emulator("POST", "/__emulator/reset");
-  await github("POST", "/__fake/repos", { full_name: TEST_REPOSITORY, default_branch: "main" }).catch(() => undefined);
-  await github("POST", `/__fake/repos/${TEST_REPOSITORY}/commits`, { branch: "main", files: { "README.md": "http\n" }, replace: true });
+  await freshWorld({ files: { "README.md": "http\n" } });
   base = (await commit("main", { "credentials/web.yaml": "credentials:\n  - name: web\n" })).sha;
   expect((await deliver("push", pushPayload(base, base))).status).toBe(202);
   expect((await settle()).last).toMatchObject({ status: "succeeded", summary: { create: 1 } });

@@ -1,16 +1,14 @@
 // A hostile PR's huge spec files are refused from the tree listing alone: no blob is fetched, and the default branch still applies.
 import { beforeAll, describe, expect, it } from "vitest";
 import { TEST_REPOSITORY } from "../support/test-env.js";
-import { commit, deliver, emulator, github, liveCredentials, pullRequestPayload, pushPayload, reconciler, settle } from "./support.js";
+import { freshWorld, commit, deliver, github, liveCredentials, pullRequestPayload, pushPayload, reconciler, settle } from "./support.js";
 
 let base: string;
 const refusedStatus = ["failed", "invalid"];
 const requests = (path: string) => github<{ method: string; path: string }[]>("GET", `/__fake/requests?method=GET&path=${encodeURIComponent(path)}`);
 
 beforeAll(async () => {
-  await emulator("POST", "/__emulator/reset");
-  await github("POST", "/__fake/repos", { full_name: TEST_REPOSITORY, default_branch: "main" }).catch(() => undefined);
-  base = (await github<{ sha: string }>("POST", `/__fake/repos/${TEST_REPOSITORY}/commits`, { branch: "main", files: { "README.md": "limits\n" }, replace: true })).sha;
+  base = (await freshWorld({ files: { "README.md": "limits\n" } })).base;
   await settle();
 });
 

@@ -2,7 +2,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { encodeMetadata } from "../../src/ownership/marker.js";
 import { TEST_REPOSITORY, TEST_SECRETS } from "../support/test-env.js";
-import { commit, deliver, emulator, github, pullRequestPayload, repoView, settle } from "./support.js";
+import { freshWorld, commit, deliver, github, pullRequestPayload, repoView, settle } from "./support.js";
 
 let base: string;
 let handMade: string;
@@ -10,17 +10,16 @@ let foreign: string;
 const SECRETS_OF_THE_HAND_MADE = ["Alice's laptop", "10.0.0.7", "vpn-gateway", "secret-host.example.com"];
 
 beforeAll(async () => {
-  await emulator("POST", "/__emulator/reset");
-  const seeded = (await emulator("POST", "/__emulator/seed", {
-    credentials: [
+  const world = await freshWorld({
+    files: { "README.md": "markdown\n" },
+    seed: [
       { description: "Alice's laptop", metadata: '{"vpn-gateway":"10.0.0.7"}', acl: ["bind:secret-host.example.com"] },
       { description: "the other team's", metadata: encodeMetadata(null, { owner: "another-installation", name: "theirs" }) },
     ],
-  })) as { credentials: { id: string }[] };
-  handMade = seeded.credentials[0]!.id;
-  foreign = seeded.credentials[1]!.id;
-  await github("POST", "/__fake/repos", { full_name: TEST_REPOSITORY, default_branch: "main" }).catch(() => undefined);
-  base = (await github<{ sha: string }>("POST", `/__fake/repos/${TEST_REPOSITORY}/commits`, { branch: "main", files: { "README.md": "markdown\n" }, replace: true })).sha;
+  });
+  handMade = world.seeded[0]!.id;
+  foreign = world.seeded[1]!.id;
+  base = world.base;
   await settle();
 });
 

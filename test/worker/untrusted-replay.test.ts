@@ -3,15 +3,13 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { GitHubClient } from "../../src/github/client.js";
 import { isStillHead } from "../../src/github/pulls.js";
 import { TEST_REPOSITORY } from "../support/test-env.js";
-import { bindings, commit, deliver, emulator, github, pullRequestPayload, repoView, settle } from "./support.js";
+import { freshWorld, bindings, commit, deliver, github, pullRequestPayload, repoView, settle } from "./support.js";
 
 let base: string;
 let client: GitHubClient;
 
 beforeAll(async () => {
-  await emulator("POST", "/__emulator/reset");
-  await github("POST", "/__fake/repos", { full_name: TEST_REPOSITORY, default_branch: "main" }).catch(() => undefined);
-  base = (await github<{ sha: string }>("POST", `/__fake/repos/${TEST_REPOSITORY}/commits`, { branch: "main", files: { "README.md": "replay\n" }, replace: true })).sha;
+  base = (await freshWorld({ files: { "README.md": "replay\n" } })).base;
   await settle();
   const { token } = await github<{ token: string }>("POST", "/__fake/tokens", { login: "replay-reader" });
   client = new GitHubClient({ baseUrl: bindings.GITHUB_API_URL, token: async () => token });

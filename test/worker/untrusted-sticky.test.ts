@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { GitHubClient } from "../../src/github/client.js";
 import { PLAN_COMMENT_MARKER, upsertPlanComment } from "../../src/github/feedback.js";
 import { TEST_REPOSITORY } from "../support/test-env.js";
-import { bindings, commit, deliver, emulator, github, pullRequestPayload, settle } from "./support.js";
+import { freshWorld, bindings, commit, deliver, github, pullRequestPayload, settle } from "./support.js";
 
 let base: string;
 
@@ -28,9 +28,7 @@ async function commentAs(login: string, pr: number, body: string, bot = false): 
 }
 
 beforeAll(async () => {
-  await emulator("POST", "/__emulator/reset");
-  await github("POST", "/__fake/repos", { full_name: TEST_REPOSITORY, default_branch: "main" }).catch(() => undefined);
-  base = (await github<{ sha: string }>("POST", `/__fake/repos/${TEST_REPOSITORY}/commits`, { branch: "main", files: { "README.md": "sticky\n" }, replace: true })).sha;
+  base = (await freshWorld({ files: { "README.md": "sticky\n" } })).base;
   await settle();
 });
 
