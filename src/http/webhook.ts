@@ -77,6 +77,8 @@ webhook.post(
     if (actor) request.actor = actor;
     const stub = c.env.RECONCILER.getByName(c.env.GITHUB_REPOSITORY);
     const result = await stub.enqueue(request);
+    // No run starts on a bad configuration: GitHub shows the delivery as failed, with the settings to fix.
+    if (!result.queued && result.reason === "config") return c.json({ error: "configuration invalid", config_errors: result.problems.map((p) => `${p.name}: ${p.message}`) }, 503);
     if (!result.queued) return c.json({ duplicate: true, delivery }, 200);
     return c.json({ queued: true, delivery }, 202);
   },

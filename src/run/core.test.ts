@@ -236,3 +236,45 @@ describe("the run core on the Worker's path", () => {
     expect(pages).toBe(2);
   });
 });
+
+describe("delivery never trusts a read-back of the token store", () => {
+  const DELIVER = [{ path: "credentials/d.yaml", content: "credentials:\n  - name: ci\n    deliver:\n      - github_actions_secret: {repo: acme/site, name: NGROK_AUTHTOKEN}\n" }];
+
+  async function deliveryRun(options: { limit: number }) {
+    const w = await world();
+    const p = process(w, { limit: 50 });
+    const pushed: { name: string; id: string; token: string }[] = [];
+    // A store whose reads lag behind its writes, as KV's do across locations: it answers with what it held before.
+    const staleRead = async () => ({ name: "ci", id: "cr_stale", token: "stale-token-0123456789" });
+    const state = newRunState(1, "apply", { cause: "manual", mode: "apply" }, "apply");
+    for (let i = 0; i < 200; i++) {
+      const ports = p.portsFor();
+      const budget = new SubrequestBudget(options.limit, async (r) => w.emulator.fetch(r));
+      const output = await advanceRun(state, {
+        ...ports,
+        budget,
+        ngrok: new NgrokClient({ baseUrl: "http://emulator.test", apiKey: w.apiKey, fetch: budget.fetch, sleep: async () => {}, timeoutMs: 200 }),
+        specs: { read: async () => ({ sha: null, tree: null, sources: DELIVER }) },
+        tokens: { ...ports.tokens, read: staleRead },
+        deliverer: { records: () => [], deliver: async (_d, token) => void pushed.push(token), undeliver: async () => {} },
+      });
+      if (output) return { w, output, pushed };
+    }
+    throw new Error("the run did not finish");
+  }
+
+  it("hands the token just minted to delivery in memory", async () => {
+    const { w, output, pushed } = await deliveryRun({ limit: 50 });
+    expect(output.status).toBe("succeeded");
+    const id = pushed[0]?.id ?? "";
+    expect(pushed).toEqual([{ name: "ci", id, token: w.account.tokens()[id] }]);
+  });
+
+  it("a delivery in a later invocation refuses a token the ledger does not confirm, instead of pushing it", async () => {
+    // 11 calls an invocation: the create and the delivery land in different invocations.
+    const { output, pushed } = await deliveryRun({ limit: 11 });
+    expect(pushed).toEqual([]);
+    expect(output.status).toBe("failed");
+    expect(output.errors.join("\n")).toMatch(/not yet readable/);
+  });
+});

@@ -1,6 +1,7 @@
 // The Worker answers its health check inside workerd, without auth: 200 when the configuration is sound, else 503 naming each bad value.
-import { SELF } from "cloudflare:test";
+import { createExecutionContext, SELF, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import worker from "../../src/index.js";
 import { configProblems } from "../../src/config.js";
 import { bindings } from "./support.js";
 
@@ -9,6 +10,18 @@ describe("/healthz", () => {
     const res = await SELF.fetch("http://worker/healthz");
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ ok: true });
+  });
+
+  it("answers 503 naming the bad values when the Worker runs with them", async () => {
+    const env = { ...bindings, MAX_DELETES: "ten", ROTATE_AFTER: "90 days", GITHUB_REPOSITORY: "acme/infra" } as unknown as Env;
+    const ctx = createExecutionContext();
+    const res = await worker.fetch(new Request("http://worker/healthz"), env, ctx);
+    await waitOnExecutionContext(ctx);
+    expect(res.status).toBe(503);
+    const body = (await res.json()) as { ok: boolean; config_errors: string[] };
+    expect(body.ok).toBe(false);
+    expect(body.config_errors.map((e) => e.split(":")[0]).sort()).toEqual(["GITHUB_REPOSITORY", "MAX_DELETES", "ROTATE_AFTER"]);
+    expect(JSON.stringify(body)).not.toContain(bindings.ADMIN_TOKEN);
   });
 
   it("names every bad or placeholder value, never a secret's value", () => {

@@ -56,4 +56,22 @@ describe("serialization", () => {
     expect((await reconciler().status()).last).toMatchObject({ cause: "manual", status: "succeeded" });
     expect(await liveCredentials()).toHaveLength(8);
   });
+
+  it("a run state left by another version (a deploy mid-run) is not misread: the run is interrupted and its request runs again", async () => {
+    await emulator("POST", "/__emulator/reset");
+    const interruptedId = await runInDurableObject(reconciler(), async (_instance, state) => {
+      const storage = new ReconcilerStorage(state.storage.sql);
+      storage.queue.enqueue({ cause: "manual", mode: "apply", actor: "operator" });
+      const id = storage.runs.start({ cause: "manual", mode: "apply", actor: "operator" });
+      // What the previous version saved: an unversioned state at stage apply, pointing at changes that do not exist.
+      state.storage.sql.exec("INSERT OR REPLACE INTO state (key, value) VALUES ('active', ?)", JSON.stringify({ runId: id, key: "apply", request: { cause: "manual", mode: "apply" }, stage: "apply", applied: 3, total: 8 }));
+      await state.storage.setAlarm(Date.now() + 60_000);
+      return id;
+    });
+    expect(await runDurableObjectAlarm(reconciler())).toBe(true);
+    await settle();
+    expect((await reconciler().run(interruptedId))?.status).toBe("interrupted");
+    expect((await reconciler().status()).last).toMatchObject({ cause: "manual", status: "succeeded" });
+    expect(await liveCredentials()).toHaveLength(8);
+  });
 });
