@@ -71,7 +71,6 @@ export interface LimiterStats {
   waitedMs: number;
 }
 
-const SNAPSHOT_MAX_AGE_FACTOR = 1;
 const MAX_PROBE_WINDOWS = 8;
 const MAX_PAUSE_SLICES = 8;
 
@@ -82,8 +81,8 @@ const MAX_PAUSE_SLICES = 8;
  * window the server can draw holds more than `allowance` of ours, whatever the latency.
  *
  * Shared by every call of a run (pass one instance to every NgrokClient). On a 429 the allowance drops to
- * what we had in the window minus one (the rest is someone else's) and creeps back by one per quiet window;
- * Retry-After, when sent, is honoured as a pause for everyone.
+ * our answered calls in the window minus one (the rest is someone else's), then probes for room ever more
+ * rarely (see recover); Retry-After, when sent, is honoured as a pause for everyone.
  */
 export class AccountLimiter {
   readonly rate: RateLimit | "off";
@@ -116,7 +115,7 @@ export class AccountLimiter {
     this.concurrency = this.maxConcurrent;
   }
 
-  /** The limiter's time: the clock, plus whatever was slept on a clock that did not move. */
+  /** The limiter's time: the clock, plus whatever was slept that the clock did not show. */
   now(): number {
     return this.clock() + this.skew;
   }
@@ -232,7 +231,7 @@ export class AccountLimiter {
     this.pausedUntil = Math.max(this.pausedUntil, s.pausedUntil);
     this.concurrency = Math.max(1, Math.min(this.maxConcurrent, s.concurrency));
     if (this.rate === "off" || s.limit !== this.rate.limit || s.windowMs !== this.rate.windowMs) return;
-    const cutoff = now - this.rate.windowMs * SNAPSHOT_MAX_AGE_FACTOR;
+    const cutoff = now - this.rate.windowMs;
     for (const t of s.sent) if (t > cutoff && t <= now + this.rate.windowMs) this.window.push(t);
     this.allowance = Math.max(1, Math.min(this.rate.limit, s.allowance));
     this.strikes = s.strikes;

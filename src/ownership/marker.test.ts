@@ -1,7 +1,7 @@
 // The ownership marker round-trips every kind of user metadata and never mistakes foreign metadata for ours.
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { decodeMetadata, encodeMetadata, MARKER_KEY, newNonce, NONCE_LENGTH, utf8Bytes, worstCaseMetadataBytes } from "./marker.js";
+import { decodeMetadata, encodeMetadata, MARKER_KEY, newNonce, NONCE_LENGTH, utf8Bytes, worstCaseMetadataBytes, type JsonValue } from "./marker.js";
 
 const marker = { owner: "acme-prod", name: "ci-runners", nonce: "n".repeat(NONCE_LENGTH), protect: true as const };
 
@@ -33,10 +33,25 @@ describe("ownership marker", () => {
   });
 });
 
+describe("worstCaseMetadataBytes", () => {
+  it("equals the bytes of the encoded metadata with the largest nonce and a retire time, for any metadata", () => {
+    const slow = (user: Parameters<typeof worstCaseMetadataBytes>[0], owner: string, name: string) =>
+      new TextEncoder().encode(encodeMetadata(user, { owner, name, nonce: "x".repeat(NONCE_LENGTH), protect: true, retire: "2000-01-01T00:00:00.000Z" })).length;
+    const text = fc.string({ unit: "binary", maxLength: 30 });
+    const user = fc.oneof(fc.constant(null), text, fc.dictionary(text, fc.jsonValue({ maxDepth: 2 }), { maxKeys: 5 }) as fc.Arbitrary<{ [key: string]: JsonValue }>);
+    fc.assert(
+      fc.property(user, text, text, (u, owner, name) => worstCaseMetadataBytes(u, owner, name) === slow(u, owner, name)),
+      { numRuns: 3_000 },
+    );
+    const cases: Array<Parameters<typeof worstCaseMetadataBytes>[0]> = [null, "", "é", {}, { a: 1 }, { [MARKER_KEY]: "x" }, JSON.parse('{"__proto__":1}') as { [key: string]: number }];
+    for (const u of cases) expect(worstCaseMetadataBytes(u, "o", "n")).toBe(slow(u, "o", "n"));
+  });
+});
+
 describe("utf8Bytes", () => {
   it("counts what TextEncoder encodes, lone surrogates (U+FFFD) and astral characters included", () => {
     const encoder = new TextEncoder();
-    for (const text of ["", "a", "é", "€", "😀", "a😀b", "\uD800", "\uDC00", "\uD800a", "x\uDBFF", "\uDC00\uD800", "ñ€😀\uD83D"]) {
+    for (const text of ["", "a", "é", "€", "😀", "a😀b", "\uD800", "\uDC00", "\uD800a", "x\uDBFF", "\uDC00\uD800", "ñ€😀\uD83D", "é".repeat(5_000), `${"a".repeat(4_095)}😀`]) {
       expect(utf8Bytes(text)).toBe(encoder.encode(text).length);
     }
     fc.assert(
