@@ -523,6 +523,8 @@ export class FakeGitHubState {
     const sha = await commitSha(fields);
     repo.commits.set(sha, { sha, ...fields });
     repo.branches.set(input.branch, sha);
+    // As on GitHub, a push to a pull request's branch moves the pull request's head.
+    for (const issue of repo.issues.values()) if (issue.pull && issue.state === "open" && issue.pull.headRef === input.branch && !issue.pull.merged) issue.pull.headSha = sha;
     const added: string[] = [];
     const modified: string[] = [];
     for (const [path, file] of files) {

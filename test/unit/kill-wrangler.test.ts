@@ -14,7 +14,7 @@ const HOST = "127.0.0.1";
 const REPO = "acme/kill-test";
 const OWNER = "kill-test-owner";
 const NAMES = Array.from({ length: 6 }, (_, i) => `svc-${i}`);
-const SECRETS = { NGROK_API_KEY: `kill-${Date.now()}`, GITHUB_WEBHOOK_SECRET: "kill-webhook-secret-0123456789", GITHUB_TOKEN: "kill-github-token-0123456789", TOKEN_ENCRYPTION_KEYS: generateKeyringEntry("kill1"), ADMIN_TOKEN: "kill-admin-token-0123456789" };
+const SECRETS = { NGROK_API_KEY: `kill-${Date.now()}`, GITHUB_WEBHOOK_SECRET: "kill-webhook-secret-0123456789", GITHUB_TOKEN: "kill-github-token-0123456789", TOKEN_ENCRYPTION_KEYS: generateKeyringEntry("kill1"), ADMIN_TOKEN: "kill-admin-token-0123456789-0123456789" };
 /** wrangler dev starts slowly on a loaded runner. */
 const START_MS = 150_000;
 
