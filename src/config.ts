@@ -1,4 +1,5 @@
 // Runtime configuration, one parser for the Worker and the CLI: every bad or placeholder value is reported by name, never a secret's value.
+import { NGROK_RATE_LIMIT, parseRateLimit, type RateLimit } from "./ngrok/rate-limit.js";
 import { DURATION_PATTERN, parseDuration } from "./spec/duration.js";
 
 export interface Config {
@@ -16,6 +17,8 @@ export interface Config {
   auditRetentionDays: number;
   /** How long before a spec's `expires` plans announce it and the drift issue lists it (EXPIRY_WARNING, default 7d). */
   expiryWarningMs: number;
+  /** The ngrok account's API budget the client paces itself to (NGROK_RATE_LIMIT, default ngrok's 120/60s). */
+  ngrokRateLimit: RateLimit | "off";
 }
 
 /** One bad or placeholder value: its name and what is wrong, never the value of a secret. */
@@ -77,6 +80,7 @@ export function readConfig(vars: Vars, options: ParseOptions = { for: "worker" }
   const rotationGraceMs = duration(get, "ROTATION_GRACE", bad) ?? DEFAULTS.rotationGraceMs;
   const defaultRotateAfterMs = duration(get, "ROTATE_AFTER", bad);
   const expiryWarningMs = duration(get, "EXPIRY_WARNING", bad) ?? DEFAULTS.expiryWarningMs;
+  const ngrokRateLimit = rateLimit(get, bad);
   const ngrokApiUrl = url(get, "NGROK_API_URL", DEFAULTS.ngrokApiUrl, bad);
   const githubApiUrl = url(get, "GITHUB_API_URL", DEFAULTS.githubApiUrl, bad);
   if (worker) {
@@ -87,7 +91,7 @@ export function readConfig(vars: Vars, options: ParseOptions = { for: "worker" }
     if (keys && !/^[A-Za-z0-9_-]+:[A-Za-z0-9+/=]+(,[A-Za-z0-9_-]+:[A-Za-z0-9+/=]+)*$/.test(keys.replace(/\s/g, ""))) bad("TOKEN_ENCRYPTION_KEYS", "must be kid:base64key[,kid:base64key...]");
   }
   if (problems.length > 0) return { ok: false, problems };
-  return { ok: true, config: { repository, ownerId, driftMode: driftMode as Config["driftMode"], maxDeletes, maxSubrequests, ngrokApiUrl, githubApiUrl, rotationGraceMs, defaultRotateAfterMs, auditRetentionDays, expiryWarningMs } };
+  return { ok: true, config: { repository, ownerId, driftMode: driftMode as Config["driftMode"], maxDeletes, maxSubrequests, ngrokApiUrl, githubApiUrl, rotationGraceMs, defaultRotateAfterMs, auditRetentionDays, expiryWarningMs, ngrokRateLimit } };
 }
 
 /** The Worker's configuration, or a ConfigError listing every problem. */
@@ -153,4 +157,15 @@ export function deployProblems(wranglerToml: string): ConfigProblem[] {
     if (new RegExp(`^\\s*${name}\\s*=\\s*"${value.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}"`, "m").test(wranglerToml)) problems.push({ name, message: "is wrangler.toml's placeholder" });
   }
   return problems;
+}
+
+function rateLimit(get: (name: string) => string | undefined, bad: (name: string, message: string) => void): RateLimit | "off" {
+  const value = get("NGROK_RATE_LIMIT");
+  if (value === undefined) return NGROK_RATE_LIMIT;
+  try {
+    return parseRateLimit(value);
+  } catch {
+    bad("NGROK_RATE_LIMIT", 'must be requests per window, e.g. "120/60s", or "off"');
+    return NGROK_RATE_LIMIT;
+  }
 }

@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { ChangeOutcome } from "../apply/types.js";
 import { NgrokClient } from "../ngrok/client.js";
+import { formatProgress, ProgressTracker } from "../ngrok/progress.js";
 import { renderText } from "../plan/render.js";
 import type { Plan } from "../plan/types.js";
 import { reconcile, type RunDeps, type RunOptions } from "../run/reconcile.js";
@@ -189,6 +190,9 @@ interface Context {
   tokensPath: string;
 }
 
+/** Changes per progress line of a long apply (stderr, with the ETA at the account's rate limit). */
+const PROGRESS_EVERY = 25;
+
 /** What the CLI cannot do that the Worker does: deliveries need the Worker's GitHub credentials. */
 export const CLI_NO_DELIVERY = "not delivered by the CLI: delivery needs GitHub credentials, which only the Worker holds; the Worker delivers on its next run";
 
@@ -197,7 +201,8 @@ async function context(parsed: Parsed, io: CliIo): Promise<Context> {
   const target = ngrokTarget(vars);
   const config = runConfig(vars);
   // A CLI run waits less than the Worker would: a person is watching.
-  const ngrok = new NgrokClient({ baseUrl: target.url, apiKey: target.apiKey, maxRetries: 2, backoffCapMs: 2_000, timeoutMs: 20_000 });
+  // Paced to the account's limit (NGROK_RATE_LIMIT, default ngrok's 120 per 60 s), so a long apply meets no 429s.
+  const ngrok = new NgrokClient({ baseUrl: target.url, apiKey: target.apiKey, maxRetries: 2, backoffCapMs: 2_000, timeoutMs: 20_000, rateLimit: config.ngrokRateLimit });
   const tokens = await tokensLocation(parsed.tokens, io.cwd, vars);
   if (tokens.legacyNote !== null) io.err(tokens.legacyNote);
   await checkStoreBinding(tokens.path, target.url, config.ownerId, false);
@@ -299,6 +304,8 @@ async function applyCommand(parsed: Parsed, io: CliIo): Promise<number> {
   const saved = parsed.planFile !== undefined ? await savedPlan(parsed.planFile, sources, ctx, io) : null;
   let shown: Plan | null = null;
   let cancelled = false;
+  // A long apply says how far it is and when it will be done at the account's rate: a line per PROGRESS_EVERY changes.
+  let progress: ProgressTracker | null = null;
   // One run of the core: the plan is shown (and confirmed) before anything is applied, and exactly it is applied.
   const approve = async (computed: Plan): Promise<Plan | null> => {
     const plan = targeted(computed, saved ? saved.targets : parsed.targets, io);
@@ -321,6 +328,7 @@ async function applyCommand(parsed: Parsed, io: CliIo): Promise<number> {
     }
     if (!parsed.json) io.out("\n");
     await checkStoreBinding(ctx.tokensPath, ctx.target.url, ctx.options.ownerId, true);
+    if (plan.changes.length > PROGRESS_EVERY) progress = new ProgressTracker({ total: plan.changes.length, limiter: ctx.ngrok.limiter, every: PROGRESS_EVERY, onProgress: (p) => io.err(`${formatProgress(p)}\n`) });
     return plan;
   };
   const result = await withTarget(ctx.target, () =>
@@ -331,7 +339,12 @@ async function applyCommand(parsed: Parsed, io: CliIo): Promise<number> {
       approve,
       noDelivery: CLI_NO_DELIVERY,
       takeCalls: counter(ctx.ngrok),
-      ...(parsed.json ? {} : { reporter: { outcome: (_state, outcome: ChangeOutcome) => io.out(colorize(progressLine(outcome), parsed.color)) } }),
+      reporter: {
+        outcome: (_state, outcome: ChangeOutcome) => {
+          if (!parsed.json) io.out(colorize(progressLine(outcome), parsed.color));
+          progress?.tick();
+        },
+      },
     }),
   );
   if (result.kind === "invalid") {

@@ -1,5 +1,5 @@
 // The CLI's runtime configuration: the environment first, then .dev.vars, with the local emulator as the default target.
-import { DEFAULTS, readConfig } from "../config.js";
+import { DEFAULTS, readConfig, type Config } from "../config.js";
 import { CliError } from "./errors.js";
 import { CLI_OWNER_ID } from "./identity.js";
 
@@ -54,11 +54,11 @@ export function ngrokTarget(vars: Vars): NgrokTarget {
 }
 
 /** The run settings, parsed by the Worker's parser (one set of rules and defaults); every bad value at once. */
-export function runConfig(vars: Vars): { ownerId: string; maxDeletes: number; rotationGraceMs: number; defaultRotateAfterMs: number | undefined; expiryWarningMs: number } {
+export function runConfig(vars: Vars): Pick<Config, "ownerId" | "maxDeletes" | "rotationGraceMs" | "defaultRotateAfterMs" | "expiryWarningMs" | "ngrokRateLimit"> {
   const read = readConfig(vars, { for: "cli", defaults: { OWNER_ID: DEFAULT_OWNER_ID } });
   if (!read.ok) throw new CliError("CLI_CONFIG", read.problems.map((p) => `${p.name} ${p.message}`).join("; "));
-  const { ownerId, maxDeletes, rotationGraceMs, defaultRotateAfterMs, expiryWarningMs } = read.config;
-  return { ownerId, maxDeletes, rotationGraceMs, defaultRotateAfterMs, expiryWarningMs };
+  const { ownerId, maxDeletes, rotationGraceMs, defaultRotateAfterMs, expiryWarningMs, ngrokRateLimit } = read.config;
+  return { ownerId, maxDeletes, rotationGraceMs, defaultRotateAfterMs, expiryWarningMs, ngrokRateLimit };
 }
 
 export function ownerId(vars: Vars): string {

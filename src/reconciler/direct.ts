@@ -5,7 +5,7 @@ import { driveRun } from "../run/core.js";
 import { newRunState } from "../run/state.js";
 import { effectiveMode, type RunOutput, type RunRequest } from "../run/types.js";
 import { keyringFor, KvTokenStore, TokenVault } from "../vault/index.js";
-import { workerPorts } from "./ports.js";
+import { accountLimiter, workerPorts } from "./ports.js";
 import type { ReconcilerStorage } from "./storage.js";
 
 /** Never call it while the Durable Object has a run of its own in progress: it shares the run scratch and clears it. */
@@ -13,7 +13,8 @@ export async function executeRun(request: RunRequest, ctx: { env: Env; config: C
   const state = newRunState(ctx.runId, "direct", request, effectiveMode(request, ctx.config.driftMode));
   const vault = new TokenVault(new KvTokenStore(ctx.env.TOKENS), await keyringFor(ctx.env.TOKEN_ENCRYPTION_KEYS));
   try {
-    return await driveRun(state, () => workerPorts({ env: ctx.env, config: ctx.config, storage: ctx.storage, budget: new SubrequestBudget(ctx.config.maxSubrequests), vault }));
+    const limiter = accountLimiter(ctx.config, ctx.storage);
+    return await driveRun(state, () => workerPorts({ env: ctx.env, config: ctx.config, storage: ctx.storage, budget: new SubrequestBudget(ctx.config.maxSubrequests), vault, limiter }));
   } finally {
     ctx.storage.scratch.clear();
   }

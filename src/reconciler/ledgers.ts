@@ -1,4 +1,5 @@
 // Small SQLite ledgers: intents, which token belongs to which credential, deliveries made, webhook ids, caches, named state.
+import type { LimiterSnapshot } from "../ngrok/limiter.js";
 import type { IntentLog } from "../apply/types.js";
 import type { BlobCache } from "../github/specs.js";
 import type { DriftIssueState } from "../github/drift-issue.js";
@@ -123,6 +124,8 @@ export interface StateValues {
   drift: { detected: boolean; at: string | null; changes: number };
   drift_issue: DriftIssueState;
   last_pruned: string;
+  /** The ngrok client's pacing window, carried between invocations and runs (one account, one window). */
+  ngrok_limiter: LimiterSnapshot;
 }
 
 export class NamedState {

@@ -6,6 +6,7 @@ import { deleteActionsSecret, putActionsSecret, type ActionsSecretTarget, type P
 import { pullBase } from "../github/pulls.js";
 import { readPolicyAt, readSpecsAt, SpecLimitError } from "../github/specs.js";
 import { NgrokClient, type NgrokCall } from "../ngrok/client.js";
+import { AccountLimiter } from "../ngrok/limiter.js";
 import type { Delivery } from "../plan/types.js";
 import type { SubrequestBudget } from "../run/budget.js";
 import type { Deliverer, RunPorts, SpecPort, TokenPort } from "../run/ports.js";
@@ -22,10 +23,30 @@ export interface WorkerPortsInput {
   storage: ReconcilerStorage;
   budget: SubrequestBudget;
   vault: TokenVault;
+  /** The account's pacing, shared by every call of the invocation (restored from the last one). */
+  limiter: AccountLimiter;
+}
+
+/**
+ * The account's pacing as the last invocation left it: a continuation (or the next run) starts where the window
+ * stands instead of bursting into 429s. Saved by saveLimiter after each invocation.
+ */
+export function accountLimiter(config: Config, storage: ReconcilerStorage): AccountLimiter {
+  const limiter = new AccountLimiter({ rate: config.ngrokRateLimit, maxConcurrent: 6 });
+  const saved = storage.state.get("ngrok_limiter");
+  if (saved) limiter.restore(saved);
+  return limiter;
+}
+
+/** Keeps the window for the next invocation; returns when the next call may go (ms since the epoch). */
+export function saveLimiter(storage: ReconcilerStorage, limiter: AccountLimiter): number {
+  const snapshot = limiter.snapshot();
+  storage.state.set("ngrok_limiter", snapshot);
+  return snapshot.nextAt;
 }
 
 /** The ports of one invocation: every fetch goes through this invocation's budget and is counted by service. */
-export function workerPorts({ env, config, storage, budget, vault }: WorkerPortsInput): RunPorts & { github: GitHubClient } {
+export function workerPorts({ env, config, storage, budget, vault, limiter }: WorkerPortsInput): RunPorts & { github: GitHubClient } {
   const calls = { ngrok: 0, github: 0 };
   const counted = (service: keyof typeof calls) => (request: Request) => {
     // Counted only when sent: a fetch the budget refuses is no call.
@@ -40,7 +61,7 @@ export function workerPorts({ env, config, storage, budget, vault }: WorkerPorts
     if (call.method === "GET" || call.credential_id === null) return;
     writes.set(call.credential_id, [...(writes.get(call.credential_id) ?? []), call]);
   };
-  const ngrok = new NgrokClient({ baseUrl: config.ngrokApiUrl, apiKey: env.NGROK_API_KEY, fetch: counted("ngrok"), onResponse });
+  const ngrok = new NgrokClient({ baseUrl: config.ngrokApiUrl, apiKey: env.NGROK_API_KEY, fetch: counted("ngrok"), onResponse, limiter });
   return {
     github,
     config,

@@ -6,7 +6,8 @@ import { advanceRun } from "../run/core.js";
 import { newRunState } from "../run/state.js";
 import { effectiveMode, type RunOutput, type RunRequest } from "../run/types.js";
 import { keyringFor, KvTokenStore, TokenVault } from "../vault/index.js";
-import { workerPorts } from "./ports.js";
+import { progressNow } from "../ngrok/progress.js";
+import { accountLimiter, saveLimiter, workerPorts } from "./ports.js";
 import { ReconcilerStorage } from "./storage.js";
 import type { AuditQuery, Caller, StatusInfo } from "./types.js";
 
@@ -71,6 +72,7 @@ export class Reconciler extends DurableObject<Env> {
     storage.prune({ auditDays: config.auditRetentionDays, runDays: 90, cacheDays: 30 });
     const budget = new SubrequestBudget(config.maxSubrequests);
     const vault = new TokenVault(new KvTokenStore(this.env.TOKENS), await keyringFor(this.env.TOKEN_ENCRYPTION_KEYS));
+    const limiter = accountLimiter(config, storage);
     for (;;) {
       let state = storage.scratch.load();
       if (!state) {
@@ -87,15 +89,18 @@ export class Reconciler extends DurableObject<Env> {
       }
       let finished: RunOutput;
       try {
-        const output = await advanceRun(state, workerPorts({ env: this.env, config, storage, budget, vault }));
+        const output = await advanceRun(state, workerPorts({ env: this.env, config, storage, budget, vault, limiter }));
+        const nextAt = saveLimiter(storage, limiter);
         if (output === null) {
-          await this.ctx.storage.setAlarm(Date.now() + 10);
+          // The continuation waits for the account's window to free, rather than waking only to wait (or burst).
+          await this.ctx.storage.setAlarm(Math.max(Date.now() + 10, nextAt));
           return;
         }
         finished = output;
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         const code = (error as { code?: unknown }).code;
+        saveLimiter(storage, limiter);
         finished = { status: "failed", sha: state.sha ?? ("sha" in state.request ? (state.request.sha ?? null) : null), summary: null, plan_text: "", outcomes: [], errors: [typeof code === "string" ? `${code}: ${message}` : message], api_calls: state.calls };
       }
       storage.runs.finish(state.runId, finished);
@@ -132,8 +137,10 @@ export class Reconciler extends DurableObject<Env> {
   async status(): Promise<StatusInfo> {
     const state = this.#storage.scratch.load();
     const read = this.#config();
+    // The ETA comes from the account's window as the last invocation left it (a replace is two calls; counted as one here).
+    const eta = state && state.stage === "apply" && read.ok ? progressNow(state.applied, state.total, accountLimiter(read.config, this.#storage)) : null;
     return {
-      progress: state ? { run: state.runId, stage: state.stage, listed: state.listed, changes: state.total, applied: state.applied, invocations: state.invocations, max_subrequests: state.max_subrequests } : null,
+      progress: state ? { run: state.runId, stage: state.stage, listed: state.listed, changes: state.total, applied: state.applied, invocations: state.invocations, max_subrequests: state.max_subrequests, ...(eta ? { eta: eta.eta, eta_ms: eta.eta_ms } : {}) } : null,
       current: this.#storage.runs.current(),
       last: this.#storage.runs.last(),
       queued: this.#storage.queue.list().map(({ key, job }) =>

@@ -24,7 +24,18 @@ export interface RunInfo {
 
 export interface StatusInfo {
   /** Where the run in progress is: runs larger than one invocation's subrequest budget continue over several. */
-  progress: { run: number; stage: string; listed: number; changes: number; applied: number; invocations: number; max_subrequests: number } | null;
+  progress: {
+    run: number;
+    stage: string;
+    listed: number;
+    changes: number;
+    applied: number;
+    invocations: number;
+    max_subrequests: number;
+    /** While applying: when the remaining changes can have been sent at the account's rate limit (RFC 3339), and in how long. */
+    eta?: string;
+    eta_ms?: number;
+  } | null;
   current: RunInfo | null;
   last: RunInfo | null;
   queued: { key: string; cause: Cause | "rewrap"; mode: string; sha: string | null }[];
