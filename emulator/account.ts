@@ -40,13 +40,22 @@ export class Account {
   inFlight = 0;
   maxInFlight = 0;
   /** The rate limit's rolling window; null when the limit is off. */
-  readonly window: RollingWindow | null;
+  window: RollingWindow | null;
+  /** The limit in force for this account (the emulator's, unless a test set its own). */
+  rate: RateLimit | null;
 
   constructor(
     private readonly ids: KsuidSource,
     private readonly now: () => number,
-    rate: RateLimit | null = null,
+    private readonly defaultRate: RateLimit | null = null,
   ) {
+    this.rate = defaultRate;
+    this.window = defaultRate === null ? null : new RollingWindow(defaultRate);
+  }
+
+  /** This account's own limit (a test's, e.g. 20 per 4 s to see pacing in seconds); reset() restores the emulator's. */
+  setRateLimit(rate: RateLimit | null): void {
+    this.rate = rate;
     this.window = rate === null ? null : new RollingWindow(rate);
   }
 
@@ -100,7 +109,7 @@ export class Account {
     this.calls.length = 0;
     this.inFlight = 0;
     this.maxInFlight = 0;
-    this.window?.clear();
+    this.setRateLimit(this.defaultRate);
   }
 
   addFaults(faults: readonly Fault[]): void {

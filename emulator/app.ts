@@ -5,7 +5,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Credential, CredentialList, NgrokErrorBody } from "../src/ngrok/types";
 import { MAX_PAGE_LIMIT } from "../src/ngrok/types";
 import type { RateLimit } from "../src/ngrok/rate-limit";
-import { NGROK_RATE_LIMIT, formatRateLimit } from "../src/ngrok/rate-limit";
+import { NGROK_RATE_LIMIT, formatRateLimit, parseRateLimit } from "../src/ngrok/rate-limit";
 import type { CallRecord, StoredCredential } from "./account";
 import { Account, toWire } from "./account";
 import { ConnectionResetError, ERR, EmulatorHttpError, codeForStatus, errorBody } from "./errors";
@@ -92,7 +92,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   if (maxConcurrent !== "off" && (!Number.isSafeInteger(maxConcurrent) || maxConcurrent < 1)) {
     throw new RangeError(`ngrok emulator: invalid concurrency cap ${JSON.stringify(maxConcurrent)}`);
   }
-  const rateMessage = rateLimit === "off" ? "" : `Your account is rate limited to ${rateLimit.limit} API requests per ${formatRateLimit(rateLimit).split("/")[1] ?? ""}.`;
+  const rateMessage = (rate: RateLimit | null) => (rate === null ? "" : `Your account is rate limited to ${rate.limit} API requests per ${formatRateLimit(rate).split("/")[1] ?? ""}.`);
 
   const accountFor = (key: string): Account => {
     let account = accounts.get(key);
@@ -181,7 +181,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     if (account.window !== null && !account.window.tryTake(now())) {
       record.status = 429;
       record.limited = "rate";
-      return fail(c, 429, ERR.rateLimited, rateMessage);
+      return fail(c, 429, ERR.rateLimited, rateMessage(account.rate));
     }
     account.inFlight += 1;
     account.maxInFlight = Math.max(account.maxInFlight, account.inFlight);
@@ -202,7 +202,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     if (fault.body !== undefined) {
       return new Response(fault.body, { status, headers: { ...headers, "Content-Type": "text/html; charset=utf-8", "Ngrok-Operation-Id": c.get("opId") } });
     }
-    const msg = status === 429 ? rateMessage || "Your account is rate limited to 120 API requests per 60s." : `Injected failure with status ${status}.`;
+    const msg = status === 429 ? rateMessage(c.get("account").rate) || "Your account is rate limited to 120 API requests per 60s." : `Injected failure with status ${status}.`;
     return fail(c, status, codeForStatus(status), msg, headers);
   };
 
@@ -336,6 +336,18 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   control.post("/reset", (c) => {
     c.get("account").reset();
     return c.body(null, 204);
+  });
+  /** This account's own rate limit, `{"rate":"20/4s"}` or `{"rate":"off"}`, until the next reset. */
+  control.post("/rate-limit", async (c) => {
+    const body = (await readJson(c)) as { rate?: unknown };
+    let rate: RateLimit | "off";
+    try {
+      rate = parseRateLimit(typeof body.rate === "string" ? body.rate : "");
+    } catch {
+      throw new EmulatorHttpError(400, ERR.invalidValue, 'Expected {rate: "N/Ss"} or {rate: "off"}.');
+    }
+    c.get("account").setRateLimit(rate === "off" ? null : rate);
+    return c.json({ rate: formatRateLimit(rate) }, 200);
   });
   control.post("/seed", async (c) => {
     const body = (await readJson(c)) as { credentials?: unknown };
