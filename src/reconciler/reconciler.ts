@@ -3,11 +3,12 @@ import { DurableObject } from "cloudflare:workers";
 import { readConfig, REPORT_RESERVE, type Config, type ConfigProblem, type Vars } from "../config.js";
 import { SubrequestBudget } from "../run/budget.js";
 import { advanceRun } from "../run/core.js";
-import { newRunState } from "../run/state.js";
+import { newRunState, type RunState } from "../run/state.js";
 import { effectiveMode, type RunOutput, type RunRequest } from "../run/types.js";
 import { keyringFor, KvTokenStore, TokenVault } from "../vault/index.js";
 import { progressNow } from "../ngrok/progress.js";
 import { accountLimiter, saveLimiter, workerPorts } from "./ports.js";
+import { capExceeded, nextAttempt } from "./run-caps.js";
 import { ReconcilerStorage } from "./storage.js";
 import type { AuditQuery, Caller, StatusInfo } from "./types.js";
 
@@ -88,9 +89,24 @@ export class Reconciler extends DurableObject<Env> {
         storage.scratch.save(state);
       }
       let finished: RunOutput;
+      // Counted before any work: an invocation killed for memory or CPU never writes afterwards, yet must count,
+      // or every later alarm would resume the same poisoned run and the queue would never move on.
+      const previous = storage.state.get("run_attempts");
+      const attempts = nextAttempt(previous?.run === state.runId ? previous : null, { stage: state.stage, listed: state.listed, applied: state.applied, delivered: state.delivered });
+      storage.state.set("run_attempts", { ...attempts, run: state.runId });
+      const givenUp = capExceeded(attempts);
+      const cancel = storage.state.get("cancel_run");
+      if (givenUp !== null || cancel?.run === state.runId) {
+        this.#endRun(state, cancel?.run === state.runId ? "cancelled" : "failed", cancel?.run === state.runId ? `cancelled by ${cancel.actor}` : `RUN_GIVEN_UP: ${givenUp}`);
+        continue;
+      }
       try {
         const output = await advanceRun(state, workerPorts({ env: this.env, config, storage, budget, vault, limiter }));
         const nextAt = saveLimiter(storage, limiter);
+        if (output === null && storage.state.get("cancel_run")?.run === state.runId) {
+          this.#endRun(state, "cancelled", `cancelled by ${storage.state.get("cancel_run")?.actor ?? "the operator"}`);
+          continue;
+        }
         if (output === null) {
           // The continuation waits for the account's window to free, rather than waking only to wait (or burst).
           await this.ctx.storage.setAlarm(Math.max(Date.now() + 10, nextAt));
@@ -120,6 +136,8 @@ export class Reconciler extends DurableObject<Env> {
       });
       storage.scratch.clear();
       storage.queue.remove(state.key, { kind: "run", request: state.request });
+      storage.state.set("run_attempts", null);
+      storage.state.set("cancel_run", null);
       if (budget.remaining() <= REPORT_RESERVE * 2) {
         if (storage.queue.next()) await this.ctx.storage.setAlarm(Date.now() + 10);
         return;
@@ -132,6 +150,41 @@ export class Reconciler extends DurableObject<Env> {
     const result = await vault.rotateKeys({ max: REWRAP_BATCH });
     this.#storage.audit.append({ run_id: null, kind: "key_rotation", cause: "manual", sha: null, delivery: null, actor, name: null, action: "rewrap", result: result.failed.length ? "partial" : "done", operation_id: null, detail: { ...result, ...(caller ? { caller } : {}) } });
     if (result.remaining > 0) this.#storage.queue.enqueueRewrap(actor, caller);
+  }
+
+  /**
+   * Ends the run in progress (POST /api/runs/current/cancel): at once when no invocation of it is under way (a run
+   * stuck on a kill included), else as soon as the current invocation returns. Audited with the caller.
+   */
+  async cancelCurrent(actor: string, caller?: Caller): Promise<{ cancelled: number | null; when: "now" | "after the current invocation" | null }> {
+    const state = this.#storage.scratch.load();
+    const audit = (result: string, runId: number | null) =>
+      this.#storage.audit.append({ run_id: runId, kind: "run", cause: "manual", sha: state?.sha ?? null, delivery: null, actor, name: null, action: "cancel", result, operation_id: null, detail: caller ? { caller } : {} });
+    if (!state) {
+      audit("nothing_running", null);
+      return { cancelled: null, when: null };
+    }
+    if (this.#draining === null) {
+      this.#endRun(state, "cancelled", `cancelled by ${actor}`);
+      audit("cancelled", state.runId);
+      if (this.#storage.queue.next()) await this.#wake();
+      return { cancelled: state.runId, when: "now" };
+    }
+    this.#storage.state.set("cancel_run", { run: state.runId, actor, caller: caller ?? null });
+    audit("cancel_requested", state.runId);
+    return { cancelled: state.runId, when: "after the current invocation" };
+  }
+
+  /** Records the active run as ended without a result of its own (cancelled, or given up) and frees the queue. */
+  #endRun(state: RunState, status: "cancelled" | "failed", reason: string): void {
+    const storage = this.#storage;
+    const output: RunOutput = { status, sha: state.sha, summary: null, plan_text: "", outcomes: [], errors: [reason], api_calls: state.calls };
+    storage.runs.finish(state.runId, output);
+    storage.audit.append({ run_id: state.runId, kind: "run", cause: state.request.cause, sha: state.sha, delivery: state.request.delivery ?? null, actor: state.request.actor ?? null, name: null, action: state.request.mode, result: status, operation_id: null, detail: { errors: output.errors, api_calls: state.calls } });
+    storage.scratch.clear();
+    storage.queue.remove(state.key, { kind: "run", request: state.request });
+    storage.state.set("run_attempts", null);
+    storage.state.set("cancel_run", null);
   }
 
   async status(): Promise<StatusInfo> {

@@ -41,7 +41,7 @@ export type RunRequest =
       rotate?: string[];
     });
 
-export type RunStatus = "running" | "succeeded" | "failed" | "invalid" | "refused" | "skipped" | "interrupted";
+export type RunStatus = "running" | "succeeded" | "failed" | "invalid" | "refused" | "skipped" | "interrupted" | "cancelled";
 
 export interface OutcomeInfo {
   action: string;
