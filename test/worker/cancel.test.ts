@@ -2,11 +2,11 @@
 import { runInDurableObject } from "cloudflare:test";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { StatusInfo } from "../../src/reconciler/types.js";
-import { admin, emulator, freshWorld, reconciler } from "./support.js";
+import { admin, bindings, emulator, freshWorld, reconciler } from "./support.js";
 
 const N = 60;
-type Instance = { env: Env & { NGROK_RATE_LIMIT?: string } };
-const setWorkerRate = (rate: string | undefined) =>
+type Instance = { env: Env };
+const setWorkerRate = (rate: string) =>
   runInDurableObject(reconciler(), async (instance) => {
     (instance as unknown as Instance).env.NGROK_RATE_LIMIT = rate;
   });
@@ -17,7 +17,7 @@ beforeAll(async () => {
   await emulator("POST", "/__emulator/rate-limit", { rate: "20/4s" });
   await setWorkerRate("20/4s");
 });
-afterAll(() => setWorkerRate(undefined));
+afterAll(() => setWorkerRate(bindings.NGROK_RATE_LIMIT));
 
 async function until(done: (status: StatusInfo) => boolean): Promise<StatusInfo> {
   for (let i = 0; i < 6000; i++) {

@@ -11,8 +11,8 @@ const N = 60;
 const RATE = "20/4s";
 const name = (i: number) => `paced-${String(i).padStart(2, "0")}`;
 
-type Instance = { env: Env & { NGROK_RATE_LIMIT?: string } };
-const setWorkerRate = (rate: string | undefined) =>
+type Instance = { env: Env };
+const setWorkerRate = (rate: string) =>
   runInDurableObject(reconciler(), async (instance) => {
     // The Durable Object's env is fixed for the test run: set this file's limit on the instance that runs the alarms.
     (instance as unknown as Instance).env.NGROK_RATE_LIMIT = rate;
@@ -24,7 +24,7 @@ beforeAll(async () => {
   await emulator("POST", "/__emulator/rate-limit", { rate: RATE });
   await setWorkerRate(RATE);
 });
-afterAll(() => setWorkerRate(undefined));
+afterAll(() => setWorkerRate(bindings.NGROK_RATE_LIMIT));
 
 /**
  * The run waits on the account's window (the alarm fires by itself, as in production), so this waits for it to

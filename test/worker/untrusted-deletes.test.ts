@@ -10,6 +10,7 @@ let base: string;
 
 /** A fresh account holding managed credentials `names` (ours by marker, created long ago, tokens not in the vault). */
 async function seedManaged(names: string[], extra: { protect?: true } = {}): Promise<Map<string, string>> {
+  await emulator("POST", "/__emulator/reset");
   const seeded = (await emulator("POST", "/__emulator/seed", {
     credentials: names.map((name) => ({ description: "", metadata: encodeMetadata(null, { owner: OWNER, name, ...extra }), created_at: "2025-01-01T00:00:00Z" })),
   })) as { credentials: { id: string }[] };
