@@ -1,7 +1,7 @@
 // Bench fixtures: a realistic fleet of N credential specs, the account state that matches it, and k changes to it as YAML files.
-import type { SeedCredential } from "../emulator/app.js";
+import type { SeedCredential } from "../standins/ngrok/app.js";
 import { encodeMetadata, type UserMetadata } from "../src/ownership/marker.js";
-import type { SpecSource } from "../src/spec/types.js";
+import type { SpecSource } from "../src/desired/types.js";
 
 /** Specs per generated file, as a team would split a large fleet. */
 export const SPECS_PER_FILE = 100;

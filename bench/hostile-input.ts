@@ -1,9 +1,9 @@
 // Hostile spec files against a floor: the loader's time on the worst inputs the fuzz tests refuse, over one pass that reads the bytes.
-import { loadSpecs } from "../src/spec/load.js";
+import { loadSpecs } from "../src/desired/load.js";
 
 const MiB = 1024 * 1024;
 
-/** The inputs `src/spec/fuzz.test.ts` proves are refused; here, how long the refusal takes. */
+/** The inputs `src/desired/fuzz.test.ts` proves are refused; here, how long the refusal takes. */
 export const HOSTILE_CASES: Record<string, string> = {
   "1 MiB of [": `credentials: ${"[".repeat(MiB)}`,
   "1 MiB of {": `credentials: ${"{".repeat(MiB)}`,

@@ -1,10 +1,10 @@
 // `npx tsx bench/policy.ts`: plan CPU at N = 10,000 with and without a repository policy of a few dozen rules (issue 18).
 import type { Credential } from "../src/ngrok/types.js";
 import { makePlan } from "../src/plan/plan.js";
-import { loadSpecs, type FileResult, type PolicyOptions } from "../src/spec/load.js";
-import { loadPolicy } from "../src/spec/policy-file.js";
-import { policyRules } from "../src/spec/policy-rules.js";
-import type { SpecSource } from "../src/spec/types.js";
+import { loadSpecs, type FileResult, type PolicyOptions } from "../src/desired/load.js";
+import { loadPolicy } from "../src/desired/policy-file.js";
+import { policyRules } from "../src/desired/policy-rules.js";
+import type { SpecSource } from "../src/desired/types.js";
 import { makeFleet, seedFor, specSources, type FleetSpec } from "./fixtures.js";
 import { median, planTargetMs } from "./reconcile-case.js";
 

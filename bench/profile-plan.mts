@@ -1,7 +1,7 @@
 // Profiling harness for plan CPU: `node --cpu-prof --import tsx bench/profile-plan.mts N REPS` times loadSpecs + makePlan (CPU time) for a 1 % change of N, as the bench does.
-import { loadSpecs, type FileResult } from "../src/spec/load.js";
+import { loadSpecs, type FileResult } from "../src/desired/load.js";
 import { makePlan } from "../src/plan/plan.js";
-import { createEmulator } from "../emulator/app.js";
+import { createEmulator } from "../standins/ngrok/app.js";
 import { makeFleet, seedFor, specSources } from "./fixtures.js";
 const n = Number(process.argv[2] ?? 1000);
 const k = Math.round(n / 100);

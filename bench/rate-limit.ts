@@ -1,6 +1,6 @@
 // Bench cases against ngrok's physical limit: an apply of N credentials through the paced client and applyPlan against the emulator at 120/60s, on a simulated clock, alone and sharing the account.
-import { createEmulator, type Emulator } from "../emulator/app.js";
-import { SimClock } from "../emulator/sim-clock.js";
+import { createEmulator, type Emulator } from "../standins/ngrok/app.js";
+import { SimClock } from "../standins/ngrok/sim-clock.js";
 import { applyPlan } from "../src/apply/apply.js";
 import { MemoryIntentLog } from "../src/apply/memory-intents.js";
 import { NgrokClient } from "../src/ngrok/client.js";
@@ -9,8 +9,8 @@ import { ProgressTracker } from "../src/ngrok/progress.js";
 import { NGROK_RATE_LIMIT } from "../src/ngrok/rate-limit.js";
 import { MAX_PAGE_LIMIT } from "../src/ngrok/types.js";
 import { makePlan } from "../src/plan/plan.js";
-import { loadSpecs } from "../src/spec/load.js";
-import type { SpecSource } from "../src/spec/types.js";
+import { loadSpecs } from "../src/desired/load.js";
+import type { SpecSource } from "../src/desired/types.js";
 import { generateKeyringEntry, importKeyring, MemoryTokenStore, TokenVault } from "../src/vault/index.js";
 import { fleetSpec, makeFleet, seedFor, specSources } from "./fixtures.js";
 

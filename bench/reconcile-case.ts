@@ -1,5 +1,5 @@
 // One bench case: a real reconcile (apply) of N managed credentials with k changes against the in-process emulator, counted and timed.
-import { createEmulator, type CallRecord } from "../emulator/app.js";
+import { createEmulator, type CallRecord } from "../standins/ngrok/app.js";
 import { MemoryIntentLog } from "../src/apply/memory-intents.js";
 import { NgrokClient } from "../src/ngrok/client.js";
 import type { Credential } from "../src/ngrok/types.js";
@@ -7,8 +7,8 @@ import { MAX_PAGE_LIMIT } from "../src/ngrok/types.js";
 import { makePlan } from "../src/plan/plan.js";
 import { summarize } from "../src/plan/types.js";
 import { reconcile, type RunDeps } from "../src/run/reconcile.js";
-import { loadSpecs, type FileResult } from "../src/spec/load.js";
-import type { SpecSource } from "../src/spec/types.js";
+import { loadSpecs, type FileResult } from "../src/desired/load.js";
+import type { SpecSource } from "../src/desired/types.js";
 import { generateKeyringEntry, importKeyring, MemoryTokenStore, TokenVault } from "../src/vault/index.js";
 import { makeFleet, seedFor, specSources, type ChangeMix } from "./fixtures.js";
 

@@ -5,7 +5,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateKeyringEntry } from "../src/vault/index.js";
-import { buildPushEvent, signWebhook, type PushCommit } from "../test/fake-github/webhooks.js";
+import { buildPushEvent, signWebhook, type PushCommit } from "../standins/github/webhooks.js";
 import { BenchFailure, median } from "./reconcile-case.js";
 import { spawnWranglerDev, stopProcessGroup, waitForHealth } from "../src/cli/wrangler-dev.js";
 

@@ -1,6 +1,6 @@
-// Writes schema/credentials.schema.json and schema/policy.schema.json from src/spec/ (`npm run schema`); a test fails when either is stale.
+// Writes schema/credentials.schema.json and schema/policy.schema.json from src/desired/ (`npm run schema`); a test fails when either is stale.
 import { writeFileSync } from "node:fs";
-import { renderJsonSchema, renderPolicyJsonSchema } from "../src/spec/json-schema.js";
+import { renderJsonSchema, renderPolicyJsonSchema } from "../src/desired/json-schema.js";
 
 for (const [name, text] of [
   ["credentials.schema.json", renderJsonSchema()],

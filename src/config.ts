@@ -1,6 +1,6 @@
 // Runtime configuration, one parser for the Worker and the CLI: every bad or placeholder value is reported by name, never a secret's value.
 import { NGROK_RATE_LIMIT, parseRateLimit, type RateLimit } from "./ngrok/rate-limit.js";
-import { DURATION_PATTERN, parseDuration } from "./spec/duration.js";
+import { DURATION_PATTERN, parseDuration } from "./desired/duration.js";
 
 export interface Config {
   repository: string;

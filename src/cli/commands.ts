@@ -7,7 +7,7 @@ import { formatProgress, ProgressTracker } from "../ngrok/progress.js";
 import { renderText } from "../plan/render.js";
 import type { Plan } from "../plan/types.js";
 import { reconcile, type RunDeps, type RunOptions } from "../run/reconcile.js";
-import { formatSpecError } from "../spec/errors.js";
+import { formatSpecError } from "../desired/errors.js";
 import { FileTokenStore } from "../vault/file-store.js";
 import { importKeyring } from "../vault/keyring.js";
 import { TokenVault } from "../vault/vault.js";
@@ -25,7 +25,7 @@ import { colorize, useColor } from "./color.js";
 import { fingerprintAccount, fingerprintLocal, fingerprintSpecs, makePlanFile, readPlanFile, recordListing, staleReasons, writePlanFile } from "./plan-file.js";
 import { renderUnmanaged, unmanagedCredentials } from "./unmanaged.js";
 import { targetPlan } from "../plan/target.js";
-import type { SpecSource } from "../spec/types.js";
+import type { SpecSource } from "../desired/types.js";
 
 export interface CliIo {
   out(text: string): void;

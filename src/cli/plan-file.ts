@@ -4,7 +4,7 @@ import { readFile } from "node:fs/promises";
 import type { CredentialsPort } from "../run/ports.js";
 import type { Credential } from "../ngrok/types.js";
 import type { Intent, Plan } from "../plan/types.js";
-import type { SpecSource } from "../spec/types.js";
+import type { SpecSource } from "../desired/types.js";
 import { writeFileAtomic } from "../vault/file-store.js";
 import { CliError } from "./errors.js";
 

@@ -3,8 +3,8 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { formatSpecError } from "../spec/errors.js";
-import { loadSpecs } from "../spec/load.js";
+import { formatSpecError } from "../desired/errors.js";
+import { loadSpecs } from "../desired/load.js";
 import { readPolicySource } from "./policy-source.js";
 import { readSpecSources, shownPath } from "./sources.js";
 

@@ -1,8 +1,8 @@
 // The policy file the CLI judges with: `--policy PATH`, else ngrok-gitops.policy.yaml beside the --dir folder.
 import { readFile, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { POLICY_FILE } from "../spec/policy-schema.js";
-import type { SpecSource } from "../spec/types.js";
+import { POLICY_FILE } from "../desired/policy-schema.js";
+import type { SpecSource } from "../desired/types.js";
 import { CliError } from "./errors.js";
 import { shownPath } from "./sources.js";
 

@@ -1,8 +1,8 @@
 // Reads a local credentials folder as spec sources, named by their real path so errors point at the file on disk.
 import { readdir, readFile, stat } from "node:fs/promises";
 import { isAbsolute, join, relative, sep } from "node:path";
-import { isSpecPath } from "../spec/load.js";
-import type { SpecSource } from "../spec/types.js";
+import { isSpecPath } from "../desired/load.js";
+import type { SpecSource } from "../desired/types.js";
 import { CliError } from "./errors.js";
 
 /**

@@ -1,7 +1,7 @@
 // The client and the emulator tested against each other: paging, methods, error mapping, retries, the in-flight cap, redaction.
 import { beforeEach, describe, expect, it } from "vitest";
-import type { Emulator } from "../../emulator/app";
-import { createEmulator } from "../../emulator/app";
+import type { Emulator } from "../../standins/ngrok/app";
+import { createEmulator } from "../../standins/ngrok/app";
 import type { NgrokClientOptions } from "./client";
 import { NgrokClient } from "./client";
 import { NgrokApiError, NgrokNetworkError, NgrokProtocolError } from "./errors";

@@ -1,7 +1,7 @@
 // Pacing against the emulator's enforced limit on a simulated clock: no 429s alone, few when shared, Retry-After, the concurrency cap, state carried across invocations, the ETA.
 import { describe, expect, it } from "vitest";
-import { createEmulator, type Emulator } from "../../emulator/app";
-import { SimClock } from "../../emulator/sim-clock";
+import { createEmulator, type Emulator } from "../../standins/ngrok/app";
+import { SimClock } from "../../standins/ngrok/sim-clock";
 import { NgrokClient } from "./client";
 import { AccountLimiter, type LimiterSnapshot } from "./limiter";
 import { ProgressTracker, formatProgress, progressNow, type ApplyProgress } from "./progress";

@@ -1,5 +1,5 @@
 // Delivery targets as plain references with a stable key (what the delivery records are keyed by).
-import type { DeliveryTarget } from "../spec/types.js";
+import type { DeliveryTarget } from "../desired/types.js";
 import type { DeliveryTargetRef } from "./types.js";
 
 export function deliveryTargetRef(target: DeliveryTarget): DeliveryTargetRef {

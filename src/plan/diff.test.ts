@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import type { Credential } from "../ngrok/types.js";
 import { encodeMetadata, type Marker } from "../ownership/marker.js";
-import type { CredentialSpec } from "../spec/types.js";
+import type { CredentialSpec } from "../desired/types.js";
 import { makePlan, type PlanInput } from "./plan.js";
 import { summarize } from "./types.js";
 

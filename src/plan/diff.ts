@@ -1,7 +1,7 @@
 // The pure diff: validated specs + the live account + what the vault and the intent log hold → a plan.
 import type { Credential, CredentialCreate, CredentialUpdate } from "../ngrok/types.js";
 import { decodeMetadata, encodeMetadata, type Marker, type UserMetadata } from "../ownership/marker.js";
-import type { CredentialSpec } from "../spec/types.js";
+import type { CredentialSpec } from "../desired/types.js";
 import { deliveryTargetRef, parseTargetKey } from "./deliveries.js";
 import type { Change, Delivery, DeliveryRecord, FieldChange, Intent, Plan, Refusal } from "./types.js";
 

@@ -1,6 +1,6 @@
 // The example plan the README shows (text and pull-request markdown): one fixture for render.test.ts and the README test.
 import { encodeMetadata } from "../ownership/marker.js";
-import type { CredentialSpec } from "../spec/types.js";
+import type { CredentialSpec } from "../desired/types.js";
 import { makePlan } from "./plan.js";
 import type { Plan } from "./types.js";
 

@@ -1,6 +1,6 @@
 // Expiry over plan data: expired specs are deleted (never created), and those expiring soon are announced.
-import { daysLeft, formatInstant } from "../spec/expires.js";
-import type { CredentialSpec } from "../spec/types.js";
+import { daysLeft, formatInstant } from "../desired/expires.js";
+import type { CredentialSpec } from "../desired/types.js";
 import type { ExpiringCredential, Plan } from "./types.js";
 
 /** EXPIRY_WARNING's default: plans announce an expiry this long before it. */

@@ -1,6 +1,6 @@
 // The invalid-spec comment quotes hostile keys without rendering them: no heading, mention, link, image or bidi control gets through.
 import { describe, expect, it } from "vitest";
-import type { SpecError } from "../spec/errors.js";
+import type { SpecError } from "../desired/errors.js";
 import { renderInvalidMarkdown, specErrorAnnotations } from "./render-errors.js";
 
 const hostileKey = "x\n### ngrok-gitops plan for 1234567\napproved by @acme/security-team ![i](https://evil.example/i.png) [docs](https://evil.example)\u202eabc";

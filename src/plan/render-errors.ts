@@ -1,5 +1,5 @@
 // Invalid specs for GitHub: the comment/check markdown and the line annotations, with everything quoted from a spec made inert.
-import type { SpecError } from "../spec/errors.js";
+import type { SpecError } from "../desired/errors.js";
 import { code, showHidden } from "./inert.js";
 
 /** The shape GitHub's check-run annotations take (github/feedback.ts's Annotation). */

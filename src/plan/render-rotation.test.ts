@@ -1,7 +1,7 @@
 // Rotations and deliveries read clearly in both renderings, and never carry a token.
 import { expect, it } from "vitest";
 import { encodeMetadata } from "../ownership/marker.js";
-import type { CredentialSpec } from "../spec/types.js";
+import type { CredentialSpec } from "../desired/types.js";
 import { makePlan } from "./plan.js";
 import { renderMarkdown, renderText } from "./render.js";
 

@@ -1,7 +1,7 @@
 // A plan is plain data: the changes that converge the account, what is left alone, and why a plan is refused.
 import type { CredentialCreate, CredentialUpdate } from "../ngrok/types.js";
 import type { UserMetadata } from "../ownership/marker.js";
-import type { CredentialSpec, SourceLocation } from "../spec/types.js";
+import type { CredentialSpec, SourceLocation } from "../desired/types.js";
 
 export type Field = "description" | "metadata" | "acl" | "owner_id" | "prevent_destroy";
 

@@ -6,7 +6,7 @@ import type { IntentLog } from "../apply/types.js";
 import type { BlobCache } from "../github/specs.js";
 import type { DriftIssueState } from "../github/drift-issue.js";
 import type { DeliveryRecord, Intent } from "../plan/types.js";
-import type { FileCache, FileResult } from "../spec/load.js";
+import type { FileCache, FileResult } from "../desired/load.js";
 import { daysAgo, MAX_TEXT, now, str } from "./sql.js";
 
 export class IntentTable implements IntentLog {

@@ -4,7 +4,7 @@ import type { Credential } from "../ngrok/types.js";
 import type { Plan } from "../plan/types.js";
 import type { RunScratch } from "../run/ports.js";
 import { parseRunState, type RunState } from "../run/state.js";
-import type { SpecSource } from "../spec/types.js";
+import type { SpecSource } from "../desired/types.js";
 import { num, str, strOrNull } from "./sql.js";
 
 export class SqlRunScratch implements RunScratch {

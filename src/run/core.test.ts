@@ -1,6 +1,6 @@
 // The run core on the Worker's path: a budget per invocation, state reloaded from persisted scratch, crashes between any two persisted steps.
 import { describe, expect, it } from "vitest";
-import { createEmulator } from "../../emulator/app.js";
+import { createEmulator } from "../../standins/ngrok/app.js";
 import type { IntentLog } from "../apply/types.js";
 import { MemoryIntentLog } from "../apply/memory-intents.js";
 import { NgrokClient } from "../ngrok/client.js";

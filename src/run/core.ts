@@ -1,7 +1,7 @@
 // THE run core: advances one run within a budget of calls, persisting after every step, so a stop anywhere resumes cleanly.
-import { choosePolicy } from "../spec/policy-choice.js";
+import { choosePolicy } from "../desired/policy-choice.js";
 import { makePlan } from "../plan/plan.js";
-import { loadSpecs } from "../spec/load.js";
+import { loadSpecs } from "../desired/load.js";
 import { applyStage } from "./apply-stage.js";
 import { CALLS_PER_CHANGE, MAX_IDLE, MAX_PAGES, RunError } from "./errors.js";
 import { deliverStage, finishRun } from "./finish.js";

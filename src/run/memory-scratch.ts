@@ -2,7 +2,7 @@
 import type { ChangeOutcome } from "../apply/types.js";
 import type { Credential } from "../ngrok/types.js";
 import type { Plan } from "../plan/types.js";
-import type { SpecSource } from "../spec/types.js";
+import type { SpecSource } from "../desired/types.js";
 import type { RunScratch } from "./ports.js";
 import { parseRunState, type RunState } from "./state.js";
 

@@ -1,11 +1,11 @@
 // The ports the run core drives: spec source, credentials API, token keeper, intent log, run scratch state, reporter.
-import type { SpecError } from "../spec/errors.js";
-import type { PolicySources } from "../spec/policy-choice.js";
+import type { SpecError } from "../desired/errors.js";
+import type { PolicySources } from "../desired/policy-choice.js";
 import type { ChangeOutcome, CredentialsApi, IntentLog, TokenKeeper } from "../apply/types.js";
 import type { Credential } from "../ngrok/types.js";
 import type { Delivery, DeliveryRecord, Plan } from "../plan/types.js";
-import type { FileCache } from "../spec/load.js";
-import type { SpecSource } from "../spec/types.js";
+import type { FileCache } from "../desired/load.js";
+import type { SpecSource } from "../desired/types.js";
 import type { Budget } from "./budget.js";
 import type { RunResult } from "./result.js";
 import type { DeliveryResult, RunState } from "./state.js";

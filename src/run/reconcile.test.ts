@@ -1,7 +1,7 @@
 // Reconcile against the emulator on the Worker's path (a subrequest budget per invocation, state reloaded from
 // persisted scratch): convergence, idempotence, and the fault matrix (every fault at every call).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createEmulator, type Fault } from "../../emulator/app.js";
+import { createEmulator, type Fault } from "../../standins/ngrok/app.js";
 import { MemoryIntentLog } from "../apply/memory-intents.js";
 import { NgrokClient } from "../ngrok/client.js";
 import { decodeMetadata, encodeMetadata } from "../ownership/marker.js";
@@ -9,7 +9,7 @@ import { generateKeyringEntry, importKeyring, MemoryTokenStore, TokenVault } fro
 import { SubrequestBudget } from "./budget.js";
 import { advanceRun } from "./core.js";
 import { MemoryScratch } from "./memory-scratch.js";
-import type { SpecSource } from "../spec/types.js";
+import type { SpecSource } from "../desired/types.js";
 import { reconcile, type RunDeps, type RunResult } from "./reconcile.js";
 import { newRunState } from "./state.js";
 

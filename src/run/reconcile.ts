@@ -1,7 +1,7 @@
 // One reconcile of local sources in one go: the core driven without a budget, for the CLI, the bench and the tests.
 import type { IntentLog } from "../apply/types.js";
 import type { Plan } from "../plan/types.js";
-import type { SpecSource } from "../spec/types.js";
+import type { SpecSource } from "../desired/types.js";
 import { REPORT_RESERVE } from "../config.js";
 import { BudgetExhaustedError, UNLIMITED, type Budget } from "./budget.js";
 import { advanceRun, RunError } from "./core.js";

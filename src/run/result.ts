@@ -2,7 +2,7 @@
 import type { ApplyReport } from "../apply/types.js";
 import { renderText } from "../plan/render.js";
 import { summarize, type Plan } from "../plan/types.js";
-import { formatSpecError, type SpecError } from "../spec/errors.js";
+import { formatSpecError, type SpecError } from "../desired/errors.js";
 import type { DeliveryResult } from "./state.js";
 import type { OutcomeInfo, RunOutput } from "./types.js";
 

@@ -1,5 +1,5 @@
 // The persisted state of a run in progress: versioned, so a deploy in the middle of a run never misreads it.
-import type { SpecError } from "../spec/errors.js";
+import type { SpecError } from "../desired/errors.js";
 import type { RunRequest } from "./types.js";
 
 /** Bump when RunState changes shape; a state of another version is not resumed (the run restarts). */

@@ -1,10 +1,10 @@
 // Starts the ngrok emulator and the fake GitHub on loopback for the workerd tests, and hands their URLs and test secrets to the Worker's bindings.
 import type { TestProject } from "vitest/node";
-import { startEmulator } from "../../emulator/server.js";
+import { startEmulator } from "../../standins/ngrok/server.js";
 import { formatRateLimit } from "../../src/ngrok/rate-limit.js";
 import { generateKeyringEntry } from "../../src/vault/keyring.js";
-import { generateAppKeyPair } from "../fake-github/app-auth.js";
-import { startFakeGitHub } from "../fake-github/server.js";
+import { generateAppKeyPair } from "../../standins/github/app-auth.js";
+import { startFakeGitHub } from "../../standins/github/server.js";
 import { TEST_APP_ID, TEST_SECRETS } from "./test-env.js";
 
 /** The test account's budget: one account serves every workerd test file (rate-limit.test.ts sets its own). */

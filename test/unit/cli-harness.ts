@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import type { StartedEmulator } from "../../emulator/server";
+import type { StartedEmulator } from "../../standins/ngrok/server";
 import { generateKeyringEntry } from "../../src/vault/keyring";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEmulator, type StartedEmulator } from "../../emulator/server.js";
+import { startEmulator, type StartedEmulator } from "../../standins/ngrok/server.js";
 import { CLI_NO_DELIVERY, runCli, type CliIo } from "../../src/cli/commands.js";
 import { encodeMetadata } from "../../src/ownership/marker.js";
 import { generateKeyringEntry } from "../../src/vault/keyring.js";

@@ -1,7 +1,7 @@
 // Policy and expiry through the CLI, as a child process against the in-process emulator: the policy beside --dir or
 // --policy PATH judges the specs (nothing applied while any rule is broken), and expired credentials are deleted.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEmulator, type StartedEmulator } from "../../emulator/server";
+import { startEmulator, type StartedEmulator } from "../../standins/ngrok/server";
 import { cleanupWorkspaces, workspace } from "./cli-harness";
 
 let emulator: StartedEmulator;

@@ -3,7 +3,7 @@
 import { readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEmulator, type StartedEmulator } from "../../emulator/server";
+import { startEmulator, type StartedEmulator } from "../../standins/ngrok/server";
 import { useColor } from "../../src/cli/color";
 import { CLI_OWNER_ID } from "../../src/cli/identity";
 import { defaultTokensPath } from "../../src/cli/token-path";

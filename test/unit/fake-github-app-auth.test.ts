@@ -1,8 +1,8 @@
 // The fake GitHub's App auth: RS256 JWTs checked like GitHub, installation tokens minted, scoped and expiring.
 import { createAppAuth } from "@octokit/auth-app";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createFakeGitHub, generateAppKeyPair, signAppJwt, type AppKeyPair } from "../fake-github/app.js";
-import { call } from "../fake-github/test-helpers.js";
+import { createFakeGitHub, generateAppKeyPair, signAppJwt, type AppKeyPair } from "../../standins/github/app.js";
+import { call } from "../../standins/github/test-helpers.js";
 
 const APP_ID = 4242;
 const NOW = Date.parse("2026-03-01T12:00:00Z");

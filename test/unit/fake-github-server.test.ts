@@ -3,8 +3,8 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { FakeGitHubPortInUseError, startFakeGitHub, type StartedFakeGitHub } from "../fake-github/server.js";
-import { snapshotWorkingTree } from "../fake-github/working-tree.js";
+import { FakeGitHubPortInUseError, startFakeGitHub, type StartedFakeGitHub } from "../../standins/github/server.js";
+import { snapshotWorkingTree } from "../../standins/github/working-tree.js";
 
 const started: StartedFakeGitHub[] = [];
 afterEach(async () => {

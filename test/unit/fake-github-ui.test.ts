@@ -2,9 +2,9 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sealTo } from "../../src/github/sealed-box";
-import { renderMarkdown, safeHref } from "../fake-github/ui/markdown";
-import { startFakeGitHub, type StartedFakeGitHub } from "../fake-github/server";
-import { call } from "../fake-github/test-helpers";
+import { renderMarkdown, safeHref } from "../../standins/github/ui/markdown";
+import { startFakeGitHub, type StartedFakeGitHub } from "../../standins/github/server";
+import { call } from "../../standins/github/test-helpers";
 import { launchBrowser } from "./browser";
 
 const TOKEN = "ghs_ui_test_installation_token";

@@ -1,8 +1,8 @@
 // Webhook builders produce GitHub-shaped push / pull_request / ping payloads, signed so @octokit/webhooks verifies them.
 import { Webhooks } from "@octokit/webhooks";
 import { describe, expect, it } from "vitest";
-import { createFakeGitHub } from "../fake-github/app.js";
-import { buildDelivery, buildPingEvent, buildPullRequestEvent, buildPushEvent, signWebhook, ZERO_SHA } from "../fake-github/webhooks.js";
+import { createFakeGitHub } from "../../standins/github/app.js";
+import { buildDelivery, buildPingEvent, buildPullRequestEvent, buildPushEvent, signWebhook, ZERO_SHA } from "../../standins/github/webhooks.js";
 
 const SECRET = "It's a Secret to Everybody";
 const A = "a".repeat(40);

@@ -4,8 +4,8 @@ import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
-import { createFakeGitHub, type FakeGitHub } from "../fake-github/app.js";
-import { call } from "../fake-github/test-helpers.js";
+import { createFakeGitHub, type FakeGitHub } from "../../standins/github/app.js";
+import { call } from "../../standins/github/test-helpers.js";
 import { sealTo } from "../../src/github/sealed-box.js";
 
 const TOKEN = "ghp_test_user_token";

@@ -2,7 +2,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { GitHubApiError, GitHubClient } from "../../src/github/client.js";
 import { deleteActionsSecret, putActionsSecret, secretsPath, type PublicKeyCache } from "../../src/github/secrets.js";
-import { createFakeGitHub, type FakeGitHub } from "../fake-github/app.js";
+import { createFakeGitHub, type FakeGitHub } from "../../standins/github/app.js";
 
 const AUTH = "ghs_installation_token_for_secrets";
 const REPO = "acme/infra";

@@ -4,11 +4,11 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
-import { startEmulator, type StartedEmulator } from "../../emulator/server.js";
+import { startEmulator, type StartedEmulator } from "../../standins/ngrok/server.js";
 import { spawnWranglerDev, stopProcessGroup, waitForHealth } from "../../src/cli/wrangler-dev.js";
 import { decodeMetadata } from "../../src/ownership/marker.js";
 import { generateKeyringEntry } from "../../src/vault/keyring.js";
-import { startFakeGitHub, type StartedFakeGitHub } from "../fake-github/server.js";
+import { startFakeGitHub, type StartedFakeGitHub } from "../../standins/github/server.js";
 
 const HOST = "127.0.0.1";
 const REPO = "acme/kill-test";

@@ -12,9 +12,9 @@ import { encodeMetadata } from "../../src/ownership/marker";
 import { EXAMPLE_MARKDOWN_OPTIONS, examplePlan } from "../../src/plan/example";
 import { makePlan } from "../../src/plan/plan";
 import { renderMarkdown, renderText } from "../../src/plan/render";
-import { formatSpecError } from "../../src/spec/errors";
-import { loadSpecs } from "../../src/spec/load";
-import type { CredentialSpec } from "../../src/spec/types";
+import { formatSpecError } from "../../src/desired/errors";
+import { loadSpecs } from "../../src/desired/load";
+import type { CredentialSpec } from "../../src/desired/types";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const read = (path: string) => readFileSync(join(ROOT, path), "utf8");
@@ -78,8 +78,8 @@ describe("README: spec format", () => {
     expect(schema(parse(sample.body)), JSON.stringify(schema.errors)).toBe(true);
   });
 
-  it("shows real error messages: each appears verbatim in src/spec/load.test.ts", () => {
-    const tests = read("src/spec/load.test.ts");
+  it("shows real error messages: each appears verbatim in src/desired/load.test.ts", () => {
+    const tests = read("src/desired/load.test.ts");
     const blocks = inSection("Spec format").filter((f) => f.lang === "" && /^credentials\/\S+:\d+:\d+: /m.test(f.body));
     expect(blocks).toHaveLength(1);
     const lines = (blocks[0]?.body ?? "").split("\n").filter((l) => l.trim() !== "");

@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { CLI_OWNER_ID, START_OWNER_ID } from "../../src/cli/identity";
 import { isPortFree } from "../../src/cli/ports";
-import { loadSpecs } from "../../src/spec/load";
+import { loadSpecs } from "../../src/desired/load";
 import { launchBrowser } from "./browser";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));

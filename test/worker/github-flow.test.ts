@@ -152,7 +152,7 @@ describe("operator API", () => {
 });
 
 async function signFor(body: string): Promise<string> {
-  const { signWebhook } = await import("../fake-github/webhooks.js");
+  const { signWebhook } = await import("../../standins/github/webhooks.js");
   return signWebhook(TEST_SECRETS.GITHUB_WEBHOOK_SECRET, body);
 }
 

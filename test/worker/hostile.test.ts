@@ -1,7 +1,7 @@
 // Hostile HTTP: forged, broken, replayed and oversized webhooks, bad operator credentials and path tricks get the right status, apply nothing and leak nothing.
 import { SELF } from "cloudflare:test";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { signWebhook } from "../fake-github/webhooks.js";
+import { signWebhook } from "../../standins/github/webhooks.js";
 import { TEST_REPOSITORY, TEST_SECRETS } from "../support/test-env.js";
 import { freshWorld, deliver, emulatorCalls, pullRequestPayload, pushPayload, reconciler, settle } from "./support.js";
 import { headerText, secretScanner, type SecretScanner } from "./secrets.js";

@@ -1,6 +1,6 @@
 // The emulator app and the ngrok client inside workerd: no Node APIs, and a reset is a rejected fetch.
 import { describe, expect, it } from "vitest";
-import { createEmulator } from "../../emulator/app";
+import { createEmulator } from "../../standins/ngrok/app";
 import { NgrokClient } from "../../src/ngrok/client";
 import { NgrokNetworkError } from "../../src/ngrok/errors";
 

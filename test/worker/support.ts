@@ -1,6 +1,6 @@
 // Helpers for workerd tests: talk to the emulator and the fake GitHub over loopback HTTP, send signed webhooks, wait for runs.
 import { env, runDurableObjectAlarm, SELF } from "cloudflare:test";
-import { buildPullRequestEvent, buildPushEvent, signWebhook } from "../fake-github/webhooks.js";
+import { buildPullRequestEvent, buildPushEvent, signWebhook } from "../../standins/github/webhooks.js";
 import { TEST_REPOSITORY, TEST_SECRETS } from "../support/test-env.js";
 
 export const bindings = env as unknown as Env & { NGROK_API_URL: string; GITHUB_API_URL: string };

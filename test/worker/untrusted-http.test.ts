@@ -3,7 +3,7 @@
 import { createExecutionContext, SELF, waitOnExecutionContext } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import worker from "../../src/index.js";
-import { signWebhook } from "../fake-github/webhooks.js";
+import { signWebhook } from "../../standins/github/webhooks.js";
 import { TEST_REPOSITORY, TEST_SECRETS } from "../support/test-env.js";
 import { freshWorld, admin, bindings, commit, deliver, pushPayload, reconciler, settle } from "./support.js";
 

@@ -1,9 +1,9 @@
 // One emulated ngrok account: its credentials, one-time tokens, faults and the calls it received.
-import type { Credential, CredentialCreate, CredentialUpdate } from "../src/ngrok/types";
+import type { Credential, CredentialCreate, CredentialUpdate } from "../../src/ngrok/types";
 import type { Fault } from "./faults";
 import { FaultBook } from "./faults";
-import type { RateLimit } from "../src/ngrok/rate-limit";
-import { RollingWindow } from "../src/ngrok/rate-limit";
+import type { RateLimit } from "../../src/ngrok/rate-limit";
+import { RollingWindow } from "../../src/ngrok/rate-limit";
 import { KsuidSource, randomBase62, rfc3339Seconds, tokenFor } from "./ids";
 
 export interface StoredCredential {

@@ -2,7 +2,7 @@
 import fc from "fast-check";
 import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createEmulator } from "../../emulator/app.js";
+import { createEmulator } from "../../standins/ngrok/app.js";
 import { MemoryIntentLog } from "../apply/memory-intents.js";
 import { DESCRIPTION_MAX_BYTES } from "../ngrok/types.js";
 import { NgrokClient } from "../ngrok/client.js";

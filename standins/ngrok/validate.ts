@@ -1,6 +1,6 @@
 // Request-body validation for create and update, with ngrok's byte limits and error codes.
-import { DESCRIPTION_MAX_BYTES, METADATA_MAX_BYTES } from "../src/ngrok/types";
-import type { CredentialCreate, CredentialUpdate } from "../src/ngrok/types";
+import { DESCRIPTION_MAX_BYTES, METADATA_MAX_BYTES } from "../../src/ngrok/types";
+import type { CredentialCreate, CredentialUpdate } from "../../src/ngrok/types";
 import { isValidAclRule } from "./acl";
 import { ERR, EmulatorHttpError } from "./errors";
 

@@ -2,10 +2,10 @@
 import { Hono } from "hono";
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { Credential, CredentialList, NgrokErrorBody } from "../src/ngrok/types";
-import { MAX_PAGE_LIMIT } from "../src/ngrok/types";
-import type { RateLimit } from "../src/ngrok/rate-limit";
-import { NGROK_RATE_LIMIT, formatRateLimit, parseRateLimit } from "../src/ngrok/rate-limit";
+import type { Credential, CredentialList, NgrokErrorBody } from "../../src/ngrok/types";
+import { MAX_PAGE_LIMIT } from "../../src/ngrok/types";
+import type { RateLimit } from "../../src/ngrok/rate-limit";
+import { NGROK_RATE_LIMIT, formatRateLimit, parseRateLimit } from "../../src/ngrok/rate-limit";
 import type { CallRecord, StoredCredential } from "./account";
 import { Account, toWire } from "./account";
 import { ConnectionResetError, ERR, EmulatorHttpError, codeForStatus, errorBody } from "./errors";

@@ -1,5 +1,5 @@
 // CLI: `npm run emulator -- [--port N] [--rate-limit N/Ss|off] [--max-concurrent N|off] [--api-key KEY]...` runs the ngrok API emulator on 127.0.0.1 until Ctrl-C.
-import { formatRateLimit } from "../src/ngrok/rate-limit";
+import { formatRateLimit } from "../../src/ngrok/rate-limit";
 import { USAGE, parseEmulatorArgs } from "./args";
 import { PortInUseError, startEmulator } from "./server";
 
