@@ -1,6 +1,6 @@
 // What the Reconciler Durable Object reports: runs, status and audit entries (requests are the run core's).
 
-import type { Cause, OutcomeInfo, RunStatus } from "../run/types.js";
+import type { Cause, OutcomeInfo, RunProgress, RunStatus } from "../run/types.js";
 
 export type { Caller, Cause, OutcomeInfo, RunOutput, RunRequest, RunStatus } from "../run/types.js";
 
@@ -24,18 +24,12 @@ export interface RunInfo {
 
 export interface StatusInfo {
   /** Where the run in progress is: runs larger than one invocation's subrequest budget continue over several. */
-  progress: {
+  progress: (RunProgress & {
     run: number;
-    stage: string;
-    listed: number;
-    changes: number;
-    applied: number;
-    invocations: number;
-    max_subrequests: number;
     /** While applying: when the remaining changes can have been sent at the account's rate limit (RFC 3339), and in how long. */
     eta?: string;
     eta_ms?: number;
-  } | null;
+  }) | null;
   current: RunInfo | null;
   last: RunInfo | null;
   queued: { key: string; cause: Cause | "rewrap"; mode: string; sha: string | null }[];

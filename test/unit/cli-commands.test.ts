@@ -1,23 +1,15 @@
 // The plan/apply/token CLI run as a child process against the in-process emulator: exit codes, output, no token leaks.
-import { spawn } from "node:child_process";
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, rm, stat, writeFile } from "node:fs/promises";
 import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator, type StartedEmulator } from "../../standins/ngrok/server";
+import { cleanupWorkspaces, workspace as harnessWorkspace, type Run } from "./cli-harness";
 import { CLI_OWNER_ID } from "../../src/cli/identity";
 import { defaultTokensPath } from "../../src/cli/token-path";
 import { generateKeyringEntry } from "../../src/vault/keyring";
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const MAIN = join(ROOT, "src/cli/main.ts");
-const TSX = pathToFileURL(join(ROOT, "node_modules/tsx/dist/loader.mjs")).href;
-
 let emulator: StartedEmulator;
-const dirs: string[] = [];
-let keys = 0;
 
 beforeAll(async () => {
   // ngrok's documented limit: each test has an account of its own making far fewer than 120 calls.
@@ -25,57 +17,11 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await emulator.close();
-  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+  await cleanupWorkspaces();
 });
 
-interface Run {
-  args: string[];
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 /** A checkout of its own (temp dir) and an emulator account of its own (fresh API key). */
-async function workspace(files: Record<string, string>) {
-  const dir = await mkdtemp(join(tmpdir(), "ngrok-gitops-cli-"));
-  dirs.push(dir);
-  for (const [path, content] of Object.entries(files)) {
-    await mkdir(join(dir, path, ".."), { recursive: true });
-    await writeFile(join(dir, path), content);
-  }
-  const apiKey = `cli_test_${++keys}_${Math.random().toString(36).slice(2)}`;
-  const env: Record<string, string> = { NGROK_API_URL: emulator.url, NGROK_API_KEY: apiKey, TOKEN_ENCRYPTION_KEYS: generateKeyringEntry("t1") };
-  const runs: Run[] = [];
-  const cli = (args: string[], extraEnv: Record<string, string | undefined> = {}): Promise<Run> =>
-    new Promise((resolve, reject) => {
-      const merged: Record<string, string> = { PATH: process.env.PATH ?? "" };
-      for (const [k, v] of Object.entries({ ...env, ...extraEnv })) if (v !== undefined) merged[k] = v;
-      const child = spawn(process.execPath, ["--import", TSX, MAIN, ...args], { cwd: dir, env: merged as NodeJS.ProcessEnv /* wrangler's generated types make Worker vars required here */, stdio: ["pipe", "pipe", "pipe"] });
-      child.stdin.end();
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-      child.on("error", reject);
-      child.on("close", (code) => {
-        const run = { args, code: code ?? -1, stdout, stderr };
-        runs.push(run);
-        resolve(run);
-      });
-    });
-  const control = async (path: string): Promise<Record<string, unknown>> => {
-    const res = await fetch(`${emulator.url}/__emulator/${path}`, { headers: { Authorization: `Bearer ${apiKey}`, "Ngrok-Version": "2" } });
-    return (await res.json()) as Record<string, unknown>;
-  };
-  return {
-    dir,
-    cli,
-    runs,
-    tokens: async () => (await control("tokens")).tokens as Record<string, string>,
-    credentials: async () => (await control("state")).credentials as { id: string; description: string }[],
-    calls: async () => (await control("calls")).calls as { method: string }[],
-  };
-}
+const workspace = (files: Record<string, string>) => harnessWorkspace(emulator, files);
 
 const TWO = {
   "credentials/ci.yaml": "credentials:\n  - name: ci-runners\n    description: CI runners\n    acl: [bind:ci.example.com]\n",

@@ -38,6 +38,8 @@ export async function workspace(emulator: StartedEmulator, files: Record<string,
   for (const [path, content] of Object.entries(files)) await write(path, content);
   const apiKey = `cli_tf_${++keys}_${Math.random().toString(36).slice(2)}`;
   const env: Record<string, string> = { NGROK_API_URL: emulator.url, NGROK_API_KEY: apiKey, TOKEN_ENCRYPTION_KEYS: generateKeyringEntry("t1") };
+  /** Every CLI run of this workspace, in order (for checks over all output, e.g. that no token was printed). */
+  const runs: Run[] = [];
   const cli = (args: string[], extraEnv: Record<string, string | undefined> = {}): Promise<Run> =>
     new Promise((resolve, reject) => {
       const merged: Record<string, string> = { PATH: process.env.PATH ?? "" };
@@ -49,7 +51,11 @@ export async function workspace(emulator: StartedEmulator, files: Record<string,
       child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
       child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
       child.on("error", reject);
-      child.on("close", (code) => resolve({ args, code: code ?? -1, stdout, stderr }));
+      child.on("close", (code) => {
+        const run = { args, code: code ?? -1, stdout, stderr };
+        runs.push(run);
+        resolve(run);
+      });
     });
   /** The emulator's real API, as an operator's script would call it. */
   const api = async (method: string, path: string, body?: unknown): Promise<Record<string, unknown>> => {
@@ -72,6 +78,8 @@ export async function workspace(emulator: StartedEmulator, files: Record<string,
     cli,
     write,
     api,
+    runs,
+    tokens: async () => (await control("tokens")).tokens as Record<string, string>,
     credentials: async () => (await control("state")).credentials as { id: string; description: string; metadata: string }[],
     calls: async () => (await control("calls")).calls as { method: string; path?: string }[],
   };
