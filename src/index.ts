@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
 import { configProblems } from "./config.js";
-import { operator } from "./http/operator.js";
+import { adminTokenProblem, operator } from "./http/operator.js";
 import { webhook } from "./http/webhook.js";
 
 export { Reconciler } from "./reconciler/reconciler.js";
@@ -12,9 +12,12 @@ const app = new Hono<{ Bindings: Env }>();
 app.use("*", secureHeaders());
 // 503 names every bad or placeholder configuration value (never a secret's value); no run starts until it is fixed.
 app.get("/healthz", (c) => {
-  const problems = configProblems(c.env);
-  if (problems.length === 0) return c.json({ ok: true });
-  return c.json({ ok: false, config_errors: problems.map((p) => `${p.name}: ${p.message}`) }, 503);
+  const errors = configProblems(c.env).map((p) => `${p.name}: ${p.message}`);
+  // A missing ADMIN_TOKEN is a config problem already; a short one only closes the operator API, but is as bad.
+  const admin = c.env.ADMIN_TOKEN ? adminTokenProblem(c.env.ADMIN_TOKEN) : null;
+  if (admin !== null) errors.push(admin);
+  if (errors.length === 0) return c.json({ ok: true });
+  return c.json({ ok: false, config_errors: errors }, 503);
 });
 app.route("/webhooks/github", webhook);
 app.route("/api", operator);

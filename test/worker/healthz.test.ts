@@ -24,6 +24,17 @@ describe("/healthz", () => {
     expect(JSON.stringify(body)).not.toContain(bindings.ADMIN_TOKEN);
   });
 
+  it("answers 503 when ADMIN_TOKEN is too short to keep the operator API open, without showing it", async () => {
+    const env = { ...bindings, ADMIN_TOKEN: "short-admin-token" } as unknown as Env;
+    const ctx = createExecutionContext();
+    const res = await worker.fetch(new Request("http://worker/healthz"), env, ctx);
+    await waitOnExecutionContext(ctx);
+    expect(res.status).toBe(503);
+    const text = await res.text();
+    expect(text).toContain("ADMIN_TOKEN is shorter than 32 characters");
+    expect(text).not.toContain("short-admin-token");
+  });
+
   it("names every bad or placeholder value, never a secret's value", () => {
     const env = {
       ...bindings,
