@@ -1,6 +1,5 @@
 // Serves the fake GitHub over HTTP on loopback (Node, @hono/node-server), for workerd tests and `npm start`.
-import type { AddressInfo } from "node:net";
-import { serve } from "@hono/node-server";
+import { listen } from "../listen.js";
 import { createFakeGitHub, type FakeGitHub, type FakeGitHubOptions } from "./app.js";
 import { uiResponse, type UiOptions } from "./ui/index.js";
 
@@ -33,25 +32,7 @@ export async function startFakeGitHub(options: StartFakeGitHubOptions): Promise<
   const host = options.host ?? "127.0.0.1";
   const fake = createFakeGitHub(options);
   await fake.ready;
-  return new Promise((resolve, reject) => {
-    const fetch = async (request: Request): Promise<Response> => (await uiResponse(fake, request, options.ui)) ?? fake.app.fetch(request);
-    const server = serve({ fetch, port: options.port, hostname: host }, (info: AddressInfo) => {
-      server.off("error", onError);
-      const baseHost = host.includes(":") ? `[${host}]` : host;
-      resolve({
-        url: `http://${baseHost}:${info.port}`,
-        fake,
-        close: () =>
-          new Promise<void>((done, fail) => {
-            if ("closeAllConnections" in server && typeof server.closeAllConnections === "function") server.closeAllConnections();
-            server.close((err) => (err ? fail(err) : done()));
-          }),
-      });
-    });
-    const onError = (err: NodeJS.ErrnoException) => {
-      server.close();
-      reject(err.code === "EADDRINUSE" ? new FakeGitHubPortInUseError(host, options.port) : err);
-    };
-    server.once("error", onError);
-  });
+  const fetch = async (request: Request): Promise<Response> => (await uiResponse(fake, request, options.ui)) ?? fake.app.fetch(request);
+  const listening = await listen(fetch, host, options.port, () => new FakeGitHubPortInUseError(host, options.port));
+  return { ...listening, fake };
 }

@@ -1,7 +1,6 @@
 // Serves the emulator over HTTP on loopback with @hono/node-server; injected resets drop the socket.
-import type { AddressInfo } from "node:net";
 import type { Http2Bindings, HttpBindings } from "@hono/node-server";
-import { serve } from "@hono/node-server";
+import { listen } from "../listen";
 import type { EmulatorOptions } from "./app";
 import { createEmulator } from "./app";
 import { ConnectionResetError } from "./errors";
@@ -38,23 +37,5 @@ export async function startEmulator(opts: StartOptions): Promise<StartedEmulator
       return new Response(null, { status: 499 });
     }
   };
-  return new Promise((resolve, reject) => {
-    const server = serve({ fetch: handle, port: opts.port, hostname: host }, (info: AddressInfo) => {
-      server.off("error", onError);
-      const baseHost = host.includes(":") ? `[${host}]` : host;
-      resolve({
-        url: `http://${baseHost}:${info.port}`,
-        close: () =>
-          new Promise<void>((done, fail) => {
-            if ("closeAllConnections" in server && typeof server.closeAllConnections === "function") server.closeAllConnections();
-            server.close((err) => (err ? fail(err) : done()));
-          }),
-      });
-    });
-    const onError = (err: NodeJS.ErrnoException) => {
-      server.close();
-      reject(err.code === "EADDRINUSE" ? new PortInUseError(host, opts.port) : err);
-    };
-    server.once("error", onError);
-  });
+  return listen(handle, host, opts.port, () => new PortInUseError(host, opts.port));
 }
