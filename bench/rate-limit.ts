@@ -6,7 +6,7 @@ import { MemoryIntentLog } from "../src/apply/memory-intents.js";
 import { NgrokClient } from "../src/ngrok/client.js";
 import { AccountLimiter } from "../src/ngrok/limiter.js";
 import { ProgressTracker } from "../src/ngrok/progress.js";
-import { NGROK_RATE_LIMIT } from "../src/ngrok/rate-limit.js";
+import { maxInAnyWindow, NGROK_RATE_LIMIT } from "../src/ngrok/rate-limit.js";
 import { MAX_PAGE_LIMIT } from "../src/ngrok/types.js";
 import { makePlan } from "../src/plan/plan.js";
 import { loadSpecs } from "../src/desired/load.js";
@@ -138,15 +138,6 @@ function neighbour(clock: SimClock, emulator: Emulator, share: number) {
   };
 }
 
-function maxInWindow(times: readonly number[], windowMs: number): number {
-  let most = 0;
-  let lo = 0;
-  for (let hi = 0; hi < times.length; hi++) {
-    while ((times[hi] ?? 0) - (times[lo] ?? 0) >= windowMs) lo += 1;
-    most = Math.max(most, hi - lo + 1);
-  }
-  return most;
-}
 
 export async function runRateCase(input: RateCaseInput): Promise<RateCaseResult> {
   const realStart = performance.now();
@@ -272,7 +263,7 @@ export async function runRateCase(input: RateCaseInput): Promise<RateCaseResult>
     neighbour_calls: neighbourStats.sent,
     neighbour_429: neighbourStats.refused,
     eta_at_start_s: etaAtStart / 1000,
-    max_calls_per_window: maxInWindow(acceptedTimes, NGROK_RATE_LIMIT.windowMs),
+    max_calls_per_window: maxInAnyWindow(acceptedTimes, NGROK_RATE_LIMIT.windowMs),
     sim_real_s: (performance.now() - realStart) / 1000,
     converged: second.changes.length === 0,
     targets: {

@@ -5,7 +5,7 @@ import { SimClock } from "../../standins/ngrok/sim-clock";
 import { NgrokClient } from "./client";
 import { AccountLimiter, type LimiterSnapshot } from "./limiter";
 import { ProgressTracker, formatProgress, progressNow, type ApplyProgress } from "./progress";
-import { formatRateLimit, parseRateLimit, rateLimitFromEnv, RollingWindow } from "./rate-limit";
+import { formatRateLimit, maxInAnyWindow, parseRateLimit, rateLimitFromEnv, RollingWindow } from "./rate-limit";
 
 const KEY = "limiter-test-key";
 const BASE = "http://emulator.test";
@@ -23,16 +23,6 @@ function setup(options: { rate?: { limit: number; windowMs: number } | "off"; em
 const accepted = (emulator: Emulator) => emulator.account(KEY).calls().filter((c) => c.limited === undefined).map((c) => c.at);
 const refused = (emulator: Emulator) => emulator.account(KEY).calls().filter((c) => c.status === 429).length;
 
-/** The most requests in any half-open window of `windowMs`, over sorted times. */
-function maxInAnyWindow(times: readonly number[], windowMs: number): number {
-  let most = 0;
-  let lo = 0;
-  for (let hi = 0; hi < times.length; hi++) {
-    while ((times[hi] ?? 0) - (times[lo] ?? 0) >= windowMs) lo += 1;
-    most = Math.max(most, hi - lo + 1);
-  }
-  return most;
-}
 
 async function creates(client: NgrokClient, count: number, parallel = 4): Promise<void> {
   let next = 0;
@@ -262,5 +252,13 @@ describe("ETA and progress", () => {
     expect(Date.parse(promised.eta)).toBe(clock.now());
     expect(formatProgress(seen[0] as ApplyProgress)).toMatch(/^100\/300 changes, ETA 2m00s \(\d\d:\d\d:\d\dZ\)$/);
     expect(formatProgress(seen[2] as ApplyProgress)).toBe("300/300 changes, ETA done");
+  });
+});
+
+describe("maxInAnyWindow", () => {
+  it("counts the busiest half-open window over sorted times", () => {
+    expect(maxInAnyWindow([], 60_000)).toBe(0);
+    expect(maxInAnyWindow([0, 10, 20, 59_999, 60_000, 60_010], 60_000)).toBe(4);
+    expect(maxInAnyWindow([0, 60_000, 120_000], 60_000)).toBe(1);
   });
 });

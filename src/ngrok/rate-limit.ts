@@ -120,3 +120,14 @@ export function rateLimitFromEnv(value: string | undefined): RateLimit | "off" {
     throw new RateLimitSyntaxError(value, "NGROK_RATE_LIMIT");
   }
 }
+
+/** The most times in any half-open window of `windowMs`, over sorted times: what a rolling window let through at its busiest. */
+export function maxInAnyWindow(times: readonly number[], windowMs: number): number {
+  let most = 0;
+  let lo = 0;
+  for (let hi = 0; hi < times.length; hi++) {
+    while ((times[hi] ?? 0) - (times[lo] ?? 0) >= windowMs) lo += 1;
+    most = Math.max(most, hi - lo + 1);
+  }
+  return most;
+}
