@@ -44,14 +44,9 @@ export class GitHubReporter implements Reporter {
   }
 
   delivery(state: Readonly<RunState>, result: DeliveryResult, id: string | null): void {
-    const request = state.request;
     this.input.storage.audit.append({
-      run_id: state.runId,
+      ...runAuditContext(state),
       kind: "delivery",
-      cause: request.cause,
-      sha: state.sha,
-      delivery: request.delivery ?? null,
-      actor: request.actor ?? null,
       name: result.name,
       action: result.action,
       result: result.status,
@@ -156,8 +151,12 @@ function fingerprint(plan: Plan): string {
   return lines.sort().join("\n");
 }
 
+/** What every audit entry of a run carries: the run, what caused it, its commit, the delivery and the actor. */
+export function runAuditContext(state: Readonly<RunState>): { run_id: number; cause: RunRequest["cause"]; sha: string | null; delivery: string | null; actor: string | null } {
+  return { run_id: state.runId, cause: state.request.cause, sha: state.sha, delivery: state.request.delivery ?? null, actor: state.request.actor ?? null };
+}
+
 function auditOutcome(storage: ReconcilerStorage, state: Readonly<RunState>, outcome: ChangeOutcome, writes: ReadonlyMap<string, NgrokCall[]>): void {
-  const request = state.request;
   const change = outcome.change;
   const detail: Record<string, unknown> = {};
   if (change.action === "update" || change.action === "import" || change.action === "replace") detail.fields = change.fields.map((f) => ({ field: f.field, before: f.before, after: f.after }));
@@ -172,12 +171,8 @@ function auditOutcome(storage: ReconcilerStorage, state: Readonly<RunState>, out
     if (outcome.compensation) detail.compensation = outcome.compensation;
   }
   storage.audit.append({
-    run_id: state.runId,
+    ...runAuditContext(state),
     kind: "change",
-    cause: request.cause,
-    sha: state.sha,
-    delivery: request.delivery ?? null,
-    actor: request.actor ?? null,
     name: change.name,
     action: change.action,
     result: outcome.status,

@@ -7,6 +7,7 @@ import { newRunState, type RunState } from "../run/state.js";
 import { effectiveMode, type RunOutput, type RunRequest } from "../run/types.js";
 import { keyringFor, KvTokenStore, TokenVault } from "../vault/index.js";
 import { progressNow } from "../ngrok/progress.js";
+import { runAuditContext } from "./execute.js";
 import { accountLimiter, saveLimiter, workerPorts } from "./ports.js";
 import { capExceeded, nextAttempt } from "./run-caps.js";
 import { ReconcilerStorage } from "./storage.js";
@@ -119,25 +120,7 @@ export class Reconciler extends DurableObject<Env> {
         saveLimiter(storage, limiter);
         finished = { status: "failed", sha: state.sha ?? ("sha" in state.request ? (state.request.sha ?? null) : null), summary: null, plan_text: "", outcomes: [], errors: [typeof code === "string" ? `${code}: ${message}` : message], api_calls: state.calls };
       }
-      storage.runs.finish(state.runId, finished);
-      // The full plan is kept here: PR comments and check runs are cut to GitHub's size limits.
-      storage.audit.append({
-        run_id: state.runId,
-        kind: "run",
-        cause: state.request.cause,
-        sha: finished.sha,
-        delivery: state.request.delivery ?? null,
-        actor: state.request.actor ?? null,
-        name: null,
-        action: state.request.mode,
-        result: finished.status,
-        operation_id: null,
-        detail: { summary: finished.summary, errors: finished.errors, api_calls: finished.api_calls, plan_text: finished.plan_text, progress: finished.progress ?? null, reviewed: finished.reviewed ?? null, ...(state.request.caller ? { caller: state.request.caller } : {}) },
-      });
-      storage.scratch.clear();
-      storage.queue.remove(state.key, { kind: "run", request: state.request });
-      storage.state.set("run_attempts", null);
-      storage.state.set("cancel_run", null);
+      this.#record(state, finished);
       if (budget.remaining() <= REPORT_RESERVE * 2) {
         if (storage.queue.next()) await this.ctx.storage.setAlarm(Date.now() + 10);
         return;
@@ -175,12 +158,26 @@ export class Reconciler extends DurableObject<Env> {
     return { cancelled: state.runId, when: "after the current invocation" };
   }
 
-  /** Records the active run as ended without a result of its own (cancelled, or given up) and frees the queue. */
+  /** Records the active run as ended without a result of its own (cancelled, or given up). */
   #endRun(state: RunState, status: "cancelled" | "failed", reason: string): void {
+    this.#record(state, { status, sha: state.sha, summary: null, plan_text: "", outcomes: [], errors: [reason], api_calls: state.calls });
+  }
+
+  /** Every run ends here: its record and audit entry, then the queue and the run's scratch are freed. */
+  #record(state: RunState, finished: RunOutput): void {
     const storage = this.#storage;
-    const output: RunOutput = { status, sha: state.sha, summary: null, plan_text: "", outcomes: [], errors: [reason], api_calls: state.calls };
-    storage.runs.finish(state.runId, output);
-    storage.audit.append({ run_id: state.runId, kind: "run", cause: state.request.cause, sha: state.sha, delivery: state.request.delivery ?? null, actor: state.request.actor ?? null, name: null, action: state.request.mode, result: status, operation_id: null, detail: { errors: output.errors, api_calls: state.calls } });
+    storage.runs.finish(state.runId, finished);
+    // The full plan is kept here: PR comments and check runs are cut to GitHub's size limits.
+    storage.audit.append({
+      ...runAuditContext(state),
+      sha: finished.sha,
+      kind: "run",
+      name: null,
+      action: state.request.mode,
+      result: finished.status,
+      operation_id: null,
+      detail: { summary: finished.summary, errors: finished.errors, api_calls: finished.api_calls, plan_text: finished.plan_text, progress: finished.progress ?? null, reviewed: finished.reviewed ?? null, ...(state.request.caller ? { caller: state.request.caller } : {}) },
+    });
     storage.scratch.clear();
     storage.queue.remove(state.key, { kind: "run", request: state.request });
     storage.state.set("run_attempts", null);
