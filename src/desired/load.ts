@@ -8,6 +8,7 @@ import { explainAclRule } from "./acl.js";
 import { parseDuration } from "./duration.js";
 import { EXPIRES_PATTERN, parseExpires } from "./expires.js";
 import { fieldPath, type SpecError, type SpecErrorCode } from "./errors.js";
+import { splitItems, type ItemText } from "./items.js";
 import { locate } from "./positions.js";
 import type { RepositoryPolicy } from "./policy-file.js";
 import { policyErrors } from "./policy-errors.js";
@@ -50,6 +51,8 @@ export interface FileResult {
   errors: SpecError[];
   /** Errors found but not placed: past MAX_ERRORS_PER_FILE positions are not worth their cost. */
   unlisted?: number;
+  /** Each spec's text (item i is spec i), when the file split into items: its next version reuses them. */
+  items?: ItemText[];
 }
 
 export interface FileCache {
@@ -60,6 +63,14 @@ export interface FileCache {
 /** A file's cache key: its blob SHA when known (git content addressing), else its content; the limits are fixed per deployment. */
 export function fileCacheKey(source: SpecSource, ownerId: string): string {
   return `${ownerId}\0${source.path}\0${source.sha ?? source.content}`;
+}
+
+/**
+ * The key of the last version of `path` that was parsed, with its items' texts: when the file changes, its
+ * unchanged items are not parsed again. (A path never starts with "\0", so this never meets a fileCacheKey.)
+ */
+export function lastVersionKey(path: string, ownerId: string): string {
+  return `${ownerId}\0\0last\0${path}`;
 }
 
 /** Errors listed per file; the rest are counted in one TOO_MANY_ERRORS error. */
@@ -103,8 +114,13 @@ export function loadSpecs(sources: readonly SpecSource[], options: LoadOptions):
     // A hostile file can hold hundreds of thousands of errors; a person needs the first ones and a count.
     let file = options.cache?.get(key);
     if (!file) {
-      file = loadFile(source, options.ownerId, limits, options.fastParse ?? true);
-      options.cache?.set(key, file);
+      const last = options.cache?.get(lastVersionKey(source.path, options.ownerId));
+      file = loadFile(source, options.ownerId, limits, options.fastParse ?? true, last);
+      if (file.items) {
+        const { items: _items, ...result } = file;
+        options.cache?.set(key, result);
+        options.cache?.set(lastVersionKey(source.path, options.ownerId), file);
+      } else options.cache?.set(key, file);
     }
     const sortedErrors = [...file.errors].sort((a, b) => a.line - b.line || a.column - b.column);
     for (const error of sortedErrors.slice(0, MAX_ERRORS_PER_FILE)) errors.push(error);
@@ -127,7 +143,7 @@ interface Limits {
   maxDepth: number;
 }
 
-function loadFile(source: SpecSource, ownerId: string, limits: Limits, fastParse: boolean): FileResult {
+function loadFile(source: SpecSource, ownerId: string, limits: Limits, fastParse: boolean, last: FileResult | undefined): FileResult {
   const file = source.path;
   const at = (code: SpecErrorCode, line: number, column: number, field: string, message: string): SpecError => ({
     code,
@@ -143,7 +159,13 @@ function loadFile(source: SpecSource, ownerId: string, limits: Limits, fastParse
   }
   // Fast path: most files are valid, and js-yaml parses about ten times faster than a parse that keeps
   // positions. Positions are only needed for errors, so any file with an error is parsed again below.
-  const fast = fastParse ? parseFast(source.content) : null;
+  // A file written as a plain list is read item by item, reusing the items its last version had. When an item
+  // is not valid alone the positional parse decides: js-yaml also accepts, whole, a quoted scalar that runs on
+  // into the next entry, which yaml (and YAML) refuses.
+  const items = fastParse ? splitItems(source.content) : null;
+  const byItem = items ? loadItems(items, last, file, ownerId, limits, at) : null;
+  if (byItem) return byItem;
+  const fast = fastParse && !items ? parseFast(source.content) : null;
   if (fast) {
     const result = validate(fast.data, fast.pos, file, ownerId, limits, at);
     if (result.errors.length === 0) return result;
@@ -178,6 +200,34 @@ function loadFile(source: SpecSource, ownerId: string, limits: Limits, fastParse
     return { specs: [], errors: [at("YAML_LIMIT", 1, 1, "", reason)] };
   }
   return validate(data, (path, atKey = false) => locate(doc, lines, path, atKey), file, ownerId, limits, at);
+}
+
+/**
+ * A valid file's specs, item by item: an item whose text the last version had is that version's spec, placed at
+ * its new line and index; any other is parsed and validated alone. Null when any item is not valid alone
+ * (an error, an alias, an unplaceable name): the whole file is then parsed, and its errors placed.
+ */
+function loadItems(items: readonly ItemText[], last: FileResult | undefined, file: string, ownerId: string, limits: Limits, at: At): FileResult | null {
+  const known = new Map<string, { spec: CredentialSpec; line: number }>();
+  if (last?.items && last.errors.length === 0 && last.items.length === last.specs.length) {
+    last.items.forEach((item, i) => known.set(item.text, { spec: last.specs[i] as CredentialSpec, line: item.line }));
+  }
+  const specs: CredentialSpec[] = [];
+  for (let index = 0; index < items.length; index++) {
+    const item = items[index] as ItemText;
+    let found = known.get(item.text);
+    if (!found) {
+      const fast = parseFastItem(item.text);
+      if (!fast) return null;
+      const result = validate(fast.data, fast.pos, file, ownerId, limits, at);
+      if (result.errors.length > 0 || result.specs.length !== 1) return null;
+      // Parsed alone, the item starts on line 1.
+      found = { spec: result.specs[0] as CredentialSpec, line: 1 };
+    }
+    const { spec, line } = found;
+    specs.push({ ...spec, source: { file, line: item.line + spec.source.line - line, column: spec.source.column, field: fieldPath(["credentials", index]) } });
+  }
+  return { specs, errors: [], items: [...items] };
 }
 
 /** Checks a parsed document against the format; `pos` places each error (and each spec's source). */
@@ -299,13 +349,28 @@ function itemChecks(item: unknown, base: (string | number)[], ownerId: string, p
  * exactly. The slow path then decides, with positions.
  */
 export function parseFast(content: string): { data: unknown; pos: Pos } | null {
-  let data: unknown;
+  const data = loadFast(content);
+  if (data === null || typeof data !== "object" || sharesNodes(data)) return null;
+  return placeNames(data, content);
+}
+
+/** The fast parse of one item's text (a "- " entry): as parseFast, for a file holding only that item. */
+export function parseFastItem(text: string): { data: unknown; pos: Pos } | null {
+  const list = loadFast(text);
+  if (!Array.isArray(list) || list.length !== 1 || sharesNodes(list)) return null;
+  return placeNames({ credentials: list }, text);
+}
+
+function loadFast(content: string): unknown {
   try {
-    data = jsyaml.load(content, { schema: jsyaml.CORE_SCHEMA });
+    return jsyaml.load(content, { schema: jsyaml.CORE_SCHEMA });
   } catch {
     return null;
   }
-  if (data === null || typeof data !== "object" || sharesNodes(data)) return null;
+}
+
+/** Where each credential's `name` is, from a scan of its `name:` lines; null when they cannot be placed exactly. */
+function placeNames(data: object, content: string): { data: unknown; pos: Pos } | null {
   const list = (data as { credentials?: unknown }).credentials;
   if (!Array.isArray(list)) return null;
   const names = [...content.matchAll(NAME_LINE)];
