@@ -78,11 +78,16 @@ export function decodeMetadata(metadata: string | undefined): DecodedMetadata {
   if (typeof wire.nonce === "string") marker.nonce = wire.nonce;
   if (wire.protect === true) marker.protect = true;
   if (typeof wire.retire === "string") marker.retire = wire.retire;
+  if (typeof wire.value === "string") return { kind: "managed", marker, user: wire.value };
+  // Every managed credential of every plan comes through here: no entries array, no second count of the keys.
   const rest: { [key: string]: JsonValue } = {};
-  for (const [key, value] of Object.entries(parsed)) if (key !== MARKER_KEY) rest[key] = value as JsonValue;
-  let user: UserMetadata;
-  if (typeof wire.value === "string") user = wire.value;
-  else user = Object.keys(rest).length > 0 ? rest : null;
+  let keys = 0;
+  for (const key in parsed) {
+    if (key === MARKER_KEY || !Object.hasOwn(parsed, key)) continue;
+    rest[key] = parsed[key] as JsonValue;
+    keys++;
+  }
+  const user: UserMetadata = keys > 0 ? rest : null;
   return { kind: "managed", marker, user };
 }
 

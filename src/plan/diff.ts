@@ -44,12 +44,15 @@ export function diff(input: DiffInput): Plan {
   const now = input.now ?? Date.now();
   let retiring = 0;
 
-  const ours = new Map<string, Owned[]>();
-  const byId = new Map<string, Credential>();
+  // One entry per managed name; a second credential with a name (a duplicate) is rare, so it waits apart.
+  const current = new Map<string, Owned>();
+  let duplicates: Map<string, Owned[]> | null = null;
+  // Only an import looks a credential up by id.
+  let byId: Map<string, Credential> | null = null;
+  const findById = (id: string) => (byId ??= new Map(input.live.map((credential) => [credential.id, credential]))).get(id);
   let unmanaged = 0;
   let foreign = 0;
   for (const credential of input.live) {
-    byId.set(credential.id, credential);
     const decoded = decodeMetadata(credential.metadata);
     if (decoded.kind === "unmarked") {
       unmanaged++;
@@ -74,19 +77,22 @@ export function diff(input: DiffInput): Plan {
       else retiring++;
       continue;
     }
-    const list = ours.get(marker.name) ?? [];
-    list.push({ credential, marker, user: decoded.user });
-    ours.set(marker.name, list);
+    const owned: Owned = { credential, marker, user: decoded.user };
+    const first = current.get(marker.name);
+    if (first === undefined) current.set(marker.name, owned);
+    else {
+      duplicates ??= new Map();
+      const more = duplicates.get(marker.name);
+      if (more) more.push(owned);
+      else duplicates.set(marker.name, [first, owned]);
+    }
   }
 
   // One live credential per name: keep the one whose token we hold, else the oldest; the rest are duplicates.
-  const current = new Map<string, Owned>();
-  for (const [name, list] of ours) {
+  for (const [name, list] of duplicates ?? []) {
     const storedId = input.stored.get(name);
-    // Almost always one credential per name: no copy, no sort.
-    const sorted = list.length === 1 ? list : [...list].sort((a, b) => compareAge(a.credential, b.credential));
-    const keep = sorted.find((owned) => owned.credential.id === storedId) ?? sorted[0];
-    if (!keep) continue;
+    const sorted = [...list].sort((a, b) => compareAge(a.credential, b.credential));
+    const keep = sorted.find((owned) => owned.credential.id === storedId) ?? (sorted[0] as Owned);
     current.set(name, keep);
     for (const owned of sorted) {
       if (owned !== keep) changes.push({ action: "delete", name, id: owned.credential.id, reason: "duplicate" });
@@ -99,7 +105,7 @@ export function diff(input: DiffInput): Plan {
     wanted.add(spec.name);
     const existing = current.get(spec.name);
     if (spec.import && (!existing || existing.credential.id !== spec.import)) {
-      const target = byId.get(spec.import);
+      const target = findById(spec.import);
       const refused = importRefusal(spec, existing, target, ownerId);
       if (refused) {
         refusals.push(refused);
@@ -118,8 +124,9 @@ export function diff(input: DiffInput): Plan {
     }
     const { credential, marker, user } = existing;
     const rotateAfter = spec.rotate_after_ms ?? input.defaultRotateAfterMs;
-    const age = now - Date.parse(credential.created_at);
     const forced = input.rotateNow?.has(spec.name) ?? false;
+    // Parsing a date costs more than the rest of an unchanged credential's check: only when it can matter.
+    const age = forced || rotateAfter !== undefined ? now - Date.parse(credential.created_at) : 0;
     if (forced || (rotateAfter !== undefined && age >= rotateAfter)) {
       const retireAt = new Date(now + (input.rotationGraceMs ?? DEFAULT_ROTATION_GRACE_MS)).toISOString();
       const retireMarker: Marker = { ...marker, retire: retireAt };
@@ -269,7 +276,9 @@ export function normaliseAcl(acl: readonly string[] | undefined): string[] {
 }
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((item, i) => item === b[i]);
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Deep equality of JSON values where mapping key order does not matter. */
@@ -277,12 +286,21 @@ export function sameJson(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
   if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((item, i) => sameJson(item, b[i]));
-  const ka = Object.keys(a);
-  const kb = Object.keys(b);
-  const rb = b as Record<string, unknown>;
+  if (Array.isArray(a) && Array.isArray(b)) {
+    if (a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameJson(a[i], b[i])) return false;
+    return true;
+  }
   const ra = a as Record<string, unknown>;
-  return ka.length === kb.length && ka.every((key) => Object.hasOwn(rb, key) && sameJson(ra[key], rb[key]));
+  const rb = b as Record<string, unknown>;
+  let keys = 0;
+  for (const key in ra) {
+    if (!Object.hasOwn(ra, key)) continue;
+    if (!Object.hasOwn(rb, key) || !sameJson(ra[key], rb[key])) return false;
+    keys++;
+  }
+  for (const key in rb) if (Object.hasOwn(rb, key)) keys--;
+  return keys === 0;
 }
 
 function compareAge(a: Credential, b: Credential): number {
