@@ -127,6 +127,16 @@ describe("diff", () => {
     expect(p.changes).toEqual([{ action: "delete", name: "a", id: older.id, reason: "duplicate" }]);
   });
 
+  it("keeps the oldest of a name's duplicates when no token is stored, whatever order ngrok lists them in", () => {
+    const oldest = live({ marker: { name: "a" } });
+    const middle = live({ marker: { name: "a" } });
+    const newest = live({ marker: { name: "a" } });
+    for (const order of [[newest, oldest, middle], [oldest, middle, newest], [middle, newest, oldest]]) {
+      const p = plan({ specs: [spec("a")], live: order });
+      expect(p.changes.map((c) => (c.action === "delete" ? c.id : c.action))).toEqual([middle.id, newest.id]);
+    }
+  });
+
   it("notes a managed credential whose token is not in the vault, without rotating it", () => {
     const current = live({ marker: { name: "a" } });
     const p = plan({ specs: [spec("a")], live: [current] });
