@@ -1,6 +1,7 @@
 // The webhook endpoint over HTTP in workerd: what its signature covers (the bytes GitHub sent) and how an authentic but unusable body is answered.
-import { SELF } from "cloudflare:test";
+import { runInDurableObject, SELF } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
+import { WEBHOOK_IDS_KEPT, WebhookIds } from "../../src/reconciler/ledgers.js";
 import { signWebhook } from "../../standins/github/webhooks.js";
 import { TEST_SECRETS } from "../support/test-env.js";
 import { freshWorld, pushPayload, reconciler, settle } from "./support.js";
@@ -34,5 +35,34 @@ describe("webhook signature and body", () => {
     const res = await post("push", new TextEncoder().encode(JSON.stringify(pushPayload(base, base))));
     expect(res.status).toBe(202);
     expect(await res.json()).toMatchObject({ queued: true });
+  });
+});
+
+describe("delivery ids", () => {
+  it("keeps exactly the newest WEBHOOK_IDS_KEPT: a replay of the oldest kept is a duplicate, one older is forgotten", async () => {
+    await runInDurableObject(reconciler(), (_instance, state) => {
+      const ids = new WebhookIds(state.storage.sql);
+      const count = () => Number(state.storage.sql.exec("SELECT count(*) AS n FROM deliveries").one().n);
+      const start = count();
+      for (let i = 0; i < WEBHOOK_IDS_KEPT - start; i++) expect(ids.remember(`kept-${i}`)).toBe(true);
+      expect(count()).toBe(WEBHOOK_IDS_KEPT);
+      expect(ids.remember("kept-0")).toBe(false);
+      expect(ids.remember("one-more")).toBe(true);
+      expect(count()).toBe(WEBHOOK_IDS_KEPT);
+      // The oldest went (the earlier test's deliveries first, when there were any), the newest stay.
+      expect(ids.remember("one-more")).toBe(false);
+      expect(ids.remember(`kept-${WEBHOOK_IDS_KEPT - start - 1}`)).toBe(false);
+      expect(ids.remember("kept-1")).toBe(false);
+    });
+  });
+
+  it("forgets the oldest once WEBHOOK_IDS_KEPT newer ones arrived", async () => {
+    await runInDurableObject(reconciler(), (_instance, state) => {
+      const ids = new WebhookIds(state.storage.sql);
+      expect(ids.remember("oldest")).toBe(true);
+      for (let i = 0; i < WEBHOOK_IDS_KEPT; i++) ids.remember(`newer-${i}`);
+      expect(ids.remember("newer-0")).toBe(false);
+      expect(ids.remember("oldest")).toBe(true);
+    });
   });
 });
