@@ -2,9 +2,10 @@
 import { runInDurableObject, SELF } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { WEBHOOK_IDS_KEPT, WebhookIds } from "../../src/reconciler/ledgers.js";
+import { WEBHOOK_SETTLE_MS } from "../../src/reconciler/reconciler.js";
 import { signWebhook } from "../../standins/github/webhooks.js";
 import { TEST_SECRETS } from "../support/test-env.js";
-import { freshWorld, pushPayload, reconciler, settle } from "./support.js";
+import { admin, commit, deliver, freshWorld, pullRequestPayload, pushPayload, reconciler, settle } from "./support.js";
 
 let base: string;
 beforeAll(async () => {
@@ -64,5 +65,43 @@ describe("delivery ids", () => {
       expect(ids.remember("newer-0")).toBe(false);
       expect(ids.remember("oldest")).toBe(true);
     });
+  });
+});
+
+describe("when a webhook's run starts", () => {
+  const alarm = () => runInDurableObject(reconciler(), (_instance, state) => state.storage.getAlarm());
+
+  it("WEBHOOK_SETTLE_MS after the first delivery; deliveries meanwhile keep that time and make one run of the newest head", async () => {
+    await settle();
+    expect(await alarm()).toBeNull();
+    const runs = (await reconciler().status()).last?.id ?? 0;
+    const first = await commit("main", { "README.md": "first\n" });
+    const second = await commit("main", { "README.md": "second\n" });
+    const before = Date.now();
+    expect((await deliver("push", pushPayload(first.sha, base))).status).toBe(202);
+    const scheduled = await alarm();
+    expect(scheduled).not.toBeNull();
+    expect(scheduled!).toBeGreaterThanOrEqual(before + WEBHOOK_SETTLE_MS);
+    // (Both commits exist before the first delivery: the steps from here to the check take far less than the settle time.)
+    expect((await deliver("push", pushPayload(second.sha, first.sha))).status).toBe(202);
+    expect((await deliver("pull_request", pullRequestPayload("opened", 4, second.sha, first.sha))).status).toBe(202);
+    expect(await alarm()).toBe(scheduled);
+    const status = await settle();
+    // One apply (of the newest head) and the PR's plan: not one run per delivery.
+    expect(status.last?.id).toBe(runs + 2);
+  });
+
+  it("at once for an operator's request, and the pending webhook alarm is kept, not pushed back", async () => {
+    await settle();
+    expect((await admin("/api/reconcile", { method: "POST" })).status).toBe(202);
+    // Due now: it may even have fired already.
+    const due = await alarm();
+    expect(due === null || due <= Date.now(), String(due)).toBe(true);
+    await settle();
+    expect((await deliver("push", pushPayload(base, base))).status).toBe(202);
+    const scheduled = await alarm();
+    expect((await admin("/api/reconcile", { method: "POST" })).status).toBe(202);
+    expect(await alarm()).toBe(scheduled);
+    await settle();
   });
 });
