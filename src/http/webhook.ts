@@ -1,14 +1,16 @@
 // POST /webhooks/github: verify the signature before reading anything, then hand the event to the repository's Durable Object.
-import { Webhooks } from "@octokit/webhooks";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { RunRequest } from "../reconciler/types.js";
+import { verifySignature } from "./signature.js";
 
 /** GitHub caps payloads at 25 MB; a push of ours is far smaller. Anything bigger is refused unread. */
 export const WEBHOOK_MAX_BYTES = 5 * 1024 * 1024;
 const PR_ACTIONS = new Set(["opened", "synchronize", "reopened"]);
 /** GitHub's delivery ids are GUIDs; anything printable and short is accepted, nothing that could smuggle text. */
 const DELIVERY_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/;
+/** JSON is UTF-8 (RFC 8259): a body that is not is malformed, not silently repaired with U+FFFD. */
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
 /** GitHub owner and repository names are case-insensitive: `Acme/Infra` is `acme/infra`. */
 export function sameRepository(a: unknown, b: string): boolean {
@@ -34,14 +36,11 @@ webhook.post(
   "/",
   bodyLimit({ maxSize: WEBHOOK_MAX_BYTES, onError: (c) => c.json({ error: "payload too large" }, 413) }),
   async (c) => {
-    const body = await c.req.text();
+    // The bytes as received: the signature covers them, and they are decoded once, after it checks out.
+    const bytes = await c.req.arrayBuffer();
     const signature = c.req.header("X-Hub-Signature-256") ?? "";
     if (!c.env.GITHUB_WEBHOOK_SECRET) return c.json({ error: "webhook secret not configured" }, 500);
-    let valid = false;
-    if (/^sha256=[0-9a-f]{64}$/.test(signature)) {
-      valid = await new Webhooks({ secret: c.env.GITHUB_WEBHOOK_SECRET }).verify(body, signature).catch(() => false);
-    }
-    if (!valid) return c.json({ error: "invalid or missing signature" }, 401);
+    if (!(await verifySignature(c.env.GITHUB_WEBHOOK_SECRET, bytes, signature))) return c.json({ error: "invalid or missing signature" }, 401);
 
     const event = c.req.header("X-GitHub-Event") ?? "";
     // GitHub sends a delivery id with every event; without one a replay could not be told from a new event.
@@ -49,7 +48,7 @@ webhook.post(
     if (!DELIVERY_ID.test(delivery)) return c.json({ error: "missing or malformed X-GitHub-Delivery header" }, 400);
     let payload: Payload;
     try {
-      const parsed: unknown = JSON.parse(body);
+      const parsed: unknown = JSON.parse(utf8.decode(bytes));
       if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error("not an object");
       payload = parsed as Payload;
     } catch {

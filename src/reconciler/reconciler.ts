@@ -15,6 +15,13 @@ import type { AuditQuery, Caller, StatusInfo } from "./types.js";
 
 export type EnqueueResult = { queued: true; key: string } | { queued: false; reason: "duplicate" } | { queued: false; reason: "config"; problems: ConfigProblem[] };
 
+/**
+ * A webhook's run starts this long after the delivery that queued it (later deliveries keep that time). A burst of
+ * deliveries (a merge train, pushes in quick succession) then becomes one run of the newest head, not one run each,
+ * and the run's work does not land on the deliveries still arriving. Manual and cron requests start at once.
+ */
+export const WEBHOOK_SETTLE_MS = 1_000;
+
 /** Keys re-sealed per rewrap job (KV allows 1000 operations per invocation); the job queues itself again until done. */
 const REWRAP_BATCH = 300;
 
@@ -38,7 +45,7 @@ export class Reconciler extends DurableObject<Env> {
     if (!read.ok) return { queued: false, reason: "config", problems: read.problems };
     if (request.delivery && !this.#storage.webhooks.remember(request.delivery)) return { queued: false, reason: "duplicate" };
     const key = this.#storage.queue.enqueue(request);
-    await this.#wake();
+    await this.#wake(request.cause === "push" || request.cause === "pull_request" ? WEBHOOK_SETTLE_MS : 0);
     return { queued: true, key };
   }
 
@@ -49,8 +56,9 @@ export class Reconciler extends DurableObject<Env> {
     return { queued: true, key };
   }
 
-  async #wake(): Promise<void> {
-    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now());
+  /** Makes sure an alarm will drain the queue: `afterMs` from now, or the one already set (a burst keeps the first). */
+  async #wake(afterMs = 0): Promise<void> {
+    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + afterMs);
   }
 
   override async alarm(): Promise<void> {
