@@ -91,6 +91,30 @@ describe("pacing alone on the account", () => {
     expect(refused(emulator)).toBe(0);
     expect(maxInAnyWindow(accepted(emulator), 60_000)).toBeLessThanOrEqual(120);
   });
+
+  it("a timer that fires a millisecond early (as Node's can) does not send the window's next call early", async () => {
+    // Seen for real: a 300-credential CLI apply at 120/60s met one 429 when slept-short milliseconds added up.
+    let time = 1_000_000;
+    const limiter = new AccountLimiter({
+      rate: { limit: 2, windowMs: 1_000 },
+      now: () => time,
+      sleep: async (ms) => {
+        time += ms > 1 ? ms - 1 : ms;
+      },
+    });
+    const sentAt: number[] = [];
+    const answeredAt: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      const permit = await limiter.acquire();
+      sentAt.push(time);
+      // Each answer takes 5 ms; the server counts the call somewhere in between.
+      time += 5;
+      answeredAt.push(time);
+      permit.done({ status: 201 });
+    }
+    // The third call of any window goes no earlier than a window after the first one's answer.
+    for (let i = 2; i < sentAt.length; i++) expect(sentAt[i]! - answeredAt[i - 2]!, `call ${i}`).toBeGreaterThanOrEqual(1_000);
+  });
 });
 
 describe("sharing the account and 429s", () => {

@@ -42,8 +42,10 @@ export interface LimiterOptions {
   maxConcurrent?: number;
   now?: () => number;
   /**
-   * A real timer by default. A sleep that returns before `now` has moved as far (a test's stand-in) is taken
-   * to have waited: the limiter keeps its own time ahead by the shortfall, so it never spins.
+   * A real timer by default. A sleep during which `now` did not move at all (a test's stand-in) is taken to
+   * have waited: the limiter keeps its own time ahead by it, so it never spins. One that moved less than
+   * asked (a real timer firing a millisecond early) is not: the rest is slept again, or the limiter's time
+   * would run ahead of the server's and send the window's next call early.
    */
   sleep?: (ms: number) => Promise<void>;
 }
@@ -89,7 +91,7 @@ export class AccountLimiter {
   readonly maxConcurrent: number;
   private readonly clock: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
-  /** Time slept that the clock did not show (see LimiterOptions.sleep). */
+  /** Time slept by sleeps the clock did not see at all (see LimiterOptions.sleep). */
   private skew = 0;
   private readonly window: RollingWindow;
   private allowance: number;
@@ -142,8 +144,7 @@ export class AccountLimiter {
       }
       const before = this.clock();
       await this.sleep(at - now);
-      const slept = this.clock() - before;
-      if (slept < at - now) this.skew += at - now - slept;
+      if (this.clock() === before) this.skew += at - now;
     }
     this.inFlight += 1;
     this.counters.calls += 1;
