@@ -5,7 +5,8 @@ import { repoPath, type GitHubClient } from "./client.js";
 export const PLAN_COMMENT_MARKER = "<!-- ngrok-gitops:plan -->";
 /** GitHub's limits. */
 export const COMMENT_MAX_CHARS = 65_536;
-export const CHECK_TEXT_MAX_CHARS = 65_535;
+/** A check run's summary and text: GitHub counts them in UTF-8 bytes ("exceeds a maximum bytesize of 65535"). */
+export const CHECK_TEXT_MAX_BYTES = 65_535;
 export const ANNOTATIONS_PER_REQUEST = 50;
 
 export interface IssueComment {
@@ -99,8 +100,8 @@ export async function completeCheckRun(github: GitHubClient, repository: string,
   const path = `${repoPath(repository)}/check-runs/${id}`;
   const annotations = result.annotations ?? [];
   const output = (batch: Annotation[]) => {
-    const out: Record<string, unknown> = { title: clip(result.title, 1000), summary: clip(result.summary, CHECK_TEXT_MAX_CHARS) };
-    if (result.text) out.text = clip(result.text, CHECK_TEXT_MAX_CHARS);
+    const out: Record<string, unknown> = { title: clip(result.title, 1000), summary: clipBytes(result.summary, CHECK_TEXT_MAX_BYTES) };
+    if (result.text) out.text = clipBytes(result.text, CHECK_TEXT_MAX_BYTES);
     if (batch.length > 0) out.annotations = batch;
     return out;
   };
@@ -133,10 +134,27 @@ export async function setCommitStatus(
 }
 
 /** Cuts text to GitHub's limit, saying so. */
+const CUT_NOTE = "\n\n…(cut to GitHub's size limit; the full text is in the audit log)";
+
+/** `text` in at most `max` characters (UTF-16 code units, as GitHub counts a comment), with a note when cut. */
 export function clip(text: string, max: number): string {
   if (text.length <= max) return text;
-  const note = "\n\n…(cut to GitHub's size limit; the full text is in the audit log)";
-  return text.slice(0, max - note.length) + note;
+  return text.slice(0, max - CUT_NOTE.length) + CUT_NOTE;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** `text` in at most `maxBytes` bytes of UTF-8 (as GitHub counts a check run's output), cut between characters. */
+export function clipBytes(text: string, maxBytes: number): string {
+  // A character is at most 3 UTF-8 bytes per UTF-16 code unit: a short text needs no encoding to know it fits.
+  if (text.length * 3 <= maxBytes) return text;
+  const bytes = encoder.encode(text);
+  if (bytes.length <= maxBytes) return text;
+  let end = maxBytes - encoder.encode(CUT_NOTE).length;
+  // Back to the start of a character: UTF-8 continuation bytes are 10xxxxxx.
+  while (end > 0 && ((bytes[end] ?? 0) & 0xc0) === 0x80) end--;
+  return decoder.decode(bytes.subarray(0, end)) + CUT_NOTE;
 }
 
 /** A check in progress: a check run with a GitHub App, a commit status with a plain token (only Apps may write check runs). */

@@ -44,6 +44,22 @@ describe("public rendering of imports", () => {
 });
 
 describe("renderApplyMarkdown", () => {
+  it("fits GitHub's byte limit with whole changes shown, the rest counted, the summary always there", () => {
+    // Multi-byte text makes bytes, not characters, the measure (a check's output is limited to 65,535 bytes).
+    const specs = Array.from({ length: 300 }, (_, i) => spec(`fleet-${i}`, { description: `🔑 Zürich agent ${i}: tunnels for the payments team`, acl: [`bind:fleet-${i}.example.com`] }));
+    const plan = makePlan({ ownerId: OWNER, specs, live: [], stored: new Map(), intents: [], specFiles: 1, maxDeletes: 10 });
+    const md = renderApplyMarkdown({ title: "Applied", plan, errors: ["create fleet-299: ngrok said no"], maxBytes: 20_000 });
+    expect(new TextEncoder().encode(md).length).toBeLessThanOrEqual(20_000);
+    const shown = md.match(/\+ fleet-\d+ will be created/g)?.length ?? 0;
+    const hidden = Number(/…and (\d+) more not shown here/.exec(md)?.[1]);
+    expect(shown).toBeGreaterThan(50);
+    expect(shown + hidden).toBe(300);
+    expect(md).toContain("Plan: 300 to create, 0 to update, 0 to delete.");
+    expect(md).toContain("`create fleet-299: ngrok said no`");
+    // A plan that fits is whole.
+    expect(renderApplyMarkdown({ title: "Applied", plan, errors: [], maxBytes: 1_000_000 })).not.toContain("not shown here");
+  });
+
   it("shows the public plan in a code block and errors in code spans", () => {
     const plan = planFor("cr_HAND");
     const md = renderApplyMarkdown({ title: "Applied", plan, errors: ["update x: ngrok said \"\u202e@acme [x](https://evil)\"\n# heading"] });

@@ -171,10 +171,35 @@ export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): strin
  * in its public text form inside a code block, and each error in a code span (an error may quote a spec or an
  * API answer). For the run core's apply verdict.
  */
-export function renderApplyMarkdown(input: { title: string; plan: Plan; review?: string; errors: readonly string[] }): string {
-  const parts = [`### ${input.title}`, ""];
-  if (input.review) parts.push(input.review, "");
-  parts.push(codeBlock(renderText(input.plan, { audience: "public" }).trimEnd().split("\n")));
-  for (const error of input.errors) parts.push(`- ${code(error)}`);
+export function renderApplyMarkdown(input: { title: string; plan: Plan; review?: string; errors: readonly string[]; maxBytes?: number }): string {
+  const { plan } = input;
+  const head = [`### ${input.title}`, ""];
+  if (input.review) head.push(input.review, "");
+  const errors = input.errors.map((error) => `- ${code(error)}`);
+  const text = renderText(plan, { audience: "public" });
+  // The summary, refusals and notes always show; the changes fill what is left.
+  const footer = text.slice(text.indexOf(summaryLine(plan))).trimEnd();
+  const entries = [...plan.changes.map((change) => changeLines(change, "public")), ...plan.deliveries.map((delivery) => [deliveryLine(delivery)])].map((lines) => lines.map((line) => `  ${line}`).join("\n"));
+  // GitHub counts a check's text in UTF-8 bytes: whole entries fit in what the rest leaves, the others are counted.
+  let room = (input.maxBytes ?? 60_000) - utf8Length([...head, ...errors, footer].join("\n")) - 300;
+  const shown: string[] = [];
+  let hidden = 0;
+  for (const entry of entries) {
+    const size = utf8Length(entry) + 2;
+    if (hidden === 0 && size <= room) {
+      shown.push(entry);
+      room -= size;
+    } else hidden++;
+  }
+  const body = entries.length === 0 ? text.trimEnd() : [...shown, footer].join("\n\n");
+  const parts = [...head, codeBlock(body.split("\n"))];
+  if (hidden > 0) parts.push("", `…and ${hidden} more not shown here (GitHub's size limit); the full plan is in the audit log.`);
+  parts.push(...errors);
   return `${parts.join("\n")}\n`;
+}
+
+const utf8 = new TextEncoder();
+
+function utf8Length(text: string): number {
+  return utf8.encode(text).length;
 }

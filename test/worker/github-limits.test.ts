@@ -1,7 +1,7 @@
-// GitHub's limits and failures: oversized webhooks, 50 annotations per request, comment size, and a check never left pending.
+// GitHub's limits and failures: oversized webhooks, 50 annotations per request, comment and check sizes, and a check never left pending.
 import { beforeAll, describe, expect, it } from "vitest";
 import { TEST_REPOSITORY } from "../support/test-env.js";
-import { freshWorld, admin, commit, deliver, emulator, github, pullRequestPayload, repoView, settle } from "./support.js";
+import { freshWorld, admin, commit, deliver, emulator, github, pullRequestPayload, pushPayload, repoView, settle } from "./support.js";
 
 let base: string;
 
@@ -43,6 +43,23 @@ describe("GitHub limits", () => {
     expect(view.check_runs.find((run) => run.head_sha === sha)).toMatchObject({ conclusion: "success" });
     const runs = (await (await admin(`/api/audit?kind=run&sha=${sha}`)).json()) as { entries: { detail: { plan_text: string } }[] };
     expect(runs.entries[0]?.detail.plan_text).toContain("+ c-1499 will be created");
+  });
+
+  it("an apply of any size completes its check: the text fits GitHub's byte limit and the run succeeds", async () => {
+    // 300 first creates (a Worker's first apply of a real fleet): the plan text alone is ~85 KB, and GitHub counts
+    // a check's output in UTF-8 bytes, so "…" or a non-ASCII description must not push it over.
+    const specs = `credentials:\n${Array.from({ length: 300 }, (_, i) => `  - name: fleet-${i}\n    description: "Zürich agent ${i}: tunnels for the payments team's staging hosts"\n    metadata: {team: payments, env: staging, region: eu}\n    acl: [bind:fleet-${i}.example.com, "bind:*.fleet-${i}.example.com"]\n`).join("")}`;
+    const sha = (await commit("main", { "credentials/fleet.yaml": specs })).sha;
+    expect((await deliver("push", pushPayload(sha, base))).status).toBe(202);
+    const status = await settle();
+    expect(status.last).toMatchObject({ status: "succeeded", summary: { create: 300, update: 0, delete: 0 } });
+    const check = (await repoView()).check_runs.find((run) => run.head_sha === sha && run.name === "ngrok-gitops/apply");
+    expect(check).toMatchObject({ status: "completed", conclusion: "success", output: { title: "Applied: 300 created, 0 updated, 0 deleted" } });
+    const summary = check?.output.summary ?? "";
+    expect(new TextEncoder().encode(summary).length).toBeLessThanOrEqual(65_535);
+    expect(summary).toContain("+ fleet-0 will be created");
+    expect(summary).toContain("Plan: 300 to create, 0 to update, 0 to delete.");
+    expect(summary).toMatch(/…and \d+ more not shown here \(GitHub's size limit\)/);
   });
 
   it("an ngrok failure completes the check as failed with the reason, never pending", async () => {
