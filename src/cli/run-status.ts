@@ -1,4 +1,5 @@
 // Reads the Worker's `GET /api/status` answer into the few fields `npm start` shows; the one place to adapt if the shape changes.
+import { formatProgress } from "../ngrok/progress.js";
 
 /** The Worker's run statuses; an unknown one is shown as is and counts as finished. */
 export type RunState = "running" | "succeeded" | "failed" | "invalid" | "refused" | "skipped" | "interrupted" | (string & {});
@@ -43,12 +44,78 @@ export interface RunInfo {
 export interface WorkerStatus {
   current: RunInfo | null;
   last: RunInfo | null;
+  progress: RunProgressInfo | null;
+}
+
+/** Where the run in progress is (`/api/status` `progress`): a long apply spans invocations paced to ngrok's limit. */
+export interface RunProgressInfo {
+  run: string;
+  stage: string;
+  listed: number;
+  changes: number;
+  applied: number;
+  invocations: number;
+  /** While applying: when the remaining changes can have been sent (RFC 3339), and in how long. */
+  eta: string | null;
+  eta_ms: number | null;
 }
 
 /** Tolerant: missing optional fields become empty; a run without an id, sha or status is treated as absent. */
 export function readStatus(body: unknown): WorkerStatus {
   const record = asRecord(body);
-  return { current: readRun(record?.current), last: readRun(record?.last) };
+  return { current: readRun(record?.current), last: readRun(record?.last), progress: readProgress(record?.progress) };
+}
+
+function readProgress(value: unknown): RunProgressInfo | null {
+  const p = asRecord(value);
+  if (p === null || (typeof p.run !== "string" && typeof p.run !== "number") || typeof p.stage !== "string") return null;
+  return {
+    run: String(p.run),
+    stage: p.stage,
+    listed: num(p.listed),
+    changes: num(p.changes),
+    applied: num(p.applied),
+    invocations: num(p.invocations),
+    eta: typeof p.eta === "string" ? p.eta : null,
+    eta_ms: typeof p.eta_ms === "number" && Number.isFinite(p.eta_ms) ? p.eta_ms : null,
+  };
+}
+
+/**
+ * Waiting for a run as `npm start` does: it may take as long as it keeps moving (a first apply of 300
+ * credentials is over two minutes at ngrok's 120 calls a minute), so the timeout counts from the last sign
+ * of progress, not from the start; and a long apply shows a line every `every` changes, as the CLI does.
+ */
+export class RunWatch {
+  #deadline: number;
+  #seen = "";
+  #shown = 0;
+
+  constructor(
+    private readonly stallMs: number,
+    private readonly every: number,
+    now: number,
+  ) {
+    this.#deadline = now + stallMs;
+  }
+
+  /** The progress line to print now, if any; restarts the stall timeout when the run moved. */
+  observe(progress: RunProgressInfo | null, now: number): string | null {
+    if (progress === null) return null;
+    const key = `${progress.run}/${progress.stage}/${progress.listed}/${progress.applied}/${progress.invocations}`;
+    if (key !== this.#seen) {
+      this.#seen = key;
+      this.#deadline = now + this.stallMs;
+    }
+    if (progress.stage !== "apply" || progress.changes < this.every || progress.applied - this.#shown < this.every || progress.applied >= progress.changes) return null;
+    this.#shown = progress.applied - (progress.applied % this.every);
+    const { applied: done, changes: total, eta, eta_ms } = progress;
+    return eta === null || eta_ms === null ? `${done}/${total} changes` : formatProgress({ done, total, remaining_calls: total - done, eta, eta_ms });
+  }
+
+  stalled(now: number): boolean {
+    return now >= this.#deadline;
+  }
 }
 
 function readRun(value: unknown): RunInfo | null {

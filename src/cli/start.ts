@@ -21,14 +21,17 @@ import { CliError } from "./errors.js";
 import { assertPortsFree, portFrom } from "./ports.js";
 import { spawnWranglerDev, stopProcessGroup, waitForHealth } from "./wrangler-dev.js";
 import { WranglerLineFilter } from "./wrangler-filter.js";
-import { formatRun, isFinished, isSuccess, readStatus, type RunInfo, type WorkerStatus } from "./run-status.js";
+import { formatRun, isFinished, isSuccess, readStatus, RunWatch, type RunInfo, type WorkerStatus } from "./run-status.js";
 
 const HOST = "127.0.0.1";
 /** The GitHub App the stand-in knows npm start's Worker as: only an App may write check runs, as on GitHub. */
 const LOCAL_APP_ID = 4242;
 export const LOCAL_REPOSITORY = "local/ngrok-gitops";
 const HEALTH_TIMEOUT_MS = 90_000;
-const RUN_TIMEOUT_MS = 120_000;
+/** How long a run may show no progress before npm start gives up on it (a run paced to ngrok's limit moves every minute). */
+const RUN_STALL_MS = 120_000;
+/** A long apply prints a progress line every this many changes, as the CLI does. */
+const PROGRESS_EVERY = 25;
 
 /** The branch `p` commits credentials/ to; one open pull request at a time, updated by each `p`. */
 const PR_BRANCH = "npm-start/change";
@@ -407,13 +410,15 @@ ${formatRun(run)}`);
 
   /** The first finished run for `sha` that is not the one that was last before the push. */
   async waitForRun(sha: string, previousId: string | null): Promise<RunInfo> {
-    const deadline = Date.now() + RUN_TIMEOUT_MS;
-    while (Date.now() < deadline) {
-      const { last } = await this.status();
+    const watch = new RunWatch(RUN_STALL_MS, PROGRESS_EVERY, Date.now());
+    while (!watch.stalled(Date.now())) {
+      const { last, progress } = await this.status();
       if (last !== null && last.sha === sha && last.id !== previousId && isFinished(last)) return last;
+      const line = watch.observe(progress, Date.now());
+      if (line !== null) console.log(line);
       await sleep(300);
     }
-    throw new Error(`no finished run for ${sha.slice(0, 7)} after ${RUN_TIMEOUT_MS / 1000} s; see the wrangler output above`);
+    throw new Error(`no finished run for ${sha.slice(0, 7)}, and no progress for ${RUN_STALL_MS / 1000} s; see the wrangler output above`);
   }
 }
 

@@ -1,6 +1,6 @@
-// Small parts of `npm start`: a refusal printed once, and a Worker that names its configuration problems stops the wait at once.
+// Small parts of `npm start`: a refusal printed once, a long run waited for while it moves, and a Worker that names its configuration problems stops the wait at once.
 import { describe, expect, it } from "vitest";
-import { formatRun, readStatus } from "../../src/cli/run-status";
+import { formatRun, readStatus, RunWatch } from "../../src/cli/run-status";
 import { configurationProblems } from "../../src/cli/wrangler-dev";
 
 describe("formatRun", () => {
@@ -24,5 +24,35 @@ describe("configurationProblems", () => {
     expect(configurationProblems(JSON.stringify({ ok: false, reason: "x" }))).toBe('{"ok":false,"reason":"x"}');
     expect(configurationProblems("Service Unavailable")).toBeNull();
     expect(configurationProblems(JSON.stringify({ ok: true }))).toBeNull();
+  });
+});
+
+describe("RunWatch", () => {
+  const at = (applied: number, invocations: number, stage = "apply") =>
+    readStatus({ progress: { run: 7, stage, listed: 1, changes: 300, applied, invocations, max_subrequests: 50, eta: "2026-12-01T23:30:00.000Z", eta_ms: (300 - applied) * 500 } }).progress;
+
+  it("waits as long as the run moves: the timeout counts from the last progress, not from the start", () => {
+    const watch = new RunWatch(120_000, 25, 0);
+    // A 300-credential first apply paced to 120 calls a minute: well past the stall timeout in all.
+    for (let t = 0, applied = 0, invocation = 1; t <= 150_000; t += 30_000, applied += 60, invocation++) {
+      watch.observe(at(Math.min(applied, 299), invocation), t);
+      expect(watch.stalled(t + 60_000), `at ${t} ms`).toBe(false);
+    }
+    // Then nothing moves (the same progress, seen again later): given up the stall timeout after it last moved.
+    watch.observe(at(299, 6), 200_000);
+    expect(watch.stalled(269_999)).toBe(false);
+    expect(watch.stalled(270_000)).toBe(true);
+    // No progress at all (the Worker never started the run): the timeout from the start.
+    const idle = new RunWatch(120_000, 25, 0);
+    expect(idle.observe(null, 100_000)).toBeNull();
+    expect(idle.stalled(120_000)).toBe(true);
+  });
+
+  it("prints a line every 25 changes of a long apply, with the ETA, as the CLI does; nothing for a short one", () => {
+    const watch = new RunWatch(120_000, 25, 0);
+    const lines = [0, 10, 24, 25, 26, 49, 60, 299, 300].map((n) => watch.observe(at(n, 1), 0));
+    expect(lines).toEqual([null, null, null, "25/300 changes, ETA 2m18s (23:30:00.000Z)", null, null, "60/300 changes, ETA 2m00s (23:30:00.000Z)", "299/300 changes, ETA 1s (23:30:00.000Z)", null]);
+    expect(new RunWatch(120_000, 25, 0).observe(readStatus({ progress: { run: 1, stage: "apply", changes: 20, applied: 19 } }).progress, 0)).toBeNull();
+    expect(new RunWatch(120_000, 25, 0).observe(at(100, 1, "list"), 0)).toBeNull();
   });
 });
