@@ -126,8 +126,9 @@ export async function runWebhookBench(input: WebhookInput): Promise<WebhookResul
     const samples = await series(input.deliveries, signature, 202);
     // The queued runs finish before the floor is timed: none of our work may land on the requests it is compared to.
     await settledLastRun(url, adminToken, 20);
-    const floor = await series(Math.min(input.deliveries, 100), "sha256=not-a-signature", 401);
-    const verified = await series(Math.min(input.deliveries, 100), signature, 200, "ping");
+    // As many as the deliveries: a p99 of 100 samples is their largest but one, of 200 their second largest.
+    const floor = await series(input.deliveries, "sha256=not-a-signature", 401);
+    const verified = await series(input.deliveries, signature, 200, "ping");
     const lastRun = await settledLastRun(url, adminToken);
     log(`webhook: ${samples.length} deliveries answered 202; last run in the alarm: ${JSON.stringify(lastRun)}`);
     return {
