@@ -110,13 +110,19 @@ export function renderText(plan: Plan, options: { audience?: Audience } = {}): s
   for (const change of plan.changes) out.push(...changeLines(change, audience).map((line) => `  ${line}`), "");
   for (const delivery of plan.deliveries) out.push(`  ${deliveryLine(delivery)}`);
   if (plan.deliveries.length > 0) out.push("");
-  out.push(summaryLine(plan), contextLine(plan));
+  out.push(...footerLines(plan, audience));
+  return `${out.join("\n")}\n`;
+}
+
+/** The end of the text form: the summary, the context, any refusals and notes. */
+function footerLines(plan: Plan, audience: Audience): string[] {
+  const out = [summaryLine(plan), contextLine(plan)];
   if (plan.refusals.length > 0) {
     out.push("", "Refused: nothing will be applied.");
     for (const refusal of plan.refusals) out.push(`  ✗ [${refusal.code}] ${refusalText(refusal, audience)}`);
   }
   for (const note of plan.notes) out.push(`  note: ${note}`);
-  return `${out.join("\n")}\n`;
+  return out;
 }
 
 export interface MarkdownOptions {
@@ -176,9 +182,8 @@ export function renderApplyMarkdown(input: { title: string; plan: Plan; review?:
   const head = [`### ${input.title}`, ""];
   if (input.review) head.push(input.review, "");
   const errors = input.errors.map((error) => `- ${code(error)}`);
-  const text = renderText(plan, { audience: "public" });
   // The summary, refusals and notes always show; the changes fill what is left.
-  const footer = text.slice(text.indexOf(summaryLine(plan))).trimEnd();
+  const footer = footerLines(plan, "public").join("\n");
   const entries = [...plan.changes.map((change) => changeLines(change, "public")), ...plan.deliveries.map((delivery) => [deliveryLine(delivery)])].map((lines) => lines.map((line) => `  ${line}`).join("\n"));
   // GitHub counts a check's text in UTF-8 bytes: whole entries fit in what the rest leaves, the others are counted.
   let room = (input.maxBytes ?? 60_000) - utf8Length([...head, ...errors, footer].join("\n")) - 300;
@@ -191,7 +196,7 @@ export function renderApplyMarkdown(input: { title: string; plan: Plan; review?:
       room -= size;
     } else hidden++;
   }
-  const body = entries.length === 0 ? text.trimEnd() : [...shown, footer].join("\n\n");
+  const body = entries.length === 0 ? renderText(plan, { audience: "public" }).trimEnd() : [...shown, footer].join("\n\n");
   const parts = [...head, codeBlock(body.split("\n"))];
   if (hidden > 0) parts.push("", `…and ${hidden} more not shown here (GitHub's size limit); the full plan is in the audit log.`);
   parts.push(...errors);
