@@ -15,6 +15,10 @@ export function listen(fetch: Handler, host: string, port: number, portInUse: ()
   return new Promise((resolve, reject) => {
     const server = serve({ fetch, port, hostname: host }, (info: AddressInfo) => {
       server.off("error", onError);
+      // Node closes a keep-alive connection after 5 s idle; workerd's pool may send on it in that instant and
+      // log "disconnected: ::write(...): Connection reset by peer" (seen under load, in npm start's quiet output).
+      // A stand-in keeps its connections until it closes; close() drops them.
+      if ("keepAliveTimeout" in server) server.keepAliveTimeout = 0;
       const baseHost = host.includes(":") ? `[${host}]` : host;
       resolve({
         url: `http://${baseHost}:${info.port}`,
