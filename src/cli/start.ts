@@ -22,6 +22,7 @@ import { assertPortsFree, portFrom } from "./ports.js";
 import { spawnWranglerDev, stopProcessGroup, waitForHealth } from "./wrangler-dev.js";
 import { WranglerLineFilter } from "./wrangler-filter.js";
 import { formatRun, isFinished, isSuccess, readStatus, RunWatch, type RunInfo, type WorkerStatus } from "./run-status.js";
+import { discardBody } from "./drain.js";
 
 const HOST = "127.0.0.1";
 /** The GitHub App the stand-in knows npm start's Worker as: only an App may write check runs, as on GitHub. */
@@ -363,7 +364,7 @@ ${formatRun(run)}`);
       headers: { Authorization: `Bearer ${this.vars.ADMIN_TOKEN}`, "Content-Type": "application/json" },
       body: "{}",
     });
-    await res.body?.cancel();
+    await discardBody(res);
     if (!res.ok) throw new Error(`POST /api/reconcile answered HTTP ${res.status}`);
   }
 
@@ -395,14 +396,14 @@ ${formatRun(run)}`);
       },
       body,
     });
-    await res.body?.cancel();
+    await discardBody(res);
     if (res.status !== 202 && res.status !== 200) throw new Error(`the Worker answered the ${event} webhook with HTTP ${res.status}`);
   }
 
   async status(): Promise<WorkerStatus> {
     const res = await fetch(`${this.workerUrl}/api/status`, { headers: { Authorization: `Bearer ${this.vars.ADMIN_TOKEN}` } });
     if (!res.ok) {
-      await res.body?.cancel();
+      await discardBody(res);
       throw new Error(`GET /api/status answered HTTP ${res.status}`);
     }
     return readStatus(await res.json());

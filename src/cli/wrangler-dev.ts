@@ -1,6 +1,7 @@
 // Running the Worker under `wrangler dev` from Node (npm start, the bench): start it, wait for /healthz, stop its process group.
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
+import { discardBody } from "./drain.js";
 
 export interface WranglerDevOptions {
   port: number;
@@ -50,13 +51,13 @@ export async function waitForHealth(url: string, child: ChildProcess, timeoutMs:
       continue;
     }
     if (res.ok) {
-      await res.body?.cancel();
+      await discardBody(res);
       return;
     }
     // The Worker is up and names what is wrong with its configuration: waiting longer would not help.
     const problems = res.status === 503 ? configurationProblems(await res.text().catch(() => "")) : null;
     if (problems !== null) throw new Error(`the Worker reports a bad configuration on /healthz: ${problems}`);
-    await res.body?.cancel().catch(() => undefined);
+    await discardBody(res);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   throw new Error(`the Worker did not answer ${url}/healthz within ${timeoutMs / 1000} s`);

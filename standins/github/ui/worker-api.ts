@@ -1,4 +1,5 @@
 // The stand-in's server reads the Worker's operator API (status, recent runs, audit log) for the web UI; the admin token stays on the server, never in a page.
+import { discardBody } from "../../../src/cli/drain.js";
 
 export interface WorkerLink {
   /** e.g. http://127.0.0.1:8787 */
@@ -56,7 +57,7 @@ export async function readWorker(link: WorkerLink | undefined): Promise<WorkerVi
   const get = async <T>(path: string): Promise<T> => {
     const res = await fetch(`${link.url}${path}`, { headers: { Authorization: `Bearer ${link.adminToken}` }, signal: AbortSignal.timeout(5_000) });
     if (!res.ok) {
-      await res.body?.cancel();
+      await discardBody(res);
       throw new Error(`GET ${path} answered HTTP ${res.status}`);
     }
     return (await res.json()) as T;
