@@ -207,7 +207,7 @@ function loadFile(source: SpecSource, ownerId: string, limits: Limits, fastParse
  * its new line and index; any other is parsed and validated alone. Null when any item is not valid alone
  * (an error, an alias, an unplaceable name): the whole file is then parsed, and its errors placed.
  */
-function loadItems(items: readonly ItemText[], last: FileResult | undefined, file: string, ownerId: string, limits: Limits, at: At): FileResult | null {
+function loadItems(items: ItemText[], last: FileResult | undefined, file: string, ownerId: string, limits: Limits, at: At): FileResult | null {
   const known = new Map<string, { spec: CredentialSpec; line: number }>();
   if (last?.items && last.errors.length === 0 && last.items.length === last.specs.length) {
     last.items.forEach((item, i) => known.set(item.text, { spec: last.specs[i] as CredentialSpec, line: item.line }));
@@ -227,7 +227,7 @@ function loadItems(items: readonly ItemText[], last: FileResult | undefined, fil
     const { spec, line } = found;
     specs.push({ ...spec, source: { file, line: item.line + spec.source.line - line, column: spec.source.column, field: fieldPath(["credentials", index]) } });
   }
-  return { specs, errors: [], items: [...items] };
+  return { specs, errors: [], items };
 }
 
 /** Checks a parsed document against the format; `pos` places each error (and each spec's source). */

@@ -1,4 +1,5 @@
 // Plan rendering for people: text for the terminal, markdown for GitHub, in the spirit of `terraform plan`.
+import { utf8Bytes } from "../ownership/marker.js";
 import { code, codeBlock } from "./inert.js";
 import type { Change, Delivery, FieldChange, Plan, Refusal } from "./types.js";
 import { summarize } from "./types.js";
@@ -155,19 +156,11 @@ export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): strin
   if (plan.changes.length === 0 && plan.deliveries.length === 0) return [...head, "No changes. The ngrok account matches the specs.", ...tail, ""].join("\n");
 
   // Room for the fences (longer than three backticks only if a spec holds backtick runs) and the notes.
-  let used = head.join("\n").length + tail.join("\n").length + 200;
-  const shown: string[] = [];
-  let hidden = 0;
+  const room = maxChars - (head.join("\n").length + tail.join("\n").length + 200);
   const blocks = [...plan.changes.map((change) => changeLines(change, "public")), ...plan.deliveries.map((delivery) => [deliveryLine(delivery)])];
-  for (const lines of blocks) {
-    // Measured as shown: escaping hidden characters makes a line longer.
-    const size = codeBlock(lines).length - 8;
-    if (hidden === 0 && used + size + 1 <= maxChars) {
-      shown.push(...lines);
-      used += size + 1;
-    } else hidden++;
-  }
-  const body = [...head, codeBlock(shown, "diff")];
+  // Measured as shown: escaping hidden characters makes a line longer.
+  const { shown, hidden } = fitWithin(blocks, room, (lines) => codeBlock(lines).length - 8 + 1);
+  const body = [...head, codeBlock(shown.flat(), "diff")];
   if (hidden > 0) body.push("", `…and ${hidden} more change${hidden === 1 ? "" : "s"} not shown here (GitHub's size limit); the full plan is in the audit log.`);
   return [...body, ...(tail.length ? ["", ...tail] : []), ""].join("\n");
 }
@@ -186,16 +179,8 @@ export function renderApplyMarkdown(input: { title: string; plan: Plan; review?:
   const footer = footerLines(plan, "public").join("\n");
   const entries = [...plan.changes.map((change) => changeLines(change, "public")), ...plan.deliveries.map((delivery) => [deliveryLine(delivery)])].map((lines) => lines.map((line) => `  ${line}`).join("\n"));
   // GitHub counts a check's text in UTF-8 bytes: whole entries fit in what the rest leaves, the others are counted.
-  let room = (input.maxBytes ?? 60_000) - utf8Length([...head, ...errors, footer].join("\n")) - 300;
-  const shown: string[] = [];
-  let hidden = 0;
-  for (const entry of entries) {
-    const size = utf8Length(entry) + 2;
-    if (hidden === 0 && size <= room) {
-      shown.push(entry);
-      room -= size;
-    } else hidden++;
-  }
+  const room = (input.maxBytes ?? 60_000) - utf8Bytes([...head, ...errors, footer].join("\n")) - 300;
+  const { shown, hidden } = fitWithin(entries, room, (entry) => utf8Bytes(entry) + 2);
   const body = entries.length === 0 ? renderText(plan, { audience: "public" }).trimEnd() : [...shown, footer].join("\n\n");
   const parts = [...head, codeBlock(body.split("\n"))];
   if (hidden > 0) parts.push("", `…and ${hidden} more not shown here (GitHub's size limit); the full plan is in the audit log.`);
@@ -203,8 +188,14 @@ export function renderApplyMarkdown(input: { title: string; plan: Plan; review?:
   return `${parts.join("\n")}\n`;
 }
 
-const utf8 = new TextEncoder();
-
-function utf8Length(text: string): number {
-  return utf8.encode(text).length;
+/** Whole entries while they fit `room` (each costing `size`), the rest only counted: a GitHub text's budget. */
+function fitWithin<T>(entries: readonly T[], room: number, size: (entry: T) => number): { shown: T[]; hidden: number } {
+  const shown: T[] = [];
+  for (const entry of entries) {
+    const cost = size(entry);
+    if (cost > room) break;
+    shown.push(entry);
+    room -= cost;
+  }
+  return { shown, hidden: entries.length - shown.length };
 }
