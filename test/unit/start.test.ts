@@ -83,13 +83,13 @@ const running: Started[] = [];
 /**
  * `npm start` runs its script through `sh -c`; dash, as /bin/sh, dies of a SIGINT that reaches it even when the script
  * exits 0, and npm then exits by that signal. Stopping is therefore tested on the script's own command, read from
- * package.json so it cannot drift: the process group a terminal's Ctrl-C reaches is then tsx and node, as under npm.
+ * package.json so it cannot drift: the process group a terminal's Ctrl-C reaches is then what it is under npm.
  */
 async function scriptCommand(): Promise<[string, string[]]> {
   const script = (JSON.parse(await readFile(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts.start ?? "";
   const [bin = "", ...args] = script.split(" ");
   expect(script, "the start script is a plain `bin args…` command").toMatch(/^[\w-]+( [\w./-]+)*$/);
-  return [join(ROOT, "node_modules/.bin", bin), args];
+  return [bin === "node" ? process.execPath : join(ROOT, "node_modules/.bin", bin), args];
 }
 
 async function start(how: "npm" | "script", args: string[]): Promise<Started> {
@@ -207,6 +207,45 @@ afterEach(async () => {
 });
 
 describe("npm start", () => {
+  it("the start script's launcher leaves Ctrl-C to start.ts even while its event loop is busy", async () => {
+    // tsx's CLI runs the script in a child process and relays signals; if the child has not reported a signal within
+    // 30 ms it sends it again, then SIGKILLs the child and exits 130, so on a loaded machine wrangler was left running.
+    const [bin, args] = await scriptCommand();
+    const dir = await mkdtemp(join(tmpdir(), "ngrok-gitops-signal-test-"));
+    const script = join(dir, "busy.ts");
+    await writeFile(
+      script,
+      [
+        'let signals: number = 0;',
+        'process.on("SIGINT", () => { signals++; console.log(`handled ${signals}`); setTimeout(() => process.exit(0), 200); });',
+        'console.log("ready");',
+        "const until = Date.now() + 500;",
+        "while (Date.now() < until) { /* busy, as start.ts is while a plan renders on a loaded machine */ }",
+        "setTimeout(() => process.exit(3), 5_000);",
+      ].join("\n"),
+    );
+    try {
+      const child = spawn(bin, [...args.slice(0, -1), script], { cwd: ROOT, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+      let out = "";
+      const ready = new Promise<void>((resolve) =>
+        child.stdout.on("data", (chunk: Buffer) => {
+          out += chunk.toString();
+          if (out.includes("ready")) resolve();
+        }),
+      );
+      child.stderr.on("data", (chunk: Buffer) => (out += chunk.toString()));
+      const exit = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+      await ready;
+      if (child.pid === undefined) throw new Error("no pid");
+      process.kill(-child.pid, "SIGINT");
+      expect(await exit, out).toBe(0);
+      expect(out).toContain("handled 1\n");
+      expect(out).not.toContain("handled 2");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
+
   it(
     "--once applies the example credentials, exits 0 and leaves no port or process behind",
     async () => {
