@@ -144,6 +144,17 @@ describe("rejections, with exact messages", () => {
     expect(one("credentials:\n  - name: a\n    metadata: {ngrok-gitops: mine}\n")).toEqual([
       'credentials/a.yaml:3:16: credentials[0].metadata["ngrok-gitops"]: "ngrok-gitops" is reserved for the ownership marker',
     ]);
+    // A key JavaScript reads as a prototype: zod's record and JSON copies would drop it silently, so it is refused.
+    const proto = '"__proto__" cannot be a metadata key: JavaScript\'s JSON handling (ours and ngrok\'s clients) drops or misreads it; rename it';
+    expect(one("credentials:\n  - name: a\n    metadata:\n      team: ci\n      __proto__: {x: 1}\n")).toEqual([
+      `credentials/a.yaml:5:7: credentials[0].metadata.__proto__: ${proto}`,
+    ]);
+    expect(one('credentials:\n  - name: a\n    metadata:\n      team:\n        - {"__proto__": 1}\n')).toEqual([
+      `credentials/a.yaml:5:12: credentials[0].metadata.team[0].__proto__: ${proto}`,
+    ]);
+    expect(one("credentials:\n  - name: a\n    metadata: {__proto__: 1}\n")).toEqual([
+      `credentials/a.yaml:3:16: credentials[0].metadata.__proto__: ${proto}`,
+    ]);
   });
 
   it("ACL rules: each bad form explained", () => {

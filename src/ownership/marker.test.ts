@@ -1,6 +1,7 @@
 // The ownership marker round-trips every kind of user metadata and never mistakes foreign metadata for ours.
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
+import { sameJson } from "../plan/diff.js";
 import { decodeMetadata, encodeMetadata, MARKER_KEY, newNonce, NONCE_LENGTH, utf8Bytes, worstCaseMetadataBytes, type JsonValue } from "./marker.js";
 
 const marker = { owner: "acme-prod", name: "ci-runners", nonce: "n".repeat(NONCE_LENGTH), protect: true as const };
@@ -30,6 +31,19 @@ describe("ownership marker", () => {
     const nonce = newNonce();
     expect(nonce).toMatch(/^[A-Za-z0-9_-]{22}$/);
     expect(newNonce()).not.toBe(nonce);
+  });
+});
+
+describe("decodeMetadata keeps a live __proto__ key as data", () => {
+  it("so a credential edited outside us to carry one differs from its spec", () => {
+    const live = '{"__proto__":{"team":"x"},"tier":1,"ngrok-gitops":{"owner":"o","name":"n"}}';
+    const decoded = decodeMetadata(live);
+    if (decoded.kind !== "managed" || decoded.user === null || typeof decoded.user !== "object") throw new Error("not a managed mapping");
+    expect(Object.keys(decoded.user)).toEqual(["__proto__", "tier"]);
+    expect(Object.getPrototypeOf(decoded.user)).toBe(Object.prototype);
+    expect(sameJson(decoded.user, { tier: 1 })).toBe(false);
+    // And it goes back out unchanged.
+    expect(JSON.parse(encodeMetadata(decoded.user, { owner: "o", name: "n" }))).toEqual(JSON.parse(live));
   });
 });
 

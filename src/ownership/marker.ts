@@ -84,7 +84,9 @@ export function decodeMetadata(metadata: string | undefined): DecodedMetadata {
   let keys = 0;
   for (const key in parsed) {
     if (key === MARKER_KEY || !Object.hasOwn(parsed, key)) continue;
-    rest[key] = parsed[key] as JsonValue;
+    // A live "__proto__" key (set outside us) is data: assigned, it would become the copy's prototype and vanish.
+    if (key === "__proto__") Object.defineProperty(rest, key, { value: parsed[key], enumerable: true, writable: true, configurable: true });
+    else rest[key] = parsed[key] as JsonValue;
     keys++;
   }
   const user: UserMetadata = keys > 0 ? rest : null;
