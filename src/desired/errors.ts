@@ -33,6 +33,11 @@ export interface SpecError {
   rule?: string;
 }
 
+/** Builds an error at a line and column (the file is the caller's). */
+export type At = (code: SpecErrorCode, line: number, column: number, field: string, message: string) => SpecError;
+/** Where a path of the parsed file is (its key's position when `atKey`). */
+export type Pos = (path: (string | number)[], atKey?: boolean) => { line: number; column: number };
+
 /** `credentials/ci.yaml:12:9: credentials[0].acl[1]: invalid ACL rule …` */
 export function formatSpecError(error: SpecError): string {
   const where = `${error.file}:${error.line}:${error.column}`;

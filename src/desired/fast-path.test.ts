@@ -69,7 +69,7 @@ it("steps aside for aliases, duplicate keys and unplaceable names", () => {
 });
 
 it("takes the fast path for ordinary files (block-style names, no aliases)", async () => {
-  const { parseFast } = await import("./load.js");
+  const { parseFast } = await import("./fast-parse.js");
   const { readFileSync } = await import("node:fs");
   for (const path of ["credentials/ci.yaml", "credentials/teams/devices.yaml"]) {
     const content = readFileSync(new URL(`../../${path}`, import.meta.url), "utf8");

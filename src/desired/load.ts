@@ -1,18 +1,18 @@
 // Loads spec files: parse YAML with positions, validate against the schema, normalise, check across files.
-import jsyaml from "js-yaml";
-import { Lexer, LineCounter, parseAllDocuments, type Document } from "yaml";
-import type * as z from "zod";
-import { DESCRIPTION_MAX_BYTES, METADATA_MAX_BYTES } from "../ngrok/types.js";
-import { MARKER_KEY, utf8Bytes, worstCaseMetadataBytes, type UserMetadata } from "../ownership/marker.js";
-import { explainAclRule } from "./acl.js";
+import { LineCounter, parseAllDocuments, type Document } from "yaml";
+import { utf8Bytes, type UserMetadata } from "../ownership/marker.js";
 import { parseDuration } from "./duration.js";
-import { EXPIRES_PATTERN, parseExpires } from "./expires.js";
-import { fieldPath, type SpecError, type SpecErrorCode } from "./errors.js";
+import { parseExpires } from "./expires.js";
+import { fieldPath, type At, type Pos, type SpecError, type SpecErrorCode } from "./errors.js";
+import { parseFast, parseFastItem } from "./fast-parse.js";
+import { describeValue, issueErrors } from "./issue-errors.js";
+import { itemChecks } from "./item-checks.js";
 import { splitItems, type ItemText } from "./items.js";
 import { locate } from "./positions.js";
 import type { RepositoryPolicy } from "./policy-file.js";
 import { policyErrors } from "./policy-errors.js";
 import { credentialSpecSchema } from "./schema.js";
+import { scanShape } from "./shape-scan.js";
 import { duplicateKeyErrors, syntaxErrors } from "./yaml-errors.js";
 import type { CredentialSpec, SpecSource } from "./types.js";
 
@@ -84,8 +84,6 @@ export type LoadResult =
 export function isSpecPath(path: string): boolean {
   return /^credentials\/(?:[^/]+\/)*[^/]+\.ya?ml$/.test(path);
 }
-
-const ALLOWED_KEYS = Object.keys(credentialSpecSchema.shape);
 
 export function loadSpecs(sources: readonly SpecSource[], options: LoadOptions): LoadResult {
   const limits = {
@@ -240,7 +238,7 @@ function validate(data: unknown, pos: Pos, file: string, ownerId: string, limits
   }
   if (typeof data !== "object" || Array.isArray(data)) {
     const p = pos([]);
-    return { specs: [], errors: [at("NOT_A_MAPPING", p.line, p.column, "", `expected a mapping with a \`credentials\` list, got ${describe(data)}`)] };
+    return { specs: [], errors: [at("NOT_A_MAPPING", p.line, p.column, "", `expected a mapping with a \`credentials\` list, got ${describeValue(data)}`)] };
   }
   const errors: SpecError[] = [];
   const top = data as Record<string, unknown>;
@@ -264,7 +262,7 @@ function validate(data: unknown, pos: Pos, file: string, ownerId: string, limits
   const list = top.credentials;
   if (!Array.isArray(list)) {
     const p = pos(["credentials"]);
-    errors.push(at("WRONG_TYPE", p.line, p.column, "credentials", `expected a list, got ${describe(list)}`));
+    errors.push(at("WRONG_TYPE", p.line, p.column, "credentials", `expected a list, got ${describeValue(list)}`));
     return { specs: [], errors, unlisted };
   }
   const specs: CredentialSpec[] = [];
@@ -310,266 +308,6 @@ function validate(data: unknown, pos: Pos, file: string, ownerId: string, limits
   return unlisted > 0 ? { specs, errors, unlisted } : { specs, errors };
 }
 
-/**
- * An item's checks beyond the schema: UTF-8 byte limits, the reserved marker key, real dates, conflicting fields.
- * They read the raw item, so they run (and report) whether or not the schema accepted it.
- */
-function itemChecks(item: unknown, base: (string | number)[], ownerId: string, pos: Pos, at: At): SpecError[] {
-  if (item === null || typeof item !== "object" || Array.isArray(item)) return [];
-  const raw = item as Record<string, unknown>;
-  const out: SpecError[] = [];
-  const place = (code: SpecErrorCode, path: (string | number)[], message: string, atKey = false) => {
-    const p = pos([...base, ...path], atKey);
-    out.push(at(code, p.line, p.column, fieldPath([...base, ...path]), message));
-  };
-  if (typeof raw.description === "string") {
-    const bytes = utf8Bytes(raw.description);
-    if (bytes > DESCRIPTION_MAX_BYTES) place("TOO_LONG", ["description"], `is ${bytes} bytes (UTF-8); the limit is ${DESCRIPTION_MAX_BYTES}`);
-  }
-  const metadata = raw.metadata;
-  const protoAt = metadata !== null && typeof metadata === "object" ? protoKeyPath(metadata) : null;
-  if (metadata !== null && typeof metadata === "object" && !Array.isArray(metadata) && MARKER_KEY in metadata) {
-    place("RESERVED_KEY", ["metadata", MARKER_KEY], `"${MARKER_KEY}" is reserved for the ownership marker`, true);
-  } else if (protoAt !== null) {
-    // JavaScript reads it as the object's prototype: the schema and every JSON copy would drop it without a word.
-    place("RESERVED_KEY", ["metadata", ...protoAt], `"__proto__" cannot be a metadata key: JavaScript's JSON handling (ours and ngrok's clients) drops or misreads it; rename it`, true);
-  } else if (typeof metadata === "string" || (metadata !== null && typeof metadata === "object" && !Array.isArray(metadata))) {
-    const sent = worstCaseMetadataBytes(metadata as UserMetadata, ownerId, typeof raw.name === "string" ? raw.name : "");
-    if (sent > METADATA_MAX_BYTES) place("TOO_LONG", ["metadata"], `is ${sent} bytes as sent (UTF-8 JSON, ownership marker included); the limit is ${METADATA_MAX_BYTES}`);
-  }
-  if (typeof raw.expires === "string" && EXPIRES_PATTERN.test(raw.expires) && parseExpires(raw.expires) === null) {
-    place("INVALID_VALUE", ["expires"], `${JSON.stringify(raw.expires)} is not a real date or time`);
-  }
-  if (raw.prevent_destroy === true && raw.expires !== undefined) {
-    place("CONFLICTING_FIELDS", ["prevent_destroy"], "prevent_destroy and expires cannot both be set: an expiring credential is deleted on its date; remove one of them");
-  }
-  return out;
-}
-
-/** The path to the first `__proto__` key in a metadata value (own keys only; YAML parsers keep it as data), or null. */
-function protoKeyPath(value: object): (string | number)[] | null {
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const item: unknown = value[i];
-      const inner = item !== null && typeof item === "object" ? protoKeyPath(item) : null;
-      if (inner !== null) return [i, ...inner];
-    }
-    return null;
-  }
-  if (Object.hasOwn(value, "__proto__")) return ["__proto__"];
-  for (const [key, item] of Object.entries(value)) {
-    const inner = item !== null && typeof item === "object" ? protoKeyPath(item as object) : null;
-    if (inner !== null) return [key, ...inner];
-  }
-  return null;
-}
-
-/**
- * The fast parse: js-yaml (YAML 1.2 core schema, duplicate keys refused), plus the position of each credential's
- * `name` from a scan of block-style `name:` lines. It gives up (null) on anything unusual: a parse error, an
- * alias (js-yaml shares aliased nodes; the slow path limits their expansion), or names it cannot place
- * exactly. The slow path then decides, with positions.
- */
-export function parseFast(content: string): { data: unknown; pos: Pos } | null {
-  const data = loadFast(content);
-  if (data === null || typeof data !== "object" || sharesNodes(data)) return null;
-  return placeNames(data, content);
-}
-
-/** The fast parse of one item's text (a "- " entry): as parseFast, for a file holding only that item. */
-export function parseFastItem(text: string): { data: unknown; pos: Pos } | null {
-  const list = loadFast(text);
-  if (!Array.isArray(list) || list.length !== 1 || sharesNodes(list)) return null;
-  return placeNames({ credentials: list }, text);
-}
-
-function loadFast(content: string): unknown {
-  try {
-    return jsyaml.load(content, { schema: jsyaml.CORE_SCHEMA });
-  } catch {
-    return null;
-  }
-}
-
-/** Where each credential's `name` is, from a scan of its `name:` lines; null when they cannot be placed exactly. */
-function placeNames(data: object, content: string): { data: unknown; pos: Pos } | null {
-  const list = (data as { credentials?: unknown }).credentials;
-  if (!Array.isArray(list)) return null;
-  const names = [...content.matchAll(NAME_LINE)];
-  if (names.length !== list.length) return null;
-  const places: { line: number; column: number }[] = [];
-  let offset = 0;
-  let line = 1;
-  for (let i = 0; i < names.length; i++) {
-    const match = names[i] as RegExpMatchArray;
-    const item = list[i] as { name?: unknown } | null;
-    if (typeof item !== "object" || item === null || item.name !== (match[3] ?? match[4] ?? match[5])) return null;
-    const at = match.index ?? 0;
-    for (; offset < at; offset++) if (content.charCodeAt(offset) === 10) line++;
-    // The value's first character (a quote, for a quoted name), as the slow path's positions give it.
-    places.push({ line, column: (match[1] ?? "").length + "name:".length + (match[2] ?? "").length + 1 });
-  }
-  return {
-    data,
-    pos: (path) => (path.length === 3 && path[0] === "credentials" && path[2] === "name" && typeof path[1] === "number" ? (places[path[1]] ?? { line: 1, column: 1 }) : { line: 1, column: 1 }),
-  };
-}
-
-/** `  - name: ci-runners`, `    name: "web"`: a credential's name on a line of its own (block style). */
-const NAME_LINE = /^([ ]*(?:-[ ]+)?)name:([ ]+)(?:"([a-z0-9][a-z0-9\-_.]{0,62})"|'([a-z0-9][a-z0-9\-_.]{0,62})'|([a-z0-9][a-z0-9\-_.]{0,62}))[ ]*(?:#.*)?\r?$/gm;
-
-/** True when one object or array is reachable twice: an alias was used. */
-function sharesNodes(root: object): boolean {
-  const seen = new Set<object>();
-  const stack: object[] = [root];
-  while (stack.length > 0) {
-    const node = stack.pop() as object;
-    if (seen.has(node)) return true;
-    seen.add(node);
-    for (const child of Object.values(node)) if (child !== null && typeof child === "object") stack.push(child);
-  }
-  return false;
-}
-
-/**
- * Refuses deep nesting and extra documents from the lexer's tokens, before the parser runs: the parser builds
- * the whole syntax tree first (about 500 bytes a level), so 1 MiB of "[" or "- " took seconds and over 500 MB
- * before the depth limit could be checked. Counts flow brackets, plus "-" and "?" chained on one line; both
- * are lower bounds of the real depth, so nothing the later check accepts is refused here.
- */
-/** Far above any real spec file (10,000 credentials of 6 fields is 60,000 values; they use no anchors or tags). */
-const MAX_VALUES = 200_000;
-const MAX_PROPERTIES = 1_000;
-
-function scanShape(content: string, maxDepth: number): { code: SpecErrorCode; offset: number; message: string } | null {
-  let flow = 0;
-  let chain = 0;
-  let documents = 0;
-  let offset = 0;
-  let scalar = false;
-  let previous = "";
-  let properties = 0;
-  let values = 0;
-  for (const token of new Lexer().lex(content)) {
-    const at = offset;
-    const after = previous;
-    previous = token;
-    // DOCUMENT, FLOW_END and SCALAR are markers, not text; a scalar's text follows its marker.
-    // A document starts at DOCUMENT, or at a "---" that does not directly follow one.
-    if (token === "\x02" || (token === "---" && after !== "\x02")) {
-      if (++documents > 1) return { code: "YAML_SYNTAX", offset: at, message: "a spec file holds one YAML document; found a second" };
-      if (token === "\x02") continue;
-    }
-    if (token === "\x18") continue;
-    if (token === "\x1f") {
-      scalar = true;
-      continue;
-    }
-    offset += token.length;
-    if (scalar) {
-      scalar = false;
-      // Each value and each anchor, tag or alias costs the positional parser hundreds of bytes; a flat hostile
-      // file of them (340,000 in 1 MiB) took seconds and over 300 MB, more than a Worker has.
-      if (++values > MAX_VALUES) return { code: "YAML_LIMIT", offset: at, message: `more than ${MAX_VALUES} values in one file; split it` };
-      continue;
-    }
-    if (token.startsWith("&") || token.startsWith("!") || token.startsWith("*")) {
-      if (++properties > MAX_PROPERTIES) return { code: "YAML_LIMIT", offset: at, message: `more than ${MAX_PROPERTIES} anchors, tags and aliases in one file` };
-    }
-    if (token === "[" || token === "{") flow++;
-    else if (token === "]" || token === "}") flow = Math.max(0, flow - 1);
-    else if (token === "-" || token === "?") chain++;
-    else if (token.includes("\n") || token.includes("\r")) chain = 0;
-    // Reported at 1:1 like the depth check after parsing, so both give the same error.
-    if (flow + chain > maxDepth) return { code: "YAML_LIMIT", offset: 0, message: `document is nested deeper than ${maxDepth} levels` };
-  }
-  return null;
-}
-
-type At = (code: SpecErrorCode, line: number, column: number, field: string, message: string) => SpecError;
-type Pos = (path: (string | number)[], atKey?: boolean) => { line: number; column: number };
-
-/** Turns one schema issue into errors a person can act on. */
-function issueErrors(issue: z.core.$ZodIssue, base: (string | number)[], item: unknown, pos: Pos, at: At): SpecError[] {
-  const path = [...base, ...issue.path.map((p) => (typeof p === "symbol" ? String(p) : p))];
-  const field = fieldPath(path);
-  if (issue.code === "unrecognized_keys") {
-    return issue.keys.map((key) => {
-      const p = pos([...path, key], true);
-      const allowed = issue.path.length === 0 ? ` (allowed: ${ALLOWED_KEYS.join(", ")})` : "";
-      return at("UNKNOWN_KEY", p.line, p.column, fieldPath([...path, key]), `unknown key "${key}"${allowed}`);
-    });
-  }
-  const p = pos(path);
-  const value = valueAt(item, issue.path);
-  const last = [...issue.path].reverse().find((part) => typeof part === "string");
-  if (issue.code === "invalid_type") {
-    if (value === undefined) return [at("MISSING_FIELD", p.line, p.column, field, "required")];
-    const expected = issue.expected === "record" ? "a mapping" : `a ${issue.expected === "array" ? "list" : issue.expected}`;
-    return [at("WRONG_TYPE", p.line, p.column, field, `expected ${expected}, got ${describe(value)}`)];
-  }
-  if (issue.code === "invalid_union") {
-    return [at("WRONG_TYPE", p.line, p.column, field, `expected a mapping or a string, got ${describe(value)}`)];
-  }
-  if (issue.code === "too_big") {
-    if (last === "acl" || typeof issue.path[issue.path.length - 1] === "number") {
-      return [at("TOO_LONG", p.line, p.column, field, `ACL rule is ${String(value).length} characters; a hostname is at most 253`)];
-    }
-    return [at("TOO_LONG", p.line, p.column, field, `is ${utf8Bytes(String(value))} bytes (UTF-8); the limit is ${issue.maximum}`)];
-  }
-  if (issue.code === "invalid_value") {
-    const allowed = issue.values.map((v) => JSON.stringify(v)).join(", ");
-    return [at("INVALID_VALUE", p.line, p.column, field, `${JSON.stringify(value)} is not one of ${allowed}`)];
-  }
-  if (issue.code === "invalid_format") {
-    const inSecret = issue.path.includes("github_actions_secret");
-    return [at("INVALID_VALUE", p.line, p.column, field, formatMessage(inSecret && last === "name" ? "secret_name" : last, value))];
-  }
-  return [at("INVALID_VALUE", p.line, p.column, field, issue.message)];
-}
-
-function formatMessage(field: string | undefined, value: unknown): string {
-  const shown = JSON.stringify(value);
-  switch (field) {
-    case "name":
-      return `${shown} is not a valid name: 1 to 63 characters of a-z, 0-9, "-", "_" and ".", starting with a letter or digit`;
-    case "acl":
-      return `invalid ACL rule ${shown}: ${explainAclRule(String(value))}`;
-    case "owner_id":
-      return `${shown} is not a user or bot id (usr_… or bot_…); emails are not accepted because ngrok reports ids`;
-    case "import":
-      return `${shown} is not a credential id (cr_…)`;
-    case "repo":
-      return `${shown} is not a repository (owner/name)`;
-    case "secret_name":
-      return `${shown} is not a GitHub secret name: letters, digits and "_", not starting with a digit or GITHUB_`;
-    case "environment":
-      return `${shown} is not a valid environment name`;
-    case "rotate_after":
-      return `${shown} is not a duration: a whole number and one unit of m, h, d or w (e.g. 90d)`;
-    case "expires":
-      return `${shown} is not a date (YYYY-MM-DD) or an RFC 3339 time (e.g. 2027-01-31T18:00:00Z)`;
-    default:
-      return `${shown} is not valid here`;
-  }
-}
-
-function valueAt(item: unknown, path: readonly PropertyKey[]): unknown {
-  let value: unknown = item;
-  for (const part of path) {
-    if (value === null || typeof value !== "object") return undefined;
-    value = (value as Record<PropertyKey, unknown>)[part];
-  }
-  return value;
-}
-
-function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "a list";
-  if (typeof value === "object") return "a mapping";
-  if (typeof value === "string") return `a string (${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)})`;
-  return `${typeof value} (${String(value)})`;
-}
 
 /** Depth of a plain value, stopping early once past `stopAt`. */
 function depth(value: unknown, stopAt: number, current = 0): number {
