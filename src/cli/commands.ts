@@ -14,7 +14,7 @@ import { TokenVault } from "../vault/vault.js";
 import { DEFAULT_OWNER_ID, mergeVars, ngrokTarget, runConfig, type NgrokTarget } from "./config.js";
 import { START_OWNER_ID } from "./identity.js";
 import { readDevVars } from "./dotenv.js";
-import { CliError } from "./errors.js";
+import { CliError, messageOf } from "./errors.js";
 import { FileIntentLog, intentsPathFor } from "./file-intents.js";
 import { progressLine, summary } from "./output.js";
 import { readPolicySource } from "./policy-source.js";
@@ -432,8 +432,4 @@ async function withTarget<T>(target: NgrokTarget, run: () => Promise<T>): Promis
     }
     throw error;
   }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

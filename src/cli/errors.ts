@@ -23,3 +23,8 @@ export class CliError extends Error {
     super(message, options);
   }
 }
+
+/** The message of anything thrown, for an `error: …` line. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
