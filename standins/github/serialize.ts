@@ -1,6 +1,8 @@
 // GitHub's REST JSON shapes for the fake's records (field names and nesting as docs.github.com documents them).
 import { toWrappedBase64 } from "./git-objects.js";
-import { REPOSITORY_DEFAULTS, repositoryUrls } from "./webhooks.js";
+import { nodeId, REPOSITORY_DEFAULTS, repositoryUrls, userJson } from "./webhooks.js";
+
+export { nodeId };
 import type {
   Annotation,
   CheckRunRecord,
@@ -19,37 +21,13 @@ export interface Urls {
   readonly html: string;
 }
 
-export function nodeId(kind: string, id: number | string): string {
-  return btoa(`0${kind.length}:${kind}${id}`).replace(/=+$/, "");
-}
-
 function iso(seconds: number): string {
   return new Date(seconds * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
+/** A user as the REST API shows it: the same builder the webhook payloads use. */
 export function simpleUser(user: UserRecord, urls: Urls) {
-  const api = `${urls.api}/users/${user.login}`;
-  return {
-    login: user.login,
-    id: user.id,
-    node_id: nodeId(user.type === "Bot" ? "Bot" : "User", user.id),
-    avatar_url: `https://avatars.githubusercontent.com/u/${user.id}?v=4`,
-    gravatar_id: "",
-    url: api,
-    html_url: `${urls.html}/${user.type === "Bot" ? `apps/${user.login.replace(/\[bot\]$/, "")}` : user.login}`,
-    followers_url: `${api}/followers`,
-    following_url: `${api}/following{/other_user}`,
-    gists_url: `${api}/gists{/gist_id}`,
-    starred_url: `${api}/starred{/owner}{/repo}`,
-    subscriptions_url: `${api}/subscriptions`,
-    organizations_url: `${api}/orgs`,
-    repos_url: `${api}/repos`,
-    events_url: `${api}/events{/privacy}`,
-    received_events_url: `${api}/received_events`,
-    type: user.type,
-    user_view_type: "public",
-    site_admin: false,
-  };
+  return userJson(user, urls);
 }
 
 /** A repository's URL fields: the same builder the webhook payloads use. */

@@ -86,32 +86,35 @@ function normaliseRepo(repo: WebhookRepository | string): Required<WebhookReposi
   return { fullName: r.fullName, id: r.id ?? idFor(r.fullName), defaultBranch: r.defaultBranch ?? "main", private: r.private ?? true };
 }
 
-function nodeId(kind: string, id: number): string {
+export function nodeId(kind: string, id: number | string): string {
   return btoa(`0${kind.length}:${kind}${id}`).replace(/=+$/, "");
 }
 
 function user(login: string, html: string, api: string) {
-  const id = idFor(`user:${login}`);
-  const url = `${api}/users/${login}`;
-  const bot = login.endsWith("[bot]");
+  return userJson({ login, id: idFor(`user:${login}`), type: login.endsWith("[bot]") ? "Bot" : "User" }, { api, html });
+}
+
+/** A user's JSON, in webhook payloads and REST answers alike; a bot's page is its App's (github.com/apps/<slug>). */
+export function userJson(user: { readonly login: string; readonly id: number; readonly type: "User" | "Bot" | "Organization" }, urls: { readonly api: string; readonly html: string }) {
+  const api = `${urls.api}/users/${user.login}`;
   return {
-    login,
-    id,
-    node_id: nodeId(bot ? "Bot" : "User", id),
-    avatar_url: `https://avatars.githubusercontent.com/u/${id}?v=4`,
+    login: user.login,
+    id: user.id,
+    node_id: nodeId(user.type === "Bot" ? "Bot" : "User", user.id),
+    avatar_url: `https://avatars.githubusercontent.com/u/${user.id}?v=4`,
     gravatar_id: "",
-    url,
-    html_url: `${html}/${login}`,
-    followers_url: `${url}/followers`,
-    following_url: `${url}/following{/other_user}`,
-    gists_url: `${url}/gists{/gist_id}`,
-    starred_url: `${url}/starred{/owner}{/repo}`,
-    subscriptions_url: `${url}/subscriptions`,
-    organizations_url: `${url}/orgs`,
-    repos_url: `${url}/repos`,
-    events_url: `${url}/events{/privacy}`,
-    received_events_url: `${url}/received_events`,
-    type: bot ? ("Bot" as const) : ("User" as const),
+    url: api,
+    html_url: `${urls.html}/${user.type === "Bot" ? `apps/${user.login.replace(/\[bot\]$/, "")}` : user.login}`,
+    followers_url: `${api}/followers`,
+    following_url: `${api}/following{/other_user}`,
+    gists_url: `${api}/gists{/gist_id}`,
+    starred_url: `${api}/starred{/owner}{/repo}`,
+    subscriptions_url: `${api}/subscriptions`,
+    organizations_url: `${api}/orgs`,
+    repos_url: `${api}/repos`,
+    events_url: `${api}/events{/privacy}`,
+    received_events_url: `${api}/received_events`,
+    type: user.type,
     user_view_type: "public",
     site_admin: false,
   };
