@@ -145,7 +145,7 @@ describe("rejections, with exact messages", () => {
       'credentials/a.yaml:3:16: credentials[0].metadata["ngrok-gitops"]: "ngrok-gitops" is reserved for the ownership marker',
     ]);
     // A key JavaScript reads as a prototype: zod's record and JSON copies would drop it silently, so it is refused.
-    const proto = '"__proto__" cannot be a metadata key: JavaScript\'s JSON handling (ours and ngrok\'s clients) drops or misreads it; rename it';
+    const proto = '"__proto__" cannot be a metadata key: JavaScript reads it as an object\'s prototype, so it would not be kept as data; rename it';
     expect(one("credentials:\n  - name: a\n    metadata:\n      team: ci\n      __proto__: {x: 1}\n")).toEqual([
       `credentials/a.yaml:5:7: credentials[0].metadata.__proto__: ${proto}`,
     ]);
