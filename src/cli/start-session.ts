@@ -13,6 +13,7 @@ import { START_OWNER_ID } from "./identity.js";
 import { formatRun, isFinished, readStatus, RunWatch, type RunInfo, type WorkerStatus } from "./run-status.js";
 import { readSpecSources } from "./sources.js";
 
+/** The repository the GitHub stand-in serves this checkout as. */
 export const LOCAL_REPOSITORY = "local/ngrok-gitops";
 /** How long a run may show no progress before npm start gives up on it (a run paced to ngrok's limit moves every minute). */
 const RUN_STALL_MS = 120_000;
@@ -21,7 +22,7 @@ const PROGRESS_EVERY = 25;
 /** The branch `p` commits credentials/ to; one open pull request at a time, updated by each `p`. */
 const PR_BRANCH = "npm-start/change";
 
-export const COMMANDS = `
+const COMMANDS = `
 Commands (type one and press Enter):
   (Enter)  push credentials/ to main: the Worker plans and applies it
   p        open (or update) a pull request from credentials/: the Worker plans it and comments
