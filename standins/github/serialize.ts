@@ -1,8 +1,6 @@
 // GitHub's REST JSON shapes for the fake's records (field names and nesting as docs.github.com documents them).
 import { toWrappedBase64 } from "./git-objects.js";
 import { nodeId, REPOSITORY_DEFAULTS, repositoryUrls, userJson } from "./webhooks.js";
-
-export { nodeId };
 import type {
   Annotation,
   CheckRunRecord,
@@ -13,6 +11,9 @@ import type {
   StatusRecord,
   UserRecord,
 } from "./state.js";
+
+// The routes take every JSON shape from this module, node ids included.
+export { nodeId };
 
 export interface Urls {
   /** API origin, e.g. `http://127.0.0.1:8789` (GitHub: `https://api.github.com`). */
