@@ -308,7 +308,6 @@ function validate(data: unknown, pos: Pos, file: string, ownerId: string, limits
   return unlisted > 0 ? { specs, errors, unlisted } : { specs, errors };
 }
 
-
 /** Depth of a plain value, stopping early once past `stopAt`. */
 function depth(value: unknown, stopAt: number, current = 0): number {
   if (current >= stopAt || value === null || typeof value !== "object") return current;
@@ -320,34 +319,28 @@ function depth(value: unknown, stopAt: number, current = 0): number {
   return deepest;
 }
 
+/** Names and imports are unique across all files; each second use is an error at that spec. */
 function crossFileErrors(specs: readonly CredentialSpec[]): SpecError[] {
   const errors: SpecError[] = [];
   const byName = new Map<string, CredentialSpec>();
   const byImport = new Map<string, CredentialSpec>();
+  const at = (spec: CredentialSpec, code: SpecErrorCode, key: string, message: string): SpecError => ({
+    code,
+    file: spec.source.file,
+    line: spec.source.line,
+    column: spec.source.column,
+    field: `${spec.source.field}.${key}`,
+    message,
+  });
   for (const spec of specs) {
     const first = byName.get(spec.name);
     if (first) {
-      errors.push({
-        code: "DUPLICATE_NAME",
-        file: spec.source.file,
-        line: spec.source.line,
-        column: spec.source.column,
-        field: `${spec.source.field}.name`,
-        message: `"${spec.name}" is already defined at ${first.source.file}:${first.source.line}:${first.source.column}; names are unique across all files`,
-      });
+      errors.push(at(spec, "DUPLICATE_NAME", "name", `"${spec.name}" is already defined at ${first.source.file}:${first.source.line}:${first.source.column}; names are unique across all files`));
     } else byName.set(spec.name, spec);
     if (spec.import) {
       const other = byImport.get(spec.import);
-      if (other) {
-        errors.push({
-          code: "DUPLICATE_IMPORT",
-          file: spec.source.file,
-          line: spec.source.line,
-          column: spec.source.column,
-          field: `${spec.source.field}.import`,
-          message: `${spec.import} is already imported by "${other.name}" (${other.source.file}:${other.source.line})`,
-        });
-      } else byImport.set(spec.import, spec);
+      if (other) errors.push(at(spec, "DUPLICATE_IMPORT", "import", `${spec.import} is already imported by "${other.name}" (${other.source.file}:${other.source.line})`));
+      else byImport.set(spec.import, spec);
     }
   }
   return errors;
