@@ -1,6 +1,6 @@
 // GitHub's REST JSON shapes for the fake's records (field names and nesting as docs.github.com documents them).
 import { toWrappedBase64 } from "./git-objects.js";
-import { nodeId, REPOSITORY_DEFAULTS, repositoryUrls, userJson } from "./webhooks.js";
+import { nodeId, pullRequestDefaults, pullRequestUrls, REPOSITORY_DEFAULTS, repositoryUrls, userJson } from "./webhooks.js";
 import type {
   Annotation,
   CheckRunRecord,
@@ -207,7 +207,6 @@ function reactions(url: string) {
 export function pullRequest(repo: FakeRepo, i: IssueRecord, urls: Urls) {
   const pull = i.pull;
   if (!pull) throw new Error("not a pull request");
-  const api = `${urls.api}/repos/${repo.fullName}`;
   const baseSha = repo.branches.get(pull.baseRef) ?? null;
   const side = (ref: string, sha: string | null) => ({
     label: `${repo.owner.login}:${ref}`,
@@ -223,63 +222,25 @@ export function pullRequest(repo: FakeRepo, i: IssueRecord, urls: Urls) {
     head.repo = { ...head.repo, name, full_name: pull.headRepo, fork: true, id: head.repo.id + 1 };
   }
   return {
-    url: `${api}/pulls/${i.number}`,
+    ...pullRequestUrls(repo.fullName, i.number, pull.headSha, urls.html, urls.api),
+    ...pullRequestDefaults(),
     id: i.id,
     node_id: nodeId("PullRequest", i.id),
-    html_url: `${urls.html}/${repo.fullName}/pull/${i.number}`,
-    diff_url: `${urls.html}/${repo.fullName}/pull/${i.number}.diff`,
-    patch_url: `${urls.html}/${repo.fullName}/pull/${i.number}.patch`,
-    issue_url: `${api}/issues/${i.number}`,
-    commits_url: `${api}/pulls/${i.number}/commits`,
-    review_comments_url: `${api}/pulls/${i.number}/comments`,
-    review_comment_url: `${api}/pulls/comments{/number}`,
-    comments_url: `${api}/issues/${i.number}/comments`,
-    statuses_url: `${api}/statuses/${pull.headSha}`,
     number: i.number,
     state: i.state,
-    locked: false,
     title: i.title,
     user: simpleUser(i.user, urls),
     body: i.body,
-    labels: [],
-    milestone: null,
-    active_lock_reason: null,
     created_at: i.createdAt,
     updated_at: i.updatedAt,
     closed_at: i.closedAt,
     merged_at: pull.merged ? i.closedAt : null,
-    merge_commit_sha: null,
-    assignee: null,
-    assignees: [],
-    requested_reviewers: [],
-    requested_teams: [],
     head,
     base: side(pull.baseRef, baseSha),
-    _links: {
-      self: { href: `${api}/pulls/${i.number}` },
-      html: { href: `${urls.html}/${repo.fullName}/pull/${i.number}` },
-      issue: { href: `${api}/issues/${i.number}` },
-      comments: { href: `${api}/issues/${i.number}/comments` },
-      review_comments: { href: `${api}/pulls/${i.number}/comments` },
-      review_comment: { href: `${api}/pulls/comments{/number}` },
-      commits: { href: `${api}/pulls/${i.number}/commits` },
-      statuses: { href: `${api}/statuses/${pull.headSha}` },
-    },
     author_association: i.user.login === repo.owner.login ? "OWNER" : "NONE",
-    auto_merge: null,
-    draft: false,
     merged: pull.merged,
-    mergeable: null,
-    rebaseable: null,
-    mergeable_state: "unknown",
     merged_by: null,
     comments: [...repo.comments.values()].filter((c) => c.issueNumber === i.number).length,
-    review_comments: 0,
-    maintainer_can_modify: false,
-    commits: 1,
-    additions: 0,
-    deletions: 0,
-    changed_files: 0,
   };
 }
 

@@ -286,14 +286,69 @@ export function buildPushEvent(input: PushInput): PushPayload {
   };
 }
 
+/** The fields of a pull request the fake never varies (no reviewers, labels, diff stats…), in REST answers and payloads alike; fresh arrays each call. */
+export function pullRequestDefaults() {
+  return {
+    locked: false,
+    labels: [],
+    milestone: null,
+    active_lock_reason: null,
+    merge_commit_sha: null,
+    assignee: null,
+    assignees: [],
+    requested_reviewers: [],
+    requested_teams: [],
+    auto_merge: null,
+    draft: false,
+    mergeable: null,
+    rebaseable: null,
+    mergeable_state: "unknown",
+    review_comments: 0,
+    maintainer_can_modify: false,
+    commits: 1,
+    additions: 0,
+    deletions: 0,
+    changed_files: 0,
+  };
+}
+
+/** A pull request's `*_url` fields and `_links`, in REST answers and webhook payloads alike. */
+export function pullRequestUrls(fullName: string, number: number, headSha: string, html: string, api: string) {
+  const repoApi = `${api}/repos/${fullName}`;
+  const pull = `${repoApi}/pulls/${number}`;
+  const issue = `${repoApi}/issues/${number}`;
+  const page = `${html}/${fullName}/pull/${number}`;
+  const reviewComment = `${repoApi}/pulls/comments{/number}`;
+  const statuses = `${repoApi}/statuses/${headSha}`;
+  return {
+    url: pull,
+    html_url: page,
+    diff_url: `${page}.diff`,
+    patch_url: `${page}.patch`,
+    issue_url: issue,
+    commits_url: `${pull}/commits`,
+    review_comments_url: `${pull}/comments`,
+    review_comment_url: reviewComment,
+    comments_url: `${issue}/comments`,
+    statuses_url: statuses,
+    _links: {
+      self: { href: pull },
+      html: { href: page },
+      issue: { href: issue },
+      comments: { href: `${issue}/comments` },
+      review_comments: { href: `${pull}/comments` },
+      review_comment: { href: reviewComment },
+      commits: { href: `${pull}/commits` },
+      statuses: { href: statuses },
+    },
+  };
+}
+
 function pullRequestObject(input: PullRequestInput, html: string, api: string) {
   const base = normaliseRepo(input.repository);
   const headRepoInput = input.head.repository ?? input.repository;
   const headRepo = normaliseRepo(headRepoInput);
   const author = user(input.author ?? input.sender ?? ownerOf(input.repository), html, api);
-  const prApi = `${api}/repos/${base.fullName}/pulls/${input.number}`;
-  const issueApi = `${api}/repos/${base.fullName}/issues/${input.number}`;
-  const prHtml = `${html}/${base.fullName}/pull/${input.number}`;
   const id = idFor(`pr:${base.fullName}#${input.number}`);
   const closed = input.action === "closed";
   const merged = closed && (input.merged ?? false);
@@ -306,63 +361,25 @@ function pullRequestObject(input: PullRequestInput, html: string, api: string) {
     repo: { ...repository(repo, html, api), fork: normaliseRepo(repo).fullName !== base.fullName },
   });
   return {
-    url: prApi,
+    ...pullRequestUrls(base.fullName, input.number, input.head.sha, html, api),
+    ...pullRequestDefaults(),
     id,
     node_id: nodeId("PullRequest", id),
-    html_url: prHtml,
-    diff_url: `${prHtml}.diff`,
-    patch_url: `${prHtml}.patch`,
-    issue_url: issueApi,
-    commits_url: `${prApi}/commits`,
-    review_comments_url: `${prApi}/comments`,
-    review_comment_url: `${api}/repos/${base.fullName}/pulls/comments{/number}`,
-    comments_url: `${issueApi}/comments`,
-    statuses_url: `${api}/repos/${base.fullName}/statuses/${input.head.sha}`,
     number: input.number,
     state: closed ? ("closed" as const) : ("open" as const),
-    locked: false,
     title: input.title ?? `Update credentials (${input.head.ref})`,
     user: author,
     body: input.body ?? null,
-    labels: [],
-    milestone: null,
-    active_lock_reason: null,
     created_at: CREATED_AT,
     updated_at: now,
     closed_at: closed ? now : null,
     merged_at: merged ? now : null,
-    merge_commit_sha: null,
-    assignee: null,
-    assignees: [],
-    requested_reviewers: [],
-    requested_teams: [],
     head: side(input.head.ref, input.head.sha, headRepo),
     base: side(input.base.ref, input.base.sha, input.repository),
-    _links: {
-      self: { href: prApi },
-      html: { href: prHtml },
-      issue: { href: issueApi },
-      comments: { href: `${issueApi}/comments` },
-      review_comments: { href: `${prApi}/comments` },
-      review_comment: { href: `${api}/repos/${base.fullName}/pulls/comments{/number}` },
-      commits: { href: `${prApi}/commits` },
-      statuses: { href: `${api}/repos/${base.fullName}/statuses/${input.head.sha}` },
-    },
     author_association: "OWNER" as const,
-    auto_merge: null,
-    draft: false,
     merged,
-    mergeable: null,
-    rebaseable: null,
-    mergeable_state: "unknown",
     merged_by: merged ? author : null,
     comments: 0,
-    review_comments: 0,
-    maintainer_can_modify: false,
-    commits: 1,
-    additions: 0,
-    deletions: 0,
-    changed_files: 0,
   };
 }
 

@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import { createFakeGitHub, type FakeGitHub } from "../../standins/github/app.js";
-import { call } from "../../standins/github/test-helpers.js";
+import { call, ORIGIN } from "../../standins/github/test-helpers.js";
+import { buildPullRequestEvent } from "../../standins/github/webhooks.js";
 import { sealTo } from "../../src/github/sealed-box.js";
 
 const TOKEN = "ghp_test_user_token";
@@ -199,6 +200,18 @@ describe("pull request feedback", () => {
     await fake.state.commit(repo, { branch: "change", files: { "credentials/x.yaml": "credentials: []\n" } });
     return fake.state.upsertPullRequest(repo, { head_ref: "change" }).number;
   }
+
+  it("a pull request has the same fields in GET /pulls/:n as in a pull_request webhook, with the same URLs", async () => {
+    const pr = await openPr();
+    const rest = (await call(fake, "GET", `/repos/${REPO}/pulls/${pr}`, { token: TOKEN })).json as Record<string, unknown>;
+    const headSha = (rest.head as { sha: string }).sha;
+    const event = buildPullRequestEvent({ action: "opened", number: pr, repository: REPO, head: { sha: headSha, ref: "change" }, base: { sha: head, ref: "main" }, apiUrl: ORIGIN, htmlUrl: "https://github.com" });
+    const hook = event.pull_request as unknown as Record<string, unknown>;
+    expect(Object.keys(rest).sort()).toEqual(Object.keys(hook).sort());
+    for (const key of Object.keys(hook).filter((k) => k.endsWith("_url") && k !== "avatar_url")) expect(rest[key], key).toBe(hook[key]);
+    expect(rest._links).toEqual(hook._links);
+    expect(rest).toMatchObject({ draft: false, mergeable_state: "unknown", requested_reviewers: [], labels: [], commits: 1 });
+  });
 
   it("creates, lists (paginated with a Link header) and updates issue comments", async () => {
     const pr = await openPr();
