@@ -41,37 +41,34 @@ describe("serialization", () => {
   });
 
   it("a run cut off half-way is marked interrupted and its request runs again from the alarm", async () => {
-    await emulator("POST", "/__emulator/reset");
-    const interruptedId = await runInDurableObject(reconciler(), async (_instance, state) => {
-      const storage = new ReconcilerStorage(state.storage.sql);
-      // What a crash leaves behind: the request still queued, its run still marked running.
-      storage.queue.enqueue({ cause: "manual", mode: "apply", actor: "operator" });
-      const id = storage.runs.start({ cause: "manual", mode: "apply", actor: "operator" });
-      await state.storage.setAlarm(Date.now() + 60_000);
-      return id;
-    });
-    expect(await runDurableObjectAlarm(reconciler())).toBe(true);
-    await settle();
-    expect((await reconciler().run(interruptedId))?.status).toBe("interrupted");
-    expect((await reconciler().status()).last).toMatchObject({ cause: "manual", status: "succeeded" });
-    expect(await liveCredentials()).toHaveLength(8);
+    await expectInterruptedAndRerun(() => undefined);
   });
 
   it("a run state left by another version (a deploy mid-run) is not misread: the run is interrupted and its request runs again", async () => {
-    await emulator("POST", "/__emulator/reset");
-    const interruptedId = await runInDurableObject(reconciler(), async (_instance, state) => {
-      const storage = new ReconcilerStorage(state.storage.sql);
-      storage.queue.enqueue({ cause: "manual", mode: "apply", actor: "operator" });
-      const id = storage.runs.start({ cause: "manual", mode: "apply", actor: "operator" });
+    await expectInterruptedAndRerun((sql, runId) => {
       // What the previous version saved: an unversioned state at stage apply, pointing at changes that do not exist.
-      state.storage.sql.exec("INSERT OR REPLACE INTO state (key, value) VALUES ('active', ?)", JSON.stringify({ runId: id, key: "apply", request: { cause: "manual", mode: "apply" }, stage: "apply", applied: 3, total: 8 }));
-      await state.storage.setAlarm(Date.now() + 60_000);
-      return id;
+      sql.exec("INSERT OR REPLACE INTO state (key, value) VALUES ('active', ?)", JSON.stringify({ runId, key: "apply", request: { cause: "manual", mode: "apply" }, stage: "apply", applied: 3, total: 8 }));
     });
-    expect(await runDurableObjectAlarm(reconciler())).toBe(true);
-    await settle();
-    expect((await reconciler().run(interruptedId))?.status).toBe("interrupted");
-    expect((await reconciler().status()).last).toMatchObject({ cause: "manual", status: "succeeded" });
-    expect(await liveCredentials()).toHaveLength(8);
   });
 });
+
+/**
+ * What a crash leaves behind (the request still queued, its run still marked running, plus `leftover` in storage),
+ * then the alarm: the run must end interrupted, and its request run again to convergence.
+ */
+async function expectInterruptedAndRerun(leftover: (sql: SqlStorage, runId: number) => void): Promise<void> {
+  await emulator("POST", "/__emulator/reset");
+  const interruptedId = await runInDurableObject(reconciler(), async (_instance, state) => {
+    const storage = new ReconcilerStorage(state.storage.sql);
+    storage.queue.enqueue({ cause: "manual", mode: "apply", actor: "operator" });
+    const id = storage.runs.start({ cause: "manual", mode: "apply", actor: "operator" });
+    leftover(state.storage.sql, id);
+    await state.storage.setAlarm(Date.now() + 60_000);
+    return id;
+  });
+  expect(await runDurableObjectAlarm(reconciler())).toBe(true);
+  await settle();
+  expect((await reconciler().run(interruptedId))?.status).toBe("interrupted");
+  expect((await reconciler().status()).last).toMatchObject({ cause: "manual", status: "succeeded" });
+  expect(await liveCredentials()).toHaveLength(8);
+}
