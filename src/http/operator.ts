@@ -94,10 +94,10 @@ function queued(c: { json(body: unknown, status: 202 | 503): Response }, result:
 operator.post("/plan", async (c) => queued(c, await runNow(c, "plan")));
 operator.post("/reconcile", async (c) => queued(c, await runNow(c, "apply")));
 
-/** Rotates a credential now: a new token is minted, stored and delivered; the old one works through the grace window. */
 /** Ends the run in progress (a stuck or unwanted one): 200 with the run id (null when none) and when it takes effect. Audited. */
 operator.post("/runs/current/cancel", async (c) => c.json(await reconciler(c.env).cancelCurrent("operator", callerOf((n) => c.req.header(n)))));
 
+/** Rotates a credential now: a new token is minted, stored and delivered; the old one works through the grace window. */
 operator.post("/credentials/:name/rotate", async (c) => {
   const name = c.req.param("name");
   if (!/^[a-z0-9][a-z0-9\-_.]{0,62}$/.test(name)) return c.json({ error: "not a credential name" }, 400);
