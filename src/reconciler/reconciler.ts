@@ -103,17 +103,23 @@ export class Reconciler extends DurableObject<Env> {
       const previous = storage.state.get("run_attempts");
       const attempts = nextAttempt(previous?.run === state.runId ? previous : null, { stage: state.stage, listed: state.listed, applied: state.applied, delivered: state.delivered });
       storage.state.set("run_attempts", { ...attempts, run: state.runId });
+      const cancelledBy = this.#cancelledBy(state.runId);
+      if (cancelledBy !== null) {
+        this.#endRun(state, "cancelled", `cancelled by ${cancelledBy}`);
+        continue;
+      }
       const givenUp = capExceeded(attempts);
-      const cancel = storage.state.get("cancel_run");
-      if (givenUp !== null || cancel?.run === state.runId) {
-        this.#endRun(state, cancel?.run === state.runId ? "cancelled" : "failed", cancel?.run === state.runId ? `cancelled by ${cancel.actor}` : `RUN_GIVEN_UP: ${givenUp}`);
+      if (givenUp !== null) {
+        this.#endRun(state, "failed", `RUN_GIVEN_UP: ${givenUp}`);
         continue;
       }
       try {
         const output = await advanceRun(state, workerPorts({ env: this.env, config, storage, budget, vault, limiter }));
         const nextAt = saveLimiter(storage, limiter);
-        if (output === null && storage.state.get("cancel_run")?.run === state.runId) {
-          this.#endRun(state, "cancelled", `cancelled by ${storage.state.get("cancel_run")?.actor ?? "the operator"}`);
+        // A cancel that arrived during this invocation: the run ends here rather than continuing.
+        const cancelledDuring = output === null ? this.#cancelledBy(state.runId) : null;
+        if (cancelledDuring !== null) {
+          this.#endRun(state, "cancelled", `cancelled by ${cancelledDuring}`);
           continue;
         }
         if (output === null) {
@@ -164,6 +170,12 @@ export class Reconciler extends DurableObject<Env> {
     this.#storage.state.set("cancel_run", { run: state.runId, actor, caller: caller ?? null });
     audit("cancel_requested", state.runId);
     return { cancelled: state.runId, when: "after the current invocation" };
+  }
+
+  /** Who asked to cancel run `runId` while an invocation of it was under way, or null. */
+  #cancelledBy(runId: number): string | null {
+    const cancel = this.#storage.state.get("cancel_run");
+    return cancel?.run === runId ? cancel.actor : null;
   }
 
   /** Records the active run as ended without a result of its own (cancelled, or given up). */
