@@ -133,7 +133,7 @@ export async function setCommitStatus(
   });
 }
 
-/** Cuts text to GitHub's limit, saying so. */
+/** What a text cut to GitHub's limit ends with. */
 const CUT_NOTE = "\n\n…(cut to GitHub's size limit; the full text is in the audit log)";
 
 /** `text` in at most `max` characters (UTF-16 code units, as GitHub counts a comment), with a note when cut. */
