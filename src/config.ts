@@ -27,10 +27,15 @@ export interface ConfigProblem {
   message: string;
 }
 
+/** `NAME: what is wrong`, as /healthz, /api/status, the webhook's 503 and ConfigError show a problem. */
+export function problemLine(problem: ConfigProblem): string {
+  return `${problem.name}: ${problem.message}`;
+}
+
 export class ConfigError extends Error {
   readonly code = "CONFIG_INVALID";
   constructor(readonly problems: readonly ConfigProblem[]) {
-    super(`invalid configuration: ${problems.map((p) => `${p.name}: ${p.message}`).join("; ")}`);
+    super(`invalid configuration: ${problems.map(problemLine).join("; ")}`);
     this.name = "ConfigError";
   }
 }

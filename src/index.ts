@@ -2,7 +2,7 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
-import { configProblems } from "./config.js";
+import { configProblems, problemLine } from "./config.js";
 import { adminTokenProblem, operator } from "./http/operator.js";
 import { webhook } from "./http/webhook.js";
 
@@ -12,7 +12,7 @@ const app = new Hono<{ Bindings: Env }>();
 app.use("*", secureHeaders());
 // 503 names every bad or placeholder configuration value (never a secret's value); no run starts until it is fixed.
 app.get("/healthz", (c) => {
-  const errors = configProblems(c.env).map((p) => `${p.name}: ${p.message}`);
+  const errors = configProblems(c.env).map(problemLine);
   // A missing ADMIN_TOKEN is a config problem already; a short one only closes the operator API, but is as bad.
   const admin = c.env.ADMIN_TOKEN ? adminTokenProblem(c.env.ADMIN_TOKEN) : null;
   if (admin !== null) errors.push(admin);

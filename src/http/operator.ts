@@ -2,6 +2,7 @@
 import { Hono } from "hono";
 import { bearerAuth } from "hono/bearer-auth";
 import { timingSafeEqual } from "hono/utils/buffer";
+import { problemLine } from "../config.js";
 import type { EnqueueResult } from "../reconciler/reconciler.js";
 import type { AuditQuery, Caller } from "../reconciler/types.js";
 
@@ -87,7 +88,7 @@ async function runNow(c: { req: { json(): Promise<unknown>; header(name: string)
 
 /** 202 once queued; 503 naming the bad configuration values when no run can start. */
 function queued(c: { json(body: unknown, status: 202 | 503): Response }, result: EnqueueResult, extra: Record<string, unknown> = {}): Response {
-  if (!result.queued && result.reason === "config") return c.json({ error: "configuration invalid: no run starts until it is fixed", config_errors: result.problems.map((p) => `${p.name}: ${p.message}`) }, 503);
+  if (!result.queued && result.reason === "config") return c.json({ error: "configuration invalid: no run starts until it is fixed", config_errors: result.problems.map(problemLine) }, 503);
   return c.json({ ...result, ...extra }, 202);
 }
 

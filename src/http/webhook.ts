@@ -1,6 +1,7 @@
 // POST /webhooks/github: verify the signature before reading anything, then hand the event to the repository's Durable Object.
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { problemLine } from "../config.js";
 import type { RunRequest } from "../reconciler/types.js";
 import { verifySignature } from "./signature.js";
 
@@ -77,7 +78,7 @@ webhook.post(
     const stub = c.env.RECONCILER.getByName(c.env.GITHUB_REPOSITORY);
     const result = await stub.enqueue(request);
     // No run starts on a bad configuration: GitHub shows the delivery as failed, with the settings to fix.
-    if (!result.queued && result.reason === "config") return c.json({ error: "configuration invalid", config_errors: result.problems.map((p) => `${p.name}: ${p.message}`) }, 503);
+    if (!result.queued && result.reason === "config") return c.json({ error: "configuration invalid", config_errors: result.problems.map(problemLine) }, 503);
     if (!result.queued) return c.json({ duplicate: true, delivery }, 200);
     return c.json({ queued: true, delivery }, 202);
   },

@@ -1,6 +1,6 @@
 // The Reconciler Durable Object: one per repository, an adapter (queue, alarms, SQLite) that drives the run core.
 import { DurableObject } from "cloudflare:workers";
-import { readConfig, REPORT_RESERVE, type Config, type ConfigProblem, type Vars } from "../config.js";
+import { problemLine, readConfig, REPORT_RESERVE, type Config, type ConfigProblem, type Vars } from "../config.js";
 import { SubrequestBudget } from "../run/budget.js";
 import { advanceRun } from "../run/core.js";
 import { newRunState, type RunState } from "../run/state.js";
@@ -218,7 +218,7 @@ export class Reconciler extends DurableObject<Env> {
       ),
       last_applied: this.#storage.state.get("last_applied"),
       drift: this.#storage.state.get("drift") ?? { detected: false, at: null, changes: 0 },
-      config_errors: read.ok ? [] : read.problems.map((p) => `${p.name}: ${p.message}`),
+      config_errors: read.ok ? [] : read.problems.map(problemLine),
     };
   }
 
