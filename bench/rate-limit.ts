@@ -138,7 +138,6 @@ function neighbour(clock: SimClock, emulator: Emulator, share: number) {
   };
 }
 
-
 export async function runRateCase(input: RateCaseInput): Promise<RateCaseResult> {
   const realStart = performance.now();
   const { n, change, neighbourShare } = input;
