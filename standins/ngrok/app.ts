@@ -202,7 +202,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     if (fault.body !== undefined) {
       return new Response(fault.body, { status, headers: { ...headers, "Content-Type": "text/html; charset=utf-8", "Ngrok-Operation-Id": c.get("opId") } });
     }
-    const msg = status === 429 ? rateMessage(c.get("account").rate) || "Your account is rate limited to 120 API requests per 60s." : `Injected failure with status ${status}.`;
+    const msg = status === 429 ? rateMessage(c.get("account").rate ?? NGROK_RATE_LIMIT) : `Injected failure with status ${status}.`;
     return fail(c, status, codeForStatus(status), msg, headers);
   };
 
