@@ -1,16 +1,9 @@
 // POST /api/runs/current/cancel ends the run in progress (audited with the caller), and the queue moves on.
-import { runInDurableObject } from "cloudflare:test";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { StatusInfo } from "../../src/reconciler/types.js";
-import { admin, bindings, emulator, freshWorld, reconciler } from "./support.js";
+import { admin, bindings, emulator, emulatorCalls, freshWorld, setWorkerRate, untilStatus } from "./support.js";
 
 const N = 60;
-type Instance = { env: Env };
-const setWorkerRate = (rate: string) =>
-  runInDurableObject(reconciler(), async (instance) => {
-    (instance as unknown as Instance).env.NGROK_RATE_LIMIT = rate;
-  });
-
 beforeAll(async () => {
   await freshWorld({ files: { "credentials/slow.yaml": `credentials:\n${Array.from({ length: N }, (_, i) => `  - name: slow-${i}\n`).join("")}` } });
   // Slow enough that the run spans several invocations: 61 calls at 20 per 4 s.
@@ -19,14 +12,7 @@ beforeAll(async () => {
 });
 afterAll(() => setWorkerRate(bindings.NGROK_RATE_LIMIT));
 
-async function until(done: (status: StatusInfo) => boolean): Promise<StatusInfo> {
-  for (let i = 0; i < 6000; i++) {
-    const status = await reconciler().status();
-    if (done(status)) return status;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error("timed out waiting for the reconciler");
-}
+const until = (done: (status: StatusInfo) => boolean) => untilStatus(done, 50);
 
 it("cancels the run in progress: it ends as cancelled before converging, audited with the caller, and nothing is left queued", { timeout: 700_000 }, async () => {
   expect((await admin("/api/runs/current/cancel", { method: "POST" })).status).toBe(200);
@@ -39,7 +25,7 @@ it("cancels the run in progress: it ends as cancelled before converging, audited
   const ended = await until((s) => s.current === null && s.queued.length === 0);
   expect(ended.last).toMatchObject({ id: body.cancelled, status: "cancelled" });
   expect(ended.last?.errors.join("\n")).toContain("cancelled by operator");
-  const creates = ((await emulator("GET", "/__emulator/calls")) as { calls: { method: string }[] }).calls.filter((c) => c.method === "POST");
+  const creates = (await emulatorCalls()).filter((c) => c.method === "POST");
   expect(creates.length).toBeLessThan(N);
   const audit = (await (await admin("/api/audit?kind=run")).json()) as { entries: { action: string; result: string; detail: { caller?: { ip: string; user_agent: string } } }[] };
   expect(audit.entries.find((e) => e.action === "cancel" && e.result !== "nothing_running")?.detail.caller).toEqual({ ip: "203.0.113.9", user_agent: "ops-script/1.0" });

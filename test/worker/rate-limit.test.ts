@@ -1,22 +1,13 @@
 // The Worker paces itself to the ngrok account's rolling window across its chunked invocations (MAX_SUBREQUESTS=50):
 // a first apply larger than one window meets no 429, because each invocation starts where the last left the window.
-import { runInDurableObject } from "cloudflare:test";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeMetadata } from "../../src/ownership/marker.js";
-import type { StatusInfo } from "../../src/reconciler/types.js";
-import { admin, bindings, emulator, emulatorTokens, freshWorld, liveCredentials, reconciler } from "./support.js";
+import { admin, bindings, emulator, emulatorCalls, emulatorTokens, freshWorld, liveCredentials, setWorkerRate, untilStatus } from "./support.js";
 
 const N = 60;
 // ngrok's 120 per 60 s, scaled down so the test sees several windows in seconds: 61 calls need 3 windows of 20.
 const RATE = "20/4s";
 const name = (i: number) => `paced-${String(i).padStart(2, "0")}`;
-
-type Instance = { env: Env };
-const setWorkerRate = (rate: string) =>
-  runInDurableObject(reconciler(), async (instance) => {
-    // The Durable Object's env is fixed for the test run: set this file's limit on the instance that runs the alarms.
-    (instance as unknown as Instance).env.NGROK_RATE_LIMIT = rate;
-  });
 
 beforeAll(async () => {
   expect(bindings.MAX_SUBREQUESTS).toBe("50");
@@ -26,27 +17,17 @@ beforeAll(async () => {
 });
 afterAll(() => setWorkerRate(bindings.NGROK_RATE_LIMIT));
 
-/**
- * The run waits on the account's window (the alarm fires by itself, as in production), so this waits for it to
- * finish rather than driving alarms: up to 10 minutes, a hang guard, never a measure of speed.
- */
-async function finished(): Promise<StatusInfo> {
-  for (let i = 0; i < 6000; i++) {
-    const status = await reconciler().status();
-    if (status.queued.length === 0 && status.current === null) return status;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error("the run did not finish");
-}
+/** The run waits on the account's window (the alarm fires by itself, as in production): wait for it to end. */
+const finished = () => untilStatus((s) => s.queued.length === 0 && s.current === null, 100);
 
 describe("pacing across invocations", () => {
   it(`a first apply of ${N} credentials at ${RATE}: no 429, one credential per spec, each with its own token`, { timeout: 700_000 }, async () => {
     expect((await admin("/api/reconcile", { method: "POST" })).status).toBe(202);
     const status = await finished();
     expect(status.last).toMatchObject({ status: "succeeded", summary: { create: N, update: 0, delete: 0 } });
-    const calls = (await emulator("GET", "/__emulator/calls")) as { calls: { method: string; status: number | null }[] };
-    expect(calls.calls.filter((c) => c.status === 429)).toEqual([]);
-    expect(calls.calls.filter((c) => c.method === "POST")).toHaveLength(N);
+    const calls = await emulatorCalls();
+    expect(calls.filter((c) => c.status === 429)).toEqual([]);
+    expect(calls.filter((c) => c.method === "POST")).toHaveLength(N);
     const live = await liveCredentials();
     expect(live.map((c) => decodeMetadata(c.metadata)).flatMap((d) => (d.kind === "managed" ? [d.marker.name] : [])).sort()).toEqual(Array.from({ length: N }, (_, i) => name(i)));
     const tokens = await emulatorTokens();

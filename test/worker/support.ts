@@ -1,6 +1,7 @@
 // Helpers for workerd tests: talk to the emulator and the fake GitHub over loopback HTTP, send signed webhooks, wait for runs.
-import { env, runDurableObjectAlarm, SELF } from "cloudflare:test";
+import { env, runDurableObjectAlarm, runInDurableObject, SELF } from "cloudflare:test";
 import { buildPullRequestEvent, buildPushEvent, signWebhook } from "../../standins/github/webhooks.js";
+import type { StatusInfo } from "../../src/reconciler/types.js";
 import { TEST_REPOSITORY, TEST_SECRETS } from "../support/test-env.js";
 
 export const bindings = env as unknown as Env & { NGROK_API_URL: string; GITHUB_API_URL: string };
@@ -25,7 +26,7 @@ export interface LiveCredential {
 
 export const liveCredentials = async () => ((await emulator("GET", "/__emulator/state")) as { credentials: LiveCredential[] }).credentials;
 export const emulatorTokens = async () => ((await emulator("GET", "/__emulator/tokens")) as { tokens: Record<string, string> }).tokens;
-export const emulatorCalls = async () => ((await emulator("GET", "/__emulator/calls")) as { calls: { method: string; path: string }[] }).calls;
+export const emulatorCalls = async () => ((await emulator("GET", "/__emulator/calls")) as { calls: { method: string; path: string; status: number | null }[] }).calls;
 
 export async function github<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
   const res = await fetch(`${bindings.GITHUB_API_URL}${path}`, {
@@ -109,3 +110,22 @@ export async function freshWorld(init: WorldInit = {}): Promise<{ base: string; 
 
 export const admin = (path: string, init: RequestInit = {}) =>
   SELF.fetch(`http://worker${path}`, { ...init, headers: { Authorization: `Bearer ${TEST_SECRETS.ADMIN_TOKEN}`, ...(init.headers ?? {}) } });
+
+/** The ngrok rate limit the Worker paces to (NGROK_RATE_LIMIT): the Durable Object's env is fixed for the test run, so it is set on the instance that runs the alarms. */
+export const setWorkerRate = (rate: string) =>
+  runInDurableObject(reconciler(), async (instance) => {
+    (instance as unknown as { env: Env }).env.NGROK_RATE_LIMIT = rate;
+  });
+
+/**
+ * Polls /api/status until `done` holds, for runs whose alarms fire by themselves (paced to the account's window, as
+ * in production): 6,000 polls, a hang guard, never a measure of speed.
+ */
+export async function untilStatus(done: (status: StatusInfo) => boolean, pollMs: number): Promise<StatusInfo> {
+  for (let i = 0; i < 6000; i++) {
+    const status = await reconciler().status();
+    if (done(status)) return status;
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+  throw new Error(`the reconciler's status did not reach what the test waits for in 6000 polls of ${pollMs} ms`);
+}
