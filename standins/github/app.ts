@@ -1,6 +1,8 @@
 // A fake GitHub REST API (hono, in-memory, WebCrypto; libsodium loaded on first use to open Actions secrets) for tests and `npm start`: the endpoints ngrok-gitops calls, with GitHub's auth, shapes and limits.
 import { Hono, type Context } from "hono";
-import { importAppPublicKey, looksLikeJwt, verifyAppJwt } from "./app-auth.js";
+import { looksLikeJwt } from "./app-auth.js";
+import { appJson, AppRegistry, keyLoader, type AppRecord, type InstallationSpec, type Permission, type Permissions } from "./apps.js";
+import { registerAppRoutes } from "./app-routes.js";
 import {
   DOCS,
   GitHubError,
@@ -32,8 +34,7 @@ export { generateAppKeyPair, signAppJwt, type AppKeyPair } from "./app-auth.js";
 export type { CommitInput, CommitResult, FaultInput, PullRequestInput, RepoInit, RequestLogEntry } from "./state.js";
 export { FakeGitHubState, ZERO_SHA } from "./state.js";
 
-export type Permission = "read" | "write";
-export type Permissions = Readonly<Record<string, Permission>>;
+export type { InstallationSpec, Permission, Permissions } from "./apps.js";
 
 export interface TokenSpec {
   readonly token: string;
@@ -43,15 +44,6 @@ export interface TokenSpec {
   readonly installation?: boolean;
 }
 
-export interface InstallationSpec {
-  readonly id: number;
-  /** The account it is installed on; default the owner of the repository asked about. */
-  readonly account?: string;
-  /** `owner/name`s it can access; default every repository. */
-  readonly repositories?: readonly string[];
-  readonly permissions?: Permissions;
-}
-
 export interface FakeAppOptions {
   readonly id: number;
   readonly slug?: string;
@@ -59,6 +51,8 @@ export interface FakeAppOptions {
   readonly publicKey?: CryptoKey;
   /** Default: one installation, id 1, on every repository, with the permissions ngrok-gitops needs. */
   readonly installations?: readonly InstallationSpec[];
+  /** The App's webhook config (GET /app/hook/config); default none, as before an App's webhook is set. */
+  readonly hookUrl?: string;
 }
 
 export interface FakeGitHubOptions {
@@ -70,6 +64,8 @@ export interface FakeGitHubOptions {
   readonly now?: () => number;
   /** Origin of `html_url`s; default `https://github.com`. */
   readonly htmlUrl?: string;
+  /** Who is signed in to the web pages (the App manifest and install pages); default `octocat`. */
+  readonly webUser?: string;
 }
 
 export interface FakeGitHub {
@@ -81,6 +77,8 @@ export interface FakeGitHub {
   view(fullName: string, apiOrigin?: string): RepoView;
   /** Registers an extra token at runtime. */
   addToken(spec: string | TokenSpec): void;
+  /** Every GitHub App: the configured one and those registered through the manifest flow. */
+  readonly apps: AppRegistry;
 }
 
 export const DEFAULT_INSTALLATION_PERMISSIONS: Permissions = {
@@ -158,10 +156,16 @@ export function createFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
   const appSlug = appOptions?.slug ?? "ngrok-gitops";
   const appOwner = state.user("fake-app-owner", "Organization");
   const appInfo: shape.AppInfo | null = appOptions ? { id: appOptions.id, slug: appSlug, owner: appOwner } : null;
-  const installations: InstallationSpec[] = appOptions
-    ? [...(appOptions.installations ?? [{ id: 1 }])]
-    : [];
-  let appKey: Promise<CryptoKey> | null = null;
+  const apps = new AppRegistry();
+  if (appOptions) {
+    apps.add({
+      id: appOptions.id, slug: appSlug, name: appSlug, owner: appOwner, description: "", externalUrl: `${options.htmlUrl ?? "https://github.com"}/apps/${appSlug}`,
+      clientId: `Iv1.${appOptions.id.toString(16).padStart(16, "0")}`, createdAt: "2024-01-01T00:00:00Z", permissions: DEFAULT_INSTALLATION_PERMISSIONS,
+      events: ["pull_request", "push"], setupUrl: null, installations: [...(appOptions.installations ?? [{ id: 1 }])],
+      hook: appOptions.hookUrl ? { url: appOptions.hookUrl, content_type: "json", insecure_ssl: "0", secret: null } : null,
+      key: keyLoader(appOptions.publicKey, appOptions.publicKeyPem),
+    });
+  }
 
   const addToken = (spec: string | TokenSpec) => {
     const s = typeof spec === "string" ? { token: spec } : spec;
@@ -178,7 +182,7 @@ export function createFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
   })();
 
   const urls = (c: Ctx): shape.Urls => ({ api: new URL(c.req.url).origin, html: htmlOrigin });
-  const botUser = () => state.user(`${appSlug}[bot]`, "Bot");
+  const botUser = (slug: string) => state.user(`${slug}[bot]`, "Bot");
 
   const app = new Hono<Env>();
 
@@ -253,13 +257,8 @@ export function createFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
     } else if (lower !== "token" && lower !== "bearer") {
       throw new GitHubError(401, "Bad credentials");
     }
-    if (appOptions && looksLikeJwt(credential)) {
-      appKey ??= appOptions.publicKey
-        ? Promise.resolve(appOptions.publicKey)
-        : appOptions.publicKeyPem
-          ? importAppPublicKey(appOptions.publicKeyPem)
-          : Promise.reject(new Error("options.app needs publicKeyPem or publicKey"));
-      const verdict = await verifyAppJwt(credential, appOptions.id, await appKey, Math.floor(state.now() / 1000));
+    if (apps.size > 0 && looksLikeJwt(credential)) {
+      const verdict = await apps.verify(credential, Math.floor(state.now() / 1000));
       if (!verdict.ok) throw new GitHubError(401, verdict.message);
       return { kind: "app", appId: verdict.appId };
     }
@@ -299,22 +298,22 @@ export function createFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
     return actor;
   }
 
-  function requireApp(c: Ctx): void {
+  function requireApp(c: Ctx): AppRecord {
     const identity = c.get("identity");
-    if (!appOptions || identity.kind !== "app") {
-      throw new GitHubError(401, "A JSON web token could not be decoded", "https://docs.github.com/rest");
-    }
+    const record = identity.kind === "app" ? apps.apps.get(identity.appId) : undefined;
+    if (!record) throw new GitHubError(401, "A JSON web token could not be decoded", "https://docs.github.com/rest");
+    return record;
   }
 
-  function installationFor(repo: FakeRepo): InstallationSpec | undefined {
-    return installations.find(
+  function installationFor(repo: FakeRepo, record: AppRecord): InstallationSpec | undefined {
+    return record.installations.find(
       (i) =>
         (i.account === undefined || i.account.toLowerCase() === repo.owner.login.toLowerCase()) &&
         (i.repositories === undefined || i.repositories.some((r) => r.toLowerCase() === repo.fullName.toLowerCase())),
     );
   }
 
-  function installationJson(spec: InstallationSpec, c: Ctx, accountLogin?: string) {
+  function installationJson(record: AppRecord, spec: InstallationSpec, c: Ctx, accountLogin?: string) {
     const account = state.user(spec.account ?? accountLogin ?? "fake-org", "Organization");
     return {
       id: spec.id,
@@ -323,12 +322,12 @@ export function createFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
       access_tokens_url: `${urls(c).api}/app/installations/${spec.id}/access_tokens`,
       repositories_url: `${urls(c).api}/installation/repositories`,
       html_url: `${htmlOrigin}/organizations/${account.login}/settings/installations/${spec.id}`,
-      app_id: appOptions?.id ?? 0,
-      app_slug: appSlug,
+      app_id: record.id,
+      app_slug: record.slug,
       target_id: account.id,
       target_type: account.type,
-      permissions: spec.permissions ?? DEFAULT_INSTALLATION_PERMISSIONS,
-      events: ["pull_request", "push"],
+      permissions: spec.permissions ?? record.permissions,
+      events: record.events,
       created_at: "2024-01-01T00:00:00Z",
       updated_at: "2024-01-01T00:00:00Z",
       single_file_name: null,
@@ -339,32 +338,39 @@ export function createFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
     };
   }
 
-  // ---- GitHub App ----
-
-  app.get("/app", (c) => {
-    requireApp(c);
-    return c.json(appInfo ? shape.integration(appInfo, urls(c)) : {});
+  // The manifest flow, the App's webhook config, installing, branch protection (before the branch route, which would take `…/protection`).
+  registerAppRoutes(app, {
+    state, apps, urls, requireApp, webUser: options.webUser ?? "octocat",
+    caller: (c) => {
+      const id = c.get("identity");
+      if (id.kind !== "token") return id.kind === "app" ? { kind: "app" } : { kind: "anonymous" };
+      return id.entry.installation ? { kind: "installation", ...id.entry.installation } : { kind: "user", login: id.entry.user.login };
+    },
   });
 
+  // ---- GitHub App ----
+
+  app.get("/app", (c) => c.json(appJson(requireApp(c), urls(c))));
+
   app.get("/app/installations", (c) => {
-    requireApp(c);
-    return c.json(paginate(c, installations).map((i) => installationJson(i, c)));
+    const record = requireApp(c);
+    return c.json(paginate(c, record.installations).map((i) => installationJson(record, i, c)));
   });
 
   app.get("/app/installations/:id", (c) => {
-    requireApp(c);
-    const spec = installations.find((i) => String(i.id) === c.req.param("id"));
+    const record = requireApp(c);
+    const spec = record.installations.find((i) => String(i.id) === c.req.param("id"));
     if (!spec) throw notFound("https://docs.github.com/rest/apps/apps#get-an-installation-for-the-authenticated-app");
-    return c.json(installationJson(spec, c));
+    return c.json(installationJson(record, spec, c));
   });
 
   app.post("/app/installations/:id/access_tokens", async (c) => {
-    requireApp(c);
+    const record = requireApp(c);
     const docs = "https://docs.github.com/rest/apps/apps#create-an-installation-access-token-for-an-app";
-    const spec = installations.find((i) => String(i.id) === c.req.param("id"));
+    const spec = record.installations.find((i) => String(i.id) === c.req.param("id"));
     if (!spec) throw notFound(docs);
     const body = await readJson(c, true);
-    const granted = spec.permissions ?? DEFAULT_INSTALLATION_PERMISSIONS;
+    const granted = spec.permissions ?? record.permissions;
     let permissions: Permissions = granted;
     if (body["permissions"] !== undefined) {
       const asked = body["permissions"];
@@ -386,7 +392,7 @@ export function createFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
       const chosen = new Set<string>();
       for (const name of askedRepos) {
         const repo = [...state.repos.values()].find(
-          (r) => typeof name === "string" && r.name.toLowerCase() === name.toLowerCase() && installationFor(r) === spec,
+          (r) => typeof name === "string" && r.name.toLowerCase() === name.toLowerCase() && installationFor(r, record) === spec,
         );
         if (!repo) {
           throw new GitHubError(422, "There is at least one repository that does not exist or is not accessible to the parent installation.", docs);
@@ -397,7 +403,7 @@ export function createFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
     }
     const token = `ghs_${randomAlnum(36)}`;
     const expiresAt = state.now() + INSTALLATION_TOKEN_TTL_MS;
-    tokens.set(token, { user: botUser(), installation: { id: spec.id, permissions, repositories }, expiresAt });
+    tokens.set(token, { user: botUser(record.slug), installation: { id: spec.id, permissions, repositories }, expiresAt });
     return c.json(
       {
         token,
@@ -413,11 +419,11 @@ export function createFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
   });
 
   app.get("/repos/:owner/:repo/installation", (c) => {
-    requireApp(c);
+    const record = requireApp(c);
     const repo = state.repo(c.req.param("owner"), c.req.param("repo"));
-    const spec = repo ? installationFor(repo) : undefined;
+    const spec = repo ? installationFor(repo, record) : undefined;
     if (!repo || !spec) throw notFound("https://docs.github.com/rest/apps/apps#get-a-repository-installation-for-the-authenticated-app");
-    return c.json(installationJson(spec, c, repo.owner.login));
+    return c.json(installationJson(record, spec, c, repo.owner.login));
   });
 
   // ---- The authenticated user ----
@@ -1344,7 +1350,7 @@ export function createFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
     return c.json({ now: state.isoNow() });
   });
 
-  return { app, state, ready, view, addToken };
+  return { app, state, ready, view, addToken, apps };
 }
 
 // ---- helpers ----

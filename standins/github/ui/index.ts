@@ -12,7 +12,7 @@ export interface UiOptions {
 }
 
 /** First path segments of GitHub's REST API: never a UI page, so the API answers them as before. */
-const API_ROOTS = new Set(["repos", "app", "apps", "orgs", "installation", "user", "users", "__fake", "search", "rate_limit", "meta", "graphql"]);
+const API_ROOTS = new Set(["repos", "app", "apps", "orgs", "installation", "user", "users", "__fake", "search", "rate_limit", "meta", "graphql", "settings", "organizations", "app-manifests"]);
 
 function htmlResponse(body: Html, status = 200): Response {
   return new Response(body.value, {
