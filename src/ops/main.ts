@@ -61,8 +61,8 @@ async function main(argv: string[]): Promise<number> {
       const repository = values.repo ?? vars["GITHUB_REPOSITORY"] ?? process.env["GITHUB_REPOSITORY"] ?? "";
       const lines = await runDoctor({
         workerUrl, apiUrl, webUrl, repository,
-        appId: process.env["GITHUB_APP_ID"] ?? secrets["GITHUB_APP_ID"],
-        privateKey: process.env["GITHUB_APP_PRIVATE_KEY"] ?? secrets["GITHUB_APP_PRIVATE_KEY"],
+        appId: process.env["GITHUB_APP_ID"] || secrets["GITHUB_APP_ID"],
+        privateKey: process.env["GITHUB_APP_PRIVATE_KEY"] || secrets["GITHUB_APP_PRIVATE_KEY"],
         githubToken: process.env["GITHUB_TOKEN"],
       });
       out(`doctor: ${workerUrl} for ${repository}`);
