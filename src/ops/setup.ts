@@ -1,7 +1,7 @@
 // `npm run setup`: wrangler.toml's repository vars, the generated secrets, the GitHub App (manifest flow), the KV namespace; each step says what it did, keeps what exists, and --dry-run only lists them.
 import { readFile, writeFile } from "node:fs/promises";
 import { PLACEHOLDERS } from "../config.js";
-import { installUrl } from "./app-manifest.js";
+import { APP_EVENTS, installUrl, webhookUrl } from "./app-manifest.js";
 import { appCallers } from "./github-api.js";
 import { runManifestFlow } from "./manifest-flow.js";
 import { GENERATED, readSecrets, writeSecrets, type Secrets } from "./secrets-file.js";
@@ -85,12 +85,13 @@ export async function setup(o: SetupOptions): Promise<number> {
   // 3. The GitHub App, through GitHub's manifest flow.
   if (secrets["GITHUB_APP_ID"] && secrets["GITHUB_APP_PRIVATE_KEY"]) {
     say(`✓ github app: kept App ${secrets["GITHUB_APP_ID"]} (delete GITHUB_APP_ID from ${o.secretsPath} to create another)`);
+  } else if (o.dryRun) {
+    say(`${o.workerUrl && repository ? "✓" : "✗"} github app: would serve a page on 127.0.0.1 that posts the App manifest to ${o.webUrl} (webhook ${o.workerUrl ? webhookUrl(o.workerUrl) : "<--worker-url>/webhooks/github"}, events ${APP_EVENTS.join(" and ")}), then convert GitHub's code with POST /app-manifests/{code}/conversions into GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY and GITHUB_WEBHOOK_SECRET`);
+    if (!o.workerUrl) fail("github app: needs the Worker's URL for the webhook: run setup with --worker-url https://<name>.<subdomain>.workers.dev");
   } else if (!o.workerUrl) {
     fail("github app: needs the Worker's URL for the webhook: run setup with --worker-url https://<name>.<subdomain>.workers.dev");
   } else if (!repository) {
     fail("github app: needs --repo first");
-  } else if (o.dryRun) {
-    say(`✓ github app: would serve a page on 127.0.0.1 that posts the App manifest to ${o.webUrl} (webhook ${o.workerUrl.replace(/\/+$/, "")}/webhooks/github, events push and pull_request), then convert GitHub's code with POST /app-manifests/{code}/conversions into GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY and GITHUB_WEBHOOK_SECRET`);
   } else {
     const app = await runManifestFlow({
       webUrl: o.webUrl, apiUrl: o.apiUrl, ...(o.org ? { org: o.org } : {}), name: o.appName ?? `ngrok-gitops-${repository.split("/")[1] ?? ""}`.slice(0, 34),
@@ -110,18 +111,19 @@ export async function setup(o: SetupOptions): Promise<number> {
     say(`  next: install it on ${repository}: ${installUrl(o.webUrl, app.slug)}`);
   }
 
-  // 4. The KV namespace for the encrypted tokens.
+  // 4. The KV namespace for the encrypted tokens, titled after OWNER_ID: two deployments on one account get two.
+  const title = `ngrok-gitops-tokens-${readVars(toml)["OWNER_ID"] ?? "default"}`;
   if (!hasPlaceholderKvId(toml)) {
     say(`✓ kv: kept the TOKENS namespace id in ${o.config}`);
   } else if (o.dryRun) {
-    say(`✓ kv: would run \`wrangler kv namespace create TOKENS\` and write its id into ${o.config}`);
+    say(`✓ kv: would run \`wrangler kv namespace create ${title}\` and write its id into ${o.config} (binding TOKENS)`);
   } else {
-    const created = await runWrangler(["kv", "namespace", "create", "TOKENS", "--config", o.config], { cwd: o.cwd, echo: false, ...(o.env ? { env: o.env } : {}) });
+    const created = await runWrangler(["kv", "namespace", "create", title, "--config", o.config], { cwd: o.cwd, echo: false, ...(o.env ? { env: o.env } : {}) });
     const id = created.status === 0 ? parseKvId(created.output) : undefined;
-    if (!id) fail(`kv: \`wrangler kv namespace create TOKENS\` ${created.status === 0 ? "printed no namespace id" : `exited ${created.status}`}:\n    ${created.output.trim().split("\n").slice(-6).join("\n    ")}\n    (logged in? \`npx wrangler login\`)`);
+    if (!id) fail(`kv: \`wrangler kv namespace create ${title}\` ${created.status === 0 ? "printed no namespace id" : `exited ${created.status}`}:\n    ${created.output.trim().split("\n").slice(-6).join("\n    ")}\n    (logged in? \`npx wrangler login\`)`);
     else {
       await writeFile(o.config, withKvId(await readFile(o.config, "utf8"), id));
-      say(`✓ kv: created the TOKENS namespace ${id} and wrote its id into ${o.config}`);
+      say(`✓ kv: created the namespace ${title} (${id}) and wrote its id into ${o.config} (binding TOKENS)`);
     }
   }
   say(failed ? "setup incomplete: fix the ✗ lines and run it again (done steps are kept)" : o.dryRun ? "dry run done" : "setup done; next: `npm run deploy`");

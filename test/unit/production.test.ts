@@ -85,7 +85,7 @@ describe("npm run setup", () => {
     expect(ran.stdout).toContain("would write ADMIN_TOKEN, TOKEN_ENCRYPTION_KEYS, GITHUB_WEBHOOK_SECRET");
     expect(ran.stdout).toContain("would serve a page on 127.0.0.1 that posts the App manifest");
     expect(ran.stdout).toContain("POST /app-manifests/{code}/conversions");
-    expect(ran.stdout).toContain("would run `wrangler kv namespace create TOKENS`");
+    expect(ran.stdout).toContain("would run `wrangler kv namespace create ngrok-gitops-tokens-gitops-octocat-infra`");
     expect(ran.stdout).not.toContain("ngrok-key-dry-0123456789");
     expect(await readFile(join(dir, "wrangler.toml"), "utf8")).toBe(before);
     await expect(stat(join(dir, "secrets.json"))).rejects.toThrow();
@@ -127,7 +127,7 @@ describe("npm run setup", () => {
     expect(toml).toContain(`id = "${KV_ID}"`);
     expect(toml).toContain(`GITHUB_REPOSITORY = "${REPO}"`);
     expect(toml).toContain(`OWNER_ID = "gitops-octocat-infra"`);
-    expect((await recorded())[0]?.slice(0, 4)).toEqual(["kv", "namespace", "create", "TOKENS"]);
+    expect((await recorded())[0]?.slice(0, 4)).toEqual(["kv", "namespace", "create", "ngrok-gitops-tokens-gitops-octocat-infra"]);
     for (const value of await secretValues()) expect(ran.stdout + ran.stderr).not.toContain(value);
     expect(ran.stdout).toContain(`${github.url}/apps/gitops-infra/installations/new`);
     await page.close();
