@@ -21,6 +21,8 @@ let dir = "";
 let worker: ChildProcess | null = null;
 let workerUrl = "";
 const workerLines: string[] = [];
+/** Children still running (a setup waiting for a browser that failed): ended in afterAll. */
+const children = new Set<ChildProcess>();
 
 /** Cloudflare cannot be reached here: WRANGLER points at this recorder, which prints what `kv namespace create` prints. */
 const RECORDER = `#!/usr/bin/env node
@@ -42,6 +44,8 @@ function ops(command: string, args: string[], env: Record<string, string> = {}, 
       env: { ...process.env, WRANGLER: join(dir, "wrangler"), WRANGLER_RECORD: join(dir, "wrangler.log"), GITHUB_TOKEN: "", GITHUB_APP_ID: "", GITHUB_APP_PRIVATE_KEY: "", ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
+    children.add(child);
+    child.on("exit", () => children.delete(child));
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => {
@@ -71,6 +75,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  for (const child of children) child.kill();
   await stopProcessGroup(worker);
   await browser?.close();
   await github?.close();
