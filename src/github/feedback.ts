@@ -1,5 +1,6 @@
 // What people see on GitHub: one sticky plan comment per PR, check runs with line annotations, commit statuses.
 import { repoPath, type GitHubClient } from "./client.js";
+import { cutMarkdown } from "./markdown-cut.js";
 
 /** Hidden first line that finds our comment again on every push. */
 export const PLAN_COMMENT_MARKER = "<!-- ngrok-gitops:plan -->";
@@ -34,7 +35,7 @@ export const COMMENT_PAGES_SCANNED = 3;
 /** Creates the plan comment, or updates it in place when one with our marker, written by us, exists. */
 export async function upsertPlanComment(github: GitHubClient, repository: string, pr: number, body: string): Promise<{ id: number; created: boolean }> {
   const repo = repoPath(repository);
-  const text = clip(body.startsWith(PLAN_COMMENT_MARKER) ? body : `${PLAN_COMMENT_MARKER}\n${body}`, COMMENT_MAX_CHARS);
+  const text = clipMarkdown(body.startsWith(PLAN_COMMENT_MARKER) ? body : `${PLAN_COMMENT_MARKER}\n${body}`, COMMENT_MAX_CHARS);
   const login = await github.login();
   const page = async (n: number) => {
     const response = await github.raw("GET", `${repo}/issues/${pr}/comments?per_page=100&page=${n}`);
@@ -136,25 +137,24 @@ export async function setCommitStatus(
 /** What a text cut to GitHub's limit ends with. */
 const CUT_NOTE = "\n\n…(cut to GitHub's size limit; the full text is in the audit log)";
 
-/** `text` in at most `max` characters (UTF-16 code units, as GitHub counts a comment), with a note when cut. */
+/** Plain `text` (a title, a status description) in at most `max` characters (UTF-16 code units), with a note when cut. */
 export function clip(text: string, max: number): string {
   if (text.length <= max) return text;
   return text.slice(0, max - CUT_NOTE.length) + CUT_NOTE;
 }
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+/** Markdown (a comment, an issue) in at most `max` characters, as GitHub counts a comment: cut as cutMarkdown cuts, with a note. */
+export function clipMarkdown(text: string, max: number): string {
+  return cutMarkdown(text, max, (s) => s.length, CUT_NOTE);
+}
 
-/** `text` in at most `maxBytes` bytes of UTF-8 (as GitHub counts a check run's output), cut between characters. */
+const encoder = new TextEncoder();
+
+/** Markdown in at most `maxBytes` bytes of UTF-8 (as GitHub counts a check run's output), cut as cutMarkdown cuts (never inside a character). */
 export function clipBytes(text: string, maxBytes: number): string {
   // A character is at most 3 UTF-8 bytes per UTF-16 code unit: a short text needs no encoding to know it fits.
   if (text.length * 3 <= maxBytes) return text;
-  const bytes = encoder.encode(text);
-  if (bytes.length <= maxBytes) return text;
-  let end = maxBytes - encoder.encode(CUT_NOTE).length;
-  // Back to the start of a character: UTF-8 continuation bytes are 10xxxxxx.
-  while (end > 0 && ((bytes[end] ?? 0) & 0xc0) === 0x80) end--;
-  return decoder.decode(bytes.subarray(0, end)) + CUT_NOTE;
+  return cutMarkdown(text, maxBytes, (s) => encoder.encode(s).length, CUT_NOTE);
 }
 
 /** A check in progress: a check run with a GitHub App, a commit status with a plain token (only Apps may write check runs). */

@@ -145,24 +145,35 @@ export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): strin
   const head: string[] = [];
   if (options.marker) head.push(options.marker);
   head.push(`### ${options.title ?? "ngrok-gitops plan"}`, "");
+  const summary = `**${summaryLine(plan)}** ${contextLine(plan)}`;
+  // Refusals, notes and changes share the budget, in that order: what does not fit is counted, never cut mid-line
+  // (a cut inside a code span would render the rest of it live). Room is kept for the fences and the counts.
+  const room = maxChars - (head.join("\n").length + summary.length + 600);
+  const refusals = fitWithin(plan.refusals.map((refusal) => `- ⛔ ${code(refusal.code)} ${code(refusalText(refusal, "public"))}`), room, lineCost);
+  const notes = fitWithin(plan.notes.map((note) => `> ${code(note)}`), refusals.room, lineCost);
   if (plan.refusals.length > 0) {
-    head.push("**Refused: nothing will be applied.**", "");
-    for (const refusal of plan.refusals) head.push(`- ⛔ ${code(refusal.code)} ${code(refusalText(refusal, "public"))}`);
+    head.push("**Refused: nothing will be applied.**", "", ...refusals.shown);
+    if (refusals.hidden > 0) head.push(`- …and ${more(refusals.hidden, "refusal")} not shown here (GitHub's size limit); the operator's run record lists them all.`);
     head.push("");
   }
-  head.push(`**${summaryLine(plan)}** ${contextLine(plan)}`, "");
-  const tail: string[] = [];
-  for (const note of plan.notes) tail.push(`> ${code(note)}`);
+  head.push(summary, "");
+  const tail = notes.shown;
+  if (notes.hidden > 0) tail.push(`> …and ${more(notes.hidden, "note")} not shown here (GitHub's size limit); the operator's plan_text lists them all.`);
   if (plan.changes.length === 0 && plan.deliveries.length === 0) return [...head, "No changes. The ngrok account matches the specs.", ...tail, ""].join("\n");
 
-  // Room for the fences (longer than three backticks only if a spec holds backtick runs) and the notes.
-  const room = maxChars - (head.join("\n").length + tail.join("\n").length + 200);
   const blocks = [...plan.changes.map((change) => changeLines(change, "public")), ...plan.deliveries.map((delivery) => [deliveryLine(delivery)])];
   // Measured as shown: escaping hidden characters makes a line longer.
-  const { shown, hidden } = fitWithin(blocks, room, (lines) => codeBlock(lines).length - 8 + 1);
+  const { shown, hidden } = fitWithin(blocks, notes.room, (lines) => codeBlock(lines).length - 8 + 1);
   const body = [...head, codeBlock(shown.flat(), "diff")];
-  if (hidden > 0) body.push("", `…and ${hidden} more change${hidden === 1 ? "" : "s"} not shown here (GitHub's size limit); the full plan is in the audit log.`);
+  if (hidden > 0) body.push("", `…and ${more(hidden, "change")} not shown here (GitHub's size limit); the full plan is in the audit log.`);
   return [...body, ...(tail.length ? ["", ...tail] : []), ""].join("\n");
+}
+
+/** What a markdown line costs in a GitHub text: its characters and its newline. */
+export const lineCost = (line: string): number => line.length + 1;
+
+function more(count: number, noun: string): string {
+  return `${count} more ${noun}${count === 1 ? "" : "s"}`;
 }
 
 /**
@@ -188,8 +199,8 @@ export function renderApplyMarkdown(input: { title: string; plan: Plan; review?:
   return `${parts.join("\n")}\n`;
 }
 
-/** Whole entries while they fit `room` (each costing `size`), the rest only counted: a GitHub text's budget. */
-function fitWithin<T>(entries: readonly T[], room: number, size: (entry: T) => number): { shown: T[]; hidden: number } {
+/** Whole entries while they fit `room` (each costing `size`), the rest only counted: a GitHub text's budget. `room`: what is left. */
+export function fitWithin<T>(entries: readonly T[], room: number, size: (entry: T) => number): { shown: T[]; hidden: number; room: number } {
   const shown: T[] = [];
   for (const entry of entries) {
     const cost = size(entry);
@@ -197,5 +208,5 @@ function fitWithin<T>(entries: readonly T[], room: number, size: (entry: T) => n
     shown.push(entry);
     room -= cost;
   }
-  return { shown, hidden: entries.length - shown.length };
+  return { shown, hidden: entries.length - shown.length, room };
 }
