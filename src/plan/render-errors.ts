@@ -1,6 +1,7 @@
 // Invalid specs for GitHub: the comment/check markdown and the line annotations, with everything quoted from a spec made inert.
 import type { SpecError } from "../desired/errors.js";
 import { code, showHidden } from "./inert.js";
+import { fitWithin, lineCost } from "./render.js";
 
 /** The shape GitHub's check-run annotations take (github/feedback.ts's Annotation). */
 export interface ErrorAnnotation {
@@ -19,20 +20,18 @@ export const MAX_ERROR_ANNOTATIONS = 200;
  * The invalid-spec comment. An error's file, field and message may quote keys and values of the spec (a key
  * can hold newlines, `@` mentions, links, bidi controls): each sits in its own code span, so none renders.
  */
-export function renderInvalidMarkdown(errors: readonly SpecError[], title: string, options: { marker?: string; maxChars?: number } = {}): string {
+export function renderInvalidMarkdown(errors: readonly SpecError[], title: string, options: { marker?: string; maxChars?: number; notes?: readonly string[] } = {}): string {
   const maxChars = options.maxChars ?? 60_000;
   const head = [...(options.marker ? [options.marker] : []), `### ${showHidden(title)}`, "", "**The specs are invalid: nothing will be applied.**", ""];
-  let used = head.join("\n").length + 200;
-  const lines: string[] = [];
-  for (const [i, e] of errors.entries()) {
-    const line = `- ${code(`${e.file}:${e.line}:${e.column}`)} ${e.field ? `${code(e.field)}: ` : ""}${code(e.message)}`;
-    if (used + line.length + 1 > maxChars) {
-      lines.push(`- …and ${errors.length - i} more not shown here (GitHub's size limit); the operator's run record lists them all.`);
-      break;
-    }
-    lines.push(line);
-    used += line.length + 1;
-  }
+  // Notes (a pull request that changes the policy) come first and are fitted first: a reviewer sees them whatever fails.
+  const notes = fitWithin((options.notes ?? []).map((note) => `> ${code(note)}`), maxChars - head.join("\n").length - 400, lineCost);
+  if (notes.shown.length > 0) head.push(...notes.shown);
+  if (notes.hidden > 0) head.push(`> …and ${notes.hidden} more not shown here (GitHub's size limit); the operator's run record lists them all.`);
+  if ((options.notes ?? []).length > 0) head.push("");
+  const shown = errors.map((e) => `- ${code(`${e.file}:${e.line}:${e.column}`)} ${e.field ? `${code(e.field)}: ` : ""}${code(e.message)}`);
+  const fitted = fitWithin(shown, notes.room, lineCost);
+  const lines = fitted.shown;
+  if (fitted.hidden > 0) lines.push(`- …and ${fitted.hidden} more not shown here (GitHub's size limit); the operator's run record lists them all.`);
   return `${[...head, ...lines].join("\n")}\n`;
 }
 

@@ -76,7 +76,8 @@ export class GitHubReporter implements Reporter {
       // Remember what was reviewed for this credentials/ tree, so the apply after the merge can say whether it matches.
       if (result.kind === "planned" && state.tree !== null) storage.state.setReviewed(state.tree, { pr: request.pr, sha, fingerprint: fingerprint(result.plan) });
       const title = `ngrok-gitops plan for ${short(sha)}`;
-      const body = result.kind === "invalid" ? renderInvalidMarkdown(result.errors, title) : renderMarkdown(result.plan, { title });
+      // A policy change shows even when the specs fail: the reviewer must see it whatever else is wrong.
+      const body = result.kind === "invalid" ? renderInvalidMarkdown(result.errors, title, { notes: result.notes ?? [] }) : renderMarkdown(result.plan, { title });
       // A replayed or slow run for an old head must not overwrite the comment with a stale plan; its check (on its own commit) still completes.
       if (await isStillHead(github, config.repository, request.pr, sha)) await upsertPlanComment(github, config.repository, request.pr, body);
       else output.errors.push(`${short(sha)} is no longer the head of #${request.pr}: the plan comment was left as it is`);

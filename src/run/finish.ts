@@ -58,7 +58,7 @@ async function tokenFor(step: Step, name: string): Promise<RevealedToken> {
 
 async function resultOf(step: Step): Promise<RunResult> {
   const { state, ports } = step;
-  if (state.invalid) return { kind: "invalid", errors: state.invalid, files: state.specFiles ?? 0 };
+  if (state.invalid) return { kind: "invalid", errors: state.invalid, files: state.specFiles ?? 0, ...(state.policyNotes ? { notes: state.policyNotes } : {}) };
   const plan = await ports.scratch.loadPlan();
   if (state.mode === "plan" || plan.refusals.length > 0) return { kind: "planned", plan, live: state.listed };
   const all = await ports.scratch.loadOutcomes();

@@ -7,8 +7,8 @@ import type { DeliveryResult } from "./state.js";
 import type { OutcomeInfo, RunOutput } from "./types.js";
 
 export type RunResult =
-  /** Bad specs: nothing was read from ngrok and nothing applied. */
-  | { kind: "invalid"; errors: SpecError[]; files: number }
+  /** Bad specs: nothing was read from ngrok and nothing applied. `notes`: the policy notes (a PR that changes the policy says so even then). */
+  | { kind: "invalid"; errors: SpecError[]; files: number; notes?: string[] }
   /** Planned only: plan mode, or a refused plan (see plan.refusals). */
   | { kind: "planned"; plan: Plan; live: number }
   | { kind: "applied"; plan: Plan; live: number; report: ApplyReport };

@@ -1,4 +1,4 @@
-// Repository policy and expiry through the Worker: the base branch's policy judges a PR (annotated, failing check),
+// Repository policy and expiry through the Worker: the default branch's policy judges a PR (annotated, failing check),
 // a PR that changes the policy says so and cannot loosen its own review, expired credentials are deleted, and the
 // cron's drift issue lists what expires soon.
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
@@ -41,7 +41,7 @@ async function applyMain(files: Record<string, string | null>) {
 }
 
 describe("policy on pull requests", () => {
-  it("the base branch's policy fails the check at the spec's line, even when the PR loosens the policy", async () => {
+  it("the default branch's policy fails the check at the spec's line, even when the PR loosens the policy", async () => {
     const { status, check, comment } = await openPr(71, { "credentials/web.yaml": BAD, "ngrok-gitops.policy.yaml": LOOSE });
     expect(status.last).toMatchObject({ cause: "pull_request", status: "invalid" });
     expect(check).toMatchObject({ status: "completed", conclusion: "failure" });
@@ -52,12 +52,21 @@ describe("policy on pull requests", () => {
     expect(await managedNames()).toEqual([]);
   });
 
+  it("a PR whose specs fail still shows that it changes the policy, in the comment and the check", async () => {
+    const { status, check, comment } = await openPr(73, { "credentials/web.yaml": BAD, "ngrok-gitops.policy.yaml": LOOSE });
+    expect(status.last).toMatchObject({ status: "invalid" });
+    const note = "this pull request changes ngrok-gitops.policy.yaml (- require: description; - acl.allow: *.example.com); the default branch's policy judged this plan";
+    expect(comment).toContain("The specs are invalid");
+    expect(comment).toContain(note);
+    expect(check?.output.summary).toContain(note);
+  });
+
   it("a PR that changes the policy shows the change; the new rules take effect only once merged", async () => {
     const strict = `${POLICY}max_rotate_after: 90d\n`;
     const { status, check, comment } = await openPr(72, { "ngrok-gitops.policy.yaml": strict });
     expect(status.last).toMatchObject({ status: "succeeded" });
     expect(check?.conclusion).toBe("success");
-    expect(comment).toContain("this pull request changes ngrok-gitops.policy.yaml (+ max_rotate_after: 90d); the base branch's policy judged this plan, and the new one takes effect once merged");
+    expect(comment).toContain("this pull request changes ngrok-gitops.policy.yaml (+ max_rotate_after: 90d); the default branch's policy judged this plan, and the new one takes effect once merged");
     // Merged: now web, which sets no rotate_after, breaks it, and nothing is applied.
     const merged = await applyMain({ "ngrok-gitops.policy.yaml": strict });
     expect(merged.last).toMatchObject({ status: "invalid" });
