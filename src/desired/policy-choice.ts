@@ -1,4 +1,4 @@
-// Which policy judges a run: on a pull request the base branch's, so a PR cannot loosen the policy that reviews it.
+// Which policy judges a run: on a pull request the default branch's (whatever its base), so a PR cannot loosen the policy that reviews it.
 import type { SpecError } from "./errors.js";
 import { loadPolicy, type RepositoryPolicy } from "./policy-file.js";
 import type { SpecSource } from "./types.js";
@@ -6,8 +6,13 @@ import type { SpecSource } from "./types.js";
 export interface PolicySources {
   /** The policy file of the commit being planned or applied (the PR's head on a pull request); null: it has none. */
   head: SpecSource | null;
-  /** On a pull request only: the base branch's policy file (null: it has none). Leave it out everywhere else. */
+  /**
+   * On a pull request only: the default branch's policy file (null: it has none), whatever the PR's base. Only the
+   * default branch is applied, so its policy is the one a PR must pass; a PR retargeted to it was judged by it all along.
+   */
   base?: SpecSource | null;
+  /** On a pull request whose base is not the default branch: both names, for the note that merging it applies nothing. */
+  offDefault?: { base: string; defaultBranch: string };
 }
 
 export interface PolicyChoice {
@@ -39,17 +44,19 @@ export function choosePolicy(sources: PolicySources): PolicyChoice {
   // Not a pull request: the commit's own policy judges it.
   if (sources.base === undefined) return { policy: headPolicy, errors: headErrors, notes: [] };
   const name = sources.base?.path ?? sources.head?.path ?? "the policy file";
+  const off = sources.offDefault;
+  const notes: string[] = off ? [`this pull request's base is ${off.base}, not the default branch ${off.defaultBranch}: it will never be applied from there (only ${off.defaultBranch} is), and ${off.defaultBranch}'s policy judged this plan`] : [];
+  const merged = off ? `once it reaches ${off.defaultBranch}` : "once merged";
   const base = sources.base ? loadPolicy(sources.base) : null;
   if (base && !base.ok) {
-    // The base branch's runs all fail on it, so it judges nothing; a PR that repairs it is judged by the repair.
-    if (!head) return { policy: null, errors: [], notes: [`this pull request deletes ${name}, which is invalid on the base branch`] };
-    if (!headPolicy) return { policy: null, errors: headErrors, notes: [] };
-    return { policy: headPolicy, errors: [], notes: [`${name} is invalid on the base branch, so this pull request's version of it judged this plan`] };
+    // The default branch's runs all fail on it, so it judges nothing; a PR that repairs it is judged by the repair.
+    if (!head) return { policy: null, errors: [], notes: [...notes, `this pull request deletes ${name}, which is invalid on the default branch`] };
+    if (!headPolicy) return { policy: null, errors: headErrors, notes };
+    return { policy: headPolicy, errors: [], notes: [...notes, `${name} is invalid on the default branch, so this pull request's version of it judged this plan`] };
   }
   const basePolicy = base?.ok ? base.policy : null;
-  const notes: string[] = [];
-  if (!head && basePolicy) notes.push(`this pull request deletes ${name}; its rules keep judging until the pull request is merged`);
-  else if (head && !headPolicy) notes.push(`this pull request's ${name} is invalid (see the errors above); the base branch's policy judged this plan`);
+  if (!head && basePolicy) notes.push(`this pull request deletes ${name}; its rules keep judging until ${off ? `it reaches ${off.defaultBranch}` : "the pull request is merged"}`);
+  else if (head && !headPolicy) notes.push(`this pull request's ${name} is invalid (see the errors above); the default branch's policy judged this plan`);
   else if (headPolicy) {
     const before = basePolicy ? describePolicy(basePolicy) : [];
     const after = describePolicy(headPolicy);
@@ -60,8 +67,8 @@ export function choosePolicy(sources: PolicySources): PolicyChoice {
       const shown = change.length === 0 ? "with no rules" : `(${change.slice(0, SHOWN).join("; ")}${change.length > SHOWN ? `; and ${change.length - SHOWN} more` : ""})`;
       notes.push(
         basePolicy
-          ? `this pull request changes ${name} ${shown}; the base branch's policy judged this plan, and the new one takes effect once merged`
-          : `this pull request adds ${name} ${shown}; it takes effect once merged, so no policy judged this plan`,
+          ? `this pull request changes ${name} ${shown}; the default branch's policy judged this plan, and the new one takes effect ${merged}`
+          : `this pull request adds ${name} ${shown}; it takes effect ${merged}, so no policy judged this plan`,
       );
     }
   }

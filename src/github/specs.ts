@@ -77,7 +77,7 @@ export async function readSpecsAt(github: GitHubClient, repository: string, sha:
 }
 
 /**
- * The policy file at `sha` (the base branch's, for a pull request): the root tree's listing, then its blob
+ * The policy file at `sha` (the default branch's, for a pull request): the root tree's listing, then its blob
  * (cached like spec blobs). Null when the commit has none. The same per-file limit applies.
  */
 export async function readPolicyAt(github: GitHubClient, repository: string, sha: string, cache: BlobCache, limits: SpecLimits = DEFAULT_SPEC_LIMITS): Promise<SpecSource | null> {

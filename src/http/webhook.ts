@@ -29,6 +29,13 @@ interface Payload {
   action?: string;
   number?: number;
   pull_request?: { number?: number; head?: { sha?: string } };
+  /** pull_request `edited`: what changed; `base` when the PR was retargeted to another branch. */
+  changes?: { base?: unknown };
+}
+
+/** `edited` only matters when the base changed (a retargeted PR is planned again); a new title or body changes no plan. */
+function plansAgain(payload: Payload): boolean {
+  return PR_ACTIONS.has(payload.action ?? "") || (payload.action === "edited" && payload.changes?.base !== undefined);
 }
 
 export const webhook = new Hono<{ Bindings: Env }>();
@@ -69,7 +76,7 @@ webhook.post(
     } else {
       const pr = payload.pull_request?.number ?? payload.number;
       const sha = payload.pull_request?.head?.sha;
-      if (!PR_ACTIONS.has(payload.action ?? "")) return c.json({ ignored: `pull_request ${payload.action ?? ""}` }, 200);
+      if (!plansAgain(payload)) return c.json({ ignored: `pull_request ${payload.action ?? ""}` }, 200);
       if (typeof pr !== "number" || !sha || !/^[0-9a-f]{40}$/.test(sha)) return c.json({ error: "pull_request payload without number or head sha" }, 400);
       request = { cause: "pull_request", mode: "plan", sha, pr };
     }

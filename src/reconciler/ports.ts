@@ -1,9 +1,10 @@
 // The run core's ports inside the Durable Object: GitHub as spec source, ngrok, KV tokens indexed in SQLite, SQLite scratch.
 import type { Config } from "../config.js";
+import type { PolicySources } from "../desired/policy-choice.js";
 import { githubTokenSource } from "../github/auth.js";
 import { GitHubClient, repoPath } from "../github/client.js";
 import { deleteActionsSecret, putActionsSecret, type ActionsSecretTarget, type PublicKeyCache } from "../github/secrets.js";
-import { pullBase } from "../github/pulls.js";
+import { pullJudge } from "../github/pulls.js";
 import { readPolicyAt, readSpecsAt, SpecLimitError } from "../github/specs.js";
 import { NgrokClient, type NgrokCall } from "../ngrok/client.js";
 import { AccountLimiter } from "../ngrok/limiter.js";
@@ -111,8 +112,12 @@ function githubSpecs(github: GitHubClient, repository: string, storage: Reconcil
         const skipped = request.sha !== sha ? `${request.sha.slice(0, 7)} is not the head of ${branch ?? "the default branch"} (${sha.slice(0, 7)})` : `credentials/ is unchanged since ${applied.sha.slice(0, 7)}`;
         return { sha, tree: snapshot.treeSha, sources: [], skipped };
       }
-      // A pull request is judged by its base branch's policy, so it cannot loosen the policy that reviews it.
-      const policy = request.cause === "pull_request" ? { head: snapshot.policy, base: await readPolicyAt(github, repository, await pullBase(github, repository, request.pr), blobs) } : { head: snapshot.policy };
+      // A pull request is judged by the default branch's policy (whatever its base), so it cannot loosen the policy that reviews it.
+      let policy: PolicySources = { head: snapshot.policy };
+      if (request.cause === "pull_request") {
+        const judge = await pullJudge(github, repository, request.pr);
+        policy = { head: snapshot.policy, base: await readPolicyAt(github, repository, judge.sha, blobs), ...(judge.offDefault ? { offDefault: judge.offDefault } : {}) };
+      }
       return { sha, tree: snapshot.treeSha, sources: snapshot.sources, policy };
     },
   };

@@ -105,7 +105,7 @@ export class Step {
           } else {
             await ports.reporter?.started?.(state);
             await ports.scratch.saveSources(snapshot.sources);
-            // On a pull request the base branch's policy judges, so the PR cannot loosen what reviews it.
+            // On a pull request the default branch's policy judges, so the PR cannot loosen what reviews it.
             const choice = choosePolicy(snapshot.policy ?? { head: null });
             if (choice.notes.length > 0) state.policyNotes = choice.notes;
             const loaded = loadSpecs(snapshot.sources, {

@@ -26,7 +26,7 @@ export interface SpecSnapshot {
    * 1 MiB): the run reports these like invalid specs and applies nothing.
    */
   invalid?: SpecError[];
-  /** The policy file of the commit (and, on a pull request, the base branch's): see choosePolicy. */
+  /** The policy file of the commit (and, on a pull request, the default branch's): see choosePolicy. */
   policy?: PolicySources;
 }
 

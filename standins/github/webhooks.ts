@@ -2,7 +2,7 @@
 import type { EmitterWebhookEvent } from "@octokit/webhooks";
 
 export type PushPayload = EmitterWebhookEvent<"push">["payload"];
-export type PullRequestAction = "opened" | "synchronize" | "reopened" | "closed";
+export type PullRequestAction = "opened" | "synchronize" | "reopened" | "edited" | "closed";
 export type PullRequestPayload = EmitterWebhookEvent<`pull_request.${PullRequestAction}`>["payload"];
 export type PingPayload = EmitterWebhookEvent<"ping">["payload"];
 
@@ -57,6 +57,11 @@ export interface PullRequestInput extends WebhookCommon {
   readonly body?: string | null;
   /** `closed` only: whether it was merged. */
   readonly merged?: boolean;
+  /**
+   * `edited` only: what changed, as GitHub sends it. A retargeted PR carries `base` (the old branch and its head
+   * commit; `base` in the input is then the new one); a new title or body carries `title` or `body` instead.
+   */
+  readonly changes?: { readonly base?: { readonly ref: string; readonly sha: string }; readonly title?: string; readonly body?: string };
   /** Login of the PR author; default the sender. */
   readonly author?: string;
 }
@@ -406,6 +411,15 @@ export function buildPullRequestEvent(input: PullRequestInput): PullRequestPaylo
         after: input.head.sha,
         pull_request: { ...pr, state: "open", closed_at: null, merged_at: null, merged: false, merged_by: null },
       };
+    case "edited": {
+      const from = input.changes ?? {};
+      const changes = {
+        ...(from.base ? { base: { ref: { from: from.base.ref }, sha: { from: from.base.sha } } } : {}),
+        ...(from.title !== undefined ? { title: { from: from.title } } : {}),
+        ...(from.body !== undefined ? { body: { from: from.body } } : {}),
+      };
+      return { action: "edited", ...common, changes, pull_request: { ...pr, state: "open", closed_at: null, merged_at: null, merged: false, merged_by: null } };
+    }
     case "closed":
       return { action: "closed", ...common, pull_request: { ...pr, state: "closed" } };
   }

@@ -76,6 +76,14 @@ describe("payload builders", () => {
     expect(fork.pull_request.head).toMatchObject({ label: "mallory:change", repo: { full_name: "mallory/infra", fork: true } });
   });
 
+  it("builds pull_request edited as GitHub sends it: changes.base.ref.from and .sha.from when retargeted", () => {
+    const base = { repository: "acme/infra", number: 12, head: { sha: B, ref: "change" }, base: { sha: A, ref: "main" } };
+    const retargeted = buildPullRequestEvent({ ...base, action: "edited", changes: { base: { ref: "legacy", sha: B } } });
+    expect(retargeted).toMatchObject({ action: "edited", changes: { base: { ref: { from: "legacy" }, sha: { from: B } } }, pull_request: { base: { ref: "main", sha: A } } });
+    expect(buildPullRequestEvent({ ...base, action: "edited", changes: { title: "old" } })).toMatchObject({ changes: { title: { from: "old" } } });
+    expect(buildPullRequestEvent({ ...base, action: "edited", changes: { title: "old" } })).not.toHaveProperty("changes.base");
+  });
+
   it("builds a ping", () => {
     expect(buildPingEvent({ hookId: 5, repository: "acme/infra" })).toMatchObject({ hook_id: 5, zen: expect.any(String), hook: { id: 5, active: true }, repository: { full_name: "acme/infra" } });
   });
