@@ -1,5 +1,5 @@
 // What people see on GitHub: one sticky plan comment per PR, check runs with line annotations, commit statuses.
-import { repoPath, type GitHubClient } from "./client.js";
+import { GitHubApiError, repoPath, type GitHubClient } from "./client.js";
 import { cutMarkdown } from "./markdown-cut.js";
 
 /** Hidden first line that finds our comment again on every push. */
@@ -26,16 +26,39 @@ export function isOurPlanComment(comment: IssueComment, login: string): boolean 
 }
 
 /**
- * Pages of a PR's comments read to find ours: the first (where the comment of the PR's first plan sits) and the
- * last two (where one created later sits). A PR flooded with thousands of comments costs three requests, not
- * one per hundred comments (which would spend the run's subrequest budget on every retry).
+ * Pages of a PR's comments read to find ours when its id is not known: the first (where the comment of the PR's
+ * first plan sits) and the last two (where one created later sits). A PR flooded with thousands of comments costs
+ * three requests, not one per hundred comments (which would spend the run's subrequest budget on every retry).
  */
 export const COMMENT_PAGES_SCANNED = 3;
 
-/** Creates the plan comment, or updates it in place when one with our marker, written by us, exists. */
-export async function upsertPlanComment(github: GitHubClient, repository: string, pr: number, body: string): Promise<{ id: number; created: boolean }> {
+/**
+ * Creates the plan comment, or updates it in place: the one whose id `known` remembers (the run keeps it, so a PR
+ * with hundreds of comments, ours far from either end, does not get a second one), else one with our marker,
+ * written by us, among the pages scanned. A remembered comment that is gone (deleted) is looked for, then created.
+ */
+export async function upsertPlanComment(github: GitHubClient, repository: string, pr: number, body: string, known: number | null = null): Promise<{ id: number; created: boolean }> {
   const repo = repoPath(repository);
   const text = clipMarkdown(body.startsWith(PLAN_COMMENT_MARKER) ? body : `${PLAN_COMMENT_MARKER}\n${body}`, COMMENT_MAX_CHARS);
+  if (known !== null) {
+    try {
+      await github.request("PATCH", `${repo}/issues/comments/${known}`, { body: text });
+      return { id: known, created: false };
+    } catch (error) {
+      if (!(error instanceof GitHubApiError && error.status === 404)) throw error;
+    }
+  }
+  const ours = await findPlanComment(github, repo, pr);
+  if (ours) {
+    await github.request("PATCH", `${repo}/issues/comments/${ours.id}`, { body: text });
+    return { id: ours.id, created: false };
+  }
+  const created = await github.request<IssueComment>("POST", `${repo}/issues/${pr}/comments`, { body: text });
+  return { id: created.id, created: true };
+}
+
+/** Our comment among the first page and the last COMMENT_PAGES_SCANNED - 1 (GitHub lists a PR's comments oldest first). */
+async function findPlanComment(github: GitHubClient, repo: string, pr: number): Promise<IssueComment | undefined> {
   const login = await github.login();
   const page = async (n: number) => {
     const response = await github.raw("GET", `${repo}/issues/${pr}/comments?per_page=100&page=${n}`);
@@ -44,15 +67,11 @@ export async function upsertPlanComment(github: GitHubClient, repository: string
   const first = await page(1);
   let ours = first.comments.find((comment) => isOurPlanComment(comment, login));
   const last = first.comments.length < 100 ? 1 : (first.last ?? 1);
+  // From the newest end: a comment created after the first page filled sits nearer the end.
   for (let n = last; !ours && n > 1 && n > last - (COMMENT_PAGES_SCANNED - 1); n--) {
     ours = (await page(n)).comments.find((comment) => isOurPlanComment(comment, login));
   }
-  if (ours) {
-    await github.request("PATCH", `${repo}/issues/comments/${ours.id}`, { body: text });
-    return { id: ours.id, created: false };
-  }
-  const created = await github.request<IssueComment>("POST", `${repo}/issues/${pr}/comments`, { body: text });
-  return { id: created.id, created: true };
+  return ours;
 }
 
 /** The `page` of a Link header's rel="last", if any. */

@@ -79,7 +79,10 @@ export class GitHubReporter implements Reporter {
       // A policy change shows even when the specs fail: the reviewer must see it whatever else is wrong.
       const body = result.kind === "invalid" ? renderInvalidMarkdown(result.errors, title, { notes: result.notes ?? [] }) : renderMarkdown(result.plan, { title });
       // A replayed or slow run for an old head must not overwrite the comment with a stale plan; its check (on its own commit) still completes.
-      if (await isStillHead(github, config.repository, request.pr, sha)) await upsertPlanComment(github, config.repository, request.pr, body);
+      if (await isStillHead(github, config.repository, request.pr, sha)) {
+        const comment = await upsertPlanComment(github, config.repository, request.pr, body, storage.state.planComment(request.pr));
+        storage.state.setPlanComment(request.pr, comment.id);
+      }
       else output.errors.push(`${short(sha)} is no longer the head of #${request.pr}: the plan comment was left as it is`);
       if (state.check) await closeCheck(github, config.repository, sha, state.check as CheckHandle, request, planVerdict(result, body));
     } else {

@@ -158,4 +158,13 @@ export class NamedState {
   setReviewed(tree: string, value: { pr: number; sha: string; fingerprint: string }): void {
     this.sql.exec("INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)", `reviewed:${tree}`, JSON.stringify(value));
   }
+  /** The id of pull request `pr`'s sticky plan comment, once written: found again without scanning its comments. */
+  planComment(pr: number): number | null {
+    const row = this.sql.exec("SELECT value FROM state WHERE key = ?", `plan_comment:${pr}`).toArray()[0];
+    const id = row ? Number(str(row.value)) : NaN;
+    return Number.isSafeInteger(id) && id > 0 ? id : null;
+  }
+  setPlanComment(pr: number, id: number): void {
+    this.sql.exec("INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)", `plan_comment:${pr}`, String(id));
+  }
 }
