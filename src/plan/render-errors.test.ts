@@ -21,6 +21,16 @@ describe("renderInvalidMarkdown", () => {
     expect(outside).toBe("-  : ");
   });
 
+  it("shows the notes (a policy change) above the errors, fitted before them", () => {
+    const many = Array.from({ length: 5000 }, (_, i) => ({ ...error, line: i + 1 }));
+    const note = "this pull request changes ngrok-gitops.policy.yaml (- require: description)";
+    const md = renderInvalidMarkdown(many, "t", { maxChars: 20_000, notes: [note] });
+    expect(md.length).toBeLessThanOrEqual(20_000);
+    const lines = md.split("\n");
+    expect(lines.indexOf(`> \`${note}\``)).toBeLessThan(lines.findIndex((line) => line.startsWith("- ")));
+    expect(renderInvalidMarkdown([error], "t")).not.toContain("> ");
+  });
+
   it("stays under the size limit, counting what it leaves out", () => {
     const many = Array.from({ length: 5000 }, (_, i) => ({ ...error, line: i + 1 }));
     const md = renderInvalidMarkdown(many, "t", { maxChars: 20_000 });

@@ -26,7 +26,7 @@ export function renderInvalidMarkdown(errors: readonly SpecError[], title: strin
   // Notes (a pull request that changes the policy) come first and are fitted first: a reviewer sees them whatever fails.
   const notes = fitWithin((options.notes ?? []).map((note) => `> ${code(note)}`), maxChars - head.join("\n").length - 400, lineCost);
   if (notes.shown.length > 0) head.push(...notes.shown);
-  if (notes.hidden > 0) head.push(`> …and ${notes.hidden} more not shown here (GitHub's size limit); the operator's run record lists them all.`);
+  if (notes.hidden > 0) head.push(`> …and ${notes.hidden} more notes not shown here (GitHub's size limit).`);
   if ((options.notes ?? []).length > 0) head.push("");
   const shown = errors.map((e) => `- ${code(`${e.file}:${e.line}:${e.column}`)} ${e.field ? `${code(e.field)}: ` : ""}${code(e.message)}`);
   const fitted = fitWithin(shown, notes.room, lineCost);

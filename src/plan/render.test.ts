@@ -72,4 +72,15 @@ describe("render", () => {
     expect(lines[close]).toBe(fence);
     expect(lines.slice(open + 1, close)).toEqual(["+ a will be created", '+     description: "```\\n# pwned\\n````"', "+     acl: [] (no restriction)"]);
   });
+
+  it("markdown: refusals and notes are fitted to the budget like changes, whole lines counted, never cut", () => {
+    const refusals = Array.from({ length: 500 }, (_, i) => ({ code: "IMPORT_REFUSED" as const, name: `n${i}`, message: `"x_www.evil-example-${i}.com" cannot import cr_${i}: only an unmanaged credential of this account can be imported` }));
+    const notes = Array.from({ length: 500 }, (_, i) => `"x_www.evil-example-${i}.com" expires on 2027-01-01 (in 3 days): to keep it, move its expires date in a pull request`);
+    const md = renderMarkdown({ ...example, refusals, notes }, { maxChars: 30_000 });
+    expect(md.length).toBeLessThanOrEqual(30_000);
+    expect(md).toMatch(/^- …and \d+ more refusals not shown here/m);
+    expect(md).toMatch(/^> …and 500 more notes not shown here/m);
+    // Every refusal shown is whole, in its code spans.
+    for (const line of md.split("\n").filter((l) => l.startsWith("- ⛔"))) expect(line).toMatch(/^- ⛔ `IMPORT_REFUSED` `"x_www\.evil-example-\d+\.com" cannot import cr_\d+: [^`]*`$/);
+  });
 });
