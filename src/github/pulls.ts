@@ -4,29 +4,25 @@ import { GitHubApiError, repoPath, type GitHubClient } from "./client.js";
 interface PullResponse {
   state?: string;
   head?: { sha?: string };
-  base?: { sha?: string; ref?: string; repo?: { default_branch?: string } };
+  base?: { ref?: string; repo?: { default_branch?: string } };
 }
 
-const SHA = /^[0-9a-f]{40}$/i;
-
 /**
- * The commit whose policy judges pull request `pr`: the default branch's head, whatever the PR's base (only the
- * default branch is ever applied, and a PR's base can be changed at any time). Read from GitHub, never from the
- * webhook. `offDefault` is set when the base is another branch: such a PR is never applied from there.
+ * The commit whose policy judges pull request `pr`: the default branch's head as it is now, whatever the PR's base
+ * (only the default branch is ever applied, a PR's base can be changed at any time, and its `base.sha` may predate
+ * the base's latest policy). Read from GitHub, never from the webhook. `offDefault` is set when the base is another
+ * branch: such a PR is never applied from there.
  */
 export async function pullJudge(github: GitHubClient, repository: string, pr: number): Promise<{ sha: string; offDefault?: { base: string; defaultBranch: string } }> {
   const repo = repoPath(repository);
   const pull = await github.request<PullResponse>("GET", `${repo}/pulls/${pr}`);
-  const base = pull?.base;
-  const defaultBranch = base?.repo?.default_branch;
-  if (typeof base?.ref !== "string" || typeof defaultBranch !== "string" || typeof base.sha !== "string" || !SHA.test(base.sha)) {
-    throw new GitHubApiError("GET", `${repo}/pulls/${pr}`, 502, "no base branch, base commit or default branch in the answer");
-  }
-  if (base.ref === defaultBranch) return { sha: base.sha };
+  const base = pull?.base?.ref;
+  const defaultBranch = pull?.base?.repo?.default_branch;
+  if (typeof base !== "string" || typeof defaultBranch !== "string") throw new GitHubApiError("GET", `${repo}/pulls/${pr}`, 502, "no base branch or default branch in the answer");
   const branch = await github.request<{ commit?: { sha?: string } }>("GET", `${repo}/branches/${encodeURIComponent(defaultBranch)}`);
   const sha = branch?.commit?.sha;
-  if (typeof sha !== "string" || !SHA.test(sha)) throw new GitHubApiError("GET", `${repo}/branches/${defaultBranch}`, 502, "no head commit in the answer");
-  return { sha, offDefault: { base: base.ref, defaultBranch } };
+  if (typeof sha !== "string" || !/^[0-9a-f]{40}$/i.test(sha)) throw new GitHubApiError("GET", `${repo}/branches/${defaultBranch}`, 502, "no head commit in the answer");
+  return base === defaultBranch ? { sha } : { sha, offDefault: { base, defaultBranch } };
 }
 
 /**
