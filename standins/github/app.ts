@@ -10,8 +10,8 @@ import {
   validationFailed,
   type ValidationErrorItem,
 } from "./errors.js";
-import { utf8 } from "./git-objects.js";
-import { openSealedBox, SECRET_VALUE_MAX_BYTES } from "./secret-keys.js";
+import { fromBase64, utf8 } from "./git-objects.js";
+import { newSecretKeyPair, openSealedBox, SECRET_VALUE_MAX_BYTES } from "./secret-keys.js";
 import * as shape from "./serialize.js";
 import {
   FakeGitHubState,
@@ -81,6 +81,8 @@ export interface FakeGitHub {
   view(fullName: string, apiOrigin?: string): RepoView;
   /** Registers an extra token at runtime. */
   addToken(spec: string | TokenSpec): void;
+  /** In process only (never served): the plaintext a secret's sealed box held, for tests that run the fake in process. */
+  openedSecret(scope: { repo: string; environment?: string } | { org: string }, name: string): string | undefined;
 }
 
 export const DEFAULT_INSTALLATION_PERMISSIONS: Permissions = {
@@ -140,10 +142,13 @@ export interface RepoView {
   public_keys: { actions: { key_id: string; key: string }; environments: Record<string, { key_id: string; key: string }> };
 }
 
+/**
+ * A secret as received, without its value: no page or JSON answer of the fake shows one (GitHub never does). A test
+ * proves what arrived by opening `encrypted_value` with a secret key it installed (`.../secrets/rotate-key`
+ * with `private_key`), or in process with FakeGitHub.openedSecret.
+ */
 export interface ReceivedSecret {
   name: string;
-  /** The plaintext, opened with libsodium and the store's secret key (test-only: GitHub never shows it). */
-  value: string;
   encrypted_value: string;
   key_id: string;
   created_at: string;
@@ -1150,7 +1155,6 @@ export function createFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
     const received = (store: SecretStore): ReceivedSecret[] =>
       [...store.secrets.values()].map((s) => ({
         name: s.name,
-        value: s.value,
         encrypted_value: s.encryptedValue,
         key_id: s.keyId,
         created_at: s.createdAt,
@@ -1206,15 +1210,30 @@ export function createFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
     return c.json({ login: org.login }, 201);
   });
 
-  /** An organisation's secrets as received, decrypted (test-only view). */
+  /** An organisation's secrets as received (sealed, never their values). */
   app.get("/__fake/orgs/:org", (c) => {
     const org = state.orgs.get((c.req.param("org") ?? "").toLowerCase());
     if (!org) throw notFound();
     return c.json({
       login: org.login,
-      secrets: [...org.secrets.secrets.values()].map((s) => ({ name: s.name, value: s.value, visibility: s.visibility ?? null, key_id: s.keyId })),
+      secrets: [...org.secrets.secrets.values()].map((s) => ({
+        name: s.name,
+        encrypted_value: s.encryptedValue,
+        visibility: s.visibility ?? null,
+        key_id: s.keyId,
+        created_at: s.createdAt,
+        updated_at: s.updatedAt,
+      })),
       public_key: { key_id: org.secrets.publicKey.keyId, key: org.secrets.publicKey.key },
     });
+  });
+
+  /** A new secrets key pair for the organisation; with `private_key` (base64, 32 bytes) the test's own, so it can open what arrives. */
+  app.post("/__fake/orgs/:org/secrets/rotate-key", async (c) => {
+    const org = state.orgs.get((c.req.param("org") ?? "").toLowerCase());
+    if (!org) throw notFound();
+    org.secrets.publicKey = newSecretKeyPair(state.sodium, secretKeyOf(await readJson(c, true)));
+    return c.json({ key_id: org.secrets.publicKey.keyId, key: org.secrets.publicKey.key }, 201);
   });
 
   app.post("/__fake/repos", async (c) => {
@@ -1281,12 +1300,16 @@ export function createFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
     return c.json(view(repo.fullName, urls(c).api), 201);
   });
 
-  /** A new secrets key pair for the repository (or `{environment}`), as GitHub rotates it: old key ids are refused from then on. */
+  /**
+   * A new secrets key pair for the repository (or `{environment}`), as GitHub rotates it: old key ids are refused from
+   * then on. With `private_key` (base64 of a 32-byte X25519 secret key) the pair is the test's own, so the test can
+   * open the sealed boxes the Worker sends there while the fake never shows a value.
+   */
   app.post("/__fake/repos/:owner/:repo/secrets/rotate-key", async (c) => {
     const repo = control(c);
     const input = await readJson(c, true);
     const environment = typeof input["environment"] === "string" ? input["environment"] : undefined;
-    const store = state.rotateSecretKey(repo, environment);
+    const store = state.rotateSecretKey(repo, environment, secretKeyOf(input));
     return c.json({ key_id: store.publicKey.keyId, key: store.publicKey.key }, 201);
   });
 
@@ -1344,7 +1367,27 @@ export function createFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
     return c.json({ now: state.isoNow() });
   });
 
-  return { app, state, ready, view, addToken };
+  const openedSecret: FakeGitHub["openedSecret"] = (scope, name) => {
+    let store: SecretStore | undefined;
+    if ("org" in scope) store = state.orgs.get(scope.org.toLowerCase())?.secrets;
+    else {
+      const [owner = "", repoName = ""] = scope.repo.split("/");
+      const repo = state.repo(owner, repoName);
+      store = scope.environment === undefined ? repo?.actions : repo?.environments.get(scope.environment);
+    }
+    return store?.secrets.get(name.toUpperCase())?.value;
+  };
+
+  return { app, state, ready, view, addToken, openedSecret };
+}
+
+/** The optional `private_key` of a rotate-key request: base64 of a 32-byte X25519 secret key. */
+function secretKeyOf(input: Record<string, unknown>): Uint8Array | undefined {
+  const text = input["private_key"];
+  if (text === undefined) return undefined;
+  const bytes = typeof text === "string" && /^[A-Za-z0-9+/]+=*$/.test(text) ? fromBase64(text) : null;
+  if (!bytes || bytes.length !== 32) throw validationFailed([{ resource: "SecretKey", code: "invalid", field: "private_key", message: "base64 of a 32-byte X25519 secret key" }]);
+  return bytes;
 }
 
 // ---- helpers ----

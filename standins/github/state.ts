@@ -124,7 +124,10 @@ export interface StatusRecord {
 
 export interface SecretRecord {
   readonly name: string;
-  /** What the sealed box held, opened with the store's secret key: tests read it to prove the right token arrived. */
+  /**
+   * What the sealed box held, opened with the store's secret key. In process only (FakeGitHub.openedSecret): no page
+   * or JSON answer of the fake shows it, as GitHub never does.
+   */
   readonly value: string;
   readonly encryptedValue: string;
   readonly keyId: string;
@@ -483,10 +486,10 @@ export class FakeGitHubState {
   }
 
   /** A new key pair for the repository's (or an environment's) secrets; what was sealed to the old key stays stored. */
-  rotateSecretKey(repo: FakeRepo, environment?: string): SecretStore {
+  rotateSecretKey(repo: FakeRepo, environment?: string, secretKey?: Uint8Array): SecretStore {
     const store = environment === undefined ? repo.actions : repo.environments.get(environment);
     if (!store) throw notFound();
-    store.publicKey = newSecretKeyPair(this.sodium);
+    store.publicKey = newSecretKeyPair(this.sodium, secretKey);
     return store;
   }
 
