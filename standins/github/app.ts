@@ -23,6 +23,7 @@ import {
   type FakeRepo,
   type IssueRecord,
   type RepoInit,
+  type FaultRecord,
   type SecretStore,
   type StatusRecord,
   type UserRecord,
@@ -206,12 +207,14 @@ export function createFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
     let faulted = false;
     try {
       const fault = state.takeFault(c.req.method, url.pathname);
-      if (fault) {
-        faulted = true;
-        c.res = new Response(typeof fault.body === "string" ? fault.body : JSON.stringify(fault.body), {
-          status: fault.status,
-          headers: { "content-type": typeof fault.body === "string" ? "text/plain" : "application/json; charset=utf-8", ...fault.headers },
+      const faultResponse = (f: FaultRecord) =>
+        new Response(typeof f.body === "string" ? f.body : JSON.stringify(f.body), {
+          status: f.status,
+          headers: { "content-type": typeof f.body === "string" ? "text/plain" : "application/json; charset=utf-8", ...f.headers },
         });
+      if (fault && !fault.after) {
+        faulted = true;
+        c.res = faultResponse(fault);
         return;
       }
       if (!userAgent) {
@@ -223,6 +226,10 @@ export function createFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
         identity.kind === "anonymous" ? null : identity.kind === "app" ? `app:${identity.appId}` : identity.entry.user.login;
       c.set("identity", identity);
       await next();
+      if (fault) {
+        faulted = true;
+        c.res = faultResponse(fault);
+      }
     } catch (error) {
       // Auth failures happen here, before any handler; answer them now so the log records the real status.
       if (!(error instanceof GitHubError)) throw error;
@@ -1135,6 +1142,8 @@ export function createFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
       const existing = store.secrets.get(name);
       const now = state.isoNow();
       store.secrets.set(name, { name, value: opened.value, encryptedValue, keyId, createdAt: existing?.createdAt ?? now, updatedAt: now, ...(org ? { visibility: String(visibility) } : {}) });
+      // GitHub's Date header is its clock (the fake's, moved by /__fake/clock), as updated_at is.
+      c.header("date", new Date(state.now()).toUTCString());
       return existing ? c.body(null, 204) : c.json({}, 201);
     });
 
@@ -1337,6 +1346,7 @@ export function createFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
       ...(typeof input["times"] === "number" ? { times: input["times"] } : {}),
       ...(input["body"] !== undefined ? { body: input["body"] } : {}),
       ...(isRecord(input["headers"]) ? { headers: stringRecord(input["headers"]) } : {}),
+      ...(input["after"] === true ? { after: true } : {}),
     });
     return c.json(fault, 201);
   });

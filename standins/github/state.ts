@@ -359,6 +359,8 @@ export interface FaultInput {
   readonly times?: number;
   readonly body?: unknown;
   readonly headers?: Record<string, string>;
+  /** Serve the request, then answer with the fault instead (the write happened; its answer was lost). */
+  readonly after?: boolean;
 }
 
 export interface FaultRecord {
@@ -369,6 +371,8 @@ export interface FaultRecord {
   remaining: number;
   readonly body: unknown;
   readonly headers: Record<string, string>;
+  /** The request is served first and only its answer is replaced: a write that landed with its response lost. */
+  readonly after: boolean;
 }
 
 export class FakeGitHubState {
@@ -609,6 +613,7 @@ export class FakeGitHubState {
       remaining: input.times ?? Number.POSITIVE_INFINITY,
       body: input.body ?? { message: "Server Error" },
       headers: input.headers ?? {},
+      after: input.after === true,
     };
     this.faults.push(fault);
     return fault;
