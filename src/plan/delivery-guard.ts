@@ -27,12 +27,18 @@ export function guardDelivery(delivery: Delivery, records: readonly DeliveryReco
 }
 
 /**
+ * Clocks that may disagree: the server that answers GitHub's PUT and the one that stamps `updated_at` (or ours, for
+ * records without GitHub's). Within it our own write is never mistaken for someone else's, which would refuse it for good.
+ */
+export const CLOCK_SKEW_MS = 2_000;
+
+/**
  * Whether GitHub's `updated_at` is still our write's: no later than GitHub's clock when it answered our PUT (or, for a
- * record without it, our clock when we recorded the write). Both are to the second, as GitHub's times are: a write by
- * someone else within the second of ours is not told apart.
+ * record without it, our clock when we recorded the write), give or take CLOCK_SKEW_MS. GitHub's times are to the
+ * second: a write by someone else within about two seconds of ours is not told apart.
  */
 function unchangedSince(record: DeliveryRecord, updatedAt: string): boolean {
   const ours = Date.parse(record.written_at ?? record.at ?? "");
   const theirs = Date.parse(updatedAt);
-  return Number.isFinite(ours) && Number.isFinite(theirs) && theirs <= ours;
+  return Number.isFinite(ours) && Number.isFinite(theirs) && theirs <= ours + CLOCK_SKEW_MS;
 }
