@@ -220,5 +220,9 @@ describe("deliver.allow", () => {
       ["github_actions_secret: {repo: evil/acme, name: CI_NGROK_TOKEN, environment: prod}", "evil/acme@prod:CI_NGROK_TOKEN"],
       ["github_actions_org_secret: {org: other, name: NGROK_AUTHTOKEN}", "org:other:NGROK_AUTHTOKEN"],
     ] as const) expect(judge(allow, target(bad)), bad).toEqual([`credentials/a.yaml:4:9: credentials[0].deliver[0]: ${message(key)}`]);
+    // As the README quotes it.
+    expect(judge(allow, target("github_actions_secret: {repo: acme/site, name: PROD_DB_PASSWORD}"))).toEqual([
+      `credentials/a.yaml:4:9: credentials[0].deliver[0]: "ci" breaks policy deliver.allow (${FILE}:3): delivers to acme/site:PROD_DB_PASSWORD, which falls under no allowed pattern (acme/site:NGROK_*, acme/*@prod:CI_NGROK_TOKEN, org:acme:NGROK_AUTHTOKEN)`,
+    ]);
   });
 });
