@@ -31,6 +31,7 @@ export function describePolicy(policy: RepositoryPolicy): string[] {
   if (policy.denyUnrestricted) lines.push("acl.deny_unrestricted: true");
   if (policy.maxRotateAfter) lines.push(`max_rotate_after: ${policy.maxRotateAfter.text}`);
   if (policy.maxLifetime) lines.push(`max_lifetime: ${policy.maxLifetime.text}`);
+  for (const pattern of policy.deliverAllow?.patterns ?? []) lines.push(`deliver.allow: ${pattern}`);
   return [...new Set(lines)];
 }
 

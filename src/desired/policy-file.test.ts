@@ -24,6 +24,8 @@ describe("loadPolicy", () => {
         "  deny_unrestricted: true",
         "max_rotate_after: 90d",
         "max_lifetime: 26w",
+        "deliver:",
+        "  allow: ['acme/site:NGROK_*', 'org:acme:CI_*']",
       ].join("\n"),
     });
     expect(result).toEqual({
@@ -46,12 +48,13 @@ describe("loadPolicy", () => {
         denyUnrestricted: { at: `${FILE}:8` },
         maxRotateAfter: { ms: 90 * 86_400_000, text: "90d", at: `${FILE}:9` },
         maxLifetime: { ms: 26 * 7 * 86_400_000, text: "26w", at: `${FILE}:10` },
+        deliverAllow: { patterns: ["acme/site:NGROK_*", "org:acme:CI_*"], at: `${FILE}:12` },
       },
     });
   });
 
   it("an empty file, or deny_unrestricted: false, sets no rule", () => {
-    const none = { file: FILE, require: [], allow: null, denyUnrestricted: null, maxRotateAfter: null, maxLifetime: null };
+    const none = { file: FILE, require: [], allow: null, denyUnrestricted: null, maxRotateAfter: null, maxLifetime: null, deliverAllow: null };
     expect(loadPolicy({ path: FILE, content: "" })).toEqual({ ok: true, policy: none });
     expect(loadPolicy({ path: FILE, content: "# nothing yet\n" })).toEqual({ ok: true, policy: none });
     expect(loadPolicy({ path: FILE, content: "acl: {deny_unrestricted: false}\n" })).toEqual({ ok: true, policy: none });
@@ -59,9 +62,18 @@ describe("loadPolicy", () => {
 
   it("unknown keys, at the key, listing the allowed ones", () => {
     expect(errors("requires: [description]\nacl:\n  allowed: [x.com]\n")).toEqual([
-      `${FILE}:1:1: requires: unknown key "requires" (allowed: require, acl, max_rotate_after, max_lifetime)`,
+      `${FILE}:1:1: requires: unknown key "requires" (allowed: require, acl, deliver, max_rotate_after, max_lifetime)`,
       `${FILE}:3:3: acl.allowed: unknown key "allowed" (allowed: allow, deny_unrestricted)`,
     ]);
+  });
+
+  it("deliver.allow: a bad pattern, an empty list or an unknown key, each at its position", () => {
+    expect(errors("deliver:\n  allow:\n    - acme/site:NGROK_*\n    - acme:NGROK\n    - 'org:acme'\n")).toEqual([
+      `${FILE}:4:7: deliver.allow[1]: "acme:NGROK" is not a delivery target pattern: OWNER/REPO:SECRET, OWNER/REPO@ENVIRONMENT:SECRET or org:ORG:SECRET, where * matches within a part`,
+      `${FILE}:5:7: deliver.allow[2]: "org:acme" is not a delivery target pattern: OWNER/REPO:SECRET, OWNER/REPO@ENVIRONMENT:SECRET or org:ORG:SECRET, where * matches within a part`,
+    ]);
+    expect(errors("deliver: {allow: []}\n")).toEqual([`${FILE}:1:18: deliver.allow: lists no pattern: omit deliver.allow to allow any target, or list the allowed ones`]);
+    expect(errors("deliver: {deny: [x]}\n")).toEqual([`${FILE}:1:11: deliver.deny: unknown key "deny" (allowed: allow)`]);
   });
 
   it("wrong types", () => {

@@ -3,6 +3,7 @@ import { LineCounter, parseAllDocuments, type Document } from "yaml";
 import type * as z from "zod";
 import { utf8Bytes } from "../ownership/marker.js";
 import { parseBindTarget, type BindTarget } from "./bind-target.js";
+import { DELIVER_ALLOW_MAX_LENGTH } from "./deliver-allow.js";
 import { parseDuration } from "./duration.js";
 import { fieldPath, type SpecError, type SpecErrorCode } from "./errors.js";
 import { locate } from "./positions.js";
@@ -31,13 +32,15 @@ export interface RepositoryPolicy {
   denyUnrestricted: { at: At } | null;
   maxRotateAfter: { ms: number; text: string; at: At } | null;
   maxLifetime: { ms: number; text: string; at: At } | null;
+  /** `deliver.allow`: the target patterns tokens may be delivered to. */
+  deliverAllow: { patterns: string[]; at: At } | null;
 }
 
 export type PolicyLoad = { ok: true; policy: RepositoryPolicy } | { ok: false; errors: SpecError[] };
 
 /** A policy with no rules (an empty file). */
 export function emptyPolicy(file: string): RepositoryPolicy {
-  return { file, require: [], allow: null, denyUnrestricted: null, maxRotateAfter: null, maxLifetime: null };
+  return { file, require: [], allow: null, denyUnrestricted: null, maxRotateAfter: null, maxLifetime: null, deliverAllow: null };
 }
 
 export function loadPolicy(source: SpecSource): PolicyLoad {
@@ -80,13 +83,15 @@ export function loadPolicy(source: SpecSource): PolicyLoad {
   if (input.acl?.allow) policy.allow = { patterns: input.acl.allow.map((text) => ({ text, target: parseBindTarget(text) })), at: at(["acl", "allow"]) };
   if (input.acl?.deny_unrestricted === true) policy.denyUnrestricted = { at: at(["acl", "deny_unrestricted"]) };
   if (input.max_rotate_after) policy.maxRotateAfter = { ms: parseDuration(input.max_rotate_after), text: input.max_rotate_after, at: at(["max_rotate_after"]) };
+  if (input.deliver?.allow) policy.deliverAllow = { patterns: input.deliver.allow, at: at(["deliver", "allow"]) };
   if (input.max_lifetime) policy.maxLifetime = { ms: parseDuration(input.max_lifetime), text: input.max_lifetime, at: at(["max_lifetime"]) };
   return { ok: true, policy };
 }
 
 const ALLOWED: Record<string, readonly string[]> = {
-  "": ["require", "acl", "max_rotate_after", "max_lifetime"],
+  "": ["require", "acl", "deliver", "max_rotate_after", "max_lifetime"],
   acl: ["allow", "deny_unrestricted"],
+  deliver: ["allow"],
 };
 
 function issueErrors(issue: z.core.$ZodIssue, data: unknown, file: string, pos: (path: (string | number)[], atKey?: boolean) => { line: number; column: number }): SpecError[] {
@@ -109,9 +114,13 @@ function issueErrors(issue: z.core.$ZodIssue, data: unknown, file: string, pos: 
     const got = value === null ? "null" : Array.isArray(value) ? "a list" : typeof value === "object" ? "a mapping" : `${typeof value} (${shown})`;
     return [error("WRONG_TYPE", path, `expected ${expected}, got ${got}`)];
   }
-  if (issue.code === "too_small") return [error("INVALID_VALUE", path, "lists no pattern: omit acl.allow to allow any bind target, or list the allowed ones")];
-  if (issue.code === "too_big") return [error("TOO_LONG", path, `pattern is ${String(value).length} characters; a hostname is at most 253`)];
+  const delivery = path[0] === "deliver";
+  if (issue.code === "too_small") {
+    return [error("INVALID_VALUE", path, delivery ? "lists no pattern: omit deliver.allow to allow any target, or list the allowed ones" : "lists no pattern: omit acl.allow to allow any bind target, or list the allowed ones")];
+  }
+  if (issue.code === "too_big") return [error("TOO_LONG", path, `pattern is ${String(value).length} characters; ${delivery ? `the limit is ${DELIVER_ALLOW_MAX_LENGTH}` : "a hostname is at most 253"}`)];
   if (issue.code === "invalid_format") {
+    if (delivery) return [error("INVALID_VALUE", path, `${shown} is not a delivery target pattern: OWNER/REPO:SECRET, OWNER/REPO@ENVIRONMENT:SECRET or org:ORG:SECRET, where * matches within a part`)];
     if (last === "require") return [error("INVALID_VALUE", path, `${shown} is not a field a credential can be required to set: ${REQUIRABLE_FIELDS.join(", ")} or metadata.KEY`)];
     if (last === "allow") {
       return [error("INVALID_VALUE", path, `${shown} is not a bind target pattern: a hostname (*.example.com for its subdomains), host:port or host:*, or a key=value label rule (key and value may be *)`)];

@@ -195,3 +195,34 @@ describe("README", () => {
     for (const line of lines) expect(tests.includes(`\`${line}\``), line).toBe(true);
   });
 });
+
+describe("deliver.allow", () => {
+  const allow = ["deliver:", "  allow:", "    - acme/site:NGROK_*", "    - 'acme/*@prod:CI_NGROK_TOKEN'", "    - org:acme:NGROK_AUTHTOKEN"];
+  const target = (t: string) => ["  - name: ci", "    deliver:", `      - ${t}`];
+
+  it("a target under a pattern passes: * within a part, case-insensitively, environments and organisations apart", () => {
+    for (const ok of [
+      "github_actions_secret: {repo: acme/site, name: NGROK_AUTHTOKEN}",
+      "github_actions_secret: {repo: ACME/Site, name: ngrok_x}",
+      "github_actions_secret: {repo: acme/api, name: CI_NGROK_TOKEN, environment: prod}",
+      "github_actions_org_secret: {org: acme, name: NGROK_AUTHTOKEN}",
+    ]) expect(judge(allow, target(ok)), ok).toEqual([]);
+  });
+
+  it("a target under no pattern is an error at the target, naming the rule's line", () => {
+    const message = (key: string) => `"ci" breaks policy deliver.allow (${FILE}:3): delivers to ${key}, which falls under no allowed pattern (acme/site:NGROK_*, acme/*@prod:CI_NGROK_TOKEN, org:acme:NGROK_AUTHTOKEN)`;
+    for (const [bad, key] of [
+      ["github_actions_secret: {repo: acme/site, name: PROD_DB_PASSWORD}", "acme/site:PROD_DB_PASSWORD"],
+      // A pattern without @ covers repository secrets only; one with @ only environment secrets.
+      ["github_actions_secret: {repo: acme/site, name: NGROK_AUTHTOKEN, environment: prod}", "acme/site@prod:NGROK_AUTHTOKEN"],
+      ["github_actions_secret: {repo: acme/api, name: CI_NGROK_TOKEN}", "acme/api:CI_NGROK_TOKEN"],
+      // * stays within its part: acme/* does not reach another owner.
+      ["github_actions_secret: {repo: evil/acme, name: CI_NGROK_TOKEN, environment: prod}", "evil/acme@prod:CI_NGROK_TOKEN"],
+      ["github_actions_org_secret: {org: other, name: NGROK_AUTHTOKEN}", "org:other:NGROK_AUTHTOKEN"],
+    ] as const) expect(judge(allow, target(bad)), bad).toEqual([`credentials/a.yaml:4:9: credentials[0].deliver[0]: ${message(key)}`]);
+    // As the README quotes it.
+    expect(judge(allow, target("github_actions_secret: {repo: acme/site, name: PROD_DB_PASSWORD}"))).toEqual([
+      `credentials/a.yaml:4:9: credentials[0].deliver[0]: "ci" breaks policy deliver.allow (${FILE}:3): delivers to acme/site:PROD_DB_PASSWORD, which falls under no allowed pattern (acme/site:NGROK_*, acme/*@prod:CI_NGROK_TOKEN, org:acme:NGROK_AUTHTOKEN)`,
+    ]);
+  });
+});

@@ -1,5 +1,6 @@
 // The repository policy's rules, each a small pure function over one validated spec.
 import { covers, parseBindTarget, type BindTarget } from "./bind-target.js";
+import { deliverAllowMatcher, deliveryTargetKey } from "./deliver-allow.js";
 import { formatDuration } from "./duration.js";
 import { formatInstant } from "./expires.js";
 import type { RepositoryPolicy } from "./policy-file.js";
@@ -37,6 +38,7 @@ export function policyRules(policy: RepositoryPolicy): Rule[] {
   if (policy.allow) rules.push(aclAllow(policy.allow.patterns.map((p) => p.text), policy.allow.at, policy.denyUnrestricted !== null));
   if (policy.maxRotateAfter) rules.push(maxRotateAfter(policy.maxRotateAfter.ms, policy.maxRotateAfter.text, policy.maxRotateAfter.at));
   if (policy.maxLifetime) rules.push(maxLifetime(policy.maxLifetime.ms, policy.maxLifetime.text, policy.maxLifetime.at));
+  if (policy.deliverAllow) rules.push(deliverAllow(policy.deliverAllow.patterns, policy.deliverAllow.at));
   return rules;
 }
 
@@ -170,5 +172,18 @@ export function maxLifetime(maxMs: number, text: string, at: string): Rule {
     if (spec.expires_ms <= latest) return NONE;
     const latestDay = Math.floor(latest / 86_400_000) * 86_400_000;
     return [{ rule: "max_lifetime", at, path: ["expires"], message: `${spec.expires} is more than ${text} away; set ${formatInstant(latestDay)} or earlier` }];
+  };
+}
+
+/** `deliver.allow: [pattern]`: every deliver target falls under a pattern (see deliver-allow.ts). */
+export function deliverAllow(patterns: readonly string[], at: string): Rule {
+  const allowed = deliverAllowMatcher(patterns);
+  const shown = patterns.length <= 5 ? patterns.join(", ") : `${patterns.slice(0, 5).join(", ")} and ${patterns.length - 5} more`;
+  return (spec) => {
+    let out: Violation[] | null = null;
+    spec.deliver.forEach((target, i) => {
+      if (!allowed(target)) (out ??= []).push({ rule: "deliver.allow", at, path: ["deliver", i], message: `delivers to ${deliveryTargetKey(target)}, which falls under no allowed pattern (${shown})` });
+    });
+    return out ?? NONE;
   };
 }

@@ -1,6 +1,7 @@
 // The repository policy format (ngrok-gitops.policy.yaml): its validator and schema/policy.schema.json both come from here.
 import * as z from "zod";
 import { ACL_RULE_MAX_LENGTH, HOST, LABEL_KEY, LABEL_VALUE, PORT } from "./acl.js";
+import { DELIVER_ALLOW_MAX_LENGTH, DELIVER_ALLOW_PATTERN } from "./deliver-allow.js";
 import { DURATION_PATTERN } from "./duration.js";
 
 /** The policy file's name, in the folder that holds `credentials/` (the repository root). */
@@ -34,6 +35,16 @@ export const policySchema = z
       })
       .optional()
       .describe("rules for the credentials' ACLs"),
+    deliver: z
+      .strictObject({
+        allow: z
+          .array(z.string().max(DELIVER_ALLOW_MAX_LENGTH).regex(DELIVER_ALLOW_PATTERN))
+          .min(1)
+          .optional()
+          .describe("every deliver target must fall under one of these: OWNER/REPO:SECRET, OWNER/REPO@ENVIRONMENT:SECRET or org:ORG:SECRET, * matching within a part"),
+      })
+      .optional()
+      .describe("rules for where tokens are delivered"),
     max_rotate_after: z.string().regex(DURATION_PATTERN).optional().describe("e.g. 90d: every credential must rotate at least this often (its rotate_after, or the deployment's ROTATE_AFTER)"),
     max_lifetime: z.string().regex(DURATION_PATTERN).optional().describe("e.g. 180d: every credential must set expires, no further out than this"),
   })

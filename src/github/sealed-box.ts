@@ -49,7 +49,7 @@ export async function sealTo(publicKeyBase64: string, message: string): Promise<
 }
 
 /** crypto_box_beforenm: HSalsa20 of the X25519 shared secret with a zero input block. */
-function boxKey(shared: Uint8Array): Uint8Array {
+export function boxKey(shared: Uint8Array): Uint8Array {
   // hsalsa reads word views of raw bytes (it byte-swaps them itself on big-endian hosts), like noble's own XSalsa20.
   const sigma = u32(new TextEncoder().encode("expand 32-byte k"));
   const out = new Uint32Array(8);

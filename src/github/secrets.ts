@@ -1,4 +1,4 @@
-// GitHub Actions secrets, repository or environment: seal a value to the target's public key and PUT it, or delete it.
+// GitHub Actions secrets, repository, environment or organisation: seal a value to the target's public key and PUT it, read its metadata, or delete it.
 import { GitHubApiError, repoPath, type GitHubClient } from "./client.js";
 import { sealTo } from "./sealed-box.js";
 
@@ -32,6 +32,12 @@ export interface ActionsPublicKey {
 export type PublicKeyCache = Map<string, Promise<ActionsPublicKey>>;
 
 export type PutOutcome = "created" | "updated";
+
+/** What GitHub tells about a secret without its value: when it was created and last written (to the second). */
+export interface SecretMetadata {
+  readonly created_at: string;
+  readonly updated_at: string;
+}
 export type DeleteOutcome = "deleted" | "absent";
 
 /** `/repos/{o}/{r}/actions/secrets`, `/repos/{o}/{r}/environments/{env}/secrets` or `/orgs/{org}/actions/secrets`. */
@@ -77,14 +83,28 @@ export async function putActionsSecret(
   value: string,
   keys: PublicKeyCache = new Map(),
 ): Promise<PutOutcome> {
+  return (await writeActionsSecret(github, target, value, keys)).outcome;
+}
+
+/**
+ * putActionsSecret, also returning GitHub's clock when it answered the PUT (its `Date` header, ISO 8601; null when
+ * absent): the secret's `updated_at` is then at most this, so a later `updated_at` is someone else's write.
+ */
+export async function writeActionsSecret(
+  github: GitHubClient,
+  target: ActionsSecretTarget,
+  value: string,
+  keys: PublicKeyCache = new Map(),
+): Promise<{ outcome: PutOutcome; at: string | null }> {
   const path = `${secretsPath(target)}/${encodeURIComponent(target.name)}`;
-  const put = async (): Promise<PutOutcome> => {
+  const put = async (): Promise<{ outcome: PutOutcome; at: string | null }> => {
     const key = await publicKey(github, target, keys);
     const encrypted_value = await sealTo(key.key, value);
     const body: Record<string, string> = { encrypted_value, key_id: key.key_id };
     if ("org" in target) body.visibility = target.visibility;
     const response = await github.raw("PUT", path, body);
-    return response.status === 201 ? "created" : "updated";
+    const date = Date.parse(response.headers.get("date") ?? "");
+    return { outcome: response.status === 201 ? "created" : "updated", at: Number.isFinite(date) ? new Date(date).toISOString() : null };
   };
   const hadKey = keys.has(cacheKey(target));
   try {
@@ -95,6 +115,20 @@ export async function putActionsSecret(
     keys.delete(cacheKey(target));
     return put();
   }
+}
+
+/** The secret's metadata (`GET …/secrets/{name}`, never the value), or null when there is none (404). */
+export async function getActionsSecret(github: GitHubClient, target: ActionsSecretTarget): Promise<SecretMetadata | null> {
+  const path = `${secretsPath(target)}/${encodeURIComponent(target.name)}`;
+  let found: Partial<SecretMetadata> | undefined;
+  try {
+    found = await github.request<Partial<SecretMetadata>>("GET", path);
+  } catch (error) {
+    if (error instanceof GitHubApiError && error.status === 404) return null;
+    throw error;
+  }
+  if (typeof found?.updated_at !== "string" || typeof found.created_at !== "string") throw new GitHubApiError("GET", path, 200, "the response has no created_at and updated_at");
+  return { created_at: found.created_at, updated_at: found.updated_at };
 }
 
 /** Deletes the secret; one that is already gone (404) counts as deleted, so a retried run converges. */

@@ -83,6 +83,7 @@ function show(value: unknown): string {
 export function deliveryLine(delivery: Delivery): string {
   const t = delivery.target;
   const where = t.kind === "org" ? `organisation ${t.org}:${t.secret}` : `${t.repo}${t.environment ? ` (environment ${t.environment})` : ""}:${t.secret}`;
+  if (delivery.refused) return delivery.action === "deliver" ? `! refused: deliver ${delivery.name} -> ${where}: ${delivery.refused}` : `! kept: secret ${where} (was ${delivery.name}): ${delivery.refused}`;
   return delivery.action === "deliver" ? `> deliver ${delivery.name} -> ${where}` : `< remove secret ${where} (was ${delivery.name})`;
 }
 

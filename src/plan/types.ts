@@ -75,13 +75,20 @@ export interface DeliveryRecord {
   key: string;
   name: string;
   id: string;
+  /**
+   * GitHub's clock when it answered our write (the PUT's `Date` header): the secret's `updated_at` is at most this
+   * until someone else writes it. Null when GitHub sent no date, and for records older than this field.
+   */
+  written_at?: string | null;
+  /** When we recorded the write (our clock): judges records without `written_at`. */
+  at?: string;
 }
 
 export type Delivery =
   /** Push the stored token of `name` (after this plan's changes) to the target. */
-  | { action: "deliver"; name: string; target: DeliveryTargetRef }
-  /** The target left the spec: delete the secret we created there (only ever one we created). */
-  | { action: "undeliver"; name: string; target: DeliveryTargetRef };
+  | { action: "deliver"; name: string; target: DeliveryTargetRef; refused?: string }
+  /** The target left the spec: delete the secret we created there (only ever one we wrote and nobody changed since). */
+  | { action: "undeliver"; name: string; target: DeliveryTargetRef; refused?: string };
 
 export interface Plan {
   ownerId: string;

@@ -108,9 +108,15 @@ function planVerdict(result: RunResult, body: string): CheckResult {
   }
   const refused = result.plan.refusals.length > 0;
   const counts = summarize(result.plan);
+  // A delivery target that is not ours to overwrite fails the check too: merged, it would not be delivered.
+  const targets = result.plan.deliveries.filter((d) => d.action === "deliver" && d.refused).length;
   return {
-    conclusion: refused ? "failure" : "success",
-    title: refused ? `Plan refused: ${result.plan.refusals.map((r) => r.code).join(", ")}` : `${counts.create} to create, ${counts.update} to update, ${counts.delete} to delete`,
+    conclusion: refused || targets > 0 ? "failure" : "success",
+    title: refused
+      ? `Plan refused: ${result.plan.refusals.map((r) => r.code).join(", ")}`
+      : targets > 0
+        ? `${targets} delivery target${targets === 1 ? "" : "s"} refused: the secret is not ngrok-gitops's to overwrite`
+        : `${counts.create} to create, ${counts.update} to update, ${counts.delete} to delete`,
     summary: body,
   };
 }

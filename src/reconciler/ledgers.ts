@@ -7,7 +7,7 @@ import type { BlobCache } from "../github/specs.js";
 import type { DriftIssueState } from "../github/drift-issue.js";
 import type { DeliveryRecord, Intent } from "../plan/types.js";
 import type { FileCache, FileResult } from "../desired/load.js";
-import { daysAgo, MAX_TEXT, now, str } from "./sql.js";
+import { daysAgo, MAX_TEXT, now, str, strOrNull } from "./sql.js";
 
 export class IntentTable implements IntentLog {
   constructor(private readonly sql: SqlStorage) {}
@@ -47,14 +47,24 @@ export class TokenIndex {
   }
 }
 
-/** Where tokens were delivered: which target holds the token of which credential id. */
+/**
+ * Where tokens were delivered: which target holds the token of which credential id, and GitHub's clock at our write
+ * (how a later write by someone else is told apart, see delivery-guard.ts).
+ */
 export class DeliveredTable {
-  constructor(private readonly sql: SqlStorage) {}
+  constructor(private readonly sql: SqlStorage) {
+    // Tables made before written_at was kept gain the column; their rows are judged by `at`.
+    const columns = sql.exec("PRAGMA table_info(delivered)").toArray().map((row) => row.name);
+    if (!columns.includes("written_at")) sql.exec("ALTER TABLE delivered ADD COLUMN written_at TEXT");
+  }
   list(): DeliveryRecord[] {
-    return this.sql.exec("SELECT key, name, id FROM delivered").toArray().map((row) => ({ key: str(row.key), name: str(row.name), id: str(row.id) }));
+    return this.sql
+      .exec("SELECT key, name, id, at, written_at FROM delivered")
+      .toArray()
+      .map((row) => ({ key: str(row.key), name: str(row.name), id: str(row.id), at: str(row.at), written_at: strOrNull(row.written_at) }));
   }
   record(record: DeliveryRecord): void {
-    this.sql.exec("INSERT OR REPLACE INTO delivered (key, name, id, at) VALUES (?, ?, ?, ?)", record.key, record.name, record.id, now());
+    this.sql.exec("INSERT OR REPLACE INTO delivered (key, name, id, at, written_at) VALUES (?, ?, ?, ?, ?)", record.key, record.name, record.id, now(), record.written_at ?? null);
   }
   forget(key: string, name: string): void {
     this.sql.exec("DELETE FROM delivered WHERE key = ? AND name = ?", key, name);

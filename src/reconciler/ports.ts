@@ -2,14 +2,14 @@
 import type { Config } from "../config.js";
 import type { PolicySources } from "../desired/policy-choice.js";
 import { githubTokenSource } from "../github/auth.js";
-import { GitHubClient, repoPath } from "../github/client.js";
-import { deleteActionsSecret, putActionsSecret, type ActionsSecretTarget, type PublicKeyCache } from "../github/secrets.js";
+import { GitHubApiError, GitHubClient, repoPath } from "../github/client.js";
+import { deleteActionsSecret, getActionsSecret, writeActionsSecret, type ActionsSecretTarget, type PublicKeyCache } from "../github/secrets.js";
 import { pullJudge } from "../github/pulls.js";
 import { readPolicyAt, readSpecsAt, SpecLimitError } from "../github/specs.js";
 import { NgrokClient, type NgrokCall } from "../ngrok/client.js";
 import { AccountLimiter } from "../ngrok/limiter.js";
 import type { Delivery } from "../plan/types.js";
-import type { SubrequestBudget } from "../run/budget.js";
+import { isBudgetError, type SubrequestBudget } from "../run/budget.js";
 import type { Deliverer, RunPorts, SpecPort, TokenPort } from "../run/ports.js";
 import type { TokenVault } from "../vault/index.js";
 import { GitHubReporter } from "./execute.js";
@@ -150,15 +150,35 @@ function githubDeliverer(github: GitHubClient, storage: ReconcilerStorage): Deli
   const keys: PublicKeyCache = new Map();
   return {
     records: () => storage.delivered.list(),
+    async inspect(delivery) {
+      const found = await getActionsSecret(github, targetOf(delivery));
+      return found ? { exists: true, updated_at: found.updated_at } : { exists: false };
+    },
     async deliver(delivery, token) {
-      await putActionsSecret(github, targetOf(delivery), token.token, keys);
-      storage.delivered.record({ key: delivery.target.key, name: delivery.name, id: token.id });
+      let at: string | null;
+      try {
+        // GitHub's clock at our write: an updated_at later than it is someone else's write.
+        at = (await writeActionsSecret(github, targetOf(delivery), token.token, keys)).at;
+      } catch (error) {
+        // The write may have landed with its answer lost (a 5xx, a reset): the secret may now be ours, holding a token
+        // we cannot name. Recorded as such (id ""), so the next run delivers again instead of calling it foreign.
+        if (mayHaveLanded(error)) storage.delivered.record({ key: delivery.target.key, name: delivery.name, id: "", written_at: null });
+        throw error;
+      }
+      storage.delivered.record({ key: delivery.target.key, name: delivery.name, id: token.id, written_at: at });
     },
     async undeliver(delivery) {
       await deleteActionsSecret(github, targetOf(delivery));
       storage.delivered.forget(delivery.target.key, delivery.name);
     },
+    forget: (delivery) => storage.delivered.forget(delivery.target.key, delivery.name),
   };
+}
+
+/** Whether a failed write may still have changed the secret: anything but GitHub's 4xx refusal or a call never sent. */
+function mayHaveLanded(error: unknown): boolean {
+  if (error instanceof GitHubApiError) return error.status >= 500;
+  return !isBudgetError(error as { code?: unknown } | undefined);
 }
 
 function targetOf(delivery: Delivery): ActionsSecretTarget {

@@ -256,7 +256,7 @@ describe("delivery never trusts a read-back of the token store", () => {
         ngrok: new NgrokClient({ baseUrl: "http://emulator.test", apiKey: w.apiKey, fetch: budget.fetch, sleep: async () => {}, timeoutMs: 200 }),
         specs: { read: async () => ({ sha: null, tree: null, sources: DELIVER }) },
         tokens: { ...ports.tokens, read: staleRead },
-        deliverer: { records: () => [], deliver: async (_d, token) => void pushed.push(token), undeliver: async () => {} },
+        deliverer: { records: () => [], inspect: async () => ({ exists: false }), deliver: async (_d, token) => void pushed.push(token), undeliver: async () => {}, forget: () => {} },
       });
       if (output) return { w, output, pushed };
     }

@@ -5,6 +5,7 @@ import { loadSpecs } from "../desired/load.js";
 import { applyStage } from "./apply-stage.js";
 import { CALLS_PER_CHANGE, MAX_IDLE, MAX_PAGES, RunError } from "./errors.js";
 import { deliverStage, finishRun } from "./finish.js";
+import { targetsStage } from "./targets-stage.js";
 import type { RevealedToken, RunPorts } from "./ports.js";
 import type { RunState } from "./state.js";
 import { allowsDeletes, rotations, type RunOutput } from "./types.js";
@@ -147,6 +148,11 @@ export class Step {
         case "plan":
           await this.plan();
           break;
+        case "targets": {
+          const done = await targetsStage(this);
+          if (!done) return null;
+          break;
+        }
         case "apply": {
           const done = await applyStage(this);
           if (!done) return null;
@@ -202,6 +208,12 @@ export class Step {
     state.applied = 0;
     if (applying && plan.changes.length === 0) for (const intent of plan.staleIntents) await ports.intents.close(intent);
     state.stage = applying && plan.changes.length > 0 ? "apply" : applying && plan.deliveries.length > 0 ? "deliver" : "report";
+    // The plan says which delivery targets it refuses: each is looked at on GitHub first.
+    if (ports.deliverer && plan.deliveries.length > 0) {
+      state.afterTargets = state.stage;
+      state.targets = [];
+      state.stage = "targets";
+    }
     await this.persist();
   }
 

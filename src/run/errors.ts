@@ -2,7 +2,7 @@
 
 /** Budget a change is planned to cost (a replace is two calls); retries beyond it come out of the reserve. */
 export const CALLS_PER_CHANGE = 2;
-/** A delivery costs a public-key fetch (once per repository) and a PUT or DELETE. */
+/** A delivery costs a public-key fetch (once per repository) and a PUT or DELETE, after a look at the target (one call, its own step). */
 export const CALLS_PER_DELIVERY = 2;
 /** Plans one run may make: each stop with changes in flight costs one more (list + plan again). */
 export const MAX_ROUNDS = 5;

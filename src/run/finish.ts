@@ -1,4 +1,5 @@
 // The last stages of the run core: deliveries, then the result and the output every driver reports.
+import { guardDelivery } from "../plan/delivery-guard.js";
 import type { Change, Delivery } from "../plan/types.js";
 import { applyOrder } from "./apply-stage.js";
 import type { Step } from "./core.js";
@@ -9,7 +10,11 @@ import type { DeliveryResult } from "./state.js";
 import { progressOf } from "./progress.js";
 import type { RunOutput } from "./types.js";
 
-/** Pushes tokens to their targets (or removes secrets we made); true when the stage is over. */
+/**
+ * Pushes tokens to their targets (or removes secrets we made); true when the stage is over. Each target is looked at
+ * right before the write, whatever the plan said: a secret we did not write, or that changed since we wrote it, is
+ * never overwritten or deleted (see delivery-guard.ts).
+ */
 export async function deliverStage(step: Step): Promise<boolean> {
   const { state, ports } = step;
   const plan = await ports.scratch.loadPlan();
@@ -21,13 +26,28 @@ export async function deliverStage(step: Step): Promise<boolean> {
       result.status = "skipped";
       result.error = ports.noDelivery ?? "this driver cannot deliver tokens";
     } else {
-      if (!step.roomFor(CALLS_PER_DELIVERY)) return false;
+      const deliverer = ports.deliverer;
       try {
-        if (delivery.action === "deliver") {
+        // The look is its own step (one call), so a delivery fits the smallest budget; the write follows it at once.
+        if (!state.looked) {
+          if (!step.roomFor(1)) return false;
+          state.looked = await deliverer.inspect(delivery);
+          await step.persist();
+        }
+        if (!step.roomFor(CALLS_PER_DELIVERY)) return false;
+        const seen = state.looked;
+        const refused = guardDelivery(delivery, await deliverer.records(), seen);
+        if (refused !== null) {
+          result.status = "refused";
+          result.error = refused;
+          // A secret that is no longer ours stops being tracked; it stays on GitHub as it is.
+          if (delivery.action === "undeliver") await deliverer.forget(delivery);
+        } else if (delivery.action === "deliver") {
           const token = await tokenFor(step, delivery.name);
           id = token.id;
-          await ports.deliverer.deliver(delivery, token);
-        } else await ports.deliverer.undeliver(delivery);
+          await deliverer.deliver(delivery, token);
+        } else if (seen.exists === false) await deliverer.forget(delivery);
+        else await deliverer.undeliver(delivery);
       } catch (error) {
         // Refused for want of budget: nothing is recorded, the next invocation delivers it (a PUT is idempotent).
         if (ports.budget.refused) return false;
@@ -35,6 +55,7 @@ export async function deliverStage(step: Step): Promise<boolean> {
         result.error = error instanceof Error ? error.message : String(error);
       }
     }
+    delete state.looked;
     state.deliveries.push(result);
     state.delivered++;
     await ports.reporter?.delivery?.(state, result, id);

@@ -3,6 +3,7 @@ import type { SpecError } from "../desired/errors.js";
 import type { PolicySources } from "../desired/policy-choice.js";
 import type { ChangeOutcome, CredentialsApi, IntentLog, TokenKeeper } from "../apply/types.js";
 import type { Credential } from "../ngrok/types.js";
+import type { TargetSeen } from "../plan/delivery-guard.js";
 import type { Delivery, DeliveryRecord, Plan } from "../plan/types.js";
 import type { FileCache } from "../desired/load.js";
 import type { SpecSource } from "../desired/types.js";
@@ -74,8 +75,13 @@ export interface RunScratch {
 /** Pushes tokens to delivery targets (GitHub Actions secrets) and remembers what each target holds. */
 export interface Deliverer {
   records(): Awaitable<DeliveryRecord[]>;
+  /** The target secret as GitHub shows it now (metadata only): one call. */
+  inspect(delivery: Delivery): Promise<TargetSeen>;
+  /** Writes the token and records the write with the secret's updated_at read back. */
   deliver(delivery: Delivery, token: RevealedToken): Promise<void>;
   undeliver(delivery: Delivery): Promise<void>;
+  /** Drops the record of a target without touching the secret (it is no longer ours to delete). */
+  forget(delivery: Delivery): Awaitable<void>;
 }
 
 export interface Reporter {

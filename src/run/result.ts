@@ -29,7 +29,7 @@ export function describe(result: RunResult, sha: string | null, deliveries: read
       summary,
       plan_text,
       outcomes: result.plan.changes.map((c) => ({ action: c.action, name: c.name, status: "planned", ...(c.action !== "create" ? { id: c.id } : {}) })),
-      errors: result.plan.refusals.map((r) => `[${r.code}] ${r.message}`),
+      errors: [...result.plan.refusals.map((r) => `[${r.code}] ${r.message}`), ...refusedDeliveries(result.plan)],
       api_calls,
     };
   }
@@ -48,10 +48,17 @@ export function describe(result: RunResult, sha: string | null, deliveries: read
   const output: RunOutput = { status: result.report.ok ? "succeeded" : "failed", sha, summary, plan_text, outcomes, errors, api_calls };
   for (const d of deliveries) {
     output.outcomes.push({ action: d.action, name: d.name, status: d.status, target: d.key, ...(d.error ? { error: d.error } : {}) });
-    if (d.status === "failed") {
-      output.errors.push(`${d.action} ${d.name} -> ${d.key}: ${d.error ?? "failed"}`);
+    // A refused delivery fails the run: the spec asks for something that was not done. A refused removal does not:
+    // the secret is simply no longer ours, and stays.
+    if (d.status === "failed" || (d.status === "refused" && d.action === "deliver")) {
+      output.errors.push(`${d.action} ${d.name} -> ${d.key}: ${d.status === "refused" ? "refused: " : ""}${d.error ?? "failed"}`);
       output.status = "failed";
     }
   }
   return output;
+}
+
+/** The plan's refused deliveries as error lines (a PR's plan fails its check on them). */
+export function refusedDeliveries(plan: Plan): string[] {
+  return plan.deliveries.flatMap((d) => (d.action === "deliver" && d.refused ? [`[DELIVERY_REFUSED] deliver ${d.name} -> ${d.target.key}: ${d.refused}`] : []));
 }

@@ -1,17 +1,20 @@
 // The persisted state of a run in progress: versioned, so a deploy in the middle of a run never misreads it.
 import type { SpecError } from "../desired/errors.js";
+import type { TargetSeen } from "../plan/delivery-guard.js";
 import type { RunRequest } from "./types.js";
 
 /** Bump when RunState changes shape; a state of another version is not resumed (the run restarts). */
 export const RUN_STATE_VERSION = 3;
 
-export type Stage = "start" | "list" | "plan" | "apply" | "deliver" | "report";
+/** "targets": the plan's delivery targets are looked at on GitHub, so the plan says which are refused. */
+export type Stage = "start" | "list" | "plan" | "targets" | "apply" | "deliver" | "report";
 
 export interface DeliveryResult {
   action: "deliver" | "undeliver";
   name: string;
   key: string;
-  status: "done" | "failed" | "skipped";
+  /** refused: the target secret is not ours to write or delete (see delivery-guard.ts); `error` says why. */
+  status: "done" | "failed" | "skipped" | "refused";
   error?: string;
 }
 
@@ -45,6 +48,11 @@ export interface RunState {
   /** Deliveries done so far (index into the plan's deliveries), and how each went. */
   delivered: number;
   deliveries: DeliveryResult[];
+  /** The "targets" stage: what GitHub showed of each planned delivery's target so far, and the stage after it. */
+  targets?: TargetSeen[];
+  afterTargets?: Stage;
+  /** The deliver stage's look at the target of the delivery it is at (state.delivered), taken right before the write. */
+  looked?: TargetSeen;
   invocations: number;
   /** The most subrequests any invocation of this run used. */
   max_subrequests: number;

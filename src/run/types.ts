@@ -46,8 +46,8 @@ export type RunStatus = "running" | "succeeded" | "failed" | "invalid" | "refuse
 export interface OutcomeInfo {
   action: string;
   name: string;
-  /** skipped: a step this driver cannot do (the CLI cannot deliver to GitHub); `error` says why. */
-  status: "done" | "failed" | "not_attempted" | "planned" | "skipped";
+  /** skipped: a step this driver cannot do (the CLI cannot deliver to GitHub); refused: a target secret not ours to touch. `error` says why. */
+  status: "done" | "failed" | "not_attempted" | "planned" | "skipped" | "refused";
   id?: string;
   /** For deliveries: the target, e.g. acme/site:NGROK_AUTHTOKEN. */
   target?: string;

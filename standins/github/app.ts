@@ -12,8 +12,8 @@ import {
   validationFailed,
   type ValidationErrorItem,
 } from "./errors.js";
-import { utf8 } from "./git-objects.js";
-import { openSealedBox, SECRET_VALUE_MAX_BYTES } from "./secret-keys.js";
+import { fromBase64, utf8 } from "./git-objects.js";
+import { newSecretKeyPair, openSealedBox, SECRET_VALUE_MAX_BYTES } from "./secret-keys.js";
 import * as shape from "./serialize.js";
 import {
   FakeGitHubState,
@@ -25,6 +25,7 @@ import {
   type FakeRepo,
   type IssueRecord,
   type RepoInit,
+  type FaultRecord,
   type SecretStore,
   type StatusRecord,
   type UserRecord,
@@ -79,6 +80,8 @@ export interface FakeGitHub {
   addToken(spec: string | TokenSpec): void;
   /** Every GitHub App: the configured one and those registered through the manifest flow. */
   readonly apps: AppRegistry;
+  /** In process only (never served): the plaintext a secret's sealed box held, for tests that run the fake in process. */
+  openedSecret(scope: { repo: string; environment?: string } | { org: string }, name: string): string | undefined;
 }
 
 export const DEFAULT_INSTALLATION_PERMISSIONS: Permissions = {
@@ -138,10 +141,13 @@ export interface RepoView {
   public_keys: { actions: { key_id: string; key: string }; environments: Record<string, { key_id: string; key: string }> };
 }
 
+/**
+ * A secret as received, without its value: no page or JSON answer of the fake shows one (GitHub never does). A test
+ * proves what arrived by opening `encrypted_value` with a secret key it installed (`.../secrets/rotate-key`
+ * with `private_key`), or in process with FakeGitHub.openedSecret.
+ */
 export interface ReceivedSecret {
   name: string;
-  /** The plaintext, opened with libsodium and the store's secret key (test-only: GitHub never shows it). */
-  value: string;
   encrypted_value: string;
   key_id: string;
   created_at: string;
@@ -205,12 +211,14 @@ export function createFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
     let faulted = false;
     try {
       const fault = state.takeFault(c.req.method, url.pathname);
-      if (fault) {
-        faulted = true;
-        c.res = new Response(typeof fault.body === "string" ? fault.body : JSON.stringify(fault.body), {
-          status: fault.status,
-          headers: { "content-type": typeof fault.body === "string" ? "text/plain" : "application/json; charset=utf-8", ...fault.headers },
+      const faultResponse = (f: FaultRecord) =>
+        new Response(typeof f.body === "string" ? f.body : JSON.stringify(f.body), {
+          status: f.status,
+          headers: { "content-type": typeof f.body === "string" ? "text/plain" : "application/json; charset=utf-8", ...f.headers },
         });
+      if (fault && !fault.after) {
+        faulted = true;
+        c.res = faultResponse(fault);
         return;
       }
       if (!userAgent) {
@@ -222,6 +230,10 @@ export function createFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
         identity.kind === "anonymous" ? null : identity.kind === "app" ? `app:${identity.appId}` : identity.entry.user.login;
       c.set("identity", identity);
       await next();
+      if (fault) {
+        faulted = true;
+        c.res = faultResponse(fault);
+      }
     } catch (error) {
       // Auth failures happen here, before any handler; answer them now so the log records the real status.
       if (!(error instanceof GitHubError)) throw error;
@@ -1136,6 +1148,8 @@ export function createFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
       const existing = store.secrets.get(name);
       const now = state.isoNow();
       store.secrets.set(name, { name, value: opened.value, encryptedValue, keyId, createdAt: existing?.createdAt ?? now, updatedAt: now, ...(org ? { visibility: String(visibility) } : {}) });
+      // GitHub's Date header is its clock (the fake's, moved by /__fake/clock), as updated_at is.
+      c.header("date", new Date(state.now()).toUTCString());
       return existing ? c.body(null, 204) : c.json({}, 201);
     });
 
@@ -1156,7 +1170,6 @@ export function createFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
     const received = (store: SecretStore): ReceivedSecret[] =>
       [...store.secrets.values()].map((s) => ({
         name: s.name,
-        value: s.value,
         encrypted_value: s.encryptedValue,
         key_id: s.keyId,
         created_at: s.createdAt,
@@ -1212,15 +1225,30 @@ export function createFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
     return c.json({ login: org.login }, 201);
   });
 
-  /** An organisation's secrets as received, decrypted (test-only view). */
+  /** An organisation's secrets as received (sealed, never their values). */
   app.get("/__fake/orgs/:org", (c) => {
     const org = state.orgs.get((c.req.param("org") ?? "").toLowerCase());
     if (!org) throw notFound();
     return c.json({
       login: org.login,
-      secrets: [...org.secrets.secrets.values()].map((s) => ({ name: s.name, value: s.value, visibility: s.visibility ?? null, key_id: s.keyId })),
+      secrets: [...org.secrets.secrets.values()].map((s) => ({
+        name: s.name,
+        encrypted_value: s.encryptedValue,
+        visibility: s.visibility ?? null,
+        key_id: s.keyId,
+        created_at: s.createdAt,
+        updated_at: s.updatedAt,
+      })),
       public_key: { key_id: org.secrets.publicKey.keyId, key: org.secrets.publicKey.key },
     });
+  });
+
+  /** A new secrets key pair for the organisation; with `private_key` (base64, 32 bytes) the test's own, so it can open what arrives. */
+  app.post("/__fake/orgs/:org/secrets/rotate-key", async (c) => {
+    const org = state.orgs.get((c.req.param("org") ?? "").toLowerCase());
+    if (!org) throw notFound();
+    org.secrets.publicKey = newSecretKeyPair(state.sodium, secretKeyOf(await readJson(c, true)));
+    return c.json({ key_id: org.secrets.publicKey.keyId, key: org.secrets.publicKey.key }, 201);
   });
 
   app.post("/__fake/repos", async (c) => {
@@ -1287,12 +1315,16 @@ export function createFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
     return c.json(view(repo.fullName, urls(c).api), 201);
   });
 
-  /** A new secrets key pair for the repository (or `{environment}`), as GitHub rotates it: old key ids are refused from then on. */
+  /**
+   * A new secrets key pair for the repository (or `{environment}`), as GitHub rotates it: old key ids are refused from
+   * then on. With `private_key` (base64 of a 32-byte X25519 secret key) the pair is the test's own, so the test can
+   * open the sealed boxes the Worker sends there while the fake never shows a value.
+   */
   app.post("/__fake/repos/:owner/:repo/secrets/rotate-key", async (c) => {
     const repo = control(c);
     const input = await readJson(c, true);
     const environment = typeof input["environment"] === "string" ? input["environment"] : undefined;
-    const store = state.rotateSecretKey(repo, environment);
+    const store = state.rotateSecretKey(repo, environment, secretKeyOf(input));
     return c.json({ key_id: store.publicKey.keyId, key: store.publicKey.key }, 201);
   });
 
@@ -1320,6 +1352,7 @@ export function createFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
       ...(typeof input["times"] === "number" ? { times: input["times"] } : {}),
       ...(input["body"] !== undefined ? { body: input["body"] } : {}),
       ...(isRecord(input["headers"]) ? { headers: stringRecord(input["headers"]) } : {}),
+      ...(input["after"] === true ? { after: true } : {}),
     });
     return c.json(fault, 201);
   });
@@ -1350,7 +1383,27 @@ export function createFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
     return c.json({ now: state.isoNow() });
   });
 
-  return { app, state, ready, view, addToken, apps };
+  const openedSecret: FakeGitHub["openedSecret"] = (scope, name) => {
+    let store: SecretStore | undefined;
+    if ("org" in scope) store = state.orgs.get(scope.org.toLowerCase())?.secrets;
+    else {
+      const [owner = "", repoName = ""] = scope.repo.split("/");
+      const repo = state.repo(owner, repoName);
+      store = scope.environment === undefined ? repo?.actions : repo?.environments.get(scope.environment);
+    }
+    return store?.secrets.get(name.toUpperCase())?.value;
+  };
+
+  return { app, state, ready, view, addToken, apps, openedSecret };
+}
+
+/** The optional `private_key` of a rotate-key request: base64 of a 32-byte X25519 secret key. */
+function secretKeyOf(input: Record<string, unknown>): Uint8Array | undefined {
+  const text = input["private_key"];
+  if (text === undefined) return undefined;
+  const bytes = typeof text === "string" && /^[A-Za-z0-9+/]+=*$/.test(text) ? fromBase64(text) : null;
+  if (!bytes || bytes.length !== 32) throw validationFailed([{ resource: "SecretKey", code: "invalid", field: "private_key", message: "base64 of a 32-byte X25519 secret key" }]);
+  return bytes;
 }
 
 // ---- helpers ----

@@ -36,8 +36,13 @@ export function loadSodium(): Promise<SodiumApi> {
   return loading;
 }
 
-export function newSecretKeyPair(sodium: SodiumApi): SecretKeyPair {
-  const pair = sodium.crypto_box_keypair();
+/**
+ * A fresh key pair, or the one of `secretKey` (32 bytes): a test that supplies its own secret key can open what the
+ * Worker sealed, so the fake never has to show a secret's value to prove the right token arrived.
+ */
+export function newSecretKeyPair(sodium: SodiumApi, secretKey?: Uint8Array): SecretKeyPair {
+  if (secretKey !== undefined && secretKey.length !== sodium.crypto_box_SECRETKEYBYTES) throw new Error(`an X25519 secret key is ${sodium.crypto_box_SECRETKEYBYTES} bytes`);
+  const pair = secretKey === undefined ? sodium.crypto_box_keypair() : { publicKey: sodium.crypto_scalarmult_base(secretKey), privateKey: secretKey };
   return {
     keyId: String(BigInt(`0x${randomHex(7)}`)),
     key: toBase64(pair.publicKey),

@@ -124,7 +124,10 @@ export interface StatusRecord {
 
 export interface SecretRecord {
   readonly name: string;
-  /** What the sealed box held, opened with the store's secret key: tests read it to prove the right token arrived. */
+  /**
+   * What the sealed box held, opened with the store's secret key. In process only (FakeGitHub.openedSecret): no page
+   * or JSON answer of the fake shows it, as GitHub never does.
+   */
   readonly value: string;
   readonly encryptedValue: string;
   readonly keyId: string;
@@ -356,6 +359,8 @@ export interface FaultInput {
   readonly times?: number;
   readonly body?: unknown;
   readonly headers?: Record<string, string>;
+  /** Serve the request, then answer with the fault instead (the write happened; its answer was lost). */
+  readonly after?: boolean;
 }
 
 export interface FaultRecord {
@@ -366,6 +371,8 @@ export interface FaultRecord {
   remaining: number;
   readonly body: unknown;
   readonly headers: Record<string, string>;
+  /** The request is served first and only its answer is replaced: a write that landed with its response lost. */
+  readonly after: boolean;
 }
 
 export class FakeGitHubState {
@@ -483,10 +490,10 @@ export class FakeGitHubState {
   }
 
   /** A new key pair for the repository's (or an environment's) secrets; what was sealed to the old key stays stored. */
-  rotateSecretKey(repo: FakeRepo, environment?: string): SecretStore {
+  rotateSecretKey(repo: FakeRepo, environment?: string, secretKey?: Uint8Array): SecretStore {
     const store = environment === undefined ? repo.actions : repo.environments.get(environment);
     if (!store) throw notFound();
-    store.publicKey = newSecretKeyPair(this.sodium);
+    store.publicKey = newSecretKeyPair(this.sodium, secretKey);
     return store;
   }
 
@@ -606,6 +613,7 @@ export class FakeGitHubState {
       remaining: input.times ?? Number.POSITIVE_INFINITY,
       body: input.body ?? { message: "Server Error" },
       headers: input.headers ?? {},
+      after: input.after === true,
     };
     this.faults.push(fault);
     return fault;

@@ -7,6 +7,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { createFakeGitHub, type FakeGitHub } from "../../standins/github/app.js";
 import { call, ORIGIN } from "../../standins/github/test-helpers.js";
 import { buildPullRequestEvent } from "../../standins/github/webhooks.js";
+import { uiResponse } from "../../standins/github/ui/index.js";
 import { sealTo } from "../../src/github/sealed-box.js";
 
 const TOKEN = "ghp_test_user_token";
@@ -339,9 +340,10 @@ describe("actions secrets", () => {
     const put = async (value: string) =>
       call(fake, "PUT", `/repos/${REPO}/actions/secrets/NGROK_AUTHTOKEN`, { token: TOKEN, body: { encrypted_value: await sealTo(key.key, value), key_id: key.key_id } });
     expect((await put("first-token")).status).toBe(201);
-    expect(fake.view(REPO).secrets.actions).toMatchObject([{ name: "NGROK_AUTHTOKEN", value: "first-token", key_id: key.key_id }]);
+    expect(fake.view(REPO).secrets.actions).toMatchObject([{ name: "NGROK_AUTHTOKEN", key_id: key.key_id }]);
+    expect(fake.openedSecret({ repo: REPO }, "NGROK_AUTHTOKEN")).toBe("first-token");
     expect((await put("second-token")).status).toBe(204);
-    expect(fake.view(REPO).secrets.actions).toMatchObject([{ name: "NGROK_AUTHTOKEN", value: "second-token", key_id: key.key_id }]);
+    expect(fake.openedSecret({ repo: REPO }, "NGROK_AUTHTOKEN")).toBe("second-token");
     const list = await call(fake, "GET", `/repos/${REPO}/actions/secrets`, { token: TOKEN });
     expect(list.json).toMatchObject({ total_count: 1, secrets: [{ name: "NGROK_AUTHTOKEN" }] });
     expect(list.text).not.toContain("second-token");
@@ -371,6 +373,25 @@ describe("actions secrets", () => {
     expect((await put(await sealTo(key.key, "x".repeat(48 * 1024)))).status).toBe(201);
   });
 
+  it("never shows a secret's value in a JSON answer or a page; a test's own key opens what arrived", async () => {
+    const ownKey = Buffer.alloc(32, 9).toString("base64");
+    const installed = (await call(fake, "POST", `/__fake/repos/${REPO}/secrets/rotate-key`, { body: { private_key: ownKey } })).json as { key_id: string; key: string };
+    const value = "plaintext-token-0123456789";
+    const sealed = await sealTo(installed.key, value);
+    expect((await call(fake, "PUT", `/repos/${REPO}/actions/secrets/SHOWN`, { token: TOKEN, body: { encrypted_value: sealed, key_id: installed.key_id } })).status).toBe(201);
+    for (const path of [`/__fake/repos/${REPO}`, "/__fake/state", `/repos/${REPO}/actions/secrets`, `/repos/${REPO}/actions/secrets/SHOWN`]) {
+      const answer = await call(fake, "GET", path, { token: TOKEN });
+      expect(answer.status).toBe(200);
+      expect(answer.text).not.toContain(value);
+    }
+    expect(fake.view(REPO).secrets.actions).toMatchObject([{ name: "SHOWN", encrypted_value: sealed, key_id: installed.key_id }]);
+    // The page of the repository (the read-only UI) lists names and times only.
+    expect((await uiResponse(fake, new Request(`${ORIGIN}/${REPO}`)))?.status).toBe(200);
+    expect(await (await uiResponse(fake, new Request(`${ORIGIN}/${REPO}`)))?.text()).not.toContain(value);
+    expect(fake.openedSecret({ repo: REPO }, "SHOWN")).toBe(value);
+    expect((await call(fake, "POST", `/__fake/repos/${REPO}/secrets/rotate-key`, { body: { private_key: "c2hvcnQ=" } })).status).toBe(422);
+  });
+
   it("rotates a key on request: the old key_id is refused, the new one accepted, stored secrets kept", async () => {
     const old = await getKey();
     const seal = await sealTo(old.key, "before rotation");
@@ -382,7 +403,7 @@ describe("actions secrets", () => {
     expect(stale.status).toBe(422);
     const fresh = await call(fake, "PUT", `/repos/${REPO}/actions/secrets/B`, { token: TOKEN, body: { encrypted_value: await sealTo(rotated.key, "after"), key_id: rotated.key_id } });
     expect(fresh.status).toBe(201);
-    expect(fake.view(REPO).secrets.actions.map((s) => [s.name, s.value])).toEqual([["A", "before rotation"], ["B", "after"]]);
+    expect(["A", "B"].map((name) => fake.openedSecret({ repo: REPO }, name))).toEqual(["before rotation", "after"]);
   });
 
   it("keeps environment secrets apart, with their own key pair, and 404s an unknown environment", async () => {
@@ -394,7 +415,8 @@ describe("actions secrets", () => {
     expect(key.key).not.toBe(repoKey.key);
     const put = await call(fake, "PUT", `/repos/${REPO}/environments/production/secrets/TOKEN`, { token: TOKEN, body: { encrypted_value: await sealTo(key.key, "prod-token"), key_id: key.key_id } });
     expect(put.status).toBe(201);
-    expect(fake.view(REPO).secrets).toMatchObject({ actions: [], environments: { production: [{ name: "TOKEN", value: "prod-token" }] } });
+    expect(fake.view(REPO).secrets).toMatchObject({ actions: [], environments: { production: [{ name: "TOKEN" }] } });
+    expect(fake.openedSecret({ repo: REPO, environment: "production" }, "TOKEN")).toBe("prod-token");
     const wrongStore = await call(fake, "PUT", `/repos/${REPO}/environments/production/secrets/T2`, { token: TOKEN, body: { encrypted_value: await sealTo(repoKey.key, "x"), key_id: key.key_id } });
     expect(wrongStore.status).toBe(422);
     expect((await call(fake, "GET", `/repos/${REPO}/environments/staging/secrets/public-key`, { token: TOKEN })).status).toBe(404);

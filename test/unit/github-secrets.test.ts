@@ -18,11 +18,7 @@ beforeEach(async () => {
   github = new GitHubClient({ baseUrl: "http://fake-github.test", token: async () => AUTH, fetch: async (r) => fake.app.fetch(r) });
 });
 
-const value = (repo: string, name: string, environment?: string) => {
-  const secrets = fake.view(repo).secrets;
-  const list = environment === undefined ? secrets.actions : (secrets.environments[environment] ?? []);
-  return list.find((s) => s.name === name)?.value;
-};
+const value = (repo: string, name: string, environment?: string) => fake.openedSecret(environment === undefined ? { repo } : { repo, environment }, name);
 const keyFetches = () => fake.state.requests.filter((r) => r.method === "GET" && r.path.endsWith("/secrets/public-key")).map((r) => r.path);
 
 describe("putActionsSecret", () => {

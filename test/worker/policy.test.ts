@@ -75,6 +75,39 @@ describe("policy on pull requests", () => {
   });
 });
 
+describe("deliver.allow", () => {
+  const DELIVER_POLICY = `${POLICY}deliver:\n  allow:\n    - "acme/site:NGROK_*"\n`;
+  const delivering = (name: string) => `${GOOD}    deliver:\n      - github_actions_secret: {repo: acme/site, name: ${name}}\n`;
+
+  it("the base branch's deliver.allow refuses an out-of-policy target at its line, even when the PR widens the allow list", async () => {
+    base = (await commit("main", { "ngrok-gitops.policy.yaml": DELIVER_POLICY })).sha;
+    const widened = `${POLICY}deliver:\n  allow:\n    - "acme/*:*"\n`;
+    const { status, check, comment } = await openPr(73, { "credentials/web.yaml": delivering("PROD_DB_PASSWORD"), "ngrok-gitops.policy.yaml": widened });
+    expect(status.last).toMatchObject({ cause: "pull_request", status: "invalid" });
+    expect(check).toMatchObject({ status: "completed", conclusion: "failure" });
+    expect(check?.annotations.map((a) => [a.path, a.start_line])).toEqual([["credentials/web.yaml", 6]]);
+    expect(check?.annotations[0]?.message).toContain('"web" breaks policy deliver.allow (ngrok-gitops.policy.yaml:8): delivers to acme/site:PROD_DB_PASSWORD, which falls under no allowed pattern (acme/site:NGROK_*)');
+    expect(status.last?.errors.join("\n")).toContain("credentials/web.yaml:6:");
+    expect(comment).toContain("breaks policy deliver.allow");
+  });
+
+  it("a target the policy allows plans as usual, and on the default branch an out-of-policy one applies nothing", async () => {
+    base = (await commit("main", { "ngrok-gitops.policy.yaml": DELIVER_POLICY })).sha;
+    const narrowed = `${POLICY}deliver:\n  allow:\n    - "acme/site:NGROK_AUTHTOKEN"\n`;
+    const { status, check, comment } = await openPr(74, { "credentials/web.yaml": delivering("NGROK_AUTHTOKEN"), "ngrok-gitops.policy.yaml": narrowed });
+    expect(status.last).toMatchObject({ status: "succeeded" });
+    expect(check?.conclusion).toBe("success");
+    expect(status.last?.plan_text).toContain("> deliver web -> acme/site:NGROK_AUTHTOKEN");
+    // A PR's change to deliver.allow is shown; it judges only once merged.
+    expect(comment).toContain("this pull request changes ngrok-gitops.policy.yaml (- deliver.allow: acme/site:NGROK_*; + deliver.allow: acme/site:NGROK_AUTHTOKEN)");
+    const applied = await applyMain({ "credentials/web.yaml": delivering("PROD_DB_PASSWORD") });
+    // Judged by main's own policy: nothing applied, nothing delivered.
+    expect(applied.last).toMatchObject({ status: "invalid" });
+    expect(applied.last?.errors.join("\n")).toContain('credentials/web.yaml:6:9: credentials[0].deliver[0]: "web" breaks policy deliver.allow');
+    expect(await managedNames()).toEqual([]);
+  });
+});
+
 describe("expiry in the Worker", () => {
   it("a credential past its expires is deleted (expired) and never created again", async () => {
     expect((await applyMain({})).last).toMatchObject({ status: "succeeded" });

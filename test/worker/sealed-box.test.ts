@@ -1,13 +1,15 @@
-// Secret delivery inside workerd: sealTo runs here (no WASM), and the fake GitHub in Node opens each box with libsodium to the same token.
+// Secret delivery inside workerd: sealTo runs here (no WASM), the fake GitHub in Node accepts only boxes libsodium opens, and
+// the test opens them with its own installed key (the fake never shows a value) to the same token.
 import { describe, expect, it } from "vitest";
 import { GitHubClient } from "../../src/github/client.js";
 import { sealTo } from "../../src/github/sealed-box.js";
 import { deleteActionsSecret, putActionsSecret, type PublicKeyCache } from "../../src/github/secrets.js";
+import { installSecretKey, type SecretOpener } from "./sealed-open.js";
 import { bindings, github } from "./support.js";
 
 interface SecretView {
   name: string;
-  value: string;
+  encrypted_value: string;
 }
 interface SecretsRepoView {
   secrets: { actions: SecretView[]; environments: Record<string, SecretView[]> };
@@ -22,7 +24,12 @@ async function setup(environments: string[] = []) {
   const { token } = await github<{ token: string }>("POST", "/__fake/tokens", { installation: true });
   const client = new GitHubClient({ baseUrl: bindings.GITHUB_API_URL, token: async () => token });
   const view = () => github<SecretsRepoView>("GET", `/__fake/repos/${fullName}`);
-  return { fullName, client, view };
+  const openers = new Map<string, SecretOpener>([["", await installSecretKey(`/__fake/repos/${fullName}/secrets/rotate-key`)]]);
+  for (const environment of environments) openers.set(environment, await installSecretKey(`/__fake/repos/${fullName}/secrets/rotate-key`, { environment }));
+  /** [name, plaintext] of each secret as received, opened with the test's key for the repository or environment. */
+  const opened = async (list: readonly SecretView[] | undefined, environment = "") =>
+    Promise.all((list ?? []).map(async (s) => [s.name, await openers.get(environment)!.open(s.encrypted_value)]));
+  return { fullName, client, view, opened };
 }
 
 const ngrokToken = () => `2Wx${crypto.randomUUID().replaceAll("-", "")}_${crypto.randomUUID().replaceAll("-", "")}`;
@@ -33,17 +40,20 @@ describe("sealed box in workerd", () => {
   });
 
   it("seals a token that the fake GitHub opens with libsodium to the same token, through putActionsSecret", async () => {
-    const { fullName, client, view } = await setup();
+    const { fullName, client, view, opened } = await setup();
     const token = ngrokToken();
     expect(await putActionsSecret(client, { repo: fullName, name: "NGROK_AUTHTOKEN" }, token)).toBe("created");
-    expect((await view()).secrets.actions).toMatchObject([{ name: "NGROK_AUTHTOKEN", value: token }]);
+    expect(await opened((await view()).secrets.actions)).toEqual([["NGROK_AUTHTOKEN", token]]);
     const next = ngrokToken();
     expect(await putActionsSecret(client, { repo: fullName, name: "NGROK_AUTHTOKEN" }, next)).toBe("updated");
-    expect((await view()).secrets.actions).toMatchObject([{ name: "NGROK_AUTHTOKEN", value: next }]);
+    expect(await opened((await view()).secrets.actions)).toEqual([["NGROK_AUTHTOKEN", next]]);
+    // The stand-in's answers never carry the value itself.
+    expect(JSON.stringify(await view())).not.toContain(next);
+    expect(JSON.stringify(await github("GET", "/__fake/state"))).not.toContain(next);
   });
 
   it("gives a different ciphertext each time, each opening to the token, and one sealed to another key is refused", async () => {
-    const { fullName, client, view } = await setup();
+    const { fullName, client, view, opened } = await setup();
     const other = await setup();
     const { key_id, key } = (await view()).public_keys.actions;
     const token = ngrokToken();
@@ -52,21 +62,21 @@ describe("sealed box in workerd", () => {
     for (const [name, encrypted_value] of [["A", a], ["B", b]] as const) {
       await client.request("PUT", `/repos/${fullName}/actions/secrets/${name}`, { encrypted_value, key_id });
     }
-    expect((await view()).secrets.actions.map((s) => [s.name, s.value])).toEqual([["A", token], ["B", token]]);
+    expect(await opened((await view()).secrets.actions)).toEqual([["A", token], ["B", token]]);
     const foreign = await sealTo((await other.view()).public_keys.actions.key, token);
     await expect(client.request("PUT", `/repos/${fullName}/actions/secrets/C`, { encrypted_value: foreign, key_id })).rejects.toMatchObject({ status: 422 });
   });
 
   it("delivers environment secrets apart from repository secrets, fetching each key once per cache", async () => {
-    const { fullName, client, view } = await setup(["production"]);
+    const { fullName, client, view, opened } = await setup(["production"]);
     const keys: PublicKeyCache = new Map();
     const [repoToken, envToken, envToken2] = [ngrokToken(), ngrokToken(), ngrokToken()];
     await putActionsSecret(client, { repo: fullName, name: "NGROK_AUTHTOKEN" }, repoToken, keys);
     await putActionsSecret(client, { repo: fullName, name: "NGROK_AUTHTOKEN", environment: "production" }, envToken, keys);
     await putActionsSecret(client, { repo: fullName, name: "SECOND", environment: "production" }, envToken2, keys);
     const { secrets } = await view();
-    expect(secrets.actions.map((s) => [s.name, s.value])).toEqual([["NGROK_AUTHTOKEN", repoToken]]);
-    expect(secrets.environments["production"]?.map((s) => [s.name, s.value])).toEqual([
+    expect(await opened(secrets.actions)).toEqual([["NGROK_AUTHTOKEN", repoToken]]);
+    expect(await opened(secrets.environments["production"], "production")).toEqual([
       ["NGROK_AUTHTOKEN", envToken],
       ["SECOND", envToken2],
     ]);
