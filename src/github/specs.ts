@@ -72,7 +72,8 @@ export async function readSpecsAt(github: GitHubClient, repository: string, sha:
   const violation = specLimitViolation(policyEntry ? [...blobs, policyEntry] : blobs, limits);
   if (violation) throw new SpecLimitError(violation.limit, violation.file, `${short(sha)}: ${violation.message}; nothing was read`);
   const read = (entry: { path: string; sha: string }) => readBlob(github, repo, entry, cache);
-  const [sources, policy] = await Promise.all([Promise.all(blobs.map(read)), policyEntry ? read(policyEntry) : null]);
+  const sources = await allLanded((policyEntry ? [...blobs, policyEntry] : blobs).map(read));
+  const policy = policyEntry ? (sources.pop() ?? null) : null;
   return { sha, treeSha: `${folder?.sha ?? ""}${policyEntry ? `+${policyEntry.sha}` : ""}`, sources, policy };
 }
 
@@ -88,6 +89,17 @@ export async function readPolicyAt(github: GitHubClient, repository: string, sha
   const violation = specLimitViolation([entry], limits);
   if (violation) throw new SpecLimitError(violation.limit, violation.file, `${short(sha)}: ${violation.message}; nothing was read`);
   return readBlob(github, repo, entry, cache);
+}
+
+/**
+ * All the values, or the first error once every download in flight has landed (and been cached): a tree read over
+ * several invocations keeps what each fetched before its budget ran out, instead of leaving the downloads behind.
+ */
+async function allLanded<T>(reads: Promise<T>[]): Promise<T[]> {
+  const settled = await Promise.allSettled(reads);
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failed) throw failed.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<T>).value);
 }
 
 async function readBlob(github: GitHubClient, repo: string, entry: { path: string; sha: string }, cache: BlobCache): Promise<SpecSource> {

@@ -1,6 +1,5 @@
 // Small SQLite ledgers: intents, which token belongs to which credential, deliveries made, webhook ids, caches, named state.
 import type { Caller } from "../run/types.js";
-import type { RunAttempts } from "./run-caps.js";
 import type { LimiterSnapshot } from "../ngrok/limiter.js";
 import type { IntentLog } from "../apply/types.js";
 import type { BlobCache } from "../github/specs.js";
@@ -142,8 +141,8 @@ export interface StateValues {
   drift: { detected: boolean; at: string | null; changes: number };
   drift_issue: DriftIssueState;
   last_pruned: string;
-  /** How many invocations the active run has had, counted before each does any work (see run-caps.ts). */
-  run_attempts: RunAttempts & { run: number };
+  /** How many invocations the active run has had, counted before each does any work (the core judges it: run/stall.ts). */
+  run_attempts: { run: number; invocations: number };
   /** A run the operator cancelled while an invocation of it was under way: it ends when that invocation returns. */
   cancel_run: { run: number; actor: string; caller: Caller | null };
   /** The ngrok client's pacing window, carried between invocations and runs (one account, one window). */

@@ -5,7 +5,7 @@ import { githubTokenSource } from "../github/auth.js";
 import { GitHubApiError, GitHubClient, repoPath } from "../github/client.js";
 import { deleteActionsSecret, getActionsSecret, writeActionsSecret, type ActionsSecretTarget, type PublicKeyCache } from "../github/secrets.js";
 import { pullJudge } from "../github/pulls.js";
-import { readPolicyAt, readSpecsAt, SpecLimitError } from "../github/specs.js";
+import { readPolicyAt, readSpecsAt, SpecLimitError, type BlobCache } from "../github/specs.js";
 import { NgrokClient, type NgrokCall } from "../ngrok/client.js";
 import { AccountLimiter } from "../ngrok/limiter.js";
 import type { Delivery } from "../plan/types.js";
@@ -86,10 +86,20 @@ export function workerPorts({ env, config, storage, budget, vault, limiter }: Wo
 
 /** Specs at the commit the run is for: a push, cron or manual apply reads the default branch's head. */
 function githubSpecs(github: GitHubClient, repository: string, storage: ReconcilerStorage): SpecPort {
-  const blobs = storage.caches.blobs();
+  const cache = storage.caches.blobs();
+  // Each blob downloaded and cached is a unit of work persisted: a tree too big for one invocation's budget is
+  // read over several, and each of them makes progress.
+  let downloaded = 0;
+  const blobs: BlobCache = {
+    get: (sha) => cache.get(sha),
+    put: async (sha, content) => {
+      await cache.put(sha, content);
+      downloaded++;
+    },
+  };
   return {
     cache: storage.caches.specs(),
-    progress: () => blobs.size(),
+    progress: () => downloaded,
     async read(state) {
       const request = state.request;
       let sha = "sha" in request ? (request.sha ?? null) : null;

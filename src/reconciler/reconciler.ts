@@ -9,7 +9,6 @@ import { keyringFor, KvTokenStore, TokenVault } from "../vault/index.js";
 import { progressNow } from "../ngrok/progress.js";
 import { runAuditContext } from "./execute.js";
 import { accountLimiter, saveLimiter, workerPorts } from "./ports.js";
-import { capExceeded, nextAttempt } from "./run-caps.js";
 import { ReconcilerStorage } from "./storage.js";
 import type { AuditQuery, Caller, StatusInfo } from "./types.js";
 
@@ -98,23 +97,19 @@ export class Reconciler extends DurableObject<Env> {
         storage.scratch.save(state);
       }
       let finished: RunOutput;
-      // Counted before any work: an invocation killed for memory or CPU never writes afterwards, yet must count,
-      // or every later alarm would resume the same poisoned run and the queue would never move on.
+      // Counted before any work: an invocation killed for memory or CPU never writes afterwards, yet must count, or
+      // every later alarm would resume the same poisoned run and the queue would never move on. The run core's one
+      // stall rule judges the count (see run/stall.ts).
       const previous = storage.state.get("run_attempts");
-      const attempts = nextAttempt(previous?.run === state.runId ? previous : null, { stage: state.stage, listed: state.listed, applied: state.applied, delivered: state.delivered });
-      storage.state.set("run_attempts", { ...attempts, run: state.runId });
+      const attempt = Math.max(previous?.run === state.runId ? previous.invocations : 0, state.invocations) + 1;
+      storage.state.set("run_attempts", { run: state.runId, invocations: attempt });
       const cancelledBy = this.#cancelledBy(state.runId);
       if (cancelledBy !== null) {
         this.#endRun(state, "cancelled", `cancelled by ${cancelledBy}`);
         continue;
       }
-      const givenUp = capExceeded(attempts);
-      if (givenUp !== null) {
-        this.#endRun(state, "failed", `RUN_GIVEN_UP: ${givenUp}`);
-        continue;
-      }
       try {
-        const output = await advanceRun(state, workerPorts({ env: this.env, config, storage, budget, vault, limiter }));
+        const output = await advanceRun(state, workerPorts({ env: this.env, config, storage, budget, vault, limiter }), { attempt });
         const nextAt = saveLimiter(storage, limiter);
         // A cancel that arrived during this invocation: the run ends here rather than continuing.
         const cancelledDuring = output === null ? this.#cancelledBy(state.runId) : null;
@@ -178,7 +173,7 @@ export class Reconciler extends DurableObject<Env> {
     return cancel?.run === runId ? cancel.actor : null;
   }
 
-  /** Records the active run as ended without a result of its own (cancelled, or given up). */
+  /** Records the active run as ended without a result of its own (cancelled). */
   #endRun(state: RunState, status: "cancelled" | "failed", reason: string): void {
     this.#record(state, { status, sha: state.sha, summary: null, plan_text: "", outcomes: [], errors: [reason], api_calls: state.calls });
   }

@@ -3,69 +3,83 @@ import { choosePolicy } from "../desired/policy-choice.js";
 import { makePlan } from "../plan/plan.js";
 import { loadSpecs } from "../desired/load.js";
 import { applyStage } from "./apply-stage.js";
-import { CALLS_PER_CHANGE, MAX_IDLE, MAX_PAGES, RunError } from "./errors.js";
+import { CALLS_PER_CHANGE, MAX_INVOCATIONS, MAX_PAGES, RunError } from "./errors.js";
 import { deliverStage, finishRun } from "./finish.js";
 import { targetsStage } from "./targets-stage.js";
 import type { RevealedToken, RunPorts } from "./ports.js";
 import type { RunState } from "./state.js";
+import { beginInvocation, endInvocation, progressMark } from "./stall.js";
 import { allowsDeletes, rotations, type RunOutput } from "./types.js";
 
 export { applyOrder } from "./apply-stage.js";
-export { CALLS_PER_CHANGE, MAX_IDLE, MAX_ROUNDS, RunError } from "./errors.js";
+export { CALLS_PER_CHANGE, MAX_IDLE, MAX_INVOCATIONS, MAX_ROUNDS, RunError } from "./errors.js";
 export { progressOf } from "./progress.js";
+
+/** How a driver counts a run's invocations (see stall.ts). */
+export interface InvocationCount {
+  /**
+   * This invocation's number, counted and persisted by the driver before any work (an invocation killed for memory
+   * or CPU never writes afterwards, yet counts). Default: one more than the state knows.
+   */
+  attempt?: number;
+  /** Invocations one run may take in all (default MAX_INVOCATIONS). */
+  maxInvocations?: number;
+}
 
 /**
  * Advances the run as far as this invocation's budget allows. Returns the finished run's output, or null when
  * it yielded (its state is saved; call again, in a later invocation, with the same state or the saved one).
  * Throws when the run failed; the state then holds the calls made so far.
  */
-export async function advanceRun(state: RunState, ports: RunPorts): Promise<RunOutput | null> {
-  state.invocations++;
-  const mark = progressMark(state, ports);
+export async function advanceRun(state: RunState, ports: RunPorts, count: InvocationCount = {}): Promise<RunOutput | null> {
   const run = new Step(state, ports);
+  const refused = beginInvocation(state, count.attempt ?? state.invocations + 1, count.maxInvocations ?? MAX_INVOCATIONS);
+  if (refused) return run.fail(refused);
   try {
     const output = await run.step();
     if (output) return output;
   } catch (error) {
     // A call refused for want of budget outside the apply stage: nothing half done, the next invocation redoes it.
-    if (!(ports.budget.refused && state.stage !== "apply")) {
-      run.count();
-      await ports.reporter?.failed?.(state, error);
-      throw error;
-    }
+    if (!(ports.budget.refused && state.stage !== "apply")) return run.fail(error);
   }
-  state.idle = progressMark(state, ports) === mark ? state.idle + 1 : 0;
-  if (state.idle >= MAX_IDLE) {
-    const error = new RunError("RUN_NO_PROGRESS", `the run made no progress in ${MAX_IDLE} invocations in a row (stage ${state.stage}); it was stopped rather than retried forever`);
-    run.count();
-    await ports.reporter?.failed?.(state, error);
-    throw error;
-  }
+  const stalled = endInvocation(state, run.progressed());
+  if (stalled) return run.fail(stalled);
   await run.persist();
   return null;
 }
 
 /** Drives a run to its end: one call of advanceRun per invocation, with the ports (and budget) of each. */
 export async function driveRun(state: RunState, portsFor: () => RunPorts, maxInvocations = 10_000): Promise<RunOutput> {
-  for (let i = 0; i < maxInvocations; i++) {
-    const output = await advanceRun(state, portsFor());
+  for (;;) {
+    const output = await advanceRun(state, portsFor(), { maxInvocations });
     if (output) return output;
   }
-  throw new RunError("RUN_NO_PROGRESS", `the run did not finish in ${maxInvocations} invocations`);
-}
-
-function progressMark(state: RunState, ports: RunPorts): string {
-  return JSON.stringify([state.stage, state.cursor, state.listed, state.pages, state.round, state.applied, state.delivered, state.inFlight, ports.specs.progress?.() ?? 0]);
 }
 
 export class Step {
   /** Tokens minted in this invocation, handed to delivery in memory (never read back from an eventually consistent store). */
   readonly minted = new Map<string, RevealedToken>();
+  /** Where the run stood when this invocation began. */
+  readonly #start: string;
 
   constructor(
     readonly state: RunState,
     readonly ports: RunPorts,
-  ) {}
+  ) {
+    this.#start = progressMark(state, ports);
+  }
+
+  /** Whether this invocation has done a unit of work so far. */
+  progressed(): boolean {
+    return progressMark(this.state, this.ports) !== this.#start;
+  }
+
+  /** Ends the run with `error`: its calls counted, its check completed as failed, then the error thrown. */
+  async fail(error: unknown): Promise<never> {
+    this.count();
+    await this.ports.reporter?.failed?.(this.state, error);
+    throw error;
+  }
 
   count(): void {
     const calls = this.ports.takeCalls();
@@ -74,6 +88,8 @@ export class Step {
   }
 
   async persist(): Promise<void> {
+    // Progress resets the stall count as soon as it is persisted: an invocation killed after it still made some.
+    if (this.progressed()) this.state.idle = 0;
     this.count();
     await this.ports.scratch.save(this.state);
   }

@@ -8,12 +8,14 @@ export const CALLS_PER_DELIVERY = 2;
 export const MAX_ROUNDS = 5;
 /** List pages a run reads at most (1,000,000 credentials); past that the listing is taken to loop. */
 export const MAX_PAGES = 10_000;
-/** Invocations in a row without progress after which the run fails rather than spin. */
+/** Invocations in a row without progress (killed ones included) after which the run fails rather than spin. */
 export const MAX_IDLE = 5;
+/** Invocations one run may take in all, progress or not (a 10,000-credential account converges in a few dozen). */
+export const MAX_INVOCATIONS = 200;
 
 export class RunError extends Error {
   constructor(
-    readonly code: "RUN_NO_ROOM" | "RUN_NO_PROGRESS" | "RUN_TOO_MANY_ROUNDS" | "RUN_PAGING_LOOP" | "RUN_INTERNAL",
+    readonly code: "RUN_NO_ROOM" | "RUN_NO_PROGRESS" | "RUN_TOO_MANY_INVOCATIONS" | "RUN_TOO_MANY_ROUNDS" | "RUN_PAGING_LOOP" | "RUN_INTERNAL",
     message: string,
   ) {
     super(message);

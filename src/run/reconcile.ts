@@ -84,7 +84,8 @@ export async function reconcile(sources: readonly SpecSource[], options: RunOpti
   const scratch = new MemoryScratch();
   scratch.save(newRunState(0, "local", { cause: "manual", mode: options.mode, actor: "cli", ...(options.allowDeletes ? { allowDeletes: true } : {}), ...(options.rotate ? { rotate: options.rotate } : {}) }, options.mode, options.now));
   const limit = options.callsPerInvocation;
-  for (let invocation = 0; invocation < 100_000; invocation++) {
+  // The core's stall rule and invocation cap end a run that does not finish.
+  for (;;) {
     const budget = limit === undefined ? null : new CallBudget(limit);
     const output = await advanceRun(scratch.load() as RunState, {
       config: options,
@@ -101,12 +102,11 @@ export async function reconcile(sources: readonly SpecSource[], options: RunOpti
       budget: budget ?? UNLIMITED,
       reserve: budget ? REPORT_RESERVE : 0,
       takeCalls: deps.takeCalls ?? (() => ({ ngrok: 0, github: 0 })),
-    });
+    }, { maxInvocations: 100_000 });
     if (output) {
       if (!result) throw new RunError("RUN_INTERNAL", "internal: the run ended without a result");
       return Object.assign(result as RunResult, { output });
     }
     if (!budget) throw new RunError("RUN_INTERNAL", "internal: an unlimited run yielded");
   }
-  throw new RunError("RUN_NO_PROGRESS", "the run did not finish");
 }

@@ -1,7 +1,7 @@
-// A run that keeps dying at the same place (an out-of-memory or CPU kill cannot be caught) is given up, and the queue moves on.
+// A run that keeps dying before it persists anything (an out-of-memory or CPU kill cannot be caught) is given up, and the queue moves on.
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { beforeAll, expect, it } from "vitest";
-import { DEFAULT_RUN_CAPS, positionMark } from "../../src/reconciler/run-caps.js";
+import { MAX_IDLE } from "../../src/run/core.js";
 import { ReconcilerStorage } from "../../src/reconciler/storage.js";
 import { newRunState } from "../../src/run/state.js";
 import { emulator, freshWorld, liveCredentials, reconciler, settle } from "./support.js";
@@ -19,9 +19,8 @@ it("a run whose invocations keep ending where they started is recorded as given 
     const id = storage.runs.start(request);
     const run = newRunState(id, key, request, "apply");
     storage.scratch.save(run);
-    // The invocations before were all killed at this position: the next one is one too many.
-    const mark = positionMark({ stage: run.stage, listed: run.listed, applied: run.applied, delivered: run.delivered });
-    storage.state.set("run_attempts", { run: id, invocations: DEFAULT_RUN_CAPS.maxStalledAttempts, stalled: DEFAULT_RUN_CAPS.maxStalledAttempts - 1, mark });
+    // The Durable Object counted MAX_IDLE invocations before, and each was killed before it persisted anything.
+    storage.state.set("run_attempts", { run: id, invocations: MAX_IDLE });
     await state.storage.setAlarm(Date.now() + 60_000);
     return id;
   });
@@ -29,7 +28,7 @@ it("a run whose invocations keep ending where they started is recorded as given 
   await settle();
   const run = await reconciler().run(runId);
   expect(run?.status).toBe("failed");
-  expect(run?.errors.join("\n")).toContain(`RUN_GIVEN_UP: the run made no progress in ${DEFAULT_RUN_CAPS.maxStalledAttempts + 1} invocations in a row (stage start)`);
+  expect(run?.errors.join("\n")).toContain(`RUN_NO_PROGRESS: the run made no progress in ${MAX_IDLE} invocations in a row (stage start)`);
   const status = await reconciler().status();
   expect(status.current).toBeNull();
   expect(status.queued).toEqual([]);

@@ -1,0 +1,42 @@
+// The one stall rule of the run core: a run ends once MAX_IDLE invocations in a row persisted no unit of work (killed ones included).
+import { MAX_IDLE, RunError } from "./errors.js";
+import type { RunPorts } from "./ports.js";
+import type { RunState } from "./state.js";
+
+/**
+ * Where the run stands in persisted units of work: a list page, a plan, a change's outcome, a delivery, a stage
+ * passed, and every spec blob downloaded and cached (a big tree is read over several invocations). Two equal
+ * marks mean nothing was persisted between them.
+ */
+export function progressMark(state: RunState, ports: RunPorts): string {
+  return JSON.stringify([state.stage, state.cursor, state.listed, state.pages, state.round, state.applied, state.delivered, state.inFlight, ports.specs.progress?.() ?? 0]);
+}
+
+/**
+ * Counts invocation number `attempt` of the run as it begins. A driver that can be killed without a chance to
+ * write (memory, CPU) counts its attempts itself before any work and passes the count: an attempt the state does
+ * not know of persisted nothing, so each is one more invocation without progress. Returns the error that ends
+ * the run before it does any work, or null.
+ */
+export function beginInvocation(state: RunState, attempt: number, maxInvocations: number): RunError | null {
+  state.idle += Math.max(0, attempt - 1 - state.invocations);
+  state.invocations = Math.max(attempt, state.invocations + 1);
+  if (state.idle >= MAX_IDLE) return noProgress(state);
+  if (state.invocations > maxInvocations) {
+    return new RunError("RUN_TOO_MANY_INVOCATIONS", `the run took more than ${maxInvocations} invocations: it is given up so the queue can move on; the next push or cron tick starts afresh`);
+  }
+  return null;
+}
+
+/** Counts the invocation's end: one that persisted no unit of work is one more in a row; null while the run may go on. */
+export function endInvocation(state: RunState, progressed: boolean): RunError | null {
+  state.idle = progressed ? 0 : state.idle + 1;
+  return state.idle >= MAX_IDLE ? noProgress(state) : null;
+}
+
+function noProgress(state: RunState): RunError {
+  return new RunError(
+    "RUN_NO_PROGRESS",
+    `the run made no progress in ${state.idle} invocations in a row (stage ${state.stage}): it is given up so the queue can move on; the next push or cron tick starts afresh`,
+  );
+}
