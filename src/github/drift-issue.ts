@@ -1,6 +1,6 @@
 // One GitHub issue for drift: opened when the cron finds drift, updated while it lasts, closed once it is gone. Never one per tick.
 import { repoPath, type GitHubClient } from "./client.js";
-import { clipMarkdown, COMMENT_MAX_CHARS } from "./feedback.js";
+import { clipBytes, COMMENT_MAX_BYTES } from "./feedback.js";
 
 export const DRIFT_LABEL = "ngrok-gitops-drift";
 
@@ -25,7 +25,7 @@ export async function syncDriftIssue(
     }
     return null;
   }
-  const body = clipMarkdown(drift.body, COMMENT_MAX_CHARS);
+  const body = clipBytes(drift.body, COMMENT_MAX_BYTES);
   if (previous) {
     if (previous.body !== body) await github.request("PATCH", `${repo}/issues/${previous.number}`, { body, state: "open" });
     return { number: previous.number, body };

@@ -1,6 +1,6 @@
 // Check-run output is cut to GitHub's limit as GitHub counts it (UTF-8 bytes), comments by characters: both at a line boundary.
 import { describe, expect, it } from "vitest";
-import { CHECK_TEXT_MAX_BYTES, clip, clipBytes, clipMarkdown } from "./feedback.js";
+import { CHECK_TEXT_MAX_BYTES, clip, clipBytes } from "./feedback.js";
 
 const bytes = (text: string) => new TextEncoder().encode(text).length;
 const NOTE = /\n\n…\(cut to GitHub's size limit; the full text is in the audit log\)$/;
@@ -32,10 +32,10 @@ describe("clipBytes", () => {
   });
 });
 
-describe("clipMarkdown", () => {
-  it("counts characters as GitHub counts a comment and closes a code block it cuts", () => {
+describe("clipBytes for a comment", () => {
+  it("stays under GitHub's character count of a comment and closes a code block it cuts", () => {
     const text = ["### plan", "```diff", ...Array.from({ length: 2000 }, (_, i) => `+ www.evil-example-${i}.com will be created`), "```"].join("\n");
-    const cut = clipMarkdown(text, 65_536 / 2);
+    const cut = clipBytes(text, 65_536 / 2);
     expect(cut.length).toBeLessThanOrEqual(65_536 / 2);
     expect(cut.replace(NOTE, "").endsWith("\n```")).toBe(true);
   });

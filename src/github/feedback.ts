@@ -4,8 +4,8 @@ import { cutMarkdown } from "./markdown-cut.js";
 
 /** Hidden first line that finds our comment again on every push. */
 export const PLAN_COMMENT_MARKER = "<!-- ngrok-gitops:plan -->";
-/** GitHub's limits. */
-export const COMMENT_MAX_CHARS = 65_536;
+/** GitHub's limits. A comment or issue body: 65,536 characters, capped here in UTF-8 bytes (a character is at least one). */
+export const COMMENT_MAX_BYTES = 65_536;
 /** A check run's summary and text: GitHub counts them in UTF-8 bytes ("exceeds a maximum bytesize of 65535"). */
 export const CHECK_TEXT_MAX_BYTES = 65_535;
 export const ANNOTATIONS_PER_REQUEST = 50;
@@ -39,7 +39,7 @@ export const COMMENT_PAGES_SCANNED = 3;
  */
 export async function upsertPlanComment(github: GitHubClient, repository: string, pr: number, body: string, known: number | null = null): Promise<{ id: number; created: boolean }> {
   const repo = repoPath(repository);
-  const text = clipMarkdown(body.startsWith(PLAN_COMMENT_MARKER) ? body : `${PLAN_COMMENT_MARKER}\n${body}`, COMMENT_MAX_CHARS);
+  const text = clipBytes(body.startsWith(PLAN_COMMENT_MARKER) ? body : `${PLAN_COMMENT_MARKER}\n${body}`, COMMENT_MAX_BYTES);
   if (known !== null) {
     try {
       await github.request("PATCH", `${repo}/issues/comments/${known}`, { body: text });
@@ -162,14 +162,13 @@ export function clip(text: string, max: number): string {
   return text.slice(0, max - CUT_NOTE.length) + CUT_NOTE;
 }
 
-/** Markdown (a comment, an issue) in at most `max` characters, as GitHub counts a comment: cut as cutMarkdown cuts, with a note. */
-export function clipMarkdown(text: string, max: number): string {
-  return cutMarkdown(text, max, (s) => s.length, CUT_NOTE);
-}
-
 const encoder = new TextEncoder();
 
-/** Markdown in at most `maxBytes` bytes of UTF-8 (as GitHub counts a check run's output), cut as cutMarkdown cuts (never inside a character). */
+/**
+ * Markdown in at most `maxBytes` bytes of UTF-8, cut as cutMarkdown cuts (never inside a character): a check run's
+ * output, which GitHub counts in bytes, and a comment or issue body, which it counts in characters (a character is
+ * at least one byte, so the byte cap holds under that too, whatever the script).
+ */
 export function clipBytes(text: string, maxBytes: number): string {
   // A character is at most 3 UTF-8 bytes per UTF-16 code unit: a short text needs no encoding to know it fits.
   if (text.length * 3 <= maxBytes) return text;

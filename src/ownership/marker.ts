@@ -140,6 +140,23 @@ export function utf8Bytes(text: string): number {
   return bytes;
 }
 
+const decoder = new TextDecoder();
+
+/**
+ * The longest head of `text` of at most `maxBytes` bytes of UTF-8, cut between characters (never inside a
+ * surrogate pair or a multi-byte sequence): how every byte cap (GitHub's, SQLite's) cuts a text.
+ */
+export function cutUtf8(text: string, maxBytes: number): string {
+  // A UTF-16 unit is at most 3 bytes: a short text needs no encoding to know it fits.
+  if (text.length * 3 <= maxBytes) return text;
+  const bytes = encoder.encode(text);
+  if (bytes.length <= maxBytes) return text;
+  let end = Math.max(0, maxBytes);
+  // Back to the start of a character: UTF-8 continuation bytes are 10xxxxxx.
+  while (end > 0 && ((bytes[end] ?? 0) & 0xc0) === 0x80) end--;
+  return decoder.decode(bytes.subarray(0, end));
+}
+
 /** A fresh 128-bit nonce, base64url. */
 export function newNonce(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));

@@ -24,7 +24,7 @@ describe("renderInvalidMarkdown", () => {
   it("shows the notes (a policy change) above the errors, fitted before them", () => {
     const many = Array.from({ length: 5000 }, (_, i) => ({ ...error, line: i + 1 }));
     const note = "this pull request changes ngrok-gitops.policy.yaml (- require: description)";
-    const md = renderInvalidMarkdown(many, "t", { maxChars: 20_000, notes: [note] });
+    const md = renderInvalidMarkdown(many, "t", { maxBytes: 20_000, notes: [note] });
     expect(md.length).toBeLessThanOrEqual(20_000);
     const lines = md.split("\n");
     expect(lines.indexOf(`> \`${note}\``)).toBeLessThan(lines.findIndex((line) => line.startsWith("- ")));
@@ -33,7 +33,7 @@ describe("renderInvalidMarkdown", () => {
 
   it("stays under the size limit, counting what it leaves out", () => {
     const many = Array.from({ length: 5000 }, (_, i) => ({ ...error, line: i + 1 }));
-    const md = renderInvalidMarkdown(many, "t", { maxChars: 20_000 });
+    const md = renderInvalidMarkdown(many, "t", { maxBytes: 20_000 });
     expect(md.length).toBeLessThanOrEqual(20_000);
     expect(md).toMatch(/…and \d+ more not shown here/);
   });

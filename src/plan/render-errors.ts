@@ -1,5 +1,6 @@
 // Invalid specs for GitHub: the comment/check markdown and the line annotations, with everything quoted from a spec made inert.
 import type { SpecError } from "../desired/errors.js";
+import { utf8Bytes } from "../ownership/marker.js";
 import { code, showHidden } from "./inert.js";
 import { fitWithin, lineCost } from "./render.js";
 
@@ -20,11 +21,12 @@ export const MAX_ERROR_ANNOTATIONS = 200;
  * The invalid-spec comment. An error's file, field and message may quote keys and values of the spec (a key
  * can hold newlines, `@` mentions, links, bidi controls): each sits in its own code span, so none renders.
  */
-export function renderInvalidMarkdown(errors: readonly SpecError[], title: string, options: { marker?: string; maxChars?: number; notes?: readonly string[] } = {}): string {
-  const maxChars = options.maxChars ?? 60_000;
+export function renderInvalidMarkdown(errors: readonly SpecError[], title: string, options: { marker?: string; maxBytes?: number; notes?: readonly string[] } = {}): string {
+  // In UTF-8 bytes, as GitHub counts a check (a comment's characters are never more).
+  const maxBytes = options.maxBytes ?? 60_000;
   const head = [...(options.marker ? [options.marker] : []), `### ${showHidden(title)}`, "", "**The specs are invalid: nothing will be applied.**", ""];
   // Notes (a pull request that changes the policy) come first and are fitted first: a reviewer sees them whatever fails.
-  const notes = fitWithin((options.notes ?? []).map((note) => `> ${code(note)}`), maxChars - head.join("\n").length - 400, lineCost);
+  const notes = fitWithin((options.notes ?? []).map((note) => `> ${code(note)}`), maxBytes - utf8Bytes(head.join("\n")) - 400, lineCost);
   if (notes.shown.length > 0) head.push(...notes.shown);
   if (notes.hidden > 0) head.push(`> …and ${notes.hidden} more notes not shown here (GitHub's size limit).`);
   if ((options.notes ?? []).length > 0) head.push("");

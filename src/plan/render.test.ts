@@ -56,7 +56,7 @@ describe("render", () => {
   it("stays under the size limit, counting what it leaves out", () => {
     const specs = Array.from({ length: 3000 }, (_, i) => spec(`credential-${i}`, { description: "x".repeat(200), acl: ["bind:a.example.com"] }));
     const big = makePlan({ ownerId: OWNER, specs, live: [], stored: new Map(), intents: [], specFiles: 1, maxDeletes: 10 });
-    const md = renderMarkdown(big, { maxChars: 65_000 });
+    const md = renderMarkdown(big, { maxBytes: 65_000 });
     expect(md.length).toBeLessThanOrEqual(65_000);
     expect(md).toMatch(/…and \d+ more changes not shown here/);
     expect(md.split("```").length).toBe(3);
@@ -76,7 +76,7 @@ describe("render", () => {
   it("markdown: refusals and notes are fitted to the budget like changes, whole lines counted, never cut", () => {
     const refusals = Array.from({ length: 500 }, (_, i) => ({ code: "IMPORT_REFUSED" as const, name: `n${i}`, message: `"x_www.evil-example-${i}.com" cannot import cr_${i}: only an unmanaged credential of this account can be imported` }));
     const notes = Array.from({ length: 500 }, (_, i) => `"x_www.evil-example-${i}.com" expires on 2027-01-01 (in 3 days): to keep it, move its expires date in a pull request`);
-    const md = renderMarkdown({ ...example, refusals, notes }, { maxChars: 30_000 });
+    const md = renderMarkdown({ ...example, refusals, notes }, { maxBytes: 30_000 });
     expect(md.length).toBeLessThanOrEqual(30_000);
     expect(md).toMatch(/^- …and \d+ more refusals not shown here/m);
     expect(md).toMatch(/^> …and 500 more notes not shown here/m);

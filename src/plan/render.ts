@@ -130,8 +130,8 @@ function footerLines(plan: Plan, audience: Audience): string[] {
 export interface MarkdownOptions {
   /** Heading, e.g. "ngrok-gitops plan for abc1234". */
   title?: string;
-  /** The whole text stays under this many characters; changes beyond it are counted, not shown. */
-  maxChars?: number;
+  /** The whole text stays under this many UTF-8 bytes (GitHub's count for a check; a comment's characters are never more); changes beyond it are counted, not shown. */
+  maxBytes?: number;
   /** A hidden marker line (for sticky comments). */
   marker?: string;
 }
@@ -142,14 +142,14 @@ export interface MarkdownOptions {
  * characters (bidi controls, zero-width characters, newlines) are shown escaped.
  */
 export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): string {
-  const maxChars = options.maxChars ?? 60_000;
+  const maxBytes = options.maxBytes ?? 60_000;
   const head: string[] = [];
   if (options.marker) head.push(options.marker);
   head.push(`### ${options.title ?? "ngrok-gitops plan"}`, "");
   const summary = `**${summaryLine(plan)}** ${contextLine(plan)}`;
   // Refusals, notes and changes share the budget, in that order: what does not fit is counted, never cut mid-line
   // (a cut inside a code span would render the rest of it live). Room is kept for the fences and the counts.
-  const room = maxChars - (head.join("\n").length + summary.length + 600);
+  const room = maxBytes - (utf8Bytes(head.join("\n")) + utf8Bytes(summary) + 600);
   const refusals = fitWithin(plan.refusals.map((refusal) => `- ⛔ ${code(refusal.code)} ${code(refusalText(refusal, "public"))}`), room, lineCost);
   const notes = fitWithin(plan.notes.map((note) => `> ${code(note)}`), refusals.room, lineCost);
   if (plan.refusals.length > 0) {
@@ -164,14 +164,14 @@ export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): strin
 
   const blocks = [...plan.changes.map((change) => changeLines(change, "public")), ...plan.deliveries.map((delivery) => [deliveryLine(delivery)])];
   // Measured as shown: escaping hidden characters makes a line longer.
-  const { shown, hidden } = fitWithin(blocks, notes.room, (lines) => codeBlock(lines).length - 8 + 1);
+  const { shown, hidden } = fitWithin(blocks, notes.room, (lines) => utf8Bytes(codeBlock(lines)) - 8 + 1);
   const body = [...head, codeBlock(shown.flat(), "diff")];
   if (hidden > 0) body.push("", `…and ${more(hidden, "change")} not shown here (GitHub's size limit); the full plan is in the audit log.`);
   return [...body, ...(tail.length ? ["", ...tail] : []), ""].join("\n");
 }
 
-/** What a markdown line costs in a GitHub text: its characters and its newline. */
-export const lineCost = (line: string): number => line.length + 1;
+/** What a markdown line costs in a GitHub text: its UTF-8 bytes and its newline. */
+export const lineCost = (line: string): number => utf8Bytes(line) + 1;
 
 function more(count: number, noun: string): string {
   return `${count} more ${noun}${count === 1 ? "" : "s"}`;

@@ -1,6 +1,6 @@
 // The audit log: append-only entries for runs, changes, deliveries, token reads and key rotations; pruned by age.
 import type { AuditEntry, AuditQuery } from "./types.js";
-import { capText, daysAgo, now, num, numOrNull, str, strOrNull, type Row } from "./sql.js";
+import { capJson, daysAgo, DETAIL_MAX_BYTES, now, num, numOrNull, str, strOrNull, type Row } from "./sql.js";
 
 export class AuditTable {
   constructor(private readonly sql: SqlStorage) {}
@@ -19,7 +19,7 @@ export class AuditTable {
       entry.action,
       entry.result,
       entry.operation_id,
-      capText(JSON.stringify(entry.detail)),
+      capJson(entry.detail, DETAIL_MAX_BYTES),
     );
   }
 

@@ -74,7 +74,7 @@ export class GitHubReporter implements Reporter {
     const sha = state.sha ?? "";
     if (request.cause === "pull_request") {
       // Remember what was reviewed for this credentials/ tree, so the apply after the merge can say whether it matches.
-      if (result.kind === "planned" && state.tree !== null) storage.state.setReviewed(state.tree, { pr: request.pr, sha, fingerprint: fingerprint(result.plan) });
+      if (result.kind === "planned" && state.tree !== null) storage.state.setReviewed(state.tree, { pr: request.pr, sha, fingerprint: await digest(fingerprint(result.plan)) });
       const title = `ngrok-gitops plan for ${short(sha)}`;
       // A policy change shows even when the specs fail: the reviewer must see it whatever else is wrong.
       const body = result.kind === "invalid" ? renderInvalidMarkdown(result.errors, title, { notes: result.notes ?? [] }) : renderMarkdown(result.plan, { title });
@@ -87,7 +87,11 @@ export class GitHubReporter implements Reporter {
       if (state.check) await closeCheck(github, config.repository, sha, state.check as CheckHandle, request, planVerdict(result, body));
     } else {
       const reviewed = state.tree !== null ? storage.state.reviewed(state.tree) : null;
-      if (reviewed && result.kind === "applied") output.reviewed = { pr: reviewed.pr, sha: reviewed.sha, matches: reviewed.fingerprint === fingerprint(result.plan) };
+      if (reviewed && result.kind === "applied") {
+        // Stored as a digest: the lines of a big plan outgrow an SQLite value (those stored before were the lines).
+        const lines = fingerprint(result.plan);
+        output.reviewed = { pr: reviewed.pr, sha: reviewed.sha, matches: reviewed.fingerprint === (await digest(lines)) || reviewed.fingerprint === lines };
+      }
       if (request.cause === "cron") await reportDrift(github, config.repository, storage, result, state.mode, config.expiryWarningMs);
       const quiet = result.kind !== "invalid" && result.plan.changes.length === 0 && result.plan.refusals.length === 0;
       let check = state.check as CheckHandle | null;
@@ -159,6 +163,12 @@ function fingerprint(plan: Plan): string {
   });
   lines.push(...plan.deliveries.map((d) => `${d.action} ${d.name} ${d.target.key}`));
   return lines.sort().join("\n");
+}
+
+/** The SHA-256 of a fingerprint, as `sha256:` and hex. */
+async function digest(text: string): Promise<string> {
+  const hash = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
+  return `sha256:${Array.from(hash, (b) => b.toString(16).padStart(2, "0")).join("")}`;
 }
 
 /** What every audit entry of a run carries: the run, what caused it, its commit, the delivery and the actor. */

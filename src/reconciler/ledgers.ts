@@ -1,12 +1,10 @@
-// Small SQLite ledgers: intents, which token belongs to which credential, deliveries made, webhook ids, caches, named state.
+// Small SQLite ledgers: intents, which token belongs to which credential, deliveries made, webhook ids, named state.
 import type { Caller } from "../run/types.js";
 import type { LimiterSnapshot } from "../ngrok/limiter.js";
 import type { IntentLog } from "../apply/types.js";
-import type { BlobCache } from "../github/specs.js";
 import type { DriftIssueState } from "../github/drift-issue.js";
 import type { DeliveryRecord, Intent } from "../plan/types.js";
-import type { FileCache, FileResult } from "../desired/load.js";
-import { daysAgo, MAX_TEXT, now, str, strOrNull } from "./sql.js";
+import { now, str, strOrNull } from "./sql.js";
 
 export class IntentTable implements IntentLog {
   constructor(private readonly sql: SqlStorage) {}
@@ -84,54 +82,6 @@ export class WebhookIds {
     // ~12 ms on every delivery once 10,000 ids were stored.
     this.sql.exec("DELETE FROM deliveries WHERE rowid <= (SELECT max(rowid) FROM deliveries) - ?", WEBHOOK_IDS_KEPT);
     return true;
-  }
-}
-
-/** Spec blobs by git SHA (content-addressed) and parsed files by blob SHA; both pruned when unused for `days`. */
-export class Caches {
-  constructor(private readonly sql: SqlStorage) {}
-
-  blobs(): BlobCache & { size(): number } {
-    const sql = this.sql;
-    return {
-      async get(sha: string) {
-        const row = sql.exec("SELECT content FROM blobs WHERE sha = ?", sha).toArray()[0];
-        if (!row) return null;
-        sql.exec("INSERT OR REPLACE INTO blob_use (sha, used_at) VALUES (?, ?)", sha, now());
-        return str(row.content);
-      },
-      async put(sha: string, content: string) {
-        sql.exec("INSERT OR REPLACE INTO blobs (sha, content) VALUES (?, ?)", sha, content);
-        sql.exec("INSERT OR REPLACE INTO blob_use (sha, used_at) VALUES (?, ?)", sha, now());
-      },
-      size: () => Number(sql.exec("SELECT COUNT(*) AS n FROM blobs").one().n),
-    };
-  }
-
-  specs(): FileCache {
-    const sql = this.sql;
-    return {
-      get(key: string) {
-        const row = sql.exec("SELECT json FROM spec_cache WHERE key = ?", key).toArray()[0];
-        if (!row) return undefined;
-        sql.exec("UPDATE spec_cache SET used_at = ? WHERE key = ?", now(), key);
-        return JSON.parse(str(row.json)) as FileResult;
-      },
-      set(key: string, result: FileResult) {
-        const json = JSON.stringify(result);
-        // A value over the SQLite limit is simply not cached.
-        if (json.length < MAX_TEXT) sql.exec("INSERT OR REPLACE INTO spec_cache (key, json, used_at) VALUES (?, ?, ?)", key, json, now());
-      },
-    };
-  }
-
-  prune(days: number): void {
-    const before = daysAgo(days);
-    this.sql.exec("DELETE FROM spec_cache WHERE used_at < ?", before);
-    // Blobs from before blob_use existed count as used now; those unused for `days` go.
-    this.sql.exec("INSERT OR IGNORE INTO blob_use (sha, used_at) SELECT sha, ? FROM blobs", now());
-    this.sql.exec("DELETE FROM blobs WHERE sha IN (SELECT sha FROM blob_use WHERE used_at < ?)", before);
-    this.sql.exec("DELETE FROM blob_use WHERE used_at < ?", before);
   }
 }
 

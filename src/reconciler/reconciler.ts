@@ -9,6 +9,7 @@ import { keyringFor, KvTokenStore, TokenVault } from "../vault/index.js";
 import { progressNow } from "../ngrok/progress.js";
 import { runAuditContext } from "./execute.js";
 import { accountLimiter, saveLimiter, workerPorts } from "./ports.js";
+import { clipText, fitErrors, PLAN_TEXT_MAX_BYTES } from "./sql.js";
 import { ReconcilerStorage } from "./storage.js";
 import type { AuditQuery, Caller, StatusInfo } from "./types.js";
 
@@ -178,11 +179,31 @@ export class Reconciler extends DurableObject<Env> {
     this.#record(state, { status, sha: state.sha, summary: null, plan_text: "", outcomes: [], errors: [reason], api_calls: state.calls });
   }
 
-  /** Every run ends here: its record and audit entry, then the queue and the run's scratch are freed. */
+  /**
+   * Every run ends here: its record and audit entry, then the queue and the run's scratch are freed. A record that
+   * cannot be written (SQLite refused it) ends the run failed with RUN_RECORD_FAILED, recorded and audited without
+   * its plan: the queue moves on either way, rather than retry the same write after every alarm.
+   */
   #record(state: RunState, finished: RunOutput): void {
     const storage = this.#storage;
+    try {
+      this.#write(state, finished);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      const reason = `RUN_RECORD_FAILED: the record of this run (${finished.status}) could not be stored: ${message}; each change it applied has its own audit entry`;
+      this.#write(state, { status: "failed", sha: finished.sha, summary: finished.summary, plan_text: "", outcomes: [], errors: [reason], api_calls: finished.api_calls, ...(finished.progress ? { progress: finished.progress } : {}) });
+    }
+    storage.scratch.clear();
+    storage.queue.remove(state.key, { kind: "run", request: state.request });
+    storage.state.set("run_attempts", null);
+    storage.state.set("cancel_run", null);
+  }
+
+  /** The run's row and its audit entry, each text capped in bytes (see sql.ts). */
+  #write(state: RunState, finished: RunOutput): void {
+    const storage = this.#storage;
     storage.runs.finish(state.runId, finished);
-    // The full plan is kept here: PR comments and check runs are cut to GitHub's size limits.
+    // The full plan is kept here (up to PLAN_TEXT_MAX_BYTES): PR comments and check runs are cut to GitHub's size limits.
     storage.audit.append({
       ...runAuditContext(state),
       sha: finished.sha,
@@ -191,12 +212,16 @@ export class Reconciler extends DurableObject<Env> {
       action: state.request.mode,
       result: finished.status,
       operation_id: null,
-      detail: { summary: finished.summary, errors: finished.errors, api_calls: finished.api_calls, plan_text: finished.plan_text, progress: finished.progress ?? null, reviewed: finished.reviewed ?? null, ...(state.request.caller ? { caller: state.request.caller } : {}) },
+      detail: {
+        summary: finished.summary,
+        errors: fitErrors(finished.errors),
+        api_calls: finished.api_calls,
+        plan_text: clipText(finished.plan_text, PLAN_TEXT_MAX_BYTES),
+        progress: finished.progress ?? null,
+        reviewed: finished.reviewed ?? null,
+        ...(state.request.caller ? { caller: state.request.caller } : {}),
+      },
     });
-    storage.scratch.clear();
-    storage.queue.remove(state.key, { kind: "run", request: state.request });
-    storage.state.set("run_attempts", null);
-    storage.state.set("cancel_run", null);
   }
 
   async status(): Promise<StatusInfo> {

@@ -1,7 +1,7 @@
 // The runs table: one row per run (its request, status, plan text, outcomes and cost), pruned by age and count.
 import type { RunInfo, RunStatus } from "./types.js";
 import type { RunRequest } from "../run/types.js";
-import { capText, daysAgo, now, num, numOrNull, str, strOrNull, type Row } from "./sql.js";
+import { clipText, daysAgo, fitErrors, fitList, now, num, numOrNull, OUTCOMES_MAX_BYTES, PLAN_TEXT_MAX_BYTES, str, strOrNull, type Row } from "./sql.js";
 
 export type RunRecord = Pick<RunInfo, "status" | "outcomes" | "errors" | "api_calls"> & { sha?: string | null; summary?: RunInfo["summary"]; plan_text?: string };
 
@@ -26,6 +26,10 @@ export class RunsTable {
     return num(row.id);
   }
 
+  /**
+   * Records the run's end. Each text is capped in UTF-8 bytes so the row stays under SQLite's 2 MB (see sql.ts): the
+   * plan text is cut with a note, outcome lines past OUTCOMES_MAX_BYTES are left out (each change has its audit entry).
+   */
   finish(id: number, result: RunRecord): void {
     this.sql.exec(
       "UPDATE runs SET status = ?, sha = COALESCE(?, sha), finished_at = ?, summary = ?, plan_text = ?, outcomes = ?, errors = ?, api_calls = ? WHERE id = ?",
@@ -33,9 +37,9 @@ export class RunsTable {
       result.sha ?? null,
       now(),
       result.summary ? JSON.stringify(result.summary) : null,
-      capText(result.plan_text ?? ""),
-      capText(JSON.stringify(result.outcomes)),
-      JSON.stringify(result.errors),
+      clipText(result.plan_text ?? "", PLAN_TEXT_MAX_BYTES),
+      fitList(result.outcomes, OUTCOMES_MAX_BYTES).json,
+      JSON.stringify(fitErrors(result.errors)),
       JSON.stringify(result.api_calls),
       id,
     );

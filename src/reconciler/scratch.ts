@@ -1,11 +1,12 @@
 // The run in progress in SQLite (the core's RunScratch port): its versioned state, spec sources, live listing, plan and outcomes.
+// Values that can outgrow SQLite's 2 MB (the state, the plan without its changes) are stored in pieces.
 import type { ChangeOutcome } from "../apply/types.js";
 import type { Credential } from "../ngrok/types.js";
 import type { Plan } from "../plan/types.js";
 import type { RunScratch } from "../run/ports.js";
 import { parseRunState, type RunState } from "../run/state.js";
 import type { SpecSource } from "../desired/types.js";
-import { num, str, strOrNull } from "./sql.js";
+import { MAX_VALUE_BYTES, num, str, strOrNull } from "./sql.js";
 
 export class SqlRunScratch implements RunScratch {
   constructor(private readonly sql: SqlStorage) {}
@@ -24,7 +25,7 @@ export class SqlRunScratch implements RunScratch {
   }
 
   clear(): void {
-    this.sql.exec("DELETE FROM state WHERE key IN ('active', 'active_plan')");
+    this.sql.exec("DELETE FROM state WHERE key IN ('active', 'active_plan') OR key GLOB 'active#*' OR key GLOB 'active_plan#*'");
     for (const table of ["run_sources", "run_live", "run_changes", "run_results"]) this.sql.exec(`DELETE FROM ${table}`);
   }
 
@@ -80,12 +81,35 @@ export class SqlRunScratch implements RunScratch {
       .map((row) => ({ round: num(row.round), index: num(row.idx), outcome: JSON.parse(str(row.json)) as ChangeOutcome }));
   }
 
+  /** A value of any length: in pieces of at most PIECE units (each under SQLite's 2 MB in UTF-8), `key`, `key#1`, …. */
   #get(key: string): string | null {
-    const row = this.sql.exec("SELECT value FROM state WHERE key = ?", key).toArray()[0];
-    return row ? str(row.value) : null;
+    const rows = this.sql.exec("SELECT key, value FROM state WHERE key = ? OR key GLOB ?", key, `${key}#*`).toArray();
+    const first = rows.find((row) => str(row.key) === key);
+    if (!first) return null;
+    const rest = rows.filter((row) => row !== first).map((row) => ({ n: Number(str(row.key).slice(key.length + 1)), value: str(row.value) }));
+    return str(first.value) + rest.sort((a, b) => a.n - b.n).map((piece) => piece.value).join("");
   }
 
   #set(key: string, value: string): void {
-    this.sql.exec("INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, value);
+    this.sql.exec("DELETE FROM state WHERE key GLOB ?", `${key}#*`);
+    const pieces = splitPieces(value);
+    pieces.forEach((piece, n) => this.sql.exec("INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", n === 0 ? key : `${key}#${n}`, piece));
   }
+}
+
+/** UTF-16 units per stored piece: at most 3 bytes each in UTF-8, so a piece stays under MAX_VALUE_BYTES. */
+const PIECE = Math.floor(MAX_VALUE_BYTES / 3) - 1024;
+
+/** `value` in pieces of at most PIECE units, never splitting a surrogate pair (a lone half would not survive UTF-8). */
+function splitPieces(value: string): string[] {
+  const pieces: string[] = [];
+  let start = 0;
+  do {
+    let end = Math.min(value.length, start + PIECE);
+    const code = value.charCodeAt(end - 1);
+    if (end < value.length && code >= 0xd800 && code <= 0xdbff) end--;
+    pieces.push(value.slice(start, end));
+    start = end;
+  } while (start < value.length);
+  return pieces;
 }

@@ -1,6 +1,7 @@
 // The Durable Object's SQLite tables, one typed accessor per concern; retention keeps them bounded.
 import { AuditTable } from "./audit.js";
-import { Caches, DeliveredTable, IntentTable, NamedState, TokenIndex, WebhookIds } from "./ledgers.js";
+import { Caches } from "./caches.js";
+import { DeliveredTable, IntentTable, NamedState, TokenIndex, WebhookIds } from "./ledgers.js";
 import { QueueTable } from "./queue.js";
 import { RunsTable } from "./runs.js";
 import { SqlRunScratch } from "./scratch.js";
