@@ -14,7 +14,9 @@ export type VaultErrorCode =
   /** A name, credential id or token the vault was handed cannot be sealed. */
   | "VAULT_INPUT_INVALID"
   /** The backing store failed a read, write or delete. */
-  | "VAULT_STORE_FAILED";
+  | "VAULT_STORE_FAILED"
+  /** The file store's folder is writable by its group or everyone: refused. */
+  | "VAULT_STORE_UNSAFE";
 
 export class VaultError extends Error {
   override readonly name = "VaultError";

@@ -1,6 +1,6 @@
 // The CLI's TokenStore (Node only): one JSON file keyed by name, replaced atomically, readable by its owner alone.
 import { randomUUID } from "node:crypto";
-import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
+import { mkdir, open, readFile, rename, rm, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import { VaultError } from "./errors";
 import { parseStoredToken, type StoredToken, type TokenStore } from "./store";
@@ -51,6 +51,7 @@ export class FileTokenStore implements TokenStore {
   }
 
   async #read(): Promise<Map<string, StoredToken>> {
+    await assertPrivateFolder(dirname(this.path));
     let text: string;
     try {
       text = await readFile(this.path, "utf8");
@@ -84,6 +85,7 @@ export class FileTokenStore implements TokenStore {
     try {
       await writeFileAtomic(this.path, `${JSON.stringify(sorted, null, 2)}\n`);
     } catch (error) {
+      if (error instanceof VaultError) throw error;
       throw new VaultError("VAULT_STORE_FAILED", `cannot write token store ${this.path}`, { cause: error });
     }
   }
@@ -95,9 +97,11 @@ export class FileTokenStore implements TokenStore {
  * uses it too.
  */
 export async function writeFileAtomic(path: string, text: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true, mode: DIR_MODE });
+  // Refused before anything is written: a folder others may write to lets them replace or remove the file.
+  await assertPrivateFolder(dirname(path));
   const temp = `${path}.${randomUUID()}.tmp`;
   try {
-    await mkdir(dirname(path), { recursive: true, mode: DIR_MODE });
     const handle = await open(temp, "wx", FILE_MODE);
     try {
       await handle.writeFile(text, "utf8");
@@ -112,6 +116,34 @@ export async function writeFileAtomic(path: string, text: string): Promise<void>
     // The write's own error is the one to report; a leftover temp file holds only sealed data.
     await rm(temp, { force: true }).catch(() => undefined);
     throw error;
+  }
+}
+
+/**
+ * Refuses a folder that its group or everyone may write to, or that another user owns: whoever can write to the
+ * folder can rename, replace or remove the files in it, 0600 or not (the token store, its intents, its binding).
+ * An absent folder passes (it is created 0700). Windows has no such mode bits.
+ */
+export async function assertPrivateFolder(folder: string): Promise<void> {
+  if (process.platform === "win32") return;
+  let mode: number;
+  let uid: number;
+  try {
+    ({ mode, uid } = await stat(folder));
+  } catch (error) {
+    if (isErrno(error, "ENOENT")) return;
+    throw new VaultError("VAULT_STORE_FAILED", `cannot inspect the token store's folder ${folder}`, { cause: error });
+  }
+  if ((mode & 0o022) !== 0) {
+    const who = [mode & 0o020 ? "its group" : "", mode & 0o002 ? "everyone" : ""].filter(Boolean).join(" and ");
+    throw new VaultError(
+      "VAULT_STORE_UNSAFE",
+      `the token store's folder ${folder} is writable by ${who} (mode ${(mode & 0o777).toString(8).padStart(3, "0")}), so others could replace or remove the tokens in it; refusing to use it. Make it private: chmod 700 ${folder}`,
+    );
+  }
+  const me = process.getuid?.();
+  if (me !== undefined && uid !== me) {
+    throw new VaultError("VAULT_STORE_UNSAFE", `the token store's folder ${folder} belongs to another user (uid ${uid}), who could replace or remove the tokens in it; refusing to use it. Use a folder of your own (--tokens PATH)`);
   }
 }
 
