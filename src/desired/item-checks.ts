@@ -28,7 +28,7 @@ export function itemChecks(item: unknown, base: (string | number)[], ownerId: st
     // JavaScript reads it as the object's prototype: the schema and every JSON copy would drop it without a word.
     place("RESERVED_KEY", ["metadata", ...protoAt], `"__proto__" cannot be a metadata key: JavaScript reads it as an object's prototype, so it would not be kept as data; rename it`, true);
   } else if (typeof metadata === "string" || (metadata !== null && typeof metadata === "object" && !Array.isArray(metadata))) {
-    const sent = worstCaseMetadataBytes(metadata as UserMetadata, ownerId, typeof raw.name === "string" ? raw.name : "");
+    const sent = worstCaseMetadataBytes(metadata as UserMetadata, ownerId, typeof raw.name === "string" ? raw.name : "", raw.expires !== undefined);
     if (sent > METADATA_MAX_BYTES) place("TOO_LONG", ["metadata"], `is ${sent} bytes as sent (UTF-8 JSON, ownership marker included); the limit is ${METADATA_MAX_BYTES}`);
   }
   if (typeof raw.expires === "string" && EXPIRES_PATTERN.test(raw.expires) && parseExpires(raw.expires) === null) {

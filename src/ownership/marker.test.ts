@@ -60,6 +60,15 @@ describe("worstCaseMetadataBytes", () => {
     const cases: Array<Parameters<typeof worstCaseMetadataBytes>[0]> = [null, "", "é", {}, { a: 1 }, { [MARKER_KEY]: "x" }, JSON.parse('{"__proto__":1}') as { [key: string]: number }];
     for (const u of cases) expect(worstCaseMetadataBytes(u, "o", "n")).toBe(slow(u, "o", "n"));
   });
+
+  it("counts the marker's expires instant for a spec that sets expires, and it round-trips", () => {
+    const expires = new Date(Date.UTC(9999, 11, 31, 23, 59, 59, 999)).toISOString();
+    const marker = { owner: "o", name: "n", nonce: "x".repeat(NONCE_LENGTH), protect: true as const, retire: "2000-01-01T00:00:00.000Z", expires };
+    for (const u of [null, "é", { a: 1 }, { [MARKER_KEY]: "x" }] as Array<Parameters<typeof worstCaseMetadataBytes>[0]>) {
+      expect(worstCaseMetadataBytes(u, "o", "n", true)).toBe(new TextEncoder().encode(encodeMetadata(u, marker)).length);
+    }
+    expect(decodeMetadata(encodeMetadata(null, { owner: "o", name: "n", expires }))).toEqual({ kind: "managed", marker: { owner: "o", name: "n", expires }, user: null });
+  });
 });
 
 describe("utf8Bytes", () => {

@@ -32,6 +32,12 @@ export interface Marker {
    * time, then it is deleted. Tells it apart from a duplicate during the grace window.
    */
   retire?: string;
+  /**
+   * The spec's `expires` instant (ISO 8601 UTC), written only by an apply that ran while it was still ahead: when it
+   * matures, the deletion was reviewed and applied in advance, so MAX_DELETES does not count it. A date that was
+   * already past when its commit was applied never gets here, and its deletion counts.
+   */
+  expires?: string;
 }
 
 interface MarkerWire {
@@ -40,6 +46,7 @@ interface MarkerWire {
   nonce?: string;
   protect?: true;
   retire?: string;
+  expires?: string;
   value?: string;
 }
 
@@ -49,6 +56,7 @@ export function encodeMetadata(user: UserMetadata, marker: Marker): string {
   if (marker.nonce !== undefined) wire.nonce = marker.nonce;
   if (marker.protect) wire.protect = true;
   if (marker.retire !== undefined) wire.retire = marker.retire;
+  if (marker.expires !== undefined) wire.expires = marker.expires;
   if (typeof user === "string") wire.value = user;
   const top: { [key: string]: JsonValue } = user !== null && typeof user === "object" ? { ...user } : {};
   top[MARKER_KEY] = wire as unknown as JsonValue;
@@ -78,6 +86,7 @@ export function decodeMetadata(metadata: string | undefined): DecodedMetadata {
   if (typeof wire.nonce === "string") marker.nonce = wire.nonce;
   if (wire.protect === true) marker.protect = true;
   if (typeof wire.retire === "string") marker.retire = wire.retire;
+  if (typeof wire.expires === "string") marker.expires = wire.expires;
   if (typeof wire.value === "string") return { kind: "managed", marker, user: wire.value };
   // Every managed credential of every plan comes through here: no entries array, no second count of the keys.
   const rest: { [key: string]: JsonValue } = {};
@@ -95,20 +104,24 @@ export function decodeMetadata(metadata: string | undefined): DecodedMetadata {
 
 const WORST_MARKER: Omit<Marker, "owner" | "name"> = { nonce: "x".repeat(NONCE_LENGTH), protect: true, retire: "2000-01-01T00:00:00.000Z" };
 const WORST_MARKER_TAIL = `,"nonce":"${WORST_MARKER.nonce ?? ""}","protect":true,"retire":"${WORST_MARKER.retire ?? ""}"`;
+/** An `expires` instant as the marker holds it (toISOString of a year 0000–9999: always 24 characters). */
+const WORST_EXPIRES = "2000-01-01T00:00:00.000Z";
 /** `"ngrok-gitops":`, the reserved key as it appears in the JSON (ASCII, nothing to escape). */
 const MARKER_KEY_JSON_BYTES = MARKER_KEY.length + 3;
 
 /**
  * The largest the marker can make this metadata: used to check the 4096-byte limit before anything is sent.
  * The bytes of encodeMetadata's string, counted without building it (every spec of a plan is measured):
- * the user's mapping as JSON, the reserved key, and the marker with its largest nonce and retire time.
+ * the user's mapping as JSON, the reserved key, and the marker with its largest nonce and retire time (and its
+ * `expires` instant when the spec sets one).
  */
-export function worstCaseMetadataBytes(user: UserMetadata, owner: string, name: string): number {
+export function worstCaseMetadataBytes(user: UserMetadata, owner: string, name: string, expires = false): number {
   const isMapping = user !== null && typeof user === "object";
   // The reserved key inside the user's mapping is refused by validation; measure such input the long way.
-  if (isMapping && Object.hasOwn(user, MARKER_KEY)) return utf8Bytes(encodeMetadata(user, { owner, name, ...WORST_MARKER }));
+  if (isMapping && Object.hasOwn(user, MARKER_KEY)) return utf8Bytes(encodeMetadata(user, { owner, name, ...WORST_MARKER, ...(expires ? { expires: WORST_EXPIRES } : {}) }));
   const value = typeof user === "string" ? `,"value":${JSON.stringify(user)}` : "";
-  const wire = utf8Bytes(`{"owner":${JSON.stringify(owner)},"name":${JSON.stringify(name)}${WORST_MARKER_TAIL}${value}}`);
+  const tail = expires ? `${WORST_MARKER_TAIL},"expires":"${WORST_EXPIRES}"` : WORST_MARKER_TAIL;
+  const wire = utf8Bytes(`{"owner":${JSON.stringify(owner)},"name":${JSON.stringify(name)}${tail}${value}}`);
   const userJson = isMapping ? JSON.stringify(user) : "{}";
   // {"ngrok-gitops":wire} for no mapping; {user's pairs,"ngrok-gitops":wire} otherwise.
   return userJson === "{}" ? 2 + MARKER_KEY_JSON_BYTES + wire : utf8Bytes(userJson) + 1 + MARKER_KEY_JSON_BYTES + wire;

@@ -3,7 +3,10 @@ import type { Credential, CredentialCreate, CredentialUpdate } from "../ngrok/ty
 import { decodeMetadata, encodeMetadata, type Marker, type UserMetadata } from "../ownership/marker.js";
 import type { CredentialSpec } from "../desired/types.js";
 import { deliveryTargetRef, parseTargetKey } from "./deliveries.js";
-import type { Change, Delivery, DeliveryRecord, FieldChange, Intent, Plan, Refusal } from "./types.js";
+import { carried, fieldChanges, updateBody } from "./fields.js";
+import type { Change, Delivery, DeliveryRecord, Intent, Plan, Refusal } from "./types.js";
+
+export { normaliseAcl, sameJson } from "./fields.js";
 
 export interface DiffInput {
   ownerId: string;
@@ -112,14 +115,14 @@ export function diff(input: DiffInput): Plan {
         continue;
       }
       if (!target) continue;
-      const fields = fieldChanges(spec, target, null, undefined);
-      const body = updateBody(spec, fields, { owner: ownerId, name: spec.name, ...protect(spec) });
-      body.metadata = encodeMetadata(spec.metadata, { owner: ownerId, name: spec.name, ...protect(spec) });
+      const fields = fieldChanges(spec, target, null, undefined, now);
+      const body = updateBody(spec, fields, { owner: ownerId, name: spec.name, ...carried(spec, now) });
+      body.metadata = encodeMetadata(spec.metadata, { owner: ownerId, name: spec.name, ...carried(spec, now) });
       changes.push({ action: "import", name: spec.name, id: target.id, fields, spec, body });
       continue;
     }
     if (!existing) {
-      changes.push({ action: "create", name: spec.name, spec, body: createBody(spec, ownerId) });
+      changes.push({ action: "create", name: spec.name, spec, body: createBody(spec, ownerId, now) });
       continue;
     }
     const { credential, marker, user } = existing;
@@ -138,14 +141,14 @@ export function diff(input: DiffInput): Plan {
         retireAt,
         retireBody: { metadata: encodeMetadata(user, retireMarker) },
         spec,
-        body: createBody(spec, ownerId),
+        body: createBody(spec, ownerId, now),
       });
       continue;
     }
-    const fields = fieldChanges(spec, credential, user, marker);
+    const fields = fieldChanges(spec, credential, user, marker, now);
     const ownerChange = fields.find((field) => field.field === "owner_id");
     if (ownerChange) {
-      changes.push({ action: "replace", name: spec.name, id: credential.id, reason: "owner_id changed", fields, spec, body: createBody(spec, ownerId) });
+      changes.push({ action: "replace", name: spec.name, id: credential.id, reason: "owner_id changed", fields, spec, body: createBody(spec, ownerId, now) });
       continue;
     }
     if (fields.length === 0) {
@@ -155,7 +158,7 @@ export function diff(input: DiffInput): Plan {
       }
       continue;
     }
-    const nextMarker: Marker = { owner: ownerId, name: spec.name, ...protect(spec) };
+    const nextMarker: Marker = { owner: ownerId, name: spec.name, ...carried(spec, now) };
     if (marker.nonce !== undefined) nextMarker.nonce = marker.nonce;
     changes.push({ action: "update", name: spec.name, id: credential.id, fields, body: updateBody(spec, fields, nextMarker) });
   }
@@ -224,83 +227,14 @@ function importRefusal(spec: CredentialSpec, existing: Owned | undefined, target
   };
 }
 
-function protect(spec: CredentialSpec): { protect?: true } {
-  return spec.prevent_destroy ? { protect: true } : {};
-}
-
-function createBody(spec: CredentialSpec, ownerId: string): CredentialCreate {
+function createBody(spec: CredentialSpec, ownerId: string, now: number): CredentialCreate {
   const body: CredentialCreate = {
     description: spec.description,
-    metadata: encodeMetadata(spec.metadata, { owner: ownerId, name: spec.name, ...protect(spec) }),
+    metadata: encodeMetadata(spec.metadata, { owner: ownerId, name: spec.name, ...carried(spec, now) }),
     acl: spec.acl,
   };
   if (spec.owner_id !== undefined) body.owner_id = spec.owner_id;
   return body;
-}
-
-/** The fields whose live value differs from the spec. `marker` is undefined for an unmanaged credential. */
-function fieldChanges(spec: CredentialSpec, live: Credential, liveUser: UserMetadata, marker: Marker | undefined): FieldChange[] {
-  const fields: FieldChange[] = [];
-  const description = live.description ?? "";
-  if (description !== spec.description) fields.push({ field: "description", before: description, after: spec.description });
-  if (marker) {
-    if (!sameJson(liveUser, spec.metadata)) fields.push({ field: "metadata", before: liveUser, after: spec.metadata });
-    if ((marker.protect ?? false) !== spec.prevent_destroy) fields.push({ field: "prevent_destroy", before: marker.protect ?? false, after: spec.prevent_destroy });
-  } else {
-    // An unmanaged credential's metadata is opaque to us; importing replaces it with the spec's.
-    const before = live.metadata ?? "";
-    if (!(before === "" && spec.metadata === null)) fields.push({ field: "metadata", before, after: spec.metadata });
-  }
-  const liveAcl = normaliseAcl(live.acl);
-  if (!sameList(liveAcl, spec.acl)) fields.push({ field: "acl", before: liveAcl, after: spec.acl });
-  if (spec.owner_id !== undefined && spec.owner_id !== live.owner_id) fields.push({ field: "owner_id", before: live.owner_id, after: spec.owner_id });
-  return fields;
-}
-
-function updateBody(spec: CredentialSpec, fields: readonly FieldChange[], marker: Marker): CredentialUpdate {
-  const body: CredentialUpdate = {};
-  for (const { field } of fields) {
-    if (field === "description") body.description = spec.description;
-    else if (field === "acl") body.acl = spec.acl;
-    else if (field === "metadata" || field === "prevent_destroy") body.metadata = encodeMetadata(spec.metadata, marker);
-  }
-  return body;
-}
-
-export function normaliseAcl(acl: readonly string[] | undefined): string[] {
-  if (!acl || acl.length === 0) return [];
-  // Already sorted without repeats (what we send, so what ngrok mostly returns): nothing to do.
-  let ordered = true;
-  for (let i = 1; i < acl.length && ordered; i++) ordered = (acl[i - 1] as string) < (acl[i] as string);
-  return ordered ? (acl as string[]) : [...new Set(acl)].sort();
-}
-
-function sameList(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-/** Deep equality of JSON values where mapping key order does not matter. */
-export function sameJson(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a) && Array.isArray(b)) {
-    if (a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!sameJson(a[i], b[i])) return false;
-    return true;
-  }
-  const ra = a as Record<string, unknown>;
-  const rb = b as Record<string, unknown>;
-  let keys = 0;
-  for (const key in ra) {
-    if (!Object.hasOwn(ra, key)) continue;
-    if (!Object.hasOwn(rb, key) || !sameJson(ra[key], rb[key])) return false;
-    keys++;
-  }
-  for (const key in rb) if (Object.hasOwn(rb, key)) keys--;
-  return keys === 0;
 }
 
 function compareAge(a: Credential, b: Credential): number {

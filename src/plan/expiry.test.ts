@@ -44,16 +44,35 @@ describe("past its expires", () => {
   it("the live credential is deleted, for reason expired, and shown as such", () => {
     const current = live("web");
     const p = plan({ specs: [expiring("web", -1)], live: [current], stored: new Map([["web", current.id]]) });
-    expect(p.changes).toEqual([{ action: "delete", name: "web", id: current.id, reason: "expired" }]);
+    expect(p.changes).toEqual([{ action: "delete", name: "web", id: current.id, reason: "expired", matured: false }]);
     expect(p.refusals).toEqual([]);
-    expect(renderText(p)).toContain(`  - web (${current.id}) will be deleted\n  -     # expired: its spec's expires date has passed\n`);
-    expect(renderMarkdown(p)).toContain("-     # expired: its spec's expires date has passed");
+    expect(renderText(p)).toContain(`  - web (${current.id}) will be deleted\n  -     # expired: its expires date was already past when it was applied, so MAX_DELETES counts this delete\n`);
+    expect(renderMarkdown(p)).toContain("-     # expired: its expires date was already past when it was applied");
   });
 
   it("at the instant itself, not a millisecond before", () => {
-    const current = live("web");
+    const current = live("web", { expires: new Date(NOW + 1).toISOString() });
     expect(plan({ specs: [expiring("web", 0)], live: [current], stored: new Map([["web", current.id]]) }).changes.map((c) => c.action)).toEqual(["delete"]);
     expect(plan({ specs: [expiring("web", 1)], live: [current], stored: new Map([["web", current.id]]) }).changes).toEqual([]);
+  });
+
+  it("a date ahead is written into the marker (an update a reviewer sees); the date removed, it is taken out", () => {
+    const current = live("web");
+    const p = plan({ specs: [expiring("web", DAY * 30)], live: [current], stored: new Map([["web", current.id]]) });
+    expect(p.changes).toEqual([
+      {
+        action: "update",
+        name: "web",
+        id: current.id,
+        fields: [{ field: "expires", before: "", after: "2027-02-09 12:00 UTC" }],
+        body: { metadata: encodeMetadata(null, { owner: OWNER, name: "web", expires: new Date(NOW + DAY * 30).toISOString() }) },
+      },
+    ]);
+    expect(renderText(p)).toContain('~     expires: (none) → "2027-02-09 12:00 UTC"');
+    const marked = live("web", { expires: new Date(NOW + DAY * 30).toISOString() });
+    expect(plan({ specs: [spec("web")], live: [marked], stored: new Map([["web", marked.id]]) }).changes.map((c) => c.action === "update" && c.fields)).toEqual([[{ field: "expires", before: "2027-02-09 12:00 UTC", after: "" }]]);
+    const created = plan({ specs: [expiring("new", DAY)] }).changes[0];
+    expect(created?.action === "create" && created.body.metadata).toBe(encodeMetadata(null, { owner: OWNER, name: "new", expires: new Date(NOW + DAY).toISOString() }));
   });
 
   it("a spec already expired is never created, and the plan says so", () => {
@@ -65,15 +84,27 @@ describe("past its expires", () => {
     expect(many.notes[0]).toMatch(/^"x00" \(2026-12-31 12:00 UTC\), .*"x09" \(2026-12-31 12:00 UTC\) and 2 more have expired and are not created; remove their specs, or move expires to renew$/);
   });
 
-  it("expired deletions are not MAX_DELETES' to stop (the date was reviewed), removals still are", () => {
-    const a = live("a");
-    const b = live("b");
+  it("a matured expiry (its date in the marker, written while ahead) is not MAX_DELETES' to stop; removals still are", () => {
+    const at = new Date(NOW - 1).toISOString();
+    const a = live("a", { expires: at });
+    const b = live("b", { expires: at });
     const gone = live("gone");
     const stored = new Map([["a", a.id], ["b", b.id], ["gone", gone.id]]);
     const p = plan({ specs: [expiring("a", -1), expiring("b", -1)], live: [a, b], stored, maxDeletes: 0 });
-    expect(p.changes.map((c) => c.action === "delete" && c.reason)).toEqual(["expired", "expired"]);
+    expect(p.changes.map((c) => c.action === "delete" && [c.reason, c.matured])).toEqual([["expired", true], ["expired", true]]);
     expect(p.refusals).toEqual([]);
+    expect(renderText(p)).toContain("-     # expired: its expires date, applied while still ahead, has passed");
     expect(plan({ specs: [expiring("a", -1)], live: [a, gone], stored, maxDeletes: 0 }).refusals.map((r) => r.code)).toEqual(["MAX_DELETES"]);
+  });
+
+  it("a date born past (not the one the marker holds, or none) counts toward MAX_DELETES", () => {
+    const a = live("a");
+    const b = live("b", { expires: new Date(NOW + DAY).toISOString() });
+    const stored = new Map([["a", a.id], ["b", b.id]]);
+    const p = plan({ specs: [expiring("a", -DAY), expiring("b", -DAY)], live: [a, b], stored, maxDeletes: 1 });
+    expect(p.changes.map((c) => c.action === "delete" && [c.reason, c.matured])).toEqual([["expired", false], ["expired", false]]);
+    expect(p.refusals.map((r) => r.code)).toEqual(["MAX_DELETES"]);
+    expect(plan({ specs: [expiring("a", -DAY), expiring("b", -DAY)], live: [a, b], stored, maxDeletes: 1, allowDeletes: true }).refusals).toEqual([]);
   });
 
   it("its delivered secrets are removed with it", () => {

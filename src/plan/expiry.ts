@@ -1,7 +1,10 @@
 // Expiry over plan data: expired specs are deleted (never created), and those expiring soon are announced.
 import { daysLeft, formatInstant } from "../desired/expires.js";
 import type { CredentialSpec } from "../desired/types.js";
-import type { ExpiringCredential, Plan } from "./types.js";
+import type { Credential } from "../ngrok/types.js";
+import { decodeMetadata } from "../ownership/marker.js";
+import { markerExpires } from "./fields.js";
+import type { Change, ExpiringCredential, Plan } from "./types.js";
 
 /** EXPIRY_WARNING's default: plans announce an expiry this long before it. */
 export const DEFAULT_EXPIRY_WARNING_MS = 7 * 86_400_000;
@@ -30,14 +33,29 @@ export function expiringSoon(specs: readonly CredentialSpec[], now: number, warn
 
 /**
  * The diff of the current specs, told about the expired ones: deleting the live credential of an expired spec
- * is for reason "expired" (not MAX_DELETES' "removed"), an expired spec with nothing live is noted as not
- * created, and the ones expiring soon are listed and announced.
+ * is for reason "expired", an expired spec with nothing live is noted as not created, and the ones expiring soon
+ * are listed and announced. An expiry deletion is `matured` when the live marker holds the spec's very date (an
+ * apply wrote it while the date was ahead); a date already past when its commit was applied never reached the
+ * marker, so its deletion is an ordinary one for MAX_DELETES: one edit cannot delete many credentials at once.
  */
-export function withExpiry(plan: Plan, expired: readonly CredentialSpec[], current: readonly CredentialSpec[], now: number, warningMs: number): Plan {
-  const expiredNames = new Set(expired.map((spec) => spec.name));
-  const changes = plan.changes.map((change) =>
-    change.action === "delete" && change.reason === "removed" && expiredNames.has(change.name) ? { ...change, reason: "expired" as const } : change,
-  );
+export function withExpiry(plan: Plan, expired: readonly CredentialSpec[], current: readonly CredentialSpec[], now: number, warningMs: number, live: readonly Credential[] = []): Plan {
+  const expiredSpecs = new Map(expired.map((spec) => [spec.name, spec]));
+  const ids = new Set(plan.changes.flatMap((change) => (change.action === "delete" && change.reason === "removed" && expiredSpecs.has(change.name) ? [change.id] : [])));
+  // Only the credentials of expired specs are decoded: a handful, not the account.
+  const applied = new Map<string, string | undefined>();
+  for (const credential of ids.size > 0 ? live : []) {
+    if (!ids.has(credential.id)) continue;
+    const decoded = decodeMetadata(credential.metadata);
+    applied.set(credential.id, decoded.kind === "managed" ? decoded.marker.expires : undefined);
+  }
+  const changes = plan.changes.map((change): Change => {
+    const spec = change.action === "delete" && change.reason === "removed" ? expiredSpecs.get(change.name) : undefined;
+    if (change.action !== "delete" || spec === undefined) return change;
+    // The marker's date is the spec's and was ahead of the apply that wrote it (markerExpires at that apply's now).
+    const marked = applied.get(change.id);
+    const matured = marked !== undefined && marked === markerExpires(spec, Number.NEGATIVE_INFINITY);
+    return { ...change, reason: "expired", matured };
+  });
   const notes = [...plan.notes];
   const touched = new Set(plan.changes.map((change) => change.name));
   const absent = expired.filter((spec) => !touched.has(spec.name));

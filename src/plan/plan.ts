@@ -21,7 +21,7 @@ export function makePlan(input: PlanInput): Plan {
   // One instant for the whole plan: expiry, rotation ages and grace windows are all measured from it.
   const now = input.now ?? Date.now();
   const { current, expired } = splitExpired(input.specs, now);
-  const planned = withExpiry(diff({ ...input, specs: current, now }), expired, current, now, input.expiryWarningMs ?? DEFAULT_EXPIRY_WARNING_MS);
+  const planned = withExpiry(diff({ ...input, specs: current, now }), expired, current, now, input.expiryWarningMs ?? DEFAULT_EXPIRY_WARNING_MS, input.live);
   const rotateNow = input.rotateNow ?? new Set<string>();
   const policies = [preventDestroy(input.live, { stored: input.stored, rotateNow }), maxDeletes(input.maxDeletes, allowed, rotateNow), emptySpecs(input.specFiles, allowed)];
   const plan = policies.reduce((next, policy) => policy(next), planned);

@@ -79,8 +79,9 @@ function ending(change: Change, rotateNow: ReadonlySet<string>): "hard" | "retir
   if (change.action !== "delete") return null;
   // An orphan's token was never handed to anyone: deleting it ends nothing anybody holds (and it is created again).
   if (change.reason === "orphan") return null;
-  // An expiry was reviewed in the commit that set the date, and is a security control: it is never held back.
-  if (change.reason === "expired") return null;
+  // A matured expiry (its date was ahead when its commit was applied, see withExpiry) is a security control that was
+  // reviewed and applied in advance: never held back. A date born past counts like any delete.
+  if (change.reason === "expired" && change.matured === true) return null;
   return change.reason === "retired" ? "retired" : "hard";
 }
 

@@ -30,6 +30,14 @@ const DELETE_WHY = {
   expired: "expired: its spec's expires date has passed",
 } as const;
 
+/** Why a delete happens; an expiry also says whether MAX_DELETES counts it (see withExpiry). */
+function deleteWhy(change: Extract<Change, { action: "delete" }>): string {
+  if (change.reason !== "expired") return DELETE_WHY[change.reason];
+  return change.matured === true
+    ? "expired: its expires date, applied while still ahead, has passed"
+    : "expired: its expires date was already past when it was applied, so MAX_DELETES counts this delete";
+}
+
 /** One change as lines, each starting with its diff symbol so a ```diff block colours it. */
 export function changeLines(change: Change, audience: Audience = "operator"): string[] {
   const id = change.action === "create" ? "" : ` (${change.id})`;
@@ -38,7 +46,7 @@ export function changeLines(change: Change, audience: Audience = "operator"): st
   if (change.action === "create") {
     lines.push(...createFields(change.spec.description, change.spec.metadata, change.spec.acl, change.spec.owner_id, change.spec.prevent_destroy));
   } else if (change.action === "delete") {
-    lines.push(`-     # ${DELETE_WHY[change.reason]}`);
+    lines.push(`-     # ${deleteWhy(change)}`);
   } else if (change.action === "import" && audience === "public") {
     // The live values belong to a credential we do not own yet: show only what the spec will set.
     lines.push(...createFields(change.spec.description, change.spec.metadata, change.spec.acl, undefined, change.spec.prevent_destroy));

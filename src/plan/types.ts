@@ -3,7 +3,7 @@ import type { CredentialCreate, CredentialUpdate } from "../ngrok/types.js";
 import type { UserMetadata } from "../ownership/marker.js";
 import type { CredentialSpec, SourceLocation } from "../desired/types.js";
 
-export type Field = "description" | "metadata" | "acl" | "owner_id" | "prevent_destroy";
+export type Field = "description" | "metadata" | "acl" | "owner_id" | "prevent_destroy" | "expires";
 
 /** One field's before → after, for people; values are the spec's view (metadata without the marker). */
 export interface FieldChange {
@@ -29,8 +29,12 @@ export type Change =
    * the old one keeps working through the grace window and is deleted by the first run after it.
    */
   | { action: "rotate"; name: string; id: string; reason: string; retireAt: string; retireBody: CredentialUpdate; spec: CredentialSpec; body: CredentialCreate }
-  /** For an orphan, `intent` is the open intent that is closed once it is gone. */
-  | { action: "delete"; name: string; id: string; reason: DeleteReason; intent?: Intent };
+  /**
+   * For an orphan, `intent` is the open intent that is closed once it is gone. For an expiry, `matured` says the
+   * live marker carries this very `expires` date, written by an apply while the date was still ahead: such a
+   * deletion was reviewed and applied in advance and is not counted by MAX_DELETES; any other expiry is.
+   */
+  | { action: "delete"; name: string; id: string; reason: DeleteReason; intent?: Intent; matured?: boolean };
 
 export type DeleteReason =
   /** The spec is gone. */
@@ -41,7 +45,7 @@ export type DeleteReason =
   | "orphan"
   /** The old credential of a rotation, after its grace window. */
   | "retired"
-  /** Its spec's `expires` has passed. */
+  /** Its spec's `expires` has passed (see `matured`). */
   | "expired";
 
 export type Action = Change["action"];
