@@ -20,6 +20,7 @@ import { progressLine, summary } from "./output.js";
 import { readPolicySource } from "./policy-source.js";
 import { readSpecSources } from "./sources.js";
 import { apiUrlOf, checkStoreBinding, tokensLocation } from "./token-path.js";
+import { appliedPathFor, readAppliedSpecs, writeAppliedSpecs } from "./applied-specs.js";
 import { applyJson } from "./apply-json.js";
 import { colorize, useColor } from "./color.js";
 import { fingerprintAccount, fingerprintLocal, fingerprintSpecs, makePlanFile, readPlanFile, recordListing, staleReasons, writePlanFile } from "./plan-file.js";
@@ -207,7 +208,8 @@ async function context(parsed: Parsed, io: CliIo): Promise<Context> {
   if (tokens.legacyNote !== null) io.err(tokens.legacyNote);
   await checkStoreBinding(tokens.path, target.url, config.ownerId, false);
   const policy = await readPolicySource(parsed.dir, parsed.policy, io.cwd);
-  const options = { ...config, allowDeletes: parsed.allowDeletes, policy };
+  // Reviewed settings (deliver, rotate_after, …) are compared with the specs this store last applied.
+  const options = { ...config, allowDeletes: parsed.allowDeletes, policy, previous: await readAppliedSpecs(appliedPathFor(tokens.path)) };
   return { vars, target, ngrok, store: new FileTokenStore(tokens.path), intents: new FileIntentLog(intentsPathFor(tokens.path)), options, tokensPath: tokens.path };
 }
 
@@ -251,7 +253,8 @@ async function planCommand(parsed: Parsed, io: CliIo): Promise<number> {
     const shown = shortPath(parsed.out, io.cwd);
     (parsed.json ? io.err : io.out)(`\nSaved this plan to ${shown}. Apply exactly it with: npm run apply -- ${shown}\n`);
   }
-  return plan.changes.length > 0 ? 2 : 0;
+  // A reviewed setting that changed is a change to review, though it needs no ngrok call: exit 2 as for changes.
+  return plan.changes.length > 0 || (plan.settings?.length ?? 0) > 0 ? 2 : 0;
 }
 
 /** `--target`s narrow the plan (plan/target.ts); one that matches nothing is an error, as a typo would be. */
@@ -364,6 +367,8 @@ async function applyCommand(parsed: Parsed, io: CliIo): Promise<number> {
     io.err("Apply cancelled; nothing was changed.\n");
     return 1;
   }
+  // What the next plan compares reviewed settings with: only an apply of the whole plan converged to these specs.
+  if (report?.ok === true && (saved ? saved.targets : parsed.targets).length === 0) await writeAppliedSpecs(appliedPathFor(ctx.tokensPath), sources);
   if (report === null || plan.changes.length === 0) return 0;
   if (!parsed.json) io.out(`\n${colorize(summary(plan, report, ctx.tokensPath, io.cwd), parsed.color)}`);
   return report.ok ? 0 : 1;

@@ -9,6 +9,7 @@ export type CliErrorCode =
   | "CLI_TOKEN_NOT_FOUND"
   | "CLI_INTENTS_INVALID"
   | "CLI_INTENTS_WRITE"
+  | "CLI_APPLIED_INVALID"
   | "CLI_PLAN_FILE"
   | "CLI_PLAN_STALE"
   | "CLI_TARGET";

@@ -2,6 +2,7 @@
 import { diff, type DiffInput } from "./diff.js";
 import { DEFAULT_EXPIRY_WARNING_MS, splitExpired, withExpiry } from "./expiry.js";
 import { emptySpecs, maxDeletes, preventDestroy } from "./policy.js";
+import { settingChanges, unshownSettings, type NoPreviousSpecs, type PreviousSpecs } from "./settings.js";
 import type { Plan } from "./types.js";
 
 export interface PlanInput extends DiffInput {
@@ -14,6 +15,11 @@ export interface PlanInput extends DiffInput {
   expiryWarningMs?: number;
   /** Notes about the repository policy, from `choosePolicy` (a pull request that changes it). */
   policyNotes?: readonly string[];
+  /**
+   * The specs the reviewed settings are compared with: a pull request's base branch, or what was last applied. Left
+   * out where there are none to compare with (the plan then has no `settings`).
+   */
+  previous?: PreviousSpecs | NoPreviousSpecs;
 }
 
 export function makePlan(input: PlanInput): Plan {
@@ -24,6 +30,16 @@ export function makePlan(input: PlanInput): Plan {
   const planned = withExpiry(diff({ ...input, specs: current, now }), expired, current, now, input.expiryWarningMs ?? DEFAULT_EXPIRY_WARNING_MS, input.live);
   const rotateNow = input.rotateNow ?? new Set<string>();
   const policies = [preventDestroy(input.live, { stored: input.stored, rotateNow }), maxDeletes(input.maxDeletes, allowed, rotateNow), emptySpecs(input.specFiles, allowed)];
-  const plan = policies.reduce((next, policy) => policy(next), planned);
+  const plan = withSettings(policies.reduce((next, policy) => policy(next), planned), input);
   return input.policyNotes && input.policyNotes.length > 0 ? { ...plan, notes: [...input.policyNotes, ...plan.notes] } : plan;
+}
+
+/** The reviewed settings changed since the previous specs that the plan's changes do not already show. */
+function withSettings(plan: Plan, input: PlanInput): Plan {
+  const previous = input.previous;
+  if (previous === undefined) return plan;
+  if ("unknown" in previous) return { ...plan, settings: [], notes: [...plan.notes, `reviewed settings (rotate_after, expires, deliver, prevent_destroy, import) are not compared: ${previous.unknown}`] };
+  const { paths } = previous;
+  const current = paths === undefined ? input.specs : input.specs.filter((spec) => paths.has(spec.source.file));
+  return { ...plan, settings: unshownSettings(settingChanges(previous.specs, current), plan.changes), settingsSince: previous.label };
 }

@@ -1,6 +1,7 @@
 // Plan rendering for people: text for the terminal, markdown for GitHub, in the spirit of `terraform plan`.
 import { utf8Bytes } from "../ownership/marker.js";
 import { code, codeBlock } from "./inert.js";
+import { settingLine, values } from "./settings.js";
 import type { Change, Delivery, FieldChange, Plan, Refusal } from "./types.js";
 import { summarize } from "./types.js";
 
@@ -45,6 +46,8 @@ export function changeLines(change: Change, audience: Audience = "operator"): st
   const lines = [head];
   if (change.action === "create") {
     lines.push(...createFields(change.spec.description, change.spec.metadata, change.spec.acl, change.spec.owner_id, change.spec.prevent_destroy));
+    // The settings ngrok does not hold, reviewed with the new credential.
+    for (const setting of ["rotate_after", "expires", "deliver"] as const) for (const value of values(change.spec, setting)) lines.push(`+     ${setting}: ${value}`);
   } else if (change.action === "delete") {
     lines.push(`-     # ${deleteWhy(change)}`);
   } else if (change.action === "import" && audience === "public") {
@@ -97,7 +100,25 @@ export function deliveryLine(delivery: Delivery): string {
 
 export function summaryLine(plan: Plan): string {
   const counts = summarize(plan);
-  return `Plan: ${counts.create} to create, ${counts.update} to update, ${counts.delete} to delete.`;
+  const settings = plan.settings?.length ?? 0;
+  const reviewed = settings === 0 ? "" : ` ${settings} reviewed setting${settings === 1 ? "" : "s"} changed (no ngrok call).`;
+  return `Plan: ${counts.create} to create, ${counts.update} to update, ${counts.delete} to delete.${reviewed}`;
+}
+
+/** What a plan without changes or deliveries says: nothing at all, or only reviewed settings (no ngrok call). */
+function noChangesLine(plan: Plan): string {
+  if ((plan.settings?.length ?? 0) === 0) return "No changes. The ngrok account matches the specs.";
+  return `No ngrok changes: the account matches the specs. Reviewed settings changed since ${plan.settingsSince ?? "the previous specs"}; they need no ngrok call, but review them:`;
+}
+
+/** The reviewed-setting lines, one block each (as changes are, for fitting). */
+function settingBlocks(plan: Plan): string[][] {
+  return (plan.settings ?? []).map((setting) => [settingLine(setting)]);
+}
+
+/** Whether the plan holds nothing to show: no change, delivery or reviewed setting. */
+function isEmpty(plan: Plan): boolean {
+  return plan.changes.length === 0 && plan.deliveries.length === 0 && (plan.settings?.length ?? 0) === 0;
 }
 
 function contextLine(plan: Plan): string {
@@ -116,10 +137,12 @@ function refusalText(refusal: Refusal, audience: Audience): string {
 export function renderText(plan: Plan, options: { audience?: Audience } = {}): string {
   const audience = options.audience ?? "operator";
   const out: string[] = [];
-  if (plan.changes.length === 0 && plan.deliveries.length === 0) out.push("No changes. The ngrok account matches the specs.");
+  if (plan.changes.length === 0 && plan.deliveries.length === 0) out.push(noChangesLine(plan));
   for (const change of plan.changes) out.push(...changeLines(change, audience).map((line) => `  ${line}`), "");
   for (const delivery of plan.deliveries) out.push(`  ${deliveryLine(delivery)}`);
   if (plan.deliveries.length > 0) out.push("");
+  for (const [line] of settingBlocks(plan)) out.push(`  ${line ?? ""}`);
+  if ((plan.settings?.length ?? 0) > 0) out.push("");
   out.push(...footerLines(plan, audience));
   return `${out.join("\n")}\n`;
 }
@@ -168,9 +191,11 @@ export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): strin
   head.push(summary, "");
   const tail = notes.shown;
   if (notes.hidden > 0) tail.push(`> …and ${more(notes.hidden, "note")} not shown here (GitHub's size limit); the operator's plan_text lists them all.`);
-  if (plan.changes.length === 0 && plan.deliveries.length === 0) return [...head, "No changes. The ngrok account matches the specs.", ...tail, ""].join("\n");
+  if (isEmpty(plan)) return [...head, noChangesLine(plan), ...tail, ""].join("\n");
+  // Reviewed settings only: said in a line the room kept for the counts covers.
+  if (plan.changes.length === 0 && plan.deliveries.length === 0) head.push(noChangesLine(plan), "");
 
-  const blocks = [...plan.changes.map((change) => changeLines(change, "public")), ...plan.deliveries.map((delivery) => [deliveryLine(delivery)])];
+  const blocks = [...plan.changes.map((change) => changeLines(change, "public")), ...plan.deliveries.map((delivery) => [deliveryLine(delivery)]), ...settingBlocks(plan)];
   // Measured as shown: escaping hidden characters makes a line longer.
   const { shown, hidden } = fitWithin(blocks, notes.room, (lines) => utf8Bytes(codeBlock(lines)) - 8 + 1);
   const body = [...head, codeBlock(shown.flat(), "diff")];
@@ -197,7 +222,7 @@ export function renderApplyMarkdown(input: { title: string; plan: Plan; review?:
   const errors = input.errors.map((error) => `- ${code(error)}`);
   // The summary, refusals and notes always show; the changes fill what is left.
   const footer = footerLines(plan, "public").join("\n");
-  const entries = [...plan.changes.map((change) => changeLines(change, "public")), ...plan.deliveries.map((delivery) => [deliveryLine(delivery)])].map((lines) => lines.map((line) => `  ${line}`).join("\n"));
+  const entries = [...plan.changes.map((change) => changeLines(change, "public")), ...plan.deliveries.map((delivery) => [deliveryLine(delivery)]), ...settingBlocks(plan)].map((lines) => lines.map((line) => `  ${line}`).join("\n"));
   // GitHub counts a check's text in UTF-8 bytes: whole entries fit in what the rest leaves, the others are counted.
   const room = (input.maxBytes ?? 60_000) - utf8Bytes([...head, ...errors, footer].join("\n")) - 300;
   const { shown, hidden } = fitWithin(entries, room, (entry) => utf8Bytes(entry) + 2);

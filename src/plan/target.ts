@@ -17,7 +17,7 @@ export function targetPlan(plan: Plan, targets: readonly string[]): TargetResult
   const changes = plan.changes.filter((c) => wanted.has(c.name));
   const deletes = changes.filter((c) => c.action === "delete" || c.action === "replace").length;
   const refusals = plan.refusals.filter((r) => (r.name !== undefined ? wanted.has(r.name) : deletes > 0));
-  const known = new Set([...plan.changes.map((c) => c.name), ...plan.deliveries.map((d) => d.name), ...plan.unchanged, ...plan.refusals.flatMap((r) => (r.name ? [r.name] : []))]);
+  const known = new Set([...plan.changes.map((c) => c.name), ...plan.deliveries.map((d) => d.name), ...plan.unchanged, ...(plan.settings ?? []).map((s) => s.name), ...plan.refusals.flatMap((r) => (r.name ? [r.name] : []))]);
   return {
     plan: {
       ...plan,
@@ -26,6 +26,7 @@ export function targetPlan(plan: Plan, targets: readonly string[]): TargetResult
       unchanged: plan.unchanged.filter((n) => wanted.has(n)),
       refusals,
       staleIntents: plan.staleIntents.filter((i) => wanted.has(i.name)),
+      ...(plan.settings ? { settings: plan.settings.filter((s) => wanted.has(s.name)) } : {}),
     },
     unknown: targets.filter((t) => !known.has(t)),
   };

@@ -2,6 +2,7 @@
 import type { CredentialCreate, CredentialUpdate } from "../ngrok/types.js";
 import type { UserMetadata } from "../ownership/marker.js";
 import type { CredentialSpec, SourceLocation } from "../desired/types.js";
+import type { SettingChange } from "./settings.js";
 
 export type Field = "description" | "metadata" | "acl" | "owner_id" | "prevent_destroy" | "expires";
 
@@ -118,6 +119,13 @@ export interface Plan {
    * issue lists them so owners renew in time.
    */
   expiring?: ExpiringCredential[];
+  /**
+   * Reviewed settings that changed since the previous specs (see settings.ts), beyond what `changes` show: no ngrok
+   * call, yet a change to review. Absent where the driver has no previous specs to compare with.
+   */
+  settings?: SettingChange[];
+  /** Where the previous specs came from: "the base branch (abc1234)", "the last apply (abc1234)". */
+  settingsSince?: string;
 }
 
 /** A credential that expires soon: its owners renew it by moving `expires` in a pull request. */

@@ -122,13 +122,26 @@ function githubSpecs(github: GitHubClient, repository: string, storage: Reconcil
         const skipped = request.sha !== sha ? `${request.sha.slice(0, 7)} is not the head of ${branch ?? "the default branch"} (${sha.slice(0, 7)})` : `credentials/ is unchanged since ${applied.sha.slice(0, 7)}`;
         return { sha, tree: snapshot.treeSha, sources: [], skipped };
       }
-      // A pull request is judged by the default branch's policy (whatever its base), so it cannot loosen the policy that reviews it.
-      let policy: PolicySources = { head: snapshot.policy };
-      if (request.cause === "pull_request") {
-        const judge = await pullJudge(github, repository, request.pr);
-        policy = { head: snapshot.policy, base: await readPolicyAt(github, repository, judge.sha, blobs), ...(judge.offDefault ? { offDefault: judge.offDefault } : {}) };
+      if (request.cause !== "pull_request") {
+        // Reviewed settings are compared with what was last applied (the same tree: nothing to read).
+        const baseline = applied ? { ref: applied.tree === snapshot.treeSha ? sha : applied.sha, label: `the last apply (${applied.sha.slice(0, 7)})` } : null;
+        return { sha, tree: snapshot.treeSha, sources: snapshot.sources, policy: { head: snapshot.policy }, baseline };
       }
-      return { sha, tree: snapshot.treeSha, sources: snapshot.sources, policy };
+      // A pull request is judged by the default branch's policy (whatever its base), so it cannot loosen the policy that
+      // reviews it; its reviewed settings are compared with the same commit's specs (what it merges into and is applied from).
+      const judge = await pullJudge(github, repository, request.pr);
+      const policy: PolicySources = { head: snapshot.policy, base: await readPolicyAt(github, repository, judge.sha, blobs), ...(judge.offDefault ? { offDefault: judge.offDefault } : {}) };
+      return { sha, tree: snapshot.treeSha, sources: snapshot.sources, policy, baseline: { ref: judge.sha, label: `the default branch (${judge.sha.slice(0, 7)})` } };
+    },
+    async previous(baseline) {
+      if (baseline.ref === null) return null;
+      try {
+        return (await readSpecsAt(github, repository, baseline.ref, blobs)).sources;
+      } catch (error) {
+        // Refused from the listing (over the spec limits): not compared, and the plan says so.
+        if (error instanceof SpecLimitError) return null;
+        throw error;
+      }
     },
   };
 }

@@ -10,6 +10,7 @@ import type { RevealedToken, RunPorts } from "./ports.js";
 import type { RunState } from "./state.js";
 import { beginInvocation, endInvocation, progressMark } from "./stall.js";
 import { allowsDeletes, rotations, type RunOutput } from "./types.js";
+import { previousSpecs } from "./previous.js";
 
 export { applyOrder } from "./apply-stage.js";
 export { CALLS_PER_CHANGE, MAX_IDLE, MAX_INVOCATIONS, MAX_ROUNDS, RunError } from "./errors.js";
@@ -125,6 +126,7 @@ export class Step {
             // On a pull request the default branch's policy judges, so the PR cannot loosen what reviews it.
             const choice = choosePolicy(snapshot.policy ?? { head: null });
             if (choice.notes.length > 0) state.policyNotes = choice.notes;
+            if (snapshot.baseline !== undefined) state.baseline = snapshot.baseline;
             const loaded = loadSpecs(snapshot.sources, {
               ownerId: ports.config.ownerId,
               ...(ports.specs.cache ? { cache: ports.specs.cache } : {}),
@@ -187,8 +189,10 @@ export class Step {
 
   async plan(): Promise<void> {
     const { state, ports } = this;
-    const loaded = loadSpecs(await ports.scratch.loadSources(), { ownerId: ports.config.ownerId, ...(ports.specs.cache ? { cache: ports.specs.cache } : {}) });
+    const sources = await ports.scratch.loadSources();
+    const loaded = loadSpecs(sources, { ownerId: ports.config.ownerId, ...(ports.specs.cache ? { cache: ports.specs.cache } : {}) });
     if (!loaded.ok) throw new RunError("RUN_INTERNAL", "internal: specs validated at the start no longer validate");
+    const previous = await previousSpecs(state, ports, sources);
     const live = await ports.scratch.loadLive();
     state.listed = live.length;
     // A rotation asked for and done in an earlier round is not done again.
@@ -209,6 +213,7 @@ export class Step {
       now: state.now,
       rotateNow: new Set(rotations(state.request).filter((name) => !rotated.has(name))),
       delivered: ports.deliverer ? await ports.deliverer.records() : [],
+      ...(previous ? { previous } : {}),
     });
     let applying = state.mode === "apply" && plan.refusals.length === 0;
     if (applying && (plan.changes.length > 0 || plan.deliveries.length > 0) && ports.approve) {

@@ -29,6 +29,19 @@ export interface SpecSnapshot {
   invalid?: SpecError[];
   /** The policy file of the commit (and, on a pull request, the default branch's): see choosePolicy. */
   policy?: PolicySources;
+  /**
+   * The specs the reviewed settings (rotate_after, expires, deliver, prevent_destroy, import) are compared with: a
+   * pull request's base branch, or what was last applied; read at the plan stage through SpecPort.previous. null:
+   * there are none (nothing applied yet), which the plan notes. Left out: this driver compares nothing.
+   */
+  baseline?: Baseline | null;
+}
+
+/** Which previous specs to compare with: `ref` is the port's own handle (a commit SHA, or null for a local store). */
+export interface Baseline {
+  ref: string | null;
+  /** For people: "the base branch (abc1234)", "the last apply (abc1234)". */
+  label: string;
 }
 
 export interface SpecPort {
@@ -37,6 +50,8 @@ export interface SpecPort {
   cache?: FileCache;
   /** A number that grows as reading makes progress short of finishing (blobs cached): a big tree is not a stall. */
   progress?(): number;
+  /** The spec sources of a baseline the snapshot named; null when they cannot be read (e.g. over the spec limits). */
+  previous?(baseline: Baseline): Promise<SpecSource[] | null>;
 }
 
 /** The ngrok calls of a run; NgrokClient satisfies it. */

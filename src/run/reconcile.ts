@@ -43,6 +43,11 @@ export interface RunOptions extends RunConfig {
   policy?: SpecSource | null;
   /** The run's instant in ms (default now): expiry and policy lifetimes are judged from it. */
   now?: number;
+  /**
+   * The specs last applied from here (the CLI's local store), which the reviewed settings are compared with; null:
+   * nothing applied yet (the plan notes it); left out: nothing is compared.
+   */
+  previous?: { label: string; sources: SpecSource[] } | null;
 }
 
 /** A budget spent per call of the credentials API (no fetch to count: the caller made the client). */
@@ -84,12 +89,16 @@ export async function reconcile(sources: readonly SpecSource[], options: RunOpti
   const scratch = new MemoryScratch();
   scratch.save(newRunState(0, "local", { cause: "manual", mode: options.mode, actor: "cli", ...(options.allowDeletes ? { allowDeletes: true } : {}), ...(options.rotate ? { rotate: options.rotate } : {}) }, options.mode, options.now));
   const limit = options.callsPerInvocation;
+  const previous = options.previous;
   // The core's stall rule and invocation cap end a run that does not finish.
   for (;;) {
     const budget = limit === undefined ? null : new CallBudget(limit);
     const output = await advanceRun(scratch.load() as RunState, {
       config: options,
-      specs: { read: async () => ({ sha: null, tree: null, sources: [...sources], policy: { head: options.policy ?? null } }) },
+      specs: {
+        read: async () => ({ sha: null, tree: null, sources: [...sources], policy: { head: options.policy ?? null }, ...(previous !== undefined ? { baseline: previous && { ref: null, label: previous.label } } : {}) }),
+        previous: async () => previous?.sources ?? null,
+      },
       ngrok: budget ? budgeted(deps.ngrok, budget) : deps.ngrok,
       tokens: deps.vault,
       intents: deps.intents,

@@ -1,6 +1,7 @@
 // The persisted state of a run in progress: versioned, so a deploy in the middle of a run never misreads it.
 import type { SpecError } from "../desired/errors.js";
 import type { TargetSeen } from "../plan/delivery-guard.js";
+import type { Baseline } from "./ports.js";
 import type { RunRequest } from "./types.js";
 
 /** Bump when RunState changes shape; a state of another version is not resumed (the run restarts). */
@@ -69,6 +70,8 @@ export interface RunState {
   now: number;
   /** What the policy choice says for the plan (a pull request that changes the policy, which policy judged). */
   policyNotes?: string[];
+  /** The previous specs the plan compares reviewed settings with (SpecSnapshot.baseline); undefined: none asked for. */
+  baseline?: Baseline | null;
   /**
    * Opaque slot for the ngrok client's rate limiter (src/ngrok), so pacing survives between invocations.
    * The core never reads it; whoever builds the client may.

@@ -1,0 +1,41 @@
+// The specs the CLI last applied (Node only), kept beside the token store: what `plan` compares reviewed settings with.
+import { readFile } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import type { SpecSource } from "../desired/types.js";
+import { writeFileAtomic } from "../vault/file-store.js";
+import { CliError } from "./errors.js";
+
+/** `.ngrok-gitops/tokens.json` → `.ngrok-gitops/applied.json`; any other name `x.json` → `x.applied.json` beside it. */
+export function appliedPathFor(tokensPath: string): string {
+  const name = basename(tokensPath);
+  if (name === "tokens.json") return join(dirname(tokensPath), "applied.json");
+  return join(dirname(tokensPath), `${name.replace(/\.json$/, "")}.applied.json`);
+}
+
+/** The specs of the last full apply from this store, or null when there was none (the plan then notes it). */
+export async function readAppliedSpecs(path: string): Promise<{ label: string; sources: SpecSource[] } | null> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw new CliError("CLI_APPLIED_INVALID", `cannot read ${path}`, { cause: error });
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    throw new CliError("CLI_APPLIED_INVALID", `${path} is not valid JSON; remove it (the next apply writes it again)`);
+  }
+  const record = typeof data === "object" && data !== null ? (data as { applied_at?: unknown; sources?: unknown }) : {};
+  const sources = Array.isArray(record.sources) ? record.sources : null;
+  if (typeof record.applied_at !== "string" || sources === null || !sources.every((s) => typeof s?.path === "string" && typeof s?.content === "string")) {
+    throw new CliError("CLI_APPLIED_INVALID", `${path} is not {"applied_at", "sources": [{"path", "content"}]}; remove it (the next apply writes it again)`);
+  }
+  return { label: `the last apply from here (${record.applied_at})`, sources: (sources as SpecSource[]).map((s) => ({ path: s.path, content: s.content })) };
+}
+
+/** Records `sources` as applied (after an apply that converged the whole account, not a --target one). */
+export async function writeAppliedSpecs(path: string, sources: readonly SpecSource[], at: Date = new Date()): Promise<void> {
+  await writeFileAtomic(path, `${JSON.stringify({ applied_at: at.toISOString(), sources: sources.map((s) => ({ path: s.path, content: s.content })) })}\n`);
+}
