@@ -101,14 +101,14 @@ export function deliveryLine(delivery: Delivery): string {
 export function summaryLine(plan: Plan): string {
   const counts = summarize(plan);
   const settings = plan.settings?.length ?? 0;
-  const reviewed = settings === 0 ? "" : ` ${settings} reviewed setting${settings === 1 ? "" : "s"} changed (no ngrok call).`;
+  const reviewed = settings === 0 ? "" : ` ${settings} reviewed setting${settings === 1 ? "" : "s"} changed since ${plan.settingsSince ?? "the previous specs"}, no ngrok call.`;
   return `Plan: ${counts.create} to create, ${counts.update} to update, ${counts.delete} to delete.${reviewed}`;
 }
 
 /** What a plan without changes or deliveries says: nothing at all, or only reviewed settings (no ngrok call). */
 function noChangesLine(plan: Plan): string {
   if ((plan.settings?.length ?? 0) === 0) return "No changes. The ngrok account matches the specs.";
-  return `No ngrok changes: the account matches the specs. Reviewed settings changed since ${plan.settingsSince ?? "the previous specs"}; they need no ngrok call, but review them:`;
+  return "No ngrok changes: the account matches the specs. Reviewed settings changed; they need no ngrok call, but review them:";
 }
 
 /** The reviewed-setting lines, one block each (as changes are, for fitting). */

@@ -26,17 +26,18 @@ describe("reviewed settings", () => {
     expect(text).not.toContain("No changes. The ngrok account matches the specs.");
     expect(text).toBe(
       [
-        "No ngrok changes: the account matches the specs. Reviewed settings changed since the base branch (abc1234); they need no ngrok call, but review them:",
+        "No ngrok changes: the account matches the specs. Reviewed settings changed; they need no ngrok call, but review them:",
         "  ~ web: deliver + acme/site:NGROK_TOKEN",
         "",
-        "Plan: 0 to create, 0 to update, 0 to delete. 1 reviewed setting changed (no ngrok call).",
+        "Plan: 0 to create, 0 to update, 0 to delete. 1 reviewed setting changed since the base branch (abc1234), no ngrok call.",
         "1 unchanged · 0 unmanaged left alone",
         "",
       ].join("\n"),
     );
     const md = renderMarkdown(p);
     expect(md).toContain("~ web: deliver + acme/site:NGROK_TOKEN");
-    expect(md).toContain("Reviewed settings changed since the base branch (abc1234)");
+    expect(md).toContain("1 reviewed setting changed since the base branch (abc1234), no ngrok call.");
+    expect(md).toContain("No ngrok changes: the account matches the specs.");
     expect(renderApplyMarkdown({ title: "apply", plan: p, errors: [] })).toContain("~ web: deliver + acme/site:NGROK_TOKEN");
     expect(JSON.parse(JSON.stringify(p)).settings).toEqual(p.settings);
   });
