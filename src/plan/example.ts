@@ -35,3 +35,19 @@ export const examplePlan: Plan = makePlan({
   specFiles: 2,
   maxDeletes: 10,
 });
+
+/**
+ * The README's reviewed-settings sample: a pull request gives ci-runners a delivery target and a shorter rotate_after,
+ * which ngrok does not hold: no ngrok change, two settings to review against the base branch's specs.
+ */
+export const exampleSettingsPlan: Plan = makePlan({
+  ownerId: EXAMPLE_OWNER,
+  specs: [exampleSpec("ci-runners", { rotate_after_ms: 30 * 86_400_000, deliver: [{ github_actions_secret: { repo: "acme/site", name: "NGROK_TOKEN" } }] })],
+  live: [exampleLive("cr_CI", "ci-runners", { created_at: "2026-05-20T00:00:00Z" })],
+  stored: new Map([["ci-runners", "cr_CI"]]),
+  intents: [],
+  specFiles: 1,
+  maxDeletes: 10,
+  previous: { label: "the base branch (abc1234)", specs: [exampleSpec("ci-runners", { rotate_after_ms: 90 * 86_400_000 })] },
+  now: Date.parse("2026-06-01T00:00:00Z"),
+});

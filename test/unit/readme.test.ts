@@ -9,7 +9,7 @@ import { parse } from "yaml";
 import { DEFAULT_EMULATOR_PORT } from "../../src/cli/config";
 import { assertPortsFree, portFrom } from "../../src/cli/ports";
 import { encodeMetadata } from "../../src/ownership/marker";
-import { EXAMPLE_MARKDOWN_OPTIONS, examplePlan } from "../../src/plan/example";
+import { EXAMPLE_MARKDOWN_OPTIONS, examplePlan, exampleSettingsPlan } from "../../src/plan/example";
 import { makePlan } from "../../src/plan/plan";
 import { renderMarkdown, renderText } from "../../src/plan/render";
 import { formatSpecError } from "../../src/desired/errors";
@@ -92,9 +92,15 @@ describe("README: plan output", () => {
   const blocks = inSection("Plan output");
 
   it("the text sample is renderText of the plan in src/plan/example.ts", () => {
-    const text = blocks.filter((f) => f.lang === "" && f.body.includes("Plan: "));
+    const text = blocks.filter((f) => f.lang === "" && f.body.includes("Plan: ") && !f.body.includes("reviewed settings"));
     expect(text).toHaveLength(1);
     expect(`${text[0]?.body}\n`).toBe(renderText(examplePlan));
+  });
+
+  it("the reviewed-settings sample is renderText of exampleSettingsPlan", () => {
+    const text = blocks.filter((f) => f.lang === "" && f.body.includes("reviewed settings changed"));
+    expect(text).toHaveLength(1);
+    expect(`${text[0]?.body}\n`).toBe(renderText(exampleSettingsPlan));
   });
 
   it("the rotation and delivery sample is the start of renderText of such a plan", () => {
