@@ -138,8 +138,9 @@ function githubSpecs(github: GitHubClient, repository: string, storage: Reconcil
       try {
         return (await readSpecsAt(github, repository, baseline.ref, blobs)).sources;
       } catch (error) {
-        // Refused from the listing (over the spec limits): not compared, and the plan says so.
-        if (error instanceof SpecLimitError) return null;
+        // Refused from the listing (over the spec limits), or the commit is gone (history rewritten, repository
+        // recreated): not compared, and the plan says so. Anything else fails the run, which is retried.
+        if (error instanceof SpecLimitError || (error instanceof GitHubApiError && (error.status === 404 || error.status === 422))) return null;
         throw error;
       }
     },

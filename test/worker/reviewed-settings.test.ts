@@ -48,4 +48,12 @@ describe("reviewed settings in the Worker's plans", () => {
     expect(again.plan_text).toContain(NO_CHANGES);
     expect(again.plan_text).not.toContain("rotate_after");
   });
+
+  it("a last-applied commit that is gone (history rewritten) is noted, and the run goes on", async () => {
+    await freshWorld({ files: { "credentials/web.yaml": `${WEB}    rotate_after: 30d\n` } });
+    expect((await admin("/api/reconcile", { method: "POST" })).status).toBe(202);
+    const run = (await settle()).last!;
+    expect(run.status).toBe("succeeded");
+    expect(run.plan_text).toMatch(/reviewed settings \(rotate_after, expires, deliver, prevent_destroy, import\) are not compared: the specs of the last apply \([0-9a-f]{7}\) cannot be read/);
+  });
 });
