@@ -46,8 +46,8 @@ describe("past its expires", () => {
     const p = plan({ specs: [expiring("web", -1)], live: [current], stored: new Map([["web", current.id]]) });
     expect(p.changes).toEqual([{ action: "delete", name: "web", id: current.id, reason: "expired", matured: false }]);
     expect(p.refusals).toEqual([]);
-    expect(renderText(p)).toContain(`  - web (${current.id}) will be deleted\n  -     # expired: its expires date was already past when it was applied, so MAX_DELETES counts this delete\n`);
-    expect(renderMarkdown(p)).toContain("-     # expired: its expires date was already past when it was applied");
+    expect(renderText(p)).toContain(`  - web (${current.id}) will be deleted\n  -     # expired: its expires date was never applied while still ahead, so MAX_DELETES counts this delete\n`);
+    expect(renderMarkdown(p)).toContain("-     # expired: its expires date was never applied while still ahead");
   });
 
   it("at the instant itself, not a millisecond before", () => {

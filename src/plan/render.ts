@@ -36,7 +36,7 @@ function deleteWhy(change: Extract<Change, { action: "delete" }>): string {
   if (change.reason !== "expired") return DELETE_WHY[change.reason];
   return change.matured === true
     ? "expired: its expires date, applied while still ahead, has passed"
-    : "expired: its expires date was already past when it was applied, so MAX_DELETES counts this delete";
+    : "expired: its expires date was never applied while still ahead, so MAX_DELETES counts this delete";
 }
 
 /** One change as lines, each starting with its diff symbol so a ```diff block colours it. */

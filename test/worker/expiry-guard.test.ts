@@ -33,7 +33,7 @@ describe("expiry and MAX_DELETES", () => {
     const run = await applyMain({ "credentials/a.yaml": specs("2000-01-01") });
     expect(run.status).toBe("refused");
     expect(run.errors.join("\n")).toContain(`[MAX_DELETES] the plan ends ${names.length} credentials (${names.length} deletes`);
-    expect(run.plan_text).toContain("expired: its expires date was already past when it was applied, so MAX_DELETES counts this delete");
+    expect(run.plan_text).toContain("expired: its expires date was never applied while still ahead, so MAX_DELETES counts this delete");
     expect((await managed()).length).toBe(names.length);
   });
 
