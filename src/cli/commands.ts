@@ -45,7 +45,7 @@ export const USAGE = `Usage: npm run plan|apply|token|unmanaged -- [options]
        tsx src/cli/main.ts <command> [options]
 
 Commands:
-  plan            show what apply would change (exit 0: no changes, 2: changes planned, 1: error)
+  plan            show what apply would change (exit 0: no changes, 2: changes or reviewed settings planned, 1: error)
   apply           plan, ask, then change the ngrok account (exit 0: applied or nothing to do, 1: error)
   apply FILE      apply exactly the plan saved by \`plan --out FILE\`, without asking; refused (exit 1,
                   nothing changed) if the specs, the account or the local token store changed since

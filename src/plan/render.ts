@@ -28,15 +28,13 @@ const DELETE_WHY = {
   duplicate: "a second credential for the same name; the one whose token is stored is kept",
   orphan: "created by a run that never stored its token, so nobody holds it; it will be created again",
   retired: "the old credential of a rotation, past its grace window",
-  expired: "expired: its spec's expires date has passed",
+  // An expiry says whether MAX_DELETES counts it (see withExpiry).
+  expired: "expired: its expires date, applied while still ahead, has passed",
+  expiredCounted: "expired: its expires date was never applied while still ahead, so MAX_DELETES counts this delete",
 } as const;
 
-/** Why a delete happens; an expiry also says whether MAX_DELETES counts it (see withExpiry). */
 function deleteWhy(change: Extract<Change, { action: "delete" }>): string {
-  if (change.reason !== "expired") return DELETE_WHY[change.reason];
-  return change.matured === true
-    ? "expired: its expires date, applied while still ahead, has passed"
-    : "expired: its expires date was never applied while still ahead, so MAX_DELETES counts this delete";
+  return DELETE_WHY[change.reason === "expired" && change.matured !== true ? "expiredCounted" : change.reason];
 }
 
 /** One change as lines, each starting with its diff symbol so a ```diff block colours it. */
