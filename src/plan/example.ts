@@ -48,6 +48,6 @@ export const exampleSettingsPlan: Plan = makePlan({
   intents: [],
   specFiles: 1,
   maxDeletes: 10,
-  previous: { label: "the base branch (abc1234)", specs: [exampleSpec("ci-runners", { rotate_after_ms: 90 * 86_400_000 })] },
+  previous: { label: "the default branch (abc1234)", specs: [exampleSpec("ci-runners", { rotate_after_ms: 90 * 86_400_000 })] },
   now: Date.parse("2026-06-01T00:00:00Z"),
 });

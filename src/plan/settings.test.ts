@@ -19,7 +19,7 @@ function plan(specs: CredentialSpec[], previous: PlanInput["previous"], extra: P
 
 describe("reviewed settings", () => {
   it("a new delivery target on an existing credential is its own line, and the plan is not 'No changes'", () => {
-    const p = plan([web({ deliver: [target("acme/site", "NGROK_TOKEN")] })], { label: "the base branch (abc1234)", specs: [web()] });
+    const p = plan([web({ deliver: [target("acme/site", "NGROK_TOKEN")] })], { label: "the default branch (abc1234)", specs: [web()] });
     expect(p.changes).toEqual([]);
     expect(p.settings).toEqual([{ name: "web", setting: "deliver", before: null, after: "acme/site:NGROK_TOKEN" }]);
     const text = renderText(p);
@@ -29,14 +29,14 @@ describe("reviewed settings", () => {
         "No ngrok changes: the account matches the specs. Reviewed settings changed; they need no ngrok call, but review them:",
         "  ~ web: deliver + acme/site:NGROK_TOKEN",
         "",
-        "Plan: 0 to create, 0 to update, 0 to delete. 1 reviewed setting changed since the base branch (abc1234), no ngrok call.",
+        "Plan: 0 to create, 0 to update, 0 to delete. 1 reviewed setting changed since the default branch (abc1234), no ngrok call.",
         "1 unchanged · 0 unmanaged left alone",
         "",
       ].join("\n"),
     );
     const md = renderMarkdown(p);
     expect(md).toContain("~ web: deliver + acme/site:NGROK_TOKEN");
-    expect(md).toContain("1 reviewed setting changed since the base branch (abc1234), no ngrok call.");
+    expect(md).toContain("1 reviewed setting changed since the default branch (abc1234), no ngrok call.");
     expect(md).toContain("No ngrok changes: the account matches the specs.");
     expect(renderApplyMarkdown({ title: "apply", plan: p, errors: [] })).toContain("~ web: deliver + acme/site:NGROK_TOKEN");
     expect(JSON.parse(JSON.stringify(p)).settings).toEqual(p.settings);

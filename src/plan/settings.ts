@@ -20,7 +20,7 @@ export interface SettingChange {
 }
 
 /**
- * The specs to compare with. `label` says where they come from, for people: "the base branch (abc1234)", "the last
+ * The specs to compare with. `label` says where they come from, for people: "the default branch (abc1234)", "the last
  * apply (abc1234)". `paths`: the files that differ, when known (only their specs can have changed); else all.
  */
 export interface PreviousSpecs {

@@ -124,7 +124,7 @@ export interface Plan {
    * call, yet a change to review. Absent where the driver has no previous specs to compare with.
    */
   settings?: SettingChange[];
-  /** Where the previous specs came from: "the base branch (abc1234)", "the last apply (abc1234)". */
+  /** Where the previous specs came from: "the default branch (abc1234)", "the last apply (abc1234)". */
   settingsSince?: string;
 }
 

@@ -40,7 +40,7 @@ export interface SpecSnapshot {
 /** Which previous specs to compare with: `ref` is the port's own handle (a commit SHA, or null for a local store). */
 export interface Baseline {
   ref: string | null;
-  /** For people: "the base branch (abc1234)", "the last apply (abc1234)". */
+  /** For people: "the default branch (abc1234)", "the last apply (abc1234)". */
   label: string;
 }
 

@@ -1,5 +1,5 @@
 // Reviewed settings ngrok does not hold (deliver, rotate_after, …) show in the Worker's plans: on a pull request against
-// the base branch's specs, on an apply against what was last applied; a settings-only plan is not "No changes".
+// the default branch's specs, on an apply against what was last applied; a settings-only plan is not "No changes".
 import { beforeAll, describe, expect, it } from "vitest";
 import { TEST_REPOSITORY } from "../support/test-env.js";
 import { admin, commit, deliver, freshWorld, github, pullRequestPayload, pushPayload, repoView, settle } from "./support.js";
@@ -24,14 +24,14 @@ beforeAll(async () => {
 });
 
 describe("reviewed settings in the Worker's plans", () => {
-  it("a pull request that only adds rotate_after and a delivery target shows both, against the base branch", async () => {
+  it("a pull request that only adds rotate_after and a delivery target shows both, against the default branch", async () => {
     const { status, check, comment } = await openPr(81, { "credentials/web.yaml": `${WEB}    rotate_after: 90d\n    deliver:\n      - github_actions_secret: {repo: acme/site, name: NGROK_TOKEN}\n` });
     expect(status.last).toMatchObject({ cause: "pull_request", status: "succeeded" });
     expect(comment).not.toContain(NO_CHANGES);
 
     expect(comment).toContain("~ web: rotate_after (none) → 90d");
     expect(comment).toContain("~ web: deliver + acme/site:NGROK_TOKEN");
-    expect(comment).toContain(`2 reviewed settings changed since the base branch (${base.slice(0, 7)}), no ngrok call.`);
+    expect(comment).toContain(`2 reviewed settings changed since the default branch (${base.slice(0, 7)}), no ngrok call.`);
     expect(check?.output?.summary ?? "").toContain("~ web: rotate_after (none) → 90d");
   });
 
