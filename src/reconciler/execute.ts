@@ -181,6 +181,8 @@ function auditOutcome(storage: ReconcilerStorage, state: Readonly<RunState>, out
   const detail: Record<string, unknown> = {};
   if (change.action === "update" || change.action === "import" || change.action === "replace") detail.fields = change.fields.map((f) => ({ field: f.field, before: f.before, after: f.after }));
   if (change.action === "delete") detail.reason = change.reason;
+  // Whether MAX_DELETES let it through uncounted (its date was applied while ahead), for whoever audits a mass expiry.
+  if (change.action === "delete" && change.reason === "expired") detail.matured = change.matured === true;
   if (change.action !== "create") detail.id = change.id;
   if (outcome.status === "done" && outcome.createdId) detail.created_id = outcome.createdId;
   const ids = [change.action !== "create" ? change.id : null, outcome.status === "done" ? (outcome.createdId ?? null) : null].filter((id): id is string => id !== null);

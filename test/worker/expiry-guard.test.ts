@@ -52,5 +52,7 @@ describe("expiry and MAX_DELETES", () => {
     expect(matured.outcomes.map((o) => `${o.action} ${o.status}`)).toEqual(names.map(() => "delete done"));
     expect(matured.plan_text).toContain("expired: its expires date, applied while still ahead, has passed");
     expect(await managed()).toEqual([]);
+    const audit = (await (await admin("/api/audit?kind=change&name=exp-0")).json()) as { entries: { action: string; detail: { reason?: string; matured?: boolean } }[] };
+    expect(audit.entries[0]).toMatchObject({ action: "delete", detail: { reason: "expired", matured: true } });
   });
 });
