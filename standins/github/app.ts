@@ -14,6 +14,7 @@ import {
 } from "./errors.js";
 import { fromBase64, utf8 } from "./git-objects.js";
 import { newSecretKeyPair, openSealedBox, SECRET_VALUE_MAX_BYTES } from "./secret-keys.js";
+import { registerReviewRoutes } from "./reviews.js";
 import * as shape from "./serialize.js";
 import {
   FakeGitHubState,
@@ -94,6 +95,7 @@ export const DEFAULT_INSTALLATION_PERMISSIONS: Permissions = {
   secrets: "write",
   organization_secrets: "write",
   environments: "write",
+  members: "read",
 };
 
 const INSTALLATION_TOKEN_TTL_MS = 60 * 60 * 1000;
@@ -477,6 +479,22 @@ export function createFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
       url: `${api}/git/refs/${ref}`,
       object: { sha, type: "commit", url: `${api}/git/commits/${sha}` },
     });
+  });
+
+  registerReviewRoutes(app, {
+    state,
+    access,
+    orgAccess(c, permission) {
+      const identity = c.get("identity");
+      if (identity.kind === "anonymous") throw new GitHubError(401, "Requires authentication");
+      if (identity.kind === "app") throw new GitHubError(403, "Resource not accessible by integration");
+      const held = identity.entry.installation?.permissions[permission];
+      if (identity.entry.installation && held !== "read" && held !== "write") throw new GitHubError(403, "Resource not accessible by integration");
+    },
+    urls,
+    paginate,
+    resolveCommitOr422,
+    readJson,
   });
 
   app.get("/repos/:owner/:repo/commits/:ref{.+}/check-runs", (c) => {
@@ -1299,6 +1317,7 @@ export function createFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
       ...(typeof input["body"] === "string" ? { body: input["body"] } : {}),
       ...(input["state"] === "open" || input["state"] === "closed" ? { state: input["state"] } : {}),
       ...(typeof input["merged"] === "boolean" ? { merged: input["merged"] } : {}),
+      ...(typeof input["merge_commit_sha"] === "string" ? { merge_commit_sha: input["merge_commit_sha"] } : {}),
       ...(typeof input["head_repo"] === "string" ? { head_repo: input["head_repo"] } : {}),
       ...(typeof input["user"] === "string" ? { user: input["user"] } : {}),
     });
