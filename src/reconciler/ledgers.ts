@@ -97,6 +97,18 @@ export interface StateValues {
   cancel_run: { run: number; actor: string; caller: Caller | null };
   /** The ngrok client's pacing window, carried between invocations and runs (one account, one window). */
   ngrok_limiter: LimiterSnapshot;
+  /** The commit an apply held for want of reviews (the newest): cron plans the last applied state until it is superseded or released. */
+  held: HeldCommit;
+  /** Whether the last apply found review enforcement on (policy `review:`), for /healthz and /api/status. */
+  reviews: { enforced: boolean; approvals: number | null; sha: string; at: string };
+}
+
+export interface HeldCommit {
+  sha: string;
+  at: string;
+  pr: number | null;
+  reasons: string[];
+  missing: { name: string; file: string; owners: string[] }[];
 }
 
 export class NamedState {

@@ -125,6 +125,7 @@ export class Step {
             // On a pull request the default branch's policy judges, so the PR cannot loosen what reviews it.
             const choice = choosePolicy(snapshot.policy ?? { head: null });
             if (choice.notes.length > 0) state.policyNotes = choice.notes;
+            if (choice.policy?.review) state.approvals = choice.policy.review.approvals;
             const loaded = loadSpecs(snapshot.sources, {
               ownerId: ports.config.ownerId,
               ...(ports.specs.cache ? { cache: ports.specs.cache } : {}),
@@ -162,7 +163,7 @@ export class Step {
           break;
         }
         case "plan":
-          await this.plan();
+          if (!(await this.plan())) return null;
           break;
         case "targets": {
           const done = await targetsStage(this);
@@ -185,7 +186,8 @@ export class Step {
     }
   }
 
-  async plan(): Promise<void> {
+  /** False when it yielded for want of budget (the next invocation plans again). */
+  async plan(): Promise<boolean> {
     const { state, ports } = this;
     const loaded = loadSpecs(await ports.scratch.loadSources(), { ownerId: ports.config.ownerId, ...(ports.specs.cache ? { cache: ports.specs.cache } : {}) });
     if (!loaded.ok) throw new RunError("RUN_INTERNAL", "internal: specs validated at the start no longer validate");
@@ -211,6 +213,16 @@ export class Step {
       delivered: ports.deliverer ? await ports.deliverer.records() : [],
     });
     let applying = state.mode === "apply" && plan.refusals.length === 0;
+    // Under review enforcement nothing of an unreviewed commit is applied: the run ends held.
+    if (applying && ports.reviews) {
+      if (!this.roomFor(ports.reviews.calls)) return false;
+      const review = await ports.reviews.check(state, plan, loaded.specs);
+      if (review) state.review = review;
+      if (review?.verdict === "held") {
+        state.mode = "plan";
+        applying = false;
+      }
+    }
     if (applying && (plan.changes.length > 0 || plan.deliveries.length > 0) && ports.approve) {
       const approved = await ports.approve(plan);
       if (approved === null) {
@@ -231,6 +243,7 @@ export class Step {
       state.stage = "targets";
     }
     await this.persist();
+    return true;
   }
 
 }

@@ -1,7 +1,7 @@
 // The persisted state of a run in progress: versioned, so a deploy in the middle of a run never misreads it.
 import type { SpecError } from "../desired/errors.js";
 import type { TargetSeen } from "../plan/delivery-guard.js";
-import type { RunRequest } from "./types.js";
+import type { ReviewOutcome, RunRequest } from "./types.js";
 
 /** Bump when RunState changes shape; a state of another version is not resumed (the run restarts). */
 export const RUN_STATE_VERSION = 3;
@@ -69,6 +69,10 @@ export interface RunState {
   now: number;
   /** What the policy choice says for the plan (a pull request that changes the policy, which policy judged). */
   policyNotes?: string[];
+  /** review.approvals of the commit's own policy (the review check also reads the base branch's). */
+  approvals?: number;
+  /** The review check's verdict, once made (plan stage of an apply). */
+  review?: ReviewOutcome;
   /**
    * Opaque slot for the ngrok client's rate limiter (src/ngrok), so pacing survives between invocations.
    * The core never reads it; whoever builds the client may.

@@ -1,0 +1,79 @@
+// The Worker's review gate: asks GitHub for the merged pull request, its reviews, CODEOWNERS and teams, and lets src/review/ decide.
+import { loadSpecs } from "../desired/load.js";
+import { loadPolicy } from "../desired/policy-file.js";
+import type { CredentialSpec } from "../desired/types.js";
+import type { GitHubClient } from "../github/client.js";
+import { isTeamMember, listReviews, mergedPullOf, parentOf, readCodeownersAt, treeKeyAt } from "../github/reviews.js";
+import { readPolicyAt, readSpecsAt } from "../github/specs.js";
+import type { Plan } from "../plan/types.js";
+import { parseCodeowners, type Codeowners } from "../review/codeowners.js";
+import { changedCredentials, decideReview, heldFor, membershipLookups, type ChangedCredential, type ReviewInput } from "../review/decide.js";
+import { isBudgetError, type Budget } from "../run/budget.js";
+import type { ReviewGate } from "../run/ports.js";
+import type { RunState } from "../run/state.js";
+import type { ReviewOutcome } from "../run/types.js";
+import type { ReconcilerStorage } from "./storage.js";
+
+/** Calls of one check when each reviewed commit and team needs a lookup of its own: 2 policy, 2 CODEOWNERS, parent, pulls, reviews, last applied tree, login, plus a few trees and memberships. */
+export const REVIEW_GATE_CALLS = 14;
+
+export function reviewGate(github: GitHubClient, repository: string, storage: ReconcilerStorage, budget: Budget, ownerId: string): ReviewGate {
+  const blobs = storage.caches.blobs();
+  return {
+    calls: REVIEW_GATE_CALLS,
+    async check(state: Readonly<RunState>, plan: Plan, specs: readonly CredentialSpec[]): Promise<ReviewOutcome | null> {
+      const sha = state.sha;
+      const tree = state.tree;
+      if (sha === null || tree === null) return null;
+      const last = storage.state.get("last_applied");
+      // The state already applied (cron plans it while a later commit is held): what it corrects toward was reviewed.
+      if (last?.sha === sha) return null;
+      const request = state.request;
+      if (request.cause === "manual" && request.release === sha) {
+        return { verdict: "released", pr: null, approvers: [], reasons: [`released by ${request.actor ?? "the operator"} without the review check`], missing: [] };
+      }
+      let changed: ChangedCredential[] = [];
+      try {
+        const parent = await parentOf(github, repository, sha);
+        // The base branch's standing policy counts too: a pull request cannot switch reviews off by deleting `review:`.
+        const standing = parent ? await readPolicyAt(github, repository, parent, blobs) : null;
+        const loaded = standing ? loadPolicy(standing) : null;
+        const approvals = Math.max(state.approvals ?? 0, loaded?.ok ? (loaded.policy.review?.approvals ?? 0) : 0);
+        storage.state.set("reviews", { enforced: approvals > 0, approvals: approvals > 0 ? approvals : null, sha, at: new Date().toISOString() });
+        if (approvals === 0) return null;
+        changed = changedCredentials(last ? await specsAt(github, repository, last.sha, ownerId, storage) : null, specs, plan);
+        const owners = parent ? await readCodeownersAt(github, repository, parent, blobs) : null;
+        let codeowners: Codeowners | null = null;
+        if (owners) {
+          const parsed = parseCodeowners(owners.path, owners.content);
+          if (!parsed.ok) return { ...heldFor(`${owners.path} is invalid, so owners cannot be known: ${parsed.errors.map((e) => `${e.file}:${e.line}:${e.column}: ${e.message}`).join("; ")}`, changed), pr: null };
+          codeowners = parsed.codeowners;
+        }
+        const pull = await mergedPullOf(github, repository, sha);
+        const reviews = pull ? await listReviews(github, repository, pull.number) : [];
+        const treesAt = new Map<string, string>();
+        for (const review of reviews) if (review.state === "APPROVED" && !treesAt.has(review.commit_id)) treesAt.set(review.commit_id, review.commit_id === sha ? tree : await treeKeyAt(github, repository, review.commit_id));
+        const input: ReviewInput = { approvals, sha, tree, pull, reviews, treesAt, appLogin: await github.login(), changed, codeowners, members: new Map() };
+        const members = new Map<string, Set<string>>();
+        for (const q of membershipLookups(input)) {
+          if (!(await isTeamMember(github, q.org, q.slug, q.user))) continue;
+          const team = `${q.org}/${q.slug}`.toLowerCase();
+          members.set(team, new Set([...(members.get(team) ?? []), q.user.toLowerCase()]));
+        }
+        return { ...decideReview({ ...input, members }), pr: pull?.number ?? null };
+      } catch (error) {
+        if (budget.refused || isBudgetError(error as { code?: unknown })) throw error;
+        // Never applied unverified: GitHub down (or answering nonsense) holds the commit.
+        const message = error instanceof Error ? error.message : String(error);
+        return { ...heldFor(`reviews could not be verified (${message}); nothing of this commit is applied until they can be`, changed), pr: null };
+      }
+    },
+  };
+}
+
+/** The specs of the last applied commit (its blobs are cached): what "changed" is measured against. */
+async function specsAt(github: GitHubClient, repository: string, sha: string, ownerId: string, storage: ReconcilerStorage): Promise<CredentialSpec[] | null> {
+  const snapshot = await readSpecsAt(github, repository, sha, storage.caches.blobs());
+  const loaded = loadSpecs(snapshot.sources, { ownerId, cache: storage.caches.specs() });
+  return loaded.ok ? loaded.specs : null;
+}
