@@ -1,5 +1,5 @@
 // Only reviewed changes reach ngrok: under `review:` an apply needs the merged pull request's approvals, from the owners of each changed credential.
-import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
+import { createExecutionContext, createScheduledController, SELF, waitOnExecutionContext } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import worker from "../../src/index.js";
 import { TEST_REPOSITORY } from "../support/test-env.js";
@@ -77,6 +77,7 @@ describe("an apply only applies reviewed changes", () => {
     const api = (await (await admin("/api/status")).json()) as { held: { sha: string } | null; reviews: string };
     expect(api.held?.sha).toBe(sha);
     expect(api.reviews).toContain("enforced: 1 approval");
+    expect(await (await SELF.fetch("http://worker/healthz")).json()).toMatchObject({ ok: true, reviews: expect.stringContaining("enforced: 1 approval") });
   });
 
   it("an approval from someone who owns neither the file nor its team holds a team's credential, naming the team", async () => {
@@ -145,6 +146,8 @@ describe("an apply only applies reviewed changes", () => {
   });
 
   it("an operator releases the held commit: it is applied, and the release is audited with the caller", async () => {
+    // A direct push: no review could ever let it through.
+    expect((await push((await commit("main", { "credentials/team-a/ci.yaml": spec("team-a-ci", "released by the operator") })).sha)).last?.status).toBe("held");
     const held = ((await (await admin("/api/status")).json()) as { held: { sha: string } | null }).held;
     expect(held?.sha).toBe(main);
     // Only the held commit can be released.
@@ -154,7 +157,7 @@ describe("an apply only applies reviewed changes", () => {
     expect(res.status).toBe(202);
     const status = await settle();
     expect(status.last).toMatchObject({ status: "succeeded", sha: main });
-    expect(await names()).toEqual(["during the outage"]);
+    expect(await names()).toEqual(["released by the operator"]);
     const audit = (await (await admin(`/api/audit?sha=${main}`)).json()) as { entries: { action: string; result: string; actor: string; detail: { caller?: { ip: string; user_agent: string } } }[] };
     const release = audit.entries.find((e) => e.action === "release" && e.result === "queued");
     expect(release).toMatchObject({ actor: "operator", detail: { caller: { ip: "203.0.113.9", user_agent: "ops-cli/1.0" } } });
