@@ -163,4 +163,30 @@ describe("an apply only applies reviewed changes", () => {
     expect(release).toMatchObject({ actor: "operator", detail: { caller: { ip: "203.0.113.9", user_agent: "ops-cli/1.0" } } });
     expect(((await (await admin("/api/status")).json()) as { held: unknown }).held).toBeNull();
   });
+
+  it("an approval submitted after the merge arrives as pull_request_review from the stand-in, and the held merge commit is checked again and applied", async () => {
+    const files = { "credentials/team-a/ci.yaml": spec("team-a-ci", "approved after the merge") };
+    const pr = await open("bob", files);
+    expect((await merge(pr, files)).last?.status).toBe("held");
+    await github("GET", "/__fake/webhooks?clear");
+    await review(pr.number, "alice", "APPROVE");
+    const sent = await github<{ event: string; delivery: string; payload: unknown }[]>("GET", "/__fake/webhooks?clear");
+    expect(sent.map((w) => w.event)).toEqual(["pull_request_review"]);
+    for (const w of sent) expect((await deliver(w.event, w.payload, { delivery: w.delivery })).status).toBe(202);
+    const status = await settle();
+    expect(status.last).toMatchObject({ cause: "push", status: "succeeded", sha: main });
+    expect(await names()).toEqual(["approved after the merge"]);
+  });
+
+  it("an invalid CODEOWNERS on the base branch holds the commit with the file and line, never a silent 'no owners'", async () => {
+    // CODEOWNERS alone changes nothing to apply (the push is skipped), but it is what the next merge is judged by.
+    await push((await commit("main", { ".github/CODEOWNERS": "* @lead\n!credentials/ @acme/team-a\n" })).sha);
+    const files = { "credentials/team-a/ci.yaml": spec("team-a-ci", "judged by a broken CODEOWNERS") };
+    const pr = await open("bob", files);
+    await review(pr.number, "alice", "APPROVE");
+    const status = await merge(pr, files);
+    expect(status.last?.status).toBe("held");
+    expect(status.last?.errors.join("\n")).toContain(".github/CODEOWNERS:2:1: \"!credentials/\": negation with ! does not work in CODEOWNERS");
+    expect(await names()).toEqual(["approved after the merge"]);
+  });
 });
