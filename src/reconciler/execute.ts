@@ -104,6 +104,7 @@ export class GitHubReporter implements Reporter {
       // A newly applied commit (a later reviewed one, or the released one) supersedes the held one.
       if (storage.state.get("last_applied")?.sha !== sha) storage.state.set("held", null);
       storage.state.set("last_applied", { sha, tree: state.tree, at: new Date().toISOString() });
+      storage.state.set("applied_review", { sha, approvals: state.approvals ?? null });
     }
   }
 }

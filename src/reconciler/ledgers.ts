@@ -99,6 +99,8 @@ export interface StateValues {
   ngrok_limiter: LimiterSnapshot;
   /** The commit an apply held for want of reviews (the newest): cron plans the last applied state until it is superseded or released. */
   held: HeldCommit;
+  /** review.approvals of the last applied commit's own policy (null: none): the standing rule a later commit is judged by too. */
+  applied_review: { sha: string; approvals: number | null };
   /** Whether the last apply found review enforcement on (policy `review:`), for /healthz and /api/status. */
   reviews: { enforced: boolean; approvals: number | null; sha: string; at: string };
 }

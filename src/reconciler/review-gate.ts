@@ -1,10 +1,9 @@
 // The Worker's review gate: asks GitHub for the merged pull request, its reviews, CODEOWNERS and teams, and lets src/review/ decide.
 import { loadSpecs } from "../desired/load.js";
-import { loadPolicy } from "../desired/policy-file.js";
 import type { CredentialSpec } from "../desired/types.js";
 import type { GitHubClient } from "../github/client.js";
 import { isTeamMember, listReviews, mergedPullOf, parentOf, readCodeownersAt, treeKeyAt } from "../github/reviews.js";
-import { readPolicyAt, readSpecsAt } from "../github/specs.js";
+import { readSpecsAt } from "../github/specs.js";
 import type { Plan } from "../plan/types.js";
 import { parseCodeowners, type Codeowners } from "../review/codeowners.js";
 import { changedCredentials, decideReview, heldFor, membershipLookups, type ChangedCredential, type ReviewInput } from "../review/decide.js";
@@ -14,13 +13,13 @@ import type { RunState } from "../run/state.js";
 import type { ReviewOutcome } from "../run/types.js";
 import type { ReconcilerStorage } from "./storage.js";
 
-/** Calls of one check when each reviewed commit and team needs a lookup of its own: 2 policy, 2 CODEOWNERS, parent, pulls, reviews, last applied tree, login, plus a few trees and memberships. */
+/** Calls of one check when each reviewed commit and team needs a lookup of its own: parent, 2 CODEOWNERS, pulls, reviews, last applied tree, login, plus a few trees and memberships. */
 export const REVIEW_GATE_CALLS = 14;
 
 export function reviewGate(github: GitHubClient, repository: string, storage: ReconcilerStorage, budget: Budget, ownerId: string): ReviewGate {
   const blobs = storage.caches.blobs();
   return {
-    calls: REVIEW_GATE_CALLS,
+    cost: (state) => (required(state, storage) > 0 ? REVIEW_GATE_CALLS : 0),
     async check(state: Readonly<RunState>, plan: Plan, specs: readonly CredentialSpec[]): Promise<ReviewOutcome | null> {
       const sha = state.sha;
       const tree = state.tree;
@@ -34,13 +33,10 @@ export function reviewGate(github: GitHubClient, repository: string, storage: Re
       }
       let changed: ChangedCredential[] = [];
       try {
-        const parent = await parentOf(github, repository, sha);
-        // The base branch's standing policy counts too: a pull request cannot switch reviews off by deleting `review:`.
-        const standing = parent ? await readPolicyAt(github, repository, parent, blobs) : null;
-        const loaded = standing ? loadPolicy(standing) : null;
-        const approvals = Math.max(state.approvals ?? 0, loaded?.ok ? (loaded.policy.review?.approvals ?? 0) : 0);
+        const approvals = required(state, storage);
         storage.state.set("reviews", { enforced: approvals > 0, approvals: approvals > 0 ? approvals : null, sha, at: new Date().toISOString() });
         if (approvals === 0) return null;
+        const parent = await parentOf(github, repository, sha);
         changed = changedCredentials(last ? await specsAt(github, repository, last.sha, ownerId, storage) : null, specs, plan);
         const owners = parent ? await readCodeownersAt(github, repository, parent, blobs) : null;
         let codeowners: Codeowners | null = null;
@@ -69,6 +65,14 @@ export function reviewGate(github: GitHubClient, repository: string, storage: Re
       }
     },
   };
+}
+
+/**
+ * Approvals the commit needs: its own policy's, or the last applied commit's if more (the standing rule), so a
+ * commit cannot switch reviews off by deleting `review:`; 0 when neither has one.
+ */
+function required(state: Readonly<RunState>, storage: ReconcilerStorage): number {
+  return Math.max(state.approvals ?? 0, storage.state.get("applied_review")?.approvals ?? 0);
 }
 
 /** The specs of the last applied commit (its blobs are cached): what "changed" is measured against. */

@@ -215,7 +215,8 @@ export class Step {
     let applying = state.mode === "apply" && plan.refusals.length === 0;
     // Under review enforcement nothing of an unreviewed commit is applied: the run ends held.
     if (applying && ports.reviews) {
-      if (!this.roomFor(ports.reviews.calls)) return false;
+      const cost = ports.reviews.cost(state);
+      if (cost > 0 && !this.roomFor(cost)) return false;
       const review = await ports.reviews.check(state, plan, loaded.specs);
       if (review) state.review = review;
       if (review?.verdict === "held") {

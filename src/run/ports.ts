@@ -98,8 +98,8 @@ export interface Reporter {
 
 /** Judges whether the commit about to be applied was reviewed (src/review/ decides; the adapter asks GitHub). */
 export interface ReviewGate {
-  /** The most calls one check makes: it starts only with that much budget left, so it is never cut off halfway. */
-  readonly calls: number;
+  /** The most calls the check of this run makes (0: reviews are not enforced): it starts only with that much budget left. */
+  cost(state: Readonly<RunState>): number;
   /**
    * null: reviews are not enforced for this commit (no `review:` policy), or it is the one already applied. A
    * GitHub failure is a `held` verdict, never an error; only a refusal for want of budget throws.

@@ -178,6 +178,15 @@ describe("an apply only applies reviewed changes", () => {
     expect(await names()).toEqual(["approved after the merge"]);
   });
 
+  it("a pull request that deletes review: from the policy is still judged by the standing rule of the last applied commit", async () => {
+    const files = { "ngrok-gitops.policy.yaml": null, "credentials/team-a/ci.yaml": spec("team-a-ci", "reviews switched off") };
+    const pr = await open("bob", files);
+    const status = await merge(pr, files);
+    expect(status.last?.status).toBe("held");
+    expect(status.last?.errors.join("\n")).toContain("has 0 approvals that count; the policy requires 1");
+    expect(await names()).toEqual(["approved after the merge"]);
+  });
+
   it("an invalid CODEOWNERS on the base branch holds the commit with the file and line, never a silent 'no owners'", async () => {
     // CODEOWNERS alone changes nothing to apply (the push is skipped), but it is what the next merge is judged by.
     await push((await commit("main", { ".github/CODEOWNERS": "* @lead\n!credentials/ @acme/team-a\n" })).sha);
