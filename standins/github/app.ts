@@ -68,6 +68,8 @@ export interface FakeGitHubOptions {
   readonly htmlUrl?: string;
   /** Who is signed in to the web pages (the App manifest and install pages); default `octocat`. */
   readonly webUser?: string;
+  /** Called with each webhook delivery the fake sends (e.g. pull_request_review); they are also listed at `GET /__fake/webhooks`. */
+  readonly onWebhook?: (delivery: { event: string; delivery: string; payload: unknown }) => void;
 }
 
 export interface FakeGitHub {
@@ -495,6 +497,10 @@ export function createFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
     paginate,
     resolveCommitOr422,
     readJson,
+    send(delivery) {
+      state.webhooks.push(delivery);
+      options.onWebhook?.(delivery);
+    },
   });
 
   app.get("/repos/:owner/:repo/commits/:ref{.+}/check-runs", (c) => {

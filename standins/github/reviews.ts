@@ -13,6 +13,8 @@ export interface ReviewRouteDeps<E extends Env> {
   paginate<T>(c: Context<E>, items: readonly T[]): T[];
   resolveCommitOr422(repo: FakeRepo, ref: string): string;
   readJson(c: Context<E>, optional?: boolean): Promise<Record<string, unknown>>;
+  /** Sends a webhook delivery (recorded, and handed to the fake's onWebhook). */
+  send(delivery: { event: string; delivery: string; payload: unknown }): void;
 }
 
 const DOCS = {
@@ -82,7 +84,7 @@ export function registerReviewRoutes<E extends Env>(app: Hono<E>, deps: ReviewRo
     repo.reviews.set(pr.number, [...(repo.reviews.get(pr.number) ?? []), review]);
     const json = reviewJson(repo, pr, review, deps.urls(c));
     if (review.state !== "PENDING") {
-      state.webhooks.push({
+      deps.send({
         event: "pull_request_review",
         delivery: crypto.randomUUID(),
         payload: { action: "submitted", review: json, pull_request: shape.pullRequest(repo, pr, deps.urls(c)), repository: shape.repository(repo, deps.urls(c)), sender: shape.simpleUser(actor, deps.urls(c)) },
