@@ -215,7 +215,8 @@ export class Step {
     let applying = state.mode === "apply" && plan.refusals.length === 0;
     // Under review enforcement nothing of an unreviewed commit is applied: the run ends held.
     if (applying && ports.reviews) {
-      const cost = ports.reviews.cost(state);
+      // A deployment with a small MAX_SUBREQUESTS still checks (most checks need fewer calls than the most they can take).
+      const cost = Math.min(ports.reviews.cost(state), ports.budget.limit - ports.reserve);
       if (cost > 0 && !this.roomFor(cost)) return false;
       const review = await ports.reviews.check(state, plan, loaded.specs);
       if (review) state.review = review;
