@@ -65,7 +65,7 @@ export class Reconciler extends DurableObject<Env> {
   /** Whether the last apply found reviews enforced (for /healthz: no secrets, just the mode). */
   async reviewMode(): Promise<string> {
     const reviews = this.#storage.state.get("reviews");
-    return reviews?.enforced ? `enforced: ${reviews.approvals ?? 1} approval${reviews.approvals === 1 ? "" : "s"} and the owners' of each changed credential` : "not enforced: the policy file has no review: section";
+    return reviews?.enforced ? `enforced: ${reviews.approvals ?? 1} approval${reviews.approvals === 1 ? "" : "s"} on the merged pull request, one of them from an owner of each changed credential` : "not enforced: the policy file has no review: section";
   }
 
   /** Queues a key rewrap: it runs from the alarm between runs, never beside one. */
