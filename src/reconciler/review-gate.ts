@@ -5,7 +5,8 @@ import type { GitHubClient } from "../github/client.js";
 import { isTeamMember, listReviews, mergedPullOf, parentOf, readCodeownersAt, treeKeyAt } from "../github/reviews.js";
 import { readSpecsAt } from "../github/specs.js";
 import type { Plan } from "../plan/types.js";
-import { parseCodeowners, type Codeowners } from "../review/codeowners.js";
+import { ownersOf, ownerText, parseCodeowners, type Codeowners } from "../review/codeowners.js";
+import { pullBase } from "../github/pulls.js";
 import { changedCredentials, decideReview, heldFor, membershipLookups, type ChangedCredential, type ReviewInput } from "../review/decide.js";
 import { isBudgetError, type Budget } from "../run/budget.js";
 import type { ReviewGate } from "../run/ports.js";
@@ -16,10 +17,37 @@ import type { ReconcilerStorage } from "./storage.js";
 /** Calls of one check when each reviewed commit and team needs a lookup of its own: parent, 2 CODEOWNERS, pulls, reviews, last applied tree, login, plus a few trees and memberships. */
 export const REVIEW_GATE_CALLS = 14;
 
+/** Credentials a pull request's review note names; the rest are counted. */
+const NOTE_LINES = 20;
+
 export function reviewGate(github: GitHubClient, repository: string, storage: ReconcilerStorage, budget: Budget, ownerId: string): ReviewGate {
   const blobs = storage.caches.blobs();
   return {
     cost: (state) => (required(state, storage) > 0 ? REVIEW_GATE_CALLS : 0),
+    async notes(state: Readonly<RunState>, specs: readonly CredentialSpec[]): Promise<string[]> {
+      const request = state.request;
+      if (request.cause !== "pull_request") return [];
+      const approvals = required(state, storage);
+      const head = `review: once merged, this is applied only with ${approvals} approval${approvals === 1 ? " that counts" : "s that count"} (not the author's), given on the final credentials/ and policy`;
+      try {
+        const base = await pullBase(github, repository, request.pr);
+        const changed = changedCredentials(await specsAt(github, repository, base, ownerId, storage), specs, { changes: [] });
+        const owners = await readCodeownersAt(github, repository, base, blobs);
+        const parsed = owners ? parseCodeowners(owners.path, owners.content) : null;
+        if (parsed && !parsed.ok) return [`${head}; ${owners?.path} on the base branch is invalid (${parsed.errors.map((e) => `${e.file}:${e.line}:${e.column}: ${e.message}`).join("; ")}), so the apply will be held until it is fixed`];
+        const codeowners = parsed?.ok ? parsed.codeowners : null;
+        const lines = changed.flatMap((c) => c.files.map((file) => {
+          const who = codeowners ? ownersOf(codeowners, file).owners.map(ownerText) : [];
+          return `${c.name} (${file}): ${who.length > 0 ? who.join(" or ") : "any reviewer (no owner in CODEOWNERS)"}`;
+        }));
+        if (lines.length === 0) return [head];
+        const shown = lines.slice(0, NOTE_LINES);
+        return [`${head}; each changed credential also needs an approval from one of its owners: ${shown.join("; ")}${lines.length > shown.length ? `; and ${lines.length - shown.length} more` : ""}`];
+      } catch (error) {
+        if (budget.refused || isBudgetError(error as { code?: unknown })) throw error;
+        return [`${head}; its owners could not be determined (${error instanceof Error ? error.message : String(error)})`];
+      }
+    },
     async check(state: Readonly<RunState>, plan: Plan, specs: readonly CredentialSpec[]): Promise<ReviewOutcome | null> {
       const sha = state.sha;
       const tree = state.tree;

@@ -66,7 +66,7 @@ describe("decideReview", () => {
     const reviews = [{ user: "lead", state: "APPROVED", commit_id: "c1" }];
     const d = decideReview({ ...base, approvals: 2, changed: [{ name: "x", files: ["credentials/x.yaml"] }], reviews });
     expect(d.verdict).toBe("held");
-    expect(d.reasons[0]).toContain("1 approval that count; the policy requires 2");
+    expect(d.reasons[0]).toContain("1 approval that counts; the policy requires 2");
   });
 });
 

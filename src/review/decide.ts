@@ -135,7 +135,7 @@ export function decideReview(input: ReviewInput): ReviewDecision {
   }
   if (!input.pull) reasons.push(`${short} was pushed without a merged pull request: nothing behind it was reviewed`);
   else if (approvers.length < input.approvals) {
-    reasons.push(`#${input.pull.number} has ${approvers.length} approval${approvers.length === 1 ? "" : "s"} that count; the policy requires ${input.approvals}`);
+    reasons.push(`#${input.pull.number} has ${approvers.length} approval${approvers.length === 1 ? " that counts" : "s that count"}; the policy requires ${input.approvals}`);
   }
   if (missing.length > 0) reasons.push(`${missing.length} changed credential file${missing.length === 1 ? " lacks" : "s lack"} an owner's approval`);
   if (reasons.length > 0) {

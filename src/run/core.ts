@@ -194,6 +194,16 @@ export class Step {
     const live = await ports.scratch.loadLive();
     state.listed = live.length;
     // A rotation asked for and done in an earlier round is not done again.
+    // A pull request's plan says who must approve it (under review enforcement), so reviewers know before the merge.
+    let reviewNotes: string[] = [];
+    if (state.request.cause === "pull_request" && ports.reviews?.notes) {
+      const cost = Math.min(ports.reviews.cost(state), ports.budget.limit - ports.reserve);
+      if (cost > 0) {
+        if (!this.roomFor(cost)) return false;
+        reviewNotes = await ports.reviews.notes(state, loaded.specs);
+      }
+    }
+    const notes = [...(state.policyNotes ?? []), ...reviewNotes];
     const rotated = new Set((await ports.scratch.loadOutcomes()).filter((r) => r.outcome.status === "done" && r.outcome.change.action === "rotate").map((r) => r.outcome.change.name));
     let plan = makePlan({
       ownerId: ports.config.ownerId,
@@ -207,7 +217,7 @@ export class Step {
       ...(ports.config.rotationGraceMs !== undefined ? { rotationGraceMs: ports.config.rotationGraceMs } : {}),
       ...(ports.config.defaultRotateAfterMs !== undefined ? { defaultRotateAfterMs: ports.config.defaultRotateAfterMs } : {}),
       ...(ports.config.expiryWarningMs !== undefined ? { expiryWarningMs: ports.config.expiryWarningMs } : {}),
-      ...(state.policyNotes ? { policyNotes: state.policyNotes } : {}),
+      ...(notes.length > 0 ? { policyNotes: notes } : {}),
       now: state.now,
       rotateNow: new Set(rotations(state.request).filter((name) => !rotated.has(name))),
       delivered: ports.deliverer ? await ports.deliverer.records() : [],

@@ -105,6 +105,8 @@ export interface ReviewGate {
    * GitHub failure is a `held` verdict, never an error; only a refusal for want of budget throws.
    */
   check(state: Readonly<RunState>, plan: Plan, specs: readonly CredentialSpec[]): Promise<ReviewOutcome | null>;
+  /** On a pull request: what its plan should say about who must approve it (lines for the plan's notes). */
+  notes?(state: Readonly<RunState>, specs: readonly CredentialSpec[]): Promise<string[]>;
 }
 
 export interface RunConfig {

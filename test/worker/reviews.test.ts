@@ -3,7 +3,7 @@ import { createExecutionContext, createScheduledController, SELF, waitOnExecutio
 import { beforeAll, describe, expect, it } from "vitest";
 import worker from "../../src/index.js";
 import { TEST_REPOSITORY } from "../support/test-env.js";
-import { admin, bindings, commit, deliver, emulator, freshWorld, github, liveCredentials, pushPayload, repoView, settle } from "./support.js";
+import { admin, bindings, commit, deliver, emulator, freshWorld, github, liveCredentials, pullRequestPayload, pushPayload, repoView, settle } from "./support.js";
 
 const POLICY = "review:\n  approvals: 1\n";
 const CODEOWNERS = "* @lead\n/credentials/team-a/ @acme/team-a\n";
@@ -78,6 +78,17 @@ describe("an apply only applies reviewed changes", () => {
     expect(api.held?.sha).toBe(sha);
     expect(api.reviews).toContain("enforced: 1 approval");
     expect(await (await SELF.fetch("http://worker/healthz")).json()).toMatchObject({ ok: true, reviews: expect.stringContaining("enforced: 1 approval") });
+  });
+
+  it("a pull request's plan says who must approve it: the approvals needed and each changed credential's owners", async () => {
+    const pr = await open("bob", { "credentials/team-a/ci.yaml": spec("team-a-ci", "planned") });
+    expect((await deliver("pull_request", pullRequestPayload("opened", pr.number, pr.head, main))).status).toBe(202);
+    await settle();
+    const comment = (await repoView()).comments.find((c) => c.issue_number === pr.number);
+    expect(comment?.body).toContain("applied only with 1 approval that counts");
+    expect(comment?.body).toContain("team-a-ci (credentials/team-a/ci.yaml): @acme/team-a");
+    // Closed unmerged: it plays no part in what follows.
+    await github("POST", `/__fake/repos/${TEST_REPOSITORY}/pulls`, { number: pr.number, head_ref: pr.branch, state: "closed" });
   });
 
   it("an approval from someone who owns neither the file nor its team holds a team's credential, naming the team", async () => {
