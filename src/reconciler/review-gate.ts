@@ -6,7 +6,7 @@ import { isTeamMember, listReviews, mergedPullOf, parentOf, readCodeownersAt, tr
 import { readSpecsAt } from "../github/specs.js";
 import type { Plan } from "../plan/types.js";
 import { ownersOf, ownerText, parseCodeowners, type Codeowners } from "../review/codeowners.js";
-import { pullBase } from "../github/pulls.js";
+import { pullJudge } from "../github/pulls.js";
 import { changedCredentials, decideReview, heldFor, membershipLookups, type ChangedCredential, type ReviewInput } from "../review/decide.js";
 import { isBudgetError, type Budget } from "../run/budget.js";
 import type { ReviewGate } from "../run/ports.js";
@@ -30,7 +30,8 @@ export function reviewGate(github: GitHubClient, repository: string, storage: Re
       const approvals = required(state, storage);
       const head = `review: once merged, this is applied only with ${approvals} approval${approvals === 1 ? " that counts" : "s that count"} (not the author's), given on the final credentials/ and policy`;
       try {
-        const base = await pullBase(github, repository, request.pr);
+        // Judged as it will be merged: against the default branch's head (see pullJudge).
+        const base = (await pullJudge(github, repository, request.pr)).sha;
         const changed = changedCredentials(await specsAt(github, repository, base, ownerId, storage), specs, { changes: [] });
         const owners = await readCodeownersAt(github, repository, base, blobs);
         const parsed = owners ? parseCodeowners(owners.path, owners.content) : null;
