@@ -11,12 +11,13 @@ export { Reconciler } from "./reconciler/reconciler.js";
 const app = new Hono<{ Bindings: Env }>();
 app.use("*", secureHeaders());
 // 503 names every bad or placeholder configuration value (never a secret's value); no run starts until it is fixed.
-app.get("/healthz", (c) => {
+app.get("/healthz", async (c) => {
   const errors = configProblems(c.env).map(problemLine);
   // A missing ADMIN_TOKEN is a config problem already; a short one only closes the operator API, but is as bad.
   const admin = c.env.ADMIN_TOKEN ? adminTokenProblem(c.env.ADMIN_TOKEN) : null;
   if (admin !== null) errors.push(admin);
-  if (errors.length === 0) return c.json({ ok: true });
+  // Whether applies are gated on reviews is no secret, and saying so keeps nobody assuming they are.
+  if (errors.length === 0) return c.json({ ok: true, reviews: await c.env.RECONCILER.getByName(c.env.GITHUB_REPOSITORY).reviewMode() });
   return c.json({ ok: false, config_errors: errors }, 503);
 });
 app.route("/webhooks/github", webhook);

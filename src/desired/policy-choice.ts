@@ -32,6 +32,7 @@ export function describePolicy(policy: RepositoryPolicy): string[] {
   if (policy.maxRotateAfter) lines.push(`max_rotate_after: ${policy.maxRotateAfter.text}`);
   if (policy.maxLifetime) lines.push(`max_lifetime: ${policy.maxLifetime.text}`);
   for (const pattern of policy.deliverAllow?.patterns ?? []) lines.push(`deliver.allow: ${pattern}`);
+  if (policy.review) lines.push(`review.approvals: ${policy.review.approvals}`);
   return [...new Set(lines)];
 }
 

@@ -49,12 +49,13 @@ describe("loadPolicy", () => {
         maxRotateAfter: { ms: 90 * 86_400_000, text: "90d", at: `${FILE}:9` },
         maxLifetime: { ms: 26 * 7 * 86_400_000, text: "26w", at: `${FILE}:10` },
         deliverAllow: { patterns: ["acme/site:NGROK_*", "org:acme:CI_*"], at: `${FILE}:12` },
+        review: null,
       },
     });
   });
 
   it("an empty file, or deny_unrestricted: false, sets no rule", () => {
-    const none = { file: FILE, require: [], allow: null, denyUnrestricted: null, maxRotateAfter: null, maxLifetime: null, deliverAllow: null };
+    const none = { file: FILE, require: [], allow: null, denyUnrestricted: null, maxRotateAfter: null, maxLifetime: null, deliverAllow: null, review: null };
     expect(loadPolicy({ path: FILE, content: "" })).toEqual({ ok: true, policy: none });
     expect(loadPolicy({ path: FILE, content: "# nothing yet\n" })).toEqual({ ok: true, policy: none });
     expect(loadPolicy({ path: FILE, content: "acl: {deny_unrestricted: false}\n" })).toEqual({ ok: true, policy: none });
@@ -62,7 +63,7 @@ describe("loadPolicy", () => {
 
   it("unknown keys, at the key, listing the allowed ones", () => {
     expect(errors("requires: [description]\nacl:\n  allowed: [x.com]\n")).toEqual([
-      `${FILE}:1:1: requires: unknown key "requires" (allowed: require, acl, deliver, max_rotate_after, max_lifetime)`,
+      `${FILE}:1:1: requires: unknown key "requires" (allowed: require, acl, deliver, max_rotate_after, max_lifetime, review)`,
       `${FILE}:3:3: acl.allowed: unknown key "allowed" (allowed: allow, deny_unrestricted)`,
     ]);
   });
@@ -109,5 +110,14 @@ describe("loadPolicy", () => {
     ]);
     expect(errors("require: []\n---\nrequire: []\n")).toEqual([`${FILE}:2:1: a policy file holds one YAML document; found a second`]);
     expect(errors(`# ${"x".repeat(POLICY_MAX_BYTES)}\n`)).toEqual([`${FILE}:1:1: file is ${POLICY_MAX_BYTES + 3} bytes; the limit is ${POLICY_MAX_BYTES}`]);
+  });
+
+  it("review.approvals turns review enforcement on; anything but a whole number from 1 is refused", () => {
+    const load = loadPolicy({ path: FILE, content: "review:\n  approvals: 2\n" });
+    expect(load.ok && load.policy.review).toEqual({ approvals: 2, at: `${FILE}:2` });
+    expect(errors("review:\n  approvals: 0\n")).toEqual([`${FILE}:2:14: review.approvals: review.approvals must be a whole number from 1 to 100, got 0`]);
+    expect(errors("review:\n  approvals: two\n")).toEqual([`${FILE}:2:14: review.approvals: review.approvals must be a whole number from 1 to 100, got "two"`]);
+    expect(errors("review: {}\n")[0]).toContain("review.approvals: required");
+    expect(errors("review:\n  approvals: 1\n  owners: x\n")[0]).toContain('unknown key "owners" (allowed: approvals)');
   });
 });

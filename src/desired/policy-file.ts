@@ -34,13 +34,15 @@ export interface RepositoryPolicy {
   maxLifetime: { ms: number; text: string; at: At } | null;
   /** `deliver.allow`: the target patterns tokens may be delivered to. */
   deliverAllow: { patterns: string[]; at: At } | null;
+  /** review.approvals: set, every apply needs a reviewed pull request (see src/review/). */
+  review: { approvals: number; at: At } | null;
 }
 
 export type PolicyLoad = { ok: true; policy: RepositoryPolicy } | { ok: false; errors: SpecError[] };
 
 /** A policy with no rules (an empty file). */
 export function emptyPolicy(file: string): RepositoryPolicy {
-  return { file, require: [], allow: null, denyUnrestricted: null, maxRotateAfter: null, maxLifetime: null, deliverAllow: null };
+  return { file, require: [], allow: null, denyUnrestricted: null, maxRotateAfter: null, maxLifetime: null, deliverAllow: null, review: null };
 }
 
 export function loadPolicy(source: SpecSource): PolicyLoad {
@@ -85,13 +87,15 @@ export function loadPolicy(source: SpecSource): PolicyLoad {
   if (input.max_rotate_after) policy.maxRotateAfter = { ms: parseDuration(input.max_rotate_after), text: input.max_rotate_after, at: at(["max_rotate_after"]) };
   if (input.deliver?.allow) policy.deliverAllow = { patterns: input.deliver.allow, at: at(["deliver", "allow"]) };
   if (input.max_lifetime) policy.maxLifetime = { ms: parseDuration(input.max_lifetime), text: input.max_lifetime, at: at(["max_lifetime"]) };
+  if (input.review) policy.review = { approvals: input.review.approvals, at: at(["review", "approvals"]) };
   return { ok: true, policy };
 }
 
 const ALLOWED: Record<string, readonly string[]> = {
-  "": ["require", "acl", "deliver", "max_rotate_after", "max_lifetime"],
+  "": ["require", "acl", "deliver", "max_rotate_after", "max_lifetime", "review"],
   acl: ["allow", "deny_unrestricted"],
   deliver: ["allow"],
+  review: ["approvals"],
 };
 
 function issueErrors(issue: z.core.$ZodIssue, data: unknown, file: string, pos: (path: (string | number)[], atKey?: boolean) => { line: number; column: number }): SpecError[] {
@@ -108,6 +112,7 @@ function issueErrors(issue: z.core.$ZodIssue, data: unknown, file: string, pos: 
   for (const part of path) value = value !== null && typeof value === "object" ? (value as Record<string | number, unknown>)[part] : undefined;
   const shown = JSON.stringify(value);
   const last = path.filter((p) => typeof p === "string").pop();
+  if (last === "approvals" && (issue.code === "too_small" || issue.code === "too_big" || (issue.code === "invalid_type" && value !== undefined))) return [error("INVALID_VALUE", path, `review.approvals must be a whole number from 1 to 100, got ${shown ?? "nothing"}`)];
   if (issue.code === "invalid_type") {
     if (value === undefined) return [error("MISSING_FIELD", path, "required")];
     const expected = issue.expected === "array" ? "a list" : issue.expected === "object" ? "a mapping" : `a ${issue.expected}`;

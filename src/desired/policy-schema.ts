@@ -47,6 +47,12 @@ export const policySchema = z
       .describe("rules for where tokens are delivered"),
     max_rotate_after: z.string().regex(DURATION_PATTERN).optional().describe("e.g. 90d: every credential must rotate at least this often (its rotate_after, or the deployment's ROTATE_AFTER)"),
     max_lifetime: z.string().regex(DURATION_PATTERN).optional().describe("e.g. 180d: every credential must set expires, no further out than this"),
+    review: z
+      .strictObject({
+        approvals: z.number().int().min(1).max(100).describe("approvals a merged pull request needs before its commit is applied (each changed credential also needs one of its CODEOWNERS)"),
+      })
+      .optional()
+      .describe("turns review enforcement on: an apply only applies a commit whose merged pull request has these approvals"),
   })
   .describe("ngrok-gitops repository policy");
 

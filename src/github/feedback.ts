@@ -94,7 +94,8 @@ export interface Annotation {
 }
 
 export interface CheckResult {
-  conclusion: "success" | "failure" | "neutral";
+  /** action_required: the run waits on people (a commit held for reviews). */
+  conclusion: "success" | "failure" | "neutral" | "action_required";
   title: string;
   summary: string;
   text?: string;

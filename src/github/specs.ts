@@ -74,7 +74,12 @@ export async function readSpecsAt(github: GitHubClient, repository: string, sha:
   const read = (entry: { path: string; sha: string }) => readBlob(github, repo, entry, cache);
   const sources = await allLanded((policyEntry ? [...blobs, policyEntry] : blobs).map(read));
   const policy = policyEntry ? (sources.pop() ?? null) : null;
-  return { sha, treeSha: `${folder?.sha ?? ""}${policyEntry ? `+${policyEntry.sha}` : ""}`, sources, policy };
+  return { sha, treeSha: treeKey(folder?.sha ?? null, policyEntry?.sha ?? null), sources, policy };
+}
+
+/** SpecSnapshot.treeSha from the credentials/ tree and the policy blob (either may be missing). */
+export function treeKey(folder: string | null, policy: string | null): string {
+  return `${folder ?? ""}${policy ? `+${policy}` : ""}`;
 }
 
 /**

@@ -75,19 +75,23 @@ operator.get("/audit", async (c) => {
 async function runNow(c: { req: { json(): Promise<unknown>; header(name: string): string | undefined }; env: Env }, mode: "plan" | "apply") {
   let allowDeletes = false;
   let sha: string | undefined;
+  let release: string | undefined;
   try {
-    const body = (await c.req.json()) as { allow_deletes?: unknown; sha?: unknown };
+    const body = (await c.req.json()) as { allow_deletes?: unknown; sha?: unknown; release?: unknown };
     allowDeletes = body.allow_deletes === true;
+    if (mode === "apply" && typeof body.release === "string" && /^[0-9a-f]{40}$/.test(body.release)) release = body.release;
     // The commit the approval is for: when the head has moved on by the time the run starts, it lapses.
     if (typeof body.sha === "string" && /^[0-9a-f]{40}$/.test(body.sha)) sha = body.sha;
   } catch {
     // An empty body is fine.
   }
+  if (release) return reconciler(c.env).release(release, "operator", callerOf((n) => c.req.header(n)));
   return reconciler(c.env).enqueue({ cause: "manual", mode, actor: "operator", caller: callerOf((n) => c.req.header(n)), ...(allowDeletes ? { allowDeletes } : {}), ...(sha ? { sha } : {}) });
 }
 
 /** 202 once queued; 503 naming the bad configuration values when no run can start. */
-function queued(c: { json(body: unknown, status: 202 | 503): Response }, result: EnqueueResult, extra: Record<string, unknown> = {}): Response {
+function queued(c: { json(body: unknown, status: 202 | 409 | 503): Response }, result: EnqueueResult, extra: Record<string, unknown> = {}): Response {
+  if (!result.queued && result.reason === "not_held") return c.json({ error: "that commit is not held: nothing was released", held: result.held }, 409);
   if (!result.queued && result.reason === "config") return c.json({ error: "configuration invalid: no run starts until it is fixed", config_errors: result.problems.map(problemLine) }, 503);
   return c.json({ ...result, ...extra }, 202);
 }

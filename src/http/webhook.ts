@@ -28,7 +28,7 @@ interface Payload {
   // pull_request
   action?: string;
   number?: number;
-  pull_request?: { number?: number; head?: { sha?: string } };
+  pull_request?: { number?: number; head?: { sha?: string }; state?: string; merged_at?: string | null; merge_commit_sha?: string | null };
   /** pull_request `edited`: what changed; `base` when the PR was retargeted to another branch. */
   changes?: { base?: unknown };
 }
@@ -63,7 +63,7 @@ webhook.post(
       return c.json({ error: "malformed JSON body" }, 400);
     }
     if (event === "ping") return c.json({ ok: true, event: "ping" }, 200);
-    if (event !== "push" && event !== "pull_request") return c.json({ ignored: `event ${event || "(none)"}` }, 200);
+    if (event !== "push" && event !== "pull_request" && event !== "pull_request_review") return c.json({ ignored: `event ${event || "(none)"}` }, 200);
     if (!sameRepository(payload.repository?.full_name, c.env.GITHUB_REPOSITORY)) return c.json({ ignored: "another repository" }, 200);
 
     const actor = payload.sender?.login;
@@ -73,6 +73,14 @@ webhook.post(
       if (!branch || payload.ref !== `refs/heads/${branch}`) return c.json({ ignored: "not the default branch" }, 200);
       if (payload.deleted || !payload.after || /^0+$/.test(payload.after)) return c.json({ ignored: "branch deletion" }, 200);
       request = { cause: "push", mode: "apply", sha: payload.after };
+    } else if (event === "pull_request_review") {
+      // A review counts only where it is read: the merged pull request's commit is checked (and applied) again; an open one is planned again.
+      const pull = payload.pull_request;
+      if (payload.action !== "submitted" || !pull) return c.json({ ignored: `pull_request_review ${payload.action ?? ""}` }, 200);
+      const merged = typeof pull.merged_at === "string" ? pull.merge_commit_sha : null;
+      if (merged && /^[0-9a-f]{40}$/.test(merged)) request = { cause: "push", mode: "apply", sha: merged };
+      else if (pull.state === "open" && typeof pull.number === "number" && pull.head?.sha && /^[0-9a-f]{40}$/.test(pull.head.sha)) request = { cause: "pull_request", mode: "plan", sha: pull.head.sha, pr: pull.number };
+      else return c.json({ ignored: "pull_request_review on a closed pull request" }, 200);
     } else {
       const pr = payload.pull_request?.number ?? payload.number;
       const sha = payload.pull_request?.head?.sha;

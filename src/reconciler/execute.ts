@@ -14,7 +14,8 @@ import { summarize, type Plan } from "../plan/types.js";
 import type { Reporter } from "../run/ports.js";
 import type { RunResult } from "../run/result.js";
 import type { DeliveryResult, RunState } from "../run/state.js";
-import type { RunOutput, RunRequest } from "../run/types.js";
+import type { ReviewOutcome, RunOutput, RunRequest } from "../run/types.js";
+import { code, showHidden } from "../plan/inert.js";
 import type { ReconcilerStorage } from "./storage.js";
 
 export const APPLY_CHECK_NAME = "ngrok-gitops/apply";
@@ -92,13 +93,19 @@ export class GitHubReporter implements Reporter {
         const lines = fingerprint(result.plan);
         output.reviewed = { pr: reviewed.pr, sha: reviewed.sha, matches: reviewed.fingerprint === (await digest(lines)) || reviewed.fingerprint === lines };
       }
+      if (output.status === "held" && output.review) storage.state.set("held", { sha, at: new Date().toISOString(), pr: output.review.pr, reasons: output.review.reasons, missing: output.review.missing });
       if (request.cause === "cron") await reportDrift(github, config.repository, storage, result, state.mode, config.expiryWarningMs);
-      const quiet = result.kind !== "invalid" && result.plan.changes.length === 0 && result.plan.refusals.length === 0;
+      const quiet = output.status !== "held" && result.kind !== "invalid" && result.plan.changes.length === 0 && result.plan.refusals.length === 0;
       let check = state.check as CheckHandle | null;
       if (!check && state.mode === "apply" && !quiet && sha) check = await openCheck(github, config.repository, sha, APPLY_CHECK_NAME, checkKind);
-      if (check) await closeCheck(github, config.repository, sha, check, request, applyVerdict(output, result));
+      if (check) await closeCheck(github, config.repository, sha, check, request, output.status === "held" && output.review ? heldVerdict(sha, output.review) : applyVerdict(output, result));
     }
-    if (result.kind === "applied" && result.report.ok && state.tree !== null) storage.state.set("last_applied", { sha, tree: state.tree, at: new Date().toISOString() });
+    if (result.kind === "applied" && result.report.ok && state.tree !== null) {
+      // A newly applied commit (a later reviewed one, or the released one) supersedes the held one.
+      if (storage.state.get("last_applied")?.sha !== sha) storage.state.set("held", null);
+      storage.state.set("last_applied", { sha, tree: state.tree, at: new Date().toISOString() });
+      storage.state.set("applied_review", { sha, approvals: state.approvals ?? null });
+    }
   }
 }
 
@@ -133,7 +140,18 @@ async function openCheck(github: GitHubClient, repository: string, sha: string, 
 
 async function closeCheck(github: GitHubClient, repository: string, sha: string, check: CheckHandle, request: RunRequest, result: CheckResult): Promise<void> {
   if (check.kind === "check-run") return completeCheckRun(github, repository, check.id, result);
-  return setCommitStatus(github, repository, sha, { state: result.conclusion === "failure" ? "failure" : "success", description: result.title, context: checkName(request) });
+  return setCommitStatus(github, repository, sha, { state: result.conclusion === "failure" || result.conclusion === "action_required" ? "failure" : "success", description: result.title, context: checkName(request) });
+}
+
+/** A held commit's check: action_required, naming per credential whose approval is missing. */
+function heldVerdict(sha: string, review: ReviewOutcome): CheckResult {
+  const lines = [`Nothing of ${short(sha)} was applied: ngrok-gitops applies only reviewed changes (policy \`review:\`).`, "", ...review.reasons.map((r) => `- ${showHidden(r)}`)];
+  if (review.missing.length > 0) {
+    lines.push("", "| credential | file | approval missing from |", "|---|---|---|");
+    for (const m of review.missing) lines.push(`| ${code(m.name)} | ${code(m.file)} | ${m.owners.map((o) => showHidden(o).replace(/\|/g, "\\|")).join(" or ")} |`);
+  }
+  lines.push("", "Until then the cron keeps the account at the last applied commit. A later reviewed commit supersedes this one; an operator can release it with `POST /api/reconcile {\"release\":\"<sha>\"}`.");
+  return { conclusion: "action_required", title: `Held: ${review.missing.length > 0 ? `${review.missing.length} credential approval${review.missing.length === 1 ? "" : "s"} missing` : "not reviewed"}`, summary: lines.join("\n") };
 }
 
 function applyVerdict(output: RunOutput, result: RunResult): CheckResult {
@@ -224,6 +242,8 @@ async function reportDrift(github: GitHubClient, repository: string, storage: Re
   }
   // Owners renew in time by moving the date in a pull request; the issue stays open while anything is about to expire.
   if (expiring.length > 0) parts.push(`### Expiring soon\n\nThese credentials expire within ${Math.round(expiryWarningMs / 86_400_000)} days; move \`expires\` in a pull request to keep one.\n\n${expiringMarkdown(expiring, expiryWarningMs)}`);
+  const held = storage.state.get("held");
+  if (held) parts.push(`### Held commit\n\n${short(held.sha)}${held.pr !== null ? ` (#${held.pr})` : ""} is not applied: ${held.reasons.map(showHidden).join("; ")}. The cron corrects toward the last applied reviewed commit until a reviewed commit supersedes it or an operator releases it.`);
   if (parts.length > 0) drift = { body: parts.join("\n\n") };
   const next = await syncDriftIssue(github, repository, previous, drift);
   if (next) storage.state.set("drift_issue", next);

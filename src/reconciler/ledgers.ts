@@ -97,6 +97,20 @@ export interface StateValues {
   cancel_run: { run: number; actor: string; caller: Caller | null };
   /** The ngrok client's pacing window, carried between invocations and runs (one account, one window). */
   ngrok_limiter: LimiterSnapshot;
+  /** The commit an apply held for want of reviews (the newest): cron plans the last applied state until it is superseded or released. */
+  held: HeldCommit;
+  /** review.approvals of the last applied commit's own policy (null: none): the standing rule a later commit is judged by too. */
+  applied_review: { sha: string; approvals: number | null };
+  /** Whether the last apply found review enforcement on (policy `review:`), for /healthz and /api/status. */
+  reviews: { enforced: boolean; approvals: number | null; sha: string; at: string };
+}
+
+export interface HeldCommit {
+  sha: string;
+  at: string;
+  pr: number | null;
+  reasons: string[];
+  missing: { name: string; file: string; owners: string[] }[];
 }
 
 export class NamedState {

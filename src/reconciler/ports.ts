@@ -13,6 +13,7 @@ import { isBudgetError, type SubrequestBudget } from "../run/budget.js";
 import type { Deliverer, RunPorts, SpecPort, TokenPort } from "../run/ports.js";
 import type { TokenVault } from "../vault/index.js";
 import { GitHubReporter } from "./execute.js";
+import { reviewGate } from "./review-gate.js";
 import type { ReconcilerStorage } from "./storage.js";
 
 export { REPORT_RESERVE } from "../config.js";
@@ -73,6 +74,7 @@ export function workerPorts({ env, config, storage, budget, vault, limiter }: Wo
     scratch: storage.scratch,
     reporter: new GitHubReporter({ github, storage, config, writes, checkKind: env.GITHUB_APP_ID && env.GITHUB_APP_PRIVATE_KEY ? "check-run" : "status" }),
     deliverer: githubDeliverer(github, storage),
+    reviews: reviewGate(github, config.repository, storage, budget, config.ownerId),
     budget,
     reserve: REPORT_RESERVE,
     takeCalls: () => {
@@ -82,6 +84,11 @@ export function workerPorts({ env, config, storage, budget, vault, limiter }: Wo
       return taken;
     },
   };
+}
+
+/** A release that names a commit which is not the held one. */
+export class ReleaseError extends Error {
+  readonly code = "RUN_NOT_HELD";
 }
 
 /** Specs at the commit the run is for: a push, cron or manual apply reads the default branch's head. */
@@ -104,11 +111,21 @@ function githubSpecs(github: GitHubClient, repository: string, storage: Reconcil
       const request = state.request;
       let sha = "sha" in request ? (request.sha ?? null) : null;
       let branch: string | null = null;
-      if (request.mode === "apply" || !sha) {
+      const held = storage.state.get("held");
+      const applied = storage.state.get("last_applied");
+      // A held commit is not applied by cron or a plain reconcile: they keep the account at the last applied reviewed state.
+      const keepApplied = held !== null && applied !== null && (request.cause === "cron" || (request.cause === "manual" && request.mode === "apply" && !request.sha && !request.release));
+      if (request.cause === "manual" && request.release) {
+        // Only the commit that is held can be released (a later push superseded it, or it was never held).
+        if (held?.sha !== request.release) throw new ReleaseError(`${request.release.slice(0, 7)} is not the held commit${held ? ` (${held.sha.slice(0, 7)} is)` : " (none is held)"}: nothing was released`);
+        sha = request.release;
+      } else if (keepApplied) sha = applied.sha;
+      else if (request.mode === "apply" || !sha) {
         const repo = repoPath(repository);
         branch = (await github.request<{ default_branch: string }>("GET", repo)).default_branch;
         sha = (await github.request<{ commit: { sha: string } }>("GET", `${repo}/branches/${encodeURIComponent(branch)}`)).commit.sha;
       }
+      if (!sha) throw new ReleaseError("internal: no commit to read");
       let snapshot: Awaited<ReturnType<typeof readSpecsAt>>;
       try {
         snapshot = await readSpecsAt(github, repository, sha, blobs);
@@ -117,8 +134,9 @@ function githubSpecs(github: GitHubClient, repository: string, storage: Reconcil
         if (error instanceof SpecLimitError) return { sha, tree: null, sources: [], invalid: error.toSpecErrors() };
         throw error;
       }
-      const applied = storage.state.get("last_applied");
       if (request.cause === "push" && applied && applied.tree === snapshot.treeSha) {
+        // The head holds what was last applied again: whatever was held is superseded.
+        if (held && request.sha === sha) storage.state.set("held", null);
         const skipped = request.sha !== sha ? `${request.sha.slice(0, 7)} is not the head of ${branch ?? "the default branch"} (${sha.slice(0, 7)})` : `credentials/ is unchanged since ${applied.sha.slice(0, 7)}`;
         return { sha, tree: snapshot.treeSha, sources: [], skipped };
       }

@@ -13,7 +13,11 @@ import { clipText, fitErrors, PLAN_TEXT_MAX_BYTES } from "./sql.js";
 import { ReconcilerStorage } from "./storage.js";
 import type { AuditQuery, Caller, StatusInfo } from "./types.js";
 
-export type EnqueueResult = { queued: true; key: string } | { queued: false; reason: "duplicate" } | { queued: false; reason: "config"; problems: ConfigProblem[] };
+export type EnqueueResult =
+  | { queued: true; key: string }
+  | { queued: false; reason: "duplicate" }
+  | { queued: false; reason: "config"; problems: ConfigProblem[] }
+  | { queued: false; reason: "not_held"; held: string | null };
 
 /**
  * A webhook's run starts this long after the delivery that queued it (later deliveries keep that time). A burst of
@@ -47,6 +51,21 @@ export class Reconciler extends DurableObject<Env> {
     const key = this.#storage.queue.enqueue(request);
     await this.#wake(request.cause === "push" || request.cause === "pull_request" ? WEBHOOK_SETTLE_MS : 0);
     return { queued: true, key };
+  }
+
+  /** Releases the held commit (POST /api/reconcile {"release"}): audited with the caller, then applied without the review check. */
+  async release(sha: string, actor: string, caller?: Caller): Promise<EnqueueResult> {
+    const held = this.#storage.state.get("held");
+    const ok = held?.sha === sha;
+    this.#storage.audit.append({ run_id: null, kind: "run", cause: "manual", sha, delivery: null, actor, name: null, action: "release", result: ok ? "queued" : "not_held", operation_id: null, detail: { ...(caller ? { caller } : {}), ...(held ? { held: held.sha, pr: held.pr, reasons: held.reasons } : {}) } });
+    if (!ok) return { queued: false, reason: "not_held", held: held?.sha ?? null };
+    return this.enqueue({ cause: "manual", mode: "apply", actor, release: sha, ...(caller ? { caller } : {}) });
+  }
+
+  /** Whether the last apply found reviews enforced (for /healthz: no secrets, just the mode). */
+  async reviewMode(): Promise<string> {
+    const reviews = this.#storage.state.get("reviews");
+    return reviews?.enforced ? `enforced: ${reviews.approvals ?? 1} approval${reviews.approvals === 1 ? "" : "s"} on the merged pull request, one of them from an owner of each changed credential` : "not enforced: the policy file has no review: section";
   }
 
   /** Queues a key rewrap: it runs from the alarm between runs, never beside one. */
@@ -237,6 +256,8 @@ export class Reconciler extends DurableObject<Env> {
         job.kind === "rewrap" ? { key, cause: "rewrap" as const, mode: "rewrap", sha: null } : { key, cause: job.request.cause, mode: job.request.mode, sha: "sha" in job.request ? (job.request.sha ?? null) : null },
       ),
       last_applied: this.#storage.state.get("last_applied"),
+      held: this.#storage.state.get("held"),
+      reviews: await this.reviewMode(),
       drift: this.#storage.state.get("drift") ?? { detected: false, at: null, changes: 0 },
       config_errors: read.ok ? [] : read.problems.map(problemLine),
     };

@@ -1,6 +1,7 @@
 // What the Reconciler Durable Object reports: runs, status and audit entries (requests are the run core's).
 
 import type { Cause, OutcomeInfo, RunProgress, RunStatus } from "../run/types.js";
+import type { HeldCommit } from "./ledgers.js";
 
 export type { Caller, Cause, OutcomeInfo, RunOutput, RunRequest, RunStatus } from "../run/types.js";
 
@@ -36,6 +37,10 @@ export interface StatusInfo {
   /** Bad or placeholder configuration values by name; no run starts while there are any. */
   config_errors: string[];
   last_applied: { sha: string; tree: string; at: string } | null;
+  /** The commit an apply held for want of reviews (nothing of it applied); null when none. */
+  held: HeldCommit | null;
+  /** Whether applies are gated on reviews (policy `review:`), in words. */
+  reviews: string;
   drift: { detected: boolean; at: string | null; changes: number };
 }
 

@@ -33,6 +33,13 @@ describe("coalesce", () => {
     expect(queueKey(approval)).not.toBe(queueKey(cron));
   });
 
+  it("a release of a held commit never joins a plain apply (which would apply the head, or the last applied state, instead)", () => {
+    const release: RunRequest = { cause: "manual", mode: "apply", release: SHA_A };
+    expect(queueKey(release)).not.toBe(queueKey(push(SHA_B)));
+    expect(queueKey(release)).not.toBe(queueKey(cron));
+    expect(queueKey(release)).not.toBe(queueKey({ cause: "manual", mode: "apply", release: SHA_B }));
+  });
+
   it("a pull request cannot ask for an apply (checked by the type checker)", () => {
     // @ts-expect-error: pull requests only ever plan.
     const bad: RunRequest = { cause: "pull_request", mode: "apply", sha: SHA_A, pr: 1 };

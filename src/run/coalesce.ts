@@ -12,6 +12,8 @@ export function queueKey(request: RunRequest): string {
       return `pr:${request.pr}`;
     case "manual":
       if (request.mode === "plan") return "plan";
+      // A release names its commit: never merged into an apply of whatever the head is.
+      if (request.release) return `apply:release:${request.release}`;
       return request.allowDeletes ? `apply:allow:${request.sha ?? "head"}` : "apply";
     default:
       return "apply";

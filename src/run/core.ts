@@ -127,6 +127,7 @@ export class Step {
             const choice = choosePolicy(snapshot.policy ?? { head: null });
             if (choice.notes.length > 0) state.policyNotes = choice.notes;
             if (snapshot.baseline !== undefined) state.baseline = snapshot.baseline;
+            if (choice.policy?.review) state.approvals = choice.policy.review.approvals;
             const loaded = loadSpecs(snapshot.sources, {
               ownerId: ports.config.ownerId,
               ...(ports.specs.cache ? { cache: ports.specs.cache } : {}),
@@ -164,7 +165,7 @@ export class Step {
           break;
         }
         case "plan":
-          await this.plan();
+          if (!(await this.plan())) return null;
           break;
         case "targets": {
           const done = await targetsStage(this);
@@ -187,7 +188,8 @@ export class Step {
     }
   }
 
-  async plan(): Promise<void> {
+  /** False when it yielded for want of budget (the next invocation plans again). */
+  async plan(): Promise<boolean> {
     const { state, ports } = this;
     const sources = await ports.scratch.loadSources();
     const loaded = loadSpecs(sources, { ownerId: ports.config.ownerId, ...(ports.specs.cache ? { cache: ports.specs.cache } : {}) });
@@ -196,6 +198,16 @@ export class Step {
     const live = await ports.scratch.loadLive();
     state.listed = live.length;
     // A rotation asked for and done in an earlier round is not done again.
+    // A pull request's plan says who must approve it (under review enforcement), so reviewers know before the merge.
+    let reviewNotes: string[] = [];
+    if (state.request.cause === "pull_request" && ports.reviews?.notes) {
+      const cost = Math.min(ports.reviews.cost(state), ports.budget.limit - ports.reserve);
+      if (cost > 0) {
+        if (!this.roomFor(cost)) return false;
+        reviewNotes = await ports.reviews.notes(state, loaded.specs);
+      }
+    }
+    const notes = [...(state.policyNotes ?? []), ...reviewNotes];
     const rotated = new Set((await ports.scratch.loadOutcomes()).filter((r) => r.outcome.status === "done" && r.outcome.change.action === "rotate").map((r) => r.outcome.change.name));
     let plan = makePlan({
       ownerId: ports.config.ownerId,
@@ -209,13 +221,25 @@ export class Step {
       ...(ports.config.rotationGraceMs !== undefined ? { rotationGraceMs: ports.config.rotationGraceMs } : {}),
       ...(ports.config.defaultRotateAfterMs !== undefined ? { defaultRotateAfterMs: ports.config.defaultRotateAfterMs } : {}),
       ...(ports.config.expiryWarningMs !== undefined ? { expiryWarningMs: ports.config.expiryWarningMs } : {}),
-      ...(state.policyNotes ? { policyNotes: state.policyNotes } : {}),
+      ...(notes.length > 0 ? { policyNotes: notes } : {}),
       now: state.now,
       rotateNow: new Set(rotations(state.request).filter((name) => !rotated.has(name))),
       delivered: ports.deliverer ? await ports.deliverer.records() : [],
       ...(previous ? { previous } : {}),
     });
     let applying = state.mode === "apply" && plan.refusals.length === 0;
+    // Under review enforcement nothing of an unreviewed commit is applied: the run ends held.
+    if (applying && ports.reviews) {
+      // A deployment with a small MAX_SUBREQUESTS still checks (most checks need fewer calls than the most they can take).
+      const cost = Math.min(ports.reviews.cost(state), ports.budget.limit - ports.reserve);
+      if (cost > 0 && !this.roomFor(cost)) return false;
+      const review = await ports.reviews.check(state, plan, loaded.specs);
+      if (review) state.review = review;
+      if (review?.verdict === "held") {
+        state.mode = "plan";
+        applying = false;
+      }
+    }
     if (applying && (plan.changes.length > 0 || plan.deliveries.length > 0) && ports.approve) {
       const approved = await ports.approve(plan);
       if (approved === null) {
@@ -236,6 +260,7 @@ export class Step {
       state.stage = "targets";
     }
     await this.persist();
+    return true;
   }
 
 }

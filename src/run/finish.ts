@@ -104,6 +104,13 @@ export async function finishRun(step: Step): Promise<RunOutput> {
     output = describe(result, state.sha, state.deliveries);
   }
   output.progress = progressOf(state);
+  if (state.review) {
+    output.review = state.review;
+    if (state.review.verdict === "held") {
+      output.status = "held";
+      output.errors.push(...state.review.reasons, ...state.review.missing.map((m) => `${m.name} (${m.file}) needs an approval from ${m.owners.join(" or ")}`));
+    }
+  }
   if (result) await ports.reporter?.finish?.(state, result, output);
   step.count();
   output.api_calls = { ...state.calls };

@@ -10,7 +10,8 @@ import type { SpecSource } from "../desired/types.js";
 import type { Budget } from "./budget.js";
 import type { RunResult } from "./result.js";
 import type { DeliveryResult, RunState } from "./state.js";
-import type { RunOutput } from "./types.js";
+import type { ReviewOutcome, RunOutput } from "./types.js";
+import type { CredentialSpec } from "../desired/types.js";
 
 export type Awaitable<T> = T | Promise<T>;
 
@@ -110,6 +111,19 @@ export interface Reporter {
   failed?(state: RunState, error: unknown): Promise<void>;
 }
 
+/** Judges whether the commit about to be applied was reviewed (src/review/ decides; the adapter asks GitHub). */
+export interface ReviewGate {
+  /** The most calls the check of this run makes (0: reviews are not enforced): it starts only with that much budget left. */
+  cost(state: Readonly<RunState>): number;
+  /**
+   * null: reviews are not enforced for this commit (no `review:` policy), or it is the one already applied. A
+   * GitHub failure is a `held` verdict, never an error; only a refusal for want of budget throws.
+   */
+  check(state: Readonly<RunState>, plan: Plan, specs: readonly CredentialSpec[]): Promise<ReviewOutcome | null>;
+  /** On a pull request: what its plan should say about who must approve it (lines for the plan's notes). */
+  notes?(state: Readonly<RunState>, specs: readonly CredentialSpec[]): Promise<string[]>;
+}
+
 export interface RunConfig {
   ownerId: string;
   maxDeletes: number;
@@ -143,4 +157,6 @@ export interface RunPorts {
   approve?(plan: Plan): Promise<Plan | null>;
   /** Changes in flight at once (default 4). */
   concurrency?: number;
+  /** Absent where reviews cannot be checked (the CLI): applies are not gated. */
+  reviews?: ReviewGate;
 }

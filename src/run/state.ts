@@ -2,7 +2,7 @@
 import type { SpecError } from "../desired/errors.js";
 import type { TargetSeen } from "../plan/delivery-guard.js";
 import type { Baseline } from "./ports.js";
-import type { RunRequest } from "./types.js";
+import type { ReviewOutcome, RunRequest } from "./types.js";
 
 /** Bump when RunState changes shape; a state of another version is not resumed (the run restarts). */
 export const RUN_STATE_VERSION = 3;
@@ -72,6 +72,10 @@ export interface RunState {
   policyNotes?: string[];
   /** The previous specs the plan compares reviewed settings with (SpecSnapshot.baseline); undefined: none asked for. */
   baseline?: Baseline | null;
+  /** review.approvals of the commit's own policy (the review check also reads the base branch's). */
+  approvals?: number;
+  /** The review check's verdict, once made (plan stage of an apply). */
+  review?: ReviewOutcome;
   /**
    * Opaque slot for the ngrok client's rate limiter (src/ngrok), so pacing survives between invocations.
    * The core never reads it; whoever builds the client may.

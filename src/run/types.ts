@@ -39,9 +39,23 @@ export type RunRequest =
       allowDeletes?: boolean;
       /** Credentials to rotate now whatever their age (POST /api/credentials/{name}/rotate). */
       rotate?: string[];
+      /** A held commit the operator releases (POST /api/reconcile {"release"}): applied without the review check. */
+      release?: string;
     });
 
-export type RunStatus = "running" | "succeeded" | "failed" | "invalid" | "refused" | "skipped" | "interrupted" | "cancelled";
+export type RunStatus = "running" | "succeeded" | "failed" | "invalid" | "refused" | "skipped" | "interrupted" | "cancelled" | "held";
+
+/** What the review check decided for an apply (see src/review/): held means nothing of the commit was applied. */
+export interface ReviewOutcome {
+  verdict: "approved" | "held" | "released";
+  /** The merged pull request behind the commit (null: none, or not looked up). */
+  pr: number | null;
+  /** Whose approvals counted. */
+  approvers: string[];
+  reasons: string[];
+  /** Per changed credential (and file), who may still approve it. */
+  missing: { name: string; file: string; owners: string[] }[];
+}
 
 export interface OutcomeInfo {
   action: string;
@@ -76,6 +90,8 @@ export interface RunOutput {
   progress?: RunProgress;
   /** For an apply whose credentials/ tree was planned on a pull request: whether it did what was reviewed. */
   reviewed?: { pr: number; sha: string; matches: boolean };
+  /** For an apply under review enforcement (policy `review:`): the review check's verdict. */
+  review?: ReviewOutcome;
 }
 
 /** The mode a request runs in: a cron tick in DRIFT_MODE=report only plans. */

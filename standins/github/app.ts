@@ -14,6 +14,7 @@ import {
 } from "./errors.js";
 import { fromBase64, utf8 } from "./git-objects.js";
 import { newSecretKeyPair, openSealedBox, SECRET_VALUE_MAX_BYTES } from "./secret-keys.js";
+import { registerReviewRoutes } from "./reviews.js";
 import * as shape from "./serialize.js";
 import {
   FakeGitHubState,
@@ -67,6 +68,8 @@ export interface FakeGitHubOptions {
   readonly htmlUrl?: string;
   /** Who is signed in to the web pages (the App manifest and install pages); default `octocat`. */
   readonly webUser?: string;
+  /** Called with each webhook delivery the fake sends (e.g. pull_request_review); they are also listed at `GET /__fake/webhooks`. */
+  readonly onWebhook?: (delivery: { event: string; delivery: string; payload: unknown }) => void;
 }
 
 export interface FakeGitHub {
@@ -94,6 +97,7 @@ export const DEFAULT_INSTALLATION_PERMISSIONS: Permissions = {
   secrets: "write",
   organization_secrets: "write",
   environments: "write",
+  members: "read",
 };
 
 const INSTALLATION_TOKEN_TTL_MS = 60 * 60 * 1000;
@@ -477,6 +481,26 @@ export function createFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
       url: `${api}/git/refs/${ref}`,
       object: { sha, type: "commit", url: `${api}/git/commits/${sha}` },
     });
+  });
+
+  registerReviewRoutes(app, {
+    state,
+    access,
+    orgAccess(c, permission) {
+      const identity = c.get("identity");
+      if (identity.kind === "anonymous") throw new GitHubError(401, "Requires authentication");
+      if (identity.kind === "app") throw new GitHubError(403, "Resource not accessible by integration");
+      const held = identity.entry.installation?.permissions[permission];
+      if (identity.entry.installation && held !== "read" && held !== "write") throw new GitHubError(403, "Resource not accessible by integration");
+    },
+    urls,
+    paginate,
+    resolveCommitOr422,
+    readJson,
+    send(delivery) {
+      state.webhooks.push(delivery);
+      options.onWebhook?.(delivery);
+    },
   });
 
   app.get("/repos/:owner/:repo/commits/:ref{.+}/check-runs", (c) => {
@@ -1299,6 +1323,7 @@ export function createFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
       ...(typeof input["body"] === "string" ? { body: input["body"] } : {}),
       ...(input["state"] === "open" || input["state"] === "closed" ? { state: input["state"] } : {}),
       ...(typeof input["merged"] === "boolean" ? { merged: input["merged"] } : {}),
+      ...(typeof input["merge_commit_sha"] === "string" ? { merge_commit_sha: input["merge_commit_sha"] } : {}),
       ...(typeof input["head_repo"] === "string" ? { head_repo: input["head_repo"] } : {}),
       ...(typeof input["user"] === "string" ? { user: input["user"] } : {}),
     });

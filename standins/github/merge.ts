@@ -28,6 +28,6 @@ export async function mergePullRequest(fake: FakeGitHub, repository: string, num
     replace: true,
     message: `Merge pull request #${number} from ${pull.pull.headRef}\n\n${pull.title}`,
   });
-  const merged = fake.state.upsertPullRequest(repo, { number, head_ref: pull.pull.headRef, head_sha: pull.pull.headSha, state: "closed", merged: true });
+  const merged = fake.state.upsertPullRequest(repo, { number, head_ref: pull.pull.headRef, head_sha: pull.pull.headSha, state: "closed", merged: true, merge_commit_sha: commit.sha });
   return { pull: merged, commit };
 }

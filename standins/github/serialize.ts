@@ -239,6 +239,7 @@ export function pullRequest(repo: FakeRepo, i: IssueRecord, urls: Urls) {
     base: side(pull.baseRef, baseSha),
     author_association: i.user.login === repo.owner.login ? "OWNER" : "NONE",
     merged: pull.merged,
+    merge_commit_sha: pull.mergeCommitSha ?? null,
     merged_by: null,
     comments: [...repo.comments.values()].filter((c) => c.issueNumber === i.number).length,
   };

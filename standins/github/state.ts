@@ -46,6 +46,26 @@ export interface PullRequestFields {
   /** `owner/name` of the head repository; a fork when it differs from the base repository. */
   headRepo: string;
   merged: boolean;
+  /** Once merged: the commit the merge made on the base branch (GitHub's `merge_commit_sha`). */
+  mergeCommitSha?: string | null;
+}
+
+/** A pull request review (GET …/pulls/{n}/reviews): who, on which commit, with what verdict. */
+export interface ReviewRecord {
+  readonly id: number;
+  readonly user: UserRecord;
+  readonly body: string;
+  state: "APPROVED" | "CHANGES_REQUESTED" | "COMMENTED" | "PENDING" | "DISMISSED";
+  readonly commitId: string;
+  submittedAt: string | null;
+}
+
+/** An organisation's team (GET /orgs/{org}/teams/{slug}/memberships/{username}). */
+export interface TeamRecord {
+  readonly id: number;
+  readonly org: string;
+  readonly slug: string;
+  readonly members: Map<string, { login: string; role: "member" | "maintainer"; state: "active" | "pending" }>;
 }
 
 export interface IssueRecord {
@@ -188,6 +208,7 @@ export interface PullRequestInput {
   readonly body?: string;
   readonly state?: "open" | "closed";
   readonly merged?: boolean;
+  readonly merge_commit_sha?: string;
   /** `owner/name` of a fork the PR comes from; its head commit must exist in this (base) repository. */
   readonly head_repo?: string;
   readonly user?: string;
@@ -206,6 +227,8 @@ export class FakeRepo {
   readonly statuses: StatusRecord[] = [];
   readonly labels = new Map<string, LabelRecord>();
   readonly environments = new Map<string, SecretStore>();
+  /** Reviews by pull request number, oldest first. */
+  readonly reviews = new Map<number, ReviewRecord[]>();
   nextNumber = 1;
 
   constructor(
@@ -380,6 +403,10 @@ export class FakeGitHubState {
   /** Organisations and their Actions secrets, keyed by lower-cased login (created with createOrg). */
   readonly orgs = new Map<string, { login: string; secrets: SecretStore }>();
   readonly users = new Map<string, UserRecord>();
+  /** Teams keyed by lower-cased `org/slug`. */
+  readonly teams = new Map<string, TeamRecord>();
+  /** Webhook deliveries the fake sent (e.g. pull_request_review when a review is submitted), oldest first. */
+  readonly webhooks: { event: string; delivery: string; payload: unknown }[] = [];
   readonly requests: RequestLogEntry[] = [];
   readonly faults: FaultRecord[] = [];
   /** Added to the clock, so tests can expire installation tokens without waiting. */
@@ -403,6 +430,8 @@ export class FakeGitHubState {
   reset(): void {
     this.repos.clear();
     this.orgs.clear();
+    this.teams.clear();
+    this.webhooks.length = 0;
     this.requests.length = 0;
     this.faults.length = 0;
     this.clockOffsetMs = 0;
@@ -564,6 +593,7 @@ export class FakeGitHubState {
       existing.pull.baseRef = baseRef;
       if (input.head_repo) existing.pull.headRepo = input.head_repo;
       if (input.merged !== undefined) existing.pull.merged = input.merged;
+      if (input.merge_commit_sha !== undefined) existing.pull.mergeCommitSha = input.merge_commit_sha;
       if (input.title !== undefined) existing.title = input.title;
       if (input.body !== undefined) existing.body = input.body;
       if (input.state && input.state !== existing.state) {
@@ -587,7 +617,7 @@ export class FakeGitHubState {
       createdAt: now,
       updatedAt: now,
       closedAt: input.state === "closed" ? now : null,
-      pull: { headRef: input.head_ref, headSha, baseRef, headRepo: input.head_repo ?? repo.fullName, merged: input.merged ?? false },
+      pull: { headRef: input.head_ref, headSha, baseRef, headRepo: input.head_repo ?? repo.fullName, merged: input.merged ?? false, mergeCommitSha: input.merge_commit_sha ?? null },
     };
     repo.issues.set(number, record);
     return record;

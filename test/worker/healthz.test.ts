@@ -6,10 +6,11 @@ import { configProblems } from "../../src/config.js";
 import { bindings } from "./support.js";
 
 describe("/healthz", () => {
-  it("answers 200 {ok:true} and reveals nothing else when the configuration is sound", async () => {
+  it("answers 200 {ok:true} and reveals nothing else but whether reviews are enforced when the configuration is sound", async () => {
     const res = await SELF.fetch("http://worker/healthz");
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ ok: true });
+    // No apply has seen a policy with `review:` in this file's storage: it says so, rather than letting anyone assume reviews gate applies.
+    expect(await res.json()).toEqual({ ok: true, reviews: "not enforced: the policy file has no review: section" });
   });
 
   it("answers 503 naming the bad values when the Worker runs with them", async () => {
