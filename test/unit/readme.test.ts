@@ -1,7 +1,7 @@
-// The README's examples are facts checked here: spec samples load, the plan samples are what the renderer prints, and every script, path, route and error message it names exists.
+// The README's and docs/' examples are facts checked here: spec samples load, the plan samples are what the renderer prints, every script, path, route, link and error message they name exists, and the variables table is the config parser's.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { createServer, type AddressInfo } from "node:net";
-import { join, relative } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import Ajv2020 from "ajv/dist/2020.js";
 import { describe, expect, it } from "vitest";
@@ -18,7 +18,9 @@ import type { CredentialSpec } from "../../src/desired/types";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const read = (path: string) => readFileSync(join(ROOT, path), "utf8");
-const README = read("README.md");
+/** The guide and the pages it links, read as one document: a sample is checked wherever it moved. */
+const PAGES = ["README.md", ...readdirSync(join(ROOT, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)];
+const README = PAGES.map(read).join("\n");
 
 interface Fence {
   /** The info string after the opening fence, e.g. `yaml`, `sh`, or "" for a plain block. */
@@ -184,6 +186,34 @@ describe("README: commands, paths and routes it names exist", () => {
   });
 });
 
+describe("README and docs: links and the variables table", () => {
+  it("every relative link names a file that exists and, with #anchor, a heading in it", () => {
+    const broken: string[] = [];
+    for (const page of PAGES) {
+      const text = read(page);
+      for (const m of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+        const target = m[1] ?? "";
+        if (/^[a-z]+:/.test(target)) continue;
+        const [file = "", anchor] = target.split("#");
+        const path = file === "" ? page : join(dirname(page), file);
+        if (!existsSync(join(ROOT, path))) broken.push(`${page}: ${target} (no file ${path})`);
+        else if (anchor !== undefined && path.endsWith(".md") && !headingSlugs(read(path)).has(anchor)) broken.push(`${page}: ${target} (no heading #${anchor} in ${path})`);
+      }
+    }
+    expect(broken).toEqual([]);
+  });
+
+  it("the variables table lists exactly the vars the config parser reads", () => {
+    const production = read("docs/production.md");
+    const table = production.slice(production.indexOf("| var | meaning |"));
+    const documented = new Set([...table.slice(0, table.indexOf("\n\n")).matchAll(/^\| `([A-Z][A-Z0-9_]+)` \|/gm)].map((m) => m[1] ?? ""));
+    const secrets = new Set([...README.matchAll(/wrangler secret put ([A-Z][A-Z0-9_]+)/g)].map((m) => m[1] ?? ""));
+    const parsed = new Set([...read("src/config.ts").matchAll(/\((?:get, )?"([A-Z][A-Z0-9_]+)"/g)].map((m) => m[1] ?? "").filter((name) => !secrets.has(name)));
+    expect(secrets.size).toBeGreaterThan(4);
+    expect([...documented].sort()).toEqual([...parsed].sort());
+  });
+});
+
 describe("README: troubleshooting quotes real messages", () => {
   const section = README.slice(README.indexOf("## Troubleshooting"));
 
@@ -249,6 +279,11 @@ function rotationPlan() {
     now: Date.parse("2026-06-01T00:00:00Z"),
     delivered: [{ key: "acme/old-site:NGROK_AUTHTOKEN", name: "ci-runners", id: "cr_OLD" }],
   });
+}
+
+/** GitHub's anchors for a page's headings: lowercased, punctuation dropped, spaces as hyphens. */
+function headingSlugs(text: string): Set<string> {
+  return new Set([...text.matchAll(/^#{1,6} (.+)$/gm)].map((m) => (m[1] ?? "").trim().toLowerCase().replace(/[^\p{L}\p{N}\- _]/gu, "").replace(/ /g, "-")));
 }
 
 /** Files matching a README glob like `test/worker/*.test.ts` (`*` within a segment, `**` across). */
