@@ -1,17 +1,12 @@
-// Debian's Chromium driven by playwright-core for the web UI tests; fails (never skips) when it is missing: scripts/ensure-chromium.sh installs it.
-import { access } from "node:fs/promises";
+// The installed Chromium or Chrome (scripts/chromium.ts) driven by playwright-core for the web UI tests; fails (never skips) when there is none.
 import { chromium, type Browser } from "playwright-core";
-
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+import { findBrowser, thisMachine } from "../../scripts/chromium";
 
 export async function launchBrowser(): Promise<Browser> {
-  try {
-    await access(CHROMIUM);
-  } catch {
-    throw new Error(`${CHROMIUM} is missing: run scripts/ensure-chromium.sh (apt-get install chromium) before the browser tests`);
-  }
+  const search = findBrowser(thisMachine());
+  if (!search.ok) throw new Error(`browser tests: ${search.message}`);
   return chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath: search.path,
     headless: true,
     args: ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-component-update", "--no-first-run"],
   });
