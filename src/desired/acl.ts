@@ -28,5 +28,10 @@ export function explainAclRule(rule: string): string {
     return 'a hostname wildcard may only be a leading "*." (e.g. bind:*.example.com)';
   }
   if (target.length > 253 + ":65535".length) return "is longer than a hostname can be (253 bytes)";
+  const port = new RegExp(`^${HOST}:(\\d+)$`).exec(target)?.[1];
+  if (port !== undefined && !new RegExp(`^${PORT}$`).test(port)) {
+    const n = Number(port);
+    return n >= 1 && n <= 65535 ? `port ${port} has a leading zero; write ${n}` : `port ${port} is out of range 1-65535 (a TCP address is host:port)`;
+  }
   return "is not a hostname, host:port or key=value label rule";
 }

@@ -31,6 +31,8 @@ export interface SpecError {
   message: string;
   /** For POLICY_VIOLATION: the policy rule broken, e.g. `acl.allow`. */
   rule?: string;
+  /** The `name` of the item the field is in (`credentials[N]…`), when it has a valid one: messages show it. */
+  item?: string;
 }
 
 /** Builds an error at a line and column (the file is the caller's). */
@@ -38,10 +40,26 @@ export type At = (code: SpecErrorCode, line: number, column: number, field: stri
 /** Where a path of the parsed file is (its key's position when `atKey`). */
 export type Pos = (path: (string | number)[], atKey?: boolean) => { line: number; column: number };
 
-/** `credentials/ci.yaml:12:9: credentials[0].acl[1]: invalid ACL rule …` */
+/** `credentials/ci.yaml:12:9: credentials[0] (ci-runners).acl[1]: invalid ACL rule …` */
 export function formatSpecError(error: SpecError): string {
   const where = `${error.file}:${error.line}:${error.column}`;
-  return error.field ? `${where}: ${error.field}: ${error.message}` : `${where}: ${error.message}`;
+  const field = fieldLabel(error);
+  return field ? `${where}: ${field}: ${error.message}` : `${where}: ${error.message}`;
+}
+
+/** The field as people read it: the item's name after its index, `credentials[7] (ci-runners).acl[0]`. */
+export function fieldLabel(error: Pick<SpecError, "field" | "item">): string {
+  const item = ITEM.exec(error.field);
+  if (item === null || error.item === undefined) return error.field;
+  return `${item[0]} (${error.item})${error.field.slice(item[0].length)}`;
+}
+
+const ITEM = /^credentials\[\d+\]/;
+
+/** The index of the item a field is in (`credentials[3].acl[0]` → 3), or null. */
+export function itemIndex(field: string): number | null {
+  const item = /^credentials\[(\d+)\]/.exec(field);
+  return item === null ? null : Number(item[1]);
 }
 
 /** `credentials[0].acl[1]` from a path of keys and indexes. */

@@ -1,11 +1,10 @@
 // Schema issues from zod, turned into errors that name the field and say what would be valid.
-import type * as z from "zod";
+import * as z from "zod";
 import { utf8Bytes } from "../ownership/marker.js";
 import { explainAclRule } from "./acl.js";
 import { fieldPath, type At, type Pos, type SpecError } from "./errors.js";
 import { credentialSpecSchema } from "./schema.js";
-
-const ALLOWED_KEYS = Object.keys(credentialSpecSchema.shape);
+import { didYouMean } from "./suggest.js";
 
 /** Turns one schema issue into errors a person can act on. */
 export function issueErrors(issue: z.core.$ZodIssue, base: (string | number)[], item: unknown, pos: Pos, at: At): SpecError[] {
@@ -14,8 +13,9 @@ export function issueErrors(issue: z.core.$ZodIssue, base: (string | number)[], 
   if (issue.code === "unrecognized_keys") {
     return issue.keys.map((key) => {
       const p = pos([...path, key], true);
-      const allowed = issue.path.length === 0 ? ` (allowed: ${ALLOWED_KEYS.join(", ")})` : "";
-      return at("UNKNOWN_KEY", p.line, p.column, fieldPath([...path, key]), `unknown key "${key}"${allowed}`);
+      const known = keysAt(credentialSpecSchema, issue.path);
+      const allowed = known.length > 0 ? ` (allowed: ${known.join(", ")})` : "";
+      return at("UNKNOWN_KEY", p.line, p.column, fieldPath([...path, key]), `unknown key "${key}"${didYouMean(key, known)}${allowed}`);
     });
   }
   const p = pos(path);
@@ -44,6 +44,17 @@ export function issueErrors(issue: z.core.$ZodIssue, base: (string | number)[], 
     return [at("INVALID_VALUE", p.line, p.column, field, formatMessage(inSecret && last === "name" ? "secret_name" : last, value))];
   }
   return [at("INVALID_VALUE", p.line, p.column, field, issue.message)];
+}
+
+/** The keys the object at `path` inside `schema` may have (through lists, optionals and unions). */
+function keysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+  if (schema instanceof z.ZodOptional) return keysAt(schema.unwrap() as z.ZodType, path);
+  if (schema instanceof z.ZodUnion) return [...new Set((schema.options as z.ZodType[]).flatMap((option) => keysAt(option, path)))];
+  if (path.length === 0) return schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
+  const [part, ...rest] = path;
+  if (schema instanceof z.ZodArray && typeof part === "number") return keysAt(schema.element as z.ZodType, rest);
+  if (schema instanceof z.ZodObject && typeof part === "string" && part in schema.shape) return keysAt(schema.shape[part] as z.ZodType, rest);
+  return [];
 }
 
 function formatMessage(field: string | undefined, value: unknown): string {

@@ -81,7 +81,7 @@ describe("valid specs", () => {
 describe("rejections, with exact messages", () => {
   it("unknown keys, at the key, listing the allowed ones", () => {
     expect(one("credentials:\n  - name: a\n    descripton: typo\n")).toEqual([
-      'credentials/a.yaml:3:5: credentials[0].descripton: unknown key "descripton" (allowed: name, description, metadata, acl, owner_id, prevent_destroy, import, deliver, rotate_after, expires)',
+      'credentials/a.yaml:3:5: credentials[0] (a).descripton: unknown key "descripton": did you mean "description"? (allowed: name, description, metadata, acl, owner_id, prevent_destroy, import, deliver, rotate_after, expires)',
     ]);
     expect(one("credentials: []\nextra: 1\n")).toEqual([
       'credentials/a.yaml:2:1: extra: unknown key "extra" (a spec file has only `credentials`)',
@@ -92,11 +92,11 @@ describe("rejections, with exact messages", () => {
     expect(one("credentials:\n  - description: x\n  - name: 5\n  - name: b\n    acl: bind:x.com\n  - name: c\n    prevent_destroy: yes-please\n")).toEqual([
       "credentials/a.yaml:2:5: credentials[0].name: required",
       "credentials/a.yaml:3:11: credentials[1].name: expected a string, got number (5)",
-      'credentials/a.yaml:5:10: credentials[2].acl: expected a list, got a string ("bind:x.com")',
-      'credentials/a.yaml:7:22: credentials[3].prevent_destroy: expected a boolean, got a string ("yes-please")',
+      'credentials/a.yaml:5:10: credentials[2] (b).acl: expected a list, got a string ("bind:x.com")',
+      'credentials/a.yaml:7:22: credentials[3] (c).prevent_destroy: expected a boolean, got a string ("yes-please")',
     ]);
     expect(one("credentials:\n  - name: a\n    metadata: [1, 2]\n")).toEqual([
-      "credentials/a.yaml:3:15: credentials[0].metadata: expected a mapping or a string, got a list",
+      "credentials/a.yaml:3:15: credentials[0] (a).metadata: expected a mapping or a string, got a list",
     ]);
     expect(one("credentials: {}\n")).toEqual(["credentials/a.yaml:1:14: credentials: expected a list, got a mapping"]);
     expect(one("- name: a\n")).toEqual(["credentials/a.yaml:1:1: expected a mapping with a `credentials` list, got a list"]);
@@ -116,18 +116,18 @@ describe("rejections, with exact messages", () => {
         "credentials/team/b.yaml": "credentials:\n  - name: other\n  - name: web\n",
       }),
     ).toEqual([
-      'credentials/team/b.yaml:3:11: credentials[1].name: "web" is already defined at credentials/a.yaml:2:11; names are unique across all files',
+      'credentials/team/b.yaml:3:11: credentials[1] (web).name: "web" is already defined at credentials/a.yaml:2:11; names are unique across all files',
     ]);
   });
 
   it("byte limits count UTF-8 bytes, not characters", () => {
     // 128 × "é" = 128 characters but 256 bytes.
     expect(one(`credentials:\n  - name: a\n    description: ${"é".repeat(128)}\n`)).toEqual([
-      "credentials/a.yaml:3:18: credentials[0].description: is 256 bytes (UTF-8); the limit is 255",
+      "credentials/a.yaml:3:18: credentials[0] (a).description: is 256 bytes (UTF-8); the limit is 255",
     ]);
     expect(load({ "credentials/a.yaml": `credentials:\n  - name: a\n    description: ${"é".repeat(127)}x\n` }).ok).toBe(true);
     expect(one(`credentials:\n  - name: a\n    description: ${"x".repeat(300)}\n`)).toEqual([
-      "credentials/a.yaml:3:18: credentials[0].description: is 300 bytes (UTF-8); the limit is 255",
+      "credentials/a.yaml:3:18: credentials[0] (a).description: is 300 bytes (UTF-8); the limit is 255",
     ]);
   });
 
@@ -139,21 +139,21 @@ describe("rejections, with exact messages", () => {
     expect(n).toBeGreaterThan(3900);
     expect(fits(n + 1)).toBe(false);
     expect(one(`credentials:\n  - name: a\n    metadata: ${"x".repeat(n + 1)}\n`)).toEqual([
-      "credentials/a.yaml:3:15: credentials[0].metadata: is 4097 bytes as sent (UTF-8 JSON, ownership marker included); the limit is 4096",
+      "credentials/a.yaml:3:15: credentials[0] (a).metadata: is 4097 bytes as sent (UTF-8 JSON, ownership marker included); the limit is 4096",
     ]);
     expect(one("credentials:\n  - name: a\n    metadata: {ngrok-gitops: mine}\n")).toEqual([
-      'credentials/a.yaml:3:16: credentials[0].metadata["ngrok-gitops"]: "ngrok-gitops" is reserved for the ownership marker',
+      'credentials/a.yaml:3:16: credentials[0] (a).metadata["ngrok-gitops"]: "ngrok-gitops" is reserved for the ownership marker',
     ]);
     // A key JavaScript reads as a prototype: zod's record and JSON copies would drop it silently, so it is refused.
     const proto = '"__proto__" cannot be a metadata key: JavaScript reads it as an object\'s prototype, so it would not be kept as data; rename it';
     expect(one("credentials:\n  - name: a\n    metadata:\n      team: ci\n      __proto__: {x: 1}\n")).toEqual([
-      `credentials/a.yaml:5:7: credentials[0].metadata.__proto__: ${proto}`,
+      `credentials/a.yaml:5:7: credentials[0] (a).metadata.__proto__: ${proto}`,
     ]);
     expect(one('credentials:\n  - name: a\n    metadata:\n      team:\n        - {"__proto__": 1}\n')).toEqual([
-      `credentials/a.yaml:5:12: credentials[0].metadata.team[0].__proto__: ${proto}`,
+      `credentials/a.yaml:5:12: credentials[0] (a).metadata.team[0].__proto__: ${proto}`,
     ]);
     expect(one("credentials:\n  - name: a\n    metadata: {__proto__: 1}\n")).toEqual([
-      `credentials/a.yaml:3:16: credentials[0].metadata.__proto__: ${proto}`,
+      `credentials/a.yaml:3:16: credentials[0] (a).metadata.__proto__: ${proto}`,
     ]);
   });
 
@@ -161,17 +161,17 @@ describe("rejections, with exact messages", () => {
     const bad = ["connect:x.com", "bind:", "bind:Example.com", "bind:a*b.com", " bind:x.com", "bind:x.com:0", "bind:x.com:65536", "bind:*", "bind:*.x.com:80", "bind:=v", "bind:k="];
     const out = one(`credentials:\n  - name: a\n    acl:\n${bad.map((r) => `      - ${JSON.stringify(r)}`).join("\n")}\n`);
     expect(out).toEqual([
-      'credentials/a.yaml:4:9: credentials[0].acl[0]: invalid ACL rule "connect:x.com": must be "*" or start with "bind:" (the only rule ngrok supports)',
-      'credentials/a.yaml:5:9: credentials[0].acl[1]: invalid ACL rule "bind:": names nothing after "bind:"',
-      'credentials/a.yaml:6:9: credentials[0].acl[2]: invalid ACL rule "bind:Example.com": hostnames must be lowercase',
-      'credentials/a.yaml:7:9: credentials[0].acl[3]: invalid ACL rule "bind:a*b.com": a hostname wildcard may only be a leading "*." (e.g. bind:*.example.com)',
-      'credentials/a.yaml:8:9: credentials[0].acl[4]: invalid ACL rule " bind:x.com": has leading or trailing white space',
-      'credentials/a.yaml:9:9: credentials[0].acl[5]: invalid ACL rule "bind:x.com:0": is not a hostname, host:port or key=value label rule',
-      'credentials/a.yaml:10:9: credentials[0].acl[6]: invalid ACL rule "bind:x.com:65536": is not a hostname, host:port or key=value label rule',
-      'credentials/a.yaml:11:9: credentials[0].acl[7]: invalid ACL rule "bind:*": a hostname wildcard may only be a leading "*." (e.g. bind:*.example.com)',
-      'credentials/a.yaml:12:9: credentials[0].acl[8]: invalid ACL rule "bind:*.x.com:80": is not a hostname, host:port or key=value label rule',
-      'credentials/a.yaml:13:9: credentials[0].acl[9]: invalid ACL rule "bind:=v": is not a hostname, host:port or key=value label rule',
-      'credentials/a.yaml:14:9: credentials[0].acl[10]: invalid ACL rule "bind:k=": is not a hostname, host:port or key=value label rule',
+      'credentials/a.yaml:4:9: credentials[0] (a).acl[0]: invalid ACL rule "connect:x.com": must be "*" or start with "bind:" (the only rule ngrok supports)',
+      'credentials/a.yaml:5:9: credentials[0] (a).acl[1]: invalid ACL rule "bind:": names nothing after "bind:"',
+      'credentials/a.yaml:6:9: credentials[0] (a).acl[2]: invalid ACL rule "bind:Example.com": hostnames must be lowercase',
+      'credentials/a.yaml:7:9: credentials[0] (a).acl[3]: invalid ACL rule "bind:a*b.com": a hostname wildcard may only be a leading "*." (e.g. bind:*.example.com)',
+      'credentials/a.yaml:8:9: credentials[0] (a).acl[4]: invalid ACL rule " bind:x.com": has leading or trailing white space',
+      'credentials/a.yaml:9:9: credentials[0] (a).acl[5]: invalid ACL rule "bind:x.com:0": port 0 is out of range 1-65535 (a TCP address is host:port)',
+      'credentials/a.yaml:10:9: credentials[0] (a).acl[6]: invalid ACL rule "bind:x.com:65536": port 65536 is out of range 1-65535 (a TCP address is host:port)',
+      'credentials/a.yaml:11:9: credentials[0] (a).acl[7]: invalid ACL rule "bind:*": a hostname wildcard may only be a leading "*." (e.g. bind:*.example.com)',
+      'credentials/a.yaml:12:9: credentials[0] (a).acl[8]: invalid ACL rule "bind:*.x.com:80": is not a hostname, host:port or key=value label rule',
+      'credentials/a.yaml:13:9: credentials[0] (a).acl[9]: invalid ACL rule "bind:=v": is not a hostname, host:port or key=value label rule',
+      'credentials/a.yaml:14:9: credentials[0] (a).acl[10]: invalid ACL rule "bind:k=": is not a hostname, host:port or key=value label rule',
     ]);
   });
 
@@ -189,18 +189,18 @@ describe("rejections, with exact messages", () => {
         ].join("\n"),
       ),
     ).toEqual([
-      'credentials/a.yaml:3:15: credentials[0].owner_id: "alan@example.com" is not a user or bot id (usr_… or bot_…); emails are not accepted because ngrok reports ids',
-      'credentials/a.yaml:4:13: credentials[0].import: "2TMG" is not a credential id (cr_…)',
-      'credentials/a.yaml:5:19: credentials[0].rotate_after: "3 months" is not a duration: a whole number and one unit of m, h, d or w (e.g. 90d)',
-      'credentials/a.yaml:7:39: credentials[0].deliver[0].github_actions_secret.repo: "not-a-repo" is not a repository (owner/name)',
-      'credentials/a.yaml:7:57: credentials[0].deliver[0].github_actions_secret.name: "GITHUB_TOKEN" is not a GitHub secret name: letters, digits and "_", not starting with a digit or GITHUB_',
-      'credentials/a.yaml:7:71: credentials[0].deliver[0].github_actions_secret.env: unknown key "env"',
+      'credentials/a.yaml:3:15: credentials[0] (a).owner_id: "alan@example.com" is not a user or bot id (usr_… or bot_…); emails are not accepted because ngrok reports ids',
+      'credentials/a.yaml:4:13: credentials[0] (a).import: "2TMG" is not a credential id (cr_…)',
+      'credentials/a.yaml:5:19: credentials[0] (a).rotate_after: "3 months" is not a duration: a whole number and one unit of m, h, d or w (e.g. 90d)',
+      'credentials/a.yaml:7:39: credentials[0] (a).deliver[0].github_actions_secret.repo: "not-a-repo" is not a repository (owner/name)',
+      'credentials/a.yaml:7:57: credentials[0] (a).deliver[0].github_actions_secret.name: "GITHUB_TOKEN" is not a GitHub secret name: letters, digits and "_", not starting with a digit or GITHUB_',
+      'credentials/a.yaml:7:71: credentials[0] (a).deliver[0].github_actions_secret.env: unknown key "env" (allowed: repo, name, environment)',
     ]);
     expect(
       messages({
         "credentials/a.yaml": "credentials:\n  - name: a\n    import: cr_1\n  - name: b\n    import: cr_1\n",
       }),
-    ).toEqual(['credentials/a.yaml:4:11: credentials[1].import: cr_1 is already imported by "a" (credentials/a.yaml:2)']);
+    ).toEqual(['credentials/a.yaml:4:11: credentials[1] (b).import: cr_1 is already imported by "a" (credentials/a.yaml:2)']);
   });
 
   it("YAML syntax errors and duplicate keys, with positions", () => {
@@ -247,13 +247,13 @@ describe("rejections, with exact messages", () => {
 describe("all of an item's errors at once (issue 17)", () => {
   it("byte limits are counted even when the schema refuses the item", () => {
     expect(one(`credentials:\n  - name: a\n    description: ${"é".repeat(128)}\n    acl: [nope]\n`)).toEqual([
-      "credentials/a.yaml:3:18: credentials[0].description: is 256 bytes (UTF-8); the limit is 255",
-      'credentials/a.yaml:4:11: credentials[0].acl[0]: invalid ACL rule "nope": must be "*" or start with "bind:" (the only rule ngrok supports)',
+      "credentials/a.yaml:3:18: credentials[0] (a).description: is 256 bytes (UTF-8); the limit is 255",
+      'credentials/a.yaml:4:11: credentials[0] (a).acl[0]: invalid ACL rule "nope": must be "*" or start with "bind:" (the only rule ngrok supports)',
     ]);
     // Over 255 characters: one error (in bytes), not a second one counting characters.
     expect(one(`credentials:\n  - name: a\n    description: ${"x".repeat(300)}\n    colour: red\n`)).toEqual([
-      "credentials/a.yaml:3:18: credentials[0].description: is 300 bytes (UTF-8); the limit is 255",
-      'credentials/a.yaml:4:5: credentials[0].colour: unknown key "colour" (allowed: name, description, metadata, acl, owner_id, prevent_destroy, import, deliver, rotate_after, expires)',
+      "credentials/a.yaml:3:18: credentials[0] (a).description: is 300 bytes (UTF-8); the limit is 255",
+      'credentials/a.yaml:4:5: credentials[0] (a).colour: unknown key "colour" (allowed: name, description, metadata, acl, owner_id, prevent_destroy, import, deliver, rotate_after, expires)',
     ]);
     expect(one(`credentials:\n  - name: 7\n    metadata: ${"x".repeat(4100)}\n`)).toEqual([
       "credentials/a.yaml:2:11: credentials[0].name: expected a string, got number (7)",
@@ -317,19 +317,19 @@ describe("expires", () => {
 
   it("refuses what is not a date, and dates that do not exist", () => {
     expect(at("next friday")).toEqual([
-      'credentials/a.yaml:3:14: credentials[0].expires: "next friday" is not a date (YYYY-MM-DD) or an RFC 3339 time (e.g. 2027-01-31T18:00:00Z)',
+      'credentials/a.yaml:3:14: credentials[0] (a).expires: "next friday" is not a date (YYYY-MM-DD) or an RFC 3339 time (e.g. 2027-01-31T18:00:00Z)',
     ]);
     expect(at("2027-01-31T18:30Z")[0]).toContain("is not a date (YYYY-MM-DD) or an RFC 3339 time");
     expect(at("2027-01-31 18:30:00Z")[0]).toContain("is not a date (YYYY-MM-DD) or an RFC 3339 time");
-    expect(at("2027-02-29")).toEqual(['credentials/a.yaml:3:14: credentials[0].expires: "2027-02-29" is not a real date or time']);
+    expect(at("2027-02-29")).toEqual(['credentials/a.yaml:3:14: credentials[0] (a).expires: "2027-02-29" is not a real date or time']);
     expect(at("2028-02-29")).toEqual(["2028-02-29", Date.UTC(2028, 1, 29)]);
-    expect(at("2027-01-31T24:00:00Z")).toEqual(['credentials/a.yaml:3:14: credentials[0].expires: "2027-01-31T24:00:00Z" is not a real date or time']);
-    expect(at("2027-13-01")).toEqual(['credentials/a.yaml:3:14: credentials[0].expires: "2027-13-01" is not a real date or time']);
+    expect(at("2027-01-31T24:00:00Z")).toEqual(['credentials/a.yaml:3:14: credentials[0] (a).expires: "2027-01-31T24:00:00Z" is not a real date or time']);
+    expect(at("2027-13-01")).toEqual(['credentials/a.yaml:3:14: credentials[0] (a).expires: "2027-13-01" is not a real date or time']);
   });
 
   it("cannot be combined with prevent_destroy", () => {
     expect(one("credentials:\n  - name: a\n    prevent_destroy: true\n    expires: 2027-01-31\n")).toEqual([
-      "credentials/a.yaml:3:22: credentials[0].prevent_destroy: prevent_destroy and expires cannot both be set: an expiring credential is deleted on its date; remove one of them",
+      "credentials/a.yaml:3:22: credentials[0] (a).prevent_destroy: prevent_destroy and expires cannot both be set: an expiring credential is deleted on its date; remove one of them",
     ]);
     expect(load({ "credentials/a.yaml": "credentials:\n  - name: a\n    prevent_destroy: false\n    expires: 2027-01-31\n" }).ok).toBe(true);
   });
@@ -352,9 +352,9 @@ describe("deliver targets", () => {
         ].join("\n"),
       ),
     ).toEqual([
-      "credentials/a.yaml:4:9: credentials[0].deliver[0]: names exactly one target: github_actions_secret or github_actions_org_secret",
-      "credentials/a.yaml:5:9: credentials[0].deliver[1]: names exactly one target: github_actions_secret or github_actions_org_secret",
-      'credentials/a.yaml:7:69: credentials[0].deliver[2].github_actions_org_secret.visibility: "selected" is not one of "all", "private"',
+      "credentials/a.yaml:4:9: credentials[0] (a).deliver[0]: names exactly one target: github_actions_secret or github_actions_org_secret",
+      "credentials/a.yaml:5:9: credentials[0] (a).deliver[1]: names exactly one target: github_actions_secret or github_actions_org_secret",
+      'credentials/a.yaml:7:69: credentials[0] (a).deliver[2].github_actions_org_secret.visibility: "selected" is not one of "all", "private"',
     ]);
   });
 });

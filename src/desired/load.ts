@@ -1,18 +1,15 @@
 // Loads spec files: parse YAML with positions, validate against the schema, normalise, check across files.
 import { LineCounter, parseAllDocuments, type Document } from "yaml";
-import { utf8Bytes, type UserMetadata } from "../ownership/marker.js";
-import { parseDuration } from "./duration.js";
-import { parseExpires } from "./expires.js";
-import { fieldPath, type At, type Pos, type SpecError, type SpecErrorCode } from "./errors.js";
+import { utf8Bytes } from "../ownership/marker.js";
+import { crossFileErrors, withItemNames, type FileItems } from "./cross-file.js";
+import { fieldPath, type At, type SpecError, type SpecErrorCode } from "./errors.js";
 import { parseFast, parseFastItem } from "./fast-parse.js";
-import { describeValue, issueErrors } from "./issue-errors.js";
-import { itemChecks } from "./item-checks.js";
 import { splitItems, type ItemText } from "./items.js";
 import { locate } from "./positions.js";
 import type { RepositoryPolicy } from "./policy-file.js";
 import { policyErrors } from "./policy-errors.js";
-import { credentialSpecSchema } from "./schema.js";
 import { scanShape } from "./shape-scan.js";
+import { MAX_ERRORS_PER_FILE, validate, type FileResult, type Limits } from "./validate-file.js";
 import { duplicateKeyErrors, syntaxErrors } from "./yaml-errors.js";
 import type { CredentialSpec, SpecSource } from "./types.js";
 
@@ -46,14 +43,8 @@ export interface PolicyOptions {
   defaultRotateAfterMs?: number;
 }
 
-export interface FileResult {
-  specs: CredentialSpec[];
-  errors: SpecError[];
-  /** Errors found but not placed: past MAX_ERRORS_PER_FILE positions are not worth their cost. */
-  unlisted?: number;
-  /** Each spec's text (item i is spec i), when the file split into items: its next version reuses them. */
-  items?: ItemText[];
-}
+export type { FileResult } from "./validate-file.js";
+export { MAX_ERRORS_PER_FILE } from "./validate-file.js";
 
 export interface FileCache {
   get(key: string): FileResult | undefined;
@@ -72,9 +63,6 @@ export function fileCacheKey(source: SpecSource, ownerId: string): string {
 export function lastVersionKey(path: string, ownerId: string): string {
   return `${ownerId}\0\0last\0${path}`;
 }
-
-/** Errors listed per file; the rest are counted in one TOO_MANY_ERRORS error. */
-export const MAX_ERRORS_PER_FILE = 100;
 
 export type LoadResult =
   | { ok: true; specs: CredentialSpec[]; files: number }
@@ -107,9 +95,9 @@ export function loadSpecs(sources: readonly SpecSource[], options: LoadOptions):
     return { ok: false, errors, files: sorted.length };
   }
   // Loops, not push(...list): a hostile file can yield hundreds of thousands of errors, more than a call's arguments.
+  const results: { path: string; file: FileResult }[] = [];
   for (const source of sorted) {
     const key = options.cache ? fileCacheKey(source, options.ownerId) : "";
-    // A hostile file can hold hundreds of thousands of errors; a person needs the first ones and a count.
     let file = options.cache?.get(key);
     if (!file) {
       const last = options.cache?.get(lastVersionKey(source.path, options.ownerId));
@@ -120,26 +108,28 @@ export function loadSpecs(sources: readonly SpecSource[], options: LoadOptions):
         options.cache?.set(lastVersionKey(source.path, options.ownerId), file);
       } else options.cache?.set(key, file);
     }
-    const sortedErrors = [...file.errors].sort((a, b) => a.line - b.line || a.column - b.column);
+    results.push({ path: source.path, file });
+  }
+  // Every item's name and import count across files, valid or not, so a duplicate comes with the item's other errors.
+  const items: FileItems[] = results.map(({ path, file }) => ({ file: path, specs: file.specs, ...(file.claims ? { claims: file.claims } : {}) }));
+  const across = new Map<string, SpecError[]>();
+  for (const error of crossFileErrors(items)) across.set(error.file, [...(across.get(error.file) ?? []), error]);
+  for (const { path, file } of results) {
+    // A hostile file can hold hundreds of thousands of errors; a person needs the first ones and a count.
+    const sortedErrors = [...file.errors, ...(across.get(path) ?? [])].sort((a, b) => a.line - b.line || a.column - b.column);
     for (const error of sortedErrors.slice(0, MAX_ERRORS_PER_FILE)) errors.push(error);
     const more = Math.max(0, sortedErrors.length - MAX_ERRORS_PER_FILE) + (file.unlisted ?? 0);
     if (more > 0) {
       const last = sortedErrors[Math.min(MAX_ERRORS_PER_FILE, sortedErrors.length - 1)] as SpecError;
-      errors.push({ code: "TOO_MANY_ERRORS", file: source.path, line: last.line, column: last.column, field: "", message: `${more} more errors in this file are not listed` });
+      errors.push({ code: "TOO_MANY_ERRORS", file: path, line: last.line, column: last.column, field: "", message: `${more} more errors in this file are not listed` });
     }
     for (const spec of file.specs) specs.push(spec);
   }
-  for (const error of crossFileErrors(specs)) errors.push(error);
   if (options.policy) for (const error of policyErrors(specs, sorted, options.policy)) errors.push(error);
-  if (errors.length > 0) return { ok: false, errors, files: sorted.length };
+  if (errors.length > 0) return { ok: false, errors: withItemNames(errors, items), files: sorted.length };
   return { ok: true, specs: specs.sort((a, b) => (a.name < b.name ? -1 : 1)), files: sorted.length };
 }
 
-interface Limits {
-  maxFileBytes: number;
-  maxAliasCount: number;
-  maxDepth: number;
-}
 
 function loadFile(source: SpecSource, ownerId: string, limits: Limits, fastParse: boolean, last: FileResult | undefined): FileResult {
   const file = source.path;
@@ -228,120 +218,3 @@ function loadItems(items: ItemText[], last: FileResult | undefined, file: string
   return { specs, errors: [], items };
 }
 
-/** Checks a parsed document against the format; `pos` places each error (and each spec's source). */
-function validate(data: unknown, pos: Pos, file: string, ownerId: string, limits: Limits, at: At): FileResult {
-  if (depth(data, limits.maxDepth + 1) > limits.maxDepth) {
-    return { specs: [], errors: [at("YAML_LIMIT", 1, 1, "", `document is nested deeper than ${limits.maxDepth} levels`)] };
-  }
-  if (data === null || data === undefined) {
-    return { specs: [], errors: [at("NOT_A_MAPPING", 1, 1, "", "file is empty: expected a mapping with a `credentials` list")] };
-  }
-  if (typeof data !== "object" || Array.isArray(data)) {
-    const p = pos([]);
-    return { specs: [], errors: [at("NOT_A_MAPPING", p.line, p.column, "", `expected a mapping with a \`credentials\` list, got ${describeValue(data)}`)] };
-  }
-  const errors: SpecError[] = [];
-  const top = data as Record<string, unknown>;
-  // Placing an error costs a walk of the document; past the listed ones, errors are only counted.
-  let unlisted = 0;
-  const room = () => errors.length <= MAX_ERRORS_PER_FILE;
-  for (const key of Object.keys(top)) {
-    if (key === "credentials") continue;
-    if (!room()) {
-      unlisted++;
-      continue;
-    }
-    const p = pos([key], true);
-    errors.push(at("UNKNOWN_KEY", p.line, p.column, key, `unknown key "${key}" (a spec file has only \`credentials\`)`));
-  }
-  if (!("credentials" in top)) {
-    const p = pos([]);
-    errors.push(at("MISSING_FIELD", p.line, p.column, "credentials", "required: a list of credentials"));
-    return { specs: [], errors, unlisted };
-  }
-  const list = top.credentials;
-  if (!Array.isArray(list)) {
-    const p = pos(["credentials"]);
-    errors.push(at("WRONG_TYPE", p.line, p.column, "credentials", `expected a list, got ${describeValue(list)}`));
-    return { specs: [], errors, unlisted };
-  }
-  const specs: CredentialSpec[] = [];
-  list.forEach((item, index) => {
-    const base: (string | number)[] = ["credentials", index];
-    const result = credentialSpecSchema.safeParse(item);
-    const before = errors.length;
-    if (!result.success) {
-      for (const issue of result.error.issues) {
-        // The description's length is counted in bytes below, for every item; zod's count of characters would repeat it.
-        if (issue.code === "too_big" && issue.path.length === 1 && issue.path[0] === "description") continue;
-        if (room()) errors.push(...issueErrors(issue, base, item, pos, at));
-        else unlisted++;
-      }
-    }
-    // Checks the schema cannot express run on every item, valid or not, so an item's errors all come at once.
-    for (const error of itemChecks(item, base, ownerId, pos, at)) {
-      if (room()) errors.push(error);
-      else unlisted++;
-    }
-    if (!result.success || errors.length > before) return;
-    const input = result.data;
-    const metadata: UserMetadata = input.metadata === undefined ? null : (input.metadata as UserMetadata);
-    const where = pos([...base, "name"]);
-    const spec: CredentialSpec = {
-      name: input.name,
-      description: input.description ?? "",
-      metadata: metadata !== null && typeof metadata === "object" && Object.keys(metadata).length === 0 ? null : metadata,
-      acl: [...new Set(input.acl ?? [])].sort(),
-      prevent_destroy: input.prevent_destroy ?? false,
-      deliver: input.deliver ?? [],
-      source: { file, line: where.line, column: where.column, field: fieldPath(base) },
-    };
-    if (input.owner_id !== undefined) spec.owner_id = input.owner_id;
-    if (input.import !== undefined) spec.import = input.import;
-    if (input.rotate_after !== undefined) spec.rotate_after_ms = parseDuration(input.rotate_after);
-    if (input.expires !== undefined) {
-      spec.expires = input.expires;
-      spec.expires_ms = parseExpires(input.expires) as number;
-    }
-    specs.push(spec);
-  });
-  return unlisted > 0 ? { specs, errors, unlisted } : { specs, errors };
-}
-
-/** Depth of a plain value, stopping early once past `stopAt`. */
-function depth(value: unknown, stopAt: number, current = 0): number {
-  if (current >= stopAt || value === null || typeof value !== "object") return current;
-  let deepest = current + 1;
-  for (const child of Object.values(value as Record<string, unknown>)) {
-    deepest = Math.max(deepest, depth(child, stopAt, current + 1));
-    if (deepest >= stopAt) break;
-  }
-  return deepest;
-}
-
-/** Names and imports are unique across all files; each second use is an error at that spec. */
-function crossFileErrors(specs: readonly CredentialSpec[]): SpecError[] {
-  const errors: SpecError[] = [];
-  const byName = new Map<string, CredentialSpec>();
-  const byImport = new Map<string, CredentialSpec>();
-  const at = (spec: CredentialSpec, code: SpecErrorCode, key: string, message: string): SpecError => ({
-    code,
-    file: spec.source.file,
-    line: spec.source.line,
-    column: spec.source.column,
-    field: `${spec.source.field}.${key}`,
-    message,
-  });
-  for (const spec of specs) {
-    const first = byName.get(spec.name);
-    if (first) {
-      errors.push(at(spec, "DUPLICATE_NAME", "name", `"${spec.name}" is already defined at ${first.source.file}:${first.source.line}:${first.source.column}; names are unique across all files`));
-    } else byName.set(spec.name, spec);
-    if (spec.import) {
-      const other = byImport.get(spec.import);
-      if (other) errors.push(at(spec, "DUPLICATE_IMPORT", "import", `${spec.import} is already imported by "${other.name}" (${other.source.file}:${other.source.line})`));
-      else byImport.set(spec.import, spec);
-    }
-  }
-  return errors;
-}

@@ -46,4 +46,10 @@ describe("specErrorAnnotations", () => {
     expect(a?.message).toContain("\\n### ngrok-gitops");
     expect(specErrorAnnotations(Array.from({ length: 300 }, () => error))).toHaveLength(200);
   });
+
+  it("names the item by its name in the comment and the annotation title", () => {
+    const named: SpecError = { code: "INVALID_VALUE", file: "credentials/a.yaml", line: 4, column: 9, field: "credentials[7].acl[0]", item: "ci-runners", message: "bad" };
+    expect(renderInvalidMarkdown([named], "t")).toContain("`credentials[7] (ci-runners).acl[0]`: `bad`");
+    expect(specErrorAnnotations([named])[0]?.title).toBe("credentials[7] (ci-runners).acl[0]");
+  });
 });

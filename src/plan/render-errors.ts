@@ -1,5 +1,5 @@
 // Invalid specs for GitHub: the comment/check markdown and the line annotations, with everything quoted from a spec made inert.
-import type { SpecError } from "../desired/errors.js";
+import { fieldLabel, type SpecError } from "../desired/errors.js";
 import { utf8Bytes } from "../ownership/marker.js";
 import { code, showHidden } from "./inert.js";
 import { fitWithin, lineCost } from "./render.js";
@@ -30,7 +30,7 @@ export function renderInvalidMarkdown(errors: readonly SpecError[], title: strin
   if (notes.shown.length > 0) head.push(...notes.shown);
   if (notes.hidden > 0) head.push(`> …and ${notes.hidden} more notes not shown here (GitHub's size limit).`);
   if ((options.notes ?? []).length > 0) head.push("");
-  const shown = errors.map((e) => `- ${code(`${e.file}:${e.line}:${e.column}`)} ${e.field ? `${code(e.field)}: ` : ""}${code(e.message)}`);
+  const shown = errors.map((e) => `- ${code(`${e.file}:${e.line}:${e.column}`)} ${e.field ? `${code(fieldLabel(e))}: ` : ""}${code(e.message)}`);
   const fitted = fitWithin(shown, notes.room, lineCost);
   const lines = fitted.shown;
   if (fitted.hidden > 0) lines.push(`- …and ${fitted.hidden} more not shown here (GitHub's size limit); the operator's run record lists them all.`);
@@ -44,7 +44,7 @@ export function specErrorAnnotations(errors: readonly SpecError[], max = MAX_ERR
     start_line: e.line,
     end_line: e.line,
     annotation_level: "failure",
-    title: showHidden(e.field || e.code).slice(0, 255),
+    title: showHidden(fieldLabel(e) || e.code).slice(0, 255),
     message: showHidden(e.message).slice(0, 64 * 1024 - 1),
   }));
 }
