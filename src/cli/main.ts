@@ -1,4 +1,4 @@
-// Entry of `npm run plan|apply|token|unmanaged`: runs one command with the process's streams, environment and terminal.
+// Entry of the `ngrok-gitops` bin and `npm run plan|apply|validate|token|unmanaged`: runs one command with the process's streams, environment and terminal.
 import { createInterface } from "node:readline/promises";
 import { runCli } from "./commands.js";
 

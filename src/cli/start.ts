@@ -165,9 +165,16 @@ function printHints(workerUrl: string, emulatorUrl: string, emulatorPort: number
       `  curl -H "Authorization: Bearer $ADMIN_TOKEN" ${workerUrl}/api/credentials/NAME/token`,
       `The ngrok emulator is at ${emulatorUrl} (API key NGROK_API_KEY from .dev.vars); ${plan} uses it too, as OWNER_ID ${CLI_OWNER_ID}`,
       `(the Worker is OWNER_ID ${START_OWNER_ID}: each leaves the other's credentials alone).`,
+      `Preview what a merge will make the Worker do (read-only): ${previewCommand(emulatorPort)}`,
       "",
     ].join("\n"),
   );
+}
+
+/** `npm run plan` as npm start's Worker: the installation whose credentials a merge changes. */
+function previewCommand(emulatorPort: number): string {
+  const env = emulatorPort === DEFAULT_EMULATOR_PORT ? "" : `EMULATOR_PORT=${emulatorPort} `;
+  return `${env}npm run plan -- --owner-id ${START_OWNER_ID}`;
 }
 
 /**

@@ -29,6 +29,12 @@ const TWO = {
   "credentials/README.md": "not a spec\n",
 };
 
+/** Keys with a capital letter anywhere in a JSON value, but not inside metadata (user data). */
+function camelKeys(value: unknown, path = ""): string[] {
+  if (value === null || typeof value !== "object") return [];
+  return Object.entries(value).flatMap(([key, inner]) => [...(/[A-Z]/.test(key) ? [`${path}.${key}`] : []), ...(key === "metadata" ? [] : camelKeys(inner, `${path}.${key}`))]);
+}
+
 /** Only `token NAME` may print a token. */
 function expectNoToken(runs: readonly Run[], tokens: Record<string, string>): void {
   const values = Object.values(tokens);
@@ -60,21 +66,26 @@ describe.concurrent("npm run plan / apply / token", () => {
       const run = await ws.cli(args);
       expect(run.code).toBe(1);
       const lines = run.stderr.trim().split("\n");
-      expect(lines).toContainEqual(expect.stringMatching(/^credentials\/x\.yaml:4:\d+: credentials\[1\]\.acl\[0\]: /));
-      expect(lines).toContainEqual(expect.stringMatching(/^credentials\/x\.yaml:5:5: credentials\[1\](\.colour)?: /));
+      expect(lines).toContainEqual(expect.stringMatching(/^credentials\/x\.yaml:4:\d+: credentials\[1\] \(bad\)\.acl\[0\]: /));
+      expect(lines).toContainEqual(expect.stringMatching(/^credentials\/x\.yaml:5:5: credentials\[1\] \(bad\)(\.colour)?: /));
       expect(lines.at(-1)).toMatch(/^error: 2 errors in 1 spec file; nothing was read from ngrok/);
     }
     expect(await ws.calls()).toEqual([]);
   });
 
-  it("--json prints the plan object", async () => {
+  it("--json prints the plan object, snake_case like the HTTP API", async () => {
     const ws = await workspace(TWO);
     const run = await ws.cli(["plan", "--json"]);
     expect(run.code).toBe(2);
-    const plan = JSON.parse(run.stdout) as { changes: { action: string; name: string }[]; refusals: unknown[]; ownerId: string };
+    const plan = JSON.parse(run.stdout) as { status: string; summary: unknown; plan_text: string; changes: { action: string; name: string }[]; refusals: unknown[]; owner_id: string };
     expect(plan.changes.map((c) => `${c.action} ${c.name}`).sort()).toEqual(["create ci-runners", "create device-1", "create device-2"]);
     expect(plan.refusals).toEqual([]);
-    expect(plan.ownerId).toBe(CLI_OWNER_ID);
+    expect(plan.owner_id).toBe(CLI_OWNER_ID);
+    // What /api/status reports for a plan run: status, summary, plan_text.
+    expect(plan.status).toBe("succeeded");
+    expect(plan.summary).toEqual({ create: 3, update: 0, delete: 0 });
+    expect(plan.plan_text).toContain("Plan: 3 to create, 0 to update, 0 to delete.");
+    expect(camelKeys(plan)).toEqual([]);
   });
 
   it("apply without --yes and without a terminal exits 1 and changes nothing", async () => {

@@ -43,10 +43,10 @@ describe("the CLI plans what the Worker plans", () => {
     const env = { NGROK_API_URL: emulator.url, NGROK_API_KEY: apiKey, OWNER_ID: owner, ROTATE_AFTER: "90d", ROTATION_GRACE: "2h", TOKEN_ENCRYPTION_KEYS: generateKeyringEntry("p1") };
     const plan = await cli(["plan", "--json"], env, dir);
     expect(plan.code).toBe(2);
-    const parsed = JSON.parse(plan.out) as { changes: { action: string; name: string; retireAt: string }[]; deliveries: { action: string; name: string; target: { key: string } }[] };
+    const parsed = JSON.parse(plan.out) as { changes: { action: string; name: string; retire_at: string }[]; deliveries: { action: string; name: string; target: { key: string } }[] };
     expect(parsed.changes.map((c) => `${c.action} ${c.name}`)).toEqual(["rotate ci-runners"]);
     // ROTATION_GRACE is honoured: the old credential retires about 2 h from now.
-    const grace = Date.parse(parsed.changes[0]!.retireAt) - Date.now();
+    const grace = Date.parse(parsed.changes[0]!.retire_at) - Date.now();
     expect(grace).toBeGreaterThan(3_600_000);
     expect(parsed.deliveries.map((d) => `${d.action} ${d.name} ${d.target.key}`)).toEqual(["deliver ci-runners acme/site:NGROK_AUTHTOKEN"]);
     const text = await cli(["plan"], env, dir);

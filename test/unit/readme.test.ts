@@ -241,7 +241,7 @@ describe("README: troubleshooting quotes real messages", () => {
   it("no emulator: the command it suggests is the one the CLI names, on the default port", () => {
     const command = /`(npm run emulator -- --port (\d+))`/.exec(section.slice(section.indexOf("is the emulator running?")));
     expect(Number(command?.[2])).toBe(DEFAULT_EMULATOR_PORT);
-    expect(read("src/cli/commands.ts")).toContain("is the emulator running? (\\`npm start\\`, or \\`npm run emulator -- --port ${port}\\`)");
+    expect(read("src/cli/context.ts")).toContain("is the emulator running? (\\`npm start\\`, or \\`npm run emulator -- --port ${port}\\`)");
   });
 
   it.each([

@@ -159,9 +159,9 @@ async function exampleNames(dir: string): Promise<string[]> {
 }
 
 /** `npm run plan` in the checkout, as the hint says. */
-function runPlan(dir: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
+function runPlan(dir: string, env: NodeJS.ProcessEnv, args: string[] = []): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn("npm", ["run", "plan"], { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn("npm", ["run", "plan", ...args], { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
     child.stdout.on("data", (d: Buffer) => (output += d.toString()));
     child.stderr.on("data", (d: Buffer) => (output += d.toString()));
@@ -288,6 +288,11 @@ describe("npm start", () => {
       const asWorker = await runPlan(s.dir, { ...process.env, EMULATOR_PORT: String(s.ports[1]), OWNER_ID: START_OWNER_ID });
       expect(asWorker.code, asWorker.output).toBe(0);
       expect(asWorker.output).toContain("No changes.");
+      // npm start names the preview of what a merge will do, and it previews as the Worker.
+      expect(s.output()).toContain(`Preview what a merge will make the Worker do (read-only): EMULATOR_PORT=${s.ports[1]} npm run plan -- --owner-id ${START_OWNER_ID}\n`);
+      const preview = await runPlan(s.dir, { ...process.env, EMULATOR_PORT: String(s.ports[1]) }, ["--", "--owner-id", START_OWNER_ID]);
+      expect(preview.code, preview.output).toBe(0);
+      expect(preview.output).toContain("No changes.");
 
       // Unchanged credentials/: no commit to push, so Enter asks the Worker for a run (POST /api/reconcile).
       const before = s.output().length;
