@@ -48,6 +48,13 @@ describe("duplicates across files come with the item's other errors", () => {
       'credentials/a.yaml:4:11: credentials[1] (web).name: "web" is already defined at credentials/a.yaml:2:11; names are unique across all files',
     ]);
   });
+
+  it("an invalid name is its own error, not a duplicate as well", () => {
+    expect(messages({ "credentials/a.yaml": "credentials:\n  - name: Web\n", "credentials/b.yaml": "credentials:\n  - name: Web\n" }).map((m) => m.slice(0, 66))).toEqual([
+      'credentials/a.yaml:2:11: credentials[0].name: "Web" is not a valid',
+      'credentials/b.yaml:2:11: credentials[0].name: "Web" is not a valid',
+    ]);
+  });
 });
 
 describe("items are named by their name", () => {

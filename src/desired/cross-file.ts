@@ -23,7 +23,8 @@ export interface FileItems {
 export function claimOf(item: unknown, index: number, pos: Pos): Claim | null {
   if (item === null || typeof item !== "object" || Array.isArray(item)) return null;
   const raw = item as Record<string, unknown>;
-  const name = typeof raw.name === "string" ? raw.name : undefined;
+  // An invalid name is already an error of its own, and never names a credential: it claims nothing.
+  const name = typeof raw.name === "string" && NAME_PATTERN.test(raw.name) ? raw.name : undefined;
   const imported = typeof raw.import === "string" ? raw.import : undefined;
   if (name === undefined && imported === undefined) return null;
   const where = pos(["credentials", index, ...(name === undefined ? [] : ["name"])]);
@@ -78,7 +79,7 @@ export function crossFileErrors(files: readonly FileItems[]): SpecError[] {
 export function withItemNames(errors: readonly SpecError[], files: readonly FileItems[]): SpecError[] {
   const names = new Map<string, string>();
   for (const file of files) {
-    for (const claim of claimsOf(file)) if (claim.name !== undefined && NAME_PATTERN.test(claim.name)) names.set(`${file.file}\0${claim.index}`, claim.name);
+    for (const claim of claimsOf(file)) if (claim.name !== undefined) names.set(`${file.file}\0${claim.index}`, claim.name);
   }
   return errors.map((error) => {
     const index = itemIndex(error.field);
