@@ -30,7 +30,9 @@ const rotating = makePlan({
 describe("planJson", () => {
   it("has no camelCase key, for every kind of change, rotations and stale intents", () => {
     expect(rotating.changes.map((c) => c.action)).toContain("rotate");
-    for (const plan of [examplePlan, rotating]) expect(notSnake(planJson(plan))).toEqual([]);
+    const withSettings = { ...examplePlan, settings: [{ name: "ci-runners", setting: "rotate_after" as const, before: null, after: "90d" }], settingsSince: "the last apply" };
+    for (const plan of [examplePlan, rotating, withSettings]) expect(notSnake(planJson(plan))).toEqual([]);
+    expect(planJson(withSettings).settings_since).toBe("the last apply");
     const rotate = planJson(rotating).changes.find((c) => c.action === "rotate");
     expect(rotate).toMatchObject({ retire_at: expect.any(String), retire_body: expect.any(Object) });
   });
