@@ -53,6 +53,8 @@ export interface CaseResult {
   /** The same plan with every file parsed (no cache): what the first run after a deploy pays. */
   plan_cpu_cold_ms: number;
   plan_diff_ms: number;
+  /** The floor under plan_diff_ms: one bare pass over the same live list, JSON.parse of each marker into a Map. */
+  plan_floor_ms: number;
   baseline_calls: number;
   baseline_over_ours: number;
   calls_by_operation: Record<string, number>;
@@ -182,6 +184,7 @@ export async function runReconcileCase(input: CaseInput): Promise<CaseResult> {
     plan_load_ms: median(samples.map((s) => s.load)),
     plan_cpu_cold_ms: median(samples.map((s) => s.cold ?? Number.NaN)),
     plan_diff_ms: median(samples.map((s) => s.diff)),
+    plan_floor_ms: median(samples.map((s) => s.floor)),
     baseline_calls: baseline,
     baseline_over_ours: baseline / stats.requests,
     calls_by_operation: stats.byOperation,
@@ -196,6 +199,8 @@ interface PlanSample {
   total: number;
   load: number;
   diff: number;
+  /** One bare pass over the live list (see plan_floor_ms), timed beside the plan. */
+  floor: number;
   /** The same plan with no parse cache (every file parsed). */
   cold?: number;
 }
@@ -217,7 +222,12 @@ function timePlan(sources: readonly SpecSource[], before: readonly SpecSource[],
     const plan = makePlan({ ownerId: BENCH_OWNER_ID, specs: loaded.specs, live, stored, intents: [], specFiles: loaded.files, maxDeletes: input.n, allowDeletes: false });
     const t2 = performance.now();
     if (plan.changes.length !== k) throw new BenchFailure(`${where}: the timed plan has ${plan.changes.length} changes, expected ${k}`);
-    return { total: t2 - t0, load: t1 - t0, diff: t2 - t1 };
+    const t3 = performance.now();
+    const markers = new Map<string, unknown>();
+    for (const credential of live) markers.set(credential.id, credential.metadata ? JSON.parse(credential.metadata) : null);
+    const t4 = performance.now();
+    if (markers.size !== live.length) throw new BenchFailure(`${where}: the floor pass lost credentials`);
+    return { total: t2 - t0, load: t1 - t0, diff: t2 - t1, floor: t4 - t3 };
   };
   for (let i = 0; i < input.warmup; i++) once();
   const warm = Array.from({ length: input.reps }, () => once());

@@ -68,27 +68,49 @@ export type DecodedMetadata =
   /** No marker: a credential we do not own (its metadata is kept opaque). */
   | { kind: "unmarked" };
 
+/** A managed credential's metadata as parsed, before its user metadata is copied out (see userOf, sameUser). */
+export interface ParsedMarker {
+  marker: Marker;
+  /** The parsed metadata object: the user's keys beside the reserved one. */
+  parsed: Record<string, unknown>;
+  /** A user's string metadata, which travels inside the marker. */
+  value: string | undefined;
+}
+
 /** Reads a live credential's metadata. Anything that is not our well-formed marker is "unmarked". */
 export function decodeMetadata(metadata: string | undefined): DecodedMetadata {
-  if (!metadata) return { kind: "unmarked" };
+  const managed = decodeMarker(metadata);
+  return managed === null ? { kind: "unmarked" } : { kind: "managed", marker: managed.marker, user: userOf(managed) };
+}
+
+/**
+ * The marker of a live credential's metadata, or null when it is not our well-formed marker. The user's
+ * metadata is left in place: the diff reads every managed credential of every plan, and most of them are
+ * unchanged, so it compares in place (sameUser) and copies (userOf) only what a change shows.
+ */
+export function decodeMarker(metadata: string | undefined): ParsedMarker | null {
+  if (!metadata) return null;
   let parsed: unknown;
   try {
     parsed = JSON.parse(metadata);
   } catch {
-    return { kind: "unmarked" };
+    return null;
   }
-  if (!isPlainObject(parsed)) return { kind: "unmarked" };
+  if (!isPlainObject(parsed)) return null;
   const wire = parsed[MARKER_KEY];
-  if (!isPlainObject(wire) || typeof wire.owner !== "string" || typeof wire.name !== "string") {
-    return { kind: "unmarked" };
-  }
+  if (!isPlainObject(wire) || typeof wire.owner !== "string" || typeof wire.name !== "string") return null;
   const marker: Marker = { owner: wire.owner, name: wire.name };
   if (typeof wire.nonce === "string") marker.nonce = wire.nonce;
   if (wire.protect === true) marker.protect = true;
   if (typeof wire.retire === "string") marker.retire = wire.retire;
   if (typeof wire.expires === "string") marker.expires = wire.expires;
-  if (typeof wire.value === "string") return { kind: "managed", marker, user: wire.value };
-  // Every managed credential of every plan comes through here: no entries array, no second count of the keys.
+  return { marker, parsed, value: typeof wire.value === "string" ? wire.value : undefined };
+}
+
+/** The user's metadata of a managed credential: its string value, else its keys other than the reserved one (null if none). */
+export function userOf(managed: ParsedMarker): UserMetadata {
+  if (managed.value !== undefined) return managed.value;
+  const { parsed } = managed;
   const rest: { [key: string]: JsonValue } = {};
   let keys = 0;
   for (const key in parsed) {
@@ -98,8 +120,47 @@ export function decodeMetadata(metadata: string | undefined): DecodedMetadata {
     else rest[key] = parsed[key] as JsonValue;
     keys++;
   }
-  const user: UserMetadata = keys > 0 ? rest : null;
-  return { kind: "managed", marker, user };
+  return keys > 0 ? rest : null;
+}
+
+/** Whether userOf(managed) equals `user` as JSON (mapping key order aside), without building it. */
+export function sameUser(managed: ParsedMarker, user: UserMetadata): boolean {
+  if (managed.value !== undefined) return managed.value === user;
+  if (typeof user === "string") return false;
+  const { parsed } = managed;
+  let keys = 0;
+  for (const key in parsed) {
+    if (key === MARKER_KEY || !Object.hasOwn(parsed, key)) continue;
+    if (user === null || !Object.hasOwn(user, key) || !sameJson(parsed[key], user[key])) return false;
+    keys++;
+  }
+  // No user keys live is null: equal only to null, not to an empty mapping.
+  if (keys === 0) return user === null;
+  if (user === null || Array.isArray(user)) return false;
+  for (const key in user) if (Object.hasOwn(user, key)) keys--;
+  return keys === 0;
+}
+
+/** Deep equality of JSON values where mapping key order does not matter. */
+export function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a) && Array.isArray(b)) {
+    if (a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameJson(a[i], b[i])) return false;
+    return true;
+  }
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  let keys = 0;
+  for (const key in ra) {
+    if (!Object.hasOwn(ra, key)) continue;
+    if (!Object.hasOwn(rb, key) || !sameJson(ra[key], rb[key])) return false;
+    keys++;
+  }
+  for (const key in rb) if (Object.hasOwn(rb, key)) keys--;
+  return keys === 0;
 }
 
 const WORST_MARKER: Omit<Marker, "owner" | "name"> = { nonce: "x".repeat(NONCE_LENGTH), protect: true, retire: "2000-01-01T00:00:00.000Z" };

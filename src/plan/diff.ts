@@ -1,6 +1,6 @@
 // The pure diff: validated specs + the live account + what the vault and the intent log hold → a plan.
 import type { Credential, CredentialCreate, CredentialUpdate } from "../ngrok/types.js";
-import { decodeMetadata, encodeMetadata, type Marker, type UserMetadata } from "../ownership/marker.js";
+import { decodeMarker, decodeMetadata, encodeMetadata, userOf, type Marker, type ParsedMarker } from "../ownership/marker.js";
 import type { CredentialSpec } from "../desired/types.js";
 import { deliveryTargetRef, parseTargetKey } from "./deliveries.js";
 import { carried, fieldChanges, updateBody } from "./fields.js";
@@ -33,7 +33,10 @@ export const DEFAULT_ROTATION_GRACE_MS = 3_600_000;
 interface Owned {
   credential: Credential;
   marker: Marker;
-  user: UserMetadata;
+  /** The parsed metadata: the user's part is compared in place and copied out only for a change. */
+  managed: ParsedMarker;
+  /** A spec of this name was read (what is left unwanted is deleted). */
+  wanted: boolean;
 }
 
 export function diff(input: DiffInput): Plan {
@@ -56,16 +59,16 @@ export function diff(input: DiffInput): Plan {
   let unmanaged = 0;
   let foreign = 0;
   for (const credential of input.live) {
-    const decoded = decodeMetadata(credential.metadata);
-    if (decoded.kind === "unmarked") {
+    const managed = decodeMarker(credential.metadata);
+    if (managed === null) {
       unmanaged++;
       continue;
     }
-    if (decoded.marker.owner !== ownerId) {
+    const { marker } = managed;
+    if (marker.owner !== ownerId) {
       foreign++;
       continue;
     }
-    const { marker } = decoded;
     // Its create was never confirmed: unless the vault holds its token after all, nobody has the token.
     // (When the vault does hold it, only closing the intent failed: the intent counts as stale.)
     if (marker.nonce !== undefined && openNonces.has(marker.nonce) && input.stored.get(marker.name) !== credential.id) {
@@ -80,7 +83,7 @@ export function diff(input: DiffInput): Plan {
       else retiring++;
       continue;
     }
-    const owned: Owned = { credential, marker, user: decoded.user };
+    const owned: Owned = { credential, marker, managed, wanted: false };
     const first = current.get(marker.name);
     if (first === undefined) current.set(marker.name, owned);
     else {
@@ -102,11 +105,10 @@ export function diff(input: DiffInput): Plan {
     }
   }
 
-  const wanted = new Set<string>();
   const withoutToken: string[] = [];
   for (const spec of input.specs) {
-    wanted.add(spec.name);
     const existing = current.get(spec.name);
+    if (existing) existing.wanted = true;
     if (spec.import && (!existing || existing.credential.id !== spec.import)) {
       const target = findById(spec.import);
       const refused = importRefusal(spec, existing, target, ownerId);
@@ -115,7 +117,7 @@ export function diff(input: DiffInput): Plan {
         continue;
       }
       if (!target) continue;
-      const fields = fieldChanges(spec, target, null, undefined, now);
+      const fields = fieldChanges(spec, target, undefined, now);
       const body = updateBody(spec, fields, { owner: ownerId, name: spec.name, ...carried(spec, now) });
       body.metadata = encodeMetadata(spec.metadata, { owner: ownerId, name: spec.name, ...carried(spec, now) });
       changes.push({ action: "import", name: spec.name, id: target.id, fields, spec, body });
@@ -125,7 +127,7 @@ export function diff(input: DiffInput): Plan {
       changes.push({ action: "create", name: spec.name, spec, body: createBody(spec, ownerId, now) });
       continue;
     }
-    const { credential, marker, user } = existing;
+    const { credential, marker, managed } = existing;
     const rotateAfter = spec.rotate_after_ms ?? input.defaultRotateAfterMs;
     const forced = input.rotateNow?.has(spec.name) ?? false;
     // Parsing a date costs more than the rest of an unchanged credential's check: only when it can matter.
@@ -139,13 +141,13 @@ export function diff(input: DiffInput): Plan {
         id: credential.id,
         reason: forced ? "rotation requested" : `older than rotate_after (${Math.floor(age / 86_400_000)} days)`,
         retireAt,
-        retireBody: { metadata: encodeMetadata(user, retireMarker) },
+        retireBody: { metadata: encodeMetadata(userOf(managed), retireMarker) },
         spec,
         body: createBody(spec, ownerId, now),
       });
       continue;
     }
-    const fields = fieldChanges(spec, credential, user, marker, now);
+    const fields = fieldChanges(spec, credential, managed, now);
     const ownerChange = fields.find((field) => field.field === "owner_id");
     if (ownerChange) {
       changes.push({ action: "replace", name: spec.name, id: credential.id, reason: "owner_id changed", fields, spec, body: createBody(spec, ownerId, now) });
@@ -164,7 +166,7 @@ export function diff(input: DiffInput): Plan {
   }
 
   for (const [name, owned] of current) {
-    if (!wanted.has(name)) changes.push({ action: "delete", name, id: owned.credential.id, reason: "removed" });
+    if (!owned.wanted) changes.push({ action: "delete", name, id: owned.credential.id, reason: "removed" });
   }
 
   if (withoutToken.length > 0) {

@@ -2,7 +2,9 @@
 import { formatInstant } from "../desired/expires.js";
 import type { CredentialSpec } from "../desired/types.js";
 import type { Credential, CredentialUpdate } from "../ngrok/types.js";
-import { encodeMetadata, type Marker, type UserMetadata } from "../ownership/marker.js";
+import { encodeMetadata, sameUser, userOf, type Marker, type ParsedMarker } from "../ownership/marker.js";
+
+export { sameJson } from "../ownership/marker.js";
 import type { FieldChange } from "./types.js";
 
 /**
@@ -22,13 +24,17 @@ export function markerExpires(spec: Pick<CredentialSpec, "expires_ms">, now: num
   return spec.expires_ms !== undefined && spec.expires_ms > now ? new Date(spec.expires_ms).toISOString() : undefined;
 }
 
-/** The fields whose live value differs from the spec. `marker` is undefined for an unmanaged credential. */
-export function fieldChanges(spec: CredentialSpec, live: Credential, liveUser: UserMetadata, marker: Marker | undefined, now: number): FieldChange[] {
+/**
+ * The fields whose live value differs from the spec. `managed` (the parsed marker) is undefined for an unmanaged
+ * credential; its user metadata is compared in place and copied only when it differs.
+ */
+export function fieldChanges(spec: CredentialSpec, live: Credential, managed: ParsedMarker | undefined, now: number): FieldChange[] {
   const fields: FieldChange[] = [];
   const description = live.description ?? "";
   if (description !== spec.description) fields.push({ field: "description", before: description, after: spec.description });
-  if (marker) {
-    if (!sameJson(liveUser, spec.metadata)) fields.push({ field: "metadata", before: liveUser, after: spec.metadata });
+  if (managed) {
+    const { marker } = managed;
+    if (!sameUser(managed, spec.metadata)) fields.push({ field: "metadata", before: userOf(managed), after: spec.metadata });
     if ((marker.protect ?? false) !== spec.prevent_destroy) fields.push({ field: "prevent_destroy", before: marker.protect ?? false, after: spec.prevent_destroy });
     const expires = markerExpires(spec, now);
     if (marker.expires !== expires) fields.push({ field: "expires", before: shownInstant(marker.expires), after: shownInstant(expires) });
@@ -65,28 +71,6 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
-}
-
-/** Deep equality of JSON values where mapping key order does not matter. */
-export function sameJson(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a) && Array.isArray(b)) {
-    if (a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!sameJson(a[i], b[i])) return false;
-    return true;
-  }
-  const ra = a as Record<string, unknown>;
-  const rb = b as Record<string, unknown>;
-  let keys = 0;
-  for (const key in ra) {
-    if (!Object.hasOwn(ra, key)) continue;
-    if (!Object.hasOwn(rb, key) || !sameJson(ra[key], rb[key])) return false;
-    keys++;
-  }
-  for (const key in rb) if (Object.hasOwn(rb, key)) keys--;
-  return keys === 0;
 }
 
 /** A marker's ISO instant as people read it (2027-01-31, or with the time); "" for none. */
