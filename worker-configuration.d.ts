@@ -15,6 +15,7 @@ declare namespace Cloudflare {
 		DRIFT_MODE: string;
 		MAX_DELETES: string;
 		MAX_SUBREQUESTS: string;
+		MAX_CPU_MS: string;
 		ROTATION_GRACE: string;
 		ROTATE_AFTER: string;
 		EXPIRY_WARNING: string;
@@ -28,7 +29,7 @@ type StringifyValues<EnvType extends Record<string, unknown>> = {
 	[Binding in keyof EnvType]: EnvType[Binding] extends string ? EnvType[Binding] : string;
 };
 declare namespace NodeJS {
-	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "NGROK_API_URL" | "GITHUB_API_URL" | "GITHUB_REPOSITORY" | "OWNER_ID" | "DRIFT_MODE" | "MAX_DELETES" | "MAX_SUBREQUESTS" | "ROTATION_GRACE" | "ROTATE_AFTER" | "EXPIRY_WARNING" | "NGROK_RATE_LIMIT" | "AUDIT_RETENTION_DAYS">> {}
+	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "NGROK_API_URL" | "GITHUB_API_URL" | "GITHUB_REPOSITORY" | "OWNER_ID" | "DRIFT_MODE" | "MAX_DELETES" | "MAX_SUBREQUESTS" | "MAX_CPU_MS" | "ROTATION_GRACE" | "ROTATE_AFTER" | "EXPIRY_WARNING" | "NGROK_RATE_LIMIT" | "AUDIT_RETENTION_DAYS">> {}
 }
 
 // Begin runtime types

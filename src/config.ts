@@ -8,6 +8,8 @@ export interface Config {
   driftMode: "correct" | "report";
   maxDeletes: number;
   maxSubrequests: number;
+  /** MAX_CPU_MS: the CPU one invocation may use (Workers Free: 10), kept as work units (src/run/cpu-units.ts). */
+  maxCpuMs: number;
   ngrokApiUrl: string;
   githubApiUrl: string;
   rotationGraceMs: number;
@@ -40,7 +42,7 @@ export class ConfigError extends Error {
   }
 }
 
-export const DEFAULTS = { driftMode: "correct", maxDeletes: 10, maxSubrequests: 50, rotationGraceMs: 3_600_000, expiryWarningMs: 7 * 86_400_000, auditRetentionDays: 400, ngrokApiUrl: "https://api.ngrok.com", githubApiUrl: "https://api.github.com" } as const;
+export const DEFAULTS = { driftMode: "correct", maxDeletes: 10, maxSubrequests: 50, maxCpuMs: 10, rotationGraceMs: 3_600_000, expiryWarningMs: 7 * 86_400_000, auditRetentionDays: 400, ngrokApiUrl: "https://api.ngrok.com", githubApiUrl: "https://api.github.com" } as const;
 
 /** Subrequests an invocation keeps back for reporting to GitHub; MAX_SUBREQUESTS must leave room for work beyond it. */
 export const REPORT_RESERVE = 8;
@@ -81,6 +83,7 @@ export function readConfig(vars: Vars, options: ParseOptions = { for: "worker" }
   if (driftMode !== "correct" && driftMode !== "report") bad("DRIFT_MODE", 'must be "correct" or "report"');
   const maxDeletes = wholeNumber(get, "MAX_DELETES", DEFAULTS.maxDeletes, 0, bad);
   const maxSubrequests = wholeNumber(get, "MAX_SUBREQUESTS", DEFAULTS.maxSubrequests, MIN_SUBREQUESTS, bad, `at least ${MIN_SUBREQUESTS}: ${REPORT_RESERVE} are kept for reporting and a change needs 2`);
+  const maxCpuMs = wholeNumber(get, "MAX_CPU_MS", DEFAULTS.maxCpuMs, 1, bad);
   const auditRetentionDays = wholeNumber(get, "AUDIT_RETENTION_DAYS", DEFAULTS.auditRetentionDays, 1, bad);
   const rotationGraceMs = duration(get, "ROTATION_GRACE", bad) ?? DEFAULTS.rotationGraceMs;
   const defaultRotateAfterMs = duration(get, "ROTATE_AFTER", bad);
@@ -96,7 +99,7 @@ export function readConfig(vars: Vars, options: ParseOptions = { for: "worker" }
     if (keys && !/^[A-Za-z0-9_-]+:[A-Za-z0-9+/=]+(,[A-Za-z0-9_-]+:[A-Za-z0-9+/=]+)*$/.test(keys.replace(/\s/g, ""))) bad("TOKEN_ENCRYPTION_KEYS", "must be kid:base64key[,kid:base64key...]");
   }
   if (problems.length > 0) return { ok: false, problems };
-  return { ok: true, config: { repository, ownerId, driftMode: driftMode as Config["driftMode"], maxDeletes, maxSubrequests, ngrokApiUrl, githubApiUrl, rotationGraceMs, defaultRotateAfterMs, auditRetentionDays, expiryWarningMs, ngrokRateLimit } };
+  return { ok: true, config: { repository, ownerId, driftMode: driftMode as Config["driftMode"], maxDeletes, maxSubrequests, maxCpuMs, ngrokApiUrl, githubApiUrl, rotationGraceMs, defaultRotateAfterMs, auditRetentionDays, expiryWarningMs, ngrokRateLimit } };
 }
 
 /** The Worker's configuration, or a ConfigError listing every problem. */

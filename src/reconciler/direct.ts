@@ -1,6 +1,7 @@
 // Runs one request to its end in this call through the same core and ports as the alarm: for tests and tools.
 import type { Config } from "../config.js";
 import { SubrequestBudget } from "../run/budget.js";
+import { unitsForCpuMs } from "../run/cpu-units.js";
 import { driveRun } from "../run/core.js";
 import { newRunState } from "../run/state.js";
 import { effectiveMode, type RunOutput, type RunRequest } from "../run/types.js";
@@ -14,7 +15,7 @@ export async function executeRun(request: RunRequest, ctx: { env: Env; config: C
   const vault = new TokenVault(new KvTokenStore(ctx.env.TOKENS), await keyringFor(ctx.env.TOKEN_ENCRYPTION_KEYS));
   try {
     const limiter = accountLimiter(ctx.config, ctx.storage);
-    return await driveRun(state, () => workerPorts({ env: ctx.env, config: ctx.config, storage: ctx.storage, budget: new SubrequestBudget(ctx.config.maxSubrequests), vault, limiter }));
+    return await driveRun(state, () => workerPorts({ env: ctx.env, config: ctx.config, storage: ctx.storage, budget: new SubrequestBudget(ctx.config.maxSubrequests, undefined, unitsForCpuMs(ctx.config.maxCpuMs)), vault, limiter }));
   } finally {
     ctx.storage.scratch.clear();
   }

@@ -2,7 +2,8 @@
 import { DurableObject } from "cloudflare:workers";
 import { problemLine, readConfig, REPORT_RESERVE, type Config, type ConfigProblem, type Vars } from "../config.js";
 import { SubrequestBudget } from "../run/budget.js";
-import { advanceRun } from "../run/core.js";
+import { unitsForCpuMs } from "../run/cpu-units.js";
+import { advanceRun, progressOf } from "../run/core.js";
 import { newRunState, type RunState } from "../run/state.js";
 import { effectiveMode, type RunOutput, type RunRequest } from "../run/types.js";
 import { keyringFor, KvTokenStore, TokenVault } from "../vault/index.js";
@@ -99,7 +100,7 @@ export class Reconciler extends DurableObject<Env> {
     const config = read.config;
     const storage = this.#storage;
     storage.prune({ auditDays: config.auditRetentionDays, runDays: 90, cacheDays: 30 });
-    const budget = new SubrequestBudget(config.maxSubrequests);
+    const budget = new SubrequestBudget(config.maxSubrequests, undefined, unitsForCpuMs(config.maxCpuMs));
     const vault = new TokenVault(new KvTokenStore(this.env.TOKENS), await keyringFor(this.env.TOKEN_ENCRYPTION_KEYS));
     const limiter = accountLimiter(config, storage);
     for (;;) {
@@ -249,7 +250,7 @@ export class Reconciler extends DurableObject<Env> {
     // The ETA comes from the account's window as the last invocation left it (a replace is two calls; counted as one here).
     const eta = state && state.stage === "apply" && read.ok ? progressNow(state.applied, state.total, accountLimiter(read.config, this.#storage)) : null;
     return {
-      progress: state ? { run: state.runId, stage: state.stage, listed: state.listed, changes: state.total, applied: state.applied, invocations: state.invocations, max_subrequests: state.max_subrequests, ...(eta ? { eta: eta.eta, eta_ms: eta.eta_ms } : {}) } : null,
+      progress: state ? { run: state.runId, ...progressOf(state), ...(eta ? { eta: eta.eta, eta_ms: eta.eta_ms } : {}) } : null,
       current: this.#storage.runs.current(),
       last: this.#storage.runs.last(),
       queued: this.#storage.queue.list().map(({ key, job }) =>

@@ -1,7 +1,9 @@
 // THE run core: advances one run within a budget of calls, persisting after every step, so a stop anywhere resumes cleanly.
 import { choosePolicy } from "../desired/policy-choice.js";
 import { makePlan } from "../plan/plan.js";
-import { loadSpecs } from "../desired/load.js";
+import { fileCacheKey, loadSpecs } from "../desired/load.js";
+import type { SpecSource } from "../desired/types.js";
+import { DIFF_UNITS_PER_CREDENTIAL, parseUnits } from "./cpu-units.js";
 import { applyStage } from "./apply-stage.js";
 import { CALLS_PER_CHANGE, MAX_INVOCATIONS, MAX_PAGES, RunError } from "./errors.js";
 import { deliverStage, finishRun } from "./finish.js";
@@ -86,6 +88,33 @@ export class Step {
     const calls = this.ports.takeCalls();
     this.state.calls = { ngrok: this.state.calls.ngrok + calls.ngrok, github: this.state.calls.github + calls.github };
     this.state.max_subrequests = Math.max(this.state.max_subrequests, Number.isFinite(this.ports.budget.used) ? this.ports.budget.used : 0);
+    // Units are counted once per invocation however often it persists: the budget holds this invocation's total.
+    const { unitsUsed } = this.ports.budget;
+    this.state.work_units = (this.state.work_units ?? 0) + unitsUsed - this.countedUnits;
+    this.countedUnits = unitsUsed;
+    this.state.max_work_units = Math.max(this.state.max_work_units ?? 0, unitsUsed);
+  }
+
+  private countedUnits = 0;
+
+  /**
+   * Parses, one file per piece of work, the files the parse cache does not hold, while the invocation's work
+   * units last; each parsed file is persisted in the cache. False when some are left for the next invocation.
+   * Without a cache there is nowhere to keep a parsed file: everything is parsed at once (the CLI, the bench).
+   */
+  parseWithin(sources: readonly SpecSource[]): boolean {
+    const { cache } = this.ports.specs;
+    if (!cache) return true;
+    const { ownerId } = this.ports.config;
+    for (const source of sources) {
+      if (cache.get(fileCacheKey(source, ownerId))) continue;
+      const units = parseUnits(source.content.length);
+      if (!this.ports.budget.affords(units)) return false;
+      this.ports.budget.spend(units);
+      loadSpecs([source], { ownerId, cache });
+      this.state.parsed = (this.state.parsed ?? 0) + 1;
+    }
+    return true;
   }
 
   async persist(): Promise<void> {
@@ -121,6 +150,11 @@ export class Step {
             state.specFiles = 0;
             state.stage = "report";
           } else {
+            // Parsing is CPU-bound: file by file within the invocation's units; the cache keeps what is done.
+            if (!this.parseWithin(snapshot.sources)) {
+              await this.persist();
+              return null;
+            }
             await ports.reporter?.started?.(state);
             await ports.scratch.saveSources(snapshot.sources);
             // On a pull request the default branch's policy judges, so the PR cannot loosen what reviews it.
@@ -197,6 +231,8 @@ export class Step {
     const previous = await previousSpecs(state, ports, sources);
     const live = await ports.scratch.loadLive();
     state.listed = live.length;
+    // Counted, not yet sliced: the diff of the whole live list is one piece of work (README, Limits).
+    ports.budget.spend(live.length * DIFF_UNITS_PER_CREDENTIAL);
     // A rotation asked for and done in an earlier round is not done again.
     // A pull request's plan says who must approve it (under review enforcement), so reviewers know before the merge.
     let reviewNotes: string[] = [];

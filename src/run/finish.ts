@@ -115,5 +115,7 @@ export async function finishRun(step: Step): Promise<RunOutput> {
   step.count();
   output.api_calls = { ...state.calls };
   output.progress.max_subrequests = state.max_subrequests;
+  output.progress.max_work_units = state.max_work_units ?? 0;
+  output.progress.work_units = state.work_units ?? 0;
   return output;
 }

@@ -3,7 +3,7 @@ import type { IntentLog } from "../apply/types.js";
 import type { Plan } from "../plan/types.js";
 import type { SpecSource } from "../desired/types.js";
 import { REPORT_RESERVE } from "../config.js";
-import { BudgetExhaustedError, UNLIMITED, type Budget } from "./budget.js";
+import { SubrequestBudget, UNLIMITED } from "./budget.js";
 import { advanceRun, RunError } from "./core.js";
 import { MemoryScratch } from "./memory-scratch.js";
 import type { CredentialsPort, Deliverer, Reporter, RunConfig, TokenPort } from "./ports.js";
@@ -39,6 +39,8 @@ export interface RunOptions extends RunConfig {
    * then yields and resumes from its persisted state, keeping REPORT_RESERVE back. Unset: one go, no limit.
    */
   callsPerInvocation?: number;
+  /** Work units per invocation (see cpu-units.ts), with callsPerInvocation: the bench's Workers Free run. */
+  unitsPerInvocation?: number;
   /** The repository policy file to judge the specs with (the CLI's --policy, or the one beside --dir); null: none. */
   policy?: SpecSource | null;
   /** The run's instant in ms (default now): expiry and policy lifetimes are judged from it. */
@@ -50,24 +52,8 @@ export interface RunOptions extends RunConfig {
   previous?: { label: string; sources: SpecSource[] } | null;
 }
 
-/** A budget spent per call of the credentials API (no fetch to count: the caller made the client). */
-class CallBudget implements Budget {
-  used = 0;
-  refused = false;
-  constructor(readonly limit: number) {}
-  remaining(): number {
-    return this.limit - this.used;
-  }
-  take(): void {
-    if (this.used >= this.limit) {
-      this.refused = true;
-      throw new BudgetExhaustedError(this.limit);
-    }
-    this.used++;
-  }
-}
-
-function budgeted(ngrok: CredentialsPort, budget: CallBudget): CredentialsPort {
+/** The credentials API, each call taken from the budget (no fetch to count: the caller made the client). */
+function budgeted(ngrok: CredentialsPort, budget: SubrequestBudget): CredentialsPort {
   return {
     listPage: (cursor) => (budget.take(), ngrok.listPage(cursor)),
     create: (body) => (budget.take(), ngrok.create(body)),
@@ -92,7 +78,7 @@ export async function reconcile(sources: readonly SpecSource[], options: RunOpti
   const previous = options.previous;
   // The core's stall rule and invocation cap end a run that does not finish.
   for (;;) {
-    const budget = limit === undefined ? null : new CallBudget(limit);
+    const budget = limit === undefined ? null : new SubrequestBudget(limit, undefined, options.unitsPerInvocation);
     const output = await advanceRun(scratch.load() as RunState, {
       config: options,
       specs: {

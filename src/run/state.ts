@@ -57,6 +57,11 @@ export interface RunState {
   invocations: number;
   /** The most subrequests any invocation of this run used. */
   max_subrequests: number;
+  /** The most work units (calibrated CPU, src/run/cpu-units.ts) any invocation of this run spent, and in all. */
+  max_work_units?: number;
+  work_units?: number;
+  /** Spec files this run parsed (not found in the parse cache), one per work piece of the start stage. */
+  parsed?: number;
   /** Invocations in a row that ended without progress; a run that stalls fails instead of spinning. */
   idle: number;
   skipped?: string;

@@ -77,6 +77,11 @@ export interface RunProgress {
   applied: number;
   invocations: number;
   max_subrequests: number;
+  /** The most work units (calibrated CPU) one invocation spent, and the run's total; see src/run/cpu-units.ts. */
+  max_work_units: number;
+  work_units: number;
+  /** Spec files the run parsed (the rest came from the parse cache). */
+  parsed: number;
 }
 
 export interface RunOutput {

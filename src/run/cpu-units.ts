@@ -1,0 +1,21 @@
+// CPU as work units: one unit is a calibrated microsecond of CPU, so MAX_CPU_MS becomes a count the run can keep.
+//
+// The costs are measured by `npm run bench` (cold parse per byte, diff per live credential); they are set a
+// little above what it measured so that an invocation's estimate stays at or over what it really spends.
+
+/** Parsing and validating spec YAML, per byte of a file not in the parse cache (bench: about 0.14 µs/byte). */
+export const PARSE_UNITS_PER_KB = 160;
+/** Diffing one live credential against its spec (bench: about 6 µs after issue 25's decode change). */
+export const DIFF_UNITS_PER_CREDENTIAL = 7;
+/** What an invocation keeps back for the fixed work around its steps (reading state, persisting, reporting). */
+export const CPU_HEADROOM = 0.2;
+
+/** The work units of an invocation allowed `maxCpuMs` of CPU. */
+export function unitsForCpuMs(maxCpuMs: number): number {
+  return Math.floor(maxCpuMs * 1000 * (1 - CPU_HEADROOM));
+}
+
+/** The units parsing a file of this many UTF-16 units costs (one per byte is close enough for YAML). */
+export function parseUnits(length: number): number {
+  return Math.ceil((length * PARSE_UNITS_PER_KB) / 1024);
+}
