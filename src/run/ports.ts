@@ -122,6 +122,11 @@ export interface ReviewGate {
   check(state: Readonly<RunState>, plan: Plan, specs: readonly CredentialSpec[]): Promise<ReviewOutcome | null>;
   /** On a pull request: what its plan should say about who must approve it (lines for the plan's notes). */
   notes?(state: Readonly<RunState>, specs: readonly CredentialSpec[]): Promise<string[]>;
+  /**
+   * On a push: the `/ngrok-gitops allow-deletes` approval of the merged pull request at the head it was merged at,
+   * as a line for the plan's notes (it lifts MAX_DELETES), or null. Costs a call only while approvals are recorded.
+   */
+  deleteApproval?(state: Readonly<RunState>): Promise<string | null>;
 }
 
 export interface RunConfig {
