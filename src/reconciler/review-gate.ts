@@ -49,6 +49,7 @@ export function reviewGate(github: GitHubClient, repository: string, storage: Re
         return [`${head}; its owners could not be determined (${error instanceof Error ? error.message : String(error)})`];
       }
     },
+    deleteApprovalCost: (state) => (state.request.cause === "push" && (storage.state.get("delete_approvals") ?? []).length > 0 ? 1 : 0),
     async deleteApproval(state: Readonly<RunState>): Promise<string | null> {
       const approvals = storage.state.get("delete_approvals") ?? [];
       if (state.request.cause !== "push" || state.sha === null || approvals.length === 0) return null;

@@ -211,7 +211,8 @@ export class Step {
     // A merge whose pull request's head got `/ngrok-gitops allow-deletes` may delete past MAX_DELETES.
     let allowDeletes = allowsDeletes(state.request, state.sha);
     if (!allowDeletes && state.request.cause === "push" && ports.reviews?.deleteApproval) {
-      if (!this.roomFor(1)) return false;
+      const cost = ports.reviews.deleteApprovalCost?.(state) ?? 1;
+      if (cost > 0 && !this.roomFor(cost)) return false;
       const approval = await ports.reviews.deleteApproval(state);
       if (approval) (allowDeletes = true), notes.push(approval);
     }

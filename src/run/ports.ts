@@ -127,6 +127,8 @@ export interface ReviewGate {
    * as a line for the plan's notes (it lifts MAX_DELETES), or null. Costs a call only while approvals are recorded.
    */
   deleteApproval?(state: Readonly<RunState>): Promise<string | null>;
+  /** The calls deleteApproval makes for this run (0 while none is recorded). */
+  deleteApprovalCost?(state: Readonly<RunState>): number;
 }
 
 export interface RunConfig {
