@@ -11,6 +11,7 @@ interface PullJson {
   merged_at?: string | null;
   merge_commit_sha?: string | null;
   user?: { login?: string };
+  head?: { sha?: string };
 }
 
 interface TreeJson {
@@ -22,11 +23,11 @@ interface TreeJson {
 const MAX_REVIEW_PAGES = 10;
 
 /** The merged pull request that brought `sha` to the default branch (GitHub's commit → pulls association), or null for a direct push. */
-export async function mergedPullOf(github: GitHubClient, repository: string, sha: string): Promise<{ number: number; author: string } | null> {
+export async function mergedPullOf(github: GitHubClient, repository: string, sha: string): Promise<{ number: number; author: string; head?: string } | null> {
   const pulls = await github.request<PullJson[]>("GET", `${repoPath(repository)}/commits/${encodeURIComponent(sha)}/pulls?per_page=100`);
   const merged = (Array.isArray(pulls) ? pulls : []).find((p) => typeof p.merged_at === "string" && p.merge_commit_sha === sha);
   if (!merged || typeof merged.number !== "number" || typeof merged.user?.login !== "string") return null;
-  return { number: merged.number, author: merged.user.login };
+  return { number: merged.number, author: merged.user.login, ...(typeof merged.head?.sha === "string" ? { head: merged.head.sha.toLowerCase() } : {}) };
 }
 
 /** Every review of pull request `pr`, oldest first. */

@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { problemLine } from "../config.js";
 import type { RunRequest } from "../reconciler/types.js";
+import { commandOf, type CommentPayload } from "./commands.js";
 import { verifySignature } from "./signature.js";
 
 /** GitHub caps payloads at 25 MB; a push of ours is far smaller. Anything bigger is refused unread. */
@@ -63,6 +64,7 @@ webhook.post(
       return c.json({ error: "malformed JSON body" }, 400);
     }
     if (event === "ping") return c.json({ ok: true, event: "ping" }, 200);
+    if (event === "issue_comment" && sameRepository(payload.repository?.full_name, c.env.GITHUB_REPOSITORY)) return comment(c.env, payload as CommentPayload, delivery);
     if (event !== "push" && event !== "pull_request" && event !== "pull_request_review") return c.json({ ignored: `event ${event || "(none)"}` }, 200);
     if (!sameRepository(payload.repository?.full_name, c.env.GITHUB_REPOSITORY)) return c.json({ ignored: "another repository" }, 200);
 
@@ -98,3 +100,13 @@ webhook.post(
     return c.json({ queued: true, delivery }, 202);
   },
 );
+
+/** A pull request command: carried out at once (it is small), replied to on the pull request and audited. */
+async function comment(env: Env, payload: CommentPayload, delivery: string): Promise<Response> {
+  const found = commandOf(payload, delivery);
+  if ("ignored" in found) return Response.json({ ignored: found.ignored }, { status: 200 });
+  const result = await env.RECONCILER.getByName(env.GITHUB_REPOSITORY).command(found.command);
+  if (!result.queued && result.reason === "config") return Response.json({ error: "configuration invalid", config_errors: result.problems.map(problemLine) }, { status: 503 });
+  if (!result.queued) return Response.json({ duplicate: true, delivery }, { status: 200 });
+  return Response.json({ done: result.key, delivery }, { status: 200 });
+}

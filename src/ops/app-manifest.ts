@@ -17,7 +17,7 @@ export const APP_PERMISSIONS: Permissions = {
 export const DELIVERY_PERMISSIONS: Permissions = { secrets: "write", environments: "write", organization_secrets: "write" };
 
 /** Webhook events the Worker handles (src/http/webhook.ts); `ping` is sent to every App and needs no subscription. */
-export const APP_EVENTS: readonly string[] = ["push", "pull_request"];
+export const APP_EVENTS: readonly string[] = ["push", "pull_request", "pull_request_review", "issue_comment"];
 
 /** The check a protected default branch should require before merging. */
 export const PLAN_CHECK = CHECK_NAME;

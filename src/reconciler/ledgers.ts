@@ -103,6 +103,16 @@ export interface StateValues {
   applied_review: { sha: string; approvals: number | null };
   /** Whether the last apply found review enforcement on (policy `review:`), for /healthz and /api/status. */
   reviews: { enforced: boolean; approvals: number | null; sha: string; at: string };
+  /** `/ngrok-gitops allow-deletes` approvals, newest last: each lifts MAX_DELETES for the merge of that pull request at that head. */
+  delete_approvals: DeleteApproval[];
+}
+
+export interface DeleteApproval {
+  pr: number;
+  /** The pull request's head when the command was given: a merge of any other head is not approved. */
+  sha: string;
+  actor: string;
+  at: string;
 }
 
 export interface HeldCommit {

@@ -8,17 +8,14 @@ import { newRunState, type RunState } from "../run/state.js";
 import { effectiveMode, type RunOutput, type RunRequest } from "../run/types.js";
 import { keyringFor, KvTokenStore, TokenVault } from "../vault/index.js";
 import { progressNow } from "../ngrok/progress.js";
+import { handleCommand, type CommandInput } from "./commands.js";
 import { runAuditContext } from "./execute.js";
 import { accountLimiter, saveLimiter, workerPorts } from "./ports.js";
 import { clipText, fitErrors, PLAN_TEXT_MAX_BYTES } from "./sql.js";
 import { ReconcilerStorage } from "./storage.js";
 import type { AuditQuery, Caller, StatusInfo } from "./types.js";
 
-export type EnqueueResult =
-  | { queued: true; key: string }
-  | { queued: false; reason: "duplicate" }
-  | { queued: false; reason: "config"; problems: ConfigProblem[] }
-  | { queued: false; reason: "not_held"; held: string | null };
+export type EnqueueResult = { queued: true; key: string } | { queued: false; reason: "duplicate" } | { queued: false; reason: "config"; problems: ConfigProblem[] } | { queued: false; reason: "not_held"; held: string | null };
 
 /**
  * A webhook's run starts this long after the delivery that queued it (later deliveries keep that time). A burst of
@@ -61,6 +58,14 @@ export class Reconciler extends DurableObject<Env> {
     this.#storage.audit.append({ run_id: null, kind: "run", cause: "manual", sha, delivery: null, actor, name: null, action: "release", result: ok ? "queued" : "not_held", operation_id: null, detail: { ...(caller ? { caller } : {}), ...(held ? { held: held.sha, pr: held.pr, reasons: held.reasons } : {}) } });
     if (!ok) return { queued: false, reason: "not_held", held: held?.sha ?? null };
     return this.enqueue({ cause: "manual", mode: "apply", actor, release: sha, ...(caller ? { caller } : {}) });
+  }
+
+  /** A pull request command (issue_comment): carried out, replied to and audited at once (see commands.ts). */
+  async command(input: CommandInput): Promise<EnqueueResult> {
+    const read = this.#config();
+    if (!read.ok || !this.#storage.webhooks.remember(input.delivery)) return read.ok ? { queued: false, reason: "duplicate" } : { queued: false, reason: "config", problems: read.problems };
+    const outcome = await handleCommand(this.env, read.config, this.#storage, input, async (request) => void (await this.enqueue(request)));
+    return { queued: true, key: `command:${outcome.result}` };
   }
 
   /** Whether the last apply found reviews enforced (for /healthz: no secrets, just the mode). */

@@ -49,6 +49,21 @@ export function reviewGate(github: GitHubClient, repository: string, storage: Re
         return [`${head}; its owners could not be determined (${error instanceof Error ? error.message : String(error)})`];
       }
     },
+    deleteApprovalCost: (state) => (state.request.cause === "push" && (storage.state.get("delete_approvals") ?? []).length > 0 ? 1 : 0),
+    async deleteApproval(state: Readonly<RunState>): Promise<string | null> {
+      const approvals = storage.state.get("delete_approvals") ?? [];
+      if (state.request.cause !== "push" || state.sha === null || approvals.length === 0) return null;
+      try {
+        const pull = await mergedPullOf(github, repository, state.sha);
+        // Bound to the head the command saw: a push after it (a new head) voids it.
+        const approval = pull ? approvals.findLast((a) => a.pr === pull.number && a.sha === pull.head) : undefined;
+        return approval ? `MAX_DELETES lifted for this merge: /ngrok-gitops allow-deletes by @${approval.actor} on #${approval.pr} at ${approval.sha.slice(0, 7)} (${approval.at})` : null;
+      } catch (error) {
+        // Not verified, not lifted: MAX_DELETES stands.
+        if (budget.refused || isBudgetError(error as { code?: unknown })) throw error;
+        return null;
+      }
+    },
     async check(state: Readonly<RunState>, plan: Plan, specs: readonly CredentialSpec[]): Promise<ReviewOutcome | null> {
       const sha = state.sha;
       const tree = state.tree;
@@ -105,7 +120,7 @@ function required(state: Readonly<RunState>, storage: ReconcilerStorage): number
 }
 
 /** The specs of the last applied commit (its blobs are cached): what "changed" is measured against. */
-async function specsAt(github: GitHubClient, repository: string, sha: string, ownerId: string, storage: ReconcilerStorage): Promise<CredentialSpec[] | null> {
+export async function specsAt(github: GitHubClient, repository: string, sha: string, ownerId: string, storage: ReconcilerStorage): Promise<CredentialSpec[] | null> {
   const snapshot = await readSpecsAt(github, repository, sha, storage.caches.blobs());
   const loaded = loadSpecs(snapshot.sources, { ownerId, cache: storage.caches.specs() });
   return loaded.ok ? loaded.specs : null;

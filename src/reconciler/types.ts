@@ -48,7 +48,7 @@ export interface AuditEntry {
   id: number;
   at: string;
   run_id: number | null;
-  kind: "run" | "change" | "delivery" | "token_read" | "key_rotation";
+  kind: "run" | "change" | "delivery" | "token_read" | "key_rotation" | "command";
   cause: string | null;
   sha: string | null;
   delivery: string | null;

@@ -244,6 +244,14 @@ export class Step {
       }
     }
     const notes = [...(state.policyNotes ?? []), ...reviewNotes];
+    // A merge whose pull request's head got `/ngrok-gitops allow-deletes` may delete past MAX_DELETES.
+    let allowDeletes = allowsDeletes(state.request, state.sha);
+    if (!allowDeletes && state.request.cause === "push" && ports.reviews?.deleteApproval) {
+      const cost = ports.reviews.deleteApprovalCost?.(state) ?? 1;
+      if (cost > 0 && !this.roomFor(cost)) return false;
+      const approval = await ports.reviews.deleteApproval(state);
+      if (approval) (allowDeletes = true), notes.push(approval);
+    }
     const rotated = new Set((await ports.scratch.loadOutcomes()).filter((r) => r.outcome.status === "done" && r.outcome.change.action === "rotate").map((r) => r.outcome.change.name));
     let plan = makePlan({
       ownerId: ports.config.ownerId,
@@ -253,7 +261,7 @@ export class Step {
       intents: await ports.intents.list(),
       specFiles: loaded.files,
       maxDeletes: ports.config.maxDeletes,
-      allowDeletes: allowsDeletes(state.request, state.sha),
+      allowDeletes,
       ...(ports.config.rotationGraceMs !== undefined ? { rotationGraceMs: ports.config.rotationGraceMs } : {}),
       ...(ports.config.defaultRotateAfterMs !== undefined ? { defaultRotateAfterMs: ports.config.defaultRotateAfterMs } : {}),
       ...(ports.config.expiryWarningMs !== undefined ? { expiryWarningMs: ports.config.expiryWarningMs } : {}),

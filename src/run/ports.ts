@@ -122,6 +122,13 @@ export interface ReviewGate {
   check(state: Readonly<RunState>, plan: Plan, specs: readonly CredentialSpec[]): Promise<ReviewOutcome | null>;
   /** On a pull request: what its plan should say about who must approve it (lines for the plan's notes). */
   notes?(state: Readonly<RunState>, specs: readonly CredentialSpec[]): Promise<string[]>;
+  /**
+   * On a push: the `/ngrok-gitops allow-deletes` approval of the merged pull request at the head it was merged at,
+   * as a line for the plan's notes (it lifts MAX_DELETES), or null. Costs a call only while approvals are recorded.
+   */
+  deleteApproval?(state: Readonly<RunState>): Promise<string | null>;
+  /** The calls deleteApproval makes for this run (0 while none is recorded). */
+  deleteApprovalCost?(state: Readonly<RunState>): number;
 }
 
 export interface RunConfig {

@@ -717,6 +717,11 @@ export function createFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
       updatedAt: now,
     };
     repo.comments.set(record.id, record);
+    // GitHub delivers issue_comment for every new comment, the App's own included (the receiver must skip those).
+    const issuePayload = { ...shape.issue(repo, issue, urls(c)), ...(issue.pull ? { pull_request: { url: `${urls(c).api}/repos/${repo.fullName}/pulls/${issue.number}`, html_url: `${urls(c).html}/${repo.fullName}/pull/${issue.number}` } } : {}) };
+    const sent = { event: "issue_comment", delivery: crypto.randomUUID(), payload: { action: "created", issue: issuePayload, comment: shape.comment(repo, record, urls(c), appInfo), repository: shape.repository(repo, urls(c)), sender: shape.simpleUser(record.user, urls(c)) } };
+    state.webhooks.push(sent);
+    options.onWebhook?.(sent);
     c.header("Location", `${urls(c).api}/repos/${repo.fullName}/issues/comments/${record.id}`);
     return c.json(shape.comment(repo, record, urls(c), appInfo), 201);
   });

@@ -1,4 +1,4 @@
-// The fake's pull request reviews, the commit → pull requests association and team memberships, as docs.github.com documents them; a submitted review sends a pull_request_review webhook.
+// The fake's pull request reviews, the commit → pull requests association, team memberships and collaborator permissions, as docs.github.com documents them; a submitted review sends a pull_request_review webhook.
 import type { Context, Env, Hono } from "hono";
 import { GitHubError, notFound, validationFailed } from "./errors.js";
 import * as shape from "./serialize.js";
@@ -22,7 +22,11 @@ const DOCS = {
   create: "https://docs.github.com/rest/pulls/reviews#create-a-review-for-a-pull-request",
   commitPulls: "https://docs.github.com/rest/commits/commits#list-pull-requests-associated-with-a-commit",
   membership: "https://docs.github.com/rest/teams/members#get-team-membership-for-a-user",
+  permission: "https://docs.github.com/rest/collaborators/collaborators#get-repository-permissions-for-a-user",
 };
+
+/** A role's `permission` as the endpoint reports it: maintain counts as write, triage as read (role_name keeps the role). */
+const PERMISSION_OF = { admin: "admin", maintain: "write", write: "write", triage: "read", read: "read" } as const;
 
 const EVENTS: Record<string, ReviewRecord["state"]> = { APPROVE: "APPROVED", REQUEST_CHANGES: "CHANGES_REQUESTED", COMMENT: "COMMENTED" };
 
@@ -116,6 +120,32 @@ export function registerReviewRoutes<E extends Env>(app: Hono<E>, deps: ReviewRo
     const key = `${org}/${slug}`.toLowerCase();
     state.teams.set(key, { id: state.teams.get(key)?.id ?? state.newId(), org, slug, members });
     return c.json({ org, slug, members: [...members.values()] }, 201);
+  });
+
+  // The owner is admin; a collaborator has their role; anyone else none on a private repository, read on a public one; an unknown login 404.
+  app.get("/repos/:owner/:repo/collaborators/:username/permission", (c) => {
+    const { repo } = deps.access(c, "metadata", "read");
+    const login = (c.req.param("username") ?? "").toLowerCase();
+    const user = state.users.get(login);
+    if (!user) throw notFound(DOCS.permission);
+    const role = login === repo.owner.login.toLowerCase() ? "admin" : (repo.collaborators.get(login)?.role ?? null);
+    const permission = role ? PERMISSION_OF[role] : repo.isPrivate ? "none" : "read";
+    return c.json({ permission, role_name: role ?? permission, user: shape.simpleUser(user, deps.urls(c)) });
+  });
+
+  /** Test control: a collaborator of the repository with a role (`{login, role}`; role `none` removes them). */
+  app.post("/__fake/repos/:owner/:repo/collaborators", async (c) => {
+    const repo = state.repo(c.req.param("owner") ?? "", c.req.param("repo") ?? "");
+    if (!repo) throw notFound();
+    const input = await deps.readJson(c);
+    const login = input["login"];
+    const role = input["role"];
+    if (typeof login !== "string" || login === "") throw validationFailed([{ resource: "Collaborator", code: "missing_field", field: "login" }]);
+    state.user(login);
+    if (role === "none") repo.collaborators.delete(login.toLowerCase());
+    else if (typeof role === "string" && role in PERMISSION_OF) repo.collaborators.set(login.toLowerCase(), { login, role: role as keyof typeof PERMISSION_OF });
+    else throw validationFailed([{ resource: "Collaborator", code: "invalid", field: "role" }]);
+    return c.json({ login, role }, 201);
   });
 
   /** Test control: the webhook deliveries the fake sent (and, with `?clear`, forgets them). */

@@ -229,6 +229,8 @@ export class FakeRepo {
   readonly environments = new Map<string, SecretStore>();
   /** Reviews by pull request number, oldest first. */
   readonly reviews = new Map<number, ReviewRecord[]>();
+  /** Collaborators by lower-cased login: their role (the owner is admin without an entry). */
+  readonly collaborators = new Map<string, { login: string; role: "admin" | "maintain" | "write" | "triage" | "read" }>();
   nextNumber = 1;
 
   constructor(

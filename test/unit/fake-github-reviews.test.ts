@@ -62,3 +62,22 @@ describe("team memberships", () => {
     expect((await call(fake, "GET", "/orgs/acme/teams/nope/memberships/alice", { token: "bot-token" })).status).toBe(404);
   });
 });
+
+describe("collaborator permissions and issue comments", () => {
+  it("answers a user's permission: the owner admin, a collaborator by role (maintain reports as write), others none on a private one (this one), an unknown login 404", async () => {
+    await call(fake, "POST", `/__fake/repos/${REPO}/collaborators`, { body: { login: "mia", role: "maintain" } });
+    await call(fake, "POST", `/__fake/repos/${REPO}/collaborators`, { body: { login: "tom", role: "triage" } });
+    const of = async (user: string) => (await call(fake, "GET", `/repos/${REPO}/collaborators/${user}/permission`, { token: "bot-token" })).json as { permission: string; role_name: string };
+    expect(await of("acme")).toMatchObject({ permission: "admin", role_name: "admin" });
+    expect(await of("mia")).toMatchObject({ permission: "write", role_name: "maintain" });
+    expect(await of("tom")).toMatchObject({ permission: "read", role_name: "triage" });
+    expect(await of("reviewer")).toMatchObject({ permission: "none" });
+    expect((await call(fake, "GET", `/repos/${REPO}/collaborators/nobody-at-all/permission`, { token: "bot-token" })).status).toBe(404);
+  });
+
+  it("a new comment on a pull request sends issue_comment created, with issue.pull_request and the commenter as sender", async () => {
+    expect((await call(fake, "POST", `/repos/${REPO}/issues/1/comments`, { token: "rev-token", body: { body: "/ngrok-gitops plan" } })).status).toBe(201);
+    const sent = (await call(fake, "GET", "/__fake/webhooks")).json as { event: string; payload: { action: string; issue: { number: number; pull_request?: unknown }; comment: { body: string }; sender: { login: string; type: string } } }[];
+    expect(sent.map((w) => [w.event, w.payload.action, w.payload.issue.number, w.payload.issue.pull_request !== undefined, w.payload.comment.body, w.payload.sender.login])).toEqual([["issue_comment", "created", 1, true, "/ngrok-gitops plan", "reviewer"]]);
+  });
+});

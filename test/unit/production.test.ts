@@ -118,7 +118,7 @@ describe("npm run setup", () => {
     const ran = await running;
     expect(ran.code, ran.stdout + ran.stderr).toBe(0);
     const app = github.fake.apps.bySlug("gitops-infra");
-    expect(app?.events).toEqual(["push", "pull_request"]);
+    expect(app?.events).toEqual(["push", "pull_request", "pull_request_review", "issue_comment"]);
     expect(app?.permissions).toEqual({ metadata: "read", contents: "read", pull_requests: "write", issues: "write", checks: "write", statuses: "write" });
     const s = await secrets();
     expect(s["GITHUB_APP_ID"]).toBe(String(app?.id));
