@@ -2,6 +2,7 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { problemLine } from "../config.js";
+import { isWebhookEvent } from "../github/events.js";
 import type { RunRequest } from "../reconciler/types.js";
 import { commandOf, type CommentPayload } from "./commands.js";
 import { verifySignature } from "./signature.js";
@@ -65,7 +66,7 @@ webhook.post(
     }
     if (event === "ping") return c.json({ ok: true, event: "ping" }, 200);
     if (event === "issue_comment" && sameRepository(payload.repository?.full_name, c.env.GITHUB_REPOSITORY)) return comment(c.env, payload as CommentPayload, delivery);
-    if (event !== "push" && event !== "pull_request" && event !== "pull_request_review") return c.json({ ignored: `event ${event || "(none)"}` }, 200);
+    if (!isWebhookEvent(event) || event === "issue_comment") return c.json({ ignored: `event ${event || "(none)"}` }, 200);
     if (!sameRepository(payload.repository?.full_name, c.env.GITHUB_REPOSITORY)) return c.json({ ignored: "another repository" }, 200);
 
     const actor = payload.sender?.login;

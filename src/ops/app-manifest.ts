@@ -1,4 +1,5 @@
 // The GitHub App ngrok-gitops needs, as a manifest for GitHub's manifest flow: its permissions and events (one list, which doctor checks too), the local page that posts it, and the conversion's answer.
+import { WEBHOOK_EVENTS } from "../github/events.js";
 import { CHECK_NAME } from "../github/feedback.js";
 
 export type Permissions = Readonly<Record<string, "read" | "write">>;
@@ -16,8 +17,8 @@ export const APP_PERMISSIONS: Permissions = {
 /** Only for specs that `deliver`: the most powerful permissions the App could hold, so asked for only with setup's --deliver. */
 export const DELIVERY_PERMISSIONS: Permissions = { secrets: "write", environments: "write", organization_secrets: "write" };
 
-/** Webhook events the Worker handles (src/http/webhook.ts); `ping` is sent to every App and needs no subscription. */
-export const APP_EVENTS: readonly string[] = ["push", "pull_request", "pull_request_review", "issue_comment"];
+/** The App subscribes to exactly the events the webhook route acts on. */
+export const APP_EVENTS: readonly string[] = WEBHOOK_EVENTS;
 
 /** The check a protected default branch should require before merging. */
 export const PLAN_CHECK = CHECK_NAME;
