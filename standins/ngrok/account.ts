@@ -4,6 +4,7 @@ import type { Fault } from "./faults";
 import { FaultBook } from "./faults";
 import type { RateLimit } from "../../src/ngrok/rate-limit";
 import { RollingWindow } from "../../src/ngrok/rate-limit";
+import { newestFirst } from "./paging";
 import { KsuidSource, randomBase62, rfc3339Seconds, tokenFor } from "./ids";
 
 export interface StoredCredential {
@@ -95,7 +96,7 @@ export class Account {
 
   /** Newest first: ids are KSUIDs, so descending id is descending creation order. */
   sorted(): StoredCredential[] {
-    return [...this.credentials.values()].sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+    return newestFirst(this.credentials.values());
   }
 
   tokenMap(): Record<string, string> {

@@ -3,7 +3,6 @@ import { Hono } from "hono";
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Credential, CredentialList, NgrokErrorBody } from "../../src/ngrok/types";
-import { MAX_PAGE_LIMIT } from "../../src/ngrok/types";
 import type { RateLimit } from "../../src/ngrok/rate-limit";
 import { NGROK_RATE_LIMIT, formatRateLimit, parseRateLimit } from "../../src/ngrok/rate-limit";
 import type { CallRecord, StoredCredential } from "./account";
@@ -13,6 +12,7 @@ import type { Fault } from "./faults";
 import { abortableSleep, faultProblem } from "./faults";
 import { KsuidSource, operationId, rfc3339Seconds } from "./ids";
 import { parseCreate, parseUpdate } from "./validate";
+import { listPage, parsePageQuery } from "./paging";
 
 export type { Fault } from "./faults";
 export type { CallRecord } from "./account";
@@ -72,7 +72,6 @@ type Ctx = Context<EmulatorEnv>;
 
 const SUPPORTED_VERSIONS = ["2"];
 const DEFAULT_TIMEOUT_FAULT_MS = 30_000;
-const LIST_QUERY = new Set(["limit", "before_id"]);
 
 function isAbort(err: unknown): boolean {
   return typeof err === "object" && err !== null && (err as { name?: unknown }).name === "AbortError";
@@ -266,32 +265,9 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   });
 
   app.get("/credentials", (c) => {
-    const url = new URL(c.req.url);
-    for (const key of url.searchParams.keys()) {
-      if (!LIST_QUERY.has(key)) return fail(c, 400, ERR.unknownQuery, `The query part of the requested URI includes unknown parameters: ${key}. The supported parameters are: before_id, limit.`);
-    }
-    const rawLimit = url.searchParams.get("limit");
-    let limit = MAX_PAGE_LIMIT;
-    if (rawLimit !== null) {
-      if (!/^[0-9]+$/.test(rawLimit)) return fail(c, 400, ERR.limitNotNumber, `The page size limit must be a number between 1 and ${MAX_PAGE_LIMIT} but ${JSON.stringify(rawLimit)} was provided.`);
-      limit = Number(rawLimit);
-      if (limit < 1 || limit > MAX_PAGE_LIMIT) return fail(c, 400, ERR.limitRange, `The page size limit must be between 1 and ${MAX_PAGE_LIMIT} but ${rawLimit} was provided.`);
-    }
-    const beforeId = url.searchParams.get("before_id");
-    if (beforeId !== null && !/^cr_[0-9A-Za-z]+$/.test(beforeId)) {
-      return fail(c, 400, ERR.idPrefix, `The ID ${JSON.stringify(beforeId)} is invalid. Expected an ID with a prefix of cr_.`);
-    }
-    const all = c.get("account").sorted();
-    const eligible = beforeId === null ? all : all.filter((s) => s.id < beforeId);
-    const page = eligible.slice(0, limit);
-    const last = page[page.length - 1];
-    const base = baseOf(c);
-    const list: CredentialList = {
-      credentials: page.map((s) => wire(c, s)),
-      uri: `${base}/credentials`,
-      next_page_uri: eligible.length > limit && last !== undefined ? `${base}/credentials?before_id=${last.id}&limit=${limit}` : null,
-    };
-    return c.json(list, 200);
+    const query = parsePageQuery(new URL(c.req.url), "cr_");
+    const list = listPage(c.get("account").sorted(), query, `${baseOf(c)}/credentials`, "credentials", (s) => wire(c, s));
+    return c.json(list as unknown as CredentialList, 200);
   });
 
   app.get("/credentials/:id", (c) => {
