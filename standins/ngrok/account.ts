@@ -4,6 +4,7 @@ import type { Fault } from "./faults";
 import { FaultBook } from "./faults";
 import type { RateLimit } from "../../src/ngrok/rate-limit";
 import { RollingWindow } from "../../src/ngrok/rate-limit";
+import { newestFirst } from "./paging";
 import { KsuidSource, randomBase62, rfc3339Seconds, tokenFor } from "./ids";
 
 export interface StoredCredential {
@@ -12,6 +13,32 @@ export interface StoredCredential {
   description: string;
   metadata: string;
   acl: string[];
+  owner_id: string;
+}
+
+export interface StoredServiceUser {
+  id: string;
+  created_at: string;
+  name: string;
+  active: boolean;
+  roles: string[];
+}
+
+export interface StoredApiKey {
+  id: string;
+  created_at: string;
+  description: string;
+  metadata: string;
+  owner_id: string;
+}
+
+export interface StoredSshCredential {
+  id: string;
+  created_at: string;
+  description: string;
+  metadata: string;
+  acl: string[];
+  public_key: string;
   owner_id: string;
 }
 
@@ -35,8 +62,12 @@ export class Account {
   readonly ownerId = `usr_${randomBase62(27)}`;
   readonly faults = new FaultBook();
   readonly calls: CallRecord[] = [];
-  private readonly credentials = new Map<string, StoredCredential>();
+  readonly credentials = new Map<string, StoredCredential>();
   private readonly tokens = new Map<string, string>();
+  /** The other kinds, one map each, keyed by id (see service-users.ts, api-keys.ts, ssh-credentials.ts). */
+  readonly serviceUsers = new Map<string, StoredServiceUser>();
+  readonly apiKeys = new Map<string, StoredApiKey>();
+  readonly sshCredentials = new Map<string, StoredSshCredential>();
   inFlight = 0;
   maxInFlight = 0;
   /** The rate limit's rolling window; null when the limit is off. */
@@ -57,6 +88,22 @@ export class Account {
   setRateLimit(rate: RateLimit | null): void {
     this.rate = rate;
     this.window = rate === null ? null : new RollingWindow(rate);
+  }
+
+  /** A fresh KSUID for a new resource's id, and its created_at. */
+  mint(): { ksuid: string; created_at: string } {
+    return { ksuid: this.ids.next(), created_at: rfc3339Seconds(this.now()) };
+  }
+
+  /** An owner_id names the account's own user or one of its service users. */
+  ownerExists(id: string): boolean {
+    return id === this.ownerId || this.serviceUsers.has(id);
+  }
+
+  /** The ids of the resources of every kind that `ownerId` owns. */
+  ownedBy(ownerId: string): string[] {
+    const all = [...this.credentials.values(), ...this.apiKeys.values(), ...this.sshCredentials.values()];
+    return all.filter((r) => r.owner_id === ownerId).map((r) => r.id);
   }
 
   create(body: CredentialCreate, createdAt?: string): { stored: StoredCredential; token: string } {
@@ -95,7 +142,7 @@ export class Account {
 
   /** Newest first: ids are KSUIDs, so descending id is descending creation order. */
   sorted(): StoredCredential[] {
-    return [...this.credentials.values()].sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+    return newestFirst(this.credentials.values());
   }
 
   tokenMap(): Record<string, string> {
@@ -105,6 +152,9 @@ export class Account {
   reset(): void {
     this.credentials.clear();
     this.tokens.clear();
+    this.serviceUsers.clear();
+    this.apiKeys.clear();
+    this.sshCredentials.clear();
     this.faults.clear();
     this.calls.length = 0;
     this.inFlight = 0;
@@ -122,9 +172,13 @@ export class Account {
  * (whose items carry no metadata) and ngrok's Go client (`omitempty`); acl is always an array.
  */
 export function toWire(stored: StoredCredential, baseUrl: string, token: string | null): Credential {
+  return toWireAt(stored, `${baseUrl}/credentials/${stored.id}`, token);
+}
+
+export function toWireAt(stored: StoredCredential, uri: string, token: string | null): Credential {
   return {
     id: stored.id,
-    uri: `${baseUrl}/credentials/${stored.id}`,
+    uri,
     created_at: stored.created_at,
     ...(stored.description !== "" ? { description: stored.description } : {}),
     ...(stored.metadata !== "" ? { metadata: stored.metadata } : {}),

@@ -1,9 +1,7 @@
 // The ngrok credentials API emulator: a hono app with in-memory accounts keyed by API key, plus fault injection.
 import { Hono } from "hono";
-import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { Credential, CredentialList, NgrokErrorBody } from "../../src/ngrok/types";
-import { MAX_PAGE_LIMIT } from "../../src/ngrok/types";
+import type { Credential, NgrokErrorBody } from "../../src/ngrok/types";
 import type { RateLimit } from "../../src/ngrok/rate-limit";
 import { NGROK_RATE_LIMIT, formatRateLimit, parseRateLimit } from "../../src/ngrok/rate-limit";
 import type { CallRecord, StoredCredential } from "./account";
@@ -12,7 +10,14 @@ import { ConnectionResetError, ERR, EmulatorHttpError, codeForStatus, errorBody 
 import type { Fault } from "./faults";
 import { abortableSleep, faultProblem } from "./faults";
 import { KsuidSource, operationId, rfc3339Seconds } from "./ids";
-import { parseCreate, parseUpdate } from "./validate";
+import { parseCreate } from "./validate";
+import type { Ctx, EmulatorEnv } from "./resource";
+import { mountResource } from "./resource";
+import { credentialsKind } from "./credentials";
+import { serviceUsersKind } from "./service-users";
+import type { MintedKey } from "./api-keys";
+import { apiKeysKind } from "./api-keys";
+import { sshCredentialsKind } from "./ssh-credentials";
 
 export type { Fault } from "./faults";
 export type { CallRecord } from "./account";
@@ -67,12 +72,9 @@ export interface Emulator {
   account(apiKey: string): AccountControl;
 }
 
-type EmulatorEnv = { Variables: { opId: string; account: Account; apiKey: string } };
-type Ctx = Context<EmulatorEnv>;
 
 const SUPPORTED_VERSIONS = ["2"];
 const DEFAULT_TIMEOUT_FAULT_MS = 30_000;
-const LIST_QUERY = new Set(["limit", "before_id"]);
 
 function isAbort(err: unknown): boolean {
   return typeof err === "object" && err !== null && (err as { name?: unknown }).name === "AbortError";
@@ -82,6 +84,8 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   const now = options.now ?? Date.now;
   const ids = new KsuidSource(now);
   const accounts = new Map<string, Account>();
+  /** Tokens of API keys created through /api_keys: each authenticates as the account that created it. */
+  const minted = new Map<string, MintedKey>();
   const allow = options.apiKeys === undefined ? undefined : new Set(options.apiKeys);
   const fixedBase = options.baseUrl?.replace(/\/+$/, "");
   const rateLimit = options.rateLimit ?? NGROK_RATE_LIMIT;
@@ -94,8 +98,12 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   }
   const rateMessage = (rate: RateLimit | null) => (rate === null ? "" : `Your account is rate limited to ${rate.limit} API requests per ${formatRateLimit(rate).split("/")[1] ?? ""}.`);
 
+  const mintedAccount = (key: string): Account | undefined => {
+    const entry = minted.get(key);
+    return entry !== undefined && entry.account.apiKeys.has(entry.id) ? entry.account : undefined;
+  };
   const accountFor = (key: string): Account => {
-    let account = accounts.get(key);
+    let account = accounts.get(key) ?? mintedAccount(key);
     if (account === undefined) {
       account = new Account(ids, now, rateLimit === "off" ? null : rateLimit);
       accounts.set(key, account);
@@ -151,7 +159,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     if (key === undefined) {
       return fail(c, 401, ERR.authUnparseable, "The ngrok API requires that you use Basic or Bearer authentication via the Authorization header. It could not parse the header in this request.");
     }
-    if (allow !== undefined && !allow.has(key)) {
+    if (allow !== undefined && !allow.has(key) && mintedAccount(key) === undefined) {
       // ngrok echoes the rejected key; so do we, which keeps the client's redaction honest.
       return fail(c, 401, ERR.authInvalid, `The API authentication you specified is properly formed, but it is invalid. Your authentication: ${key}. API keys and instructions are available on your dashboard: https://dashboard.ngrok.com/api-keys`);
     }
@@ -240,8 +248,6 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     return undefined;
   };
 
-  // hono's "/credentials/*" also matches "/credentials" itself.
-  app.use("/credentials/*", api);
 
   const readJson = async (c: Ctx): Promise<unknown> => {
     const text = await c.req.text();
@@ -257,64 +263,12 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   };
 
   const wire = (c: Ctx, stored: StoredCredential, token: string | null = null): Credential => toWire(stored, baseOf(c), token);
-  const notFound = (c: Ctx): Response => fail(c, 404, ERR.notFound, "Resource not found");
-
-  app.post("/credentials", async (c) => {
-    const body = parseCreate(await readJson(c));
-    const { stored, token } = c.get("account").create(body);
-    return c.json(wire(c, stored, token), 201);
-  });
-
-  app.get("/credentials", (c) => {
-    const url = new URL(c.req.url);
-    for (const key of url.searchParams.keys()) {
-      if (!LIST_QUERY.has(key)) return fail(c, 400, ERR.unknownQuery, `The query part of the requested URI includes unknown parameters: ${key}. The supported parameters are: before_id, limit.`);
-    }
-    const rawLimit = url.searchParams.get("limit");
-    let limit = MAX_PAGE_LIMIT;
-    if (rawLimit !== null) {
-      if (!/^[0-9]+$/.test(rawLimit)) return fail(c, 400, ERR.limitNotNumber, `The page size limit must be a number between 1 and ${MAX_PAGE_LIMIT} but ${JSON.stringify(rawLimit)} was provided.`);
-      limit = Number(rawLimit);
-      if (limit < 1 || limit > MAX_PAGE_LIMIT) return fail(c, 400, ERR.limitRange, `The page size limit must be between 1 and ${MAX_PAGE_LIMIT} but ${rawLimit} was provided.`);
-    }
-    const beforeId = url.searchParams.get("before_id");
-    if (beforeId !== null && !/^cr_[0-9A-Za-z]+$/.test(beforeId)) {
-      return fail(c, 400, ERR.idPrefix, `The ID ${JSON.stringify(beforeId)} is invalid. Expected an ID with a prefix of cr_.`);
-    }
-    const all = c.get("account").sorted();
-    const eligible = beforeId === null ? all : all.filter((s) => s.id < beforeId);
-    const page = eligible.slice(0, limit);
-    const last = page[page.length - 1];
-    const base = baseOf(c);
-    const list: CredentialList = {
-      credentials: page.map((s) => wire(c, s)),
-      uri: `${base}/credentials`,
-      next_page_uri: eligible.length > limit && last !== undefined ? `${base}/credentials?before_id=${last.id}&limit=${limit}` : null,
-    };
-    return c.json(list, 200);
-  });
-
-  app.get("/credentials/:id", (c) => {
-    const stored = c.get("account").get(c.req.param("id"));
-    return stored === undefined ? notFound(c) : c.json(wire(c, stored), 200);
-  });
-
-  app.patch("/credentials/:id", async (c) => {
-    const account = c.get("account");
-    const id = c.req.param("id");
-    if (account.get(id) === undefined) return notFound(c);
-    const stored = account.update(id, parseUpdate(await readJson(c), id));
-    return stored === undefined ? notFound(c) : c.json(wire(c, stored), 200);
-  });
-
-  app.delete("/credentials/:id", (c) => {
-    if (!c.get("account").delete(c.req.param("id"))) return notFound(c);
-    return c.body(null, 204);
-  });
-
-  const methodNotAllowed = (c: Ctx): Response => fail(c, 405, ERR.methodNotAllowed, `The method ${c.req.method} is not allowed on ${new URL(c.req.url).pathname}.`);
-  app.all("/credentials", methodNotAllowed);
-  app.all("/credentials/:id", methodNotAllowed);
+  const deps = { api, baseOf, readJson };
+  mountResource(app, credentialsKind(), deps);
+  mountResource(app, serviceUsersKind("/service_users"), deps);
+  mountResource(app, serviceUsersKind("/bot_users"), deps);
+  mountResource(app, apiKeysKind(minted), deps);
+  mountResource(app, sshCredentialsKind(), deps);
 
   // Control endpoints: scoped to the account of the bearer key, never counted as ngrok API calls.
   const control = new Hono<EmulatorEnv>();

@@ -48,6 +48,14 @@ export const ERR = {
   aclInvalid: "ERR_NGROK_600",
   /** Description over 255 bytes: ngrok documents only per-product "description is limited" codes (our pick: the generic invalid-value code). */
   descriptionLength: "ERR_NGROK_215",
+  /** "Service User name must not be empty." */
+  serviceUserNameEmpty: "ERR_NGROK_4109",
+  /** An owner_id of the right shape that names no user or service user of the account (our pick: the invalid-value code). */
+  ownerUnknown: "ERR_NGROK_215",
+  /** An SSH public_key that is not one, or is a private key (our pick: the invalid-value code). */
+  sshKeyInvalid: "ERR_NGROK_215",
+  /** Deleting a service user that still owns credentials, API keys or SSH credentials; ngrok documents no behaviour (our pick: refuse, 409). */
+  ownerHasResources: "ERR_NGROK_409",
   /** Not found (our pick: ngrok's 404 body shape with a status-derived code). */
   notFound: "ERR_NGROK_404",
   /** Method not allowed on a known path (our pick). */

@@ -12,18 +12,18 @@ const OWNER_ID = /^(usr|bot)_[0-9A-Za-z]{1,64}$/;
 const encoder = new TextEncoder();
 export const utf8Bytes = (s: string): number => encoder.encode(s).length;
 
-function bad(code: string, msg: string): EmulatorHttpError {
+export function bad(code: string, msg: string): EmulatorHttpError {
   return new EmulatorHttpError(400, code, msg);
 }
 
-function asObject(body: unknown): Record<string, unknown> {
+export function asObject(body: unknown): Record<string, unknown> {
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     throw bad(ERR.bodyUnparseable, "The application/json request body could not be parsed: expected a JSON object.");
   }
   return body as Record<string, unknown>;
 }
 
-function rejectUnknown(body: Record<string, unknown>, allowed: readonly string[]): void {
+export function rejectUnknown(body: Record<string, unknown>, allowed: readonly string[]): void {
   for (const key of Object.keys(body)) {
     if (!allowed.includes(key)) {
       throw bad(ERR.unknownField, `The request parameter ${key} is unknown and not expected. The supported fields are: ${allowed.join(", ")}.`);
@@ -32,14 +32,14 @@ function rejectUnknown(body: Record<string, unknown>, allowed: readonly string[]
 }
 
 /** JSON null is treated as omitted, as ngrok's Go decoder does for optional fields. */
-function optionalString(body: Record<string, unknown>, key: string): string | undefined {
+export function optionalString(body: Record<string, unknown>, key: string): string | undefined {
   const value = body[key];
   if (value === undefined || value === null) return undefined;
   if (typeof value !== "string") throw bad(ERR.invalidValue, `The value provided for the request parameter ${key} is invalid: expected a string.`);
   return value;
 }
 
-function checkText(description: string | undefined, metadata: string | undefined): void {
+export function checkText(description: string | undefined, metadata: string | undefined): void {
   if (description !== undefined && utf8Bytes(description) > DESCRIPTION_MAX_BYTES) {
     throw bad(ERR.descriptionLength, `Invalid description length: ${utf8Bytes(description)} bytes. Max: ${DESCRIPTION_MAX_BYTES}`);
   }
@@ -48,12 +48,25 @@ function checkText(description: string | undefined, metadata: string | undefined
   }
 }
 
-function optionalAcl(body: Record<string, unknown>): string[] | undefined {
-  const value = body.acl;
+export function optionalBoolean(body: Record<string, unknown>, key: string): boolean | undefined {
+  const value = body[key];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "boolean") throw bad(ERR.invalidValue, `The value provided for the request parameter ${key} is invalid: expected a boolean.`);
+  return value;
+}
+
+export function optionalStrings(body: Record<string, unknown>, key: string): string[] | undefined {
+  const value = body[key];
   if (value === undefined || value === null) return undefined;
   if (!Array.isArray(value) || !value.every((r): r is string => typeof r === "string")) {
-    throw bad(ERR.invalidValue, "The value provided for the request parameter acl is invalid: expected a list of strings.");
+    throw bad(ERR.invalidValue, `The value provided for the request parameter ${key} is invalid: expected a list of strings.`);
   }
+  return [...value];
+}
+
+export function optionalAcl(body: Record<string, unknown>): string[] | undefined {
+  const value = optionalStrings(body, "acl");
+  if (value === undefined) return undefined;
   for (const rule of value) {
     if (!isValidAclRule(rule)) {
       throw bad(ERR.aclInvalid, `Invalid ACL rule. An ACL rule must be '*' or start with 'bind:'. The bind value must match the format of a domain, address, or label. You specified: ${JSON.stringify(rule)}.`);
@@ -62,15 +75,29 @@ function optionalAcl(body: Record<string, unknown>): string[] | undefined {
   return [...value];
 }
 
+/** A create's owner_id: usr_/bot_ shaped, and (when `exists` is given) naming a user or service user of the account. */
+export function optionalOwner(body: Record<string, unknown>, exists?: (id: string) => boolean): string | undefined {
+  const ownerId = optionalString(body, "owner_id");
+  if (ownerId === undefined || ownerId === "") return undefined;
+  if (!OWNER_ID.test(ownerId)) throw bad(ERR.idPrefixes, `The ID ${JSON.stringify(ownerId)} is invalid. Expected an ID with prefix one of usr_, bot_.`);
+  if (exists !== undefined && !exists(ownerId)) throw bad(ERR.ownerUnknown, `The owner_id ${JSON.stringify(ownerId)} does not name a user or service user of this account.`);
+  return ownerId;
+}
+
+/** An update's `id`, when present, must be the id in the URI. */
+export function checkBodyId(body: Record<string, unknown>, pathId: string): void {
+  const id = optionalString(body, "id");
+  if (id !== undefined && id !== pathId) {
+    throw bad(ERR.idPrefix, `The ID ${JSON.stringify(id)} in the request body does not match the ID ${JSON.stringify(pathId)} in the URI.`);
+  }
+}
+
 export function parseCreate(raw: unknown): CredentialCreate {
   const body = asObject(raw);
   rejectUnknown(body, CREATE_FIELDS);
   const out: CredentialCreate = editableFields(body);
-  const ownerId = optionalString(body, "owner_id");
-  if (ownerId !== undefined && ownerId !== "" && !OWNER_ID.test(ownerId)) {
-    throw bad(ERR.idPrefixes, `The ID ${JSON.stringify(ownerId)} is invalid. Expected an ID with prefix one of usr_, bot_.`);
-  }
-  if (ownerId !== undefined && ownerId !== "") out.owner_id = ownerId;
+  const ownerId = optionalOwner(body);
+  if (ownerId !== undefined) out.owner_id = ownerId;
   return out;
 }
 
@@ -78,10 +105,7 @@ export function parseCreate(raw: unknown): CredentialCreate {
 export function parseUpdate(raw: unknown, pathId: string): CredentialUpdate {
   const body = asObject(raw);
   rejectUnknown(body, UPDATE_FIELDS);
-  const id = optionalString(body, "id");
-  if (id !== undefined && id !== pathId) {
-    throw bad(ERR.idPrefix, `The ID ${JSON.stringify(id)} in the request body does not match the ID ${JSON.stringify(pathId)} in the URI.`);
-  }
+  checkBodyId(body, pathId);
   const update = editableFields(body);
   if (update.description === undefined && update.metadata === undefined && update.acl === undefined) {
     throw bad(ERR.noValues, "The credential update failed because no values were provided. Specify at least one value.");
@@ -89,8 +113,8 @@ export function parseUpdate(raw: unknown, pathId: string): CredentialUpdate {
   return update;
 }
 
-/** description, metadata and acl: checked the same way on create and update; an omitted field stays omitted. */
-function editableFields(body: Record<string, unknown>): CredentialUpdate {
+/** description, metadata and acl: checked the same way on create and update, for every kind; an omitted field stays omitted. */
+export function editableFields(body: Record<string, unknown>): CredentialUpdate {
   const description = optionalString(body, "description");
   const metadata = optionalString(body, "metadata");
   checkText(description, metadata);
