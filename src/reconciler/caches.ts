@@ -51,7 +51,6 @@ export class Caches {
   readonly #specs: ByteCap;
 
   constructor(private readonly sql: SqlStorage) {
-    migrate(sql);
     this.#blobs = new ByteCap(sql, "blob_use", "sha", BLOB_CACHE_MAX_BYTES, () => sql.exec("DELETE FROM blobs WHERE sha NOT IN (SELECT sha FROM blob_use)"));
     this.#specs = new ByteCap(sql, "spec_cache", "key", SPEC_CACHE_MAX_BYTES);
   }
@@ -112,22 +111,5 @@ export class Caches {
     this.sql.exec("DELETE FROM blobs WHERE sha NOT IN (SELECT sha FROM blob_use)");
     this.#blobs.forget();
     this.#specs.forget();
-  }
-}
-
-/**
- * Caches written before the byte caps had no `bytes` column: it is added and filled from the stored text (SQLite
- * counts a text cast to a blob in UTF-8 bytes), and blobs without a use row count as used now.
- */
-function migrate(sql: SqlStorage): void {
-  const columns = (table: string) => new Set(sql.exec(`SELECT name FROM pragma_table_info('${table}')`).toArray().map((row) => str(row.name)));
-  if (!columns("spec_cache").has("bytes")) {
-    sql.exec("ALTER TABLE spec_cache ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0");
-    sql.exec("UPDATE spec_cache SET bytes = length(CAST(json AS BLOB))");
-  }
-  if (!columns("blob_use").has("bytes")) {
-    sql.exec("ALTER TABLE blob_use ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0");
-    sql.exec("INSERT OR IGNORE INTO blob_use (sha, used_at) SELECT sha, ? FROM blobs", now());
-    sql.exec("UPDATE blob_use SET bytes = COALESCE((SELECT length(CAST(content AS BLOB)) FROM blobs WHERE blobs.sha = blob_use.sha), 0)");
   }
 }

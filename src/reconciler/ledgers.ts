@@ -4,7 +4,7 @@ import type { LimiterSnapshot } from "../ngrok/limiter.js";
 import type { IntentLog } from "../apply/types.js";
 import type { DriftIssueState } from "../github/drift-issue.js";
 import type { DeliveryRecord, Intent } from "../plan/types.js";
-import { now, str, strOrNull } from "./sql.js";
+import { daysAgo, now, str, strOrNull } from "./sql.js";
 
 export class IntentTable implements IntentLog {
   constructor(private readonly sql: SqlStorage) {}
@@ -49,11 +49,7 @@ export class TokenIndex {
  * (how a later write by someone else is told apart, see delivery-guard.ts).
  */
 export class DeliveredTable {
-  constructor(private readonly sql: SqlStorage) {
-    // Tables made before written_at was kept gain the column; their rows are judged by `at`.
-    const columns = sql.exec("PRAGMA table_info(delivered)").toArray().map((row) => row.name);
-    if (!columns.includes("written_at")) sql.exec("ALTER TABLE delivered ADD COLUMN written_at TEXT");
-  }
+  constructor(private readonly sql: SqlStorage) {}
   list(): DeliveryRecord[] {
     return this.sql
       .exec("SELECT key, name, id, at, written_at FROM delivered")
@@ -139,7 +135,7 @@ export class NamedState {
     return row ? (JSON.parse(str(row.value)) as { pr: number; sha: string; fingerprint: string }) : null;
   }
   setReviewed(tree: string, value: { pr: number; sha: string; fingerprint: string }): void {
-    this.sql.exec("INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)", `reviewed:${tree}`, JSON.stringify(value));
+    this.sql.exec("INSERT OR REPLACE INTO state (key, value, at) VALUES (?, ?, ?)", `reviewed:${tree}`, JSON.stringify(value), now());
   }
   /** The id of pull request `pr`'s sticky plan comment, once written: found again without scanning its comments. */
   planComment(pr: number): number | null {
@@ -148,6 +144,10 @@ export class NamedState {
     return Number.isSafeInteger(id) && id > 0 ? id : null;
   }
   setPlanComment(pr: number, id: number): void {
-    this.sql.exec("INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)", `plan_comment:${pr}`, String(id));
+    this.sql.exec("INSERT OR REPLACE INTO state (key, value, at) VALUES (?, ?, ?)", `plan_comment:${pr}`, String(id), now());
+  }
+  /** Drops the reviewed plans and plan comment ids not written for `days` (a later plan writes them again). */
+  prune(days: number): void {
+    this.sql.exec("DELETE FROM state WHERE (key GLOB 'reviewed:*' OR key GLOB 'plan_comment:*') AND (at IS NULL OR at < ?)", daysAgo(days));
   }
 }

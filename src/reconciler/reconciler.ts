@@ -109,7 +109,7 @@ export class Reconciler extends DurableObject<Env> {
     const vault = new TokenVault(new KvTokenStore(this.env.TOKENS), await keyringFor(this.env.TOKEN_ENCRYPTION_KEYS));
     const limiter = accountLimiter(config, storage);
     for (;;) {
-      let state = storage.scratch.load();
+      let state = storage.active();
       if (!state) {
         const next = storage.queue.next();
         if (!next) return;
@@ -175,7 +175,7 @@ export class Reconciler extends DurableObject<Env> {
    * stuck on a kill included), else as soon as the current invocation returns. Audited with the caller.
    */
   async cancelCurrent(actor: string, caller?: Caller): Promise<{ cancelled: number | null; when: "now" | "after the current invocation" | null }> {
-    const state = this.#storage.scratch.load();
+    const state = this.#storage.active();
     const audit = (result: string, runId: number | null) =>
       this.#storage.audit.append({ run_id: runId, kind: "run", cause: "manual", sha: state?.sha ?? null, delivery: null, actor, name: null, action: "cancel", result, operation_id: null, detail: caller ? { caller } : {} });
     if (!state) {
@@ -250,7 +250,7 @@ export class Reconciler extends DurableObject<Env> {
   }
 
   async status(): Promise<StatusInfo> {
-    const state = this.#storage.scratch.load();
+    const state = this.#storage.active();
     const read = this.#config();
     // The ETA comes from the account's window as the last invocation left it (a replace is two calls; counted as one here).
     const eta = state && state.stage === "apply" && read.ok ? progressNow(state.applied, state.total, accountLimiter(read.config, this.#storage)) : null;

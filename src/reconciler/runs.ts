@@ -45,6 +45,11 @@ export class RunsTable {
     );
   }
 
+  /** Marks the run still running interrupted, saying why (its request stays queued, so it runs again). */
+  interrupt(reason: string): void {
+    this.sql.exec("UPDATE runs SET status = 'interrupted', finished_at = ?, errors = ? WHERE status = 'running'", now(), JSON.stringify(fitErrors([reason])));
+  }
+
   get(id: number): RunInfo | null {
     const row = this.sql.exec("SELECT * FROM runs WHERE id = ?", id).toArray()[0];
     return row ? toRunInfo(row) : null;

@@ -4,7 +4,7 @@ import type { ChangeOutcome } from "../apply/types.js";
 import type { Credential } from "../ngrok/types.js";
 import type { Plan } from "../plan/types.js";
 import type { RunScratch } from "../run/ports.js";
-import { parseRunState, type RunState } from "../run/state.js";
+import { parseRunState, type ParsedRunState, type RunState } from "../run/state.js";
 import type { SpecSource } from "../desired/types.js";
 import { MAX_VALUE_BYTES, num, str, strOrNull } from "./sql.js";
 
@@ -15,13 +15,19 @@ export class SqlRunScratch implements RunScratch {
     this.#set("active", JSON.stringify(state));
   }
 
-  /** The run in progress; a state written by another version is dropped (its run is then marked interrupted). */
+  /** The run in progress; a state that fails validation is dropped (see ReconcilerStorage.active for its run). */
   load(): RunState | null {
+    const read = this.read();
+    return read?.ok ? read.state : null;
+  }
+
+  /** The run in progress as stored, or why it cannot be resumed (the scratch is then cleared); null: none. */
+  read(): ParsedRunState | null {
     const text = this.#get("active");
     if (text === null) return null;
-    const state = parseRunState(text);
-    if (!state) this.clear();
-    return state;
+    const parsed = parseRunState(text);
+    if (!parsed.ok) this.clear();
+    return parsed;
   }
 
   clear(): void {

@@ -5,7 +5,8 @@ import { DeliveredTable, IntentTable, NamedState, TokenIndex, WebhookIds } from 
 import { QueueTable } from "./queue.js";
 import { RunsTable } from "./runs.js";
 import { SqlRunScratch } from "./scratch.js";
-import { SCHEMA } from "./sql.js";
+import { migrate } from "./migrations.js";
+import type { RunState } from "../run/state.js";
 
 export interface Retention {
   /** Audit entries older than this many days are dropped (AUDIT_RETENTION_DAYS, default 400). */
@@ -29,7 +30,7 @@ export class ReconcilerStorage {
   readonly state: NamedState;
 
   constructor(sql: SqlStorage) {
-    sql.exec(SCHEMA);
+    migrate(sql);
     this.queue = new QueueTable(sql);
     this.runs = new RunsTable(sql);
     this.audit = new AuditTable(sql);
@@ -42,12 +43,25 @@ export class ReconcilerStorage {
     this.state = new NamedState(sql);
   }
 
+  /**
+   * The run in progress. A stored state that fails validation (another deploy's, or damaged) is not resumed: its run
+   * is marked interrupted with the reason, and its request, still queued, runs again.
+   */
+  active(): RunState | null {
+    const read = this.scratch.read();
+    if (read === null) return null;
+    if (read.ok) return read.state;
+    this.runs.interrupt(`STATE_INVALID: ${read.error}; the run was not resumed, its request runs again`);
+    return null;
+  }
+
   /** Applies the retention policy, at most once a day. */
   prune(retention: Retention): void {
     const last = this.state.get("last_pruned");
     if (last && Date.now() - Date.parse(last) < 86_400_000) return;
     this.audit.prune(retention.auditDays);
     this.runs.prune(retention.runDays);
+    this.state.prune(retention.runDays);
     this.caches.prune(retention.cacheDays);
     this.state.set("last_pruned", new Date().toISOString());
   }

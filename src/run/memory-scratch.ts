@@ -19,7 +19,9 @@ export class MemoryScratch implements RunScratch {
 
   /** The saved state, as a fresh process would read it. */
   load(): RunState | null {
-    return this.state === null ? null : parseRunState(this.state);
+    if (this.state === null) return null;
+    const parsed = parseRunState(this.state);
+    return parsed.ok ? parsed.state : null;
   }
 
   /** Forgets the run (the Durable Object does this once a run is recorded). */

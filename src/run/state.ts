@@ -3,6 +3,7 @@ import type { SpecError } from "../desired/errors.js";
 import type { TargetSeen } from "../plan/delivery-guard.js";
 import type { Baseline } from "./ports.js";
 import type { ReviewOutcome, RunRequest } from "./types.js";
+import { describeIssues, runStateSchema } from "./state-schema.js";
 
 /** Bump when RunState changes shape; a state of another version is not resumed (the run restarts). */
 export const RUN_STATE_VERSION = 3;
@@ -81,11 +82,6 @@ export interface RunState {
   approvals?: number;
   /** The review check's verdict, once made (plan stage of an apply). */
   review?: ReviewOutcome;
-  /**
-   * Opaque slot for the ngrok client's rate limiter (src/ngrok), so pacing survives between invocations.
-   * The core never reads it; whoever builds the client may.
-   */
-  limiter?: unknown;
 }
 
 export function newRunState(runId: number, key: string, request: RunRequest, mode: "plan" | "apply", now: number = Date.now()): RunState {
@@ -115,14 +111,20 @@ export function newRunState(runId: number, key: string, request: RunRequest, mod
   };
 }
 
-/** Parses a persisted state; null when it is not one of this version (written by an older deploy). */
-export function parseRunState(text: string): RunState | null {
+/** A persisted state read back: the state, or why it cannot be resumed (another version's, or not a state at all). */
+export type ParsedRunState = { ok: true; state: RunState } | { ok: false; error: string };
+
+/** Parses and validates a persisted state (runStateSchema); a state of another version or shape is refused, saying why. */
+export function parseRunState(text: string): ParsedRunState {
   let value: unknown;
   try {
     value = JSON.parse(text);
-  } catch {
-    return null;
+  } catch (error) {
+    return { ok: false, error: `the persisted run state is not JSON (${error instanceof Error ? error.message : String(error)})` };
   }
-  if (typeof value !== "object" || value === null || (value as { version?: unknown }).version !== RUN_STATE_VERSION) return null;
-  return value as RunState;
+  const version = typeof value === "object" && value !== null ? (value as { version?: unknown }).version : undefined;
+  if (version !== RUN_STATE_VERSION) return { ok: false, error: `the persisted run state is of version ${JSON.stringify(version ?? null)}, this deploy reads version ${RUN_STATE_VERSION}` };
+  const checked = runStateSchema.safeParse(value);
+  if (!checked.success) return { ok: false, error: `the persisted run state failed validation: ${describeIssues(checked.error)}` };
+  return { ok: true, state: value as RunState };
 }

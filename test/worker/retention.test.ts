@@ -30,3 +30,21 @@ it("prunes audit entries, finished runs and unused blobs past their age, and kee
   expect(counts.first).toEqual({ audit: 1, runs: 100, blobs: 1 });
   expect(counts.again).toBe(2);
 });
+
+it("prunes a pull request's reviewed plan and plan comment id not written for the runs' age, and keeps recent ones", async () => {
+  const keys = await runInDurableObject(reconciler(), async (_instance, state) => {
+    const sql = state.storage.sql;
+    const storage = new ReconcilerStorage(sql);
+    const old = new Date(Date.now() - 200 * 86_400_000).toISOString();
+    sql.exec("DELETE FROM state WHERE key GLOB 'reviewed:*' OR key GLOB 'plan_comment:*'");
+    storage.state.setReviewed("a".repeat(40), { pr: 1, sha: "1".repeat(40), fingerprint: "f" });
+    storage.state.setPlanComment(1, 11);
+    storage.state.setReviewed("b".repeat(40), { pr: 2, sha: "2".repeat(40), fingerprint: "f" });
+    storage.state.setPlanComment(2, 22);
+    sql.exec("UPDATE state SET at = ? WHERE key IN (?, 'plan_comment:1')", old, `reviewed:${"a".repeat(40)}`);
+    sql.exec("DELETE FROM state WHERE key = 'last_pruned'");
+    storage.prune({ auditDays: 400, runDays: 90, cacheDays: 30 });
+    return sql.exec("SELECT key FROM state WHERE key GLOB 'reviewed:*' OR key GLOB 'plan_comment:*' ORDER BY key").toArray().map((row) => String(row.key));
+  });
+  expect(keys).toEqual(["plan_comment:2", `reviewed:${"b".repeat(40)}`]);
+});

@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import worker from "../../src/index.js";
 import { decodeMetadata } from "../../src/ownership/marker.js";
 import { ReconcilerStorage } from "../../src/reconciler/storage.js";
+import { newRunState } from "../../src/run/state.js";
 import { freshWorld, admin, bindings, deliver, emulator, liveCredentials, pushPayload, reconciler, settle } from "./support.js";
 
 const SPECS = `credentials:\n${Array.from({ length: 8 }, (_, i) => `  - name: svc-${i}\n`).join("")}`;
@@ -48,7 +49,14 @@ describe("serialization", () => {
     await expectInterruptedAndRerun((sql, runId) => {
       // What the previous version saved: an unversioned state at stage apply, pointing at changes that do not exist.
       sql.exec("INSERT OR REPLACE INTO state (key, value) VALUES ('active', ?)", JSON.stringify({ runId, key: "apply", request: { cause: "manual", mode: "apply" }, stage: "apply", applied: 3, total: 8 }));
-    });
+    }, /STATE_INVALID: the persisted run state is of version null, this deploy reads version \d+/);
+  });
+
+  it("a run state of this version that fails validation is not resumed: the run is interrupted saying which fields, and its request runs again", async () => {
+    await expectInterruptedAndRerun((sql, runId) => {
+      const state = newRunState(runId, "manual", { cause: "manual", mode: "apply", actor: "operator" }, "apply");
+      sql.exec("INSERT OR REPLACE INTO state (key, value) VALUES ('active', ?)", JSON.stringify({ ...state, stage: "teleport", applied: "3" }));
+    }, /STATE_INVALID: the persisted run state failed validation: stage: .*applied: .*its request runs again/);
   });
 });
 
@@ -56,7 +64,7 @@ describe("serialization", () => {
  * What a crash leaves behind (the request still queued, its run still marked running, plus `leftover` in storage),
  * then the alarm: the run must end interrupted, and its request run again to convergence.
  */
-async function expectInterruptedAndRerun(leftover: (sql: SqlStorage, runId: number) => void): Promise<void> {
+async function expectInterruptedAndRerun(leftover: (sql: SqlStorage, runId: number) => void, error?: RegExp): Promise<void> {
   await emulator("POST", "/__emulator/reset");
   const interruptedId = await runInDurableObject(reconciler(), async (_instance, state) => {
     const storage = new ReconcilerStorage(state.storage.sql);
@@ -68,7 +76,9 @@ async function expectInterruptedAndRerun(leftover: (sql: SqlStorage, runId: numb
   });
   expect(await runDurableObjectAlarm(reconciler())).toBe(true);
   await settle();
-  expect((await reconciler().run(interruptedId))?.status).toBe("interrupted");
+  const interrupted = await reconciler().run(interruptedId);
+  expect(interrupted?.status).toBe("interrupted");
+  if (error) expect(interrupted?.errors.join("\n")).toMatch(error);
   expect((await reconciler().status()).last).toMatchObject({ cause: "manual", status: "succeeded" });
   expect(await liveCredentials()).toHaveLength(8);
 }

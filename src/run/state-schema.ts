@@ -1,0 +1,76 @@
+// The zod schema a persisted RunState is checked against when read back: a state that does not fit is not resumed.
+import { z } from "zod";
+
+const caller = z.object({ ip: z.string().nullable(), user_agent: z.string().nullable() });
+const origin = { delivery: z.string().optional(), actor: z.string().optional(), caller: caller.optional() };
+const sha = z.string().min(1);
+const rotate = z.array(z.string()).optional();
+
+const runRequest = z.union([
+  z.object({ ...origin, cause: z.literal("pull_request"), mode: z.literal("plan"), sha, pr: z.number().int() }),
+  z.object({ ...origin, cause: z.literal("push"), mode: z.literal("apply"), sha, rotate }),
+  z.object({ ...origin, cause: z.literal("cron"), mode: z.literal("apply"), rotate }),
+  z.object({ ...origin, cause: z.literal("manual"), mode: z.enum(["plan", "apply"]), sha: sha.optional(), allowDeletes: z.boolean().optional(), rotate, release: z.string().optional() }),
+]);
+
+const stage = z.enum(["start", "list", "plan", "targets", "apply", "deliver", "report"]);
+const count = z.number().int().nonnegative();
+const targetSeen = z.union([
+  z.object({ exists: z.literal(false) }),
+  z.object({ exists: z.literal(true), updated_at: z.string() }),
+  z.object({ exists: z.null(), error: z.string() }),
+]);
+
+/** Checks shape only: the parsed value itself is what is resumed (zod would drop keys it does not list). */
+export const runStateSchema = z.object({
+  version: z.number().int(),
+  runId: z.number().int().positive(),
+  key: z.string(),
+  request: runRequest,
+  stage,
+  mode: z.enum(["plan", "apply"]),
+  sha: z.string().nullable(),
+  tree: z.string().nullable(),
+  check: z.unknown(),
+  cursor: z.string().nullable(),
+  listed: count,
+  pages: count.optional(),
+  round: count,
+  total: count,
+  applied: count,
+  inFlight: z.boolean(),
+  delivered: count,
+  deliveries: z.array(
+    z.object({ action: z.enum(["deliver", "undeliver"]), name: z.string(), key: z.string(), status: z.enum(["done", "failed", "skipped", "refused"]), error: z.string().optional() }),
+  ),
+  targets: z.array(targetSeen).optional(),
+  afterTargets: stage.optional(),
+  looked: targetSeen.optional(),
+  invocations: count,
+  max_subrequests: count,
+  idle: count,
+  skipped: z.string().optional(),
+  declined: z.boolean().optional(),
+  invalid: z.array(z.object({ code: z.string(), file: z.string(), line: z.number(), column: z.number(), field: z.string(), message: z.string() })).optional(),
+  specFiles: count.optional(),
+  calls: z.object({ ngrok: count, github: count }),
+  now: z.number(),
+  policyNotes: z.array(z.string()).optional(),
+  baseline: z.object({ ref: z.string().nullable(), label: z.string() }).nullable().optional(),
+  approvals: z.number().optional(),
+  review: z
+    .object({
+      verdict: z.enum(["approved", "held", "released"]),
+      pr: z.number().nullable(),
+      approvers: z.array(z.string()),
+      reasons: z.array(z.string()),
+      missing: z.array(z.object({ name: z.string(), file: z.string(), owners: z.array(z.string()) })),
+    })
+    .optional(),
+});
+
+/** The first few problems of a value that failed the schema, each with its path: `stage: Invalid option …`. */
+export function describeIssues(error: z.ZodError, max = 3): string {
+  const lines = error.issues.slice(0, max).map((issue) => `${issue.path.length ? issue.path.join(".") : "(state)"}: ${issue.message}`);
+  return error.issues.length > max ? `${lines.join("; ")}; and ${error.issues.length - max} more` : lines.join("; ");
+}
