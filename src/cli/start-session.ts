@@ -12,6 +12,7 @@ import { messageOf } from "./errors.js";
 import { START_OWNER_ID } from "./identity.js";
 import { formatRun, isFinished, readStatus, RunWatch, type RunInfo, type WorkerStatus } from "./run-status.js";
 import { readSpecSources } from "./sources.js";
+import { approvePull, REVIEWER_LOGIN } from "./start-review.js";
 
 /** The repository the GitHub stand-in serves this checkout as. */
 export const LOCAL_REPOSITORY = "local/ngrok-gitops";
@@ -27,9 +28,10 @@ Commands (type one and press Enter):
   (Enter)  push credentials/ to main: the Worker plans and applies it
   p        open (or update) a pull request from credentials/: the Worker plans it and comments
   m        merge that pull request: the Worker applies it
+  a        approve that pull request (open, or merged and held) as a second local user
   h        this list; Ctrl-C stops everything`;
 
-type Command = "reconcile" | "pull" | "merge";
+type Command = "reconcile" | "pull" | "merge" | "approve";
 
 /** One command at a time: a command typed while another runs is queued (once; typing it again does not queue it twice). */
 export class Loop {
@@ -37,17 +39,20 @@ export class Loop {
   readonly #pending: Command[] = [];
   /** The pull request `p` opened and `m` merges. */
   #pull: { number: number; headSha: string } | null = null;
+  /** The pull request `a` approves, and the commit a review of it runs for (its head while open, its merge commit after). */
+  #reviewable: { number: number; sha: string } | null = null;
 
   constructor(
     private readonly github: StartedFakeGitHub,
     private readonly workerUrl: string,
     private readonly vars: DevVars,
     private readonly cwd: string,
+    private readonly reviewer: string | null = null,
   ) {}
 
   /** A line typed on the terminal. */
   command(line: string): void {
-    const commands: Record<string, Command> = { "": "reconcile", p: "pull", m: "merge" };
+    const commands: Record<string, Command> = { "": "reconcile", p: "pull", m: "merge", a: "approve" };
     const command = commands[line];
     if (command === undefined) {
       if (line === "h" || line === "?" || line === "help") console.log(COMMANDS);
@@ -60,10 +65,11 @@ export class Loop {
   trigger(command: Command): void {
     if (this.#busy) {
       if (!this.#pending.includes(command)) this.#pending.push(command);
-      console.log(`(a run is in progress; ${command === "reconcile" ? "another one" : command === "pull" ? "the pull request" : "the merge"} follows it)`);
+      console.log(`(a run is in progress; ${command === "reconcile" ? "another one" : command === "pull" ? "the pull request" : command === "merge" ? "the merge" : "the approval"} follows it)`);
       return;
     }
-    const run = command === "reconcile" ? () => this.runOnce() : command === "pull" ? () => this.openPullRequest() : () => this.mergePullRequest();
+    const runs: Record<Command, () => Promise<RunInfo>> = { reconcile: () => this.runOnce(), pull: () => this.openPullRequest(), merge: () => this.mergePullRequest(), approve: () => this.approve() };
+    const run = runs[command];
     void run()
       .catch((error: unknown) => console.error(`error: ${messageOf(error)}`))
       .finally(() => {
@@ -120,6 +126,7 @@ ${open === null ? "Opened" : "Updated"} pull request #${pull.number} (${PR_BRANC
         }),
       );
       this.#pull = { number: pull.number, headSha: snapshot.sha };
+      this.#reviewable = { number: pull.number, sha: snapshot.sha };
       const run = await this.waitForRun(snapshot.sha, before.last?.id ?? null);
       console.log(`
 ${formatRun(run)}`);
@@ -154,6 +161,7 @@ Merged pull request #${this.#pull.number} into main (${commit.sha.slice(0, 7)}, 
           htmlUrl: this.github.url,
         }),
       );
+      this.#reviewable = { number: this.#pull.number, sha: commit.sha };
       await this.sendPush({ sha: commit.sha, changed: true, commit }, `Merge pull request #${this.#pull.number}`);
       // The branch is gone after a merge, as with GitHub's "delete branch"; the next p starts from main again.
       repo.branches.delete(PR_BRANCH);
@@ -162,6 +170,23 @@ Merged pull request #${this.#pull.number} into main (${commit.sha.slice(0, 7)}, 
 ${formatRun(run)}`);
       console.log(`Pull request #${this.#pull.number} (merged): ${this.pullUrl(this.#pull.number)}`);
       this.#pull = null;
+      return run;
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  /** `a`: approves the last pull request as REVIEWER_LOGIN; the stand-in's pull_request_review reaches the Worker, which plans (open) or applies (merged) again. */
+  async approve(): Promise<RunInfo> {
+    this.#busy = true;
+    try {
+      const target = this.#reviewable;
+      if (target === null || this.reviewer === null) throw new Error("no pull request to approve; press p and Enter to open one from credentials/");
+      const before = await this.status();
+      await approvePull(this.github.url, LOCAL_REPOSITORY, target.number, this.reviewer);
+      console.log(`\nApproved pull request #${target.number} as @${REVIEWER_LOGIN}; waiting for the Worker…`);
+      const run = await this.waitForRun(target.sha, before.last?.id ?? null);
+      console.log(`\n${formatRun(run)}`);
       return run;
     } finally {
       this.#busy = false;

@@ -14,6 +14,7 @@ import { CLI_OWNER_ID, START_OWNER_ID } from "./identity.js";
 import { CliError, messageOf } from "./errors.js";
 import { assertPortsFree, portFrom } from "./ports.js";
 import { isSuccess } from "./run-status.js";
+import { forwardReviews, REVIEWER_LOGIN, reviewerToken } from "./start-review.js";
 import { LOCAL_REPOSITORY, Loop } from "./start-session.js";
 import { spawnWranglerDev, stopProcessGroup, waitForHealth } from "./wrangler-dev.js";
 import { WranglerLineFilter } from "./wrangler-filter.js";
@@ -97,10 +98,13 @@ async function main(): Promise<number> {
   const appKeys = await generateAppKeyPair();
   const envFile = join(stack.stateDir, "worker.env");
   await writeFile(envFile, workerSecrets(vars, appKeys.privateKeyPem), { mode: 0o600 });
+  const reviewer = reviewerToken();
   stack.github = await startFakeGitHub({
     port: githubPort.port,
     host: HOST,
-    tokens: [{ token: vars.GITHUB_TOKEN, installation: true }],
+    // A second local user approves pull requests (key a); its reviews reach the Worker as GitHub's webhooks would.
+    tokens: [{ token: vars.GITHUB_TOKEN, installation: true }, { token: reviewer, login: REVIEWER_LOGIN }],
+    onWebhook: forwardReviews(workerUrl, vars.GITHUB_WEBHOOK_SECRET),
     app: { id: LOCAL_APP_ID, publicKeyPem: appKeys.publicKeyPem },
     // Links the Worker writes (html_url) lead to the stand-in's own pages, not to github.com.
     htmlUrl: githubUrl,
@@ -132,7 +136,7 @@ async function main(): Promise<number> {
   await waitForHealth(workerUrl, stack.wrangler, HEALTH_TIMEOUT_MS);
   console.log(`Worker           ${workerUrl}`);
 
-  const loop = new Loop(stack.github, workerUrl, vars, cwd);
+  const loop = new Loop(stack.github, workerUrl, vars, cwd, reviewer);
   if (once) return isSuccess(await loop.runOnce()) ? 0 : 1;
   // Interactively a failed first round is reported, not fatal: fix credentials/ (or the Worker) and press Enter.
   await loop.runOnce().catch((error: unknown) => console.error(`error: ${messageOf(error)}`));

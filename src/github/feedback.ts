@@ -57,6 +57,41 @@ export async function upsertPlanComment(github: GitHubClient, repository: string
   return { id: created.id, created: true };
 }
 
+/** Hidden line opening the outcome section (Applied, Held, Failed) that a merged pull request's comment gains. */
+export const OUTCOME_MARKER = "<!-- ngrok-gitops:outcome -->";
+/** Room the outcome section takes at most: the plan above it is cut to leave it whole. */
+const OUTCOME_MAX_BYTES = 16_384;
+
+/**
+ * Puts `section` (markdown) under the plan in the pull request's sticky comment, replacing an earlier outcome: the
+ * remembered comment (`known`), else ours among the pages scanned, else a new comment with the section alone. The
+ * plan above is cut, never the section, to keep the whole within GitHub's size.
+ */
+export async function upsertOutcomeSection(github: GitHubClient, repository: string, pr: number, section: string, known: number | null): Promise<{ id: number }> {
+  const repo = repoPath(repository);
+  let comment: IssueComment | undefined;
+  if (known !== null) {
+    try {
+      comment = await github.request<IssueComment>("GET", `${repo}/issues/comments/${known}`);
+    } catch (error) {
+      if (!(error instanceof GitHubApiError && error.status === 404)) throw error;
+    }
+  }
+  comment ??= await findPlanComment(github, repo, pr);
+  const part = clipBytes(`${OUTCOME_MARKER}\n${section}`, OUTCOME_MAX_BYTES);
+  const old = comment?.body ?? PLAN_COMMENT_MARKER;
+  // Names and errors in the plan are inert (no line of theirs starts with the marker): the first at a line start is ours.
+  const at = old.indexOf(`\n${OUTCOME_MARKER}`);
+  const plan = (at >= 0 ? old.slice(0, at) : old).trimEnd();
+  const body = `${clipBytes(plan, COMMENT_MAX_BYTES - encoder.encode(part).length - 2)}\n\n${part}`;
+  if (comment) {
+    await github.request("PATCH", `${repo}/issues/comments/${comment.id}`, { body });
+    return { id: comment.id };
+  }
+  const created = await github.request<IssueComment>("POST", `${repo}/issues/${pr}/comments`, { body });
+  return { id: created.id };
+}
+
 /** Our comment among the first page and the last COMMENT_PAGES_SCANNED - 1 (GitHub lists a PR's comments oldest first). */
 async function findPlanComment(github: GitHubClient, repo: string, pr: number): Promise<IssueComment | undefined> {
   const login = await github.login();

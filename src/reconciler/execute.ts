@@ -17,6 +17,8 @@ import type { DeliveryResult, RunState } from "../run/state.js";
 import type { ReviewOutcome, RunOutput, RunRequest } from "../run/types.js";
 import { code, showHidden } from "../plan/inert.js";
 import type { ReconcilerStorage } from "./storage.js";
+import { reportOutcome } from "./outcome.js";
+import type { Budget } from "../run/budget.js";
 
 export const APPLY_CHECK_NAME = "ngrok-gitops/apply";
 
@@ -28,6 +30,8 @@ export interface ReporterInput {
   config: Config;
   writes: ReadonlyMap<string, NgrokCall[]>;
   checkKind: "check-run" | "status";
+  /** The invocation's subrequests: the outcome section is written only with room for it. */
+  budget?: Budget;
 }
 
 export class GitHubReporter implements Reporter {
@@ -99,6 +103,7 @@ export class GitHubReporter implements Reporter {
       let check = state.check as CheckHandle | null;
       if (!check && state.mode === "apply" && !quiet && sha) check = await openCheck(github, config.repository, sha, APPLY_CHECK_NAME, checkKind);
       if (check) await closeCheck(github, config.repository, sha, check, request, output.status === "held" && output.review ? heldVerdict(sha, output.review) : applyVerdict(output, result));
+      if (!quiet) await reportOutcome({ github, repository: config.repository, storage, ...(this.input.budget ? { budget: this.input.budget } : {}) }, state, output);
     }
     if (result.kind === "applied" && result.report.ok && state.tree !== null) {
       // A newly applied commit (a later reviewed one, or the released one) supersedes the held one.

@@ -72,7 +72,7 @@ export function workerPorts({ env, config, storage, budget, vault, limiter }: Wo
     tokens: indexedTokens(vault, storage),
     intents: storage.intents,
     scratch: storage.scratch,
-    reporter: new GitHubReporter({ github, storage, config, writes, checkKind: env.GITHUB_APP_ID && env.GITHUB_APP_PRIVATE_KEY ? "check-run" : "status" }),
+    reporter: new GitHubReporter({ github, storage, config, writes, checkKind: env.GITHUB_APP_ID && env.GITHUB_APP_PRIVATE_KEY ? "check-run" : "status", budget }),
     deliverer: githubDeliverer(github, storage),
     reviews: reviewGate(github, config.repository, storage, budget, config.ownerId),
     budget,

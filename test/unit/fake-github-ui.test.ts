@@ -92,6 +92,15 @@ afterAll(async () => {
 });
 
 describe("markdown renderer", () => {
+  it("shows a pull request's reviews: who, the verdict and the commit", async () => {
+    const res = await call(github.fake, "POST", `/__fake/tokens`, { body: { token: "ghp_ui_reviewer", login: "ui-reviewer" } });
+    expect(res.status, res.text).toBe(201);
+    const review = await call(github.fake, "POST", `/repos/${REPO}/pulls/1/reviews`, { token: "ghp_ui_reviewer", body: { event: "APPROVE" } });
+    expect(review.status, review.text).toBe(200);
+    const html = await (await fetch(`${github.url}/${REPO}/pull/1`)).text();
+    expect(html).toMatch(/<li class="review" id="review-\d+"><strong>ui-reviewer<\/strong> <span class="ok">approved<\/span> on <code>[0-9a-f]{7}<\/code>/);
+  });
+
   it("keeps only http(s), mailto and relative links", () => {
     expect(safeHref("https://example.com/x")).toBe("https://example.com/x");
     expect(safeHref("/acme/infra/pull/1")).toBe("/acme/infra/pull/1");

@@ -361,6 +361,14 @@ describe("npm start", () => {
         expect(await page.locator("table.audit").innerText()).toContain("create");
         expect(await page.content()).not.toContain(admin);
 
+        // a: a second local user approves; the stand-in's pull_request_review reaches the Worker, which plans again.
+        from = s.output().length;
+        s.child.stdin.write("a\n");
+        await s.waitFor(/Run \d+ \(pull_request\) for [0-9a-f]{7}: succeeded/, from);
+        expect(s.output().slice(from)).toContain(`Approved pull request #${number} as @npm-start-reviewer`);
+        await page.goto(url ?? "");
+        expect(await page.locator(".review").first().innerText()).toMatch(/npm-start-reviewer approved on [0-9a-f]{7}/);
+
         from = s.output().length;
         s.child.stdin.write("m\n");
         await s.waitFor(new RegExp(`Pull request #${number} \\(merged\\): `), from);
@@ -371,6 +379,8 @@ describe("npm start", () => {
         expect(merged).toMatch(/✓ update support-laptops \(cr_\w+\)/);
         await page.goto(url ?? "");
         expect(await page.locator(".state").first().innerText()).toBe("Merged");
+        // The plan's comment gained the outcome of the merge's apply.
+        expect(await page.locator(".comment .markdown-body").first().innerText()).toMatch(/Applied\s+1 created, 1 updated, 0 replaced, 0 deleted\. run \d+/);
 
         // Nothing left to merge: said plainly, and the session goes on.
         from = s.output().length;

@@ -55,6 +55,7 @@ async function push(sha: string) {
 }
 
 const names = async () => (await liveCredentials()).map((c) => c.description).sort();
+const commentOf = async (pr: number) => (await repoView()).comments.filter((c) => c.issue_number === pr);
 const checkOf = async (sha: string) => (await repoView()).check_runs.find((run) => run.head_sha === sha && run.name === "ngrok-gitops/apply");
 
 beforeAll(async () => {
@@ -102,17 +103,33 @@ describe("an apply only applies reviewed changes", () => {
     const check = await checkOf(main);
     expect(check?.conclusion).toBe("action_required");
     expect(check?.output.summary).toMatch(/`team-a-ci` \| `credentials\/team-a\/ci\.yaml` \| @acme\/team-a/);
+    // The merged pull request's comment says so: Held, the run, and whose approval is missing.
+    const comments = await commentOf(pr.number);
+    expect(status.last?.errors.join("\n")).not.toContain("outcome was not written");
+    expect(comments).toHaveLength(1);
+    expect(comments[0]?.body).toContain("### Held");
+    expect(comments[0]?.body).toContain(`run ${status.last?.id} `);
+    expect(comments[0]?.body).toMatch(/`team-a-ci` \| `credentials\/team-a\/ci\.yaml` \| @acme\/team-a/);
   });
 
   it("an owner's approval (a member of the owning team) applies it, and supersedes what was held", async () => {
     // It also removes the direct push's file: that credential (owned by @lead) is then no change of this commit.
     const files = { "credentials/team-a/ci.yaml": spec("team-a-ci", "team a ci"), "credentials/shared.yaml": null };
     const pr = await open("bob", files);
+    expect((await deliver("pull_request", pullRequestPayload("opened", pr.number, pr.head, main))).status).toBe(202);
+    await settle();
     await review(pr.number, "alice", "APPROVE");
     const status = await merge(pr, files);
     expect(status.last?.status).toBe("succeeded");
     expect(status.last?.errors).toEqual([]);
     expect(await names()).toEqual(["team a ci"]);
+    // The plan's sticky comment gains the Applied section under the plan: the counts and the run.
+    const comments = await commentOf(pr.number);
+    expect(comments).toHaveLength(1);
+    expect(comments[0]?.body).toContain("applied only with 1 approval that counts");
+    expect(comments[0]?.body).toContain("### Applied");
+    expect(comments[0]?.body).toContain(`1 created, 0 updated, 0 replaced, 0 deleted. run ${status.last?.id} `);
+    expect(comments[0]?.body).not.toContain("Not applied");
     expect(((await (await admin("/api/status")).json()) as { held: unknown }).held).toBeNull();
   });
 
@@ -156,6 +173,23 @@ describe("an apply only applies reviewed changes", () => {
     }
   });
 
+  it("a merge whose apply fails gets a Failed section naming what was not applied and why", async () => {
+    const files = { "credentials/team-a/ci.yaml": spec("team-a-ci", "will fail") };
+    const pr = await open("bob", files);
+    await review(pr.number, "alice", "APPROVE");
+    await emulator("POST", "/__emulator/faults", { faults: [{ method: "PATCH", path: "/credentials/", status: 400, times: 5 }] });
+    try {
+      const status = await merge(pr, files);
+      expect(status.last?.status).toBe("failed");
+      const body = (await commentOf(pr.number))[0]?.body ?? "";
+      expect(body).toContain("### Failed");
+      expect(body).toContain(`run ${status.last?.id} `);
+      expect(body).toMatch(/Not applied:\n\n- update `team-a-ci`: failed \(`/);
+    } finally {
+      await emulator("DELETE", "/__emulator/faults");
+    }
+  });
+
   it("an operator releases the held commit: it is applied, and the release is audited with the caller", async () => {
     // A direct push: no review could ever let it through.
     expect((await push((await commit("main", { "credentials/team-a/ci.yaml": spec("team-a-ci", "released by the operator") })).sha)).last?.status).toBe("held");
@@ -187,6 +221,11 @@ describe("an apply only applies reviewed changes", () => {
     const status = await settle();
     expect(status.last).toMatchObject({ cause: "push", status: "succeeded", sha: main });
     expect(await names()).toEqual(["approved after the merge"]);
+    // The Held section of the merge is replaced by the Applied one, in the same comment.
+    const comments = await commentOf(pr.number);
+    expect(comments).toHaveLength(1);
+    expect(comments[0]?.body).toContain("### Applied");
+    expect(comments[0]?.body).not.toContain("### Held");
   });
 
   it("a pull request that deletes review: from the policy is still judged by the standing rule of the last applied commit", async () => {

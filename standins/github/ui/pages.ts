@@ -91,6 +91,8 @@ export function pullPage(repo: FakeRepo, pull: IssueRecord): Html {
   const fields = pull.pull;
   if (!fields) throw new Error("internal: not a pull request");
   const comments = [...repo.comments.values()].filter((c) => c.issueNumber === pull.number).sort((a, b) => a.id - b.id);
+  // Pending reviews are their author's alone: GitHub shows them to nobody else.
+  const reviews = (repo.reviews.get(pull.number) ?? []).filter((r) => r.state !== "PENDING");
   const checks = [...repo.checkRuns.values()].filter((r) => r.headSha === fields.headSha).sort((a, b) => a.id - b.id);
   // The latest status per context, as GitHub's merge box shows them.
   const latest = new Map<string, FakeRepo["statuses"][number]>();
@@ -104,6 +106,10 @@ ${pull.body ? h`<div class="box"><div class="head"><strong>${pull.user.login}</s
 ${comments.length === 0 ? h`<p class="muted">No comments yet.</p>` : comments.map(
   (c) => h`<div class="box comment" id="issuecomment-${c.id}"><div class="head"><strong>${c.user.login}</strong> commented ${c.createdAt}${c.updatedAt !== c.createdAt ? h` · edited ${c.updatedAt}` : ""}</div><div class="body markdown-body">${md(c.body)}</div></div>`,
 )}
+<h2>Reviews</h2>
+${reviews.length === 0 ? h`<p class="muted">No reviews yet. In npm start, press a and Enter to approve as a second local user.</p>` : h`<ul class="plain">${reviews.map(
+  (r) => h`<li class="review" id="review-${r.id}"><strong>${r.user.login}</strong> <span class="${r.state === "APPROVED" ? "ok" : r.state === "CHANGES_REQUESTED" ? "bad" : "muted"}">${r.state.toLowerCase().replace("_", " ")}</span> on <code>${short(r.commitId)}</code>${r.submittedAt ? ` · ${r.submittedAt}` : ""}</li>`,
+)}</ul>`}
 <h2>Checks</h2>
 ${checks.length === 0 ? h`<p class="muted">No check runs for ${short(fields.headSha)}.</p>` : checks.map(
   (r) => h`<div class="box check-run" id="check-run-${r.id}"><div class="head"><strong>${r.name}</strong> · <span class="${conclusionClass(r.conclusion, r.status)}">${r.status === "completed" ? (r.conclusion ?? "completed") : r.status}</span>${r.output.title ? h` · ${r.output.title}` : ""}</div>
