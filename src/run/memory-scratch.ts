@@ -4,6 +4,7 @@ import type { Credential } from "../ngrok/types.js";
 import type { Plan } from "../plan/types.js";
 import type { SpecSource } from "../desired/types.js";
 import type { RunScratch } from "./ports.js";
+import { RunError } from "./errors.js";
 import { parseRunState, type RunState } from "./state.js";
 
 export class MemoryScratch implements RunScratch {
@@ -21,7 +22,9 @@ export class MemoryScratch implements RunScratch {
   load(): RunState | null {
     if (this.state === null) return null;
     const parsed = parseRunState(this.state);
-    return parsed.ok ? parsed.state : null;
+    // One process wrote it moments ago: a state that does not read back is a defect, never "no run in progress".
+    if (!parsed.ok) throw new RunError("RUN_INTERNAL", `internal: ${parsed.error}`);
+    return parsed.state;
   }
 
   /** Forgets the run (the Durable Object does this once a run is recorded). */

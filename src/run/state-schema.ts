@@ -24,7 +24,7 @@ const targetSeen = z.union([
 /** Checks shape only: the parsed value itself is what is resumed (zod would drop keys it does not list). */
 export const runStateSchema = z.object({
   version: z.number().int(),
-  runId: z.number().int().positive(),
+  runId: z.number().int().nonnegative(),
   key: z.string(),
   request: runRequest,
   stage,

@@ -164,7 +164,7 @@ describe("README: commands, paths and routes it names exist", () => {
       if (method) documented.get(key)?.add(method);
     };
     for (const text of [...inlineCode, ...shellBlocks, ...fences.filter((f) => f.section === "How it works").map((f) => f.body)]) {
-      for (const m of text.matchAll(/(?:\b(GET|POST|PUT|PATCH|DELETE) )?(?<![\w/])(\/(?:api|webhooks|healthz)[\w{}/.-]*)/g)) {
+      for (const m of text.matchAll(/(?:\b(GET|POST|PUT|PATCH|DELETE) )?(?<![\w/])(\/(?:api(?!\w)|webhooks|healthz)[\w{}/.-]*)/g)) {
         const path = (m[2] ?? "").replace(/\/$/, "");
         if (path === "/api") continue; // "/api/*": the prefix, checked by the routes under it
         note(m[1] ?? "", path);
