@@ -1,21 +1,14 @@
 // Pull request commands: `/ngrok-gitops plan` and `/ngrok-gitops allow-deletes` in a comment, from users with write access or owners of the changed credentials only.
 import { beforeAll, describe, expect, it } from "vitest";
 import { TEST_REPOSITORY, TEST_SECRETS } from "../support/test-env.js";
-import { admin, bindings, commit, deliver, freshWorld, github, liveCredentials, pushPayload, repoView, settle } from "./support.js";
+import { admin, bindings, commit, deliver, freshWorld, github, liveCredentials, mergePullRequest, openPullRequest, pushPayload, repoView, settle, userToken } from "./support.js";
 
 const LIMIT = Number(TEST_SECRETS.MAX_DELETES);
 const CODEOWNERS = "* @lead\n/credentials/team-a/ @acme/team-a\n";
 const many = `credentials:\n${Array.from({ length: LIMIT + 1 }, (_, i) => `  - name: old-${i}\n    description: old ${i}\n`).join("")}`;
 const one = (name: string) => `credentials:\n  - name: ${name}\n    description: ${name}\n`;
 
-const tokens = new Map<string, string>();
-async function as(login: string): Promise<string> {
-  const known = tokens.get(login);
-  if (known) return known;
-  const { token } = await github<{ token: string }>("POST", "/__fake/tokens", { login });
-  tokens.set(login, token);
-  return token;
-}
+const as = userToken;
 
 /** `login` comments on the pull request on the stand-in; the issue_comment deliveries it sends are handed to the Worker. */
 async function say(pr: number, login: string, body: string): Promise<Response[]> {
@@ -35,15 +28,9 @@ async function say(pr: number, login: string, body: string): Promise<Response[]>
 
 let main: string;
 let branches = 0;
-async function open(author: string, files: Record<string, string | null>) {
-  const branch = `command-${++branches}`;
-  const head = (await commit(branch, files)).sha;
-  const { number } = await github<{ number: number }>("POST", `/__fake/repos/${TEST_REPOSITORY}/pulls`, { head_ref: branch, head_sha: head, base_ref: "main", user: author });
-  return { number, branch, head };
-}
+const open = (author: string, files: Record<string, string | null>) => openPullRequest(author, `command-${++branches}`, files);
 async function merge(pr: { number: number; branch: string }, files: Record<string, string | null>) {
-  const merged = (await commit("main", files)).sha;
-  await github("POST", `/__fake/repos/${TEST_REPOSITORY}/pulls`, { number: pr.number, head_ref: pr.branch, state: "closed", merged: true, merge_commit_sha: merged });
+  const merged = await mergePullRequest(pr, files);
   const before = main;
   main = merged;
   expect((await deliver("push", pushPayload(merged, before))).status).toBe(202);

@@ -3,21 +3,14 @@ import { createExecutionContext, createScheduledController, SELF, waitOnExecutio
 import { beforeAll, describe, expect, it } from "vitest";
 import worker from "../../src/index.js";
 import { TEST_REPOSITORY } from "../support/test-env.js";
-import { admin, bindings, commit, deliver, emulator, freshWorld, github, liveCredentials, pullRequestPayload, pushPayload, repoView, settle } from "./support.js";
+import { admin, bindings, commit, deliver, emulator, freshWorld, github, liveCredentials, mergePullRequest, openPullRequest, pullRequestPayload, pushPayload, repoView, settle, userToken } from "./support.js";
 
 const POLICY = "review:\n  approvals: 1\n";
 const CODEOWNERS = "* @lead\n/credentials/team-a/ @acme/team-a\n";
 const spec = (name: string, description = name) => `credentials:\n  - name: ${name}\n    description: ${description}\n`;
 
-const tokens = new Map<string, string>();
 /** A GitHub user of the stand-in, who can review (a token of their own). */
-async function as(login: string): Promise<string> {
-  const known = tokens.get(login);
-  if (known) return known;
-  const { token } = await github<{ token: string }>("POST", "/__fake/tokens", { login });
-  tokens.set(login, token);
-  return token;
-}
+const as = userToken;
 
 async function review(pr: number, login: string, event: "APPROVE" | "REQUEST_CHANGES" | "COMMENT", commitId?: string): Promise<void> {
   const res = await fetch(`${bindings.GITHUB_API_URL}/repos/${TEST_REPOSITORY}/pulls/${pr}/reviews`, {
@@ -32,19 +25,11 @@ let main: string;
 let branches = 0;
 
 /** Opens a pull request by `author` with `files` on its own branch; returns it with its head. */
-async function open(author: string, files: Record<string, string | null>): Promise<{ number: number; branch: string; head: string }> {
-  const branch = `review-${++branches}`;
-  const head = (await commit(branch, files)).sha;
-  // The stand-in numbers it (pull requests and issues share GitHub's numbers).
-  const { number } = await github<{ number: number }>("POST", `/__fake/repos/${TEST_REPOSITORY}/pulls`, { head_ref: branch, head_sha: head, base_ref: "main", user: author });
-  return { number, branch, head };
-}
+const open = (author: string, files: Record<string, string | null>) => openPullRequest(author, `review-${++branches}`, files);
 
 /** Merges it as GitHub does (a commit on main with the head's tree, recorded as the pull request's merge commit) and delivers the push. */
 async function merge(pr: { number: number; branch: string }, files: Record<string, string | null>) {
-  const merged = (await commit("main", files)).sha;
-  await github("POST", `/__fake/repos/${TEST_REPOSITORY}/pulls`, { number: pr.number, head_ref: pr.branch, state: "closed", merged: true, merge_commit_sha: merged });
-  return push(merged);
+  return push(await mergePullRequest(pr, files));
 }
 
 async function push(sha: string) {

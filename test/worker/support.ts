@@ -47,6 +47,31 @@ export interface CommitResult {
 export const commit = (branch: string, files: Record<string, string | null>) =>
   github<CommitResult>("POST", `/__fake/repos/${TEST_REPOSITORY}/commits`, { branch, files });
 
+const userTokens = new Map<string, string>();
+/** A token of the stand-in's user `login` (one per user, made on first use): what they review or comment with. */
+export async function userToken(login: string): Promise<string> {
+  const known = userTokens.get(login);
+  if (known) return known;
+  const { token } = await github<{ token: string }>("POST", "/__fake/tokens", { login });
+  userTokens.set(login, token);
+  return token;
+}
+
+/** Opens a pull request by `author` from `branch` holding `files`; returns it with its head. */
+export async function openPullRequest(author: string, branch: string, files: Record<string, string | null>): Promise<{ number: number; branch: string; head: string }> {
+  const head = (await commit(branch, files)).sha;
+  // The stand-in numbers it (pull requests and issues share GitHub's numbers).
+  const { number } = await github<{ number: number }>("POST", `/__fake/repos/${TEST_REPOSITORY}/pulls`, { head_ref: branch, head_sha: head, base_ref: "main", user: author });
+  return { number, branch, head };
+}
+
+/** Merges it as GitHub does: a commit on main holding `files`, recorded as the pull request's merge commit. Returns that commit. */
+export async function mergePullRequest(pr: { number: number; branch: string }, files: Record<string, string | null>): Promise<string> {
+  const merged = (await commit("main", files)).sha;
+  await github("POST", `/__fake/repos/${TEST_REPOSITORY}/pulls`, { number: pr.number, head_ref: pr.branch, state: "closed", merged: true, merge_commit_sha: merged });
+  return merged;
+}
+
 export interface RepoView {
   comments: { id: number; body: string; issue_number: number }[];
   check_runs: { id: number; name: string; head_sha: string; status: string; conclusion: string | null; output: { title: string | null; summary: string | null }; annotations: { path: string; start_line: number; message: string }[] }[];
