@@ -9,7 +9,8 @@ import { parseCredential, parseCredentialList, parseErrorBody } from "./parse";
 import { fullJitterDelay, retryAfterMs } from "./retry";
 import { Semaphore } from "./semaphore";
 import type { Credential, CredentialCreate, CredentialUpdate } from "./types";
-import { MAX_PAGE_LIMIT } from "./types";
+import { listingLoop } from "./paging.js";
+import { MAX_PAGE_LIMIT } from "./types.js";
 
 /** One-argument fetch: global fetch and a hono app's `app.fetch` both fit. */
 export type FetchLike = (request: Request) => Promise<Response> | Response;
@@ -68,8 +69,6 @@ export interface NgrokClientStats {
 type Attempt = { kind: "response"; status: number; headers: Headers; text: string } | { kind: "network"; reason: "timeout" | "connection"; cause: unknown };
 
 const USER_AGENT = "ngrok-gitops";
-/** Far beyond any real account (100 per page); only a misbehaving server gets here. */
-const MAX_PAGES = 10_000;
 
 /** ngrok's error_code from an error body, or null. */
 function errorCodeOf(text: string): string | null {
@@ -145,28 +144,27 @@ export class NgrokClient {
     this.counters = { requests: 0, retries: 0, byOperation: {} };
   }
 
-  /** Every credential on the account, following next_page_uri (100 per page) to the end. */
+  /** Every credential on the account, following next_page_uri (100 per page) to the end: listPage under the paging rule. */
   async list(): Promise<Credential[]> {
-    const op = "credentials.list";
     const out: Credential[] = [];
     const seenIds = new Set<string>();
-    const seenPages = new Set<string>();
-    let url = `${this.baseUrl}/credentials?limit=${MAX_PAGE_LIMIT}`;
-    for (let pages = 0; ; pages += 1) {
-      if (pages >= MAX_PAGES) throw new NgrokProtocolError(op, `more than ${MAX_PAGES} pages`);
-      if (seenPages.has(url)) throw new NgrokProtocolError(op, "next_page_uri points at a page already read");
-      seenPages.add(url);
-      const page = parseCredentialList(await this.call(op, "GET", url));
-      if (typeof page === "string") throw new NgrokProtocolError(op, page);
+    const op = "credentials.list";
+    const seenPages = new Set([this.onOurOrigin(`${this.baseUrl}/credentials?limit=${MAX_PAGE_LIMIT}`, op)]);
+    let cursor: string | null = null;
+    for (let pages = 1; ; pages += 1) {
+      const page = await this.listPage(cursor);
       for (const credential of page.credentials) {
         if (!seenIds.has(credential.id)) {
           seenIds.add(credential.id);
           out.push(credential);
         }
       }
-      if (page.next_page_uri === null) return out;
-      if (page.credentials.length === 0) throw new NgrokProtocolError(op, "an empty page announced a next page");
-      url = this.onOurOrigin(page.next_page_uri, op);
+      if (page.next === null) return out;
+      const next = this.onOurOrigin(page.next, op);
+      const loop = listingLoop(pages, page.next, seenPages.has(next));
+      if (loop !== null) throw new NgrokProtocolError(op, `the listing does not end (${loop})`);
+      seenPages.add(next);
+      cursor = page.next;
     }
   }
 

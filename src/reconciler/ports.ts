@@ -10,7 +10,7 @@ import { NgrokClient, type NgrokCall } from "../ngrok/client.js";
 import { AccountLimiter } from "../ngrok/limiter.js";
 import type { Delivery } from "../plan/types.js";
 import { isBudgetError, type SubrequestBudget } from "../run/budget.js";
-import type { Deliverer, RunPorts, SpecPort, TokenPort } from "../run/ports.js";
+import type { Deliverer, RunPorts, RunSettings, SpecPort, TokenPort } from "../run/ports.js";
 import type { TokenVault } from "../vault/index.js";
 import { GitHubReporter } from "./execute.js";
 import { reviewGate } from "./review-gate.js";
@@ -47,6 +47,11 @@ export function saveLimiter(storage: ReconcilerStorage, limiter: AccountLimiter)
   return snapshot.nextAt;
 }
 
+/** The run's settings in the Worker: the deployment's configuration, REPORT_RESERVE kept back for reporting. */
+export function workerSettings(config: Config): RunSettings {
+  return { config, reserve: REPORT_RESERVE };
+}
+
 /** The ports of one invocation: every fetch goes through this invocation's budget and is counted by service. */
 export function workerPorts({ env, config, storage, budget, vault, limiter }: WorkerPortsInput): RunPorts & { github: GitHubClient } {
   const calls = { ngrok: 0, github: 0 };
@@ -66,7 +71,6 @@ export function workerPorts({ env, config, storage, budget, vault, limiter }: Wo
   const ngrok = new NgrokClient({ baseUrl: config.ngrokApiUrl, apiKey: env.NGROK_API_KEY, fetch: counted("ngrok"), onResponse, limiter });
   return {
     github,
-    config,
     specs: githubSpecs(github, config.repository, storage),
     ngrok,
     tokens: indexedTokens(vault, storage),
@@ -76,7 +80,6 @@ export function workerPorts({ env, config, storage, budget, vault, limiter }: Wo
     deliverer: githubDeliverer(github, storage),
     reviews: reviewGate(github, config.repository, storage, budget, config.ownerId),
     budget,
-    reserve: REPORT_RESERVE,
     takeCalls: () => {
       const taken = { ...calls };
       calls.ngrok = 0;
