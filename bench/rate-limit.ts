@@ -5,6 +5,7 @@ import { MemoryIntentLog } from "../src/apply/memory-intents.js";
 import { NgrokClient } from "../src/ngrok/client.js";
 import { AccountLimiter } from "../src/ngrok/limiter.js";
 import { ProgressTracker } from "../src/ngrok/progress.js";
+import { MAX_CONNECTIONS } from "../src/ngrok/semaphore.js";
 import { maxInAnyWindow, NGROK_RATE_LIMIT } from "../src/ngrok/rate-limit.js";
 import { MAX_PAGE_LIMIT } from "../src/ngrok/types.js";
 import { makePlan } from "../src/plan/plan.js";
@@ -164,7 +165,7 @@ export async function runRateCase(input: RateCaseInput): Promise<RateCaseResult>
     changes = k;
   }
 
-  const limiter = new AccountLimiter({ rate: NGROK_RATE_LIMIT, maxConcurrent: 6, now: clock.now, sleep: clock.sleep });
+  const limiter = new AccountLimiter({ rate: NGROK_RATE_LIMIT, maxConcurrent: MAX_CONNECTIONS, now: clock.now, sleep: clock.sleep });
   const [minLatency, maxLatency] = input.latencyMs ?? DEFAULT_LATENCY_MS;
   const random = mulberry32(n * 7 + (change === "first" ? 1 : 2) + Math.round(neighbourShare * 100));
   const latency = () => minLatency + Math.floor(random() * (maxLatency - minLatency + 1));

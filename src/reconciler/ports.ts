@@ -8,6 +8,7 @@ import { pullJudge } from "../github/pulls.js";
 import { readPolicyAt, readSpecsAt, SpecLimitError, type BlobCache } from "../github/specs.js";
 import { NgrokClient, type NgrokCall } from "../ngrok/client.js";
 import { AccountLimiter } from "../ngrok/limiter.js";
+import { MAX_CONNECTIONS } from "../ngrok/semaphore.js";
 import type { Delivery } from "../plan/types.js";
 import { isBudgetError, type SubrequestBudget } from "../run/budget.js";
 import type { Deliverer, RunPorts, RunSettings, SpecPort, TokenPort } from "../run/ports.js";
@@ -34,7 +35,7 @@ export interface WorkerPortsInput {
  * stands instead of bursting into 429s. Saved by saveLimiter after each invocation.
  */
 export function accountLimiter(config: Config, storage: ReconcilerStorage): AccountLimiter {
-  const limiter = new AccountLimiter({ rate: config.ngrokRateLimit, maxConcurrent: 6 });
+  const limiter = new AccountLimiter({ rate: config.ngrokRateLimit, maxConcurrent: MAX_CONNECTIONS });
   const saved = storage.state.get("ngrok_limiter");
   if (saved) limiter.restore(saved);
   return limiter;
