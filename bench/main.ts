@@ -147,7 +147,7 @@ function renderRates(rates: readonly RateCaseResult[]): string[] {
   const line = (cells: readonly string[]) => cells.map((c, i) => (i === 0 || i === 5 ? c + " ".repeat(Math.max(0, (widths[i] ?? 0) - [...c].length)) : " ".repeat(Math.max(0, (widths[i] ?? 0) - [...c].length)) + c)).join("  ").trimEnd();
   return [
     "",
-    "Against ngrok's limit (emulator at 120 per rolling 60 s, simulated clock, 20–120 ms one-way latency, the paced NgrokClient + applyPlan):",
+    "Against ngrok's limit (emulator at 120 per rolling 60 s, simulated clock, 20–120 ms one-way latency, the run core (driveRun) through the paced NgrokClient):",
     "",
     line(header),
     line(widths.map((w) => "-".repeat(w))),
