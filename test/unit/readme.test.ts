@@ -7,7 +7,7 @@ import Ajv2020 from "ajv/dist/2020.js";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { DEFAULT_EMULATOR_PORT } from "../../src/cli/config";
-import { assertPortsFree, portFrom } from "../../src/cli/ports";
+import { assertPortsFree, portFrom } from "../../dev/listen-ports";
 import { encodeMetadata } from "../../src/ownership/marker";
 import { EXAMPLE_MARKDOWN_OPTIONS, examplePlan, exampleSettingsPlan } from "../../src/plan/example";
 import { makePlan } from "../../src/plan/plan";
@@ -221,7 +221,7 @@ describe("README: troubleshooting quotes real messages", () => {
     const quoted = /\*\*`(port \d+ on 127\.0\.0\.1 [^`]+)`\.\*\*/.exec(section)?.[1];
     expect(quoted).toBeDefined();
     // The port's default and role as start.ts passes them; then a really taken port, its number swapped for the default.
-    const setting = /portFrom\(process\.env, "WORKER_PORT", (\d+), "([^"]+)"\)/.exec(read("src/cli/start.ts"));
+    const setting = /portFrom\(process\.env, "WORKER_PORT", (\d+), "([^"]+)"\)/.exec(read("dev/start.ts"));
     expect(setting).not.toBeNull();
     const holder = createServer();
     await new Promise<void>((resolve) => holder.listen({ port: 0, host: "127.0.0.1" }, resolve));
