@@ -9,7 +9,7 @@ import { parse } from "yaml";
 import { DEFAULT_EMULATOR_PORT } from "../../src/cli/config";
 import { assertPortsFree, portFrom } from "../../dev/listen-ports";
 import { encodeMetadata } from "../../src/ownership/marker";
-import { EXAMPLE_MARKDOWN_OPTIONS, examplePlan, exampleSettingsPlan } from "../../src/plan/example";
+import { EXAMPLE_MARKDOWN_OPTIONS, examplePlan, exampleSettingsPlan } from "../support/plan-example";
 import { makePlan } from "../../src/plan/plan";
 import { renderMarkdown, renderText } from "../../src/plan/render";
 import { formatSpecError } from "../../src/desired/errors";
@@ -93,7 +93,7 @@ describe("README: spec format", () => {
 describe("README: plan output", () => {
   const blocks = inSection("Plan output");
 
-  it("the text sample is renderText of the plan in src/plan/example.ts", () => {
+  it("the text sample is renderText of the plan in test/support/plan-example.ts", () => {
     const text = blocks.filter((f) => f.lang === "" && f.body.includes("Plan: ") && !f.body.includes("reviewed settings"));
     expect(text).toHaveLength(1);
     expect(`${text[0]?.body}\n`).toBe(renderText(examplePlan));
