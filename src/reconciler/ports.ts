@@ -12,7 +12,7 @@ import type { Delivery } from "../plan/types.js";
 import { isBudgetError, type SubrequestBudget } from "../run/budget.js";
 import type { Deliverer, RunPorts, SpecPort, TokenPort } from "../run/ports.js";
 import type { TokenVault } from "../vault/index.js";
-import { GitHubReporter } from "./execute.js";
+import { GitHubReporter } from "../github/reporter.js";
 import { reviewGate } from "./review-gate.js";
 import type { ReconcilerStorage } from "./storage.js";
 

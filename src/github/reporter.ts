@@ -1,23 +1,23 @@
 // The Worker's reporter for the run core: check runs or statuses, the PR comment, the drift issue, and the audit log.
 import type { ChangeOutcome } from "../apply/types.js";
 import type { Config } from "../config.js";
-import type { GitHubClient } from "../github/client.js";
-import { syncDriftIssue } from "../github/drift-issue.js";
-import { CHECK_NAME, completeCheckRun, setCommitStatus, startCheckRun, type CheckResult } from "../github/feedback.js";
-import { upsertPlanComment } from "../github/feedback.js";
+import type { GitHubClient } from "./client.js";
+import { syncDriftIssue } from "./drift-issue.js";
+import { CHECK_NAME, completeCheckRun, setCommitStatus, startCheckRun, type CheckResult } from "./feedback.js";
+import { upsertPlanComment } from "./feedback.js";
 import type { NgrokCall } from "../ngrok/client.js";
 import { expiringMarkdown } from "../plan/expiry.js";
 import { renderApplyMarkdown, renderMarkdown } from "../plan/render.js";
 import { renderInvalidMarkdown, specErrorAnnotations } from "../plan/render-errors.js";
-import { isStillHead } from "../github/pulls.js";
+import { isStillHead } from "./pulls.js";
 import { summarize, type Plan } from "../plan/types.js";
 import type { Reporter } from "../run/ports.js";
 import type { RunResult } from "../run/result.js";
 import type { DeliveryResult, RunState } from "../run/state.js";
 import type { ReviewOutcome, RunOutput, RunRequest } from "../run/types.js";
 import { code, showHidden } from "../plan/inert.js";
-import type { ReconcilerStorage } from "./storage.js";
-import { reportOutcome } from "./outcome.js";
+import type { ReconcilerStorage } from "../reconciler/storage.js";
+import { reportOutcome } from "./outcome-comment.js";
 import type { Budget } from "../run/budget.js";
 
 export const APPLY_CHECK_NAME = "ngrok-gitops/apply";
