@@ -246,8 +246,8 @@ describe("README: troubleshooting quotes real messages", () => {
 
   it.each([
     ["webhook secret not configured", "src/http/webhook.ts"],
-    ["The plan could not be computed", "src/reconciler/execute.ts"],
-    ["Plan refused: ", "src/reconciler/execute.ts"],
+    ["The plan could not be computed", "src/github/reporter.ts"],
+    ["Plan refused: ", "src/github/reporter.ts"],
     ["PLAN_REFUSED", "src/apply"],
   ])("%j is in %s", (text, where) => {
     expect(section).toContain(text);
