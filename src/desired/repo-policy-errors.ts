@@ -2,7 +2,7 @@
 import { LineCounter, parseDocument } from "yaml";
 import { fieldPath, type SpecError } from "./errors.js";
 import type { PolicyOptions } from "./load.js";
-import { judgeSpecs, type ItemPathPart } from "./policy-rules.js";
+import { judgeSpecs, type ItemPathPart } from "./repo-policy-rules.js";
 import { locate } from "./positions.js";
 import type { CredentialSpec, SpecSource } from "./types.js";
 

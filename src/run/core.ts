@@ -1,5 +1,5 @@
 // THE run core: advances one run within a budget of calls, persisting after every step, so a stop anywhere resumes cleanly.
-import { choosePolicy } from "../desired/policy-choice.js";
+import { choosePolicy } from "../desired/repo-policy-choice.js";
 import { makePlan } from "../plan/plan.js";
 import { fileCacheKey, loadSpecs } from "../desired/load.js";
 import type { SpecSource } from "../desired/types.js";
