@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import { createEmulator, type Emulator } from "../../standins/ngrok/app";
 import { SimClock } from "../../standins/ngrok/sim-clock";
 import { NgrokClient } from "./client";
-import { AccountLimiter, type LimiterSnapshot } from "./limiter";
+import { AccountLimiter } from "./limiter";
+import type { LimiterSnapshot } from "./limiter-snapshot";
 import { ProgressTracker, formatProgress, progressNow, type ApplyProgress } from "./progress";
 import { formatRateLimit, maxInAnyWindow, parseRateLimit, RollingWindow } from "./rate-limit";
 
