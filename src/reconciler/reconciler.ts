@@ -11,7 +11,7 @@ import { effectiveMode, type RunOutput, type RunRequest } from "../run/types.js"
 import { keyringFor, KvTokenStore, TokenVault } from "../vault/index.js";
 import { progressNow } from "../ngrok/progress.js";
 import { handleCommand, type CommandInput } from "./commands.js";
-import { runAuditContext } from "./execute.js";
+import { runAuditContext } from "./audit.js";
 import { accountLimiter, saveLimiter, workerPorts, workerSettings } from "./ports.js";
 import { clipText, fitErrors, PLAN_TEXT_MAX_BYTES } from "./sql.js";
 import { ReconcilerStorage } from "./storage.js";
