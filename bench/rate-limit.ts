@@ -12,7 +12,8 @@ import { makePlan } from "../src/plan/plan.js";
 import { loadSpecs } from "../src/desired/load.js";
 import { runLocal } from "../src/run/local.js";
 import type { SpecSource } from "../src/desired/types.js";
-import { generateKeyringEntry, importKeyring, MemoryTokenStore, TokenVault } from "../src/vault/index.js";
+import { generateKeyringEntry, importKeyring, TokenVault } from "../src/vault/index.js";
+import { MemoryTokenStore } from "../src/vault/memory-store.js";
 import { fleetSpec, makeFleet, seedFor, specSources } from "./fixtures.js";
 
 const OWNER_ID = "acme-prod";

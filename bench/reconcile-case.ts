@@ -9,7 +9,8 @@ import { summarize } from "../src/plan/types.js";
 import { runLocal, type RunDeps } from "../src/run/local.js";
 import { loadSpecs, type FileResult } from "../src/desired/load.js";
 import type { SpecSource } from "../src/desired/types.js";
-import { generateKeyringEntry, importKeyring, MemoryTokenStore, TokenVault } from "../src/vault/index.js";
+import { generateKeyringEntry, importKeyring, TokenVault } from "../src/vault/index.js";
+import { MemoryTokenStore } from "../src/vault/memory-store.js";
 import { makeFleet, seedFor, specSources, type ChangeMix } from "./fixtures.js";
 
 export const BENCH_OWNER_ID = "acme-prod";

@@ -14,7 +14,7 @@ import { CliError, messageOf } from "./errors.js";
 import { appliedPathFor, readAppliedSpecs } from "./applied-specs.js";
 import { FileIntentLog, intentsPathFor } from "./file-intents.js";
 import { fingerprintAccount, fingerprintLocal, fingerprintSpecs } from "./plan-file.js";
-import { readPolicySource } from "./policy-source.js";
+import { readPolicySource } from "./repo-policy-source.js";
 import { checkStoreBinding, tokensLocation } from "./token-path.js";
 import type { CliIo } from "./io.js";
 

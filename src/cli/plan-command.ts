@@ -1,5 +1,5 @@
 // `plan` (what apply would change, or a read-only preview as another installation), `validate` (offline) and `unmanaged`.
-import { choosePolicy } from "../desired/policy-choice.js";
+import { choosePolicy } from "../desired/repo-policy-choice.js";
 import { loadSpecs } from "../desired/load.js";
 import { renderText } from "../plan/render.js";
 import { runLocal } from "../run/local.js";
@@ -9,7 +9,7 @@ import { runConfig } from "./config.js";
 import { CLI_NO_DELIVERY, cliVars, cliView, context, counter, deliveryNote, fingerprintsOf, idsOnly, reportInvalid, shortPath, targeted, withTarget, type CliIo } from "./context.js";
 import { makePlanFile, recordListing, writePlanFile } from "./plan-file.js";
 import { planJson } from "./plan-json.js";
-import { readPolicySource } from "./policy-source.js";
+import { readPolicySource } from "./repo-policy-source.js";
 import { readSpecSources } from "./sources.js";
 import { renderUnmanaged, unmanagedCredentials } from "./unmanaged.js";
 

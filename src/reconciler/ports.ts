@@ -1,6 +1,6 @@
 // The run core's ports inside the Durable Object: GitHub as spec source, ngrok, KV tokens indexed in SQLite, SQLite scratch.
 import type { Config } from "../config.js";
-import type { PolicySources } from "../desired/policy-choice.js";
+import type { PolicySources } from "../desired/repo-policy-choice.js";
 import { githubTokenSource } from "../github/auth.js";
 import { GitHubApiError, GitHubClient, repoPath } from "../github/client.js";
 import { deleteActionsSecret, getActionsSecret, writeActionsSecret, type ActionsSecretTarget, type PublicKeyCache } from "../github/secrets.js";
@@ -13,7 +13,7 @@ import type { Delivery } from "../plan/types.js";
 import { isBudgetError, type SubrequestBudget } from "../run/budget.js";
 import type { Deliverer, RunPorts, RunSettings, SpecPort, TokenPort } from "../run/ports.js";
 import type { TokenVault } from "../vault/index.js";
-import { GitHubReporter } from "./execute.js";
+import { GitHubReporter } from "../github/reporter.js";
 import { reviewGate } from "./review-gate.js";
 import type { ReconcilerStorage } from "./storage.js";
 

@@ -1,7 +1,7 @@
 // A finished run's record: its row in the runs table and its audit entry, each text capped in bytes (see sql.ts).
 import type { RunState } from "../run/state.js";
 import type { RunOutput } from "../run/types.js";
-import { runAuditContext } from "./execute.js";
+import { runAuditContext } from "./audit.js";
 import { clipText, fitErrors, PLAN_TEXT_MAX_BYTES } from "./sql.js";
 import type { ReconcilerStorage } from "./storage.js";
 

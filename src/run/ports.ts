@@ -1,6 +1,6 @@
 // The ports the run core drives: spec source, credentials API, token keeper, intent log, run scratch state, reporter.
 import type { SpecError } from "../desired/errors.js";
-import type { PolicySources } from "../desired/policy-choice.js";
+import type { PolicySources } from "../desired/repo-policy-choice.js";
 import type { ChangeOutcome, CredentialsApi, IntentLog, TokenKeeper } from "../apply/types.js";
 import type { Credential } from "../ngrok/types.js";
 import type { TargetSeen } from "../plan/delivery-guard.js";

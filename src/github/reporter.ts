@@ -1,23 +1,24 @@
-// The Worker's reporter for the run core: check runs or statuses, the PR comment, the drift issue, and the audit log.
+// The Worker's reporter for the run core: check runs or statuses, the PR comment, the drift issue; each outcome into the audit log.
 import type { ChangeOutcome } from "../apply/types.js";
 import type { Config } from "../config.js";
-import type { GitHubClient } from "../github/client.js";
-import { syncDriftIssue } from "../github/drift-issue.js";
-import { CHECK_NAME, completeCheckRun, setCommitStatus, startCheckRun, type CheckResult } from "../github/feedback.js";
-import { upsertPlanComment } from "../github/feedback.js";
+import type { GitHubClient } from "./client.js";
+import { syncDriftIssue } from "./drift-issue.js";
+import { CHECK_NAME, completeCheckRun, setCommitStatus, startCheckRun, type CheckResult } from "./feedback.js";
+import { upsertPlanComment } from "./feedback.js";
 import type { NgrokCall } from "../ngrok/client.js";
 import { expiringMarkdown } from "../plan/expiry.js";
 import { renderApplyMarkdown, renderMarkdown } from "../plan/render.js";
 import { renderInvalidMarkdown, specErrorAnnotations } from "../plan/render-errors.js";
-import { isStillHead } from "../github/pulls.js";
+import { isStillHead } from "./pulls.js";
 import { summarize, type Plan } from "../plan/types.js";
 import type { Reporter } from "../run/ports.js";
 import type { RunResult } from "../run/result.js";
 import type { DeliveryResult, RunState } from "../run/state.js";
 import type { ReviewOutcome, RunOutput, RunRequest } from "../run/types.js";
 import { code, showHidden } from "../plan/inert.js";
-import type { ReconcilerStorage } from "./storage.js";
-import { reportOutcome } from "./outcome.js";
+import { auditDelivery, auditOutcome } from "../reconciler/audit.js";
+import type { ReconcilerStorage } from "../reconciler/storage.js";
+import { reportOutcome } from "./outcome-comment.js";
 import type { Budget } from "../run/budget.js";
 
 export const APPLY_CHECK_NAME = "ngrok-gitops/apply";
@@ -45,19 +46,11 @@ export class GitHubReporter implements Reporter {
   }
 
   outcome(state: Readonly<RunState>, outcome: ChangeOutcome): void {
-    auditOutcome(this.input.storage, state, outcome, this.input.writes);
+    auditOutcome(this.input.storage.audit, state, outcome, this.input.writes);
   }
 
   delivery(state: Readonly<RunState>, result: DeliveryResult, id: string | null): void {
-    this.input.storage.audit.append({
-      ...runAuditContext(state),
-      kind: "delivery",
-      name: result.name,
-      action: result.action,
-      result: result.status,
-      operation_id: null,
-      detail: { target: result.key, ...(id ? { id } : {}), ...(result.error ? { error: result.error } : {}) },
-    });
+    auditDelivery(this.input.storage.audit, state, result, id);
   }
 
   async failed(state: RunState, error: unknown): Promise<void> {
@@ -194,39 +187,6 @@ async function digest(text: string): Promise<string> {
   return `sha256:${Array.from(hash, (b) => b.toString(16).padStart(2, "0")).join("")}`;
 }
 
-/** What every audit entry of a run carries: the run, what caused it, its commit, the delivery and the actor. */
-export function runAuditContext(state: Readonly<RunState>): { run_id: number; cause: RunRequest["cause"]; sha: string | null; delivery: string | null; actor: string | null } {
-  return { run_id: state.runId, cause: state.request.cause, sha: state.sha, delivery: state.request.delivery ?? null, actor: state.request.actor ?? null };
-}
-
-function auditOutcome(storage: ReconcilerStorage, state: Readonly<RunState>, outcome: ChangeOutcome, writes: ReadonlyMap<string, NgrokCall[]>): void {
-  const change = outcome.change;
-  const detail: Record<string, unknown> = {};
-  if (change.action === "update" || change.action === "import" || change.action === "replace") detail.fields = change.fields.map((f) => ({ field: f.field, before: f.before, after: f.after }));
-  if (change.action === "delete") detail.reason = change.reason;
-  // Whether MAX_DELETES let it through uncounted (its date was applied while ahead), for whoever audits a mass expiry.
-  if (change.action === "delete" && change.reason === "expired") detail.matured = change.matured === true;
-  if (change.action !== "create") detail.id = change.id;
-  if (outcome.status === "done" && outcome.createdId) detail.created_id = outcome.createdId;
-  const ids = [change.action !== "create" ? change.id : null, outcome.status === "done" ? (outcome.createdId ?? null) : null].filter((id): id is string => id !== null);
-  const calls = ids.flatMap((id) => writes.get(id) ?? []).map((call) => ({ method: call.method, status: call.status, operation_id: call.operation_id, credential_id: call.credential_id }));
-  if (calls.length > 0) detail.api_calls = calls;
-  if (outcome.status === "failed") {
-    detail.error = { code: outcome.error.code, message: outcome.error.message, status_code: outcome.error.status_code };
-    if (outcome.compensation) detail.compensation = outcome.compensation;
-  }
-  storage.audit.append({
-    ...runAuditContext(state),
-    kind: "change",
-    name: change.name,
-    action: change.action,
-    result: outcome.status,
-    // The failing call's operation id, else the last write's (the one that completed the change).
-    operation_id: outcome.status === "failed" ? (outcome.error.operation_id ?? null) : (calls[calls.length - 1]?.operation_id ?? null),
-    detail,
-  });
-}
-
 /** Drift is what a cron tick finds to change: kept for /api/status and shown in one GitHub issue. */
 async function reportDrift(github: GitHubClient, repository: string, storage: ReconcilerStorage, result: RunResult, mode: "plan" | "apply", expiryWarningMs: number): Promise<void> {
   if (result.kind === "invalid") return;
@@ -255,9 +215,6 @@ async function reportDrift(github: GitHubClient, repository: string, storage: Re
   else if (previous) storage.state.set("drift_issue", null);
 }
 
-
 function short(sha: string): string {
   return sha.slice(0, 7);
 }
-
-export { CHECK_NAME };

@@ -1,8 +1,8 @@
 // npm start's second local user: approves the pull request (key `a`), and the stand-in's pull_request_review deliveries reach the Worker signed.
 import { randomBytes } from "node:crypto";
-import { signWebhook } from "../../standins/github/webhooks.js";
+import { signWebhook } from "../standins/github/webhooks.js";
 import { discardBody } from "./drain.js";
-import { messageOf } from "./errors.js";
+import { messageOf } from "../src/cli/errors.js";
 
 /** Who approves in npm start: not the pull request's author (the repository's owner), whose approval never counts. */
 export const REVIEWER_LOGIN = "npm-start-reviewer";

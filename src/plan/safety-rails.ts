@@ -3,14 +3,14 @@ import { decodeMetadata } from "../ownership/marker.js";
 import type { Credential } from "../ngrok/types.js";
 import type { Change, Plan, Refusal } from "./types.js";
 
-export type Policy = (plan: Plan) => Plan;
+export type SafetyRail = (plan: Plan) => Plan;
 
 /**
  * `prevent_destroy` fails a plan that deletes or replaces the credential. The protection is read from the
  * live marker too, so deleting the spec of a protected credential is refused until a commit lifts it.
  * Orphans (nobody holds their token) are exempt.
  */
-export function preventDestroy(live: readonly Credential[], held: HeldTokens = { stored: new Map(), rotateNow: new Set() }): Policy {
+export function preventDestroy(live: readonly Credential[], held: HeldTokens = { stored: new Map(), rotateNow: new Set() }): SafetyRail {
   return (plan) => {
     // Only credentials the plan would destroy are decoded: on a large account that is a handful, not all.
     const targets = new Set(plan.changes.flatMap((change) => (change.action === "delete" || change.action === "replace" || change.action === "rotate" ? [change.id] : [])));
@@ -92,7 +92,7 @@ function ending(change: Change, rotateNow: ReadonlySet<string>): "hard" | "retir
  * deletes and scheduled rotations (rotate_after) fill the room left, oldest work first, and the rest wait for
  * the next runs: many credentials falling due at once rotate a few per run instead of jamming every apply.
  */
-export function maxDeletes(limit: number, allowed: boolean, rotateNow: ReadonlySet<string> = new Set()): Policy {
+export function maxDeletes(limit: number, allowed: boolean, rotateNow: ReadonlySet<string> = new Set()): SafetyRail {
   return (plan) => {
     if (allowed) return plan;
     let hard = 0;
@@ -137,7 +137,7 @@ export function maxDeletes(limit: number, allowed: boolean, rotateNow: ReadonlyS
 }
 
 /** No spec files at all never means "delete everything": a missing or unreadable folder looks exactly like that. */
-export function emptySpecs(specFiles: number, allowed: boolean): Policy {
+export function emptySpecs(specFiles: number, allowed: boolean): SafetyRail {
   return (plan) => {
     if (allowed || specFiles > 0) return plan;
     const deletes = plan.changes.filter((change) => change.action === "delete" && change.reason === "removed").length;

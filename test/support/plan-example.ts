@@ -1,8 +1,8 @@
 // The example plan the README shows (text and pull-request markdown): one fixture for render.test.ts and the README test.
-import { encodeMetadata } from "../ownership/marker.js";
-import type { CredentialSpec } from "../desired/types.js";
-import { makePlan } from "./plan.js";
-import type { Plan } from "./types.js";
+import { encodeMetadata } from "../../src/ownership/marker.js";
+import type { CredentialSpec } from "../../src/desired/types.js";
+import { makePlan } from "../../src/plan/plan.js";
+import type { Plan } from "../../src/plan/types.js";
 
 export const EXAMPLE_OWNER = "acme-prod";
 /** The title and marker of the README's pull-request comment sample. */

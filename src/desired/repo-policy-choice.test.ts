@@ -2,8 +2,8 @@
 import { describe, expect, it } from "vitest";
 import { formatSpecError } from "./errors.js";
 import { loadSpecs } from "./load.js";
-import { choosePolicy, describePolicy } from "./policy-choice.js";
-import { loadPolicy } from "./policy-file.js";
+import { choosePolicy, describePolicy } from "./repo-policy-choice.js";
+import { loadPolicy } from "./repo-policy-file.js";
 
 const FILE = "ngrok-gitops.policy.yaml";
 const file = (content: string) => ({ path: FILE, content });

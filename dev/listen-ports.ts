@@ -1,6 +1,6 @@
 // Port settings for `npm start` and a check that a loopback port is free before anything binds it.
 import { createServer } from "node:net";
-import { CliError } from "./errors.js";
+import { CliError } from "../src/cli/errors.js";
 
 export interface PortSetting {
   /** What listens there, for messages. */

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { formatSpecError } from "./errors.js";
 import { loadSpecs, type PolicyOptions } from "./load.js";
-import { loadPolicy } from "./policy-file.js";
+import { loadPolicy } from "./repo-policy-file.js";
 
 const FILE = "ngrok-gitops.policy.yaml";
 const NOW = Date.UTC(2027, 0, 10, 12);
@@ -189,7 +189,7 @@ describe("README", () => {
     expect(sample).toContain("max_lifetime: 180d");
     const loaded = loadPolicy({ path: FILE, content: sample });
     expect(loaded.ok ? [] : loaded.errors.map(formatSpecError)).toEqual([]);
-    const tests = readFileSync(new URL("./policy-rules.test.ts", import.meta.url), "utf8").replaceAll("${FILE}", FILE);
+    const tests = readFileSync(new URL("./repo-policy-rules.test.ts", import.meta.url), "utf8").replaceAll("${FILE}", FILE);
     const lines = section.split("\n").filter((line) => /^credentials\/\S+:\d+:\d+: /.test(line));
     expect(lines.length).toBeGreaterThan(2);
     for (const line of lines) expect(tests.includes(`\`${line}\``), line).toBe(true);

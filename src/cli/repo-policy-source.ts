@@ -1,7 +1,7 @@
 // The policy file the CLI judges with: `--policy PATH`, else ngrok-gitops.policy.yaml beside the --dir folder.
 import { readFile, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { POLICY_FILE } from "../desired/policy-schema.js";
+import { POLICY_FILE } from "../desired/repo-policy-schema.js";
 import type { SpecSource } from "../desired/types.js";
 import { CliError } from "./errors.js";
 import { shownPath } from "./sources.js";

@@ -1,17 +1,17 @@
 // npm start's session with the Worker: push credentials/, open and merge a pull request, and wait for each run.
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
-import type { StartedFakeGitHub } from "../../standins/github/server.js";
-import { mergePullRequest } from "../../standins/github/merge.js";
-import { buildPullRequestEvent, buildPushEvent, signWebhook, type PullRequestAction } from "../../standins/github/webhooks.js";
-import { snapshotWorkingTree, type SnapshotResult } from "../../standins/github/working-tree.js";
-import { loadSpecs } from "../desired/load.js";
+import type { StartedFakeGitHub } from "../standins/github/server.js";
+import { mergePullRequest } from "../standins/github/merge.js";
+import { buildPullRequestEvent, buildPushEvent, signWebhook, type PullRequestAction } from "../standins/github/webhooks.js";
+import { snapshotWorkingTree, type SnapshotResult } from "../standins/github/working-tree.js";
+import { loadSpecs } from "../src/desired/load.js";
 import type { DevVars } from "./dev-vars.js";
 import { discardBody } from "./drain.js";
-import { messageOf } from "./errors.js";
-import { START_OWNER_ID } from "./identity.js";
+import { messageOf } from "../src/cli/errors.js";
+import { START_OWNER_ID } from "../src/cli/identity.js";
 import { formatRun, isFinished, readStatus, RunWatch, type RunInfo, type WorkerStatus } from "./run-status.js";
-import { readSpecSources } from "./sources.js";
+import { readSpecSources } from "../src/cli/sources.js";
 import { approvePull, REVIEWER_LOGIN } from "./start-review.js";
 
 /** The repository the GitHub stand-in serves this checkout as. */

@@ -1,8 +1,8 @@
 // Policy violations as spec errors, placed at the offending field: files with violations are parsed again for positions.
 import { LineCounter, parseDocument } from "yaml";
 import { fieldPath, type SpecError } from "./errors.js";
-import type { RepositoryPolicy } from "./policy-file.js";
-import { judgeSpecs, type ItemPathPart } from "./policy-rules.js";
+import type { RepositoryPolicy } from "./repo-policy-file.js";
+import { judgeSpecs, type ItemPathPart } from "./repo-policy-rules.js";
 import { locate } from "./positions.js";
 import type { CredentialSpec, SpecSource } from "./types.js";
 

@@ -2,10 +2,10 @@
 import { randomBytes } from "node:crypto";
 import { open } from "node:fs/promises";
 import { join } from "node:path";
-import { generateKeyringEntry } from "../vault/keyring.js";
-import { LOCAL_API_KEY } from "./config.js";
-import { DEV_VARS, readDevVars } from "./dotenv.js";
-import { CliError } from "./errors.js";
+import { generateKeyringEntry } from "../src/vault/keyring.js";
+import { LOCAL_API_KEY } from "../src/cli/config.js";
+import { DEV_VARS, readDevVars } from "../src/cli/dotenv.js";
+import { CliError } from "../src/cli/errors.js";
 
 export const REQUIRED_DEV_VARS = ["NGROK_API_KEY", "GITHUB_WEBHOOK_SECRET", "GITHUB_TOKEN", "TOKEN_ENCRYPTION_KEYS", "ADMIN_TOKEN"] as const;
 export type DevVars = Record<(typeof REQUIRED_DEV_VARS)[number], string>;

@@ -1,7 +1,7 @@
 // MAX_DELETES counts every change that ends a credential; scheduled rotations spread over runs; unheld protected tokens are not rotated away.
 import { describe, expect, it } from "vitest";
 import { encodeMetadata } from "../ownership/marker.js";
-import { exampleLive, EXAMPLE_OWNER as OWNER, exampleSpec as spec } from "./example.js";
+import { exampleLive, EXAMPLE_OWNER as OWNER, exampleSpec as spec } from "../../test/support/plan-example.js";
 import { makePlan, type PlanInput } from "./plan.js";
 
 const NOW = Date.parse("2026-06-01T00:00:00Z");

@@ -7,7 +7,7 @@ import { DELIVER_ALLOW_MAX_LENGTH } from "./deliver-allow.js";
 import { parseDuration } from "./duration.js";
 import { fieldPath, type SpecError, type SpecErrorCode } from "./errors.js";
 import { locate } from "./positions.js";
-import { policySchema, REQUIRABLE_FIELDS } from "./policy-schema.js";
+import { policySchema, REQUIRABLE_FIELDS } from "./repo-policy-schema.js";
 import type { SpecSource } from "./types.js";
 import { duplicateKeyErrors, syntaxErrors } from "./yaml-errors.js";
 

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { formatSpecError } from "../desired/errors.js";
 import { loadSpecs } from "../desired/load.js";
-import { readPolicySource } from "./policy-source.js";
+import { readPolicySource } from "./repo-policy-source.js";
 import { readSpecSources, shownPath } from "./sources.js";
 
 const roots: string[] = [];

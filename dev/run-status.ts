@@ -1,5 +1,5 @@
 // Reads the Worker's `GET /api/status` answer into the few fields `npm start` shows; the one place to adapt if the shape changes.
-import { formatProgress } from "../ngrok/progress.js";
+import { formatProgress } from "../src/ngrok/progress.js";
 
 /** The Worker's run statuses; an unknown one is shown as is and counts as finished. */
 export type RunState = "running" | "succeeded" | "failed" | "invalid" | "refused" | "skipped" | "interrupted" | (string & {});

@@ -56,8 +56,6 @@ export const policySchema = z
   })
   .describe("ngrok-gitops repository policy");
 
-export type PolicyInput = z.infer<typeof policySchema>;
-
 /** The JSON Schema editors use (published as schema/policy.schema.json). */
 export function policyJsonSchema(): Record<string, unknown> {
   const schema = z.toJSONSchema(policySchema, { unrepresentable: "any" }) as Record<string, unknown>;

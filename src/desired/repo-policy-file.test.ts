@@ -1,7 +1,7 @@
 // The policy file's loader: a valid file normalised, every kind of bad input with file, line, column and field.
 import { describe, expect, it } from "vitest";
 import { formatSpecError } from "./errors.js";
-import { loadPolicy, POLICY_MAX_BYTES } from "./policy-file.js";
+import { loadPolicy, POLICY_MAX_BYTES } from "./repo-policy-file.js";
 
 const FILE = "ngrok-gitops.policy.yaml";
 const errors = (content: string) => {

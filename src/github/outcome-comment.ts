@@ -1,12 +1,12 @@
 // After a merge's apply (or hold): the Applied, Held or Failed section on the merged pull request's sticky comment.
-import { upsertOutcomeSection } from "../github/feedback.js";
-import type { GitHubClient } from "../github/client.js";
-import { mergedPullOf } from "../github/reviews.js";
+import { upsertOutcomeSection } from "./feedback.js";
+import type { GitHubClient } from "./client.js";
+import { mergedPullOf } from "./reviews.js";
 import { renderOutcomeSection } from "../plan/outcome.js";
 import type { Budget } from "../run/budget.js";
 import type { RunState } from "../run/state.js";
 import type { RunOutput } from "../run/types.js";
-import type { ReconcilerStorage } from "./storage.js";
+import type { ReconcilerStorage } from "../reconciler/storage.js";
 
 /** Calls the section costs at most: the commit → pulls lookup, then the remembered comment read and written; a forgotten one is looked for (login, 3 pages). */
 const CALLS_KNOWN = 3;

@@ -3,7 +3,7 @@ import { covers, parseBindTarget, type BindTarget } from "./bind-target.js";
 import { deliverAllowMatcher, deliveryTargetKey } from "./deliver-allow.js";
 import { formatDuration } from "./duration.js";
 import { formatInstant } from "./expires.js";
-import type { RepositoryPolicy } from "./policy-file.js";
+import type { RepositoryPolicy } from "./repo-policy-file.js";
 import type { CredentialSpec } from "./types.js";
 
 /** A step of a path inside one credential item; `{ value }` is the list entry equal to it (ACL rules are sorted in specs). */

@@ -1,6 +1,6 @@
 // Which policy judges a run: on a pull request the default branch's (whatever its base), so a PR cannot loosen the policy that reviews it.
 import type { SpecError } from "./errors.js";
-import { loadPolicy, type RepositoryPolicy } from "./policy-file.js";
+import { loadPolicy, type RepositoryPolicy } from "./repo-policy-file.js";
 import type { SpecSource } from "./types.js";
 
 export interface PolicySources {
