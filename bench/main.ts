@@ -189,7 +189,7 @@ function render(results: readonly { result: CaseResult; targets: Targets }[], we
       })
       .join("  ")
       .trimEnd();
-  const out = [`ngrok-gitops bench · node ${process.version} · ${cpus().length} CPUs · in-process emulator, real NgrokClient, reconcile() mode "apply"`];
+  const out = [`ngrok-gitops bench · node ${process.version} · ${cpus().length} CPUs · in-process emulator, real NgrokClient, runLocal() → driveRun mode "apply"`];
   if (results.length > 0) out.push(
     "",
     line(header),
