@@ -77,6 +77,33 @@ describe("an apply only applies reviewed changes", () => {
     await github("POST", `/__fake/repos/${TEST_REPOSITORY}/pulls`, { number: pr.number, head_ref: pr.branch, state: "closed" });
   });
 
+  it("a review updates the plan's comment and check: the approvals so far (who, on which commit) and, per credential, which owner approved", async () => {
+    const pr = await open("bob", { "credentials/team-a/ci.yaml": spec("team-a-ci", "reviewed while open"), "credentials/shared.yaml": spec("shared-open") });
+    expect((await deliver("pull_request", pullRequestPayload("opened", pr.number, pr.head, main))).status).toBe(202);
+    await settle();
+    const planCheck = async () => (await repoView()).check_runs.filter((run) => run.head_sha === pr.head && run.name === "ngrok-gitops/plan").at(-1)?.output.summary ?? "";
+    const before = (await commentOf(pr.number))[0]?.body ?? "";
+    expect(before).toContain("approvals so far: 0 of 1");
+    expect(before).toContain("team-a-ci (credentials/team-a/ci.yaml): @acme/team-a, no owner's approval yet");
+    expect(await planCheck()).toContain("approvals so far: 0 of 1");
+    // alice (of @acme/team-a) approves on GitHub: the stand-in sends pull_request_review, which plans the head again.
+    await github("GET", "/__fake/webhooks?clear");
+    await review(pr.number, "alice", "APPROVE");
+    const sent = await github<{ event: string; delivery: string; payload: unknown }[]>("GET", "/__fake/webhooks?clear");
+    expect(sent.map((w) => w.event)).toEqual(["pull_request_review"]);
+    for (const w of sent) expect((await deliver(w.event, w.payload, { delivery: w.delivery })).status).toBe(202);
+    expect((await settle()).last).toMatchObject({ cause: "pull_request", sha: pr.head });
+    const comments = await commentOf(pr.number);
+    expect(comments).toHaveLength(1);
+    for (const text of [comments[0]?.body ?? "", await planCheck()]) {
+      expect(text).toContain(`approvals so far: 1 of 1 (@alice on ${pr.head.slice(0, 7)}, this head's credentials/ and policy)`);
+      expect(text).toContain("team-a-ci (credentials/team-a/ci.yaml): @acme/team-a, approved by @alice");
+      // alice is not @lead: the other credential still waits for its owner.
+      expect(text).toContain("shared-open (credentials/shared.yaml): @lead, no owner's approval yet");
+    }
+    await github("POST", `/__fake/repos/${TEST_REPOSITORY}/pulls`, { number: pr.number, head_ref: pr.branch, state: "closed" });
+  });
+
   it("an approval from someone who owns neither the file nor its team holds a team's credential, naming the team", async () => {
     const files = { "credentials/team-a/ci.yaml": spec("team-a-ci") };
     const pr = await open("bob", files);
