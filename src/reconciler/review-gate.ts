@@ -5,7 +5,7 @@ import type { GitHubClient } from "../github/client.js";
 import { isTeamMember, listReviews, mergedPullOf, parentOf, readCodeownersAt, treeKeyAt } from "../github/reviews.js";
 import { readSpecsAt } from "../github/specs.js";
 import type { Plan } from "../plan/types.js";
-import { parseCodeowners, type Codeowners } from "../review/codeowners.js";
+import { parseCodeowners, type Codeowners, type CodeownersError } from "../review/codeowners.js";
 import { pullJudge } from "../github/pulls.js";
 import { changedCredentials, decideReview, heldFor, membershipLookups, type ChangedCredential, type ReviewInput } from "../review/decide.js";
 import { reviewNotes } from "../review/so-far.js";
@@ -15,8 +15,11 @@ import type { RunState } from "../run/state.js";
 import type { ReviewOutcome } from "../run/types.js";
 import type { ReconcilerStorage } from "./storage.js";
 
-/** Calls of one check when each reviewed commit and team needs a lookup of its own: parent, 2 CODEOWNERS, pulls, reviews, last applied tree, login, plus a few trees and memberships. */
-export const REVIEW_GATE_CALLS = 14;
+/**
+ * Calls of one check when each reviewed commit and team needs a lookup of its own: parent, 2 CODEOWNERS, pulls, reviews,
+ * last applied tree, login, plus a few trees and memberships (a pull request's notes: its head's CODEOWNERS too).
+ */
+export const REVIEW_GATE_CALLS = 16;
 
 export function reviewGate(github: GitHubClient, repository: string, storage: ReconcilerStorage, budget: Budget, ownerId: string): ReviewGate {
   const blobs = storage.caches.blobs();
@@ -33,11 +36,15 @@ export function reviewGate(github: GitHubClient, repository: string, storage: Re
         const changed = changedCredentials(await specsAt(github, repository, judge.sha, ownerId, storage), specs, { changes: [] });
         const owners = await readCodeownersAt(github, repository, judge.sha, blobs);
         const parsed = owners ? parseCodeowners(owners.path, owners.content) : null;
-        if (parsed && !parsed.ok) return [`${head}; ${owners?.path} on the base branch is invalid (${parsed.errors.map((e) => `${e.file}:${e.line}:${e.column}: ${e.message}`).join("; ")}), so the apply will be held until it is fixed`];
-        if (state.tree === null) return [head];
+        if (parsed && !parsed.ok) return [`${head}; ${owners?.path} on the base branch is invalid (${parsed.errors.map(errorText).join("; ")}), so the apply will be held until it is fixed`];
+        // A pull request that breaks CODEOWNERS hears it now, at file and line: once merged, every later apply would be held.
+        const proposed = await readCodeownersAt(github, repository, request.sha, blobs);
+        const broken = proposed && proposed.sha !== owners?.sha ? parseCodeowners(proposed.path, proposed.content) : null;
+        const invalid = broken && !broken.ok ? [`review: this pull request's ${proposed?.path} is invalid (${broken.errors.map(errorText).join("; ")}): once merged, every apply is held until it is fixed`] : [];
+        if (state.tree === null) return [head, ...invalid];
         // The approvals so far, read as the merge's apply will read them: against this head's credentials/ and policy.
         const input = await reviewInput(github, repository, { approvals, sha: request.sha, tree: state.tree, pull: { number: request.pr, author: judge.author ?? "" }, changed, codeowners: parsed?.ok ? parsed.codeowners : null }, PLAN_LOOKUPS);
-        return reviewNotes(input);
+        return [...reviewNotes(input), ...invalid];
       } catch (error) {
         if (budget.refused || isBudgetError(error as { code?: unknown })) throw error;
         return [`${head}; its owners could not be determined (${error instanceof Error ? error.message : String(error)})`];
@@ -80,7 +87,7 @@ export function reviewGate(github: GitHubClient, repository: string, storage: Re
         let codeowners: Codeowners | null = null;
         if (owners) {
           const parsed = parseCodeowners(owners.path, owners.content);
-          if (!parsed.ok) return { ...heldFor(`${owners.path} is invalid, so owners cannot be known: ${parsed.errors.map((e) => `${e.file}:${e.line}:${e.column}: ${e.message}`).join("; ")}`, changed), pr: null };
+          if (!parsed.ok) return { ...heldFor(`${owners.path} is invalid, so owners cannot be known: ${parsed.errors.map(errorText).join("; ")}`, changed), pr: null };
           codeowners = parsed.codeowners;
         }
         const pull = await mergedPullOf(github, repository, sha);
@@ -94,6 +101,11 @@ export function reviewGate(github: GitHubClient, repository: string, storage: Re
       }
     },
   };
+}
+
+/** A CODEOWNERS error as `file:line:column: message`. */
+function errorText(e: CodeownersError): string {
+  return `${e.file}:${e.line}:${e.column}: ${e.message}`;
 }
 
 /** A plan's note reads at most this many earlier reviewed commits and team memberships (more are "not counted"/unknown); an apply reads all it needs. */

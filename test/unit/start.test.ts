@@ -381,6 +381,7 @@ describe("npm start", () => {
         expect(await page.content()).not.toContain(admin);
 
         // The plan names the owner whose approval the merge needs, and none so far.
+        await page.goto(url ?? "");
         expect(await comment.innerText()).toContain("approvals so far: 0 of 1");
         expect(await comment.innerText()).toMatch(/preview-envs \(credentials\/preview\.yaml\): @npm-start-reviewer, no owner's approval yet/);
 

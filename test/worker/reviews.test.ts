@@ -249,6 +249,16 @@ describe("an apply only applies reviewed changes", () => {
     expect(await names()).toEqual(["approved after the merge"]);
   });
 
+  it("a pull request that breaks CODEOWNERS is told on its plan, with file, line and column", async () => {
+    const pr = await open("bob", { ".github/CODEOWNERS": "* @lead\ncredentials/ owners@example.com\n", "credentials/team-a/ci.yaml": spec("team-a-ci", "with a broken CODEOWNERS") });
+    expect((await deliver("pull_request", pullRequestPayload("opened", pr.number, pr.head, main))).status).toBe(202);
+    await settle();
+    const body = (await commentOf(pr.number))[0]?.body ?? "";
+    expect(body).toContain("this pull request's .github/CODEOWNERS is invalid (.github/CODEOWNERS:2:14: \"owners@example.com\": owners by email address cannot be checked");
+    expect(body).toContain("once merged, every apply is held until it is fixed");
+    await github("POST", `/__fake/repos/${TEST_REPOSITORY}/pulls`, { number: pr.number, head_ref: pr.branch, state: "closed" });
+  });
+
   it("an invalid CODEOWNERS on the base branch holds the commit with the file and line, never a silent 'no owners'", async () => {
     // CODEOWNERS alone changes nothing to apply (the push is skipped), but it is what the next merge is judged by.
     await push((await commit("main", { ".github/CODEOWNERS": "* @lead\n!credentials/ @acme/team-a\n" })).sha);
@@ -259,5 +269,10 @@ describe("an apply only applies reviewed changes", () => {
     expect(status.last?.status).toBe("held");
     expect(status.last?.errors.join("\n")).toContain(".github/CODEOWNERS:2:1: \"!credentials/\": negation with ! does not work in CODEOWNERS");
     expect(await names()).toEqual(["approved after the merge"]);
+    // The next pull request's plan says so before its merge, with the file and line.
+    const next = await open("bob", { "credentials/team-a/ci.yaml": spec("team-a-ci", "planned under a broken CODEOWNERS") });
+    expect((await deliver("pull_request", pullRequestPayload("opened", next.number, next.head, main))).status).toBe(202);
+    await settle();
+    expect((await commentOf(next.number))[0]?.body).toContain(".github/CODEOWNERS on the base branch is invalid (.github/CODEOWNERS:2:1: \"!credentials/\": negation with ! does not work in CODEOWNERS");
   });
 });
