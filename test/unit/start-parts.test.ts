@@ -1,10 +1,10 @@
 // Small parts of `npm start`: a refusal printed once, a held run and the ways on, the example repository's reviews, a long run waited for while it moves, and a Worker that names its configuration problems stops the wait at once.
 import { describe, expect, it } from "vitest";
-import { formatRun, readStatus, RunWatch } from "../../src/cli/run-status";
-import { EXAMPLE_FILES, heldHint, REVIEWER_LOGIN } from "../../src/cli/start-review";
-import { loadPolicy } from "../../src/desired/policy-file";
+import { formatRun, readStatus, RunWatch } from "../../dev/run-status";
+import { EXAMPLE_FILES, heldHint, REVIEWER_LOGIN } from "../../dev/start-review";
+import { configurationProblems } from "../../dev/wrangler-dev";
+import { loadPolicy } from "../../src/desired/repo-policy-file";
 import { ownersOf, ownerText, parseCodeowners } from "../../src/review/codeowners";
-import { configurationProblems } from "../../src/cli/wrangler-dev";
 
 describe("formatRun", () => {
   it("prints a refusal once: it is in the plan text already", () => {
