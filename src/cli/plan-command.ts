@@ -2,7 +2,7 @@
 import { choosePolicy } from "../desired/repo-policy-choice.js";
 import { loadSpecs } from "../desired/load.js";
 import { renderText } from "../plan/render.js";
-import { reconcile } from "../run/reconcile.js";
+import { runLocal } from "../run/local.js";
 import type { Parsed } from "./args.js";
 import { colorize } from "./color.js";
 import { runConfig } from "./config.js";
@@ -24,7 +24,7 @@ export async function planCommand(parsed: Parsed, io: CliIo): Promise<number> {
   const sources = await readSpecSources(parsed.dir);
   const listing = recordListing(ctx.ngrok);
   const result = await withTarget(ctx.target, () =>
-    reconcile(sources, { ...ctx.options, mode: "plan" }, { ngrok: listing.api, vault: idsOnly(ctx.store), intents: ctx.intents, noDelivery: CLI_NO_DELIVERY, takeCalls: counter(ctx.ngrok) }),
+    runLocal(sources, { ...ctx.options, mode: "plan" }, { ngrok: listing.api, vault: idsOnly(ctx.store), intents: ctx.intents, noDelivery: CLI_NO_DELIVERY, takeCalls: counter(ctx.ngrok) }),
   );
   if (result.kind === "invalid") {
     reportInvalid(result.errors, result.files, io, parsed.json);

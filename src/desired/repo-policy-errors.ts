@@ -1,10 +1,19 @@
 // Policy violations as spec errors, placed at the offending field: files with violations are parsed again for positions.
 import { LineCounter, parseDocument } from "yaml";
 import { fieldPath, type SpecError } from "./errors.js";
-import type { PolicyOptions } from "./load.js";
+import type { RepositoryPolicy } from "./repo-policy-file.js";
 import { judgeSpecs, type ItemPathPart } from "./repo-policy-rules.js";
 import { locate } from "./positions.js";
 import type { CredentialSpec, SpecSource } from "./types.js";
+
+/** How specs are judged against the repository policy file (LoadOptions.policy). */
+export interface PolicyOptions {
+  policy: RepositoryPolicy;
+  /** Now, in ms (max_lifetime is measured from it); the same instant the plan gets. */
+  now: number;
+  /** The deployment's ROTATE_AFTER, which satisfies max_rotate_after for specs that set none. */
+  defaultRotateAfterMs?: number;
+}
 
 /** Violations placed per file beyond this are counted in one error (as MAX_ERRORS_PER_FILE does for the loader). */
 const MAX_PLACED_PER_FILE = 100;

@@ -1,4 +1,5 @@
 // Client-side pacing to an ngrok account's budget: a rolling window (not a token bucket), a concurrency cap, 429 back-off and recovery, serialisable state.
+import { MAX_CONNECTIONS } from "./semaphore.js";
 import type { RateLimit } from "./rate-limit";
 import { NGROK_RATE_LIMIT, RollingWindow } from "./rate-limit";
 import { MAX_PROBE_WINDOWS, readSnapshot, type LimiterSnapshot } from "./limiter-snapshot";
@@ -6,7 +7,7 @@ import { MAX_PROBE_WINDOWS, readSnapshot, type LimiterSnapshot } from "./limiter
 export interface LimiterOptions {
   /** The account's budget; "off" paces nothing (the concurrency cap still holds). Default 120 per 60 s. */
   rate?: RateLimit | "off";
-  /** Simultaneous calls across everything sharing this limiter. Default 6. */
+  /** Simultaneous calls across everything sharing this limiter. Default MAX_CONNECTIONS. */
   maxConcurrent?: number;
   now?: () => number;
   /**
@@ -75,7 +76,7 @@ export class AccountLimiter {
 
   constructor(options: LimiterOptions = {}) {
     this.rate = options.rate ?? NGROK_RATE_LIMIT;
-    this.maxConcurrent = options.maxConcurrent ?? 6;
+    this.maxConcurrent = options.maxConcurrent ?? MAX_CONNECTIONS;
     if (!Number.isInteger(this.maxConcurrent) || this.maxConcurrent < 1) throw new RangeError("maxConcurrent must be a positive integer");
     this.clock = options.now ?? Date.now;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));

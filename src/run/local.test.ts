@@ -11,7 +11,7 @@ import { SubrequestBudget } from "./budget.js";
 import { advanceRun } from "./core.js";
 import { MemoryScratch } from "./memory-scratch.js";
 import type { SpecSource } from "../desired/types.js";
-import { reconcile, type RunDeps, type RunResult } from "./reconcile.js";
+import { runLocal, type RunDeps, type RunResult } from "./local.js";
 import { newRunState } from "./state.js";
 
 /** Subrequests per invocation: small, so a run spans several invocations and resumes from what it persisted. */
@@ -25,7 +25,6 @@ async function workerPath(sources: readonly SpecSource[], mode: "plan" | "apply"
   for (let i = 0; i < 1000; i++) {
     const budget = new SubrequestBudget(LIMIT, fetch);
     const output = await advanceRun(scratch.load()!, {
-      config: { ownerId: OWNER, maxDeletes: 5 },
       specs: { read: async () => ({ sha: null, tree: null, sources: [...sources] }) },
       ngrok: clientFor(budget.fetch),
       tokens: deps.vault,
@@ -33,9 +32,8 @@ async function workerPath(sources: readonly SpecSource[], mode: "plan" | "apply"
       scratch,
       reporter: { finish: async (_state, r) => void (result = r) },
       budget,
-      reserve: 8,
       takeCalls: () => ({ ngrok: 0, github: 0 }),
-    });
+    }, { config: { ownerId: OWNER, maxDeletes: 5 }, reserve: 8 });
     if (output) return result as unknown as RunResult;
   }
   throw new Error("the run did not finish");
@@ -178,7 +176,7 @@ describe("reconcile against the emulator", () => {
 
   it("invalid specs apply nothing and call nothing", async () => {
     const w = await world();
-    const result = await reconcile([{ path: "credentials/a.yaml", content: "credentials:\n  - name: Bad\n" }], { ownerId: OWNER, maxDeletes: 5, mode: "apply" }, w.deps);
+    const result = await runLocal([{ path: "credentials/a.yaml", content: "credentials:\n  - name: Bad\n" }], { ownerId: OWNER, maxDeletes: 5, mode: "apply" }, w.deps);
     expect(result.kind).toBe("invalid");
     expect(w.account.calls()).toEqual([]);
   });

@@ -1,14 +1,14 @@
-// One reconcile of local sources in one go: the core driven without a budget, for the CLI, the bench and the tests.
+// The local driver: a reconcile of local spec sources through driveRun, in memory, for the CLI, the bench and the tests.
 import type { IntentLog } from "../apply/types.js";
 import type { Plan } from "../plan/types.js";
 import type { SpecSource } from "../desired/types.js";
 import { REPORT_RESERVE } from "../config.js";
 import { SubrequestBudget, UNLIMITED } from "./budget.js";
-import { advanceRun, RunError } from "./core.js";
+import { driveRun, RunError } from "./core.js";
 import { MemoryScratch } from "./memory-scratch.js";
-import type { CredentialsPort, Deliverer, Reporter, RunConfig, TokenPort } from "./ports.js";
+import type { CredentialsPort, Deliverer, Reporter, RunConfig, RunPorts, RunSettings, TokenPort } from "./ports.js";
 import type { RunResult } from "./result.js";
-import { newRunState, type RunState } from "./state.js";
+import { newRunState } from "./state.js";
 import type { RunOutput } from "./types.js";
 
 export type { RunResult } from "./result.js";
@@ -62,46 +62,50 @@ function budgeted(ngrok: CredentialsPort, budget: SubrequestBudget): Credentials
   };
 }
 
-/** Reconciles `sources` through the run core; returns the result (and the output the Worker would report). */
-export async function reconcile(sources: readonly SpecSource[], options: RunOptions, deps: RunDeps): Promise<RunResult & { output: RunOutput }> {
+/** Invocations a local run may take: at 50 calls each, a 10,000-credential account's listing alone takes 200. */
+const LOCAL_MAX_INVOCATIONS = 100_000;
+
+/** Reconciles `sources` through the run core (driveRun); returns the result (and the output the Worker would report). */
+export async function runLocal(sources: readonly SpecSource[], options: RunOptions, deps: RunDeps): Promise<RunResult & { output: RunOutput }> {
   let result: RunResult | null = null;
-  const capture: Reporter = {
+  const reporter: Reporter = {
     ...deps.reporter,
     finish: async (state, r, output) => {
       result = r;
       await deps.reporter?.finish?.(state, r, output);
     },
   };
+  const state = newRunState(0, "local", { cause: "manual", mode: options.mode, actor: "cli", ...(options.allowDeletes ? { allowDeletes: true } : {}), ...(options.rotate ? { rotate: options.rotate } : {}) }, options.mode, options.now);
   const scratch = new MemoryScratch();
-  scratch.save(newRunState(0, "local", { cause: "manual", mode: options.mode, actor: "cli", ...(options.allowDeletes ? { allowDeletes: true } : {}), ...(options.rotate ? { rotate: options.rotate } : {}) }, options.mode, options.now));
+  scratch.save(state);
   const limit = options.callsPerInvocation;
   const previous = options.previous;
-  // The core's stall rule and invocation cap end a run that does not finish.
-  for (;;) {
+  const specs: RunPorts["specs"] = {
+    read: async () => ({ sha: null, tree: null, sources: [...sources], policy: { head: options.policy ?? null }, ...(previous !== undefined ? { baseline: previous && { ref: null, label: previous.label } } : {}) }),
+    previous: async () => previous?.sources ?? null,
+  };
+  const portsFor = (): RunPorts => {
     const budget = limit === undefined ? null : new SubrequestBudget(limit, undefined, options.unitsPerInvocation);
-    const output = await advanceRun(scratch.load() as RunState, {
-      config: options,
-      specs: {
-        read: async () => ({ sha: null, tree: null, sources: [...sources], policy: { head: options.policy ?? null }, ...(previous !== undefined ? { baseline: previous && { ref: null, label: previous.label } } : {}) }),
-        previous: async () => previous?.sources ?? null,
-      },
+    return {
+      specs,
       ngrok: budget ? budgeted(deps.ngrok, budget) : deps.ngrok,
       tokens: deps.vault,
       intents: deps.intents,
       scratch,
-      reporter: capture,
+      reporter,
       ...(deps.deliverer ? { deliverer: deps.deliverer } : {}),
-      ...(deps.noDelivery ? { noDelivery: deps.noDelivery } : {}),
       ...(deps.approve ? { approve: deps.approve } : {}),
-      ...(deps.concurrency !== undefined ? { concurrency: deps.concurrency } : {}),
       budget: budget ?? UNLIMITED,
-      reserve: budget ? REPORT_RESERVE : 0,
       takeCalls: deps.takeCalls ?? (() => ({ ngrok: 0, github: 0 })),
-    }, { maxInvocations: 100_000 });
-    if (output) {
-      if (!result) throw new RunError("RUN_INTERNAL", "internal: the run ended without a result");
-      return Object.assign(result as RunResult, { output });
-    }
-    if (!budget) throw new RunError("RUN_INTERNAL", "internal: an unlimited run yielded");
-  }
+    };
+  };
+  const settings: RunSettings = {
+    config: options,
+    reserve: limit === undefined ? 0 : REPORT_RESERVE,
+    ...(deps.noDelivery ? { noDelivery: deps.noDelivery } : {}),
+    ...(deps.concurrency !== undefined ? { concurrency: deps.concurrency } : {}),
+  };
+  const output = await driveRun(state, portsFor, { settings, maxInvocations: LOCAL_MAX_INVOCATIONS });
+  if (!result) throw new RunError("RUN_INTERNAL", "internal: the run ended without a result");
+  return Object.assign(result as RunResult, { output });
 }

@@ -1,16 +1,17 @@
 // The "targets" stage: each planned delivery's target secret is looked at on GitHub, so the plan says which it refuses.
-import { guardDelivery, type TargetSeen } from "../plan/delivery-guard.js";
-import type { Delivery } from "../plan/types.js";
-import type { Step } from "./core.js";
+import { guardDelivery, type TargetSeen } from "../../plan/delivery-guard.js";
+import type { Delivery } from "../../plan/types.js";
+import { persist, roomFor, type Invocation } from "../invocation.js";
+import type { RunState } from "../state.js";
 
 /** Looks at one target per call, persisting each answer; true when the plan is annotated and the next stage set. */
-export async function targetsStage(step: Step): Promise<boolean> {
-  const { state, ports } = step;
+export async function targetsStage(state: RunState, run: Invocation): Promise<boolean> {
+  const { ports } = run;
   const deliverer = ports.deliverer;
   const plan = await ports.scratch.loadPlan();
   const seen = (state.targets ??= []);
   while (deliverer && seen.length < plan.deliveries.length) {
-    if (!step.roomFor(1)) return false;
+    if (!roomFor(run, 1)) return false;
     const delivery = plan.deliveries[seen.length] as Delivery;
     let found: TargetSeen;
     try {
@@ -22,7 +23,7 @@ export async function targetsStage(step: Step): Promise<boolean> {
       found = { exists: null, error: error instanceof Error ? error.message : String(error) };
     }
     seen.push(found);
-    await step.persist();
+    await persist(state, run);
   }
   const records = deliverer ? await deliverer.records() : [];
   plan.deliveries = plan.deliveries.map((delivery, i) => {
@@ -33,6 +34,6 @@ export async function targetsStage(step: Step): Promise<boolean> {
   state.stage = state.afterTargets ?? "report";
   delete state.targets;
   delete state.afterTargets;
-  await step.persist();
+  await persist(state, run);
   return true;
 }
