@@ -35,7 +35,7 @@ export interface LoadOptions {
   policy?: PolicyOptions;
 }
 
-export type { PolicyOptions } from "./policy-errors.js";
+export type { PolicyOptions } from "./repo-policy-errors.js";
 
 export type { FileResult } from "./validate-file.js";
 export { MAX_ERRORS_PER_FILE } from "./validate-file.js";

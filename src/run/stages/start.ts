@@ -1,5 +1,5 @@
 // The start stage: read the specs, parse them within the invocation's work units, validate them against the chosen policy.
-import { choosePolicy } from "../../desired/policy-choice.js";
+import { choosePolicy } from "../../desired/repo-policy-choice.js";
 import { fileCacheKey, loadSpecs } from "../../desired/load.js";
 import type { SpecSource } from "../../desired/types.js";
 import { parseUnits } from "../cpu-units.js";
