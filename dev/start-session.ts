@@ -1,17 +1,25 @@
-// npm start's session: the typed commands that push credentials/, open, merge and approve a pull request, each waiting for the Worker's run.
+// npm start's session with the Worker: push credentials/, open and merge a pull request, and wait for each run.
+import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import type { StartedFakeGitHub } from "../standins/github/server.js";
 import { mergePullRequest } from "../standins/github/merge.js";
-import { buildPullRequestEvent, type PullRequestAction } from "../standins/github/webhooks.js";
+import { buildPullRequestEvent, buildPushEvent, signWebhook, type PullRequestAction } from "../standins/github/webhooks.js";
 import { snapshotWorkingTree, type SnapshotResult } from "../standins/github/working-tree.js";
 import { loadSpecs } from "../src/desired/load.js";
 import type { DevVars } from "./dev-vars.js";
+import { discardBody } from "./drain.js";
 import { messageOf } from "../src/cli/errors.js";
 import { START_OWNER_ID } from "../src/cli/identity.js";
-import { LOCAL_REPOSITORY, LocalWorker } from "./local-worker.js";
-import { formatRun, type RunInfo } from "./run-status.js";
+import { formatRun, isFinished, readStatus, RunWatch, type RunInfo, type WorkerStatus } from "./run-status.js";
 import { readSpecSources } from "../src/cli/sources.js";
 import { approvePull, REVIEWER_LOGIN } from "./start-review.js";
+
+/** The repository the GitHub stand-in serves this checkout as. */
+export const LOCAL_REPOSITORY = "local/ngrok-gitops";
+/** How long a run may show no progress before npm start gives up on it (a run paced to ngrok's limit moves every minute). */
+const RUN_STALL_MS = 120_000;
+/** A long apply prints a progress line every this many changes, as the CLI does. */
+const PROGRESS_EVERY = 25;
 /** The branch `p` commits credentials/ to; one open pull request at a time, updated by each `p`. */
 const PR_BRANCH = "npm-start/change";
 
@@ -33,18 +41,14 @@ export class Loop {
   #pull: { number: number; headSha: string } | null = null;
   /** The pull request `a` approves, and the commit a review of it runs for (its head while open, its merge commit after). */
   #reviewable: { number: number; sha: string } | null = null;
-  /** The Worker under `wrangler dev`, spoken to over HTTP as GitHub and the operator would. */
-  private readonly worker: LocalWorker;
 
   constructor(
     private readonly github: StartedFakeGitHub,
-    workerUrl: string,
-    vars: DevVars,
+    private readonly workerUrl: string,
+    private readonly vars: DevVars,
     private readonly cwd: string,
     private readonly reviewer: string | null = null,
-  ) {
-    this.worker = new LocalWorker(workerUrl, vars, github.url);
-  }
+  ) {}
 
   /** A line typed on the terminal. */
   command(line: string): void {
@@ -90,7 +94,7 @@ export class Loop {
       if (open !== null && snapshot.commit === null) {
         console.log(`
 credentials/ unchanged since pull request #${open.number} was last updated: ${this.pullUrl(open.number)}`);
-        return await this.worker.latestRun();
+        return await this.latestRun();
       }
       await this.createDeliveryTargets();
       const base = repo.branches.get("main") ?? "";
@@ -103,10 +107,10 @@ credentials/ unchanged since pull request #${open.number} was last updated: ${th
         body: "Opened by `npm start` from the working tree's `credentials/`. Press **m** and Enter in `npm start` to merge it.",
         user: repo.owner.login,
       });
-      const before = await this.worker.status();
+      const before = await this.status();
       console.log(`
 ${open === null ? "Opened" : "Updated"} pull request #${pull.number} (${PR_BRANCH} at ${snapshot.sha.slice(0, 7)}, ${describeCommit(snapshot)}); waiting for the Worker's plan…`);
-      await this.worker.sendWebhook(
+      await this.sendWebhook(
         "pull_request",
         buildPullRequestEvent({
           action,
@@ -123,7 +127,7 @@ ${open === null ? "Opened" : "Updated"} pull request #${pull.number} (${PR_BRANC
       );
       this.#pull = { number: pull.number, headSha: snapshot.sha };
       this.#reviewable = { number: pull.number, sha: snapshot.sha };
-      const run = await this.worker.waitForRun(snapshot.sha, before.last?.id ?? null);
+      const run = await this.waitForRun(snapshot.sha, before.last?.id ?? null);
       console.log(`
 ${formatRun(run)}`);
       console.log(`Pull request #${pull.number}: ${this.pullUrl(pull.number)}\nPress m and Enter to merge it (the Worker then applies the plan).`);
@@ -140,11 +144,11 @@ ${formatRun(run)}`);
       const repo = this.repo();
       const pull = this.#pull === null ? undefined : repo.issues.get(this.#pull.number);
       if (this.#pull === null || pull?.state !== "open") throw new Error("no open pull request to merge; press p and Enter to open one from credentials/");
-      const before = await this.worker.status();
+      const before = await this.status();
       const { commit } = await mergePullRequest(this.github.fake, LOCAL_REPOSITORY, this.#pull.number);
       console.log(`
 Merged pull request #${this.#pull.number} into main (${commit.sha.slice(0, 7)}, ${describeCommit({ sha: commit.sha, changed: true, commit })}); waiting for the Worker…`);
-      await this.worker.sendWebhook(
+      await this.sendWebhook(
         "pull_request",
         buildPullRequestEvent({
           action: "closed",
@@ -158,10 +162,10 @@ Merged pull request #${this.#pull.number} into main (${commit.sha.slice(0, 7)}, 
         }),
       );
       this.#reviewable = { number: this.#pull.number, sha: commit.sha };
-      await this.worker.sendPush({ sha: commit.sha, changed: true, commit }, `Merge pull request #${this.#pull.number}`);
+      await this.sendPush({ sha: commit.sha, changed: true, commit }, `Merge pull request #${this.#pull.number}`);
       // The branch is gone after a merge, as with GitHub's "delete branch"; the next p starts from main again.
       repo.branches.delete(PR_BRANCH);
-      const run = await this.worker.waitForRun(commit.sha, before.last?.id ?? null);
+      const run = await this.waitForRun(commit.sha, before.last?.id ?? null);
       console.log(`
 ${formatRun(run)}`);
       console.log(`Pull request #${this.#pull.number} (merged): ${this.pullUrl(this.#pull.number)}`);
@@ -178,10 +182,10 @@ ${formatRun(run)}`);
     try {
       const target = this.#reviewable;
       if (target === null || this.reviewer === null) throw new Error("no pull request to approve; press p and Enter to open one from credentials/");
-      const before = await this.worker.status();
+      const before = await this.status();
       await approvePull(this.github.url, LOCAL_REPOSITORY, target.number, this.reviewer);
       console.log(`\nApproved pull request #${target.number} as @${REVIEWER_LOGIN}; waiting for the Worker…`);
-      const run = await this.worker.waitForRun(target.sha, before.last?.id ?? null);
+      const run = await this.waitForRun(target.sha, before.last?.id ?? null);
       console.log(`\n${formatRun(run)}`);
       return run;
     } finally {
@@ -198,6 +202,12 @@ ${formatRun(run)}`);
 
   pullUrl(number: number): string {
     return `${this.github.url}/${LOCAL_REPOSITORY}/pull/${number}`;
+  }
+
+  async latestRun(): Promise<RunInfo> {
+    const { last } = await this.status();
+    if (last === null) throw new Error("the Worker has no run yet");
+    return last;
   }
 
   /** The stand-in serves every repository a spec delivers to, so deliveries land (and decrypt) locally. */
@@ -230,15 +240,15 @@ ${formatRun(run)}`);
     try {
       const snapshot = await snapshotWorkingTree(this.github.fake, { dir: this.cwd, repository: LOCAL_REPOSITORY, message: "npm start: snapshot of credentials/" });
       await this.createDeliveryTargets();
-      const before = await this.worker.status();
+      const before = await this.status();
       if (snapshot.commit !== null) {
         console.log(`\nPushed ${snapshot.sha.slice(0, 7)} (${describeCommit(snapshot)}); waiting for the Worker…`);
-        await this.worker.sendPush(snapshot);
+        await this.sendPush(snapshot);
       } else {
         console.log(`\ncredentials/ unchanged since ${snapshot.sha.slice(0, 7)}; asking the Worker to reconcile anyway…`);
-        await this.worker.reconcileNow();
+        await this.reconcileNow();
       }
-      const run = await this.worker.waitForRun(snapshot.sha, before.last?.id ?? null);
+      const run = await this.waitForRun(snapshot.sha, before.last?.id ?? null);
       console.log(`\n${formatRun(run)}`);
       return run;
     } finally {
@@ -246,6 +256,69 @@ ${formatRun(run)}`);
     }
   }
 
+  async reconcileNow(): Promise<void> {
+    const res = await fetch(`${this.workerUrl}/api/reconcile`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${this.vars.ADMIN_TOKEN}`, "Content-Type": "application/json" },
+      body: "{}",
+    });
+    await discardBody(res);
+    if (!res.ok) throw new Error(`POST /api/reconcile answered HTTP ${res.status}`);
+  }
+
+  async sendPush(snapshot: SnapshotResult, message = "npm start: snapshot of credentials/"): Promise<void> {
+    const commit = snapshot.commit;
+    if (commit === null) throw new Error("internal: push without a commit");
+    const payload = buildPushEvent({
+      repository: { fullName: LOCAL_REPOSITORY, defaultBranch: "main", private: true },
+      ref: "main",
+      before: commit.before,
+      after: commit.sha,
+      commits: [{ id: commit.sha, treeId: commit.tree, message, added: commit.added, modified: commit.modified, removed: commit.removed }],
+      apiUrl: this.github.url,
+      htmlUrl: this.github.url,
+    });
+    await this.sendWebhook("push", payload);
+  }
+
+  async sendWebhook(event: "push" | "pull_request", payload: object): Promise<void> {
+    const body = JSON.stringify(payload);
+    const res = await fetch(`${this.workerUrl}/webhooks/github`, {
+      method: "POST",
+      headers: {
+        "Content-Type": "application/json",
+        "User-Agent": "GitHub-Hookshot/npm-start",
+        "X-GitHub-Event": event,
+        "X-GitHub-Delivery": randomUUID(),
+        "X-Hub-Signature-256": await signWebhook(this.vars.GITHUB_WEBHOOK_SECRET, body),
+      },
+      body,
+    });
+    await discardBody(res);
+    if (res.status !== 202 && res.status !== 200) throw new Error(`the Worker answered the ${event} webhook with HTTP ${res.status}`);
+  }
+
+  async status(): Promise<WorkerStatus> {
+    const res = await fetch(`${this.workerUrl}/api/status`, { headers: { Authorization: `Bearer ${this.vars.ADMIN_TOKEN}` } });
+    if (!res.ok) {
+      await discardBody(res);
+      throw new Error(`GET /api/status answered HTTP ${res.status}`);
+    }
+    return readStatus(await res.json());
+  }
+
+  /** The first finished run for `sha` that is not the one that was last before the push. */
+  async waitForRun(sha: string, previousId: string | null): Promise<RunInfo> {
+    const watch = new RunWatch(RUN_STALL_MS, PROGRESS_EVERY, Date.now());
+    while (!watch.stalled(Date.now())) {
+      const { last, progress } = await this.status();
+      if (last !== null && last.sha === sha && last.id !== previousId && isFinished(last)) return last;
+      const line = watch.observe(progress, Date.now());
+      if (line !== null) console.log(line);
+      await sleep(300);
+    }
+    throw new Error(`no finished run for ${sha.slice(0, 7)}, and no progress for ${RUN_STALL_MS / 1000} s; see the wrangler output above`);
+  }
 }
 
 function describeCommit(snapshot: SnapshotResult): string {
@@ -256,4 +329,9 @@ function describeCommit(snapshot: SnapshotResult): string {
   if (c.modified.length) parts.push(`${c.modified.length} modified`);
   if (c.removed.length) parts.push(`${c.removed.length} removed`);
   return parts.length ? parts.join(", ") : "no file changes";
+}
+
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

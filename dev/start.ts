@@ -15,8 +15,7 @@ import { CliError, messageOf } from "../src/cli/errors.js";
 import { assertPortsFree, portFrom } from "./listen-ports.js";
 import { isSuccess } from "./run-status.js";
 import { forwardReviews, REVIEWER_LOGIN, reviewerToken } from "./start-review.js";
-import { LOCAL_REPOSITORY } from "./local-worker.js";
-import { Loop } from "./start-session.js";
+import { LOCAL_REPOSITORY, Loop } from "./start-session.js";
 import { spawnWranglerDev, stopProcessGroup, waitForHealth } from "./wrangler-dev.js";
 import { WranglerLineFilter } from "./wrangler-filter.js";
 
