@@ -53,7 +53,7 @@ export type Action = Change["action"];
 
 export interface Refusal {
   /** IMPORT_REFUSED covers every refused import alike, so a pull request cannot tell an absent id from a taken one. */
-  code: "PREVENT_DESTROY" | "MAX_DELETES" | "EMPTY_SPECS" | "IMPORT_REFUSED" | "ROTATE_UNHELD" | "OWNER_IN_USE";
+  code: "PREVENT_DESTROY" | "MAX_DELETES" | "EMPTY_SPECS" | "IMPORT_REFUSED" | "ROTATE_UNHELD" | "OWNER_IN_USE" | "OWNER_UNRESOLVED";
   name?: string;
   /** Safe for anyone who can open a pull request. */
   message: string;

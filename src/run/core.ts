@@ -1,6 +1,7 @@
 // THE run core: advances one run within a budget of calls, persisting after every step, so a stop anywhere resumes cleanly.
 import { choosePolicy } from "../desired/policy-choice.js";
 import { makePlan } from "../plan/plan.js";
+import { guardUnappliedKinds } from "../plan/kinds-guard.js";
 import { fileCacheKey, loadSpecs } from "../desired/load.js";
 import type { SpecSource } from "../desired/types.js";
 import { DIFF_UNITS_PER_CREDENTIAL, parseUnits } from "./cpu-units.js";
@@ -271,6 +272,7 @@ export class Step {
       delivered: ports.deliverer ? await ports.deliverer.records() : [],
       ...(previous ? { previous } : {}),
     });
+    plan = guardUnappliedKinds(plan, loaded.specs, loaded.kinds);
     let applying = state.mode === "apply" && plan.refusals.length === 0;
     // Under review enforcement nothing of an unreviewed commit is applied: the run ends held.
     if (applying && ports.reviews) {
