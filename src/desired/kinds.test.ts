@@ -5,7 +5,7 @@ import Ajv2020 from "ajv/dist/2020.js";
 import { describe, expect, it } from "vitest";
 import { formatSpecError } from "./errors.js";
 import { loadSpecs, type LoadOptions, type LoadResult } from "./load.js";
-import { loadPolicy } from "./policy-file.js";
+import { loadPolicy } from "./repo-policy-file.js";
 
 const OWNER = "test-owner";
 

@@ -71,5 +71,4 @@ export const credentialSpecSchema = z
   .meta({ not: { required: ["prevent_destroy", "expires"], properties: { prevent_destroy: { const: true } } } })
   .describe("one ngrok tunnel credential");
 
-export type CredentialSpecInput = z.infer<typeof credentialSpecSchema>;
 export type DeliveryTarget = z.infer<typeof deliveryTargetSchema>;

@@ -9,7 +9,7 @@ import { diff } from "./diff.js";
 import { carried } from "./fields.js";
 import { DEFAULT_EXPIRY_WARNING_MS, splitExpired, withExpiry } from "./expiry.js";
 import type { KindChange, KindsPlan, ResourceChange } from "./kind-changes.js";
-import { maxDeletes, preventDestroy } from "./policy.js";
+import { maxDeletes, preventDestroy } from "./safety-rails.js";
 import { diffServiceUsers, type OwnerTarget } from "./service-users-diff.js";
 import type { Change, DeliveryRecord, Intent, Plan, Refusal } from "./types.js";
 
