@@ -11,7 +11,7 @@ import type { Plan } from "../plan/types.js";
 import { createEmulator } from "../../standins/ngrok/app.js";
 import { applyKinds } from "./apply.js";
 import { planKinds } from "./plan-kinds.js";
-import { API_KEYS, SERVICE_USERS, type KindRecord } from "./records.js";
+import { API_KEYS, SERVICE_USERS, SSH_CREDENTIALS, type KindRecord } from "./records.js";
 
 const OWNER = "test-owner";
 const ORIGIN = "http://emulator.test";
@@ -156,5 +156,52 @@ describe("service users, API keys and SSH credentials from one tree", () => {
     expect((await apply(TREE)).ok).toBe(true);
     const next = await plan(TREE.replace(KEY, sshKey()));
     expect(next.plan.changes.map((c) => `${c.kind}:${c.action}:${c.action === "replace" ? c.reason : ""}`)).toEqual(["ssh_credential:replace:public_key changed"]);
+  });
+});
+
+describe("adopting what exists (import:) and the API key's secret", () => {
+  it("imports a service user, an API key and an SSH credential made by hand: marked, no new secret, then no changes", async () => {
+    const { client, apply, plan, vault } = setup();
+    const real = new ResourceClient(client);
+    const user = await real.create(SERVICE_USERS, { name: "legacy" });
+    const key = await real.create(API_KEYS, { description: "by hand" });
+    const ssh = await real.create(SSH_CREDENTIALS, { public_key: KEY, acl: [] });
+    const tree = [
+      "service_users:",
+      "  - name: ci",
+      `    import: ${user.id}`,
+      "api_keys:",
+      "  - name: deploy",
+      "    description: CI deploys",
+      `    import: ${key.id}`,
+      "ssh_credentials:",
+      "  - name: bastion",
+      `    import: ${ssh.id}`,
+      `    public_key: ${KEY}`,
+    ].join("\n");
+    const adopt = await plan(tree);
+    expect(adopt.plan.changes.map((c) => `${c.kind}:${c.action}:${c.name}`)).toEqual(["service_user:import:ci", "api_key:import:deploy", "ssh_credential:import:bastion"]);
+    expect((await apply(tree)).ok).toBe(true);
+    expect(vault.size).toBe(0);
+    expect((await plan(tree)).plan.changes).toEqual([]);
+    expect((await real.listPage(SERVICE_USERS, null)).items.map((u) => [u.id, u.name])).toEqual([[user.id, "ci [ngrok-gitops:test-owner]"]]);
+    expect((await real.listPage(API_KEYS, null)).items.map((k) => [k.id, k.description])).toEqual([[key.id, "CI deploys"]]);
+  });
+
+  it("a minted API key is delivered once, and rotated with the grace rules of authtokens", async () => {
+    const { intents, vault, client, apply } = setup();
+    const tree = "api_keys:\n  - name: deploy\n    rotate_after: 1d\n    deliver:\n      - github_actions_secret: {repo: acme/site, name: NGROK_API_KEY}\n";
+    expect((await apply(tree)).ok).toBe(true);
+    const id = vault.get("api_keys/deploy")?.id ?? "";
+    const kinds = kindsOf(tree);
+    const base = { api: new ResourceClient(client), ownerId: OWNER, kinds, credentials: [], intents: await intents.list(), stored: new Map([["api_keys/deploy", id]]) };
+    const fresh = await planKinds({ ...base, now: Date.now(), delivered: [] });
+    expect(fresh.plan.deliveries).toEqual([{ action: "deliver", name: "api_keys/deploy", target: { kind: "repo", key: "acme/site:NGROK_API_KEY", repo: "acme/site", secret: "NGROK_API_KEY" } }]);
+    const done = await planKinds({ ...base, now: Date.now(), delivered: [{ key: "acme/site:NGROK_API_KEY", name: "api_keys/deploy", id }] });
+    expect(done.plan.deliveries).toEqual([]);
+    const later = Date.now() + 2 * 86_400_000;
+    const due = await planKinds({ ...base, now: later, rotationGraceMs: 3_600_000 });
+    const rotate = due.plan.changes[0];
+    expect(rotate?.action === "rotate" && rotate.kind === "api_key" ? [rotate.id, rotate.retireAt] : null).toEqual([id, new Date(later + 3_600_000).toISOString()]);
   });
 });
