@@ -156,8 +156,15 @@ function replaceChangedKeys(plan: Plan, specs: readonly SshCredentialSpec[], liv
   };
   const changes = plan.changes.map((change) => (change.action === "update" ? (replaced(change.name, change.id) ?? change) : change));
   const unchanged: string[] = [];
+  // The unchanged are managed and alone under their name: one pass over the live list finds them all.
+  const keep = new Set(plan.unchanged);
+  const liveByName = new Map<string, LiveResource>();
+  for (const item of live) {
+    const name = item.metadata === undefined ? null : markerName(item);
+    if (name !== null && keep.has(name)) liveByName.set(name, item);
+  }
   for (const name of plan.unchanged) {
-    const item = live.find((candidate) => candidate.metadata !== undefined && wanted.has(name) && markerName(candidate) === name);
+    const item = liveByName.get(name);
     const change = item ? replaced(name, item.id) : null;
     if (change) changes.push(change);
     else unchanged.push(name);
