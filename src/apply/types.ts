@@ -1,6 +1,6 @@
 // What apply needs from the edges (ngrok, the vault, the intent log) and what it reports.
 import type { Credential, CredentialCreate, CredentialUpdate } from "../ngrok/types.js";
-import type { Change, Intent } from "../plan/types.js";
+import type { Intent, PlanChange } from "../plan/types.js";
 
 /** The ngrok calls apply makes; NgrokClient satisfies it. */
 export interface CredentialsApi {
@@ -34,12 +34,12 @@ export interface FailureInfo {
 }
 
 export type ChangeOutcome =
-  | { status: "done"; change: Change; /** The id a create or replace minted. */ createdId?: string; note?: string }
-  | { status: "failed"; change: Change; error: FailureInfo; /** What was done to leave no orphan behind. */ compensation?: string };
+  | { status: "done"; change: PlanChange; /** The id a create or replace minted. */ createdId?: string; note?: string }
+  | { status: "failed"; change: PlanChange; error: FailureInfo; /** What was done to leave no orphan behind. */ compensation?: string };
 
 export interface ApplyReport {
   ok: boolean;
   outcomes: ChangeOutcome[];
   /** Changes not started because an earlier one failed (apply stops on the first failure). */
-  notAttempted: Change[];
+  notAttempted: PlanChange[];
 }

@@ -137,3 +137,13 @@ async function deleteIgnoringGone(api: ResourcesApi, kind: KindRecord, id: strin
     if ((error as { status_code?: unknown }).status_code !== 404) throw error;
   }
 }
+
+/**
+ * One change of a run's plan (named `list/name`, see run/kinds.ts), as the run core's apply stage batches it.
+ * `owners` holds the ids of the service users created so far (this change adds its own when it creates one).
+ */
+export async function applyKindChange(change: KindChange, deps: Omit<KindsApplyDeps, "owners" | "onOutcome">, owners: Map<string, string>, stored: Map<string, string>): Promise<KindOutcome> {
+  const bare = { ...change, name: change.name.slice(change.name.indexOf("/") + 1) } as KindChange;
+  const outcome = await execute(bare, { ...deps, owners }, owners, stored);
+  return { ...outcome, change };
+}

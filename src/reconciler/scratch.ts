@@ -1,9 +1,8 @@
 // The run in progress in SQLite (the core's RunScratch port): its versioned state, spec sources, live listing, plan and outcomes.
 // Values that can outgrow SQLite's 2 MB (the state, the plan without its changes) are stored in pieces.
 import type { ChangeOutcome } from "../apply/types.js";
-import type { Credential } from "../ngrok/types.js";
 import type { Plan } from "../plan/types.js";
-import type { RunScratch } from "../run/ports.js";
+import type { LiveItem, RunScratch } from "../run/ports.js";
 import { parseRunState, type ParsedRunState, type RunState } from "../run/state.js";
 import type { SpecSource } from "../desired/types.js";
 import { MAX_VALUE_BYTES, num, str, strOrNull } from "./sql.js";
@@ -54,16 +53,16 @@ export class SqlRunScratch implements RunScratch {
     this.sql.exec("DELETE FROM run_live");
   }
 
-  addLive(credentials: readonly Credential[]): void {
-    for (const credential of credentials) this.sql.exec("INSERT OR REPLACE INTO run_live (id, json) VALUES (?, ?)", credential.id, JSON.stringify(credential));
+  addLive(items: readonly LiveItem[]): void {
+    for (const credential of items) this.sql.exec("INSERT OR REPLACE INTO run_live (id, json) VALUES (?, ?)", credential.id, JSON.stringify(credential));
   }
 
   liveCount(): number {
     return Number(this.sql.exec("SELECT COUNT(*) AS n FROM run_live").one().n);
   }
 
-  loadLive(): Credential[] {
-    return this.sql.exec("SELECT json FROM run_live").toArray().map((row) => JSON.parse(str(row.json)) as Credential);
+  loadLive(): LiveItem[] {
+    return this.sql.exec("SELECT json FROM run_live").toArray().map((row) => JSON.parse(str(row.json)) as LiveItem);
   }
 
   /** One row per change: a plan for thousands of credentials outgrows a single value. Outcomes of earlier rounds stay. */

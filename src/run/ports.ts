@@ -12,6 +12,12 @@ import type { RunResult } from "./result.js";
 import type { Baseline, DeliveryResult, RunState } from "./state.js";
 import type { ReviewOutcome, RunOutput } from "./types.js";
 import type { CredentialSpec } from "../desired/types.js";
+import type { OtherKindList } from "../desired/kind-types.js";
+import type { LiveResource, ResourcesApi } from "../ngrok/resources.js";
+
+/** A listed item: a credential, or a resource of another kind tagged with its list (ids of kinds never collide). */
+export type LiveItem = Credential | ListedResource;
+export type ListedResource = LiveResource & { list: OtherKindList };
 
 export type { Baseline } from "./state.js";
 
@@ -75,8 +81,8 @@ export interface RunScratch {
   saveSources(sources: readonly SpecSource[]): Awaitable<void>;
   loadSources(): Awaitable<SpecSource[]>;
   clearLive(): Awaitable<void>;
-  addLive(credentials: readonly Credential[]): Awaitable<void>;
-  loadLive(): Awaitable<Credential[]>;
+  addLive(items: readonly LiveItem[]): Awaitable<void>;
+  loadLive(): Awaitable<LiveItem[]>;
   /** Distinct credentials listed so far (by id): a page that adds none was read before. */
   liveCount(): Awaitable<number>;
   /** Replaces the plan (a new round); outcomes of earlier rounds are kept. */
@@ -142,6 +148,11 @@ export interface RunConfig {
 export interface RunPorts {
   specs: SpecPort;
   ngrok: CredentialsPort;
+  /**
+   * The other kinds (service users, API keys, SSH credentials) through the same client, limiter and budget. Absent:
+   * this driver applies only credentials, and a plan whose specs use other kinds is refused (KINDS_UNAVAILABLE).
+   */
+  resources?: ResourcesApi;
   tokens: TokenPort;
   intents: IntentLog;
   scratch: RunScratch;

@@ -35,6 +35,8 @@ export const runStateSchema = z.object({
   cursor: z.string().nullable(),
   listed: count,
   pages: count.optional(),
+  lists: z.array(z.enum(["service_users", "api_keys", "ssh_credentials"])).optional(),
+  listing: count.optional(),
   round: count,
   total: count,
   applied: count,

@@ -1,5 +1,6 @@
 // The persisted state of a run in progress: versioned, so a deploy in the middle of a run never misreads it.
 import type { SpecError } from "../desired/errors.js";
+import type { OtherKindList } from "../desired/kind-types.js";
 import type { TargetSeen } from "../plan/delivery-guard.js";
 import type { ReviewOutcome, RunRequest } from "./types.js";
 import { describeIssues, runStateSchema } from "./state-schema.js";
@@ -43,6 +44,9 @@ export interface RunState {
   listed: number;
   /** List pages read in this listing (a listing that does not end is an error, not a loop). */
   pages?: number;
+  /** The kinds beside credentials this run lists after the credentials (see src/run/kinds.ts), and which list `cursor` is in (0: credentials). */
+  lists?: OtherKindList[];
+  listing?: number;
   /**
    * Plans made by this run. A run that stopped while changes were in flight (a crash, a spent budget) cannot
    * know how they ended: it lists and plans again (round + 1) instead of sending them twice.

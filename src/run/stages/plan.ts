@@ -1,11 +1,12 @@
 // The plan stage: the diff of the specs against the listing, the review gate and the prompt, then the stage that follows.
 import { loadSpecs } from "../../desired/load.js";
-import { guardUnappliedKinds } from "../../plan/kinds-guard.js";
 import { makePlan } from "../../plan/plan.js";
 import { DIFF_UNITS_PER_CREDENTIAL } from "../cpu-units.js";
 import { RunError } from "../errors.js";
 import { persist, roomFor, type Invocation } from "../invocation.js";
+import { credentialShare, listsToRead, splitLive, withKinds } from "../kinds.js";
 import { previousSpecs } from "../previous.js";
+import type { OtherKindList } from "../../desired/kind-types.js";
 import type { RunState } from "../state.js";
 import { allowsDeletes, rotations } from "../types.js";
 
@@ -17,10 +18,16 @@ export async function planStage(state: RunState, run: Invocation): Promise<boole
   const loaded = loadSpecs(sources, { ownerId: config.ownerId, ...(ports.specs.cache ? { cache: ports.specs.cache } : {}) });
   if (!loaded.ok) throw new RunError("RUN_INTERNAL", "internal: specs validated at the start no longer validate");
   const previous = await previousSpecs(state, run, sources);
-  const live = await ports.scratch.loadLive();
-  state.listed = live.length;
+  const stored = await ports.tokens.ids();
+  const intents = await ports.intents.list();
+  // A kind the specs (or the previous ones, the vault, an open intent) use that this round has not listed: listed first.
+  const lists = listsToRead(loaded.kinds, loaded.specs, (previous && "kinds" in previous && previous.kinds) || [], [...stored.keys(), ...intents.map((i) => i.name)]);
+  if (ports.resources && (await listMore(state, run, lists))) return true;
+  const items = await ports.scratch.loadLive();
+  const { credentials: live, kinds: kindLive } = splitLive(items);
+  state.listed = items.length;
   // Counted, not yet sliced: the diff of the whole live list is one piece of work (README, Limits).
-  ports.budget.spend(live.length * DIFF_UNITS_PER_CREDENTIAL);
+  ports.budget.spend(items.length * DIFF_UNITS_PER_CREDENTIAL);
   // A rotation asked for and done in an earlier round is not done again.
   // A pull request's plan says who must approve it (under review enforcement), so reviewers know before the merge.
   let reviewNotes: string[] = [];
@@ -41,12 +48,16 @@ export async function planStage(state: RunState, run: Invocation): Promise<boole
     if (approval) (allowDeletes = true), notes.push(approval);
   }
   const rotated = new Set((await ports.scratch.loadOutcomes()).filter((r) => r.outcome.status === "done" && r.outcome.change.action === "rotate").map((r) => r.outcome.change.name));
+  const delivered = ports.deliverer ? await ports.deliverer.records() : [];
+  const kinds = { ownerId: config.ownerId, kinds: loaded.kinds, specs: loaded.specs, lists: state.lists ?? [], live: kindLive, stored, intents, delivered };
+  const share = credentialShare(kinds);
+  const rotateNow = new Set(rotations(state.request).filter((name) => !rotated.has(name)));
   let plan = makePlan({
     ownerId: config.ownerId,
-    specs: loaded.specs,
+    specs: share.specs,
     live,
-    stored: await ports.tokens.ids(),
-    intents: await ports.intents.list(),
+    stored,
+    intents: share.intents,
     specFiles: loaded.files,
     maxDeletes: config.maxDeletes,
     allowDeletes,
@@ -55,11 +66,11 @@ export async function planStage(state: RunState, run: Invocation): Promise<boole
     ...(config.expiryWarningMs !== undefined ? { expiryWarningMs: config.expiryWarningMs } : {}),
     ...(notes.length > 0 ? { policyNotes: notes } : {}),
     now: state.now,
-    rotateNow: new Set(rotations(state.request).filter((name) => !rotated.has(name))),
-    delivered: ports.deliverer ? await ports.deliverer.records() : [],
+    rotateNow,
+    delivered: share.delivered ?? [],
     ...(previous ? { previous } : {}),
   });
-  plan = guardUnappliedKinds(plan, loaded.specs, loaded.kinds);
+  plan = withKinds(plan, kinds, live, { ...config, now: state.now, allowDeletes, rotateNow, available: ports.resources !== undefined }, share.unresolved);
   let applying = state.mode === "apply" && plan.refusals.length === 0;
   // Under review enforcement nothing of an unreviewed commit is applied: the run ends held.
   if (applying && ports.reviews) {
@@ -93,6 +104,19 @@ export async function planStage(state: RunState, run: Invocation): Promise<boole
     state.targets = [];
     state.stage = "targets";
   }
+  await persist(state, run);
+  return true;
+}
+
+/** Adds the lists the plan needs that this run does not read yet, and goes back to read them; false when none is missing. */
+async function listMore(state: RunState, run: Invocation, lists: readonly OtherKindList[]): Promise<boolean> {
+  const known = state.lists ?? [];
+  const missing = lists.filter((list) => !known.includes(list));
+  if (missing.length === 0) return false;
+  state.lists = [...known, ...missing];
+  state.listing = known.length + 1;
+  state.cursor = null;
+  state.stage = "list";
   await persist(state, run);
   return true;
 }
