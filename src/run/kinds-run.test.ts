@@ -56,7 +56,7 @@ async function world() {
 type World = Awaited<ReturnType<typeof world>>;
 
 /** Every durable write is a step; `crashAt: n` kills the process at the nth (not made), and every call after it fails. */
-function portsFactory(w: World, content: string, options: { limit: number; crashAt?: number; steps?: { n: number } }) {
+function portsFactory(w: World, content: string, options: { limit: number; crashAt?: number; steps?: { n: number }; crashOn?: (request: Request) => boolean }) {
   const steps = options.steps ?? { n: 0 };
   let dead = false;
   const step = () => {
@@ -74,7 +74,11 @@ function portsFactory(w: World, content: string, options: { limit: number; crash
   const sources = [{ path: "credentials/all.yaml", content }];
   const previous = w.applied;
   return (): RunPorts => {
-    const budget = new SubrequestBudget(options.limit, async (request) => (live(), w.emulator.fetch(request)));
+    const budget = new SubrequestBudget(options.limit, async (request) => {
+      live();
+      if (options.crashOn?.(request)) throw ((dead = true), new Crash("killed"));
+      return w.emulator.fetch(request);
+    });
     const ngrok = new NgrokClient({ baseUrl: "http://emulator.test", apiKey: w.apiKey, fetch: budget.fetch, sleep: async () => {}, timeoutMs: 200, rateLimit: "off" });
     return {
       specs: { read: async () => ({ sha: null, tree: null, sources, baseline: previous === null ? null : { ref: null, label: "the last apply" } }), previous: async () => (previous === null ? null : [{ path: "credentials/all.yaml", content: previous }]) },
@@ -90,7 +94,7 @@ function portsFactory(w: World, content: string, options: { limit: number; crash
 }
 
 /** Drives a run as the Durable Object does: a fresh budget per invocation, the state reloaded from what was persisted. */
-async function drive(w: World, content: string, options: { limit?: number; crashAt?: number; steps?: { n: number }; request?: RunRequest; fresh?: boolean; maxDeletes?: number } = {}): Promise<RunOutput> {
+async function drive(w: World, content: string, options: { limit?: number; crashAt?: number; crashOn?: (request: Request) => boolean; steps?: { n: number }; request?: RunRequest; fresh?: boolean; maxDeletes?: number } = {}): Promise<RunOutput> {
   const portsFor = portsFactory(w, content, { limit: options.limit ?? 14, ...options });
   if (options.fresh !== false) {
     const request = options.request ?? { cause: "manual", mode: "apply" };
@@ -165,6 +169,18 @@ describe("every kind through the run core", () => {
     }
     expect(failures).toEqual([]);
   }, 120_000);
+
+  it("an API key whose create answer was lost stays an orphan to delete until it is gone, however the next apply is cut", async () => {
+    const w = await world();
+    w.account.addFaults({ method: "POST", path: "/api_keys", commitThenFail: true, status: 502 });
+    expect((await drive(w, TREE)).status).toBe("failed");
+    // The next apply plans the orphan's delete and is killed before it is sent: its intent must still be open.
+    await expect(drive(w, TREE, { crashOn: (r) => r.method === "DELETE" })).rejects.toBeInstanceOf(Crash);
+    expect((await w.intents.list()).map((i) => i.name)).toEqual(["api_keys/deploy"]);
+    expect((await drive(w, TREE, { fresh: false })).status).toBe("succeeded");
+    expect((await liveKinds(w)).keys).toHaveLength(1);
+    await expectConverged(w);
+  });
 
   it("tears down in order once the specs are removed (service user last), and MAX_DELETES counts every kind", async () => {
     const w = await world();
