@@ -22,9 +22,6 @@ export default defineConfig({
           name: "unit",
           ...timeouts,
           environment: "node",
-          // In-process files share one module graph per worker instead of importing it again per file (the largest
-          // cost here). A file that mocks a module loads what uses it afresh (see src/vault/file-store.test.ts).
-          isolate: false,
           include: ["src/**/*.test.ts", "standins/**/*.test.ts", "test/unit/**/*.test.ts", "bench/**/*.test.ts"],
         },
       },

@@ -3,6 +3,7 @@ import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promise
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { DEFAULT_TOKENS_PATH, FileTokenStore } from "./file-store";
 import type { StoredToken } from "./store";
 
 const faults = vi.hoisted(() => ({ failRename: false }));
@@ -17,11 +18,6 @@ vi.mock("node:fs/promises", async (importOriginal) => {
     },
   };
 });
-
-// The unit project shares loaded modules between files (isolate: false), so another file may already have loaded the
-// store with the real fs: load it afresh, bound to the mock above.
-vi.resetModules();
-const { DEFAULT_TOKENS_PATH, FileTokenStore } = await import("./file-store");
 
 const entry = (name: string, id = `cr_${name}`): StoredToken => ({
   name,
