@@ -1,6 +1,7 @@
 // Three test projects, named for what they run: `unit` in Node in-process, `worker` inside workerd, `e2e` our programs as child processes.
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
+import LongFirst from "./test/support/long-first";
 
 /**
  * Per-test and per-hook timeouts for a loaded 2-core runner, with a wide margin: they catch a hang, never a
@@ -13,9 +14,10 @@ export default defineConfig({
     reporters: ["default", "./test/support/plain-summary.ts"],
     // vitest's default is one worker per core but one, which is a single worker on a 2-core runner, so every file
     // would wait on the one before it. Most files here spend their time waiting (on wrangler, a child process, the
-    // emulator's pacing), so `unit` and `e2e` share four workers; files start longest first, and `e2e` (the longest)
-    // sorts before `unit`. `worker` runs its files one at a time, after both.
+    // emulator's pacing), so `unit` and `e2e` share four workers, the files known to be longest starting first.
+    // `worker` runs its files one at a time, after both.
     maxWorkers: 4,
+    sequence: { sequencer: LongFirst },
     projects: [
       {
         test: {
