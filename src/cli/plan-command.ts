@@ -1,17 +1,19 @@
 // `plan` (what apply would change, or a read-only preview as another installation), `validate` (offline) and `unmanaged`.
-import { choosePolicy } from "../desired/policy-choice.js";
+import { choosePolicy } from "../desired/repo-policy-choice.js";
 import { loadSpecs } from "../desired/load.js";
 import { renderText } from "../plan/render.js";
-import { reconcile } from "../run/reconcile.js";
+import { runLocal } from "../run/local.js";
 import type { Parsed } from "./args.js";
 import { colorize } from "./color.js";
 import { runConfig } from "./config.js";
 import { CLI_NO_DELIVERY, cliVars, cliView, context, counter, deliveryNote, fingerprintsOf, idsOnly, reportInvalid, shortPath, targeted, withTarget, type CliIo } from "./context.js";
 import { makePlanFile, recordListing, writePlanFile } from "./plan-file.js";
 import { planJson } from "./plan-json.js";
-import { readPolicySource } from "./policy-source.js";
+import { readPolicySource } from "./repo-policy-source.js";
 import { readSpecSources } from "./sources.js";
-import { renderUnmanaged, unmanagedCredentials } from "./unmanaged.js";
+import { API_KEYS, SERVICE_USERS, SSH_CREDENTIALS } from "../kinds/records.js";
+import { ResourceClient } from "../ngrok/resources.js";
+import { renderUnmanaged, renderUnmanagedKinds, unmanagedCredentials, unmanagedOfKinds } from "./unmanaged.js";
 
 export async function planCommand(parsed: Parsed, io: CliIo): Promise<number> {
   const ctx = await context(parsed, io);
@@ -24,7 +26,7 @@ export async function planCommand(parsed: Parsed, io: CliIo): Promise<number> {
   const sources = await readSpecSources(parsed.dir, io.cwd);
   const listing = recordListing(ctx.ngrok);
   const result = await withTarget(ctx.target, () =>
-    reconcile(sources, { ...ctx.options, mode: "plan" }, { ngrok: listing.api, vault: idsOnly(ctx.store), intents: ctx.intents, noDelivery: CLI_NO_DELIVERY, takeCalls: counter(ctx.ngrok) }),
+    runLocal(sources, { ...ctx.options, mode: "plan" }, { ngrok: listing.api, vault: idsOnly(ctx.store), intents: ctx.intents, noDelivery: CLI_NO_DELIVERY, takeCalls: counter(ctx.ngrok) }),
   );
   if (result.kind === "invalid") {
     reportInvalid(result.errors, result.files, io, parsed.json);
@@ -78,6 +80,11 @@ export async function unmanagedCommand(parsed: Parsed, io: CliIo): Promise<numbe
   const ctx = await context(parsed, io);
   const live = await withTarget(ctx.target, () => ctx.ngrok.list());
   const list = unmanagedCredentials(live);
-  io.out(parsed.json ? `${JSON.stringify(list, null, 2)}\n` : renderUnmanaged(list, live.length));
+  // Every kind: one listing each (an operator's command, not a run: it may cost a few pages more).
+  const resources = new ResourceClient(ctx.ngrok);
+  const others = await withTarget(ctx.target, async () => ({ service_users: await resources.list(SERVICE_USERS), api_keys: await resources.list(API_KEYS), ssh_credentials: await resources.list(SSH_CREDENTIALS) }));
+  const items = unmanagedOfKinds(others);
+  const totals = { service_user: others.service_users.length, api_key: others.api_keys.length, ssh_credential: others.ssh_credentials.length };
+  io.out(parsed.json ? `${JSON.stringify([...list.map((c) => ({ kind: "credential", ...c })), ...items], null, 2)}\n` : renderUnmanaged(list, live.length) + renderUnmanagedKinds(items, totals));
   return 0;
 }

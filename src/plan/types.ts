@@ -2,9 +2,22 @@
 import type { CredentialCreate, CredentialUpdate } from "../ngrok/types.js";
 import type { UserMetadata } from "../ownership/marker.js";
 import type { CredentialSpec, SourceLocation } from "../desired/types.js";
-import type { SettingChange } from "./settings.js";
 
-export type Field = "description" | "metadata" | "acl" | "owner_id" | "prevent_destroy" | "expires";
+/** A reviewed setting that ngrok does not hold (see settings.ts). */
+export type Setting = "rotate_after" | "expires" | "deliver" | "prevent_destroy" | "import";
+
+/**
+ * One setting of one credential, before → after. For `deliver` and `import` one entry per value: `after` alone is an
+ * addition, `before` alone a removal; for the others null means unset.
+ */
+export interface SettingChange {
+  name: string;
+  setting: Setting;
+  before: string | null;
+  after: string | null;
+}
+
+export type Field = "description" | "metadata" | "acl" | "owner_id" | "prevent_destroy" | "expires" | "active" | "roles";
 
 /** One field's before → after, for people; values are the spec's view (metadata without the marker). */
 export interface FieldChange {
@@ -53,7 +66,7 @@ export type Action = Change["action"];
 
 export interface Refusal {
   /** IMPORT_REFUSED covers every refused import alike, so a pull request cannot tell an absent id from a taken one. */
-  code: "PREVENT_DESTROY" | "MAX_DELETES" | "EMPTY_SPECS" | "IMPORT_REFUSED" | "ROTATE_UNHELD";
+  code: "PREVENT_DESTROY" | "MAX_DELETES" | "EMPTY_SPECS" | "IMPORT_REFUSED" | "ROTATE_UNHELD" | "OWNER_IN_USE" | "OWNER_UNRESOLVED";
   name?: string;
   /** Safe for anyone who can open a pull request. */
   message: string;

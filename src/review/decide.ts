@@ -78,7 +78,7 @@ function specText(spec: CredentialSpec): string {
 }
 
 /** JSON with keys sorted at every level: equal specs give equal text whatever order their fields were written in. */
-function canonical(value: unknown): string {
+export function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
   if (value !== null && typeof value === "object") {
     const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
@@ -107,6 +107,19 @@ export function countedApprovals(input: Pick<ReviewInput, "pull" | "reviews" | "
 /** The owners of each file of a changed credential (empty: nobody owns it, any counted approval does). */
 function ownersByFile(input: Pick<ReviewInput, "changed" | "codeowners">): { name: string; file: string; owners: Owner[] }[] {
   return input.changed.flatMap((c) => c.files.map((file) => ({ name: c.name, file, owners: input.codeowners ? ownersOf(input.codeowners, file).owners : [] })));
+}
+
+/** Per changed credential file: who may approve it, and which counted approvals are from one of them (so far). */
+export function ownerApprovals(input: ReviewInput): { name: string; file: string; owners: string[]; approvedBy: string[] }[] {
+  const { approvers } = countedApprovals(input);
+  const isOwner = (user: string, owners: Owner[]) => owners.some((o) => (o.kind === "user" ? key(o.login) === key(user) : input.members.get(teamKey(o))?.has(key(user)) === true));
+  return ownersByFile(input).map(({ name, file, owners }) => ({
+    name,
+    file,
+    owners: owners.map(ownerText),
+    // Nobody owns the file: any approval that counts does.
+    approvedBy: owners.length === 0 ? approvers : approvers.filter((a) => isOwner(a, owners)),
+  }));
 }
 
 /** Team memberships the decision needs and `members` does not hold yet: one lookup per (team, approver). */

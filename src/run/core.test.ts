@@ -5,14 +5,17 @@ import type { IntentLog } from "../apply/types.js";
 import { MemoryIntentLog } from "../apply/memory-intents.js";
 import { NgrokClient } from "../ngrok/client.js";
 import { decodeMetadata, encodeMetadata } from "../ownership/marker.js";
-import { generateKeyringEntry, importKeyring, MemoryTokenStore, TokenVault } from "../vault/index.js";
+import { generateKeyringEntry, importKeyring, TokenVault } from "../vault/index.js";
+import { MemoryTokenStore } from "../vault/memory-store.js";
 import { SubrequestBudget } from "./budget.js";
 import { advanceRun, RunError } from "./core.js";
 import { MemoryScratch } from "./memory-scratch.js";
-import type { RunPorts, RunScratch, TokenPort } from "./ports.js";
+import type { RunPorts, RunScratch, RunSettings, TokenPort } from "./ports.js";
 import { newRunState, type RunState } from "./state.js";
 import type { RunOutput, RunRequest } from "./types.js";
 
+/** The settings every run of these tests has: 8 calls kept back for reporting, as the Worker does. */
+const SETTINGS: RunSettings = { config: { ownerId: "acme-prod", maxDeletes: 5 }, reserve: 8 };
 const OWNER = "acme-prod";
 const NAMES = Array.from({ length: 7 }, (_, i) => `svc-${i}`);
 const SPECS = [{ path: "credentials/a.yaml", content: `credentials:\n${NAMES.map((n) => `  - name: ${n}\n    description: ${n}\n`).join("")}` }];
@@ -74,7 +77,7 @@ function process(w: World, options: { limit: number; crashAt?: number; writes?: 
   };
   const scratch = guard<RunScratch>(
     w.scratch,
-    ["save", "saveSources", "loadSources", "clearLive", "addLive", "loadLive", "savePlan", "loadPlan", "saveOutcome", "loadOutcomes"],
+    ["save", "saveSources", "loadSources", "clearLive", "addLive", "loadLive", "liveCount", "savePlan", "loadPlan", "saveOutcome", "loadOutcomes"],
     ["save", "saveSources", "clearLive", "addLive", "savePlan", "saveOutcome"],
   );
   const tokens: TokenPort = {
@@ -99,14 +102,12 @@ function process(w: World, options: { limit: number; crashAt?: number; writes?: 
     });
     const ngrok = new NgrokClient({ baseUrl: "http://emulator.test", apiKey: w.apiKey, fetch: budget.fetch, sleep: async () => {}, timeoutMs: 200 });
     return {
-      config: { ownerId: OWNER, maxDeletes: 5 },
       specs: { read: async () => ({ sha: null, tree: null, sources: SPECS }) },
       ngrok,
       tokens,
       intents,
       scratch,
       budget,
-      reserve: 8,
       takeCalls: () => {
         const taken = ngrokCalls;
         ngrokCalls = 0;
@@ -127,7 +128,7 @@ async function drive(w: World, options: { limit: number; crashAt?: number; write
   }
   for (let i = 0; i < 500; i++) {
     const state = w.scratch.load() as RunState;
-    const output = await advanceRun(state, p.portsFor());
+    const output = await advanceRun(state, p.portsFor(), SETTINGS);
     if (output) return output;
   }
   throw new Error("the run did not finish");
@@ -228,12 +229,54 @@ describe("the run core on the Worker's path", () => {
       pages++;
       return { credentials: [], next: cursor ?? "/credentials?page=loop" };
     };
-    const error = await advanceRun(newRunState(1, "apply", { cause: "manual", mode: "apply" }, "apply"), ports).then(
+    const error = await advanceRun(newRunState(1, "apply", { cause: "manual", mode: "apply" }, "apply"), ports, SETTINGS).then(
       () => null,
       (e: unknown) => e,
     );
     expect(error).toMatchObject({ code: "RUN_PAGING_LOOP" });
     expect(pages).toBe(2);
+  });
+
+  it("a listing that cycles through pages already read (A → B → A) fails at the first page read again, not after MAX_PAGES", async () => {
+    const w = await world();
+    const p = process(w, { limit: 50 });
+    const ports = p.portsFor();
+    const credential = (id: string) => ({ id, uri: `u/${id}`, created_at: "2026-01-01T00:00:00Z", token: null, acl: [], owner_id: "usr_1" });
+    let pages = 0;
+    ports.ngrok.listPage = async (cursor) => {
+      pages++;
+      return cursor === "/credentials?page=b" ? { credentials: [credential("cr_b")], next: "/credentials?page=a" } : { credentials: [credential("cr_a")], next: "/credentials?page=b" };
+    };
+    const error = await advanceRun(newRunState(1, "apply", { cause: "manual", mode: "apply" }, "apply"), ports, SETTINGS).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({ code: "RUN_PAGING_LOOP" });
+    expect(pages).toBe(3);
+  });
+
+  it("a page read again after a stop that lost its step (added to the listing, state not saved) is not taken for a loop", async () => {
+    const w = await world();
+    const credential = (id: string) => ({ id, uri: `u/${id}`, created_at: "2026-01-01T00:00:00Z", token: null, acl: [], owner_id: "usr_1" });
+    const pagesAt: Record<string, { credentials: ReturnType<typeof credential>[]; next: string | null }> = {
+      first: { credentials: [credential("cr_p1")], next: "/credentials?page=2" },
+      "/credentials?page=2": { credentials: [credential("cr_p2")], next: "/credentials?page=3" },
+      "/credentials?page=3": { credentials: [credential("cr_p3")], next: null },
+    };
+    const listPage = async (cursor: string | null) => pagesAt[cursor ?? "first"] as { credentials: ReturnType<typeof credential>[]; next: string | null };
+    w.scratch.save(newRunState(1, "apply", { cause: "manual", mode: "plan" }, "plan"));
+    // The first process stops right after page 2 went into the listing, before the state that says so is saved.
+    const first = { ...process(w, { limit: 50 }).portsFor() };
+    first.ngrok.listPage = listPage;
+    const save = first.scratch.save;
+    first.scratch = { ...first.scratch, save: (state) => (state.pages === 2 && state.cursor !== "/credentials?page=2" ? Promise.reject(new Crash()) : save(state)) };
+    await expect(advanceRun(w.scratch.load() as RunState, first, SETTINGS)).rejects.toBeInstanceOf(Crash);
+    expect(w.scratch.load()).toMatchObject({ stage: "list", cursor: "/credentials?page=2", listed: 1 });
+    const second = process(w, { limit: 50 }).portsFor();
+    second.ngrok.listPage = listPage;
+    const output = await advanceRun(w.scratch.load() as RunState, second, SETTINGS);
+    expect(output?.status).toBe("succeeded");
+    expect(output?.progress?.listed).toBe(3);
   });
 });
 
@@ -257,7 +300,7 @@ describe("delivery never trusts a read-back of the token store", () => {
         specs: { read: async () => ({ sha: null, tree: null, sources: DELIVER }) },
         tokens: { ...ports.tokens, read: staleRead },
         deliverer: { records: () => [], inspect: async () => ({ exists: false }), deliver: async (_d, token) => void pushed.push(token), undeliver: async () => {}, forget: () => {} },
-      });
+      }, SETTINGS);
       if (output) return { w, output, pushed };
     }
     throw new Error("the run did not finish");
