@@ -58,8 +58,9 @@ export class SqlRunScratch implements RunScratch {
     for (const credential of credentials) this.sql.exec("INSERT OR REPLACE INTO run_live (id, json) VALUES (?, ?)", credential.id, JSON.stringify(credential));
   }
 
-  loadLive(): Credential[] {
-    return this.sql.exec("SELECT json FROM run_live").toArray().map((row) => JSON.parse(str(row.json)) as Credential);
+  loadLive(range?: { offset: number; limit: number }): Credential[] {
+    const rows = range ? this.sql.exec("SELECT json FROM run_live ORDER BY id LIMIT ? OFFSET ?", range.limit, range.offset) : this.sql.exec("SELECT json FROM run_live");
+    return rows.toArray().map((row) => JSON.parse(str(row.json)) as Credential);
   }
 
   /** One row per change: a plan for thousands of credentials outgrows a single value. Outcomes of earlier rounds stay. */

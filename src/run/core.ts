@@ -3,7 +3,8 @@ import { choosePolicy } from "../desired/policy-choice.js";
 import { makePlan } from "../plan/plan.js";
 import { fileCacheKey, loadSpecs } from "../desired/load.js";
 import type { SpecSource } from "../desired/types.js";
-import { DIFF_UNITS_PER_CREDENTIAL, parseUnits } from "./cpu-units.js";
+import { parseUnits } from "./cpu-units.js";
+import { diffInSlices, endDiff } from "./diff-slices.js";
 import { applyStage } from "./apply-stage.js";
 import { CALLS_PER_CHANGE, MAX_INVOCATIONS, MAX_PAGES, RunError } from "./errors.js";
 import { deliverStage, finishRun } from "./finish.js";
@@ -11,7 +12,7 @@ import { targetsStage } from "./targets-stage.js";
 import type { RevealedToken, RunPorts } from "./ports.js";
 import type { RunState } from "./state.js";
 import { beginInvocation, endInvocation, progressMark } from "./stall.js";
-import { allowsDeletes, rotations, type RunOutput } from "./types.js";
+import { allowsDeletes, type RunOutput } from "./types.js";
 import { previousSpecs } from "./previous.js";
 
 export { applyOrder } from "./apply-stage.js";
@@ -225,15 +226,11 @@ export class Step {
   /** False when it yielded for want of budget (the next invocation plans again). */
   async plan(): Promise<boolean> {
     const { state, ports } = this;
-    const sources = await ports.scratch.loadSources();
-    const loaded = loadSpecs(sources, { ownerId: ports.config.ownerId, ...(ports.specs.cache ? { cache: ports.specs.cache } : {}) });
-    if (!loaded.ok) throw new RunError("RUN_INTERNAL", "internal: specs validated at the start no longer validate");
+    // The diff goes a slice of the live list at a time, within the invocation's work units (diff-slices.ts).
+    const diffed = await diffInSlices(state, ports);
+    if (!diffed) return false;
+    const { sources, loaded, context } = diffed;
     const previous = await previousSpecs(state, ports, sources);
-    const live = await ports.scratch.loadLive();
-    state.listed = live.length;
-    // Counted, not yet sliced: the diff of the whole live list is one piece of work (README, Limits).
-    ports.budget.spend(live.length * DIFF_UNITS_PER_CREDENTIAL);
-    // A rotation asked for and done in an earlier round is not done again.
     // A pull request's plan says who must approve it (under review enforcement), so reviewers know before the merge.
     let reviewNotes: string[] = [];
     if (state.request.cause === "pull_request" && ports.reviews?.notes) {
@@ -252,13 +249,13 @@ export class Step {
       const approval = await ports.reviews.deleteApproval(state);
       if (approval) (allowDeletes = true), notes.push(approval);
     }
-    const rotated = new Set((await ports.scratch.loadOutcomes()).filter((r) => r.outcome.status === "done" && r.outcome.change.action === "rotate").map((r) => r.outcome.change.name));
     let plan = makePlan({
       ownerId: ports.config.ownerId,
       specs: loaded.specs,
-      live,
-      stored: await ports.tokens.ids(),
-      intents: await ports.intents.list(),
+      live: diffed.live,
+      diffed: diffed.planned,
+      stored: context.stored,
+      intents: context.intents,
       specFiles: loaded.files,
       maxDeletes: ports.config.maxDeletes,
       allowDeletes,
@@ -267,8 +264,7 @@ export class Step {
       ...(ports.config.expiryWarningMs !== undefined ? { expiryWarningMs: ports.config.expiryWarningMs } : {}),
       ...(notes.length > 0 ? { policyNotes: notes } : {}),
       now: state.now,
-      rotateNow: new Set(rotations(state.request).filter((name) => !rotated.has(name))),
-      delivered: ports.deliverer ? await ports.deliverer.records() : [],
+      rotateNow: context.rotateNow ?? new Set(),
       ...(previous ? { previous } : {}),
     });
     let applying = state.mode === "apply" && plan.refusals.length === 0;
@@ -293,6 +289,7 @@ export class Step {
       } else plan = approved;
     }
     await ports.scratch.savePlan(plan);
+    endDiff(state, ports);
     state.total = plan.changes.length;
     state.applied = 0;
     if (applying && plan.changes.length === 0) for (const intent of plan.staleIntents) await ports.intents.close(intent);

@@ -7,6 +7,13 @@
 export const PARSE_UNITS_PER_KB = 160;
 /** Diffing one live credential against its spec (bench: about 6 µs after issue 25's decode change). */
 export const DIFF_UNITS_PER_CREDENTIAL = 7;
+/**
+ * The plan stage's index of the specs, the vault's ids and the intents, per spec: built once per run while the
+ * process keeps it, or again at the start of an invocation that lost it (bench: loadSpecs from the parse cache).
+ */
+export const INDEX_UNITS_PER_SPEC = 1;
+/** Making the plan from the diffed slices and saving it, per spec (assembly, policies, the plan's JSON). */
+export const FINISH_UNITS_PER_SPEC = 1;
 /** What an invocation keeps back for the fixed work around its steps (reading state, persisting, reporting). */
 export const CPU_HEADROOM = 0.2;
 

@@ -80,7 +80,8 @@ export interface RunScratch {
   loadSources(): Awaitable<SpecSource[]>;
   clearLive(): Awaitable<void>;
   addLive(credentials: readonly Credential[]): Awaitable<void>;
-  loadLive(): Awaitable<Credential[]>;
+  /** The listing, or `limit` of it from `offset` (in an order that stays the same while the listing does). */
+  loadLive(range?: { offset: number; limit: number }): Awaitable<Credential[]>;
   /** Replaces the plan (a new round); outcomes of earlier rounds are kept. */
   savePlan(plan: Plan): Awaitable<void>;
   loadPlan(): Awaitable<Plan>;

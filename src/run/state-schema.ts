@@ -21,6 +21,25 @@ const targetSeen = z.union([
   z.object({ exists: z.null(), error: z.string() }),
 ]);
 
+const keeper = z.object({ name: z.string(), id: z.string(), created_at: z.string() });
+/** A change or a credential is checked for the keys the sliced diff reads; the rest is its own (the plan's JSON). */
+const change = z.looseObject({ action: z.enum(["create", "update", "import", "replace", "rotate", "delete"]), name: z.string() });
+const diffProgress = z.object({
+  round: count,
+  offset: count,
+  unmanaged: count,
+  foreign: count,
+  retiring: count,
+  met: z.string(),
+  early: z.array(change),
+  duplicates: z.array(keeper),
+  outcomes: z.array(change),
+  unheld: z.array(keeper),
+  keepers: z.array(keeper),
+  held: z.array(z.looseObject({ id: z.string(), created_at: z.string() })),
+  nonces: z.array(z.string()),
+});
+
 /** Checks shape only: the parsed value itself is what is resumed (zod would drop keys it does not list). */
 export const runStateSchema = z.object({
   version: z.number().int(),
@@ -49,6 +68,7 @@ export const runStateSchema = z.object({
   invocations: count,
   max_subrequests: count,
   idle: count,
+  diff: diffProgress.optional(),
   skipped: z.string().optional(),
   declined: z.boolean().optional(),
   invalid: z.array(z.object({ code: z.string(), file: z.string(), line: z.number(), column: z.number(), field: z.string(), message: z.string() })).optional(),

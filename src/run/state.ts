@@ -1,6 +1,7 @@
 // The persisted state of a run in progress: versioned, so a deploy in the middle of a run never misreads it.
 import type { SpecError } from "../desired/errors.js";
 import type { TargetSeen } from "../plan/delivery-guard.js";
+import type { DiffProgress } from "../plan/diff-slice.js";
 import type { Baseline } from "./ports.js";
 import type { ReviewOutcome, RunRequest } from "./types.js";
 import { describeIssues, runStateSchema } from "./state-schema.js";
@@ -63,6 +64,11 @@ export interface RunState {
   work_units?: number;
   /** Spec files this run parsed (not found in the parse cache), one per work piece of the start stage. */
   parsed?: number;
+  /**
+   * The plan stage's diff so far (src/plan/diff-slice.ts): the live list is diffed a slice per piece of work, and
+   * what the slices found waits here for the next; dropped once the plan is saved. Its round: a stale one restarts.
+   */
+  diff?: DiffProgress & { round: number };
   /** Invocations in a row that ended without progress; a run that stalls fails instead of spinning. */
   idle: number;
   skipped?: string;
