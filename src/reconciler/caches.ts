@@ -85,6 +85,9 @@ export class Caches {
         sql.exec("UPDATE spec_cache SET used_at = ? WHERE key = ?", now(), key);
         return JSON.parse(str(row.json)) as FileResult;
       },
+      has(key: string) {
+        return sql.exec("SELECT 1 AS n FROM spec_cache WHERE key = ?", key).toArray().length > 0;
+      },
       set(key: string, result: FileResult) {
         const json = JSON.stringify(result);
         const bytes = utf8Bytes(json);

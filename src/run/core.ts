@@ -3,7 +3,8 @@ import { choosePolicy } from "../desired/policy-choice.js";
 import { makePlan } from "../plan/plan.js";
 import { fileCacheKey, loadSpecs } from "../desired/load.js";
 import type { SpecSource } from "../desired/types.js";
-import { parseUnits } from "./cpu-units.js";
+import { assembleUnits, LIST_UNITS_PER_CREDENTIAL, parseUnits } from "./cpu-units.js";
+import { MAX_PAGE_LIMIT } from "../ngrok/types.js";
 import { diffInSlices, endDiff } from "./diff-slices.js";
 import { applyStage } from "./apply-stage.js";
 import { CALLS_PER_CHANGE, MAX_INVOCATIONS, MAX_PAGES, RunError } from "./errors.js";
@@ -108,7 +109,9 @@ export class Step {
     if (!cache) return true;
     const { ownerId } = this.ports.config;
     for (const source of sources) {
-      if (cache.get(fileCacheKey(source, ownerId))) continue;
+      const key = fileCacheKey(source, ownerId);
+      // Only whether it is there: reading a cached file back costs about what parsing it would.
+      if (cache.has ? cache.has(key) : cache.get(key)) continue;
       const units = parseUnits(source.content.length);
       if (!this.ports.budget.affords(units)) return false;
       this.ports.budget.spend(units);
@@ -152,10 +155,12 @@ export class Step {
             state.stage = "report";
           } else {
             // Parsing is CPU-bound: file by file within the invocation's units; the cache keeps what is done.
-            if (!this.parseWithin(snapshot.sources)) {
+            // Then every file's specs are put together and checked across files: one piece, its units by the bytes.
+            if (!this.parseWithin(snapshot.sources) || !this.ports.budget.affords(assembleUnits(snapshot.sources))) {
               await this.persist();
               return null;
             }
+            ports.budget.spend(assembleUnits(snapshot.sources));
             await ports.reporter?.started?.(state);
             await ports.scratch.saveSources(snapshot.sources);
             // On a pull request the default branch's policy judges, so the PR cannot loosen what reviews it.
@@ -186,8 +191,9 @@ export class Step {
             state.pages = 0;
           }
           while (state.cursor !== "end") {
-            if (!this.roomFor(1)) return null;
+            if (!this.roomFor(1) || !ports.budget.affords(MAX_PAGE_LIMIT * LIST_UNITS_PER_CREDENTIAL)) return null;
             const page = await ports.ngrok.listPage(state.cursor);
+            ports.budget.spend(page.credentials.length * LIST_UNITS_PER_CREDENTIAL);
             state.pages = (state.pages ?? 0) + 1;
             if (page.next !== null && (page.next === state.cursor || state.pages >= MAX_PAGES)) throw new RunError("RUN_PAGING_LOOP", `ngrok's listing does not end (${state.pages} pages, next_page_uri ${page.next === state.cursor ? "points at the page just read" : "still set"})`);
             await ports.scratch.addLive(page.credentials);

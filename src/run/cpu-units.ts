@@ -5,8 +5,12 @@
 
 /** Parsing and validating spec YAML, per byte of a file not in the parse cache (bench: about 0.14 µs/byte). */
 export const PARSE_UNITS_PER_KB = 160;
-/** Diffing one live credential against its spec (bench: about 6 µs after issue 25's decode change). */
-export const DIFF_UNITS_PER_CREDENTIAL = 7;
+/** Diffing one live credential against its spec, read back from the run's scratch (bench: JSON.parse of the row, then the compare). */
+export const DIFF_UNITS_PER_CREDENTIAL = 8;
+/** One listed credential: the page's JSON parsed and the credential written to the scratch. */
+export const LIST_UNITS_PER_CREDENTIAL = 3;
+/** Putting the parsed files' specs together and checking them across files, then saving the sources, per KB of YAML. */
+export const ASSEMBLE_UNITS_PER_KB = 4;
 /**
  * The plan stage's index of the specs, the vault's ids and the intents, per spec: built once per run while the
  * process keeps it, or again at the start of an invocation that lost it (bench: loadSpecs from the parse cache).
@@ -25,4 +29,11 @@ export function unitsForCpuMs(maxCpuMs: number): number {
 /** The units parsing a file of this many UTF-16 units costs (one per byte is close enough for YAML). */
 export function parseUnits(length: number): number {
   return Math.ceil((length * PARSE_UNITS_PER_KB) / 1024);
+}
+
+/** The units of the start stage's last piece: every file's specs put together and checked, the sources saved. */
+export function assembleUnits(sources: readonly { content: string }[]): number {
+  let length = 0;
+  for (const source of sources) length += source.content.length;
+  return Math.ceil((length * ASSEMBLE_UNITS_PER_KB) / 1024);
 }

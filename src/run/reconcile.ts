@@ -6,7 +6,8 @@ import { REPORT_RESERVE } from "../config.js";
 import { SubrequestBudget, UNLIMITED } from "./budget.js";
 import { advanceRun, RunError } from "./core.js";
 import { MemoryScratch } from "./memory-scratch.js";
-import type { CredentialsPort, Deliverer, Reporter, RunConfig, TokenPort } from "./ports.js";
+import type { CredentialsPort, Deliverer, Reporter, RunConfig, RunPorts, TokenPort } from "./ports.js";
+import type { FileCache } from "../desired/load.js";
 import type { RunResult } from "./result.js";
 import { newRunState, type RunState } from "./state.js";
 import type { RunOutput } from "./types.js";
@@ -50,6 +51,10 @@ export interface RunOptions extends RunConfig {
    * nothing applied yet (the plan notes it); left out: nothing is compared.
    */
   previous?: { label: string; sources: SpecSource[] } | null;
+  /** Parsed files by key, kept between runs as the Durable Object keeps them: the start stage then parses file by file. */
+  cache?: FileCache;
+  /** Wraps each invocation (one advanceRun call): the bench times each one. */
+  invocation?: (advance: () => Promise<RunOutput | null>) => Promise<RunOutput | null>;
 }
 
 /** The credentials API, each call taken from the budget (no fetch to count: the caller made the client). */
@@ -79,11 +84,12 @@ export async function reconcile(sources: readonly SpecSource[], options: RunOpti
   // The core's stall rule and invocation cap end a run that does not finish.
   for (;;) {
     const budget = limit === undefined ? null : new SubrequestBudget(limit, undefined, options.unitsPerInvocation);
-    const output = await advanceRun(scratch.load() as RunState, {
+    const ports: RunPorts = {
       config: options,
       specs: {
         read: async () => ({ sha: null, tree: null, sources: [...sources], policy: { head: options.policy ?? null }, ...(previous !== undefined ? { baseline: previous && { ref: null, label: previous.label } } : {}) }),
         previous: async () => previous?.sources ?? null,
+        ...(options.cache ? { cache: options.cache } : {}),
       },
       ngrok: budget ? budgeted(deps.ngrok, budget) : deps.ngrok,
       tokens: deps.vault,
@@ -97,7 +103,9 @@ export async function reconcile(sources: readonly SpecSource[], options: RunOpti
       budget: budget ?? UNLIMITED,
       reserve: budget ? REPORT_RESERVE : 0,
       takeCalls: deps.takeCalls ?? (() => ({ ngrok: 0, github: 0 })),
-    }, { maxInvocations: 100_000 });
+    };
+    const advance = () => advanceRun(scratch.load() as RunState, ports, { maxInvocations: 100_000 });
+    const output = await (options.invocation ? options.invocation(advance) : advance());
     if (output) {
       if (!result) throw new RunError("RUN_INTERNAL", "internal: the run ended without a result");
       return Object.assign(result as RunResult, { output });
