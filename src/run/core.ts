@@ -12,7 +12,7 @@ import { deliverStage, finishRun } from "./finish.js";
 import { targetsStage } from "./targets-stage.js";
 import type { RevealedToken, RunPorts } from "./ports.js";
 import type { RunState } from "./state.js";
-import { beginInvocation, endInvocation, progressMark } from "./stall.js";
+import { beginInvocation, endInvocation, invocationCap, progressMark } from "./stall.js";
 import { allowsDeletes, type RunOutput } from "./types.js";
 import { previousSpecs } from "./previous.js";
 
@@ -38,7 +38,8 @@ export interface InvocationCount {
  */
 export async function advanceRun(state: RunState, ports: RunPorts, count: InvocationCount = {}): Promise<RunOutput | null> {
   const run = new Step(state, ports);
-  const refused = beginInvocation(state, count.attempt ?? state.invocations + 1, count.maxInvocations ?? MAX_INVOCATIONS);
+  // The cap grows with the run's known work (a first apply of 10,000 needs hundreds of invocations of 50 calls).
+  const refused = beginInvocation(state, count.attempt ?? state.invocations + 1, invocationCap(state, count.maxInvocations ?? MAX_INVOCATIONS, ports.budget, ports.reserve));
   if (refused) return run.fail(refused);
   try {
     const output = await run.step();
