@@ -15,9 +15,9 @@ export const ASSEMBLE_UNITS_PER_KB = 4;
  * The plan stage's index of the specs, the vault's ids and the intents, per spec: built once per run while the
  * process keeps it, or again at the start of an invocation that lost it (bench: loadSpecs from the parse cache).
  */
-export const INDEX_UNITS_PER_SPEC = 1;
+export const INDEX_UNITS_PER_SPEC = 0.6;
 /** Making the plan from the diffed slices and saving it, per spec (assembly, policies, the plan's JSON). */
-export const FINISH_UNITS_PER_SPEC = 1;
+export const FINISH_UNITS_PER_SPEC = 0.75;
 /** What an invocation keeps back for the fixed work around its steps (reading state, persisting, reporting). */
 export const CPU_HEADROOM = 0.2;
 

@@ -1,5 +1,5 @@
 // The plan stage's diff, a slice of the live list per piece of work, within the invocation's work units; its partial result persists in RunState.diff.
-import { loadSpecs, type LoadResult } from "../desired/load.js";
+import { fileCacheKey, loadSpecs, type LoadResult } from "../desired/load.js";
 import type { SpecSource } from "../desired/types.js";
 import type { Credential } from "../ngrok/types.js";
 import { diffSlice, finishDiff, heldCredentials, sliceContext, startDiff, type SliceContext } from "../plan/diff-slice.js";
@@ -49,7 +49,7 @@ export async function diffInSlices(state: RunState, ports: RunPorts): Promise<Di
     if (budget.unitsUsed > 0) return null;
     index = await buildIndex(state, ports);
     indexes.set(ports.scratch, index);
-    budget.spend(index.context.specs.length * INDEX_UNITS_PER_SPEC);
+    budget.spend(Math.ceil(index.context.specs.length * INDEX_UNITS_PER_SPEC));
   }
   const { context } = index;
   if (state.diff?.round !== state.round) state.diff = { round: state.round, ...startDiff(context.specs.length) };
@@ -64,8 +64,9 @@ export async function diffInSlices(state: RunState, ports: RunPorts): Promise<Di
     // The scratch keeps one row per id: a listing that repeated a credential holds fewer than were listed.
     if (slice.length < size) state.listed = state.diff.offset;
   }
-  if (!budget.affords(context.specs.length * FINISH_UNITS_PER_SPEC)) return null;
-  budget.spend(context.specs.length * FINISH_UNITS_PER_SPEC);
+  const finish = Math.ceil(context.specs.length * FINISH_UNITS_PER_SPEC);
+  if (!budget.affords(finish)) return null;
+  budget.spend(finish);
   const progress = state.diff;
   const delivered = ports.deliverer ? await ports.deliverer.records() : [];
   const planned = finishDiff(progress, { ownerId: ports.config.ownerId, context, delivered });
@@ -78,13 +79,30 @@ export function endDiff(state: RunState, ports: RunPorts): void {
   indexes.delete(ports.scratch);
 }
 
+/**
+ * The specs the start stage validated, straight from the parse cache: its cross-file and policy checks passed, so
+ * they are not run again. Null when a file is no longer cached (loadSpecs then parses it again).
+ */
+function cachedSpecs(sources: readonly SpecSource[], ports: RunPorts): Extract<LoadResult, { ok: true }> | null {
+  const { cache } = ports.specs;
+  if (!cache) return null;
+  const specs = [];
+  for (const source of sources) {
+    const file = cache.get(fileCacheKey(source, ports.config.ownerId));
+    if (!file || file.errors.length > 0) return null;
+    for (const spec of file.specs) specs.push(spec);
+  }
+  // loadSpecs's order (names are unique across files: the start stage checked it).
+  return { ok: true, specs: specs.sort((a, b) => (a.name < b.name ? -1 : 1)), files: sources.length };
+}
+
 function indexKey(state: RunState): string {
   return JSON.stringify([state.runId, state.round, state.now, state.sha, state.tree]);
 }
 
 async function buildIndex(state: RunState, ports: RunPorts): Promise<SpecIndex> {
   const sources = await ports.scratch.loadSources();
-  const loaded = loadSpecs(sources, { ownerId: ports.config.ownerId, ...(ports.specs.cache ? { cache: ports.specs.cache } : {}) });
+  const loaded = cachedSpecs(sources, ports) ?? loadSpecs(sources, { ownerId: ports.config.ownerId, ...(ports.specs.cache ? { cache: ports.specs.cache } : {}) });
   if (!loaded.ok) throw new RunError("RUN_INTERNAL", "internal: specs validated at the start no longer validate");
   // A rotation asked for and done in an earlier round is not done again.
   const rotated = new Set((await ports.scratch.loadOutcomes()).filter((r) => r.outcome.status === "done" && r.outcome.change.action === "rotate").map((r) => r.outcome.change.name));
