@@ -185,11 +185,12 @@ export function finishDiff(progress: DiffProgress, input: FinishInput): Plan {
     existing: (name) => {
       const at = context.index.get(name);
       if (at === undefined || !hasBit(met, at)) return undefined;
-      const outcome = outcomes.get(name) ?? null;
+      const outcome = outcomes.get(name);
       // A keeper nothing was recorded of has its token stored under its id.
       const id = keepers.get(name)?.id ?? (outcome && "id" in outcome ? outcome.id : (context.stored.get(name) ?? ""));
-      return { id, outcome, unheld: unheld.has(name) };
+      return { id, unheld: unheld.has(name) };
     },
+    outcome: (spec) => outcomes.get(spec.name) ?? null,
     removed: progress.outcomes.filter((change) => !context.index.has(change.name)),
   });
 }

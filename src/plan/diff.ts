@@ -106,7 +106,7 @@ export function diff(input: DiffInput): Plan {
   }
 
   const context: OutcomeContext = { ...input, now };
-  const byName = new Map(input.specs.map((spec) => [spec.name, spec]));
+  const wanted = new Set(input.specs.map((spec) => spec.name));
   return assemble({
     ...input,
     now,
@@ -116,11 +116,10 @@ export function diff(input: DiffInput): Plan {
     findById,
     existing: (name) => {
       const owned = current.get(name);
-      if (!owned) return undefined;
-      const spec = byName.get(name);
-      return { id: owned.credential.id, outcome: () => (spec ? ownedOutcome(spec, owned, context) : null), unheld: input.stored.get(name) !== owned.credential.id };
+      return owned ? { id: owned.credential.id, unheld: input.stored.get(name) !== owned.credential.id } : undefined;
     },
-    removed: [...current].flatMap(([name, owned]): Change[] => (byName.has(name) ? [] : [{ action: "delete", name, id: owned.credential.id, reason: "removed" }])),
+    outcome: (spec) => ownedOutcome(spec, current.get(spec.name) as Owned, context),
+    removed: [...current].flatMap(([name, owned]): Change[] => (wanted.has(name) ? [] : [{ action: "delete", name, id: owned.credential.id, reason: "removed" }])),
   });
 }
 
@@ -159,10 +158,9 @@ export function ownedOutcome(spec: CredentialSpec, existing: Owned, input: Outco
   return { action: "update", name: spec.name, id: credential.id, fields, body: updateBody(spec, fields, nextMarker) };
 }
 
-/** The keeper of a spec's name, as the end of a diff sees it: its id, its change (computed when asked), and whether the vault lacks its token. */
+/** The keeper of a spec's name, as the end of a diff sees it: its id, and whether the vault lacks its token. */
 export interface Existing {
   id: string;
-  outcome: Change | null | (() => Change | null);
   unheld: boolean;
 }
 
@@ -181,6 +179,8 @@ export interface Found {
   /** A live credential by id (only imports look one up). */
   findById(id: string): Credential | undefined;
   existing(name: string): Existing | undefined;
+  /** The change the keeper of this spec's name needs (null: none); asked only of a spec whose name has a keeper. */
+  outcome(spec: CredentialSpec): Change | null;
   /** The "removed" deletes: keepers of names no spec has. */
   removed: readonly Change[];
 }
@@ -213,7 +213,7 @@ export function assemble(found: Found): Plan {
       changes.push({ action: "create", name: spec.name, spec, body: createBody(spec, ownerId, now) });
       continue;
     }
-    const outcome = typeof existing.outcome === "function" ? existing.outcome() : existing.outcome;
+    const outcome = found.outcome(spec);
     if (outcome) changes.push(outcome);
     else {
       unchanged.push(spec.name);
