@@ -4,8 +4,9 @@ import { MemoryIntentLog } from "../src/apply/memory-intents.js";
 import { loadSpecs, type FileResult } from "../src/desired/load.js";
 import { NgrokClient } from "../src/ngrok/client.js";
 import { unitsForCpuMs } from "../src/run/cpu-units.js";
-import { reconcile, type RunDeps } from "../src/run/reconcile.js";
-import { generateKeyringEntry, importKeyring, MemoryTokenStore, TokenVault } from "../src/vault/index.js";
+import { runLocal, type RunDeps } from "../src/run/local.js";
+import { generateKeyringEntry, importKeyring, TokenVault } from "../src/vault/index.js";
+import { MemoryTokenStore } from "../src/vault/memory-store.js";
 import { createHash } from "node:crypto";
 import type { SpecSource } from "../src/desired/types.js";
 import { makeFleet, seedFor, specSources as fleetSources, type FleetSpec } from "./fixtures.js";
@@ -60,7 +61,7 @@ const cpu = () => {
 };
 
 /** One plan run of N credentials with k changes, per invocation timed; the emulator's own CPU is not counted. */
-async function measure(input: InvocationCaseInput, budgeted: boolean): Promise<{ perInvocation: number[]; stages: string[]; progress: { max_work_units: number; max_subrequests: number; invocations: number } }> {
+async function measure(input: InvocationCaseInput, budgeted: boolean): Promise<{ perInvocation: number[]; progress: { max_work_units: number; max_subrequests: number; invocations: number } }> {
   const fleet = makeFleet(input.n, input.k);
   const emulator = createEmulator({ rateLimit: "off" });
   const apiKey = `inv_${input.n}_${input.k}`;
@@ -89,26 +90,26 @@ async function measure(input: InvocationCaseInput, budgeted: boolean): Promise<{
   const cache = new Map<string, FileResult>();
   if (!input.cold) loadSpecs(specSources(fleet.before), { ownerId: BENCH_OWNER_ID, cache });
   // Untimed: fills the page memo (and compiles the hot paths) with the cache as it will start.
-  await reconcile(specSources(fleet.after), { ownerId: BENCH_OWNER_ID, maxDeletes: input.n, mode: "plan", cache: new Map(cache) }, deps);
+  await runLocal(specSources(fleet.after), { ownerId: BENCH_OWNER_ID, maxDeletes: input.n, mode: "plan", cache: new Map(cache) }, deps);
   const perInvocation: number[] = [];
-  const stages: string[] = [];
-  const result = await reconcile(specSources(fleet.after), {
+  let started: number | null = null;
+  const result = await runLocal(specSources(fleet.after), {
     ownerId: BENCH_OWNER_ID,
     maxDeletes: input.n,
     mode: "plan",
     cache,
     ...(budgeted ? { callsPerInvocation: FREE_SUBREQUESTS, unitsPerInvocation: unitsForCpuMs(FREE_CPU_MS) } : {}),
-    invocation: async (advance) => {
-      const t0 = cpu();
-      const output = await advance();
-      perInvocation.push(cpu() - t0);
-      stages.push(output ? "report" : "yielded");
-      return output;
+    // Each invocation runs from one onInvocation to the next (the last one to the run's end).
+    onInvocation: () => {
+      const now = cpu();
+      if (started !== null) perInvocation.push(now - started);
+      started = now;
     },
   }, deps);
+  if (started !== null) perInvocation.push(cpu() - started);
   if (result.kind !== "planned" || result.plan.changes.length !== input.k) throw new BenchFailure(`N=${input.n} k=${input.kLabel} ${input.cold ? "cold" : "warm"}: the budgeted plan has ${result.kind === "planned" ? result.plan.changes.length : result.kind} changes, expected ${input.k}`);
   const progress = result.output.progress;
-  return { perInvocation, stages, progress: { max_work_units: progress?.max_work_units ?? 0, max_subrequests: progress?.max_subrequests ?? 0, invocations: progress?.invocations ?? perInvocation.length } };
+  return { perInvocation, progress: { max_work_units: progress?.max_work_units ?? 0, max_subrequests: progress?.max_subrequests ?? 0, invocations: progress?.invocations ?? perInvocation.length } };
 }
 
 export async function runInvocationCase(input: InvocationCaseInput): Promise<InvocationCaseResult> {

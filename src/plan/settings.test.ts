@@ -1,7 +1,7 @@
 // Reviewed settings that ngrok does not hold show as plan lines, compared with the previous specs, in every rendering.
 import { describe, expect, it } from "vitest";
 import type { CredentialSpec } from "../desired/types.js";
-import { EXAMPLE_OWNER as OWNER, exampleLive as live, exampleSpec as spec } from "./example.js";
+import { EXAMPLE_OWNER as OWNER, exampleLive as live, exampleSpec as spec } from "../../test/support/plan-example.js";
 import { makePlan, type PlanInput } from "./plan.js";
 import { renderApplyMarkdown, renderMarkdown, renderText } from "./render.js";
 import { changedSources, settingChanges } from "./settings.js";
@@ -40,6 +40,30 @@ describe("reviewed settings", () => {
     expect(md).toContain("No ngrok changes: the account matches the specs.");
     expect(renderApplyMarkdown({ title: "apply", plan: p, errors: [] })).toContain("~ web: deliver + acme/site:NGROK_TOKEN");
     expect(JSON.parse(JSON.stringify(p)).settings).toEqual(p.settings);
+  });
+
+  it("a target added to (or removed from) an existing credential shows once, as its reviewed setting, while the apply still delivers (or removes) it", () => {
+    // What the Worker plans: the delivery records say where the token went; the new target has not had it yet.
+    const delivered = [{ key: "acme/old:NGROK_TOKEN", name: "web", id: "cr_WEB" }];
+    const p = plan([web({ deliver: [target("acme/site", "NGROK_TOKEN")] })], { label: "the default branch (abc1234)", specs: [web({ deliver: [target("acme/old", "NGROK_TOKEN")] })] }, { delivered });
+    expect(p.deliveries.map((d) => `${d.action} ${d.target.key}`)).toEqual(["deliver acme/site:NGROK_TOKEN", "undeliver acme/old:NGROK_TOKEN"]);
+    const lines = ["  ~ web: deliver + acme/site:NGROK_TOKEN\n", "  ~ web: deliver - acme/old:NGROK_TOKEN\n"];
+    for (const text of [renderText(p), renderApplyMarkdown({ title: "apply", plan: p, errors: [] })]) {
+      for (const line of lines) expect(text.split(line)).toHaveLength(2);
+      expect(text).not.toContain("> deliver web");
+      expect(text).not.toContain("< remove secret");
+    }
+    const md = renderMarkdown(p);
+    expect(md).toContain("~ web: deliver + acme/site:NGROK_TOKEN\n");
+    expect(md).not.toContain("> deliver web");
+    expect(md).not.toContain("< remove secret");
+    expect(renderText(p)).toContain("No ngrok changes: the account matches the specs. Reviewed settings changed");
+    // A refused delivery says why, beside its setting line: that is news the setting line does not carry.
+    const refused = { ...p, deliveries: p.deliveries.map((d) => (d.action === "deliver" ? { ...d, refused: "the secret exists and was not written by ngrok-gitops" } : d)) };
+    expect(renderText(refused)).toContain("! refused: deliver web -> acme/site:NGROK_TOKEN: the secret exists");
+    // A delivery no setting announces (the token of an unchanged target, after a rotation) keeps its line.
+    const again = plan([web({ deliver: [target("acme/site", "NGROK_TOKEN")] })], { label: "x", specs: [web({ deliver: [target("acme/site", "NGROK_TOKEN")] })] }, { delivered: [] });
+    expect(renderText(again)).toContain("  > deliver web -> acme/site:NGROK_TOKEN\n");
   });
 
   it("rotate_after, expires, prevent_destroy, import and removed targets, before → after", () => {

@@ -7,7 +7,8 @@ import { diffedSpecs } from "../plan/plan.js";
 import type { Plan } from "../plan/types.js";
 import { DIFF_UNITS_PER_CREDENTIAL, FINISH_UNITS_PER_SPEC, INDEX_UNITS_PER_SPEC } from "./cpu-units.js";
 import { RunError } from "./errors.js";
-import type { RunPorts } from "./ports.js";
+import type { Invocation } from "./invocation.js";
+import type { RunConfig, RunPorts } from "./ports.js";
 import type { RunState } from "./state.js";
 import { rotations } from "./types.js";
 
@@ -41,13 +42,14 @@ const indexes = new WeakMap<object, SpecIndex>();
  * Diffs the live list as far as this invocation's units go. Returns what the plan stage needs once every live
  * credential is diffed, or null when it yielded (state.diff holds the progress; the caller persists it).
  */
-export async function diffInSlices(state: RunState, ports: RunPorts): Promise<Diffed | null> {
+export async function diffInSlices(state: RunState, run: Invocation): Promise<Diffed | null> {
+  const { ports, settings } = run;
   const { budget } = ports;
   let index = indexes.get(ports.scratch);
   if (!index || index.key !== indexKey(state)) {
     // Building the index is one piece of work: an invocation that already spent units leaves it to the next.
     if (budget.unitsUsed > 0) return null;
-    index = await buildIndex(state, ports);
+    index = await buildIndex(state, ports, settings.config);
     indexes.set(ports.scratch, index);
     budget.spend(Math.ceil(index.context.specs.length * INDEX_UNITS_PER_SPEC));
   }
@@ -69,7 +71,7 @@ export async function diffInSlices(state: RunState, ports: RunPorts): Promise<Di
   budget.spend(finish);
   const progress = state.diff;
   const delivered = ports.deliverer ? await ports.deliverer.records() : [];
-  const planned = finishDiff(progress, { ownerId: ports.config.ownerId, context, delivered });
+  const planned = finishDiff(progress, { ownerId: settings.config.ownerId, context, delivered });
   return { sources: index.sources, loaded: index.loaded, planned, live: heldCredentials(progress), context };
 }
 
@@ -83,12 +85,12 @@ export function endDiff(state: RunState, ports: RunPorts): void {
  * The specs the start stage validated, straight from the parse cache: its cross-file and policy checks passed, so
  * they are not run again. Null when a file is no longer cached (loadSpecs then parses it again).
  */
-function cachedSpecs(sources: readonly SpecSource[], ports: RunPorts): Extract<LoadResult, { ok: true }> | null {
+function cachedSpecs(sources: readonly SpecSource[], ports: RunPorts, ownerId: string): Extract<LoadResult, { ok: true }> | null {
   const { cache } = ports.specs;
   if (!cache) return null;
   const specs = [];
   for (const source of sources) {
-    const file = cache.get(fileCacheKey(source, ports.config.ownerId));
+    const file = cache.get(fileCacheKey(source, ownerId));
     if (!file || file.errors.length > 0) return null;
     for (const spec of file.specs) specs.push(spec);
   }
@@ -100,13 +102,12 @@ function indexKey(state: RunState): string {
   return JSON.stringify([state.runId, state.round, state.now, state.sha, state.tree]);
 }
 
-async function buildIndex(state: RunState, ports: RunPorts): Promise<SpecIndex> {
+async function buildIndex(state: RunState, ports: RunPorts, config: RunConfig): Promise<SpecIndex> {
   const sources = await ports.scratch.loadSources();
-  const loaded = cachedSpecs(sources, ports) ?? loadSpecs(sources, { ownerId: ports.config.ownerId, ...(ports.specs.cache ? { cache: ports.specs.cache } : {}) });
+  const loaded = cachedSpecs(sources, ports, config.ownerId) ?? loadSpecs(sources, { ownerId: config.ownerId, ...(ports.specs.cache ? { cache: ports.specs.cache } : {}) });
   if (!loaded.ok) throw new RunError("RUN_INTERNAL", "internal: specs validated at the start no longer validate");
   // A rotation asked for and done in an earlier round is not done again.
   const rotated = new Set((await ports.scratch.loadOutcomes()).filter((r) => r.outcome.status === "done" && r.outcome.change.action === "rotate").map((r) => r.outcome.change.name));
-  const { config } = ports;
   const context = sliceContext({
     ownerId: config.ownerId,
     specs: diffedSpecs(loaded.specs, state.now),

@@ -2,7 +2,6 @@
 import type { SpecError } from "../desired/errors.js";
 import type { TargetSeen } from "../plan/delivery-guard.js";
 import type { DiffProgress } from "../plan/diff-slice.js";
-import type { Baseline } from "./ports.js";
 import type { ReviewOutcome, RunRequest } from "./types.js";
 import { describeIssues, runStateSchema } from "./state-schema.js";
 
@@ -11,6 +10,13 @@ export const RUN_STATE_VERSION = 3;
 
 /** "targets": the plan's delivery targets are looked at on GitHub, so the plan says which are refused. */
 export type Stage = "start" | "list" | "plan" | "targets" | "apply" | "deliver" | "report";
+
+/** Which previous specs to compare with: `ref` is the port's own handle (a commit SHA, or null for a local store). */
+export interface Baseline {
+  ref: string | null;
+  /** For people: "the default branch (abc1234)", "the last apply (abc1234)". */
+  label: string;
+}
 
 export interface DeliveryResult {
   action: "deliver" | "undeliver";
