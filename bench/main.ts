@@ -6,6 +6,7 @@ import { renderHostileInput, runHostileInputBench, type HostileInputResult } fro
 import { rateCaseGrid, runRateCase, type RateCaseResult } from "./rate-limit.js";
 import { runWebhookBench, type WebhookResult } from "./webhook.js";
 import { invocationCaseGrid, renderInvocations, runInvocationCase, type InvocationCaseResult } from "./invocations.js";
+import { renderKinds, runKindsCase, type KindsCaseResult } from "./kinds.js";
 
 const USAGE = `Usage: npm run bench [-- --json] [-- --quick] [-- --strict] [-- --only PARTS]
 
@@ -16,7 +17,7 @@ deliveries to the Worker under wrangler dev.
 
   --json      one JSON object per line: one per case, then one for the webhook latency
   --quick     smoke test: N = 100 and 1,000 only, fewer timing reps, no webhook part
-  --only P    comma-separated parts to run: calls, invocations, rate, hostile, webhook (default all)
+  --only P    comma-separated parts to run: calls, invocations, kinds, rate, hostile, webhook (default all)
   --strict    exit 2 when a target is missed (a correctness failure always exits 1)
   --verbose   show wrangler's output
   --help      show this help
@@ -45,8 +46,8 @@ async function main(): Promise<number> {
   }
   const json = values.json ?? false;
   const quick = values.quick ?? false;
-  const parts = new Set((values.only ?? "calls,invocations,rate,hostile,webhook").split(",").map((p) => p.trim()));
-  for (const part of parts) if (!["calls", "invocations", "rate", "hostile", "webhook"].includes(part)) throw new Error(`--only: unknown part ${JSON.stringify(part)} (calls, invocations, rate, hostile, webhook)`);
+  const parts = new Set((values.only ?? "calls,invocations,kinds,rate,hostile,webhook").split(",").map((p) => p.trim()));
+  for (const part of parts) if (!["calls", "invocations", "kinds", "rate", "hostile", "webhook"].includes(part)) throw new Error(`--only: unknown part ${JSON.stringify(part)} (calls, invocations, kinds, rate, hostile, webhook)`);
   // Progress goes to stderr, so `--json` output stays machine-readable.
   const progress = (line: string) => process.stderr.write(`${line}\n`);
   const started = performance.now();
@@ -74,6 +75,20 @@ async function main(): Promise<number> {
     invocations.push(row);
     if (json) process.stdout.write(`${JSON.stringify(row)}\n`);
   }
+
+  const kinds: KindsCaseResult[] = [];
+  for (const n of parts.has("kinds") ? (quick ? [100, 1_000] : [100, 1_000, 10_000]) : []) {
+    progress(`bench: mixed kinds, N=${n} …`);
+    const row = await runKindsCase(n, quick ? 3 : 7);
+    if (!row.converged) throw new BenchFailure(`mixed kinds N=${n}: not converged after the apply`);
+    kinds.push(row);
+    if (json) process.stdout.write(`${JSON.stringify(row)}\n`);
+  }
+  const kindsMissed = kinds.flatMap((r) => [
+    ...(r.apply_calls !== r.apply_lower_bound ? [`mixed kinds N=${r.n}: apply calls ${r.apply_calls} > ${r.apply_lower_bound}`] : []),
+    ...(r.plan_calls !== r.plan_lower_bound ? [`mixed kinds N=${r.n}: plan calls ${r.plan_calls} > ${r.plan_lower_bound}`] : []),
+    ...((planTargetMs(r.n) ?? Infinity) < r.plan_cpu_ms ? [`mixed kinds N=${r.n}: plan CPU ${r.plan_cpu_ms.toFixed(1)} ms > ${planTargetMs(r.n)} ms`] : []),
+  ]);
 
   if (parts.has("hostile")) progress("bench: hostile spec files …");
   const hostile = parts.has("hostile") ? runHostileInputBench(quick ? 1 : 5) : [];
@@ -103,8 +118,8 @@ async function main(): Promise<number> {
   }
 
   const wallSeconds = (performance.now() - started) / 1000;
-  const missed = [...missedTargets(results, webhook), ...missedInvocationTargets(invocations), ...missedRateTargets(rates), ...hostile.filter((r) => !r.targets.ratio.met).map((r) => `hostile input "${r.case}" ratio ${r.ratio.toFixed(1)} > ${r.targets.ratio.target}`)];
-  if (!json) process.stdout.write(render(results, webhook, wallSeconds, missed, rates, hostile, invocations));
+  const missed = [...kindsMissed, ...missedTargets(results, webhook), ...missedInvocationTargets(invocations), ...missedRateTargets(rates), ...hostile.filter((r) => !r.targets.ratio.met).map((r) => `hostile input "${r.case}" ratio ${r.ratio.toFixed(1)} > ${r.targets.ratio.target}`)];
+  if (!json) process.stdout.write(render(results, webhook, wallSeconds, missed, rates, hostile, invocations) + (kinds.length > 0 ? `${renderKinds(kinds, planTargetMs).join("\n")}\n` : ""));
   else progress(`bench: done in ${wallSeconds.toFixed(1)} s${missed.length > 0 ? `; missed: ${missed.join("; ")}` : ""}`);
   return missed.length > 0 && values.strict ? 2 : 0;
 }
@@ -167,7 +182,7 @@ function renderRates(rates: readonly RateCaseResult[]): string[] {
   const line = (cells: readonly string[]) => cells.map((c, i) => (i === 0 || i === 5 ? c + " ".repeat(Math.max(0, (widths[i] ?? 0) - [...c].length)) : " ".repeat(Math.max(0, (widths[i] ?? 0) - [...c].length)) + c)).join("  ").trimEnd();
   return [
     "",
-    "Against ngrok's limit (emulator at 120 per rolling 60 s, simulated clock, 20–120 ms one-way latency, the paced NgrokClient + applyPlan):",
+    "Against ngrok's limit (emulator at 120 per rolling 60 s, simulated clock, 20–120 ms one-way latency, the run core (driveRun) through the paced NgrokClient):",
     "",
     line(header),
     line(widths.map((w) => "-".repeat(w))),
@@ -209,7 +224,7 @@ function render(results: readonly { result: CaseResult; targets: Targets }[], we
       })
       .join("  ")
       .trimEnd();
-  const out = [`ngrok-gitops bench · node ${process.version} · ${cpus().length} CPUs · in-process emulator, real NgrokClient, reconcile() mode "apply"`];
+  const out = [`ngrok-gitops bench · node ${process.version} · ${cpus().length} CPUs · in-process emulator, real NgrokClient, runLocal() → driveRun mode "apply"`];
   if (results.length > 0) out.push(
     "",
     line(header),

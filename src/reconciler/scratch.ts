@@ -58,6 +58,10 @@ export class SqlRunScratch implements RunScratch {
     for (const credential of credentials) this.sql.exec("INSERT OR REPLACE INTO run_live (id, json) VALUES (?, ?)", credential.id, JSON.stringify(credential));
   }
 
+  liveCount(): number {
+    return Number(this.sql.exec("SELECT COUNT(*) AS n FROM run_live").one().n);
+  }
+
   loadLive(range?: { offset: number; limit: number }): Credential[] {
     const rows = range ? this.sql.exec("SELECT json FROM run_live ORDER BY id LIMIT ? OFFSET ?", range.limit, range.offset) : this.sql.exec("SELECT json FROM run_live");
     return rows.toArray().map((row) => JSON.parse(str(row.json)) as Credential);

@@ -1,4 +1,5 @@
 // The budget of one invocation (Workers Free: 50 subrequests, 10 ms CPU): every fetch takes a call, every piece of CPU-bound work its units.
+import { errorCode } from "./errors.js";
 
 export class BudgetExhaustedError extends Error {
   readonly code = "SUBREQUEST_BUDGET_EXHAUSTED";
@@ -69,6 +70,7 @@ export class SubrequestBudget implements Budget {
 /** No limit: the CLI and the bench run a request to its end in one go. */
 export const UNLIMITED: Budget = { limit: Number.POSITIVE_INFINITY, used: 0, refused: false, remaining: () => Number.POSITIVE_INFINITY, unitLimit: Number.POSITIVE_INFINITY, unitsUsed: 0, affords: () => true, spend: () => {} };
 
-export function isBudgetError(error: { code?: unknown } | undefined): boolean {
-  return error?.code === "SUBREQUEST_BUDGET_EXHAUSTED";
+/** Whether `error` is a call the budget refused (by its code: a client may rethrow it as it came). */
+export function isBudgetError(error: unknown): error is BudgetExhaustedError {
+  return errorCode(error) === "SUBREQUEST_BUDGET_EXHAUSTED";
 }

@@ -1,4 +1,5 @@
 // The plan stage's diff, a slice of the live list per piece of work, within the invocation's work units; its partial result persists in RunState.diff.
+import { emptyKindSpecs, OTHER_KIND_LISTS } from "../desired/kind-types.js";
 import { fileCacheKey, loadSpecs, type LoadResult } from "../desired/load.js";
 import type { SpecSource } from "../desired/types.js";
 import type { Credential } from "../ngrok/types.js";
@@ -47,8 +48,8 @@ export async function diffInSlices(state: RunState, run: Invocation): Promise<Di
   const { budget } = ports;
   let index = indexes.get(ports.scratch);
   if (!index || index.key !== indexKey(state)) {
-    // Building the index is one piece of work: an invocation that already spent units leaves it to the next.
-    if (budget.unitsUsed > 0) return null;
+    // Building the index is one piece of work: an invocation that already spent some of its units leaves it to the next.
+    if (budget.unitsUsed > 0 && Number.isFinite(budget.unitLimit)) return null;
     index = await buildIndex(state, ports, settings.config);
     indexes.set(ports.scratch, index);
     budget.spend(Math.ceil(index.context.specs.length * INDEX_UNITS_PER_SPEC));
@@ -89,13 +90,16 @@ function cachedSpecs(sources: readonly SpecSource[], ports: RunPorts, ownerId: s
   const { cache } = ports.specs;
   if (!cache) return null;
   const specs = [];
+  const kinds = emptyKindSpecs();
   for (const source of sources) {
     const file = cache.get(fileCacheKey(source, ownerId));
     if (!file || file.errors.length > 0) return null;
     for (const spec of file.specs) specs.push(spec);
+    if (file.kinds) for (const list of OTHER_KIND_LISTS) for (const spec of file.kinds[list]) (kinds[list] as (typeof spec)[]).push(spec);
   }
   // loadSpecs's order (names are unique across files: the start stage checked it).
-  return { ok: true, specs: specs.sort((a, b) => (a.name < b.name ? -1 : 1)), files: sources.length };
+  for (const list of OTHER_KIND_LISTS) kinds[list].sort((a, b) => (a.name < b.name ? -1 : 1));
+  return { ok: true, specs: specs.sort((a, b) => (a.name < b.name ? -1 : 1)), kinds, files: sources.length };
 }
 
 function indexKey(state: RunState): string {

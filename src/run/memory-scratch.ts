@@ -52,6 +52,10 @@ export class MemoryScratch implements RunScratch {
     for (const credential of credentials) this.live.set(credential.id, JSON.stringify(credential));
   }
 
+  liveCount(): number {
+    return this.live.size;
+  }
+
   loadLive(range?: { offset: number; limit: number }): Credential[] {
     const rows = [...this.live.values()];
     return (range ? rows.slice(range.offset, range.offset + range.limit) : rows).map((json) => JSON.parse(json) as Credential);

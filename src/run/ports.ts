@@ -78,6 +78,8 @@ export interface RunScratch {
   addLive(credentials: readonly Credential[]): Awaitable<void>;
   /** The listing, or `limit` of it from `offset` (in an order that stays the same while the listing does). */
   loadLive(range?: { offset: number; limit: number }): Awaitable<Credential[]>;
+  /** Distinct credentials listed so far (by id): a page that adds none was read before. */
+  liveCount(): Awaitable<number>;
   /** Replaces the plan (a new round); outcomes of earlier rounds are kept. */
   savePlan(plan: Plan): Awaitable<void>;
   loadPlan(): Awaitable<Plan>;

@@ -1,4 +1,5 @@
 // The plan stage: the diff of the specs against the listing, the review gate and the prompt, then the stage that follows.
+import { guardUnappliedKinds } from "../../plan/kinds-guard.js";
 import { makePlan } from "../../plan/plan.js";
 import { diffInSlices, endDiff } from "../diff-slices.js";
 import { persist, roomFor, type Invocation } from "../invocation.js";
@@ -51,6 +52,7 @@ export async function planStage(state: RunState, run: Invocation): Promise<boole
     rotateNow: context.rotateNow ?? new Set(),
     ...(previous ? { previous } : {}),
   });
+  plan = guardUnappliedKinds(plan, loaded.specs, loaded.kinds);
   let applying = state.mode === "apply" && plan.refusals.length === 0;
   // Under review enforcement nothing of an unreviewed commit is applied: the run ends held.
   if (applying && ports.reviews) {
