@@ -5,6 +5,7 @@ import { loadSpecs, type FileResult } from "../src/desired/load.js";
 import { NgrokClient } from "../src/ngrok/client.js";
 import { unitsForCpuMs } from "../src/run/cpu-units.js";
 import { runLocal, type RunDeps } from "../src/run/local.js";
+import type { TokenPort } from "../src/run/ports.js";
 import { generateKeyringEntry, importKeyring, TokenVault } from "../src/vault/index.js";
 import { MemoryTokenStore } from "../src/vault/memory-store.js";
 import { createHash } from "node:crypto";
@@ -86,7 +87,10 @@ async function measure(input: InvocationCaseInput, budgeted: boolean): Promise<{
       return new Response(page.body, { status: page.status, headers: page.headers });
     },
   });
-  const deps: RunDeps = { ngrok: client, vault, intents: new MemoryIntentLog() };
+  // The Durable Object answers ids() from its SQLite index of (name, id); MemoryTokenStore would clone every sealed entry.
+  const index = await vault.ids();
+  const tokens: TokenPort = { ids: async () => new Map(index), read: (name) => vault.read(name), store: (name, id, token) => vault.store(name, id, token), remove: (name) => vault.remove(name) };
+  const deps: RunDeps = { ngrok: client, vault: tokens, intents: new MemoryIntentLog() };
   const cache = new Map<string, FileResult>();
   if (!input.cold) loadSpecs(specSources(fleet.before), { ownerId: BENCH_OWNER_ID, cache });
   // Untimed: fills the page memo (and compiles the hot paths) with the cache as it will start.
