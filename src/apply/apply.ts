@@ -2,7 +2,7 @@
 import type { Credential } from "../ngrok/types.js";
 import { decodeMetadata, encodeMetadata, newNonce } from "../ownership/marker.js";
 import type { Change, Plan } from "../plan/types.js";
-import type { ApplyReport, ChangeOutcome, CredentialsApi, FailureInfo, IntentLog, TokenKeeper } from "./types.js";
+import { failureCode, type ApplyReport, type ChangeOutcome, type CredentialsApi, type FailureInfo, type IntentLog, type TokenKeeper } from "./types.js";
 
 export interface ApplyDeps {
   ngrok: CredentialsApi;
@@ -176,7 +176,7 @@ function isStatus(error: unknown, status: number): boolean {
 function describeFailure(error: unknown): FailureInfo {
   if (error instanceof Error) {
     const fields = error as Error & { code?: unknown; status_code?: unknown; operation_id?: unknown };
-    const info: FailureInfo = { code: typeof fields.code === "string" ? fields.code : "INTERNAL", message: error.message };
+    const info: FailureInfo = { code: failureCode(fields.code), message: error.message };
     if (typeof fields.status_code === "number") info.status_code = fields.status_code;
     if (typeof fields.operation_id === "string") info.operation_id = fields.operation_id;
     return info;

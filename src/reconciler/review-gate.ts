@@ -8,7 +8,7 @@ import type { Plan } from "../plan/types.js";
 import { ownersOf, ownerText, parseCodeowners, type Codeowners } from "../review/codeowners.js";
 import { pullJudge } from "../github/pulls.js";
 import { changedCredentials, decideReview, heldFor, membershipLookups, type ChangedCredential, type ReviewInput } from "../review/decide.js";
-import { isBudgetError, type Budget } from "../run/budget.js";
+import { BudgetExhaustedError, type Budget } from "../run/budget.js";
 import type { ReviewGate } from "../run/ports.js";
 import type { RunState } from "../run/state.js";
 import type { ReviewOutcome } from "../run/types.js";
@@ -45,7 +45,7 @@ export function reviewGate(github: GitHubClient, repository: string, storage: Re
         const shown = lines.slice(0, NOTE_LINES);
         return [`${head}; each changed credential also needs an approval from one of its owners: ${shown.join("; ")}${lines.length > shown.length ? `; and ${lines.length - shown.length} more` : ""}`];
       } catch (error) {
-        if (budget.refused || isBudgetError(error as { code?: unknown })) throw error;
+        if (budget.refused || error instanceof BudgetExhaustedError) throw error;
         return [`${head}; its owners could not be determined (${error instanceof Error ? error.message : String(error)})`];
       }
     },
@@ -60,7 +60,7 @@ export function reviewGate(github: GitHubClient, repository: string, storage: Re
         return approval ? `MAX_DELETES lifted for this merge: /ngrok-gitops allow-deletes by @${approval.actor} on #${approval.pr} at ${approval.sha.slice(0, 7)} (${approval.at})` : null;
       } catch (error) {
         // Not verified, not lifted: MAX_DELETES stands.
-        if (budget.refused || isBudgetError(error as { code?: unknown })) throw error;
+        if (budget.refused || error instanceof BudgetExhaustedError) throw error;
         return null;
       }
     },
@@ -102,7 +102,7 @@ export function reviewGate(github: GitHubClient, repository: string, storage: Re
         }
         return { ...decideReview({ ...input, members }), pr: pull?.number ?? null };
       } catch (error) {
-        if (budget.refused || isBudgetError(error as { code?: unknown })) throw error;
+        if (budget.refused || error instanceof BudgetExhaustedError) throw error;
         // Never applied unverified: GitHub down (or answering nonsense) holds the commit.
         const message = error instanceof Error ? error.message : String(error);
         return { ...heldFor(`reviews could not be verified (${message}); nothing of this commit is applied until they can be`, changed), pr: null };

@@ -68,7 +68,3 @@ export class SubrequestBudget implements Budget {
 
 /** No limit: the CLI and the bench run a request to its end in one go. */
 export const UNLIMITED: Budget = { limit: Number.POSITIVE_INFINITY, used: 0, refused: false, remaining: () => Number.POSITIVE_INFINITY, unitLimit: Number.POSITIVE_INFINITY, unitsUsed: 0, affords: () => true, spend: () => {} };
-
-export function isBudgetError(error: { code?: unknown } | undefined): boolean {
-  return error?.code === "SUBREQUEST_BUDGET_EXHAUSTED";
-}

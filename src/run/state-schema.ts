@@ -1,5 +1,6 @@
 // The zod schema a persisted RunState is checked against when read back: a state that does not fit is not resumed.
 import { z } from "zod";
+import { STAGES } from "./types.js";
 
 const caller = z.object({ ip: z.string().nullable(), user_agent: z.string().nullable() });
 const origin = { delivery: z.string().optional(), actor: z.string().optional(), caller: caller.optional() };
@@ -13,7 +14,7 @@ const runRequest = z.union([
   z.object({ ...origin, cause: z.literal("manual"), mode: z.enum(["plan", "apply"]), sha: sha.optional(), allowDeletes: z.boolean().optional(), rotate, release: z.string().optional() }),
 ]);
 
-const stage = z.enum(["start", "list", "plan", "targets", "apply", "deliver", "report"]);
+const stage = z.enum(STAGES);
 const count = z.number().int().nonnegative();
 const targetSeen = z.union([
   z.object({ exists: z.literal(false) }),
