@@ -1,5 +1,6 @@
 // The audit log: append-only entries for runs, changes, deliveries, token reads and key rotations; pruned by age.
 import type { AuditEntry, AuditQuery } from "./types.js";
+import { auditDetailSchema, readJson } from "./persisted.js";
 import { capJson, daysAgo, DETAIL_MAX_BYTES, now, num, numOrNull, str, strOrNull, type Row } from "./sql.js";
 
 export class AuditTable {
@@ -59,6 +60,6 @@ function toAuditEntry(row: Row): AuditEntry {
     action: strOrNull(row.action),
     result: str(row.result),
     operation_id: strOrNull(row.operation_id),
-    detail: JSON.parse(str(row.detail)) as Record<string, unknown>,
+    detail: readJson<Record<string, unknown>>(auditDetailSchema, str(row.detail), { table: "audit", key: `${num(row.id)}.detail` }),
   };
 }

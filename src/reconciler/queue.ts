@@ -1,6 +1,7 @@
 // The run queue: requests coalesce by the pure rule of run/coalesce.ts; applies run before plans.
 import { coalesce, nextQueued, queueKey } from "../run/coalesce.js";
 import type { Caller, RunRequest } from "../run/types.js";
+import { queuedSchema, readJson } from "./persisted.js";
 import { now, str } from "./sql.js";
 
 /** A queued job: a run, or a key rewrap (which never runs beside a run). */
@@ -49,12 +50,12 @@ export class QueueTable {
     return this.sql
       .exec("SELECT key, request, enqueued_at FROM queue ORDER BY enqueued_at, key")
       .toArray()
-      .map((row) => ({ key: str(row.key), job: parseJob(str(row.request)), at: str(row.enqueued_at) }));
+      .map((row) => ({ key: str(row.key), job: parseJob(str(row.key), str(row.request)), at: str(row.enqueued_at) }));
   }
 
   private get(key: string): QueueEntry | null {
     const row = this.sql.exec("SELECT key, request, enqueued_at FROM queue WHERE key = ?", key).toArray()[0];
-    return row ? { key: str(row.key), job: parseJob(str(row.request)), at: str(row.enqueued_at) } : null;
+    return row ? { key: str(row.key), job: parseJob(key, str(row.request)), at: str(row.enqueued_at) } : null;
   }
 
   private put(key: string, job: Job): void {
@@ -64,7 +65,7 @@ export class QueueTable {
 }
 
 /** Entries written before jobs had a kind held the bare request. */
-function parseJob(text: string): Job {
-  const value = JSON.parse(text) as Job | RunRequest;
+function parseJob(key: string, text: string): Job {
+  const value = readJson<Job | RunRequest>(queuedSchema, text, { table: "queue", key });
   return "kind" in value ? value : { kind: "run", request: value };
 }

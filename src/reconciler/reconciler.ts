@@ -12,6 +12,7 @@ import { handleCommand, type CommandInput } from "./commands.js";
 import { runAuditContext } from "./execute.js";
 import { accountLimiter, saveLimiter, workerPorts } from "./ports.js";
 import { clipText, fitErrors, PLAN_TEXT_MAX_BYTES } from "./sql.js";
+import { PersistedDataError } from "./persisted.js";
 import { ReconcilerStorage } from "./storage.js";
 import type { AuditQuery, Caller, StatusInfo } from "./types.js";
 
@@ -153,7 +154,9 @@ export class Reconciler extends DurableObject<Env> {
         const message = error instanceof Error ? error.message : String(error);
         const code = (error as { code?: unknown }).code;
         saveLimiter(storage, limiter);
-        finished = { status: "failed", sha: state.sha ?? ("sha" in state.request ? (state.request.sha ?? null) : null), summary: null, plan_text: "", outcomes: [], errors: [typeof code === "string" ? `${code}: ${message}` : message], api_calls: state.calls };
+        // A persisted value that does not read back: the run is interrupted, saying which row and field (see storage.ts).
+        if (error instanceof PersistedDataError && storage.interruptFor(error)) continue;
+        finished = { status: error instanceof PersistedDataError ? "interrupted" : "failed", sha: state.sha ?? ("sha" in state.request ? (state.request.sha ?? null) : null), summary: null, plan_text: "", outcomes: [], errors: [typeof code === "string" ? `${code}: ${message}` : message], api_calls: state.calls };
       }
       this.#record(state, finished);
       if (budget.remaining() <= REPORT_RESERVE * 2) {

@@ -7,7 +7,8 @@ const origin = { delivery: z.string().optional(), actor: z.string().optional(), 
 const sha = z.string().min(1);
 const rotate = z.array(z.string()).optional();
 
-const runRequest = z.union([
+/** A run request as queued and as a run state holds it. */
+export const runRequestSchema = z.union([
   z.object({ ...origin, cause: z.literal("pull_request"), mode: z.literal("plan"), sha, pr: z.number().int() }),
   z.object({ ...origin, cause: z.literal("push"), mode: z.literal("apply"), sha, rotate }),
   z.object({ ...origin, cause: z.literal("cron"), mode: z.literal("apply"), rotate }),
@@ -27,7 +28,7 @@ export const runStateSchema = z.object({
   version: z.number().int(),
   runId: z.number().int().nonnegative(),
   key: z.string(),
-  request: runRequest,
+  request: runRequestSchema,
   stage,
   mode: z.enum(["plan", "apply"]),
   sha: z.string().nullable(),
