@@ -2,7 +2,7 @@
 import { readFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import type { SpecSource } from "../desired/types.js";
-import { writeFileAtomic } from "../vault/file-store.js";
+import { isErrno, writeFileAtomic } from "../vault/file-store.js";
 import { z } from "zod";
 import { CliError } from "./errors.js";
 import { readJsonFile } from "./persisted-file.js";
@@ -22,7 +22,7 @@ export async function readAppliedSpecs(path: string): Promise<{ label: string; s
   try {
     text = await readFile(path, "utf8");
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+    if (isErrno(error, "ENOENT")) return null;
     throw new CliError("CLI_APPLIED_INVALID", `cannot read ${path}`, { cause: error });
   }
   const record = readJsonFile(appliedSchema, text, path, "CLI_APPLIED_INVALID", `it is {"applied_at", "sources": [{"path", "content"}]}: remove it (the next apply writes it again)`);

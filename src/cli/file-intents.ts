@@ -3,7 +3,7 @@ import { readFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import type { IntentLog } from "../apply/types.js";
 import type { Intent } from "../plan/types.js";
-import { writeFileAtomic } from "../vault/file-store.js";
+import { isErrno, writeFileAtomic } from "../vault/file-store.js";
 import { z } from "zod";
 import { CliError } from "./errors.js";
 import { readJsonFile } from "./persisted-file.js";
@@ -58,7 +58,7 @@ export class FileIntentLog implements IntentLog {
     try {
       text = await readFile(this.path, "utf8");
     } catch (error) {
-      if (error instanceof Error && "code" in error && error.code === "ENOENT") return new Map();
+      if (isErrno(error, "ENOENT")) return new Map();
       throw new CliError("CLI_INTENTS_INVALID", `cannot read intent log ${this.path}`, { cause: error });
     }
     const { intents } = readJsonFile(intentLogSchema, text, `intent log ${this.path}`, "CLI_INTENTS_INVALID", `it is {"intents": [{"name", "nonce"}]}: fix or remove it by hand`);

@@ -2,7 +2,7 @@
 import { createHash } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
-import { writeFileAtomic } from "../vault/file-store.js";
+import { isErrno, writeFileAtomic } from "../vault/file-store.js";
 import { DEFAULT_EMULATOR_PORT, ownerId, type Vars } from "./config.js";
 import { z } from "zod";
 import { CliError } from "./errors.js";
@@ -89,7 +89,7 @@ export async function checkStoreBinding(tokensPath: string, apiUrl: string, owne
   try {
     text = await readFile(path, "utf8");
   } catch (error) {
-    if (!(error instanceof Error && "code" in error && error.code === "ENOENT")) throw error;
+    if (!isErrno(error, "ENOENT")) throw error;
   }
   if (text === null) {
     if (write) await writeFileAtomic(path, `${JSON.stringify({ api_url: apiUrl, owner_id: owner }, null, 2)}\n`);
