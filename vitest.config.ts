@@ -17,7 +17,7 @@ export default defineConfig({
           name: "unit",
           ...timeouts,
           environment: "node",
-          include: ["src/**/*.test.ts", "standins/**/*.test.ts", "test/unit/**/*.test.ts", "bench/**/*.test.ts"],
+          include: ["src/**/*.test.ts", "dev/**/*.test.ts", "standins/**/*.test.ts", "test/unit/**/*.test.ts", "bench/**/*.test.ts"],
         },
       },
       {

@@ -2,8 +2,8 @@
 import type { Credential } from "../src/ngrok/types.js";
 import { makePlan } from "../src/plan/plan.js";
 import { loadSpecs, type FileResult, type PolicyOptions } from "../src/desired/load.js";
-import { loadPolicy } from "../src/desired/policy-file.js";
-import { policyRules } from "../src/desired/policy-rules.js";
+import { loadPolicy } from "../src/desired/repo-policy-file.js";
+import { policyRules } from "../src/desired/repo-policy-rules.js";
 import type { SpecSource } from "../src/desired/types.js";
 import { makeFleet, seedFor, specSources, type FleetSpec } from "./fixtures.js";
 import { median, planTargetMs } from "./reconcile-case.js";

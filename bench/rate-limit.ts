@@ -1,17 +1,19 @@
-// Bench cases against ngrok's physical limit: an apply of N credentials through the paced client and applyPlan against the emulator at 120/60s, on a simulated clock, alone and sharing the account.
+// Bench cases against ngrok's physical limit: an apply of N credentials by the run core (driveRun) through the paced client against the emulator at 120/60s, on a simulated clock, alone and sharing the account.
 import { createEmulator, type Emulator } from "../standins/ngrok/app.js";
 import { SimClock } from "../standins/ngrok/sim-clock.js";
-import { applyPlan } from "../src/apply/apply.js";
 import { MemoryIntentLog } from "../src/apply/memory-intents.js";
 import { NgrokClient } from "../src/ngrok/client.js";
 import { AccountLimiter } from "../src/ngrok/limiter.js";
 import { ProgressTracker } from "../src/ngrok/progress.js";
+import { MAX_CONNECTIONS } from "../src/ngrok/semaphore.js";
 import { maxInAnyWindow, NGROK_RATE_LIMIT } from "../src/ngrok/rate-limit.js";
 import { MAX_PAGE_LIMIT } from "../src/ngrok/types.js";
 import { makePlan } from "../src/plan/plan.js";
 import { loadSpecs } from "../src/desired/load.js";
+import { runLocal } from "../src/run/local.js";
 import type { SpecSource } from "../src/desired/types.js";
-import { generateKeyringEntry, importKeyring, MemoryTokenStore, TokenVault } from "../src/vault/index.js";
+import { generateKeyringEntry, importKeyring, TokenVault } from "../src/vault/index.js";
+import { MemoryTokenStore } from "../src/vault/memory-store.js";
 import { fleetSpec, makeFleet, seedFor, specSources } from "./fixtures.js";
 
 const OWNER_ID = "acme-prod";
@@ -164,7 +166,7 @@ export async function runRateCase(input: RateCaseInput): Promise<RateCaseResult>
     changes = k;
   }
 
-  const limiter = new AccountLimiter({ rate: NGROK_RATE_LIMIT, maxConcurrent: 6, now: clock.now, sleep: clock.sleep });
+  const limiter = new AccountLimiter({ rate: NGROK_RATE_LIMIT, maxConcurrent: MAX_CONNECTIONS, now: clock.now, sleep: clock.sleep });
   const [minLatency, maxLatency] = input.latencyMs ?? DEFAULT_LATENCY_MS;
   const random = mulberry32(n * 7 + (change === "first" ? 1 : 2) + Math.round(neighbourShare * 100));
   const latency = () => minLatency + Math.floor(random() * (maxLatency - minLatency + 1));
@@ -194,27 +196,30 @@ export async function runRateCase(input: RateCaseInput): Promise<RateCaseResult>
   const callsBefore = account.calls().length;
   const start = clock.now();
 
-  const live = await client.list();
-  const loaded = loadSpecs(sources, { ownerId: OWNER_ID });
-  if (!loaded.ok) throw new Error(`specs did not load: ${loaded.errors[0]?.message ?? ""}`);
-  const stored = await vault.ids();
-  const plan = makePlan({ ownerId: OWNER_ID, specs: loaded.specs, live, stored, intents: [], specFiles: loaded.files, maxDeletes: n });
-  if (plan.changes.length !== changes) throw new Error(`N=${n} ${change}: the plan has ${plan.changes.length} changes, expected ${changes}`);
-  const tracker = new ProgressTracker({ total: plan.changes.length, limiter, every: Math.max(1, Math.floor(plan.changes.length / 10)), onProgress: () => {} });
-  const etaAtStart = tracker.current().eta_ms;
+  // The run core drives it, as the CLI does (one invocation: no call budget, the paced client decides the time).
   // Our own work between calls (sealing a token, the intent log) takes no simulated time: the clock must not
   // jump to a neighbour's next call while a worker is busy sealing.
   const intents = new MemoryIntentLog();
-  const report = await applyPlan(plan, {
-    ngrok: { create: (b) => client.create(b), update: (id, b) => client.update(id, b), delete: (id) => client.delete(id) },
-    vault: { store: (name, id, token) => clock.track(() => vault.store(name, id, token)), remove: (name) => clock.track(() => vault.remove(name)) },
+  let tracker: ProgressTracker | null = null;
+  let etaAtStart = 0;
+  const result = await runLocal(sources, { ownerId: OWNER_ID, maxDeletes: n, mode: "apply" }, {
+    ngrok: { listPage: (cursor) => client.listPage(cursor), create: (b) => client.create(b), update: (id, b) => client.update(id, b), delete: (id) => client.delete(id) },
+    vault: { store: (name, id, token) => clock.track(() => vault.store(name, id, token)), remove: (name) => clock.track(() => vault.remove(name)), ids: () => clock.track(() => vault.ids()), read: (name) => clock.track(() => vault.read(name)) },
     intents: { open: (i) => clock.track(() => intents.open(i)), close: (i) => clock.track(() => intents.close(i)), list: () => clock.track(() => intents.list()) },
-    stored,
-    onOutcome: () => tracker.tick(),
+    // Asked once the plan is made, before the first change: where the ETA at the start is read.
+    approve: async (plan) => {
+      if (plan.changes.length !== changes) throw new Error(`N=${n} ${change}: the plan has ${plan.changes.length} changes, expected ${changes}`);
+      tracker = new ProgressTracker({ total: plan.changes.length, limiter, every: Math.max(1, Math.floor(plan.changes.length / 10)), onProgress: () => {} });
+      etaAtStart = tracker.current().eta_ms;
+      return plan;
+    },
+    reporter: { outcome: () => void (tracker as ProgressTracker | null)?.tick() },
   });
   const end = clock.now();
   const neighbourStats = other ? await other.stop() : { sent: 0, refused: 0 };
-  if (!report.ok) throw new Error(`N=${n} ${change}: apply failed: ${report.outcomes.find((o) => o.status === "failed")?.status ?? ""}`);
+  if (result.kind !== "applied" || !result.report.ok) throw new Error(`N=${n} ${change}: apply failed: ${result.kind === "applied" ? (result.report.outcomes.find((o) => o.status === "failed")?.status ?? "") : result.kind}`);
+  const loaded = loadSpecs(sources, { ownerId: OWNER_ID });
+  if (!loaded.ok) throw new Error(`specs did not load: ${loaded.errors[0]?.message ?? ""}`);
 
   const ours = account.calls().slice(callsBefore).filter((c) => c.query !== "?limit=1");
   const acceptedTimes = ours.filter((c) => c.status !== 429).map((c) => c.at);
@@ -225,7 +230,7 @@ export async function runRateCase(input: RateCaseInput): Promise<RateCaseResult>
   }
   const calls = acceptedTimes.length;
   const http429 = ours.filter((c) => c.status === 429).length;
-  const listPages = Math.max(1, Math.ceil(live.length / MAX_PAGE_LIMIT));
+  const listPages = Math.max(1, Math.ceil(result.live / MAX_PAGE_LIMIT));
   const perWindow = Math.floor(NGROK_RATE_LIMIT.limit * (1 - neighbourShare));
   const floorS = floorSeconds(calls, perWindow, NGROK_RATE_LIMIT.windowMs);
   const wallS = (end - start) / 1000;

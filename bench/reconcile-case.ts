@@ -6,10 +6,11 @@ import type { Credential } from "../src/ngrok/types.js";
 import { MAX_PAGE_LIMIT } from "../src/ngrok/types.js";
 import { makePlan } from "../src/plan/plan.js";
 import { summarize } from "../src/plan/types.js";
-import { reconcile, type RunDeps } from "../src/run/reconcile.js";
+import { runLocal, type RunDeps } from "../src/run/local.js";
 import { loadSpecs, type FileResult } from "../src/desired/load.js";
 import type { SpecSource } from "../src/desired/types.js";
-import { generateKeyringEntry, importKeyring, MemoryTokenStore, TokenVault } from "../src/vault/index.js";
+import { generateKeyringEntry, importKeyring, TokenVault } from "../src/vault/index.js";
+import { MemoryTokenStore } from "../src/vault/memory-store.js";
 import { makeFleet, seedFor, specSources, type ChangeMix } from "./fixtures.js";
 
 export const BENCH_OWNER_ID = "acme-prod";
@@ -134,7 +135,7 @@ export async function runReconcileCase(input: CaseInput): Promise<CaseResult> {
   client.resetStats();
   const callsBefore = account.calls().length;
   const started = performance.now();
-  const result = await reconcile(sources, options, deps);
+  const result = await runLocal(sources, options, deps);
   const applyMs = performance.now() - started;
   const stats = client.stats;
   const calls = account.calls().slice(callsBefore);
@@ -157,7 +158,7 @@ export async function runReconcileCase(input: CaseInput): Promise<CaseResult> {
   }
 
   // Correctness guard: a second plan right after the apply must find nothing to do (assertConverged checks it).
-  const second = await reconcile(sources, { ...options, mode: "plan" }, deps);
+  const second = await runLocal(sources, { ...options, mode: "plan" }, deps);
   if (second.kind !== "planned") throw new BenchFailure(`${where}: the plan after apply was "${second.kind}"`);
   if (second.plan.refusals.length > 0) throw new BenchFailure(`${where}: the plan after apply was refused: ${second.plan.refusals[0]?.message ?? ""}`);
   if ((await deps.intents.list()).length > 0) throw new BenchFailure(`${where}: write-ahead intents left open after a clean apply`);

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { generateKeyringEntry } from "../src/vault/index.js";
 import { buildPushEvent, signWebhook, type PushCommit } from "../standins/github/webhooks.js";
 import { BenchFailure, median } from "./reconcile-case.js";
-import { spawnWranglerDev, stopProcessGroup, waitForHealth } from "../src/cli/wrangler-dev.js";
+import { spawnWranglerDev, stopProcessGroup, waitForHealth } from "../dev/wrangler-dev.js";
 
 const HOST = "127.0.0.1";
 const REPOSITORY = "bench/ngrok-gitops";

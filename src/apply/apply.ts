@@ -1,8 +1,17 @@
-// Executes a plan: bounded concurrency, stop on the first failure, and never a minted token lost.
+// Executes a batch of changes: bounded concurrency, stop on the first failure, and never a minted token lost.
 import type { Credential } from "../ngrok/types.js";
 import { decodeMetadata, encodeMetadata, newNonce } from "../ownership/marker.js";
-import type { Change, Plan } from "../plan/types.js";
-import { failureCode, type ApplyReport, type ChangeOutcome, type CredentialsApi, type FailureInfo, type IntentLog, type TokenKeeper } from "./types.js";
+import type { Change } from "../plan/types.js";
+import { failureCode, type ChangeOutcome, type CredentialsApi, type FailureInfo, type IntentLog, type TokenKeeper } from "./types.js";
+
+/** What was done about a credential whose token could not be kept: deleted again, or left to its open intent. */
+interface Compensation {
+  deleted: boolean;
+  message: string;
+}
+
+/** Changes in flight at once by default (the client caps connections at MAX_CONNECTIONS). */
+export const APPLY_CONCURRENCY = 4;
 
 export interface ApplyDeps {
   ngrok: CredentialsApi;
@@ -10,18 +19,16 @@ export interface ApplyDeps {
   intents: IntentLog;
   /** name → id of the tokens the vault held when the plan was made. */
   stored: ReadonlyMap<string, string>;
-  /** Changes in flight at once. Default 4 (the client caps connections at 6). */
+  /** Changes in flight at once. Default APPLY_CONCURRENCY. */
   concurrency?: number;
-  /** Called as each change finishes, with its index in plan.changes: progress, persistence and the audit log. */
+  /** Called as each change finishes, with its index in the batch: progress, persistence and the audit log. */
   onOutcome?: (outcome: ChangeOutcome, index: number) => void | Promise<void>;
 }
 
-export class PlanRefusedError extends Error {
-  readonly code = "PLAN_REFUSED";
-  constructor(readonly refusals: Plan["refusals"]) {
-    super(`the plan was refused: ${refusals.map((r) => r.code).join(", ")}`);
-    this.name = "PlanRefusedError";
-  }
+/** How a batch went: false once a change failed (what was in flight finished; the rest was not started). */
+export interface BatchReport {
+  ok: boolean;
+  outcomes: ChangeOutcome[];
 }
 
 /** Thrown (and reported) when a minted token could not be kept. */
@@ -29,7 +36,7 @@ class TokenNotKeptError extends Error {
   readonly code = "TOKEN_NOT_STORED";
   constructor(
     readonly id: string,
-    readonly compensation: string,
+    readonly compensation: Compensation,
     options: { cause: unknown },
   ) {
     super(`the token of ${id} could not be stored`, options);
@@ -38,42 +45,25 @@ class TokenNotKeptError extends Error {
 }
 
 /**
- * Phases run in order, each with bounded concurrency: cleanup (orphans, duplicates), then creates, imports
- * and updates, then replaces (new credential first, old one after), then deletes. The first failure stops
- * new work; what was in flight finishes and everything else is reported as not attempted.
+ * Executes one batch of changes that may run side by side (the run core orders and batches them, see
+ * run/stages/apply.ts), with bounded concurrency. The first failure stops new work; what was in flight finishes.
  */
-export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyReport> {
-  if (plan.refusals.length > 0) throw new PlanRefusedError(plan.refusals);
-  for (const intent of plan.staleIntents) await deps.intents.close(intent);
+export async function applyBatch(changes: readonly Change[], deps: ApplyDeps): Promise<BatchReport> {
   const stored = new Map(deps.stored);
   const outcomes: ChangeOutcome[] = [];
-  const notAttempted: Change[] = [];
   let failed = false;
-  const phases: number[][] = [[], [], [], []];
-  plan.changes.forEach((c, i) => phases[phaseOf(c)]?.push(i));
-  const concurrency = Math.max(1, deps.concurrency ?? 4);
-  for (const phase of phases) {
-    let next = 0;
-    const worker = async () => {
-      while (!failed && next < phase.length) {
-        const index = phase[next++] as number;
-        const change = plan.changes[index] as Change;
-        const outcome = await execute(change, deps, stored);
-        if (outcome.status === "failed") failed = true;
-        outcomes.push(outcome);
-        await deps.onOutcome?.(outcome, index);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(concurrency, phase.length) }, worker));
-    notAttempted.push(...phase.slice(next).map((i) => plan.changes[i] as Change));
-  }
-  return { ok: !failed, outcomes, notAttempted };
-}
-
-/** Phase of a change: 0 cleanup (orphans, duplicates, retired), 1 creates/imports/updates, 2 replaces/rotations, 3 removed. */
-export function phaseOf(change: Change): 0 | 1 | 2 | 3 {
-  if (change.action === "delete") return change.reason === "removed" ? 3 : 0;
-  return change.action === "replace" || change.action === "rotate" ? 2 : 1;
+  let next = 0;
+  const worker = async () => {
+    while (!failed && next < changes.length) {
+      const index = next++;
+      const outcome = await execute(changes[index] as Change, deps, stored);
+      if (outcome.status === "failed") failed = true;
+      outcomes.push(outcome);
+      await deps.onOutcome?.(outcome, index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(Math.max(1, deps.concurrency ?? APPLY_CONCURRENCY), changes.length) }, worker));
+  return { ok: !failed, outcomes };
 }
 
 async function execute(change: Change, deps: ApplyDeps, stored: Map<string, string>): Promise<ChangeOutcome> {
@@ -108,7 +98,7 @@ async function execute(change: Change, deps: ApplyDeps, stored: Map<string, stri
     }
   } catch (error) {
     const failure: ChangeOutcome = { status: "failed", change, error: describeFailure(error) };
-    if (error instanceof TokenNotKeptError) failure.compensation = error.compensation;
+    if (error instanceof TokenNotKeptError) failure.compensation = error.compensation.message;
     return failure;
   }
 }
@@ -136,15 +126,15 @@ async function createKeepingToken(
     if (typeof created.token !== "string" || created.token === "") throw new Error("the create response carried no token");
     await deps.vault.store(name, created.id, created.token);
   } catch (cause) {
-    let compensation: string;
+    let compensation: Compensation;
     try {
       await deps.ngrok.delete(created.id);
-      compensation = `deleted ${created.id} again so no credential exists whose token nobody holds`;
+      compensation = { deleted: true, message: `deleted ${created.id} again so no credential exists whose token nobody holds` };
     } catch {
       // Reported in the outcome: the open intent is what makes the next run finish the job.
-      compensation = `could not delete ${created.id} now; its open intent makes the next run delete it`;
+      compensation = { deleted: false, message: `could not delete ${created.id} now; its open intent makes the next run delete it` };
     }
-    if (compensation.startsWith("deleted")) {
+    if (compensation.deleted) {
       // The credential is gone; an intent left open only costs the next run a stale-intent cleanup.
       await deps.intents.close(intent).catch(() => undefined);
     }

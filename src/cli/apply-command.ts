@@ -4,7 +4,7 @@ import type { SpecSource } from "../desired/types.js";
 import { formatProgress, ProgressTracker } from "../ngrok/progress.js";
 import { renderText } from "../plan/render.js";
 import type { Plan } from "../plan/types.js";
-import { reconcile } from "../run/reconcile.js";
+import { runLocal } from "../run/local.js";
 import { FileTokenStore } from "../vault/file-store.js";
 import { TokenVault } from "../vault/vault.js";
 import type { Parsed } from "./args.js";
@@ -56,7 +56,7 @@ export async function applyCommand(parsed: Parsed, io: CliIo): Promise<number> {
     return plan;
   };
   const result = await withTarget(ctx.target, () =>
-    reconcile(sources, { ...ctx.options, mode: "apply" }, {
+    runLocal(sources, { ...ctx.options, mode: "apply" }, {
       ngrok: ctx.ngrok,
       vault,
       intents: ctx.intents,

@@ -2,7 +2,7 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { DEFAULT_OWNER_ID } from "./config.js";
-import type { CliIo } from "./context.js";
+import type { CliIo } from "./io.js";
 import { CliError, messageOf } from "./errors.js";
 import { START_OWNER_ID } from "./identity.js";
 import { useColor } from "./color.js";

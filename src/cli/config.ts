@@ -5,7 +5,6 @@ import { CLI_OWNER_ID } from "./identity.js";
 
 /** Not npm start's: the CLI and the local Worker are two installations (identity.ts). */
 export const DEFAULT_OWNER_ID = CLI_OWNER_ID;
-export const DEFAULT_MAX_DELETES = DEFAULTS.maxDeletes;
 export const DEFAULT_EMULATOR_PORT = 8788;
 /** The emulator makes one account per bearer key; `npm start` writes this one into .dev.vars for the Worker too. */
 export const LOCAL_API_KEY = "local-dev-key";

@@ -3,7 +3,7 @@ import { NgrokClient } from "../ngrok/client.js";
 import { NgrokNetworkError } from "../ngrok/errors.js";
 import type { Plan } from "../plan/types.js";
 import { targetPlan } from "../plan/target.js";
-import type { RunDeps, RunOptions } from "../run/reconcile.js";
+import type { RunDeps, RunOptions } from "../run/local.js";
 import { formatSpecError, type SpecError } from "../desired/errors.js";
 import type { SpecSource } from "../desired/types.js";
 import { FileTokenStore } from "../vault/file-store.js";
@@ -15,21 +15,11 @@ import { CliError, messageOf } from "./errors.js";
 import { appliedPathFor, readAppliedSpecs } from "./applied-specs.js";
 import { FileIntentLog, intentsPathFor } from "./file-intents.js";
 import { fingerprintAccount, fingerprintLocal, fingerprintSpecs } from "./plan-file.js";
-import { readPolicySource } from "./policy-source.js";
+import { readPolicySource } from "./repo-policy-source.js";
 import { checkStoreBinding, tokensLocation } from "./token-path.js";
+import type { CliIo } from "./io.js";
 
-export interface CliIo {
-  out(text: string): void;
-  err(text: string): void;
-  env: Readonly<Record<string, string | undefined>>;
-  cwd: string;
-  /** Whether a person can answer the prompt. */
-  interactive: boolean;
-  /** Asks a question on the terminal; only called when `interactive`. */
-  ask(question: string): Promise<string>;
-  /** Whether `out` is a terminal (colour); default false. */
-  tty?: boolean;
-}
+export type { CliIo } from "./io.js";
 
 /** The environment over .dev.vars, with `--owner-id` (a read-only preview) over OWNER_ID. */
 export async function cliVars(parsed: Pick<Parsed, "ownerId">, io: CliIo): Promise<Record<string, string>> {

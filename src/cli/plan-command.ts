@@ -1,15 +1,15 @@
 // `plan` (what apply would change, or a read-only preview as another installation), `validate` (offline) and `unmanaged`.
-import { choosePolicy } from "../desired/policy-choice.js";
+import { choosePolicy } from "../desired/repo-policy-choice.js";
 import { loadSpecs } from "../desired/load.js";
 import { renderText } from "../plan/render.js";
-import { reconcile } from "../run/reconcile.js";
+import { runLocal } from "../run/local.js";
 import type { Parsed } from "./args.js";
 import { colorize } from "./color.js";
 import { runConfig } from "./config.js";
 import { CLI_NO_DELIVERY, cliVars, cliView, context, counter, deliveryNote, fingerprintsOf, idsOnly, reportInvalid, shortPath, targeted, withTarget, type CliIo } from "./context.js";
 import { makePlanFile, recordListing, writePlanFile } from "./plan-file.js";
 import { planJson } from "./plan-json.js";
-import { readPolicySource } from "./policy-source.js";
+import { readPolicySource } from "./repo-policy-source.js";
 import { readSpecSources } from "./sources.js";
 import { renderUnmanaged, unmanagedCredentials } from "./unmanaged.js";
 
@@ -24,7 +24,7 @@ export async function planCommand(parsed: Parsed, io: CliIo): Promise<number> {
   const sources = await readSpecSources(parsed.dir);
   const listing = recordListing(ctx.ngrok);
   const result = await withTarget(ctx.target, () =>
-    reconcile(sources, { ...ctx.options, mode: "plan" }, { ngrok: listing.api, vault: idsOnly(ctx.store), intents: ctx.intents, noDelivery: CLI_NO_DELIVERY, takeCalls: counter(ctx.ngrok) }),
+    runLocal(sources, { ...ctx.options, mode: "plan" }, { ngrok: listing.api, vault: idsOnly(ctx.store), intents: ctx.intents, noDelivery: CLI_NO_DELIVERY, takeCalls: counter(ctx.ngrok) }),
   );
   if (result.kind === "invalid") {
     reportInvalid(result.errors, result.files, io, parsed.json);

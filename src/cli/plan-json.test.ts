@@ -1,7 +1,7 @@
 // `plan --json` is snake_case throughout, like the HTTP API: every change kind, rotations and intents included.
 import { describe, expect, it } from "vitest";
 import { encodeMetadata } from "../ownership/marker.js";
-import { exampleLive, examplePlan, exampleSpec } from "../plan/example.js";
+import { exampleLive, examplePlan, exampleSpec } from "../../test/support/plan-example.js";
 import { makePlan } from "../plan/plan.js";
 import { renderText } from "../plan/render.js";
 import { planJson } from "./plan-json.js";

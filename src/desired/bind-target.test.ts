@@ -2,7 +2,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { covers, parseBindTarget } from "./bind-target.js";
-import { allowIndex } from "./policy-rules.js";
+import { allowIndex } from "./repo-policy-rules.js";
 
 const ok = (pattern: string, rule: string) => covers(parseBindTarget(pattern), parseBindTarget(rule));
 

@@ -7,8 +7,9 @@ import { MemoryIntentLog } from "../apply/memory-intents.js";
 import { DESCRIPTION_MAX_BYTES } from "../ngrok/types.js";
 import { NgrokClient } from "../ngrok/client.js";
 import { encodeMetadata, utf8Bytes } from "../ownership/marker.js";
-import { reconcile } from "../run/reconcile.js";
-import { generateKeyringEntry, importKeyring, MemoryTokenStore, TokenVault } from "../vault/index.js";
+import { runLocal } from "../run/local.js";
+import { generateKeyringEntry, importKeyring, TokenVault } from "../vault/index.js";
+import { MemoryTokenStore } from "../vault/memory-store.js";
 import { ACL_RULE_PATTERN } from "./acl.js";
 import type { SpecErrorCode } from "./errors.js";
 import { loadSpecs, type LoadResult } from "./load.js";
@@ -321,7 +322,7 @@ describe("loadSpecs under fuzzing", { timeout: TIMEOUT_MS }, () => {
 });
 
 describe("an invalid tree applies nothing", { timeout: TIMEOUT_MS }, () => {
-  it("reconcile() makes zero ngrok calls, stores no token and opens no intent for 300 invalid trees", async () => {
+  it("runLocal() makes zero ngrok calls, stores no token and opens no intent for 300 invalid trees", async () => {
     // ngrok's documented limit: every tree gets a fresh account and none may make a call at all.
     const emulator = createEmulator({ rateLimit: { limit: 120, windowMs: 60_000 } });
     let checked = 0;
@@ -343,7 +344,7 @@ describe("an invalid tree applies nothing", { timeout: TIMEOUT_MS }, () => {
         };
         const vault = new TokenVault(store, await importKeyring(generateKeyringEntry("k1")));
         const intents = new MemoryIntentLog();
-        const result = await reconcile(files, { ownerId: OWNER, maxDeletes: 100, allowDeletes: true, mode: "apply" }, { ngrok, vault, intents });
+        const result = await runLocal(files, { ownerId: OWNER, maxDeletes: 100, allowDeletes: true, mode: "apply" }, { ngrok, vault, intents });
         expect(result.kind).toBe("invalid");
         expect(account.calls()).toEqual([]);
         expect(puts).toBe(0);

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { renderJsonSchema, renderPolicyJsonSchema } from "./json-schema.js";
 import { loadSpecs } from "./load.js";
-import { loadPolicy } from "./policy-file.js";
+import { loadPolicy } from "./repo-policy-file.js";
 
 const committed = readFileSync(new URL("../../schema/credentials.schema.json", import.meta.url), "utf8");
 const ajv = new Ajv2020({ allErrors: true, strict: false });

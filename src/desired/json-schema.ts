@@ -1,5 +1,5 @@
 // The published JSON Schemas, rendered from the same zod schemas the validators use.
-import { policyJsonSchema } from "./policy-schema.js";
+import { policyJsonSchema } from "./repo-policy-schema.js";
 import { credentialsJsonSchema } from "./schema.js";
 
 /** The exact text of schema/credentials.schema.json. */

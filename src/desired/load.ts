@@ -6,8 +6,8 @@ import { fieldPath, type At, type SpecError, type SpecErrorCode } from "./errors
 import { parseFast, parseFastItem } from "./fast-parse.js";
 import { splitItems, type ItemText } from "./items.js";
 import { locate } from "./positions.js";
-import type { RepositoryPolicy } from "./policy-file.js";
-import { policyErrors } from "./policy-errors.js";
+import type { RepositoryPolicy } from "./repo-policy-file.js";
+import { policyErrors, type PolicyOptions } from "./repo-policy-errors.js";
 import { scanShape } from "./shape-scan.js";
 import { MAX_ERRORS_PER_FILE, validate, type FileResult, type Limits } from "./validate-file.js";
 import { duplicateKeyErrors, syntaxErrors } from "./yaml-errors.js";
@@ -35,13 +35,7 @@ export interface LoadOptions {
   policy?: PolicyOptions;
 }
 
-export interface PolicyOptions {
-  policy: RepositoryPolicy;
-  /** Now, in ms (max_lifetime is measured from it); the same instant the plan gets. */
-  now: number;
-  /** The deployment's ROTATE_AFTER, which satisfies max_rotate_after for specs that set none. */
-  defaultRotateAfterMs?: number;
-}
+export type { PolicyOptions } from "./repo-policy-errors.js";
 
 export type { FileResult } from "./validate-file.js";
 export { MAX_ERRORS_PER_FILE } from "./validate-file.js";

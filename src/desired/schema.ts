@@ -76,7 +76,6 @@ export const specFileSchema = z
   })
   .describe("ngrok-gitops credentials file");
 
-export type CredentialSpecInput = z.infer<typeof credentialSpecSchema>;
 export type DeliveryTarget = z.infer<typeof deliveryTargetSchema>;
 
 /** The JSON Schema editors use (published as schema/credentials.schema.json). */

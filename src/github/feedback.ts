@@ -210,20 +210,3 @@ export function clipBytes(text: string, maxBytes: number): string {
   if (text.length * 3 <= maxBytes) return text;
   return cutMarkdown(text, maxBytes, (s) => encoder.encode(s).length, CUT_NOTE);
 }
-
-/** A check in progress: a check run with a GitHub App, a commit status with a plain token (only Apps may write check runs). */
-export interface OpenCheck {
-  complete(result: CheckResult): Promise<void>;
-}
-
-export async function openCheck(github: GitHubClient, repository: string, sha: string, name: string, kind: "check-run" | "status"): Promise<OpenCheck> {
-  if (kind === "check-run") {
-    const id = await startCheckRun(github, repository, sha, name);
-    return { complete: (result) => completeCheckRun(github, repository, id, result) };
-  }
-  await setCommitStatus(github, repository, sha, { state: "pending", description: "running", context: name });
-  return {
-    complete: (result) =>
-      setCommitStatus(github, repository, sha, { state: result.conclusion === "failure" ? "failure" : "success", description: result.title, context: name }),
-  };
-}

@@ -1,7 +1,7 @@
 // The GitHub facts a review decision needs: the merged pull request behind a commit, its reviews, trees seen, CODEOWNERS, team membership.
 import { CODEOWNERS_PATHS } from "../review/codeowners.js";
 import type { Review } from "../review/decide.js";
-import { POLICY_FILE } from "../desired/policy-schema.js";
+import { POLICY_FILE } from "../desired/repo-policy-schema.js";
 import type { SpecSource } from "../desired/types.js";
 import { GitHubApiError, repoPath, type GitHubClient } from "./client.js";
 import { treeKey, type BlobCache } from "./specs.js";

@@ -1,7 +1,7 @@
 // Reads credentials/** at an exact commit: one tree call, then only the blobs not already cached (blobs are content-addressed).
 import { isSpecPath } from "../desired/load.js";
 import type { SpecError } from "../desired/errors.js";
-import { POLICY_FILE } from "../desired/policy-schema.js";
+import { POLICY_FILE } from "../desired/repo-policy-schema.js";
 import type { SpecSource } from "../desired/types.js";
 import { repoPath, type GitHubClient } from "./client.js";
 import { DEFAULT_SPEC_LIMITS, specLimitViolation, type SpecLimitName, type SpecLimits } from "./spec-limits.js";

@@ -1,25 +1,22 @@
 // fetch-based ngrok credentials API client for Workers: paging, retries, pacing to the account's rate limit, an in-flight cap, typed errors and request stats.
-import { NgrokApiError, NgrokNetworkError, NgrokProtocolError, classifyNetworkFailure } from "./errors";
-import type { NgrokOperation } from "./errors";
-import { AccountLimiter } from "./limiter";
-import type { CallOutcome } from "./limiter";
-import type { RateLimit } from "./rate-limit";
-import { NGROK_RATE_LIMIT } from "./rate-limit";
-import { parseCredential, parseCredentialList, parseErrorBody } from "./parse";
-import { fullJitterDelay, retryAfterMs } from "./retry";
-import { Semaphore } from "./semaphore";
-import type { Credential, CredentialCreate, CredentialUpdate } from "./types";
-import { MAX_PAGE_LIMIT } from "./types";
+import { NgrokNetworkError, NgrokProtocolError, classifyNetworkFailure, type NgrokOperation } from "./errors.js";
+import { apiError, errorCodeOf, exchange, redact, type Attempt, type FetchLike } from "./exchange.js";
+import { AccountLimiter, type CallOutcome } from "./limiter.js";
+import { listingLoop } from "./paging.js";
+import { parseCredential, parseCredentialList } from "./parse.js";
+import { NGROK_RATE_LIMIT, type RateLimit } from "./rate-limit.js";
+import { fullJitterDelay, retryAfterMs } from "./retry.js";
+import { MAX_CONNECTIONS, Semaphore } from "./semaphore.js";
+import { MAX_PAGE_LIMIT, type Credential, type CredentialCreate, type CredentialUpdate } from "./types.js";
 
-/** One-argument fetch: global fetch and a hono app's `app.fetch` both fit. */
-export type FetchLike = (request: Request) => Promise<Response> | Response;
+export type { FetchLike } from "./exchange.js";
 
 export interface NgrokClientOptions {
   /** e.g. https://api.ngrok.com, or the emulator's URL. */
   baseUrl: string;
   apiKey: string;
   fetch?: FetchLike;
-  /** Hard cap on requests open at once (Workers allow 6 connections). Default 6. */
+  /** Hard cap on requests open at once. Default MAX_CONNECTIONS (what Workers allow). */
   maxInFlight?: number;
   /** Retries after the first attempt (network errors, 5xx). Default 4. */
   maxRetries?: number;
@@ -65,29 +62,6 @@ export interface NgrokClientStats {
   byOperation: Record<string, number>;
 }
 
-type Attempt = { kind: "response"; status: number; headers: Headers; text: string } | { kind: "network"; reason: "timeout" | "connection"; cause: unknown };
-
-const USER_AGENT = "ngrok-gitops";
-/** Far beyond any real account (100 per page); only a misbehaving server gets here. */
-const MAX_PAGES = 10_000;
-
-/** ngrok's error_code from an error body, or null. */
-function errorCodeOf(text: string): string | null {
-  try {
-    const code = (JSON.parse(text) as { error_code?: unknown } | null)?.error_code;
-    return typeof code === "string" ? code : null;
-  } catch {
-    return null;
-  }
-}
-
-function rejectOnAbort(signal: AbortSignal): Promise<never> {
-  return new Promise((_, reject) => {
-    const fail = () => reject(signal.reason ?? new Error("aborted"));
-    if (signal.aborted) fail();
-    else signal.addEventListener("abort", fail, { once: true });
-  });
-}
 
 export class NgrokClient {
   private readonly baseUrl: string;
@@ -120,12 +94,12 @@ export class NgrokClient {
     this.baseUrl = `${this.origin}${this.basePath}`;
     this.apiKey = options.apiKey;
     this.fetchImpl = options.fetch ?? ((request) => globalThis.fetch(request));
-    this.gate = new Semaphore(options.maxInFlight ?? 6);
+    this.gate = new Semaphore(options.maxInFlight ?? MAX_CONNECTIONS);
     this.maxRetries = options.maxRetries ?? 4;
     this.maxRateLimitRetries = options.maxRateLimitRetries ?? 10;
     this.limiter =
       options.limiter ??
-      new AccountLimiter({ rate: options.rateLimit ?? NGROK_RATE_LIMIT, maxConcurrent: options.maxInFlight ?? 6, ...(options.now ? { now: options.now } : {}), ...(options.sleep ? { sleep: options.sleep } : {}) });
+      new AccountLimiter({ rate: options.rateLimit ?? NGROK_RATE_LIMIT, maxConcurrent: options.maxInFlight ?? MAX_CONNECTIONS, ...(options.now ? { now: options.now } : {}), ...(options.sleep ? { sleep: options.sleep } : {}) });
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.random = options.random ?? Math.random;
@@ -145,28 +119,27 @@ export class NgrokClient {
     this.counters = { requests: 0, retries: 0, byOperation: {} };
   }
 
-  /** Every credential on the account, following next_page_uri (100 per page) to the end. */
+  /** Every credential on the account, following next_page_uri (100 per page) to the end: listPage under the paging rule. */
   async list(): Promise<Credential[]> {
-    const op = "credentials.list";
     const out: Credential[] = [];
     const seenIds = new Set<string>();
-    const seenPages = new Set<string>();
-    let url = `${this.baseUrl}/credentials?limit=${MAX_PAGE_LIMIT}`;
-    for (let pages = 0; ; pages += 1) {
-      if (pages >= MAX_PAGES) throw new NgrokProtocolError(op, `more than ${MAX_PAGES} pages`);
-      if (seenPages.has(url)) throw new NgrokProtocolError(op, "next_page_uri points at a page already read");
-      seenPages.add(url);
-      const page = parseCredentialList(await this.call(op, "GET", url));
-      if (typeof page === "string") throw new NgrokProtocolError(op, page);
+    const op = "credentials.list";
+    const seenPages = new Set([this.onOurOrigin(`${this.baseUrl}/credentials?limit=${MAX_PAGE_LIMIT}`, op)]);
+    let cursor: string | null = null;
+    for (let pages = 1; ; pages += 1) {
+      const page = await this.listPage(cursor);
       for (const credential of page.credentials) {
         if (!seenIds.has(credential.id)) {
           seenIds.add(credential.id);
           out.push(credential);
         }
       }
-      if (page.next_page_uri === null) return out;
-      if (page.credentials.length === 0) throw new NgrokProtocolError(op, "an empty page announced a next page");
-      url = this.onOurOrigin(page.next_page_uri, op);
+      if (page.next === null) return out;
+      const next = this.onOurOrigin(page.next, op);
+      const loop = listingLoop(pages, page.next, seenPages.has(next));
+      if (loop !== null) throw new NgrokProtocolError(op, `the listing does not end (${loop})`);
+      seenPages.add(next);
+      cursor = page.next;
     }
   }
 
@@ -223,9 +196,6 @@ export class NgrokClient {
     return `${this.origin}${path}${parsed.search}`;
   }
 
-  private redact(text: string): string {
-    return this.apiKey === "" ? text : text.split(this.apiKey).join("[REDACTED]");
-  }
 
   /** Sends with retries and returns the parsed JSON body (null for an empty body). */
   private async call(op: NgrokOperation, method: string, url: string, body?: unknown): Promise<unknown> {
@@ -244,7 +214,7 @@ export class NgrokClient {
           continue;
         }
         const failure = result.reason === "timeout" ? { kind: "timeout" as const, detail: `${this.timeoutMs} ms` } : classifyNetworkFailure(result.cause);
-        throw new NgrokNetworkError(op, result.reason, !idempotent, { cause: result.cause, host: this.host, kind: failure.kind, ...(failure.detail ? { detail: this.redact(failure.detail) } : {}) });
+        throw new NgrokNetworkError(op, result.reason, !idempotent, { cause: result.cause, host: this.host, kind: failure.kind, ...(failure.detail ? { detail: redact(failure.detail, this.apiKey) } : {}) });
       }
       const pathId = /\/credentials\/([^/?]+)/.exec(url)?.[1] ?? null;
       if (result.status >= 200 && result.status < 300) {
@@ -271,7 +241,7 @@ export class NgrokClient {
         await this.sleep(this.backoff(failures++));
         continue;
       }
-      throw this.apiError(op, result, !idempotent && result.status >= 500);
+      throw apiError(op, result, !idempotent && result.status >= 500, { apiKey: this.apiKey, baseUrl: this.baseUrl });
     }
   }
 
@@ -280,7 +250,7 @@ export class NgrokClient {
     const permit = await this.limiter.acquire();
     let outcome: CallOutcome = { status: null };
     try {
-      const result = await this.attempt(method, url, body);
+      const result = await exchange({ fetch: this.fetchImpl, apiKey: this.apiKey, timeoutMs: this.timeoutMs }, method, url, body);
       if (result.kind === "response") {
         outcome = { status: result.status };
         if (result.status === 429) {
@@ -299,39 +269,4 @@ export class NgrokClient {
     return fullJitterDelay(attempt, this.backoffBaseMs, this.backoffCapMs, this.random);
   }
 
-  private apiError(op: NgrokOperation, result: { status: number; headers: Headers; text: string }, outcomeUnknown: boolean): NgrokApiError {
-    let parsed: ReturnType<typeof parseErrorBody>;
-    try {
-      parsed = parseErrorBody(JSON.parse(result.text) as unknown);
-    } catch {
-      parsed = undefined;
-    }
-    const headerOpId = result.headers.get("Ngrok-Operation-Id");
-    const opId = parsed?.details.operation_id || headerOpId || null;
-    const type = result.headers.get("Content-Type") ?? "no content type";
-    // Not ngrok's error body (an HTML 404, a proxy's page): most often NGROK_API_URL points somewhere else.
-    const msg = parsed !== undefined ? this.redact(parsed.msg) : `the answer is not from the ngrok API (${this.redact(type)}); check NGROK_API_URL (${this.baseUrl})`;
-    return new NgrokApiError(op, result.status, parsed?.error_code || null, msg, opId, outcomeUnknown);
-  }
-
-  /** One HTTP exchange under the timeout, body included; failures to get an answer come back as values. */
-  private async attempt(method: string, url: string, body: unknown): Promise<Attempt> {
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new Error("ngrok client timeout")), this.timeoutMs);
-    const headers = new Headers({ Authorization: `Bearer ${this.apiKey}`, "Ngrok-Version": "2", "User-Agent": USER_AGENT, Accept: "application/json" });
-    if (body !== undefined) headers.set("Content-Type", "application/json");
-    try {
-      const request = new Request(url, { method, headers, body: body === undefined ? null : JSON.stringify(body), signal: controller.signal });
-      // Racing the abort covers fetch stand-ins (an in-process app.fetch) that ignore the signal.
-      const aborted = rejectOnAbort(controller.signal);
-      aborted.catch(() => {});
-      const response = await Promise.race([Promise.resolve().then(() => this.fetchImpl(request)), aborted]);
-      const text = await Promise.race([response.text(), aborted]);
-      return { kind: "response", status: response.status, headers: response.headers, text };
-    } catch (cause) {
-      return { kind: "network", reason: controller.signal.aborted ? "timeout" : "connection", cause };
-    } finally {
-      clearTimeout(timer);
-    }
-  }
 }

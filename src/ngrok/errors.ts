@@ -123,5 +123,3 @@ export class NgrokProtocolError extends Error {
     this.name = "NgrokProtocolError";
   }
 }
-
-export type NgrokError = NgrokApiError | NgrokNetworkError | NgrokProtocolError;

@@ -3,9 +3,10 @@ import { describe, expect, it } from "vitest";
 import { createEmulator, type Emulator } from "../../standins/ngrok/app";
 import { SimClock } from "../../standins/ngrok/sim-clock";
 import { NgrokClient } from "./client";
-import { AccountLimiter, type LimiterSnapshot } from "./limiter";
+import { AccountLimiter } from "./limiter";
+import type { LimiterSnapshot } from "./limiter-snapshot";
 import { ProgressTracker, formatProgress, progressNow, type ApplyProgress } from "./progress";
-import { formatRateLimit, maxInAnyWindow, parseRateLimit, rateLimitFromEnv, RollingWindow } from "./rate-limit";
+import { formatRateLimit, maxInAnyWindow, parseRateLimit, RollingWindow } from "./rate-limit";
 
 const KEY = "limiter-test-key";
 const BASE = "http://emulator.test";
@@ -43,8 +44,6 @@ describe("rate limit syntax", () => {
     expect(parseRateLimit("OFF")).toBe("off");
     expect(formatRateLimit({ limit: 120, windowMs: 60_000 })).toBe("120/60s");
     for (const bad of ["", "120", "0/60s", "120/0s", "a/60s", "120/60d", "-1/60s"]) expect(() => parseRateLimit(bad)).toThrow(/invalid rate limit/);
-    expect(rateLimitFromEnv(undefined)).toEqual({ limit: 120, windowMs: 60_000 });
-    expect(() => rateLimitFromEnv("lots")).toThrow(/^NGROK_RATE_LIMIT: invalid rate limit "lots"/);
   });
 
   it("a rolling window frees each slot exactly windowMs after it was taken", () => {

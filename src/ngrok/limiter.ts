@@ -1,44 +1,13 @@
 // Client-side pacing to an ngrok account's budget: a rolling window (not a token bucket), a concurrency cap, 429 back-off and recovery, serialisable state.
+import { MAX_CONNECTIONS } from "./semaphore.js";
 import type { RateLimit } from "./rate-limit";
 import { NGROK_RATE_LIMIT, RollingWindow } from "./rate-limit";
-
-/**
- * Persisted between Worker invocations (with the run), so a continuation starts where the last one left the
- * window instead of bursting. Plain JSON; times are ms since the epoch.
- */
-export interface LimiterSnapshot {
-  v: 1;
-  limit: number;
-  windowMs: number;
-  /** When each call still counted in the window completed, oldest first. */
-  sent: number[];
-  /** Calls per window this client allows itself now: the limit, lowered after a 429 (another client shares the account). */
-  allowance: number;
-  /** Simultaneous calls allowed now: maxConcurrent, lowered after ERR_NGROK_225. */
-  concurrency: number;
-  /** No call before this time (Retry-After, or the pause after a 429). */
-  pausedUntil: number;
-  /** 429s in a row without a success in between. */
-  strikes: number;
-  /** When the allowance was last lowered or raised. */
-  adjustedAt: number;
-  /** Quiet windows needed before the next raise: doubles when a raise meets a 429 soon after (at most 8). */
-  probeWindows: number;
-  /** How much the next raise adds: doubles while raises meet no 429, back to 1 when one does. */
-  probeStep: number;
-  /** Whether the allowance was raised since the last 429. */
-  raisedSince429: boolean;
-  /**
-   * When the next call may go, as of the snapshot (ms since the epoch; informational, not read back): the
-   * Worker schedules its continuation alarm for max(now, nextAt) instead of waiting inside an invocation.
-   */
-  nextAt: number;
-}
+import { MAX_PROBE_WINDOWS, readSnapshot, type LimiterSnapshot } from "./limiter-snapshot";
 
 export interface LimiterOptions {
   /** The account's budget; "off" paces nothing (the concurrency cap still holds). Default 120 per 60 s. */
   rate?: RateLimit | "off";
-  /** Simultaneous calls across everything sharing this limiter. Default 6. */
+  /** Simultaneous calls across everything sharing this limiter. Default MAX_CONNECTIONS. */
   maxConcurrent?: number;
   now?: () => number;
   /**
@@ -73,7 +42,6 @@ export interface LimiterStats {
   waitedMs: number;
 }
 
-const MAX_PROBE_WINDOWS = 8;
 const MAX_PAUSE_SLICES = 8;
 
 /**
@@ -108,7 +76,7 @@ export class AccountLimiter {
 
   constructor(options: LimiterOptions = {}) {
     this.rate = options.rate ?? NGROK_RATE_LIMIT;
-    this.maxConcurrent = options.maxConcurrent ?? 6;
+    this.maxConcurrent = options.maxConcurrent ?? MAX_CONNECTIONS;
     if (!Number.isInteger(this.maxConcurrent) || this.maxConcurrent < 1) throw new RangeError("maxConcurrent must be a positive integer");
     this.clock = options.now ?? Date.now;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
@@ -309,17 +277,4 @@ export class AccountLimiter {
     this.adjustedAt = now;
     this.raisedSince429 = true;
   }
-}
-
-function isFiniteNumber(v: unknown): v is number {
-  return typeof v === "number" && Number.isFinite(v);
-}
-
-function readSnapshot(value: unknown): LimiterSnapshot | undefined {
-  if (typeof value !== "object" || value === null) return undefined;
-  const s = value as Partial<Record<keyof LimiterSnapshot, unknown>>;
-  if (s.v !== 1 || !Array.isArray(s.sent) || !s.sent.every(isFiniteNumber)) return undefined;
-  if (![s.limit, s.windowMs, s.allowance, s.concurrency, s.pausedUntil, s.strikes, s.adjustedAt, s.probeWindows, s.probeStep].every(isFiniteNumber)) return undefined;
-  if (typeof s.raisedSince429 !== "boolean") return undefined;
-  return s as LimiterSnapshot;
 }

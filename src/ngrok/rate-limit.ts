@@ -111,16 +111,6 @@ export class RollingWindow {
   }
 }
 
-/** NGROK_RATE_LIMIT from the environment (unset or empty: ngrok's documented 120/60s); a bad value names the variable. */
-export function rateLimitFromEnv(value: string | undefined): RateLimit | "off" {
-  if (value === undefined || value.trim() === "") return NGROK_RATE_LIMIT;
-  try {
-    return parseRateLimit(value);
-  } catch {
-    throw new RateLimitSyntaxError(value, "NGROK_RATE_LIMIT");
-  }
-}
-
 /** The most times in any half-open window of `windowMs`, over sorted times: what a rolling window let through at its busiest. */
 export function maxInAnyWindow(times: readonly number[], windowMs: number): number {
   let most = 0;

@@ -1,4 +1,7 @@
-// A counting semaphore: caps how many requests are open at once (Workers allow 6 connections).
+// A counting semaphore: caps how many requests are open at once (Workers allow MAX_CONNECTIONS).
+
+/** Simultaneous open connections a Worker may have: the one cap every ngrok client and limiter defaults to. */
+export const MAX_CONNECTIONS = 6;
 
 export class Semaphore {
   private active = 0;

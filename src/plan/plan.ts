@@ -1,7 +1,7 @@
 // makePlan: the diff with every policy applied. The CLI, the Worker and the bench all call this.
 import { diff, type DiffInput } from "./diff.js";
 import { DEFAULT_EXPIRY_WARNING_MS, splitExpired, withExpiry } from "./expiry.js";
-import { emptySpecs, maxDeletes, preventDestroy } from "./policy.js";
+import { emptySpecs, maxDeletes, preventDestroy } from "./safety-rails.js";
 import { settingChanges, unshownSettings, type NoPreviousSpecs, type PreviousSpecs } from "./settings.js";
 import type { Plan } from "./types.js";
 

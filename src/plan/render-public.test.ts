@@ -1,7 +1,7 @@
 // The public view (PR comment, check) says nothing about credentials we do not own; the operator's text keeps the details.
 import { describe, expect, it } from "vitest";
 import { encodeMetadata } from "../ownership/marker.js";
-import { exampleLive as live, EXAMPLE_OWNER as OWNER, exampleSpec as spec } from "./example.js";
+import { exampleLive as live, EXAMPLE_OWNER as OWNER, exampleSpec as spec } from "../../test/support/plan-example.js";
 import { makePlan } from "./plan.js";
 import { renderApplyMarkdown, renderMarkdown, renderText } from "./render.js";
 

@@ -1,6 +1,6 @@
 // Plan renderings read like terraform plan, never contain a token, and stay under GitHub's size limits.
 import { describe, expect, it } from "vitest";
-import { EXAMPLE_MARKDOWN_OPTIONS, EXAMPLE_OWNER as OWNER, examplePlan as example, exampleSpec as spec } from "./example.js";
+import { EXAMPLE_MARKDOWN_OPTIONS, EXAMPLE_OWNER as OWNER, examplePlan as example, exampleSpec as spec } from "../../test/support/plan-example.js";
 import { makePlan } from "./plan.js";
 import { renderMarkdown, renderText } from "./render.js";
 

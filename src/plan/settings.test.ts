@@ -1,7 +1,7 @@
 // Reviewed settings that ngrok does not hold show as plan lines, compared with the previous specs, in every rendering.
 import { describe, expect, it } from "vitest";
 import type { CredentialSpec } from "../desired/types.js";
-import { EXAMPLE_OWNER as OWNER, exampleLive as live, exampleSpec as spec } from "./example.js";
+import { EXAMPLE_OWNER as OWNER, exampleLive as live, exampleSpec as spec } from "../../test/support/plan-example.js";
 import { makePlan, type PlanInput } from "./plan.js";
 import { renderApplyMarkdown, renderMarkdown, renderText } from "./render.js";
 import { changedSources, settingChanges } from "./settings.js";

@@ -4,20 +4,9 @@ import { formatDuration } from "../desired/duration.js";
 import { formatInstant } from "../desired/expires.js";
 import type { CredentialSpec, SpecSource } from "../desired/types.js";
 import { deliveryTargetRef } from "./deliveries.js";
-import type { Change } from "./types.js";
+import type { Change, Setting, SettingChange } from "./types.js";
 
-export type Setting = "rotate_after" | "expires" | "deliver" | "prevent_destroy" | "import";
-
-/**
- * One setting of one credential, before → after. For `deliver` and `import` one entry per value: `after` alone is an
- * addition, `before` alone a removal; for the others null means unset.
- */
-export interface SettingChange {
-  name: string;
-  setting: Setting;
-  before: string | null;
-  after: string | null;
-}
+export type { Setting, SettingChange } from "./types.js";
 
 /**
  * The specs to compare with. `label` says where they come from, for people: "the default branch (abc1234)", "the last

@@ -2,7 +2,20 @@
 import type { CredentialCreate, CredentialUpdate } from "../ngrok/types.js";
 import type { UserMetadata } from "../ownership/marker.js";
 import type { CredentialSpec, SourceLocation } from "../desired/types.js";
-import type { SettingChange } from "./settings.js";
+
+/** A reviewed setting that ngrok does not hold (see settings.ts). */
+export type Setting = "rotate_after" | "expires" | "deliver" | "prevent_destroy" | "import";
+
+/**
+ * One setting of one credential, before → after. For `deliver` and `import` one entry per value: `after` alone is an
+ * addition, `before` alone a removal; for the others null means unset.
+ */
+export interface SettingChange {
+  name: string;
+  setting: Setting;
+  before: string | null;
+  after: string | null;
+}
 
 export type Field = "description" | "metadata" | "acl" | "owner_id" | "prevent_destroy" | "expires";
 

@@ -1,4 +1,8 @@
 // The audit log: append-only entries for runs, changes, deliveries, token reads and key rotations; pruned by age.
+import type { ChangeOutcome } from "../apply/types.js";
+import type { NgrokCall } from "../ngrok/client.js";
+import type { DeliveryResult, RunState } from "../run/state.js";
+import type { RunRequest } from "../run/types.js";
 import type { AuditEntry, AuditQuery } from "./types.js";
 import { auditDetailSchema, readJson } from "./persisted.js";
 import { capJson, daysAgo, DETAIL_MAX_BYTES, now, num, numOrNull, str, strOrNull, type Row } from "./sql.js";
@@ -62,4 +66,51 @@ function toAuditEntry(row: Row): AuditEntry {
     operation_id: strOrNull(row.operation_id),
     detail: readJson<Record<string, unknown>>(auditDetailSchema, str(row.detail), { table: "audit", key: `${num(row.id)}.detail` }),
   };
+}
+
+/** What every audit entry of a run carries: the run, what caused it, its commit, the delivery and the actor. */
+export function runAuditContext(state: Readonly<RunState>): { run_id: number; cause: RunRequest["cause"]; sha: string | null; delivery: string | null; actor: string | null } {
+  return { run_id: state.runId, cause: state.request.cause, sha: state.sha, delivery: state.request.delivery ?? null, actor: state.request.actor ?? null };
+}
+
+/** A change's entry: its fields and ids, the ngrok writes it took, and on failure the error and any compensation. */
+export function auditOutcome(audit: AuditTable, state: Readonly<RunState>, outcome: ChangeOutcome, writes: ReadonlyMap<string, NgrokCall[]>): void {
+  const change = outcome.change;
+  const detail: Record<string, unknown> = {};
+  if (change.action === "update" || change.action === "import" || change.action === "replace") detail.fields = change.fields.map((f) => ({ field: f.field, before: f.before, after: f.after }));
+  if (change.action === "delete") detail.reason = change.reason;
+  // Whether MAX_DELETES let it through uncounted (its date was applied while ahead), for whoever audits a mass expiry.
+  if (change.action === "delete" && change.reason === "expired") detail.matured = change.matured === true;
+  if (change.action !== "create") detail.id = change.id;
+  if (outcome.status === "done" && outcome.createdId) detail.created_id = outcome.createdId;
+  const ids = [change.action !== "create" ? change.id : null, outcome.status === "done" ? (outcome.createdId ?? null) : null].filter((id): id is string => id !== null);
+  const calls = ids.flatMap((id) => writes.get(id) ?? []).map((call) => ({ method: call.method, status: call.status, operation_id: call.operation_id, credential_id: call.credential_id }));
+  if (calls.length > 0) detail.api_calls = calls;
+  if (outcome.status === "failed") {
+    detail.error = { code: outcome.error.code, message: outcome.error.message, status_code: outcome.error.status_code };
+    if (outcome.compensation) detail.compensation = outcome.compensation;
+  }
+  audit.append({
+    ...runAuditContext(state),
+    kind: "change",
+    name: change.name,
+    action: change.action,
+    result: outcome.status,
+    // The failing call's operation id, else the last write's (the one that completed the change).
+    operation_id: outcome.status === "failed" ? (outcome.error.operation_id ?? null) : (calls[calls.length - 1]?.operation_id ?? null),
+    detail,
+  });
+}
+
+/** A delivery's entry: the secret it wrote (never its value), the credential id delivered, or the error. */
+export function auditDelivery(audit: AuditTable, state: Readonly<RunState>, result: DeliveryResult, id: string | null): void {
+  audit.append({
+    ...runAuditContext(state),
+    kind: "delivery",
+    name: result.name,
+    action: result.action,
+    result: result.status,
+    operation_id: null,
+    detail: { target: result.key, ...(id ? { id } : {}), ...(result.error ? { error: result.error } : {}) },
+  });
 }

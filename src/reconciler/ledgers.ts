@@ -1,6 +1,6 @@
 // Small SQLite ledgers: intents, which token belongs to which credential, deliveries made, webhook ids, named state.
 import type { Caller } from "../run/types.js";
-import type { LimiterSnapshot } from "../ngrok/limiter.js";
+import type { LimiterSnapshot } from "../ngrok/limiter-snapshot.js";
 import type { IntentLog } from "../apply/types.js";
 import type { DriftIssueState } from "../github/drift-issue.js";
 import type { DeliveryRecord, Intent } from "../plan/types.js";

@@ -1,6 +1,6 @@
 // The run core's ports inside the Durable Object: GitHub as spec source, ngrok, KV tokens indexed in SQLite, SQLite scratch.
 import type { Config } from "../config.js";
-import type { PolicySources } from "../desired/policy-choice.js";
+import type { PolicySources } from "../desired/repo-policy-choice.js";
 import { githubTokenSource } from "../github/auth.js";
 import { GitHubApiError, GitHubClient, repoPath } from "../github/client.js";
 import { deleteActionsSecret, getActionsSecret, writeActionsSecret, type ActionsSecretTarget, type PublicKeyCache } from "../github/secrets.js";
@@ -8,11 +8,12 @@ import { pullJudge } from "../github/pulls.js";
 import { readPolicyAt, readSpecsAt, SpecLimitError, type BlobCache } from "../github/specs.js";
 import { NgrokClient, type NgrokCall } from "../ngrok/client.js";
 import { AccountLimiter } from "../ngrok/limiter.js";
+import { MAX_CONNECTIONS } from "../ngrok/semaphore.js";
 import type { Delivery } from "../plan/types.js";
 import { BudgetExhaustedError, type SubrequestBudget } from "../run/budget.js";
-import type { Deliverer, RunPorts, SpecPort, TokenPort } from "../run/ports.js";
+import type { Deliverer, RunPorts, RunSettings, SpecPort, TokenPort } from "../run/ports.js";
 import type { TokenVault } from "../vault/index.js";
-import { GitHubReporter } from "./execute.js";
+import { GitHubReporter } from "../github/reporter.js";
 import { reviewGate } from "./review-gate.js";
 import type { ReconcilerStorage } from "./storage.js";
 
@@ -34,7 +35,7 @@ export interface WorkerPortsInput {
  * stands instead of bursting into 429s. Saved by saveLimiter after each invocation.
  */
 export function accountLimiter(config: Config, storage: ReconcilerStorage): AccountLimiter {
-  const limiter = new AccountLimiter({ rate: config.ngrokRateLimit, maxConcurrent: 6 });
+  const limiter = new AccountLimiter({ rate: config.ngrokRateLimit, maxConcurrent: MAX_CONNECTIONS });
   const saved = storage.state.get("ngrok_limiter");
   if (saved) limiter.restore(saved);
   return limiter;
@@ -45,6 +46,11 @@ export function saveLimiter(storage: ReconcilerStorage, limiter: AccountLimiter)
   const snapshot = limiter.snapshot();
   storage.state.set("ngrok_limiter", snapshot);
   return snapshot.nextAt;
+}
+
+/** The run's settings in the Worker: the deployment's configuration, REPORT_RESERVE kept back for reporting. */
+export function workerSettings(config: Config): RunSettings {
+  return { config, reserve: REPORT_RESERVE };
 }
 
 /** The ports of one invocation: every fetch goes through this invocation's budget and is counted by service. */
@@ -66,7 +72,6 @@ export function workerPorts({ env, config, storage, budget, vault, limiter }: Wo
   const ngrok = new NgrokClient({ baseUrl: config.ngrokApiUrl, apiKey: env.NGROK_API_KEY, fetch: counted("ngrok"), onResponse, limiter });
   return {
     github,
-    config,
     specs: githubSpecs(github, config.repository, storage),
     ngrok,
     tokens: indexedTokens(vault, storage),
@@ -76,7 +81,6 @@ export function workerPorts({ env, config, storage, budget, vault, limiter }: Wo
     deliverer: githubDeliverer(github, storage),
     reviews: reviewGate(github, config.repository, storage, budget, config.ownerId),
     budget,
-    reserve: REPORT_RESERVE,
     takeCalls: () => {
       const taken = { ...calls };
       calls.ngrok = 0;

@@ -4,13 +4,15 @@ import { problemLine, readConfig, REPORT_RESERVE, type Config, type ConfigProble
 import { SubrequestBudget } from "../run/budget.js";
 import { unitsForCpuMs } from "../run/cpu-units.js";
 import { advanceRun, progressOf } from "../run/core.js";
+import { errorCode } from "../run/errors.js";
+import { runOutput } from "../run/result.js";
 import { newRunState, type RunState } from "../run/state.js";
 import { effectiveMode, type RunOutput, type RunRequest } from "../run/types.js";
 import { keyringFor, KvTokenStore, TokenVault } from "../vault/index.js";
 import { progressNow } from "../ngrok/progress.js";
 import { handleCommand, type CommandInput } from "./commands.js";
-import { runAuditContext } from "./execute.js";
-import { accountLimiter, saveLimiter, workerPorts } from "./ports.js";
+import { runAuditContext } from "./audit.js";
+import { accountLimiter, saveLimiter, workerPorts, workerSettings } from "./ports.js";
 import { clipText, fitErrors, PLAN_TEXT_MAX_BYTES } from "./sql.js";
 import { PersistedDataError } from "./persisted.js";
 import { ReconcilerStorage } from "./storage.js";
@@ -132,16 +134,16 @@ export class Reconciler extends DurableObject<Env> {
       storage.state.set("run_attempts", { run: state.runId, invocations: attempt });
       const cancelledBy = this.#cancelledBy(state.runId);
       if (cancelledBy !== null) {
-        this.#endRun(state, "cancelled", `cancelled by ${cancelledBy}`);
+        this.#endRun(state, `cancelled by ${cancelledBy}`);
         continue;
       }
       try {
-        const output = await advanceRun(state, workerPorts({ env: this.env, config, storage, budget, vault, limiter }), { attempt });
+        const output = await advanceRun(state, workerPorts({ env: this.env, config, storage, budget, vault, limiter }), workerSettings(config), { attempt });
         const nextAt = saveLimiter(storage, limiter);
         // A cancel that arrived during this invocation: the run ends here rather than continuing.
         const cancelledDuring = output === null ? this.#cancelledBy(state.runId) : null;
         if (cancelledDuring !== null) {
-          this.#endRun(state, "cancelled", `cancelled by ${cancelledDuring}`);
+          this.#endRun(state, `cancelled by ${cancelledDuring}`);
           continue;
         }
         if (output === null) {
@@ -151,12 +153,11 @@ export class Reconciler extends DurableObject<Env> {
         }
         finished = output;
       } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        const code = (error as { code?: unknown }).code;
         saveLimiter(storage, limiter);
         // A persisted value that does not read back: the run is interrupted, saying which row and field (see storage.ts).
         if (error instanceof PersistedDataError && storage.interruptFor(error)) continue;
-        finished = { status: error instanceof PersistedDataError ? "interrupted" : "failed", sha: state.sha ?? ("sha" in state.request ? (state.request.sha ?? null) : null), summary: null, plan_text: "", outcomes: [], errors: [typeof code === "string" ? `${code}: ${message}` : message], api_calls: state.calls };
+        const output = runOutput(state, { status: "failed", error });
+        finished = error instanceof PersistedDataError ? { ...output, status: "interrupted" } : output;
       }
       this.#record(state, finished);
       if (budget.remaining() <= REPORT_RESERVE * 2) {
@@ -186,7 +187,7 @@ export class Reconciler extends DurableObject<Env> {
       return { cancelled: null, when: null };
     }
     if (this.#draining === null) {
-      this.#endRun(state, "cancelled", `cancelled by ${actor}`);
+      this.#endRun(state, `cancelled by ${actor}`);
       audit("cancelled", state.runId);
       if (this.#storage.queue.next()) await this.#wake();
       return { cancelled: state.runId, when: "now" };
@@ -203,8 +204,8 @@ export class Reconciler extends DurableObject<Env> {
   }
 
   /** Records the active run as ended without a result of its own (cancelled). */
-  #endRun(state: RunState, status: "cancelled" | "failed", reason: string): void {
-    this.#record(state, { status, sha: state.sha, summary: null, plan_text: "", outcomes: [], errors: [reason], api_calls: state.calls });
+  #endRun(state: RunState, reason: string): void {
+    this.#record(state, runOutput(state, { status: "cancelled", reason }));
   }
 
   /**
@@ -219,7 +220,7 @@ export class Reconciler extends DurableObject<Env> {
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       const reason = `RUN_RECORD_FAILED: the record of this run (${finished.status}) could not be stored: ${message}; each change it applied has its own audit entry`;
-      this.#write(state, { status: "failed", sha: finished.sha, summary: finished.summary, plan_text: "", outcomes: [], errors: [reason], api_calls: finished.api_calls, ...(finished.progress ? { progress: finished.progress } : {}) });
+      this.#write(state, runOutput(state, { status: "unrecorded", reason, output: finished }));
     }
     storage.scratch.clear();
     storage.queue.remove(state.key, { kind: "run", request: state.request });
@@ -296,8 +297,7 @@ export class Reconciler extends DurableObject<Env> {
       audit(token ? "revealed" : "not_found", token ? { id: token.id } : {});
       return token;
     } catch (error) {
-      const code = (error as { code?: unknown }).code;
-      audit("failed", { code: typeof code === "string" ? code : "INTERNAL" });
+      audit("failed", { code: errorCode(error) ?? "INTERNAL" });
       throw error;
     }
   }

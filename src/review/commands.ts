@@ -4,7 +4,6 @@ import { ownersOf, ownerText, type Codeowners, type Owner } from "./codeowners.j
 
 export type CommandName = "plan" | "allow-deletes";
 
-export const COMMAND_PREFIX = "/ngrok-gitops";
 const COMMANDS: readonly CommandName[] = ["plan", "allow-deletes"];
 
 /** The command a comment's first line gives (`/ngrok-gitops plan`), `unknown` for another word after the prefix, null for any other comment. */

@@ -5,14 +5,17 @@ import type { IntentLog } from "../apply/types.js";
 import { MemoryIntentLog } from "../apply/memory-intents.js";
 import { NgrokClient } from "../ngrok/client.js";
 import { decodeMetadata, encodeMetadata } from "../ownership/marker.js";
-import { generateKeyringEntry, importKeyring, MemoryTokenStore, TokenVault } from "../vault/index.js";
+import { generateKeyringEntry, importKeyring, TokenVault } from "../vault/index.js";
+import { MemoryTokenStore } from "../vault/memory-store.js";
 import { SubrequestBudget } from "./budget.js";
 import { advanceRun, RunError } from "./core.js";
 import { MemoryScratch } from "./memory-scratch.js";
-import type { RunPorts, RunScratch, TokenPort } from "./ports.js";
+import type { RunPorts, RunScratch, RunSettings, TokenPort } from "./ports.js";
 import { newRunState, type RunState } from "./state.js";
 import type { RunOutput, RunRequest } from "./types.js";
 
+/** The settings every run of these tests has: 8 calls kept back for reporting, as the Worker does. */
+const SETTINGS: RunSettings = { config: { ownerId: "acme-prod", maxDeletes: 5 }, reserve: 8 };
 const OWNER = "acme-prod";
 const NAMES = Array.from({ length: 7 }, (_, i) => `svc-${i}`);
 const SPECS = [{ path: "credentials/a.yaml", content: `credentials:\n${NAMES.map((n) => `  - name: ${n}\n    description: ${n}\n`).join("")}` }];
@@ -99,14 +102,12 @@ function process(w: World, options: { limit: number; crashAt?: number; writes?: 
     });
     const ngrok = new NgrokClient({ baseUrl: "http://emulator.test", apiKey: w.apiKey, fetch: budget.fetch, sleep: async () => {}, timeoutMs: 200 });
     return {
-      config: { ownerId: OWNER, maxDeletes: 5 },
       specs: { read: async () => ({ sha: null, tree: null, sources: SPECS }) },
       ngrok,
       tokens,
       intents,
       scratch,
       budget,
-      reserve: 8,
       takeCalls: () => {
         const taken = ngrokCalls;
         ngrokCalls = 0;
@@ -127,7 +128,7 @@ async function drive(w: World, options: { limit: number; crashAt?: number; write
   }
   for (let i = 0; i < 500; i++) {
     const state = w.scratch.load() as RunState;
-    const output = await advanceRun(state, p.portsFor());
+    const output = await advanceRun(state, p.portsFor(), SETTINGS);
     if (output) return output;
   }
   throw new Error("the run did not finish");
@@ -228,7 +229,7 @@ describe("the run core on the Worker's path", () => {
       pages++;
       return { credentials: [], next: cursor ?? "/credentials?page=loop" };
     };
-    const error = await advanceRun(newRunState(1, "apply", { cause: "manual", mode: "apply" }, "apply"), ports).then(
+    const error = await advanceRun(newRunState(1, "apply", { cause: "manual", mode: "apply" }, "apply"), ports, SETTINGS).then(
       () => null,
       (e: unknown) => e,
     );
@@ -257,7 +258,7 @@ describe("delivery never trusts a read-back of the token store", () => {
         specs: { read: async () => ({ sha: null, tree: null, sources: DELIVER }) },
         tokens: { ...ports.tokens, read: staleRead },
         deliverer: { records: () => [], inspect: async () => ({ exists: false }), deliver: async (_d, token) => void pushed.push(token), undeliver: async () => {}, forget: () => {} },
-      });
+      }, SETTINGS);
       if (output) return { w, output, pushed };
     }
     throw new Error("the run did not finish");

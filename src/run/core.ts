@@ -1,20 +1,19 @@
 // THE run core: advances one run within a budget of calls, persisting after every step, so a stop anywhere resumes cleanly.
-import { choosePolicy } from "../desired/policy-choice.js";
-import { makePlan } from "../plan/plan.js";
-import { fileCacheKey, loadSpecs } from "../desired/load.js";
-import type { SpecSource } from "../desired/types.js";
-import { DIFF_UNITS_PER_CREDENTIAL, parseUnits } from "./cpu-units.js";
-import { applyStage } from "./apply-stage.js";
-import { CALLS_PER_CHANGE, MAX_INVOCATIONS, MAX_PAGES, RunError } from "./errors.js";
-import { deliverStage, finishRun } from "./finish.js";
-import { targetsStage } from "./targets-stage.js";
-import type { RevealedToken, RunPorts } from "./ports.js";
-import type { RunState } from "./state.js";
-import { beginInvocation, endInvocation, progressMark } from "./stall.js";
-import { allowsDeletes, rotations, type RunOutput } from "./types.js";
-import { previousSpecs } from "./previous.js";
+import { MAX_INVOCATIONS } from "./errors.js";
+import { finishRun } from "./finish.js";
+import { count, invocationOf, persist, progressed, type Invocation, type RunStage } from "./invocation.js";
+import type { RunPorts, RunSettings } from "./ports.js";
+import { applyStage } from "./stages/apply.js";
+import { deliverStage } from "./stages/deliver.js";
+import { listStage } from "./stages/list.js";
+import { planStage } from "./stages/plan.js";
+import { startStage } from "./stages/start.js";
+import { targetsStage } from "./stages/targets.js";
+import type { RunState, Stage } from "./state.js";
+import { beginInvocation, endInvocation } from "./stall.js";
+import type { RunOutput } from "./types.js";
 
-export { applyOrder } from "./apply-stage.js";
+export { applyOrder } from "./stages/apply.js";
 export { CALLS_PER_CHANGE, MAX_IDLE, MAX_INVOCATIONS, MAX_ROUNDS, RunError } from "./errors.js";
 export { progressOf } from "./progress.js";
 
@@ -29,283 +28,57 @@ export interface InvocationCount {
   maxInvocations?: number;
 }
 
+/** Every stage but the last; "report" ends the run (finishRun). */
+const STAGES: Record<Exclude<Stage, "report">, RunStage> = {
+  start: startStage,
+  list: listStage,
+  plan: planStage,
+  targets: targetsStage,
+  apply: applyStage,
+  deliver: deliverStage,
+};
+
 /**
  * Advances the run as far as this invocation's budget allows. Returns the finished run's output, or null when
  * it yielded (its state is saved; call again, in a later invocation, with the same state or the saved one).
  * Throws when the run failed; the state then holds the calls made so far.
  */
-export async function advanceRun(state: RunState, ports: RunPorts, count: InvocationCount = {}): Promise<RunOutput | null> {
-  const run = new Step(state, ports);
-  const refused = beginInvocation(state, count.attempt ?? state.invocations + 1, count.maxInvocations ?? MAX_INVOCATIONS);
-  if (refused) return run.fail(refused);
+export async function advanceRun(state: RunState, ports: RunPorts, settings: RunSettings, invocation: InvocationCount = {}): Promise<RunOutput | null> {
+  const run = invocationOf(state, ports, settings);
+  const refused = beginInvocation(state, invocation.attempt ?? state.invocations + 1, invocation.maxInvocations ?? MAX_INVOCATIONS);
+  if (refused) return fail(state, run, refused);
   try {
-    const output = await run.step();
-    if (output) return output;
+    for (;;) {
+      if (state.stage === "report") return await finishRun(state, run);
+      if (!(await STAGES[state.stage](state, run))) break;
+    }
   } catch (error) {
     // A call refused for want of budget outside the apply stage: nothing half done, the next invocation redoes it.
-    if (!(ports.budget.refused && state.stage !== "apply")) return run.fail(error);
+    if (!(ports.budget.refused && state.stage !== "apply")) return fail(state, run, error);
   }
-  const stalled = endInvocation(state, run.progressed());
-  if (stalled) return run.fail(stalled);
-  await run.persist();
+  const stalled = endInvocation(state, progressed(state, run));
+  if (stalled) return fail(state, run, stalled);
+  await persist(state, run);
   return null;
 }
 
-/** Drives a run to its end: one call of advanceRun per invocation, with the ports (and budget) of each. */
-export async function driveRun(state: RunState, portsFor: () => RunPorts, maxInvocations = 10_000): Promise<RunOutput> {
+export interface DriveOptions {
+  settings: RunSettings;
+  /** Invocations the run may take in all (default MAX_INVOCATIONS): a driver whose invocations are small raises it. */
+  maxInvocations?: number;
+}
+
+/** THE loop that drives a run to its end: one advanceRun per invocation, each with its own ports (and budget). */
+export async function driveRun(state: RunState, portsFor: () => RunPorts, options: DriveOptions): Promise<RunOutput> {
   for (;;) {
-    const output = await advanceRun(state, portsFor(), { maxInvocations });
+    const output = await advanceRun(state, portsFor(), options.settings, options.maxInvocations !== undefined ? { maxInvocations: options.maxInvocations } : {});
     if (output) return output;
   }
 }
 
-export class Step {
-  /** Tokens minted in this invocation, handed to delivery in memory (never read back from an eventually consistent store). */
-  readonly minted = new Map<string, RevealedToken>();
-  /** Where the run stood when this invocation began. */
-  readonly #start: string;
-
-  constructor(
-    readonly state: RunState,
-    readonly ports: RunPorts,
-  ) {
-    this.#start = progressMark(state, ports);
-  }
-
-  /** Whether this invocation has done a unit of work so far. */
-  progressed(): boolean {
-    return progressMark(this.state, this.ports) !== this.#start;
-  }
-
-  /** Ends the run with `error`: its calls counted, its check completed as failed, then the error thrown. */
-  async fail(error: unknown): Promise<never> {
-    this.count();
-    await this.ports.reporter?.failed?.(this.state, error);
-    throw error;
-  }
-
-  count(): void {
-    const calls = this.ports.takeCalls();
-    this.state.calls = { ngrok: this.state.calls.ngrok + calls.ngrok, github: this.state.calls.github + calls.github };
-    this.state.max_subrequests = Math.max(this.state.max_subrequests, Number.isFinite(this.ports.budget.used) ? this.ports.budget.used : 0);
-    // Units are counted once per invocation however often it persists: the budget holds this invocation's total.
-    const { unitsUsed } = this.ports.budget;
-    this.state.work_units = (this.state.work_units ?? 0) + unitsUsed - this.countedUnits;
-    this.countedUnits = unitsUsed;
-    this.state.max_work_units = Math.max(this.state.max_work_units ?? 0, unitsUsed);
-  }
-
-  private countedUnits = 0;
-
-  /**
-   * Parses, one file per piece of work, the files the parse cache does not hold, while the invocation's work
-   * units last; each parsed file is persisted in the cache. False when some are left for the next invocation.
-   * Without a cache there is nowhere to keep a parsed file: everything is parsed at once (the CLI, the bench).
-   */
-  parseWithin(sources: readonly SpecSource[]): boolean {
-    const { cache } = this.ports.specs;
-    if (!cache) return true;
-    const { ownerId } = this.ports.config;
-    for (const source of sources) {
-      if (cache.get(fileCacheKey(source, ownerId))) continue;
-      const units = parseUnits(source.content.length);
-      if (!this.ports.budget.affords(units)) return false;
-      this.ports.budget.spend(units);
-      loadSpecs([source], { ownerId, cache });
-      this.state.parsed = (this.state.parsed ?? 0) + 1;
-    }
-    return true;
-  }
-
-  async persist(): Promise<void> {
-    // Progress resets the stall count as soon as it is persisted: an invocation killed after it still made some.
-    if (this.progressed()) this.state.idle = 0;
-    this.count();
-    await this.ports.scratch.save(this.state);
-  }
-
-  /** Fails the run at once when even a whole invocation's budget cannot fit one step of `cost` calls. */
-  roomFor(cost: number): boolean {
-    const { budget, reserve } = this.ports;
-    if (budget.limit - reserve < cost) {
-      throw new RunError("RUN_NO_ROOM", `MAX_SUBREQUESTS=${budget.limit} leaves no room: ${reserve} subrequests are kept for reporting and the next step needs ${cost}; set MAX_SUBREQUESTS to at least ${reserve + CALLS_PER_CHANGE}`);
-    }
-    return budget.remaining() - reserve >= cost;
-  }
-
-  async step(): Promise<RunOutput | null> {
-    const { state, ports } = this;
-    for (;;) {
-      switch (state.stage) {
-        case "start": {
-          const snapshot = await ports.specs.read(state);
-          state.sha = snapshot.sha;
-          state.tree = snapshot.tree;
-          if (snapshot.skipped !== undefined) {
-            state.skipped = snapshot.skipped;
-            state.stage = "report";
-          } else if (snapshot.invalid !== undefined) {
-            await ports.reporter?.started?.(state);
-            state.invalid = snapshot.invalid;
-            state.specFiles = 0;
-            state.stage = "report";
-          } else {
-            // Parsing is CPU-bound: file by file within the invocation's units; the cache keeps what is done.
-            if (!this.parseWithin(snapshot.sources)) {
-              await this.persist();
-              return null;
-            }
-            await ports.reporter?.started?.(state);
-            await ports.scratch.saveSources(snapshot.sources);
-            // On a pull request the default branch's policy judges, so the PR cannot loosen what reviews it.
-            const choice = choosePolicy(snapshot.policy ?? { head: null });
-            if (choice.notes.length > 0) state.policyNotes = choice.notes;
-            if (snapshot.baseline !== undefined) state.baseline = snapshot.baseline;
-            if (choice.policy?.review) state.approvals = choice.policy.review.approvals;
-            const loaded = loadSpecs(snapshot.sources, {
-              ownerId: ports.config.ownerId,
-              ...(ports.specs.cache ? { cache: ports.specs.cache } : {}),
-              ...(choice.policy ? { policy: { policy: choice.policy, now: state.now, ...(ports.config.defaultRotateAfterMs !== undefined ? { defaultRotateAfterMs: ports.config.defaultRotateAfterMs } : {}) } } : {}),
-            });
-            const errors = [...choice.errors, ...(loaded.ok ? [] : loaded.errors)];
-            if (errors.length === 0) state.stage = "list";
-            else {
-              state.invalid = errors;
-              state.specFiles = loaded.files;
-              state.stage = "report";
-            }
-          }
-          await this.persist();
-          break;
-        }
-        case "list": {
-          if (state.cursor === null) {
-            await ports.scratch.clearLive();
-            state.listed = 0;
-            state.pages = 0;
-          }
-          while (state.cursor !== "end") {
-            if (!this.roomFor(1)) return null;
-            const page = await ports.ngrok.listPage(state.cursor);
-            state.pages = (state.pages ?? 0) + 1;
-            if (page.next !== null && (page.next === state.cursor || state.pages >= MAX_PAGES)) throw new RunError("RUN_PAGING_LOOP", `ngrok's listing does not end (${state.pages} pages, next_page_uri ${page.next === state.cursor ? "points at the page just read" : "still set"})`);
-            await ports.scratch.addLive(page.credentials);
-            state.listed += page.credentials.length;
-            state.cursor = page.next ?? "end";
-            await this.persist();
-          }
-          state.stage = "plan";
-          await this.persist();
-          break;
-        }
-        case "plan":
-          if (!(await this.plan())) return null;
-          break;
-        case "targets": {
-          const done = await targetsStage(this);
-          if (!done) return null;
-          break;
-        }
-        case "apply": {
-          const done = await applyStage(this);
-          if (!done) return null;
-          break;
-        }
-        case "deliver": {
-          const done = await deliverStage(this);
-          if (!done) return null;
-          break;
-        }
-        case "report":
-          return finishRun(this);
-      }
-    }
-  }
-
-  /** False when it yielded for want of budget (the next invocation plans again). */
-  async plan(): Promise<boolean> {
-    const { state, ports } = this;
-    const sources = await ports.scratch.loadSources();
-    const loaded = loadSpecs(sources, { ownerId: ports.config.ownerId, ...(ports.specs.cache ? { cache: ports.specs.cache } : {}) });
-    if (!loaded.ok) throw new RunError("RUN_INTERNAL", "internal: specs validated at the start no longer validate");
-    const previous = await previousSpecs(state, ports, sources);
-    const live = await ports.scratch.loadLive();
-    state.listed = live.length;
-    // Counted, not yet sliced: the diff of the whole live list is one piece of work (README, Limits).
-    ports.budget.spend(live.length * DIFF_UNITS_PER_CREDENTIAL);
-    // A rotation asked for and done in an earlier round is not done again.
-    // A pull request's plan says who must approve it (under review enforcement), so reviewers know before the merge.
-    let reviewNotes: string[] = [];
-    if (state.request.cause === "pull_request" && ports.reviews?.notes) {
-      const cost = Math.min(ports.reviews.cost(state), ports.budget.limit - ports.reserve);
-      if (cost > 0) {
-        if (!this.roomFor(cost)) return false;
-        reviewNotes = await ports.reviews.notes(state, loaded.specs);
-      }
-    }
-    const notes = [...(state.policyNotes ?? []), ...reviewNotes];
-    // A merge whose pull request's head got `/ngrok-gitops allow-deletes` may delete past MAX_DELETES.
-    let allowDeletes = allowsDeletes(state.request, state.sha);
-    if (!allowDeletes && state.request.cause === "push" && ports.reviews?.deleteApproval) {
-      const cost = ports.reviews.deleteApprovalCost?.(state) ?? 1;
-      if (cost > 0 && !this.roomFor(cost)) return false;
-      const approval = await ports.reviews.deleteApproval(state);
-      if (approval) (allowDeletes = true), notes.push(approval);
-    }
-    const rotated = new Set((await ports.scratch.loadOutcomes()).filter((r) => r.outcome.status === "done" && r.outcome.change.action === "rotate").map((r) => r.outcome.change.name));
-    let plan = makePlan({
-      ownerId: ports.config.ownerId,
-      specs: loaded.specs,
-      live,
-      stored: await ports.tokens.ids(),
-      intents: await ports.intents.list(),
-      specFiles: loaded.files,
-      maxDeletes: ports.config.maxDeletes,
-      allowDeletes,
-      ...(ports.config.rotationGraceMs !== undefined ? { rotationGraceMs: ports.config.rotationGraceMs } : {}),
-      ...(ports.config.defaultRotateAfterMs !== undefined ? { defaultRotateAfterMs: ports.config.defaultRotateAfterMs } : {}),
-      ...(ports.config.expiryWarningMs !== undefined ? { expiryWarningMs: ports.config.expiryWarningMs } : {}),
-      ...(notes.length > 0 ? { policyNotes: notes } : {}),
-      now: state.now,
-      rotateNow: new Set(rotations(state.request).filter((name) => !rotated.has(name))),
-      delivered: ports.deliverer ? await ports.deliverer.records() : [],
-      ...(previous ? { previous } : {}),
-    });
-    let applying = state.mode === "apply" && plan.refusals.length === 0;
-    // Under review enforcement nothing of an unreviewed commit is applied: the run ends held.
-    if (applying && ports.reviews) {
-      // A deployment with a small MAX_SUBREQUESTS still checks (most checks need fewer calls than the most they can take).
-      const cost = Math.min(ports.reviews.cost(state), ports.budget.limit - ports.reserve);
-      if (cost > 0 && !this.roomFor(cost)) return false;
-      const review = await ports.reviews.check(state, plan, loaded.specs);
-      if (review) state.review = review;
-      if (review?.verdict === "held") {
-        state.mode = "plan";
-        applying = false;
-      }
-    }
-    if (applying && (plan.changes.length > 0 || plan.deliveries.length > 0) && ports.approve) {
-      const approved = await ports.approve(plan);
-      if (approved === null) {
-        state.declined = true;
-        state.mode = "plan";
-        applying = false;
-      } else plan = approved;
-    }
-    await ports.scratch.savePlan(plan);
-    state.total = plan.changes.length;
-    state.applied = 0;
-    if (applying && plan.changes.length === 0) for (const intent of plan.staleIntents) await ports.intents.close(intent);
-    state.stage = applying && plan.changes.length > 0 ? "apply" : applying && plan.deliveries.length > 0 ? "deliver" : "report";
-    // The plan says which delivery targets it refuses: each is looked at on GitHub first.
-    if (ports.deliverer && plan.deliveries.length > 0) {
-      state.afterTargets = state.stage;
-      state.targets = [];
-      state.stage = "targets";
-    }
-    await this.persist();
-    return true;
-  }
-
+/** Ends the run with `error`: its calls counted, its check completed as failed, then the error thrown. */
+async function fail(state: RunState, run: Invocation, error: unknown): Promise<never> {
+  count(state, run);
+  await run.ports.reporter?.failed?.(state, error);
+  throw error;
 }
-

@@ -6,8 +6,6 @@ export const CALLS_PER_CHANGE = 2;
 export const CALLS_PER_DELIVERY = 2;
 /** Plans one run may make: each stop with changes in flight costs one more (list + plan again). */
 export const MAX_ROUNDS = 5;
-/** List pages a run reads at most (1,000,000 credentials); past that the listing is taken to loop. */
-export const MAX_PAGES = 10_000;
 /** Invocations in a row without progress (killed ones included) after which the run fails rather than spin. */
 export const MAX_IDLE = 5;
 /** Invocations one run may take in all, progress or not (a 10,000-credential account converges in a few dozen). */
@@ -21,4 +19,17 @@ export class RunError extends Error {
     super(message);
     this.name = "RunError";
   }
+}
+
+/** The stable `code` an error carries (RunError, NgrokApiError, BudgetExhaustedError, …), if it carries one. */
+export function errorCode(error: unknown): string | undefined {
+  if (typeof error !== "object" || error === null || !("code" in error)) return undefined;
+  return typeof error.code === "string" ? error.code : undefined;
+}
+
+/** An error as one line for people: `CODE: message` when it has a code. */
+export function errorLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = errorCode(error);
+  return code !== undefined ? `${code}: ${message}` : message;
 }

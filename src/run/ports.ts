@@ -1,6 +1,6 @@
 // The ports the run core drives: spec source, credentials API, token keeper, intent log, run scratch state, reporter.
 import type { SpecError } from "../desired/errors.js";
-import type { PolicySources } from "../desired/policy-choice.js";
+import type { PolicySources } from "../desired/repo-policy-choice.js";
 import type { ChangeOutcome, CredentialsApi, IntentLog, TokenKeeper } from "../apply/types.js";
 import type { Credential } from "../ngrok/types.js";
 import type { TargetSeen } from "../plan/delivery-guard.js";
@@ -9,9 +9,11 @@ import type { FileCache } from "../desired/load.js";
 import type { SpecSource } from "../desired/types.js";
 import type { Budget } from "./budget.js";
 import type { RunResult } from "./result.js";
-import type { DeliveryResult, RunState } from "./state.js";
+import type { Baseline, DeliveryResult, RunState } from "./state.js";
 import type { ReviewOutcome, RunOutput } from "./types.js";
 import type { CredentialSpec } from "../desired/types.js";
+
+export type { Baseline } from "./state.js";
 
 export type Awaitable<T> = T | Promise<T>;
 
@@ -38,12 +40,6 @@ export interface SpecSnapshot {
   baseline?: Baseline | null;
 }
 
-/** Which previous specs to compare with: `ref` is the port's own handle (a commit SHA, or null for a local store). */
-export interface Baseline {
-  ref: string | null;
-  /** For people: "the default branch (abc1234)", "the last apply (abc1234)". */
-  label: string;
-}
 
 export interface SpecPort {
   read(state: Readonly<RunState>): Promise<SpecSnapshot>;
@@ -140,8 +136,8 @@ export interface RunConfig {
   expiryWarningMs?: number;
 }
 
+/** What one invocation of a run talks to: the ports of the core. Settings that hold for the whole run are RunSettings. */
 export interface RunPorts {
-  config: RunConfig;
   specs: SpecPort;
   ngrok: CredentialsPort;
   tokens: TokenPort;
@@ -150,20 +146,26 @@ export interface RunPorts {
   reporter?: Reporter;
   /** Absent where deliveries cannot be made (the CLI has no GitHub credentials): they are reported as skipped. */
   deliverer?: Deliverer;
-  /** Why deliveries are skipped when there is no deliverer. */
-  noDelivery?: string;
-  budget: Budget;
-  /** Calls kept back for reporting at the end of the run (comment, check, status, drift issue). */
-  reserve: number;
-  /** Calls made since the last take, by service: how the run's cost is counted. */
-  takeCalls(): { ngrok: number; github: number };
+  /** Absent where reviews cannot be checked (the CLI): applies are not gated. */
+  reviews?: ReviewGate;
   /**
    * Asked once the plan is made and before anything is applied (the CLI's prompt): null ends the run as a plan.
    * Otherwise the plan returned is applied, exactly: the plan itself, or a part of it (the CLI's --target).
    */
   approve?(plan: Plan): Promise<Plan | null>;
-  /** Changes in flight at once (default 4). */
+  /** This invocation's budget of calls and work units. */
+  budget: Budget;
+  /** Calls made since the last take, by service: how the run's cost is counted. */
+  takeCalls(): { ngrok: number; github: number };
+}
+
+/** How a driver runs the core: the same for every invocation of a run. */
+export interface RunSettings {
+  config: RunConfig;
+  /** Calls kept back for reporting at the end of the run (comment, check, status, drift issue). */
+  reserve: number;
+  /** Changes in flight at once (default APPLY_CONCURRENCY). */
   concurrency?: number;
-  /** Absent where reviews cannot be checked (the CLI): applies are not gated. */
-  reviews?: ReviewGate;
+  /** Why deliveries are skipped when there is no deliverer. */
+  noDelivery?: string;
 }

@@ -2,7 +2,7 @@
 import { loadSpecs } from "../desired/load.js";
 import type { SpecSource } from "../desired/types.js";
 import { changedSources, type NoPreviousSpecs, type PreviousSpecs } from "../plan/settings.js";
-import type { RunPorts } from "./ports.js";
+import type { Invocation } from "./invocation.js";
 import type { RunState } from "./state.js";
 
 /**
@@ -10,7 +10,7 @@ import type { RunState } from "./state.js";
  * undefined when the driver compares nothing. Previous specs that no longer validate are not compared, and the plan
  * says so: a partial comparison would read as "nothing changed".
  */
-export async function previousSpecs(state: Readonly<RunState>, ports: RunPorts, current: readonly SpecSource[]): Promise<PreviousSpecs | NoPreviousSpecs | undefined> {
+export async function previousSpecs(state: Readonly<RunState>, { ports, settings }: Invocation, current: readonly SpecSource[]): Promise<PreviousSpecs | NoPreviousSpecs | undefined> {
   const baseline = state.baseline;
   if (baseline === undefined || (baseline !== null && !ports.specs.previous)) return undefined;
   if (baseline === null) return { unknown: "nothing has been applied yet to compare with" };
@@ -20,7 +20,7 @@ export async function previousSpecs(state: Readonly<RunState>, ports: RunPorts, 
   if (sources === null) return { unknown: `the specs of ${baseline.label} cannot be read` };
   const { previous, paths } = changedSources(sources, current);
   if (paths.size === 0) return { label: baseline.label, specs: [], paths };
-  const loaded = loadSpecs(previous, { ownerId: ports.config.ownerId, ...(ports.specs.cache ? { cache: ports.specs.cache } : {}) });
+  const loaded = loadSpecs(previous, { ownerId: settings.config.ownerId, ...(ports.specs.cache ? { cache: ports.specs.cache } : {}) });
   if (!loaded.ok) return { unknown: `the specs of ${baseline.label} do not validate` };
   return { label: baseline.label, specs: loaded.specs, paths };
 }

@@ -3,7 +3,9 @@ import type { ApplyReport } from "../apply/types.js";
 import { renderText } from "../plan/render.js";
 import { summarize, type Plan } from "../plan/types.js";
 import { formatSpecError, type SpecError } from "../desired/errors.js";
-import type { DeliveryResult } from "./state.js";
+import { errorLine } from "./errors.js";
+import { progressOf } from "./progress.js";
+import type { DeliveryResult, RunState } from "./state.js";
 import type { OutcomeInfo, RunOutput } from "./types.js";
 
 export type RunResult =
@@ -13,8 +15,46 @@ export type RunResult =
   | { kind: "planned"; plan: Plan; live: number }
   | { kind: "applied"; plan: Plan; live: number; report: ApplyReport };
 
-/** The output of a result; api_calls are filled in by the core once reporting is done. */
-export function describe(result: RunResult, sha: string | null, deliveries: readonly DeliveryResult[]): RunOutput {
+/** How a run ended: with a result of the core, or without one. */
+export type RunEnd =
+  | { result: RunResult }
+  /** The specs said there is nothing to do (e.g. credentials/ unchanged since the last apply). */
+  | { status: "skipped"; reason: string }
+  /** The run failed with an error (its calls so far are counted in the state). */
+  | { status: "failed"; error: unknown }
+  | { status: "cancelled"; reason: string }
+  /** The record of `output` could not be stored: it ends failed with `reason`, kept without its plan. */
+  | { status: "unrecorded"; reason: string; output: RunOutput };
+
+/** The one place a run's output is built, whichever way it ended. The core fills in api_calls once reporting is done. */
+export function runOutput(state: Readonly<RunState>, end: RunEnd): RunOutput {
+  if ("result" in end || end.status === "skipped") {
+    const output: RunOutput =
+      "result" in end ? describe(end.result, state.sha, state.deliveries) : { status: "skipped", sha: state.sha, summary: null, plan_text: `Nothing to apply: ${end.reason}.`, outcomes: [], errors: [], api_calls: { ngrok: 0, github: 0 } };
+    output.progress = progressOf(state);
+    if (state.review) {
+      output.review = state.review;
+      if (state.review.verdict === "held") {
+        output.status = "held";
+        output.errors.push(...state.review.reasons, ...state.review.missing.map((m) => `${m.name} (${m.file}) needs an approval from ${m.owners.join(" or ")}`));
+      }
+    }
+    return output;
+  }
+  const bare = { summary: null, plan_text: "", outcomes: [], api_calls: { ...state.calls } };
+  switch (end.status) {
+    case "failed":
+      return { ...bare, status: "failed", sha: state.sha ?? ("sha" in state.request ? (state.request.sha ?? null) : null), errors: [errorLine(end.error)] };
+    case "cancelled":
+      return { ...bare, status: "cancelled", sha: state.sha, errors: [end.reason] };
+    case "unrecorded": {
+      const { output } = end;
+      return { ...bare, status: "failed", sha: output.sha, summary: output.summary, errors: [end.reason], api_calls: output.api_calls, ...(output.progress ? { progress: output.progress } : {}) };
+    }
+  }
+}
+
+function describe(result: RunResult, sha: string | null, deliveries: readonly DeliveryResult[]): RunOutput {
   const api_calls = { ngrok: 0, github: 0 };
   if (result.kind === "invalid") {
     return { status: "invalid", sha, summary: null, plan_text: "", outcomes: [], errors: result.errors.map(formatSpecError), api_calls };

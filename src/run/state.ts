@@ -1,7 +1,6 @@
 // The persisted state of a run in progress: versioned, so a deploy in the middle of a run never misreads it.
 import type { SpecError } from "../desired/errors.js";
 import type { TargetSeen } from "../plan/delivery-guard.js";
-import type { Baseline } from "./ports.js";
 import type { ReviewOutcome, RunRequest, Stage } from "./types.js";
 import { describeIssues, runStateSchema } from "./state-schema.js";
 
@@ -9,6 +8,13 @@ import { describeIssues, runStateSchema } from "./state-schema.js";
 export const RUN_STATE_VERSION = 3;
 
 export type { Stage } from "./types.js";
+
+/** Which previous specs to compare with: `ref` is the port's own handle (a commit SHA, or null for a local store). */
+export interface Baseline {
+  ref: string | null;
+  /** For people: "the default branch (abc1234)", "the last apply (abc1234)". */
+  label: string;
+}
 
 export interface DeliveryResult {
   action: "deliver" | "undeliver";

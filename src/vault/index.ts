@@ -1,8 +1,7 @@
-// The vault's public surface for Worker code (file-store.ts is Node-only and imported directly by the CLI).
+// The vault's public surface for Worker code (file-store.ts is Node-only and imported directly by the CLI; memory-store.ts is for tests and the bench).
 export { VaultError, isVaultError, type VaultErrorCode } from "./errors";
 export { generateKeyringEntry, importKeyring, keyringFor, type Keyring, type KeyringKey } from "./keyring";
 export { openToken, parseSealedToken, rewrap, sealToken, type SealedToken, type TokenBinding } from "./seal";
 export { parseStoredToken, type StoredToken, type TokenStore } from "./store";
 export { KvTokenStore, type KvTokenStoreOptions } from "./kv-store";
-export { MemoryTokenStore } from "./memory-store";
 export { TokenVault, type RevealedToken, type RotateResult, type TokenVaultOptions } from "./vault";

@@ -5,11 +5,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { LOCAL_API_KEY, maxDeletes, mergeVars, ngrokTarget } from "../../src/cli/config";
-import { freshDevVars, ensureDevVars } from "../../src/cli/dev-vars";
+import { freshDevVars, ensureDevVars } from "../../dev/dev-vars";
 import { parseDotenv } from "../../src/cli/dotenv";
 import { FileIntentLog, intentsPathFor } from "../../src/cli/file-intents";
-import { assertPortsFree } from "../../src/cli/ports";
-import { formatRun, isFinished, isSuccess, readStatus } from "../../src/cli/run-status";
+import { assertPortsFree } from "../../dev/listen-ports";
+import { formatRun, isFinished, isSuccess, readStatus } from "../../dev/run-status";
 import { importKeyring } from "../../src/vault/keyring";
 
 const dirs: string[] = [];

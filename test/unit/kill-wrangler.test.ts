@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { startEmulator, type StartedEmulator } from "../../standins/ngrok/server.js";
-import { spawnWranglerDev, stopProcessGroup, waitForHealth } from "../../src/cli/wrangler-dev.js";
+import { spawnWranglerDev, stopProcessGroup, waitForHealth } from "../../dev/wrangler-dev.js";
 import { decodeMetadata } from "../../src/ownership/marker.js";
 import { generateKeyringEntry } from "../../src/vault/keyring.js";
 import { startFakeGitHub, type StartedFakeGitHub } from "../../standins/github/server.js";

@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeGitHub, type StartedFakeGitHub } from "../../standins/github/server.js";
-import { spawnWranglerDev, stopProcessGroup, waitForHealth } from "../../src/cli/wrangler-dev.js";
+import { spawnWranglerDev, stopProcessGroup, waitForHealth } from "../../dev/wrangler-dev.js";
 import { launchBrowser } from "./browser.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));

@@ -7,9 +7,9 @@ import Ajv2020 from "ajv/dist/2020.js";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { DEFAULT_EMULATOR_PORT } from "../../src/cli/config";
-import { assertPortsFree, portFrom } from "../../src/cli/ports";
+import { assertPortsFree, portFrom } from "../../dev/listen-ports";
 import { encodeMetadata } from "../../src/ownership/marker";
-import { EXAMPLE_MARKDOWN_OPTIONS, examplePlan, exampleSettingsPlan } from "../../src/plan/example";
+import { EXAMPLE_MARKDOWN_OPTIONS, examplePlan, exampleSettingsPlan } from "../support/plan-example";
 import { makePlan } from "../../src/plan/plan";
 import { renderMarkdown, renderText } from "../../src/plan/render";
 import { formatSpecError } from "../../src/desired/errors";
@@ -93,7 +93,7 @@ describe("README: spec format", () => {
 describe("README: plan output", () => {
   const blocks = inSection("Plan output");
 
-  it("the text sample is renderText of the plan in src/plan/example.ts", () => {
+  it("the text sample is renderText of the plan in test/support/plan-example.ts", () => {
     const text = blocks.filter((f) => f.lang === "" && f.body.includes("Plan: ") && !f.body.includes("reviewed settings"));
     expect(text).toHaveLength(1);
     expect(`${text[0]?.body}\n`).toBe(renderText(examplePlan));
@@ -221,7 +221,7 @@ describe("README: troubleshooting quotes real messages", () => {
     const quoted = /\*\*`(port \d+ on 127\.0\.0\.1 [^`]+)`\.\*\*/.exec(section)?.[1];
     expect(quoted).toBeDefined();
     // The port's default and role as start.ts passes them; then a really taken port, its number swapped for the default.
-    const setting = /portFrom\(process\.env, "WORKER_PORT", (\d+), "([^"]+)"\)/.exec(read("src/cli/start.ts"));
+    const setting = /portFrom\(process\.env, "WORKER_PORT", (\d+), "([^"]+)"\)/.exec(read("dev/start.ts"));
     expect(setting).not.toBeNull();
     const holder = createServer();
     await new Promise<void>((resolve) => holder.listen({ port: 0, host: "127.0.0.1" }, resolve));
@@ -246,8 +246,8 @@ describe("README: troubleshooting quotes real messages", () => {
 
   it.each([
     ["webhook secret not configured", "src/http/webhook.ts"],
-    ["The plan could not be computed", "src/reconciler/execute.ts"],
-    ["Plan refused: ", "src/reconciler/execute.ts"],
+    ["The plan could not be computed", "src/github/reporter.ts"],
+    ["Plan refused: ", "src/github/reporter.ts"],
     ["PLAN_REFUSED", "src/apply"],
   ])("%j is in %s", (text, where) => {
     expect(section).toContain(text);

@@ -1,7 +1,7 @@
 // Small parts of `npm start`: a refusal printed once, a long run waited for while it moves, and a Worker that names its configuration problems stops the wait at once.
 import { describe, expect, it } from "vitest";
-import { formatRun, readStatus, RunWatch } from "../../src/cli/run-status";
-import { configurationProblems } from "../../src/cli/wrangler-dev";
+import { formatRun, readStatus, RunWatch } from "../../dev/run-status";
+import { configurationProblems } from "../../dev/wrangler-dev";
 
 describe("formatRun", () => {
   it("prints a refusal once: it is in the plan text already", () => {

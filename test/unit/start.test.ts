@@ -7,7 +7,7 @@ import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { CLI_OWNER_ID, START_OWNER_ID } from "../../src/cli/identity";
-import { isPortFree } from "../../src/cli/ports";
+import { isPortFree } from "../../dev/listen-ports";
 import { loadSpecs } from "../../src/desired/load";
 import { launchBrowser } from "./browser";
 

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import worker from "../../src/index.js";
 import { parseConfig } from "../../src/config.js";
 import { encodeMetadata } from "../../src/ownership/marker.js";
-import { executeRun } from "../../src/reconciler/direct.js";
+import { executeRun } from "./direct-run.js";
 import { ReconcilerStorage } from "../../src/reconciler/storage.js";
 import { TEST_REPOSITORY, TEST_SECRETS } from "../support/test-env.js";
 import { freshWorld, admin, bindings, emulator, emulatorTokens, github, liveCredentials, reconciler, settle } from "./support.js";

@@ -1,5 +1,5 @@
 // The stand-in's server reads the Worker's operator API (status, recent runs, audit log) for the web UI; the admin token stays on the server, never in a page.
-import { discardBody } from "../../../src/cli/drain.js";
+import { discardBody } from "../../../dev/drain.js";
 
 export interface WorkerLink {
   /** e.g. http://127.0.0.1:8787 */

@@ -1,0 +1,96 @@
+// The plan stage: the diff of the specs against the listing, the review gate and the prompt, then the stage that follows.
+import { loadSpecs } from "../../desired/load.js";
+import { makePlan } from "../../plan/plan.js";
+import { DIFF_UNITS_PER_CREDENTIAL } from "../cpu-units.js";
+import { RunError } from "../errors.js";
+import { persist, roomFor, type Invocation } from "../invocation.js";
+import { previousSpecs } from "../previous.js";
+import type { RunState } from "../state.js";
+import { allowsDeletes, rotations } from "../types.js";
+
+/** Makes the round's plan; false when it yielded for want of budget (the next invocation plans again). */
+export async function planStage(state: RunState, run: Invocation): Promise<boolean> {
+  const { ports, settings } = run;
+  const { config } = settings;
+  const sources = await ports.scratch.loadSources();
+  const loaded = loadSpecs(sources, { ownerId: config.ownerId, ...(ports.specs.cache ? { cache: ports.specs.cache } : {}) });
+  if (!loaded.ok) throw new RunError("RUN_INTERNAL", "internal: specs validated at the start no longer validate");
+  const previous = await previousSpecs(state, run, sources);
+  const live = await ports.scratch.loadLive();
+  state.listed = live.length;
+  // Counted, not yet sliced: the diff of the whole live list is one piece of work (README, Limits).
+  ports.budget.spend(live.length * DIFF_UNITS_PER_CREDENTIAL);
+  // A rotation asked for and done in an earlier round is not done again.
+  // A pull request's plan says who must approve it (under review enforcement), so reviewers know before the merge.
+  let reviewNotes: string[] = [];
+  if (state.request.cause === "pull_request" && ports.reviews?.notes) {
+    const cost = Math.min(ports.reviews.cost(state), ports.budget.limit - settings.reserve);
+    if (cost > 0) {
+      if (!roomFor(run, cost)) return false;
+      reviewNotes = await ports.reviews.notes(state, loaded.specs);
+    }
+  }
+  const notes = [...(state.policyNotes ?? []), ...reviewNotes];
+  // A merge whose pull request's head got `/ngrok-gitops allow-deletes` may delete past MAX_DELETES.
+  let allowDeletes = allowsDeletes(state.request, state.sha);
+  if (!allowDeletes && state.request.cause === "push" && ports.reviews?.deleteApproval) {
+    const cost = ports.reviews.deleteApprovalCost?.(state) ?? 1;
+    if (cost > 0 && !roomFor(run, cost)) return false;
+    const approval = await ports.reviews.deleteApproval(state);
+    if (approval) (allowDeletes = true), notes.push(approval);
+  }
+  const rotated = new Set((await ports.scratch.loadOutcomes()).filter((r) => r.outcome.status === "done" && r.outcome.change.action === "rotate").map((r) => r.outcome.change.name));
+  let plan = makePlan({
+    ownerId: config.ownerId,
+    specs: loaded.specs,
+    live,
+    stored: await ports.tokens.ids(),
+    intents: await ports.intents.list(),
+    specFiles: loaded.files,
+    maxDeletes: config.maxDeletes,
+    allowDeletes,
+    ...(config.rotationGraceMs !== undefined ? { rotationGraceMs: config.rotationGraceMs } : {}),
+    ...(config.defaultRotateAfterMs !== undefined ? { defaultRotateAfterMs: config.defaultRotateAfterMs } : {}),
+    ...(config.expiryWarningMs !== undefined ? { expiryWarningMs: config.expiryWarningMs } : {}),
+    ...(notes.length > 0 ? { policyNotes: notes } : {}),
+    now: state.now,
+    rotateNow: new Set(rotations(state.request).filter((name) => !rotated.has(name))),
+    delivered: ports.deliverer ? await ports.deliverer.records() : [],
+    ...(previous ? { previous } : {}),
+  });
+  let applying = state.mode === "apply" && plan.refusals.length === 0;
+  // Under review enforcement nothing of an unreviewed commit is applied: the run ends held.
+  if (applying && ports.reviews) {
+    // A deployment with a small MAX_SUBREQUESTS still checks (most checks need fewer calls than the most they can take).
+    const cost = Math.min(ports.reviews.cost(state), ports.budget.limit - settings.reserve);
+    if (cost > 0 && !roomFor(run, cost)) return false;
+    const review = await ports.reviews.check(state, plan, loaded.specs);
+    if (review) state.review = review;
+    if (review?.verdict === "held") {
+      state.mode = "plan";
+      applying = false;
+    }
+  }
+  if (applying && (plan.changes.length > 0 || plan.deliveries.length > 0) && ports.approve) {
+    const approved = await ports.approve(plan);
+    if (approved === null) {
+      state.declined = true;
+      state.mode = "plan";
+      applying = false;
+    } else plan = approved;
+  }
+  await ports.scratch.savePlan(plan);
+  state.total = plan.changes.length;
+  state.applied = 0;
+  // The one place stale intents are closed: a plan about to be applied found them (creates that never landed).
+  if (applying) for (const intent of plan.staleIntents) await ports.intents.close(intent);
+  state.stage = applying && plan.changes.length > 0 ? "apply" : applying && plan.deliveries.length > 0 ? "deliver" : "report";
+  // The plan says which delivery targets it refuses: each is looked at on GitHub first.
+  if (ports.deliverer && plan.deliveries.length > 0) {
+    state.afterTargets = state.stage;
+    state.targets = [];
+    state.stage = "targets";
+  }
+  await persist(state, run);
+  return true;
+}

@@ -1,0 +1,73 @@
+// The start stage: read the specs, parse them within the invocation's work units, validate them against the chosen policy.
+import { choosePolicy } from "../../desired/repo-policy-choice.js";
+import { fileCacheKey, loadSpecs } from "../../desired/load.js";
+import type { SpecSource } from "../../desired/types.js";
+import { parseUnits } from "../cpu-units.js";
+import { persist, type Invocation } from "../invocation.js";
+import type { RunState } from "../state.js";
+
+/** Reads and validates the specs; false when parsing is left for the next invocation. */
+export async function startStage(state: RunState, run: Invocation): Promise<boolean> {
+  const { ports, settings } = run;
+  const snapshot = await ports.specs.read(state);
+  state.sha = snapshot.sha;
+  state.tree = snapshot.tree;
+  if (snapshot.skipped !== undefined) {
+    state.skipped = snapshot.skipped;
+    state.stage = "report";
+  } else if (snapshot.invalid !== undefined) {
+    await ports.reporter?.started?.(state);
+    state.invalid = snapshot.invalid;
+    state.specFiles = 0;
+    state.stage = "report";
+  } else {
+    // Parsing is CPU-bound: file by file within the invocation's units; the cache keeps what is done.
+    if (!parseWithin(state, run, snapshot.sources)) {
+      await persist(state, run);
+      return false;
+    }
+    await ports.reporter?.started?.(state);
+    await ports.scratch.saveSources(snapshot.sources);
+    // On a pull request the default branch's policy judges, so the PR cannot loosen what reviews it.
+    const choice = choosePolicy(snapshot.policy ?? { head: null });
+    if (choice.notes.length > 0) state.policyNotes = choice.notes;
+    if (snapshot.baseline !== undefined) state.baseline = snapshot.baseline;
+    if (choice.policy?.review) state.approvals = choice.policy.review.approvals;
+    const { config } = settings;
+    const loaded = loadSpecs(snapshot.sources, {
+      ownerId: config.ownerId,
+      ...(ports.specs.cache ? { cache: ports.specs.cache } : {}),
+      ...(choice.policy ? { policy: { policy: choice.policy, now: state.now, ...(config.defaultRotateAfterMs !== undefined ? { defaultRotateAfterMs: config.defaultRotateAfterMs } : {}) } } : {}),
+    });
+    const errors = [...choice.errors, ...(loaded.ok ? [] : loaded.errors)];
+    if (errors.length === 0) state.stage = "list";
+    else {
+      state.invalid = errors;
+      state.specFiles = loaded.files;
+      state.stage = "report";
+    }
+  }
+  await persist(state, run);
+  return true;
+}
+
+/**
+ * Parses, one file per piece of work, the files the parse cache does not hold, while the invocation's work
+ * units last; each parsed file is persisted in the cache. False when some are left for the next invocation.
+ * Without a cache there is nowhere to keep a parsed file: everything is parsed at once (the CLI, the bench).
+ */
+function parseWithin(state: RunState, run: Invocation, sources: readonly SpecSource[]): boolean {
+  const { cache } = run.ports.specs;
+  if (!cache) return true;
+  const { budget } = run.ports;
+  const { ownerId } = run.settings.config;
+  for (const source of sources) {
+    if (cache.get(fileCacheKey(source, ownerId))) continue;
+    const units = parseUnits(source.content.length);
+    if (!budget.affords(units)) return false;
+    budget.spend(units);
+    loadSpecs([source], { ownerId, cache });
+    state.parsed = (state.parsed ?? 0) + 1;
+  }
+  return true;
+}
