@@ -57,14 +57,14 @@ export class ReconcilerStorage {
   }
 
   /**
-   * A run met a persisted value that does not read back. When the value was the run's own (its scratch) or a cache's
-   * (already dropped by the cache), the run is interrupted with the reason and its request, still queued, runs again
-   * from the start; returns false otherwise: the caller ends the run interrupted and its request leaves the queue,
-   * since it would meet the same row again.
+   * A run met a persisted value that does not read back. When the value was the run's own (its scratch, its attempt
+   * counter) or a cache's (already dropped by the cache), the run is interrupted with the reason and its request,
+   * still queued, runs again from the start; returns false otherwise: the caller ends the run interrupted and its
+   * request leaves the queue, since it would meet the same row again.
    */
   interruptFor(error: PersistedDataError): boolean {
     const { table, key } = error.at;
-    const own = (SCRATCH_TABLES as readonly string[]).includes(table) || table === "spec_cache" || (table === "state" && /^active(_plan)?(#\d+)?$/.test(key));
+    const own = (SCRATCH_TABLES as readonly string[]).includes(table) || table === "spec_cache" || (table === "state" && (/^active(_plan)?(#\d+)?$/.test(key) || key === "run_attempts"));
     if (!own) return false;
     this.runs.interrupt(`${error.code}: ${error.message}; the run was not resumed, its request runs again`);
     this.scratch.clear();

@@ -64,6 +64,17 @@ it("a cached parse that does not read back interrupts the run naming spec_cache 
   expect(await liveCredentials()).toHaveLength(3);
 });
 
+it("an attempt counter that does not read back interrupts the run instead of failing every alarm; its request runs again", async () => {
+  const runId = await runWith((sql) => {
+    sql.exec("INSERT OR REPLACE INTO state (key, value) VALUES ('run_attempts', ?)", JSON.stringify({ run: "1", invocations: -1 }));
+  });
+  const run = await reconciler().run(runId);
+  expect(run?.status).toBe("interrupted");
+  expect(run?.errors.join("\n")).toMatch(/PERSISTED_INVALID: state row "run_attempts" does not read back: run: .*invocations: /);
+  expect((await reconciler().status()).last).toMatchObject({ cause: "manual", status: "succeeded" });
+  expect(await liveCredentials()).toHaveLength(3);
+});
+
 it("a named state value that does not read back ends the run interrupted naming the key and field, and the queue moves on", async () => {
   const runId = await runWith((sql) => {
     sql.exec("INSERT OR REPLACE INTO state (key, value) VALUES ('held', ?)", JSON.stringify({ sha: 7, at: "now" }));
