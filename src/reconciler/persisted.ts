@@ -1,7 +1,7 @@
 // JSON the Durable Object reads back from SQLite goes through a schema: a row that does not fit is a typed error naming the table, key and field.
 import { z } from "zod";
 import { FAILURE_CODES } from "../apply/types.js";
-import { runRequestSchema, describeIssues } from "../run/state-schema.js";
+import { runRequestSchema } from "../run/state-schema.js";
 import { OUTCOME_ACTIONS } from "../run/types.js";
 
 /** Where a persisted value lives: its table and the row's key (`state` key, queue key, run id, change index…). */
@@ -37,8 +37,26 @@ export function readJson<T>(schema: z.ZodType, text: string, at: PersistedAt): T
     throw new PersistedDataError(at, `not JSON (${error instanceof Error ? error.message : String(error)})`);
   }
   const checked = schema.safeParse(value);
-  if (!checked.success) throw new PersistedDataError(at, describeIssues(checked.error).replaceAll("(state)", "(value)"));
+  if (!checked.success) throw new PersistedDataError(at, describe(checked.error.issues));
   return value as T;
+}
+
+/**
+ * The first few problems, each with its path. A value that fits no branch of a union is described by the branch it
+ * comes closest to (its tag fits, fewest problems), so the message names a field rather than saying "Invalid input".
+ */
+function describe(issues: readonly z.core.$ZodIssue[], max = 3): string {
+  const flat = issues.flatMap(expand);
+  const lines = flat.slice(0, max).map((e) => `${e.path.length ? e.path.map(String).join(".") : "(value)"}: ${e.message}`);
+  return flat.length > max ? `${lines.join("; ")}; and ${flat.length - max} more` : lines.join("; ");
+}
+
+function expand(issue: z.core.$ZodIssue): { path: PropertyKey[]; message: string }[] {
+  if (issue.code !== "invalid_union" || issue.errors.length === 0) return [{ path: issue.path, message: issue.message }];
+  // A branch whose tag (a literal field such as kind or cause) differs is far off, whatever else fits.
+  const distance = (branch: readonly z.core.$ZodIssue[]) => branch.length + (branch.some((i) => i.code === "invalid_value" && i.path.length === 1) ? 1000 : 0);
+  const closest = issue.errors.reduce((best, branch) => (distance(branch) < distance(best) ? branch : best));
+  return closest.flatMap((inner) => expand(inner).map((e) => ({ path: [...issue.path, ...e.path], message: e.message })));
 }
 
 const count = z.number().int().nonnegative();

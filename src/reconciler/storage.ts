@@ -32,9 +32,12 @@ export class ReconcilerStorage {
 
   constructor(sql: SqlStorage) {
     migrate(sql);
-    this.queue = new QueueTable(sql);
-    this.runs = new RunsTable(sql);
     this.audit = new AuditTable(sql);
+    // A queued request that does not read back cannot run: it is dropped, and the audit log says which and why.
+    this.queue = new QueueTable(sql, (error) =>
+      this.audit.append({ run_id: null, kind: "run", cause: null, sha: null, delivery: null, actor: null, name: null, action: "dequeue", result: "invalid", operation_id: null, detail: { error: `${error.code}: ${error.message}` } }),
+    );
+    this.runs = new RunsTable(sql);
     this.scratch = new SqlRunScratch(sql);
     this.intents = new IntentTable(sql);
     this.tokens = new TokenIndex(sql);

@@ -75,6 +75,18 @@ it("an attempt counter that does not read back interrupts the run instead of fai
   expect(await liveCredentials()).toHaveLength(3);
 });
 
+it("a queued request that does not read back leaves the queue with an audit entry naming it, and the requests behind it run", async () => {
+  const runId = await runWith((sql) => {
+    // Older than the manual request, so it comes first.
+    sql.exec("INSERT INTO queue (key, request, enqueued_at) VALUES ('pr:9', ?, '2000-01-01T00:00:00.000Z')", JSON.stringify({ kind: "run", request: { cause: "pull_request", mode: "plan", pr: "nine" } }));
+  });
+  expect(await reconciler().run(runId)).toMatchObject({ cause: "manual", status: "succeeded" });
+  const dropped = await runInDurableObject(reconciler(), async (_instance, state) => new ReconcilerStorage(state.storage.sql).audit.query({ kind: "run" }).entries.find((e) => e.action === "dequeue"));
+  expect(dropped).toMatchObject({ result: "invalid" });
+  expect(String(dropped?.detail.error)).toMatch(/PERSISTED_INVALID: queue row "pr:9" does not read back: request\.(sha|pr): /);
+  expect((await reconciler().status()).queued).toEqual([]);
+});
+
 it("a named state value that does not read back ends the run interrupted naming the key and field, and the queue moves on", async () => {
   const runId = await runWith((sql) => {
     sql.exec("INSERT OR REPLACE INTO state (key, value) VALUES ('held', ?)", JSON.stringify({ sha: 7, at: "now" }));
