@@ -147,7 +147,7 @@ function renderRates(rates: readonly RateCaseResult[]): string[] {
   const line = (cells: readonly string[]) => cells.map((c, i) => (i === 0 || i === 5 ? c + " ".repeat(Math.max(0, (widths[i] ?? 0) - [...c].length)) : " ".repeat(Math.max(0, (widths[i] ?? 0) - [...c].length)) + c)).join("  ").trimEnd();
   return [
     "",
-    "Against ngrok's limit (emulator at 120 per rolling 60 s, simulated clock, 20–120 ms one-way latency, the paced NgrokClient + applyPlan):",
+    "Against ngrok's limit (emulator at 120 per rolling 60 s, simulated clock, 20–120 ms one-way latency, the run core (driveRun) through the paced NgrokClient):",
     "",
     line(header),
     line(widths.map((w) => "-".repeat(w))),
@@ -189,7 +189,7 @@ function render(results: readonly { result: CaseResult; targets: Targets }[], we
       })
       .join("  ")
       .trimEnd();
-  const out = [`ngrok-gitops bench · node ${process.version} · ${cpus().length} CPUs · in-process emulator, real NgrokClient, reconcile() mode "apply"`];
+  const out = [`ngrok-gitops bench · node ${process.version} · ${cpus().length} CPUs · in-process emulator, real NgrokClient, runLocal() → driveRun mode "apply"`];
   if (results.length > 0) out.push(
     "",
     line(header),

@@ -2,7 +2,7 @@
 import { formatProgress } from "../src/ngrok/progress.js";
 
 /** The Worker's run statuses; an unknown one is shown as is and counts as finished. */
-export type RunState = "running" | "succeeded" | "failed" | "invalid" | "refused" | "skipped" | "interrupted" | (string & {});
+export type RunState = "running" | "succeeded" | "failed" | "invalid" | "refused" | "skipped" | "interrupted" | "held" | (string & {});
 
 /** A run in one of these has not finished yet. */
 const UNFINISHED = new Set(["running", "queued"]);
@@ -45,6 +45,8 @@ export interface WorkerStatus {
   current: RunInfo | null;
   last: RunInfo | null;
   progress: RunProgressInfo | null;
+  /** The commit held for want of reviews (`/api/status` `held`), and its merged pull request. */
+  held: { sha: string; pr: number | null } | null;
 }
 
 /** Where the run in progress is (`/api/status` `progress`): a long apply spans invocations paced to ngrok's limit. */
@@ -63,7 +65,13 @@ export interface RunProgressInfo {
 /** Tolerant: missing optional fields become empty; a run without an id, sha or status is treated as absent. */
 export function readStatus(body: unknown): WorkerStatus {
   const record = asRecord(body);
-  return { current: readRun(record?.current), last: readRun(record?.last), progress: readProgress(record?.progress) };
+  const held = asRecord(record?.held);
+  return {
+    current: readRun(record?.current),
+    last: readRun(record?.last),
+    progress: readProgress(record?.progress),
+    held: held !== null && typeof held.sha === "string" ? { sha: held.sha, pr: typeof held.pr === "number" ? held.pr : null } : null,
+  };
 }
 
 function readProgress(value: unknown): RunProgressInfo | null {
@@ -172,7 +180,8 @@ export function formatRun(run: RunInfo): string {
   // A refusal is in the plan text already (`✗ [CODE] message`): print it once.
   const errors = run.errors.filter((e) => !shown.has(e) && !run.plan_text.includes(e));
   if (errors.length > 0) {
-    lines.push("", run.status === "invalid" ? "Spec errors (nothing was applied):" : run.status === "refused" ? "Refused (nothing was applied):" : "Errors:");
+    const heading = { invalid: "Spec errors (nothing was applied):", refused: "Refused (nothing was applied):", held: "Held for want of reviews (nothing was applied):" }[run.status as string] ?? "Errors:";
+    lines.push("", heading);
     for (const e of errors) lines.push(`  ${e}`);
   }
   return `${lines.join("\n")}\n`;

@@ -1,37 +1,30 @@
-// npm start's session with the Worker: push credentials/, open and merge a pull request, and wait for each run.
-import { randomUUID } from "node:crypto";
-import { join } from "node:path";
+// npm start's session with the Worker: push credentials/, open, approve and merge a pull request, release a held commit, and wait for each run.
 import type { StartedFakeGitHub } from "../standins/github/server.js";
 import { mergePullRequest } from "../standins/github/merge.js";
-import { buildPullRequestEvent, buildPushEvent, signWebhook, type PullRequestAction } from "../standins/github/webhooks.js";
+import { buildPullRequestEvent, type PullRequestAction } from "../standins/github/webhooks.js";
 import { snapshotWorkingTree, type SnapshotResult } from "../standins/github/working-tree.js";
-import { loadSpecs } from "../src/desired/load.js";
 import type { DevVars } from "./dev-vars.js";
-import { discardBody } from "./drain.js";
 import { messageOf } from "../src/cli/errors.js";
-import { START_OWNER_ID } from "../src/cli/identity.js";
-import { formatRun, isFinished, readStatus, RunWatch, type RunInfo, type WorkerStatus } from "./run-status.js";
-import { readSpecSources } from "../src/cli/sources.js";
-import { approvePull, REVIEWER_LOGIN } from "./start-review.js";
+import { formatRun, type RunInfo } from "./run-status.js";
+import { createDeliveryTargets } from "./start-targets.js";
+import { LocalWorker } from "./start-worker.js";
+import { approvePull, EXAMPLE_FILES, heldHint, releaseHeld, REVIEWER_LOGIN } from "./start-review.js";
 
 /** The repository the GitHub stand-in serves this checkout as. */
 export const LOCAL_REPOSITORY = "local/ngrok-gitops";
-/** How long a run may show no progress before npm start gives up on it (a run paced to ngrok's limit moves every minute). */
-const RUN_STALL_MS = 120_000;
-/** A long apply prints a progress line every this many changes, as the CLI does. */
-const PROGRESS_EVERY = 25;
 /** The branch `p` commits credentials/ to; one open pull request at a time, updated by each `p`. */
 const PR_BRANCH = "npm-start/change";
 
 const COMMANDS = `
 Commands (type one and press Enter):
-  (Enter)  push credentials/ to main: the Worker plans and applies it
+  (Enter)  push credentials/ straight to main: under review: the Worker holds it (r releases it)
   p        open (or update) a pull request from credentials/: the Worker plans it and comments
-  m        merge that pull request: the Worker applies it
+  m        merge that pull request: the Worker applies it (holds it, if not approved)
   a        approve that pull request (open, or merged and held) as a second local user
+  r        release the held commit as the operator (applied without the review check, audited)
   h        this list; Ctrl-C stops everything`;
 
-type Command = "reconcile" | "pull" | "merge" | "approve";
+type Command = "reconcile" | "pull" | "merge" | "approve" | "release";
 
 /** One command at a time: a command typed while another runs is queued (once; typing it again does not queue it twice). */
 export class Loop {
@@ -42,17 +35,21 @@ export class Loop {
   /** The pull request `a` approves, and the commit a review of it runs for (its head while open, its merge commit after). */
   #reviewable: { number: number; sha: string } | null = null;
 
+  readonly worker: LocalWorker;
+
   constructor(
     private readonly github: StartedFakeGitHub,
-    private readonly workerUrl: string,
+    workerUrl: string,
     private readonly vars: DevVars,
     private readonly cwd: string,
     private readonly reviewer: string | null = null,
-  ) {}
+  ) {
+    this.worker = new LocalWorker(workerUrl, vars, github.url, LOCAL_REPOSITORY);
+  }
 
   /** A line typed on the terminal. */
   command(line: string): void {
-    const commands: Record<string, Command> = { "": "reconcile", p: "pull", m: "merge", a: "approve" };
+    const commands: Record<string, Command> = { "": "reconcile", p: "pull", m: "merge", a: "approve", r: "release" };
     const command = commands[line];
     if (command === undefined) {
       if (line === "h" || line === "?" || line === "help") console.log(COMMANDS);
@@ -65,10 +62,11 @@ export class Loop {
   trigger(command: Command): void {
     if (this.#busy) {
       if (!this.#pending.includes(command)) this.#pending.push(command);
-      console.log(`(a run is in progress; ${command === "reconcile" ? "another one" : command === "pull" ? "the pull request" : command === "merge" ? "the merge" : "the approval"} follows it)`);
+      const what: Record<Command, string> = { reconcile: "another one", pull: "the pull request", merge: "the merge", approve: "the approval", release: "the release" };
+      console.log(`(a run is in progress; ${what[command]} follows it)`);
       return;
     }
-    const runs: Record<Command, () => Promise<RunInfo>> = { reconcile: () => this.runOnce(), pull: () => this.openPullRequest(), merge: () => this.mergePullRequest(), approve: () => this.approve() };
+    const runs: Record<Command, () => Promise<RunInfo>> = { reconcile: () => this.runOnce(), pull: () => this.openPullRequest(), merge: () => this.mergePullRequest(), approve: () => this.approve(), release: () => this.release() };
     const run = runs[command];
     void run()
       .catch((error: unknown) => console.error(`error: ${messageOf(error)}`))
@@ -87,7 +85,7 @@ export class Loop {
     try {
       const repo = this.repo();
       const open = this.#pull !== null && repo.issues.get(this.#pull.number)?.state === "open" ? this.#pull : null;
-      const snapshot = await snapshotWorkingTree(this.github.fake, { dir: this.cwd, repository: LOCAL_REPOSITORY, branch: PR_BRANCH, message: "npm start: proposed credentials/" });
+      const snapshot = await snapshotWorkingTree(this.github.fake, { dir: this.cwd, repository: LOCAL_REPOSITORY, branch: PR_BRANCH, message: "npm start: proposed credentials/", extra: EXAMPLE_FILES });
       if (open === null && repo.commits.get(snapshot.sha)?.tree === repo.commits.get(repo.branches.get("main") ?? "")?.tree) {
         throw new Error("credentials/ is the same as on main: there is nothing to propose. Edit credentials/, then press p and Enter again");
       }
@@ -104,13 +102,13 @@ credentials/ unchanged since pull request #${open.number} was last updated: ${th
         head_ref: PR_BRANCH,
         head_sha: snapshot.sha,
         title: "Change credentials/ (from npm start)",
-        body: "Opened by `npm start` from the working tree's `credentials/`. Press **m** and Enter in `npm start` to merge it.",
+        body: "Opened by `npm start` from the working tree's `credentials/`. Press **a** and Enter in `npm start` to approve it as a second local user, then **m** to merge it.",
         user: repo.owner.login,
       });
-      const before = await this.status();
+      const before = await this.worker.status();
       console.log(`
 ${open === null ? "Opened" : "Updated"} pull request #${pull.number} (${PR_BRANCH} at ${snapshot.sha.slice(0, 7)}, ${describeCommit(snapshot)}); waiting for the Worker's plan…`);
-      await this.sendWebhook(
+      await this.worker.sendWebhook(
         "pull_request",
         buildPullRequestEvent({
           action,
@@ -127,10 +125,10 @@ ${open === null ? "Opened" : "Updated"} pull request #${pull.number} (${PR_BRANC
       );
       this.#pull = { number: pull.number, headSha: snapshot.sha };
       this.#reviewable = { number: pull.number, sha: snapshot.sha };
-      const run = await this.waitForRun(snapshot.sha, before.last?.id ?? null);
+      const run = await this.worker.waitForRun(snapshot.sha, before.last?.id ?? null);
       console.log(`
 ${formatRun(run)}`);
-      console.log(`Pull request #${pull.number}: ${this.pullUrl(pull.number)}\nPress m and Enter to merge it (the Worker then applies the plan).`);
+      console.log(`Pull request #${pull.number}: ${this.pullUrl(pull.number)}\nPress a and Enter to approve it as @${REVIEWER_LOGIN}, then m to merge it: the Worker applies the plan (merged without the approval, it holds it).`);
       return run;
     } finally {
       this.#busy = false;
@@ -144,11 +142,11 @@ ${formatRun(run)}`);
       const repo = this.repo();
       const pull = this.#pull === null ? undefined : repo.issues.get(this.#pull.number);
       if (this.#pull === null || pull?.state !== "open") throw new Error("no open pull request to merge; press p and Enter to open one from credentials/");
-      const before = await this.status();
+      const before = await this.worker.status();
       const { commit } = await mergePullRequest(this.github.fake, LOCAL_REPOSITORY, this.#pull.number);
       console.log(`
 Merged pull request #${this.#pull.number} into main (${commit.sha.slice(0, 7)}, ${describeCommit({ sha: commit.sha, changed: true, commit })}); waiting for the Worker…`);
-      await this.sendWebhook(
+      await this.worker.sendWebhook(
         "pull_request",
         buildPullRequestEvent({
           action: "closed",
@@ -162,13 +160,14 @@ Merged pull request #${this.#pull.number} into main (${commit.sha.slice(0, 7)}, 
         }),
       );
       this.#reviewable = { number: this.#pull.number, sha: commit.sha };
-      await this.sendPush({ sha: commit.sha, changed: true, commit }, `Merge pull request #${this.#pull.number}`);
+      await this.worker.sendPush({ sha: commit.sha, changed: true, commit }, `Merge pull request #${this.#pull.number}`);
       // The branch is gone after a merge, as with GitHub's "delete branch"; the next p starts from main again.
       repo.branches.delete(PR_BRANCH);
-      const run = await this.waitForRun(commit.sha, before.last?.id ?? null);
+      const run = await this.worker.waitForRun(commit.sha, before.last?.id ?? null);
       console.log(`
 ${formatRun(run)}`);
       console.log(`Pull request #${this.#pull.number} (merged): ${this.pullUrl(this.#pull.number)}`);
+      if (run.status === "held") console.log(heldHint(run, this.#pull.number));
       this.#pull = null;
       return run;
     } finally {
@@ -182,12 +181,48 @@ ${formatRun(run)}`);
     try {
       const target = this.#reviewable;
       if (target === null || this.reviewer === null) throw new Error("no pull request to approve; press p and Enter to open one from credentials/");
-      const before = await this.status();
+      const before = await this.worker.status();
       await approvePull(this.github.url, LOCAL_REPOSITORY, target.number, this.reviewer);
       console.log(`\nApproved pull request #${target.number} as @${REVIEWER_LOGIN}; waiting for the Worker…`);
-      const run = await this.waitForRun(target.sha, before.last?.id ?? null);
+      const run = await this.worker.waitForRun(target.sha, before.last?.id ?? null);
       console.log(`\n${formatRun(run)}`);
       return run;
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  /** `r`: releases the held commit as the operator (POST /api/reconcile {"release"}); the Worker applies it, audited. */
+  async release(): Promise<RunInfo> {
+    this.#busy = true;
+    try {
+      return await this.releaseHeld();
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  async releaseHeld(): Promise<RunInfo> {
+    const before = await this.worker.status();
+    if (before.held === null) throw new Error("no commit is held: nothing to release");
+    await releaseHeld(this.worker.url, this.vars.ADMIN_TOKEN, before.held.sha);
+    console.log(`\nReleased ${before.held.sha.slice(0, 7)} as the operator (audited); waiting for the Worker…`);
+    const run = await this.worker.waitForRun(before.held.sha, before.last?.id ?? null);
+    console.log(`\n${formatRun(run)}`);
+    return run;
+  }
+
+  /**
+   * The first push, at start: straight to main, with no pull request, so the Worker holds it like any unreviewed commit.
+   * npm start releases it as the operator would, so the session starts from an applied state.
+   */
+  async seed(): Promise<RunInfo> {
+    const run = await this.runOnce(false);
+    if (run.status !== "held") return run;
+    console.log("npm start's first commit has no pull request behind it, so it is held; npm start releases it as the operator (POST /api/reconcile {\"release\"}).");
+    this.#busy = true;
+    try {
+      return await this.releaseHeld();
     } finally {
       this.#busy = false;
     }
@@ -205,29 +240,14 @@ ${formatRun(run)}`);
   }
 
   async latestRun(): Promise<RunInfo> {
-    const { last } = await this.status();
+    const { last } = await this.worker.status();
     if (last === null) throw new Error("the Worker has no run yet");
     return last;
   }
 
   /** The stand-in serves every repository a spec delivers to, so deliveries land (and decrypt) locally. */
-  async createDeliveryTargets(): Promise<void> {
-    const specs = loadSpecs(await readSpecSources(join(this.cwd, "credentials")), { ownerId: START_OWNER_ID });
-    if (!specs.ok) return;
-    const state = this.github.fake.state;
-    for (const spec of specs.specs) {
-      for (const { github_actions_secret: target, github_actions_org_secret: orgTarget } of spec.deliver) {
-        if (orgTarget) await state.createOrg(orgTarget.org);
-        if (!target) continue;
-        const [owner, name] = target.repo.split("/");
-        let repo = state.repo(owner ?? "", name ?? "");
-        if (!repo) {
-          repo = await state.createRepo({ fullName: target.repo });
-          console.log(`GitHub stand-in: created ${target.repo} to receive delivered tokens (see ${this.github.url}/__fake/repos/${target.repo})`);
-        }
-        if (target.environment) state.createEnvironment(repo, target.environment);
-      }
-    }
+  createDeliveryTargets(): Promise<void> {
+    return createDeliveryTargets(this.github, this.cwd);
   }
 
   /**
@@ -235,89 +255,27 @@ ${formatRun(run)}`);
    * (POST /api/reconcile), since the Worker skips a push of a tree it already applied. Then wait for
    * that run to finish and print it.
    */
-  async runOnce(): Promise<RunInfo> {
+  async runOnce(hint = true): Promise<RunInfo> {
     this.#busy = true;
     try {
-      const snapshot = await snapshotWorkingTree(this.github.fake, { dir: this.cwd, repository: LOCAL_REPOSITORY, message: "npm start: snapshot of credentials/" });
+      const snapshot = await snapshotWorkingTree(this.github.fake, { dir: this.cwd, repository: LOCAL_REPOSITORY, message: "npm start: snapshot of credentials/", extra: EXAMPLE_FILES });
       await this.createDeliveryTargets();
-      const before = await this.status();
+      const before = await this.worker.status();
       if (snapshot.commit !== null) {
         console.log(`\nPushed ${snapshot.sha.slice(0, 7)} (${describeCommit(snapshot)}); waiting for the Worker…`);
-        await this.sendPush(snapshot);
+        await this.worker.sendPush(snapshot);
       } else {
         console.log(`\ncredentials/ unchanged since ${snapshot.sha.slice(0, 7)}; asking the Worker to reconcile anyway…`);
-        await this.reconcileNow();
+        await this.worker.reconcileNow();
       }
-      const run = await this.waitForRun(snapshot.sha, before.last?.id ?? null);
+      // While a commit is held, a reconcile keeps the account at the last applied commit: its run is for that one.
+      const run = await this.worker.waitForRun(snapshot.commit === null && before.held !== null ? null : snapshot.sha, before.last?.id ?? null);
       console.log(`\n${formatRun(run)}`);
+      if (hint && run.status === "held") console.log(heldHint(run, null));
       return run;
     } finally {
       this.#busy = false;
     }
-  }
-
-  async reconcileNow(): Promise<void> {
-    const res = await fetch(`${this.workerUrl}/api/reconcile`, {
-      method: "POST",
-      headers: { Authorization: `Bearer ${this.vars.ADMIN_TOKEN}`, "Content-Type": "application/json" },
-      body: "{}",
-    });
-    await discardBody(res);
-    if (!res.ok) throw new Error(`POST /api/reconcile answered HTTP ${res.status}`);
-  }
-
-  async sendPush(snapshot: SnapshotResult, message = "npm start: snapshot of credentials/"): Promise<void> {
-    const commit = snapshot.commit;
-    if (commit === null) throw new Error("internal: push without a commit");
-    const payload = buildPushEvent({
-      repository: { fullName: LOCAL_REPOSITORY, defaultBranch: "main", private: true },
-      ref: "main",
-      before: commit.before,
-      after: commit.sha,
-      commits: [{ id: commit.sha, treeId: commit.tree, message, added: commit.added, modified: commit.modified, removed: commit.removed }],
-      apiUrl: this.github.url,
-      htmlUrl: this.github.url,
-    });
-    await this.sendWebhook("push", payload);
-  }
-
-  async sendWebhook(event: "push" | "pull_request", payload: object): Promise<void> {
-    const body = JSON.stringify(payload);
-    const res = await fetch(`${this.workerUrl}/webhooks/github`, {
-      method: "POST",
-      headers: {
-        "Content-Type": "application/json",
-        "User-Agent": "GitHub-Hookshot/npm-start",
-        "X-GitHub-Event": event,
-        "X-GitHub-Delivery": randomUUID(),
-        "X-Hub-Signature-256": await signWebhook(this.vars.GITHUB_WEBHOOK_SECRET, body),
-      },
-      body,
-    });
-    await discardBody(res);
-    if (res.status !== 202 && res.status !== 200) throw new Error(`the Worker answered the ${event} webhook with HTTP ${res.status}`);
-  }
-
-  async status(): Promise<WorkerStatus> {
-    const res = await fetch(`${this.workerUrl}/api/status`, { headers: { Authorization: `Bearer ${this.vars.ADMIN_TOKEN}` } });
-    if (!res.ok) {
-      await discardBody(res);
-      throw new Error(`GET /api/status answered HTTP ${res.status}`);
-    }
-    return readStatus(await res.json());
-  }
-
-  /** The first finished run for `sha` that is not the one that was last before the push. */
-  async waitForRun(sha: string, previousId: string | null): Promise<RunInfo> {
-    const watch = new RunWatch(RUN_STALL_MS, PROGRESS_EVERY, Date.now());
-    while (!watch.stalled(Date.now())) {
-      const { last, progress } = await this.status();
-      if (last !== null && last.sha === sha && last.id !== previousId && isFinished(last)) return last;
-      const line = watch.observe(progress, Date.now());
-      if (line !== null) console.log(line);
-      await sleep(300);
-    }
-    throw new Error(`no finished run for ${sha.slice(0, 7)}, and no progress for ${RUN_STALL_MS / 1000} s; see the wrangler output above`);
   }
 }
 
@@ -331,7 +289,3 @@ function describeCommit(snapshot: SnapshotResult): string {
   return parts.length ? parts.join(", ") : "no file changes";
 }
 
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}

@@ -14,7 +14,7 @@ import { CLI_OWNER_ID, START_OWNER_ID } from "../src/cli/identity.js";
 import { CliError, messageOf } from "../src/cli/errors.js";
 import { assertPortsFree, portFrom } from "./listen-ports.js";
 import { isSuccess } from "./run-status.js";
-import { forwardReviews, REVIEWER_LOGIN, reviewerToken } from "./start-review.js";
+import { forwardReviews, REVIEWER_LOGIN, reviewerToken, REVIEWS_ON } from "./start-review.js";
 import { LOCAL_REPOSITORY, Loop } from "./start-session.js";
 import { spawnWranglerDev, stopProcessGroup, waitForHealth } from "./wrangler-dev.js";
 import { WranglerLineFilter } from "./wrangler-filter.js";
@@ -30,16 +30,20 @@ const WRANGLER_TAIL = 40;
 const USAGE = `Usage: npm start [-- --once] [-- --verbose]
 
 Runs the ngrok emulator, a local GitHub stand-in holding this checkout's credentials/ and the Worker
-(wrangler dev), then pushes credentials/ as a commit and shows the Worker's plan and apply.
+(wrangler dev), then pushes credentials/ as a commit and shows the Worker's plan and apply. Reviews are
+on in that repository (review: {approvals: 1}; CODEOWNERS names @npm-start-reviewer): a commit pushed
+straight to main is held, so npm start releases its own first one as the operator.
 
   --once      run one reconcile, then stop (exit 0 when the run succeeded, 1 otherwise)
   --verbose   show every line wrangler prints (by default only the Worker's errors)
   --help      show this help
 
 While it runs, type a command and Enter:
-  (Enter)   push credentials/ to main: the Worker plans and applies it
+  (Enter)   push credentials/ straight to main: the Worker holds it, unreviewed (r releases it)
   p         commit credentials/ to a branch and open (or update) a pull request: the Worker plans it
-  m         merge that pull request: a push to main, which the Worker applies
+  a         approve that pull request as @npm-start-reviewer (a second local user)
+  m         merge that pull request: a push to main, which the Worker applies once approved (else holds)
+  r         release the held commit as the operator (POST /api/reconcile {"release"}, audited)
   h         show these commands
 
 Ports (all on 127.0.0.1): WORKER_PORT (8787), EMULATOR_PORT (8788), GITHUB_PORT (8789).
@@ -136,10 +140,11 @@ async function main(): Promise<number> {
   await waitForHealth(workerUrl, stack.wrangler, HEALTH_TIMEOUT_MS);
   console.log(`Worker           ${workerUrl}`);
 
+  console.log(REVIEWS_ON);
   const loop = new Loop(stack.github, workerUrl, vars, cwd, reviewer);
-  if (once) return isSuccess(await loop.runOnce()) ? 0 : 1;
+  if (once) return isSuccess(await loop.seed()) ? 0 : 1;
   // Interactively a failed first round is reported, not fatal: fix credentials/ (or the Worker) and press Enter.
-  await loop.runOnce().catch((error: unknown) => console.error(`error: ${messageOf(error)}`));
+  await loop.seed().catch((error: unknown) => console.error(`error: ${messageOf(error)}`));
 
   printHints(workerUrl, stack.emulator.url, emulatorPort.port, stack.github.url);
   createInterface({ input: process.stdin }).on("line", (line) => loop.command(line.trim().toLowerCase()));
@@ -162,7 +167,7 @@ function printHints(workerUrl: string, emulatorUrl: string, emulatorPort: number
   console.log(
     [
       "",
-      "Edit credentials/ and press Enter to reconcile again, or p and Enter to open a pull request; h for help; Ctrl-C to stop.",
+      "Edit credentials/, then p and Enter to open a pull request, a to approve it, m to merge it (Enter pushes straight to main, which is held); h for help; Ctrl-C to stop.",
       `Pull requests, checks, the drift issue, delivered secrets and the Worker's runs: ${githubUrl}/`,
       "Read a token (ADMIN_TOKEN is in .dev.vars):",
       `  ADMIN_TOKEN=$(sed -n 's/^ADMIN_TOKEN=//p' .dev.vars)`,

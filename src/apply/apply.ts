@@ -1,7 +1,7 @@
 // Executes a batch of changes: bounded concurrency, stop on the first failure, and never a minted token lost.
 import type { Credential } from "../ngrok/types.js";
 import { decodeMetadata, encodeMetadata, newNonce } from "../ownership/marker.js";
-import type { Change } from "../plan/types.js";
+import type { Change, Plan } from "../plan/types.js";
 import { failureCode, type ChangeOutcome, type CredentialsApi, type FailureInfo, type IntentLog, type TokenKeeper } from "./types.js";
 
 /** What was done about a credential whose token could not be kept: deleted again, or left to its open intent. */
@@ -29,6 +29,15 @@ export interface ApplyDeps {
 export interface BatchReport {
   ok: boolean;
   outcomes: ChangeOutcome[];
+}
+
+/** A refused plan reached apply anyway: nothing of it is executed (the plan stage never sends one; this is the backstop). */
+export class PlanRefusedError extends Error {
+  readonly code = "PLAN_REFUSED";
+  constructor(readonly refusals: Plan["refusals"]) {
+    super(`the plan was refused: ${refusals.map((r) => r.code).join(", ")}`);
+    this.name = "PlanRefusedError";
+  }
 }
 
 /** Thrown (and reported) when a minted token could not be kept. */

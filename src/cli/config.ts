@@ -63,7 +63,3 @@ export function runConfig(vars: Vars): Pick<Config, "ownerId" | "maxDeletes" | "
 export function ownerId(vars: Vars): string {
   return runConfig(vars).ownerId;
 }
-
-export function maxDeletes(vars: Vars): number {
-  return runConfig(vars).maxDeletes;
-}

@@ -3,6 +3,7 @@ import { GitHubApiError, repoPath, type GitHubClient } from "./client.js";
 
 interface PullResponse {
   state?: string;
+  user?: { login?: string };
   head?: { sha?: string };
   base?: { ref?: string; repo?: { default_branch?: string } };
 }
@@ -13,7 +14,7 @@ interface PullResponse {
  * the base's latest policy). Read from GitHub, never from the webhook. `offDefault` is set when the base is another
  * branch: such a PR is never applied from there.
  */
-export async function pullJudge(github: GitHubClient, repository: string, pr: number): Promise<{ sha: string; offDefault?: { base: string; defaultBranch: string } }> {
+export async function pullJudge(github: GitHubClient, repository: string, pr: number): Promise<{ sha: string; author?: string; offDefault?: { base: string; defaultBranch: string } }> {
   const repo = repoPath(repository);
   const pull = await github.request<PullResponse>("GET", `${repo}/pulls/${pr}`);
   const base = pull?.base?.ref;
@@ -22,7 +23,9 @@ export async function pullJudge(github: GitHubClient, repository: string, pr: nu
   const branch = await github.request<{ commit?: { sha?: string } }>("GET", `${repo}/branches/${encodeURIComponent(defaultBranch)}`);
   const sha = branch?.commit?.sha;
   if (typeof sha !== "string" || !/^[0-9a-f]{40}$/i.test(sha)) throw new GitHubApiError("GET", `${repo}/branches/${defaultBranch}`, 502, "no head commit in the answer");
-  return base === defaultBranch ? { sha } : { sha, offDefault: { base, defaultBranch } };
+  // The author, read in the same call: their own approval never counts (the review notes say so).
+  const author = typeof pull.user?.login === "string" ? { author: pull.user.login } : {};
+  return base === defaultBranch ? { sha, ...author } : { sha, ...author, offDefault: { base, defaultBranch } };
 }
 
 /**

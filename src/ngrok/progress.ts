@@ -31,7 +31,7 @@ export function progressNow(done: number, total: number, limiter: AccountLimiter
   return { done, total, remaining_calls: remainingCalls, eta: new Date(at).toISOString().replace(/\.\d{3}Z$/, "Z"), eta_ms: Math.max(0, at - now) };
 }
 
-/** Counts finished changes (call `tick` from applyPlan's onOutcome) and reports every `every` of them. */
+/** Counts finished changes (call `tick` as each change's outcome is reported) and reports every `every` of them. */
 export class ProgressTracker {
   private done = 0;
   private readonly every: number;

@@ -114,9 +114,25 @@ function settingBlocks(plan: Plan): string[][] {
   return (plan.settings ?? []).map((setting) => [settingLine(setting)]);
 }
 
+/**
+ * The deliveries shown as lines of their own: a target added to (or removed from) a credential's `deliver` is already
+ * its reviewed-setting line (`~ web: deliver + acme/site:T`), so its `> deliver` (`< remove secret`) line would say it
+ * twice. A refused one stays (why is news), as does one no setting announces (a rotated token to an unchanged target).
+ */
+export function shownDeliveries(plan: Plan): Delivery[] {
+  const announced = new Set((plan.settings ?? []).filter((s) => s.setting === "deliver").map((s) => `${s.name}\0${s.after !== null ? "+" : "-"}\0${targetKeyOf(s.after ?? s.before ?? "")}`));
+  if (announced.size === 0) return plan.deliveries;
+  return plan.deliveries.filter((d) => d.refused !== undefined || !announced.has(`${d.name}\0${d.action === "deliver" ? "+" : "-"}\0${d.target.key}`));
+}
+
+/** A deliver setting's value is the target's key, with an organisation secret's visibility after it. */
+function targetKeyOf(value: string): string {
+  return value.replace(/ \(visibility [a-z]+\)$/, "");
+}
+
 /** Whether the plan holds nothing to show: no change, delivery or reviewed setting. */
 function isEmpty(plan: Plan): boolean {
-  return plan.changes.length === 0 && plan.deliveries.length === 0 && (plan.settings?.length ?? 0) === 0;
+  return plan.changes.length === 0 && shownDeliveries(plan).length === 0 && (plan.settings?.length ?? 0) === 0;
 }
 
 function contextLine(plan: Plan): string {
@@ -135,10 +151,11 @@ function refusalText(refusal: Refusal, audience: Audience): string {
 export function renderText(plan: Plan, options: { audience?: Audience } = {}): string {
   const audience = options.audience ?? "operator";
   const out: string[] = [];
-  if (plan.changes.length === 0 && plan.deliveries.length === 0) out.push(noChangesLine(plan));
+  const deliveries = shownDeliveries(plan);
+  if (plan.changes.length === 0 && deliveries.length === 0) out.push(noChangesLine(plan));
   for (const change of plan.changes) out.push(...changeLines(change, audience).map((line) => `  ${line}`), "");
-  for (const delivery of plan.deliveries) out.push(`  ${deliveryLine(delivery)}`);
-  if (plan.deliveries.length > 0) out.push("");
+  for (const delivery of deliveries) out.push(`  ${deliveryLine(delivery)}`);
+  if (deliveries.length > 0) out.push("");
   for (const [line] of settingBlocks(plan)) out.push(`  ${line ?? ""}`);
   if ((plan.settings?.length ?? 0) > 0) out.push("");
   out.push(...footerLines(plan, audience));
@@ -191,9 +208,10 @@ export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): strin
   if (notes.hidden > 0) tail.push(`> …and ${more(notes.hidden, "note")} not shown here (GitHub's size limit); the operator's plan_text lists them all.`);
   if (isEmpty(plan)) return [...head, noChangesLine(plan), ...tail, ""].join("\n");
   // Reviewed settings only: said in a line the room kept for the counts covers.
-  if (plan.changes.length === 0 && plan.deliveries.length === 0) head.push(noChangesLine(plan), "");
+  const deliveries = shownDeliveries(plan);
+  if (plan.changes.length === 0 && deliveries.length === 0) head.push(noChangesLine(plan), "");
 
-  const blocks = [...plan.changes.map((change) => changeLines(change, "public")), ...plan.deliveries.map((delivery) => [deliveryLine(delivery)]), ...settingBlocks(plan)];
+  const blocks = [...plan.changes.map((change) => changeLines(change, "public")), ...deliveries.map((delivery) => [deliveryLine(delivery)]), ...settingBlocks(plan)];
   // Measured as shown: escaping hidden characters makes a line longer.
   const { shown, hidden } = fitWithin(blocks, notes.room, (lines) => utf8Bytes(codeBlock(lines)) - 8 + 1);
   const body = [...head, codeBlock(shown.flat(), "diff")];
@@ -220,7 +238,7 @@ export function renderApplyMarkdown(input: { title: string; plan: Plan; review?:
   const errors = input.errors.map((error) => `- ${code(error)}`);
   // The summary, refusals and notes always show; the changes fill what is left.
   const footer = footerLines(plan, "public").join("\n");
-  const entries = [...plan.changes.map((change) => changeLines(change, "public")), ...plan.deliveries.map((delivery) => [deliveryLine(delivery)]), ...settingBlocks(plan)].map((lines) => lines.map((line) => `  ${line}`).join("\n"));
+  const entries = [...plan.changes.map((change) => changeLines(change, "public")), ...shownDeliveries(plan).map((delivery) => [deliveryLine(delivery)]), ...settingBlocks(plan)].map((lines) => lines.map((line) => `  ${line}`).join("\n"));
   // GitHub counts a check's text in UTF-8 bytes: whole entries fit in what the rest leaves, the others are counted.
   const room = (input.maxBytes ?? 60_000) - utf8Bytes([...head, ...errors, footer].join("\n")) - 300;
   const { shown, hidden } = fitWithin(entries, room, (entry) => utf8Bytes(entry) + 2);

@@ -42,6 +42,30 @@ describe("reviewed settings", () => {
     expect(JSON.parse(JSON.stringify(p)).settings).toEqual(p.settings);
   });
 
+  it("a target added to (or removed from) an existing credential shows once, as its reviewed setting, while the apply still delivers (or removes) it", () => {
+    // What the Worker plans: the delivery records say where the token went; the new target has not had it yet.
+    const delivered = [{ key: "acme/old:NGROK_TOKEN", name: "web", id: "cr_WEB" }];
+    const p = plan([web({ deliver: [target("acme/site", "NGROK_TOKEN")] })], { label: "the default branch (abc1234)", specs: [web({ deliver: [target("acme/old", "NGROK_TOKEN")] })] }, { delivered });
+    expect(p.deliveries.map((d) => `${d.action} ${d.target.key}`)).toEqual(["deliver acme/site:NGROK_TOKEN", "undeliver acme/old:NGROK_TOKEN"]);
+    const lines = ["  ~ web: deliver + acme/site:NGROK_TOKEN\n", "  ~ web: deliver - acme/old:NGROK_TOKEN\n"];
+    for (const text of [renderText(p), renderApplyMarkdown({ title: "apply", plan: p, errors: [] })]) {
+      for (const line of lines) expect(text.split(line)).toHaveLength(2);
+      expect(text).not.toContain("> deliver web");
+      expect(text).not.toContain("< remove secret");
+    }
+    const md = renderMarkdown(p);
+    expect(md).toContain("~ web: deliver + acme/site:NGROK_TOKEN\n");
+    expect(md).not.toContain("> deliver web");
+    expect(md).not.toContain("< remove secret");
+    expect(renderText(p)).toContain("No ngrok changes: the account matches the specs. Reviewed settings changed");
+    // A refused delivery says why, beside its setting line: that is news the setting line does not carry.
+    const refused = { ...p, deliveries: p.deliveries.map((d) => (d.action === "deliver" ? { ...d, refused: "the secret exists and was not written by ngrok-gitops" } : d)) };
+    expect(renderText(refused)).toContain("! refused: deliver web -> acme/site:NGROK_TOKEN: the secret exists");
+    // A delivery no setting announces (the token of an unchanged target, after a rotation) keeps its line.
+    const again = plan([web({ deliver: [target("acme/site", "NGROK_TOKEN")] })], { label: "x", specs: [web({ deliver: [target("acme/site", "NGROK_TOKEN")] })] }, { delivered: [] });
+    expect(renderText(again)).toContain("  > deliver web -> acme/site:NGROK_TOKEN\n");
+  });
+
   it("rotate_after, expires, prevent_destroy, import and removed targets, before → after", () => {
     const before = web({ rotate_after_ms: 90 * DAY, deliver: [target("acme/site", "OLD")], import: "cr_OLDID" });
     const after = web({ rotate_after_ms: 30 * DAY, deliver: [target("acme/site", "NEW")], import: "cr_WEB" });

@@ -11,10 +11,9 @@ import { effectiveMode, type RunOutput, type RunRequest } from "../run/types.js"
 import { keyringFor, KvTokenStore, TokenVault } from "../vault/index.js";
 import { progressNow } from "../ngrok/progress.js";
 import { handleCommand, type CommandInput } from "./commands.js";
-import { runAuditContext } from "./audit.js";
 import { accountLimiter, saveLimiter, workerPorts, workerSettings } from "./ports.js";
-import { clipText, fitErrors, PLAN_TEXT_MAX_BYTES } from "./sql.js";
 import { PersistedDataError } from "./persisted.js";
+import { writeRunRecord } from "./run-record.js";
 import { ReconcilerStorage } from "./storage.js";
 import type { AuditQuery, Caller, StatusInfo } from "./types.js";
 
@@ -217,41 +216,16 @@ export class Reconciler extends DurableObject<Env> {
   #record(state: RunState, finished: RunOutput): void {
     const storage = this.#storage;
     try {
-      this.#write(state, finished);
+      writeRunRecord(storage, state, finished);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       const reason = `RUN_RECORD_FAILED: the record of this run (${finished.status}) could not be stored: ${message}; each change it applied has its own audit entry`;
-      this.#write(state, runOutput(state, { status: "unrecorded", reason, output: finished }));
+      writeRunRecord(storage, state, runOutput(state, { status: "unrecorded", reason, output: finished }));
     }
     storage.scratch.clear();
     storage.queue.remove(state.key, { kind: "run", request: state.request });
     storage.state.set("run_attempts", null);
     storage.state.set("cancel_run", null);
-  }
-
-  /** The run's row and its audit entry, each text capped in bytes (see sql.ts). */
-  #write(state: RunState, finished: RunOutput): void {
-    const storage = this.#storage;
-    storage.runs.finish(state.runId, finished);
-    // The full plan is kept here (up to PLAN_TEXT_MAX_BYTES): PR comments and check runs are cut to GitHub's size limits.
-    storage.audit.append({
-      ...runAuditContext(state),
-      sha: finished.sha,
-      kind: "run",
-      name: null,
-      action: state.request.mode,
-      result: finished.status,
-      operation_id: null,
-      detail: {
-        summary: finished.summary,
-        errors: fitErrors(finished.errors),
-        api_calls: finished.api_calls,
-        plan_text: clipText(finished.plan_text, PLAN_TEXT_MAX_BYTES),
-        progress: finished.progress ?? null,
-        reviewed: finished.reviewed ?? null,
-        ...(state.request.caller ? { caller: state.request.caller } : {}),
-      },
-    });
   }
 
   async status(): Promise<StatusInfo> {

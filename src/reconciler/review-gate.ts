@@ -5,20 +5,21 @@ import type { GitHubClient } from "../github/client.js";
 import { isTeamMember, listReviews, mergedPullOf, parentOf, readCodeownersAt, treeKeyAt } from "../github/reviews.js";
 import { readSpecsAt } from "../github/specs.js";
 import type { Plan } from "../plan/types.js";
-import { ownersOf, ownerText, parseCodeowners, type Codeowners } from "../review/codeowners.js";
+import { parseCodeowners, type Codeowners, type CodeownersError } from "../review/codeowners.js";
 import { pullJudge } from "../github/pulls.js";
 import { changedCredentials, decideReview, heldFor, membershipLookups, type ChangedCredential, type ReviewInput } from "../review/decide.js";
+import { reviewNotes } from "../review/so-far.js";
 import { BudgetExhaustedError, type Budget } from "../run/budget.js";
 import type { ReviewGate } from "../run/ports.js";
 import type { RunState } from "../run/state.js";
 import type { ReviewOutcome } from "../run/types.js";
 import type { ReconcilerStorage } from "./storage.js";
 
-/** Calls of one check when each reviewed commit and team needs a lookup of its own: parent, 2 CODEOWNERS, pulls, reviews, last applied tree, login, plus a few trees and memberships. */
-export const REVIEW_GATE_CALLS = 14;
-
-/** Credentials a pull request's review note names; the rest are counted. */
-const NOTE_LINES = 20;
+/**
+ * Calls of one check when each reviewed commit and team needs a lookup of its own: parent, 2 CODEOWNERS, pulls, reviews,
+ * last applied tree, login, plus a few trees and memberships (a pull request's notes: its head's CODEOWNERS too).
+ */
+export const REVIEW_GATE_CALLS = 16;
 
 export function reviewGate(github: GitHubClient, repository: string, storage: ReconcilerStorage, budget: Budget, ownerId: string): ReviewGate {
   const blobs = storage.caches.blobs();
@@ -31,19 +32,19 @@ export function reviewGate(github: GitHubClient, repository: string, storage: Re
       const head = `review: once merged, this is applied only with ${approvals} approval${approvals === 1 ? " that counts" : "s that count"} (not the author's), given on the final credentials/ and policy`;
       try {
         // Judged as it will be merged: against the default branch's head (see pullJudge).
-        const base = (await pullJudge(github, repository, request.pr)).sha;
-        const changed = changedCredentials(await specsAt(github, repository, base, ownerId, storage), specs, { changes: [] });
-        const owners = await readCodeownersAt(github, repository, base, blobs);
+        const judge = await pullJudge(github, repository, request.pr);
+        const changed = changedCredentials(await specsAt(github, repository, judge.sha, ownerId, storage), specs, { changes: [] });
+        const owners = await readCodeownersAt(github, repository, judge.sha, blobs);
         const parsed = owners ? parseCodeowners(owners.path, owners.content) : null;
-        if (parsed && !parsed.ok) return [`${head}; ${owners?.path} on the base branch is invalid (${parsed.errors.map((e) => `${e.file}:${e.line}:${e.column}: ${e.message}`).join("; ")}), so the apply will be held until it is fixed`];
-        const codeowners = parsed?.ok ? parsed.codeowners : null;
-        const lines = changed.flatMap((c) => c.files.map((file) => {
-          const who = codeowners ? ownersOf(codeowners, file).owners.map(ownerText) : [];
-          return `${c.name} (${file}): ${who.length > 0 ? who.join(" or ") : "any reviewer (no owner in CODEOWNERS)"}`;
-        }));
-        if (lines.length === 0) return [head];
-        const shown = lines.slice(0, NOTE_LINES);
-        return [`${head}; each changed credential also needs an approval from one of its owners: ${shown.join("; ")}${lines.length > shown.length ? `; and ${lines.length - shown.length} more` : ""}`];
+        if (parsed && !parsed.ok) return [`${head}; ${owners?.path} on the base branch is invalid (${parsed.errors.map(errorText).join("; ")}), so the apply will be held until it is fixed`];
+        // A pull request that breaks CODEOWNERS hears it now, at file and line: once merged, every later apply would be held.
+        const proposed = await readCodeownersAt(github, repository, request.sha, blobs);
+        const broken = proposed && proposed.sha !== owners?.sha ? parseCodeowners(proposed.path, proposed.content) : null;
+        const invalid = broken && !broken.ok ? [`review: this pull request's ${proposed?.path} is invalid (${broken.errors.map(errorText).join("; ")}): once merged, every apply is held until it is fixed`] : [];
+        if (state.tree === null) return [head, ...invalid];
+        // The approvals so far, read as the merge's apply will read them: against this head's credentials/ and policy.
+        const input = await reviewInput(github, repository, { approvals, sha: request.sha, tree: state.tree, pull: { number: request.pr, author: judge.author ?? "" }, changed, codeowners: parsed?.ok ? parsed.codeowners : null }, PLAN_LOOKUPS);
+        return [...reviewNotes(input), ...invalid];
       } catch (error) {
         if (budget.refused || error instanceof BudgetExhaustedError) throw error;
         return [`${head}; its owners could not be determined (${error instanceof Error ? error.message : String(error)})`];
@@ -86,21 +87,12 @@ export function reviewGate(github: GitHubClient, repository: string, storage: Re
         let codeowners: Codeowners | null = null;
         if (owners) {
           const parsed = parseCodeowners(owners.path, owners.content);
-          if (!parsed.ok) return { ...heldFor(`${owners.path} is invalid, so owners cannot be known: ${parsed.errors.map((e) => `${e.file}:${e.line}:${e.column}: ${e.message}`).join("; ")}`, changed), pr: null };
+          if (!parsed.ok) return { ...heldFor(`${owners.path} is invalid, so owners cannot be known: ${parsed.errors.map(errorText).join("; ")}`, changed), pr: null };
           codeowners = parsed.codeowners;
         }
         const pull = await mergedPullOf(github, repository, sha);
-        const reviews = pull ? await listReviews(github, repository, pull.number) : [];
-        const treesAt = new Map<string, string>();
-        for (const review of reviews) if (review.state === "APPROVED" && !treesAt.has(review.commit_id)) treesAt.set(review.commit_id, review.commit_id === sha ? tree : await treeKeyAt(github, repository, review.commit_id));
-        const input: ReviewInput = { approvals, sha, tree, pull, reviews, treesAt, appLogin: await github.login(), changed, codeowners, members: new Map() };
-        const members = new Map<string, Set<string>>();
-        for (const q of membershipLookups(input)) {
-          if (!(await isTeamMember(github, q.org, q.slug, q.user))) continue;
-          const team = `${q.org}/${q.slug}`.toLowerCase();
-          members.set(team, new Set([...(members.get(team) ?? []), q.user.toLowerCase()]));
-        }
-        return { ...decideReview({ ...input, members }), pr: pull?.number ?? null };
+        const input = await reviewInput(github, repository, { approvals, sha, tree, pull, changed, codeowners }, null);
+        return { ...decideReview(input), pr: pull?.number ?? null };
       } catch (error) {
         if (budget.refused || error instanceof BudgetExhaustedError) throw error;
         // Never applied unverified: GitHub down (or answering nonsense) holds the commit.
@@ -109,6 +101,44 @@ export function reviewGate(github: GitHubClient, repository: string, storage: Re
       }
     },
   };
+}
+
+/** A CODEOWNERS error as `file:line:column: message`. */
+function errorText(e: CodeownersError): string {
+  return `${e.file}:${e.line}:${e.column}: ${e.message}`;
+}
+
+/** A plan's note reads at most this many earlier reviewed commits and team memberships (more are "not counted"/unknown); an apply reads all it needs. */
+const PLAN_LOOKUPS = 4;
+
+/**
+ * The reviews of `pull` and what the decision needs besides: the tree each approved commit held, our App's login and
+ * the memberships of approvers in owning teams. `limit` bounds the tree and membership lookups (null: none).
+ */
+async function reviewInput(github: GitHubClient, repository: string, facts: Omit<ReviewInput, "reviews" | "treesAt" | "appLogin" | "members">, limit: number | null): Promise<ReviewInput> {
+  const reviews = facts.pull ? await listReviews(github, repository, facts.pull.number) : [];
+  const treesAt = new Map<string, string>();
+  let lookups = 0;
+  const room = () => limit === null || lookups < limit;
+  for (const review of reviews) {
+    if (review.state !== "APPROVED" || treesAt.has(review.commit_id)) continue;
+    if (review.commit_id === facts.sha) treesAt.set(review.commit_id, facts.tree);
+    else if (room()) {
+      // Past the limit a commit stays unread, so counts as a different tree: never an approval it was not shown to be.
+      lookups++;
+      treesAt.set(review.commit_id, await treeKeyAt(github, repository, review.commit_id));
+    }
+  }
+  const input: ReviewInput = { ...facts, reviews, treesAt, appLogin: await github.login(), members: new Map() };
+  const members = new Map<string, Set<string>>();
+  for (const q of membershipLookups(input)) {
+    if (!room()) break;
+    lookups++;
+    if (!(await isTeamMember(github, q.org, q.slug, q.user))) continue;
+    const team = `${q.org}/${q.slug}`.toLowerCase();
+    members.set(team, new Set([...(members.get(team) ?? []), q.user.toLowerCase()]));
+  }
+  return { ...input, members };
 }
 
 /**

@@ -62,6 +62,10 @@ export class SqlRunScratch implements RunScratch {
     for (const credential of credentials) this.sql.exec("INSERT OR REPLACE INTO run_live (id, json) VALUES (?, ?)", credential.id, JSON.stringify(credential));
   }
 
+  liveCount(): number {
+    return Number(this.sql.exec("SELECT COUNT(*) AS n FROM run_live").one().n);
+  }
+
   loadLive(): Credential[] {
     return this.sql.exec("SELECT id, json FROM run_live").toArray().map((row) => readJson<Credential>(liveSchema, str(row.json), { table: "run_live", key: str(row.id) }));
   }

@@ -109,6 +109,19 @@ function ownersByFile(input: Pick<ReviewInput, "changed" | "codeowners">): { nam
   return input.changed.flatMap((c) => c.files.map((file) => ({ name: c.name, file, owners: input.codeowners ? ownersOf(input.codeowners, file).owners : [] })));
 }
 
+/** Per changed credential file: who may approve it, and which counted approvals are from one of them (so far). */
+export function ownerApprovals(input: ReviewInput): { name: string; file: string; owners: string[]; approvedBy: string[] }[] {
+  const { approvers } = countedApprovals(input);
+  const isOwner = (user: string, owners: Owner[]) => owners.some((o) => (o.kind === "user" ? key(o.login) === key(user) : input.members.get(teamKey(o))?.has(key(user)) === true));
+  return ownersByFile(input).map(({ name, file, owners }) => ({
+    name,
+    file,
+    owners: owners.map(ownerText),
+    // Nobody owns the file: any approval that counts does.
+    approvedBy: owners.length === 0 ? approvers : approvers.filter((a) => isOwner(a, owners)),
+  }));
+}
+
 /** Team memberships the decision needs and `members` does not hold yet: one lookup per (team, approver). */
 export function membershipLookups(input: ReviewInput): { org: string; slug: string; user: string }[] {
   const { approvers } = countedApprovals(input);

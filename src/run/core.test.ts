@@ -77,7 +77,7 @@ function process(w: World, options: { limit: number; crashAt?: number; writes?: 
   };
   const scratch = guard<RunScratch>(
     w.scratch,
-    ["save", "saveSources", "loadSources", "clearLive", "addLive", "loadLive", "savePlan", "loadPlan", "saveOutcome", "loadOutcomes"],
+    ["save", "saveSources", "loadSources", "clearLive", "addLive", "loadLive", "liveCount", "savePlan", "loadPlan", "saveOutcome", "loadOutcomes"],
     ["save", "saveSources", "clearLive", "addLive", "savePlan", "saveOutcome"],
   );
   const tokens: TokenPort = {
@@ -235,6 +235,48 @@ describe("the run core on the Worker's path", () => {
     );
     expect(error).toMatchObject({ code: "RUN_PAGING_LOOP" });
     expect(pages).toBe(2);
+  });
+
+  it("a listing that cycles through pages already read (A → B → A) fails at the first page read again, not after MAX_PAGES", async () => {
+    const w = await world();
+    const p = process(w, { limit: 50 });
+    const ports = p.portsFor();
+    const credential = (id: string) => ({ id, uri: `u/${id}`, created_at: "2026-01-01T00:00:00Z", token: null, acl: [], owner_id: "usr_1" });
+    let pages = 0;
+    ports.ngrok.listPage = async (cursor) => {
+      pages++;
+      return cursor === "/credentials?page=b" ? { credentials: [credential("cr_b")], next: "/credentials?page=a" } : { credentials: [credential("cr_a")], next: "/credentials?page=b" };
+    };
+    const error = await advanceRun(newRunState(1, "apply", { cause: "manual", mode: "apply" }, "apply"), ports, SETTINGS).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({ code: "RUN_PAGING_LOOP" });
+    expect(pages).toBe(3);
+  });
+
+  it("a page read again after a stop that lost its step (added to the listing, state not saved) is not taken for a loop", async () => {
+    const w = await world();
+    const credential = (id: string) => ({ id, uri: `u/${id}`, created_at: "2026-01-01T00:00:00Z", token: null, acl: [], owner_id: "usr_1" });
+    const pagesAt: Record<string, { credentials: ReturnType<typeof credential>[]; next: string | null }> = {
+      first: { credentials: [credential("cr_p1")], next: "/credentials?page=2" },
+      "/credentials?page=2": { credentials: [credential("cr_p2")], next: "/credentials?page=3" },
+      "/credentials?page=3": { credentials: [credential("cr_p3")], next: null },
+    };
+    const listPage = async (cursor: string | null) => pagesAt[cursor ?? "first"] as { credentials: ReturnType<typeof credential>[]; next: string | null };
+    w.scratch.save(newRunState(1, "apply", { cause: "manual", mode: "plan" }, "plan"));
+    // The first process stops right after page 2 went into the listing, before the state that says so is saved.
+    const first = { ...process(w, { limit: 50 }).portsFor() };
+    first.ngrok.listPage = listPage;
+    const save = first.scratch.save;
+    first.scratch = { ...first.scratch, save: (state) => (state.pages === 2 && state.cursor !== "/credentials?page=2" ? Promise.reject(new Crash()) : save(state)) };
+    await expect(advanceRun(w.scratch.load() as RunState, first, SETTINGS)).rejects.toBeInstanceOf(Crash);
+    expect(w.scratch.load()).toMatchObject({ stage: "list", cursor: "/credentials?page=2", listed: 1 });
+    const second = process(w, { limit: 50 }).portsFor();
+    second.ngrok.listPage = listPage;
+    const output = await advanceRun(w.scratch.load() as RunState, second, SETTINGS);
+    expect(output?.status).toBe("succeeded");
+    expect(output?.progress?.listed).toBe(3);
   });
 });
 

@@ -52,6 +52,10 @@ export class MemoryScratch implements RunScratch {
     for (const credential of credentials) this.live.set(credential.id, JSON.stringify(credential));
   }
 
+  liveCount(): number {
+    return this.live.size;
+  }
+
   loadLive(): Credential[] {
     return [...this.live.values()].map((json) => JSON.parse(json) as Credential);
   }

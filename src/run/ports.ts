@@ -77,6 +77,8 @@ export interface RunScratch {
   clearLive(): Awaitable<void>;
   addLive(credentials: readonly Credential[]): Awaitable<void>;
   loadLive(): Awaitable<Credential[]>;
+  /** Distinct credentials listed so far (by id): a page that adds none was read before. */
+  liveCount(): Awaitable<number>;
   /** Replaces the plan (a new round); outcomes of earlier rounds are kept. */
   savePlan(plan: Plan): Awaitable<void>;
   loadPlan(): Awaitable<Plan>;

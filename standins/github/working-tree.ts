@@ -14,6 +14,8 @@ export interface SnapshotOptions {
   readonly message?: string;
   /** Default the repository's default branch; a new branch starts from the default branch's head. */
   readonly branch?: string;
+  /** Files outside the folder every snapshot holds too (repository path → content), e.g. a policy file and CODEOWNERS. */
+  readonly extra?: Readonly<Record<string, string>>;
 }
 
 export interface SnapshotResult {
@@ -53,6 +55,7 @@ export async function snapshotWorkingTree(fake: FakeGitHub, options: SnapshotOpt
   const paths = await listFiles(options.dir, options.folder ?? "credentials");
   const files: Record<string, Uint8Array> = {};
   for (const path of paths) files[path] = new Uint8Array(await readFile(join(options.dir, path)));
+  for (const [path, content] of Object.entries(options.extra ?? {})) files[path] = new TextEncoder().encode(content);
 
   // Same tree as the current head means nothing changed: no empty commit, no spurious push.
   const entries = new Map<string, FileEntry>();

@@ -4,7 +4,7 @@ import { mkdtemp, readFile, readdir, rm, stat, writeFile } from "node:fs/promise
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { LOCAL_API_KEY, maxDeletes, mergeVars, ngrokTarget } from "../../src/cli/config";
+import { LOCAL_API_KEY, mergeVars, ngrokTarget, runConfig } from "../../src/cli/config";
 import { freshDevVars, ensureDevVars } from "../../dev/dev-vars";
 import { parseDotenv } from "../../src/cli/dotenv";
 import { FileIntentLog, intentsPathFor } from "../../src/cli/file-intents";
@@ -39,9 +39,9 @@ describe("config", () => {
     expect(ngrokTarget({ EMULATOR_PORT: "9999" }).url).toBe("http://127.0.0.1:9999");
     expect(() => ngrokTarget({ NGROK_API_URL: "https://api.ngrok.com" })).toThrow(/NGROK_API_KEY is not set/);
     expect(ngrokTarget({ NGROK_API_URL: "https://api.ngrok.com", NGROK_API_KEY: "k" })).toEqual({ url: "https://api.ngrok.com", apiKey: "k", emulator: false });
-    expect(maxDeletes({})).toBe(10);
-    expect(maxDeletes({ MAX_DELETES: "0" })).toBe(0);
-    expect(() => maxDeletes({ MAX_DELETES: "-1" })).toThrow(/MAX_DELETES/);
+    expect(runConfig({}).maxDeletes).toBe(10);
+    expect(runConfig({ MAX_DELETES: "0" }).maxDeletes).toBe(0);
+    expect(() => runConfig({ MAX_DELETES: "-1" })).toThrow(/MAX_DELETES/);
   });
 });
 

@@ -38,6 +38,17 @@ describe("pull request reviews", () => {
     expect((await call(fake, "POST", `/repos/${REPO}/pulls/1/reviews`, { token: "author-token", body: { event: "APPROVE" } })).status).toBe(422);
     expect((await call(fake, "POST", `/repos/${REPO}/pulls/1/reviews`, { token: "rev-token", body: { event: "REQUEST_CHANGES" } })).status).toBe(422);
   });
+
+  it("accepts an approval after the merge, on the merged head, and sends pull_request_review with the merged pull request", async () => {
+    // GitHub's API allows reviewing a merged pull request (cli/cli#5038: "it's explicitly allowed by the API"); the Worker relies on it to release a held merge.
+    const merged = await mergePullRequest(fake, REPO, 1);
+    await call(fake, "GET", "/__fake/webhooks?clear");
+    const approve = await call(fake, "POST", `/repos/${REPO}/pulls/1/reviews`, { token: "rev-token", body: { event: "APPROVE" } });
+    expect(approve.status, approve.text).toBe(200);
+    expect(approve.json).toMatchObject({ state: "APPROVED", commit_id: head });
+    const sent = (await call(fake, "GET", "/__fake/webhooks")).json as { payload: { pull_request: { state: string; merged: boolean; merge_commit_sha: string } } }[];
+    expect(sent.map((w) => w.payload.pull_request)).toMatchObject([{ state: "closed", merged: true, merge_commit_sha: merged.commit.sha }]);
+  });
 });
 
 describe("pull requests of a commit", () => {

@@ -101,6 +101,23 @@ describe("markdown renderer", () => {
     expect(html).toMatch(/<li class="review" id="review-\d+"><strong>ui-reviewer<\/strong> <span class="ok">approved<\/span> on <code>[0-9a-f]{7}<\/code>/);
   });
 
+  it("a merged pull request's page shows its merge commit's checks: what the apply did, or why it held", async () => {
+    const fake = github.fake;
+    const repo = fake.state.repo("acme", "infra");
+    if (!repo) throw new Error("no repo");
+    const head = (await fake.state.commit(repo, { branch: "held", files: { "credentials/b.yaml": "credentials: []\n" } })).sha;
+    const pull = fake.state.upsertPullRequest(repo, { head_ref: "held", title: "Held one" });
+    const merge = (await fake.state.commit(repo, { branch: "main", files: { "credentials/b.yaml": "credentials: []\n" } })).sha;
+    const before = await (await fetch(`${github.url}/${REPO}/pull/${pull.number}`)).text();
+    expect(before).not.toContain("Merge commit");
+    fake.state.upsertPullRequest(repo, { number: pull.number, head_ref: "held", head_sha: head, state: "closed", merged: true, merge_commit_sha: merge });
+    const check = await call(fake, "POST", `/repos/${REPO}/check-runs`, { token: TOKEN, body: { name: "ngrok-gitops/apply", head_sha: merge, status: "completed", conclusion: "action_required", output: { title: "Held: 1 credential approval missing", summary: "Nothing of it was applied." } } });
+    expect(check.status, check.text).toBe(201);
+    const html = await (await fetch(`${github.url}/${REPO}/pull/${pull.number}`)).text();
+    expect(html).toContain(`<h2>Merge commit <code>${merge.slice(0, 7)}</code></h2>`);
+    expect(html).toMatch(/<strong>ngrok-gitops\/apply<\/strong> · <span class="bad">action_required<\/span> · Held: 1 credential approval missing/);
+  });
+
   it("keeps only http(s), mailto and relative links", () => {
     expect(safeHref("https://example.com/x")).toBe("https://example.com/x");
     expect(safeHref("/acme/infra/pull/1")).toBe("/acme/infra/pull/1");

@@ -1,7 +1,10 @@
-// Small parts of `npm start`: a refusal printed once, a long run waited for while it moves, and a Worker that names its configuration problems stops the wait at once.
+// Small parts of `npm start`: a refusal printed once, a held run and the ways on, the example repository's reviews, a long run waited for while it moves, and a Worker that names its configuration problems stops the wait at once.
 import { describe, expect, it } from "vitest";
 import { formatRun, readStatus, RunWatch } from "../../dev/run-status";
+import { EXAMPLE_FILES, heldHint, REVIEWER_LOGIN } from "../../dev/start-review";
 import { configurationProblems } from "../../dev/wrangler-dev";
+import { loadPolicy } from "../../src/desired/repo-policy-file";
+import { ownersOf, ownerText, parseCodeowners } from "../../src/review/codeowners";
 
 describe("formatRun", () => {
   it("prints a refusal once: it is in the plan text already", () => {
@@ -13,6 +16,43 @@ describe("formatRun", () => {
     const text = formatRun(run);
     expect(text.split(refusal)).toHaveLength(2);
     expect(text).not.toContain("Refused (nothing was applied):");
+  });
+});
+
+describe("a held run", () => {
+  const held = readStatus({
+    last: { id: 4, cause: "push", sha: "abcdef1234567890abcdef1234567890abcdef12", status: "held", plan_text: "  + web will be created\n", outcomes: [], errors: ["#3 has 0 approvals that count; the policy requires 1", "web (credentials/web.yaml) needs an approval from @npm-start-reviewer"] },
+    held: { sha: "abcdef1234567890abcdef1234567890abcdef12", pr: 3, at: "2026-12-04T00:00:00Z", reasons: [], missing: [] },
+  });
+
+  it("prints who must approve under a Held heading, and /api/status's held commit is read", () => {
+    const run = held.last;
+    if (run === null) throw new Error("no run");
+    expect(formatRun(run)).toContain("Held for want of reviews (nothing was applied):\n  #3 has 0 approvals that count; the policy requires 1\n  web (credentials/web.yaml) needs an approval from @npm-start-reviewer\n");
+    expect(held.held).toEqual({ sha: run.sha, pr: 3 });
+    expect(readStatus({ held: null }).held).toBeNull();
+  });
+
+  it("says how to go on: approve the merged pull request (a), or release it as the operator (r); a direct push has only the release", () => {
+    const run = held.last;
+    if (run === null) throw new Error("no run");
+    const merged = heldHint(run, 3);
+    expect(merged).toContain(`Press a and Enter to approve it as @${REVIEWER_LOGIN}`);
+    expect(merged).toContain(`r and Enter to release it as the operator (POST /api/reconcile {"release":"${run.sha}"}, audited)`);
+    const direct = heldHint(run, null);
+    expect(direct).toContain("pushed straight to main, with no pull request behind it");
+    expect(direct).not.toContain("Press a ");
+    expect(direct).toContain("r and Enter to release it");
+  });
+});
+
+describe("the example repository", () => {
+  it("turns reviews on with one approval, and CODEOWNERS makes the second local user the owner of every credential file", () => {
+    const policy = loadPolicy({ path: "ngrok-gitops.policy.yaml", content: EXAMPLE_FILES["ngrok-gitops.policy.yaml"] ?? "" });
+    expect(policy.ok && policy.policy.review?.approvals).toBe(1);
+    const owners = parseCodeowners(".github/CODEOWNERS", EXAMPLE_FILES[".github/CODEOWNERS"] ?? "");
+    if (!owners.ok) throw new Error(JSON.stringify(owners.errors));
+    for (const file of ["credentials/ci.yaml", "credentials/teams/devices.yaml"]) expect(ownersOf(owners.codeowners, file).owners.map(ownerText)).toEqual([`@${REVIEWER_LOGIN}`]);
   });
 });
 

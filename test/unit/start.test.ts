@@ -177,9 +177,12 @@ function expectQuiet(output: string): void {
   }
 }
 
+/** Reviews are on in the example repository: the first push (no pull request) is held, then released by npm start as the operator. */
 function expectAllCreated(output: string, names: string[]): void {
   expect(output).toContain(`Plan: ${names.length} to create, 0 to update, 0 to delete.`);
-  expect(output).toMatch(/Run \d+ \(push\) for [0-9a-f]{7}: succeeded/);
+  expect(output).toContain("Reviews are on in this example repository: ngrok-gitops.policy.yaml has review: {approvals: 1}");
+  expect(output).toMatch(/Run 1 \(push\) for ([0-9a-f]{7}): held\n[\s\S]*Held for want of reviews \(nothing was applied\):\n {2}[0-9a-f]{7} was pushed without a merged pull request/);
+  expect(output).toMatch(/npm start releases it as the operator[\s\S]*Released [0-9a-f]{7} as the operator \(audited\)[\s\S]*Run 2 \(manual\) for [0-9a-f]{7}: succeeded/);
   expect(output).toContain("Applied:");
   for (const name of names) expect(output).toMatch(new RegExp(`✓ create ${name.replace(/[.]/g, "\\.")} \\(cr_\\w+\\)`));
 }
@@ -272,7 +275,7 @@ describe("npm start", () => {
     "interactive --verbose: wrangler's lines shown; Enter with unchanged credentials reconciles again; Ctrl-C stops everything with exit 0",
     async () => {
       const s = await start("script", ["--verbose"]);
-      await s.waitFor(/press Enter to reconcile again[\s\S]*leaves the other's credentials alone\)\.\n/);
+      await s.waitFor(/then p and Enter to open a pull request[\s\S]*leaves the other's credentials alone\)\.\n/);
       expectAllCreated(s.output(), await exampleNames(s.dir));
       // --verbose shows everything wrangler prints, request log included.
       expect(s.output()).toMatch(/^\[wrangler\] .*GET \/api\/status 200/m);
@@ -303,6 +306,21 @@ describe("npm start", () => {
       expect(rerun).toMatch(/^Run \d+ \(manual\) for [0-9a-f]{7}: succeeded/);
       expect(rerun).toContain("No changes.");
 
+      // A changed file and Enter: a commit straight to main, with no pull request: held, and r releases it as the operator.
+      await writeFile(join(s.dir, "credentials", "direct.yaml"), "credentials:\n  - name: direct-push\n    description: pushed straight to main\n");
+      let from = s.output().length;
+      s.child.stdin.write("\n");
+      const pushed = await s.waitFor(/Held: ([0-9a-f]{7}) was pushed straight to main, with no pull request behind it\. Press r and Enter to release it as the operator \(POST \/api\/reconcile \{"release":"([0-9a-f]{40})"\}, audited\)/, from);
+      expect(s.output().slice(from)).toMatch(/Run \d+ \(push\) for [0-9a-f]{7}: held/);
+      expect(s.output().slice(from)).toContain("direct-push (credentials/direct.yaml) needs an approval from @npm-start-reviewer");
+      from = s.output().length;
+      s.child.stdin.write("r\n");
+      await s.waitFor(/Run \d+ \(manual\) for [0-9a-f]{7}: succeeded[\s\S]*✓ create direct-push/, from);
+      expect(s.output().slice(from)).toContain(`Released ${pushed[1]} as the operator (audited)`);
+      from = s.output().length;
+      s.child.stdin.write("r\n");
+      await s.waitFor(/error: no commit is held: nothing to release/, from);
+
       const pid = s.child.pid;
       if (pid === undefined) throw new Error("npm start has no pid");
       process.kill(-pid, "SIGINT");
@@ -318,10 +336,10 @@ describe("npm start", () => {
   );
 
   it(
-    "p opens a pull request the Worker plans, whose page in Chromium shows the plan; m merges it and the Worker applies it",
+    "p opens a pull request the Worker plans, whose page in Chromium shows the plan and the owner it needs; m merges it unapproved and the Worker holds it; a approves it and the Worker applies it",
     async () => {
       const s = await start("script", []);
-      await s.waitFor(/press Enter to reconcile again[\s\S]*leaves the other's credentials alone\)\.\n/);
+      await s.waitFor(/then p and Enter to open a pull request[\s\S]*leaves the other's credentials alone\)\.\n/);
       await writeFile(
         join(s.dir, "credentials", "preview.yaml"),
         "credentials:\n  - name: preview-envs\n    description: preview environments for pull requests\n    acl:\n      - bind:*.preview.example.com\n",
@@ -334,6 +352,7 @@ describe("npm start", () => {
       const [, number, url, port] = opened;
       expect(Number(port)).toBe(s.ports[2]);
       const planned = s.output().slice(from);
+      expect(planned).toContain("Press a and Enter to approve it as @npm-start-reviewer, then m to merge it");
       expect(planned).toMatch(new RegExp(`Opened pull request #${number} \\(npm-start/change at [0-9a-f]{7}, 1 added, 1 modified\\)`));
       expect(planned).toMatch(/Run \d+ \(pull_request\) for [0-9a-f]{7}: succeeded/);
       expect(planned).toContain("+ preview-envs will be created");
@@ -361,26 +380,42 @@ describe("npm start", () => {
         expect(await page.locator("table.audit").innerText()).toContain("create");
         expect(await page.content()).not.toContain(admin);
 
-        // a: a second local user approves; the stand-in's pull_request_review reaches the Worker, which plans again.
-        from = s.output().length;
-        s.child.stdin.write("a\n");
-        await s.waitFor(/Run \d+ \(pull_request\) for [0-9a-f]{7}: succeeded/, from);
-        expect(s.output().slice(from)).toContain(`Approved pull request #${number} as @npm-start-reviewer`);
+        // The plan names the owner whose approval the merge needs, and none so far.
         await page.goto(url ?? "");
-        expect(await page.locator(".review").first().innerText()).toMatch(/npm-start-reviewer approved on [0-9a-f]{7}/);
+        expect(await comment.innerText()).toContain("approvals so far: 0 of 1");
+        expect(await comment.innerText()).toMatch(/preview-envs \(credentials\/preview\.yaml\): @npm-start-reviewer, no owner's approval yet/);
 
+        // m before any approval: merged, and the Worker holds it, saying who must approve and how to go on.
         from = s.output().length;
         s.child.stdin.write("m\n");
-        await s.waitFor(new RegExp(`Pull request #${number} \\(merged\\): `), from);
+        await s.waitFor(new RegExp(`Held: pull request #${number} was merged without the approval it needs\\. Press a and Enter to approve it as @npm-start-reviewer`), from);
         const merged = s.output().slice(from);
         expect(merged).toMatch(new RegExp(`Merged pull request #${number} into main \\([0-9a-f]{7}, 1 added, 1 modified\\)`));
-        expect(merged).toMatch(/Run \d+ \(push\) for [0-9a-f]{7}: succeeded/);
-        expect(merged).toMatch(/✓ create preview-envs \(cr_\w+\)/);
-        expect(merged).toMatch(/✓ update support-laptops \(cr_\w+\)/);
+        expect(merged).toMatch(/Run \d+ \(push\) for [0-9a-f]{7}: held/);
+        expect(merged).toContain("preview-envs (credentials/preview.yaml) needs an approval from @npm-start-reviewer");
         await page.goto(url ?? "");
         expect(await page.locator(".state").first().innerText()).toBe("Merged");
-        // The plan's comment gained the outcome of the merge's apply.
-        expect(await page.locator(".comment .markdown-body").first().innerText()).toMatch(/Applied\s+1 created, 1 updated, 0 replaced, 0 deleted\. run \d+/);
+        expect(await page.locator(".comment .markdown-body").first().innerText()).toContain("Held");
+        // The merge commit's check: action_required, naming the credential and its owner.
+        const mergeCheck = page.locator(".check-run", { hasText: "ngrok-gitops/apply" }).last();
+        expect(await mergeCheck.locator(".head").innerText()).toMatch(/action_required · Held: \d+ credential approvals? missing/);
+        expect(await mergeCheck.locator(".body").innerText()).toContain("@npm-start-reviewer");
+
+        // a: the second local user approves the merged pull request; its pull_request_review reaches the Worker, which checks the merge again and applies it.
+        from = s.output().length;
+        s.child.stdin.write("a\n");
+        await s.waitFor(/Run \d+ \(push\) for [0-9a-f]{7}: succeeded/, from);
+        const applied = s.output().slice(from);
+        expect(applied).toContain(`Approved pull request #${number} as @npm-start-reviewer`);
+        expect(applied).toMatch(/✓ create preview-envs \(cr_\w+\)/);
+        expect(applied).toMatch(/✓ update support-laptops \(cr_\w+\)/);
+        await page.goto(url ?? "");
+        expect(await page.locator(".review").first().innerText()).toMatch(/npm-start-reviewer approved on [0-9a-f]{7}/);
+        // The plan's comment gained the outcome of the merge's apply, in place of the Held section.
+        const outcome = await page.locator(".comment .markdown-body").first().innerText();
+        expect(outcome).toMatch(/Applied\s+1 created, 1 updated, 0 replaced, 0 deleted\. run \d+/);
+        expect(outcome).not.toMatch(/^Held$/m);
+        expect(await page.locator(".check-run", { hasText: "ngrok-gitops/apply" }).last().locator(".head").innerText()).toMatch(/success/);
 
         // Nothing left to merge: said plainly, and the session goes on.
         from = s.output().length;

@@ -77,6 +77,33 @@ describe("an apply only applies reviewed changes", () => {
     await github("POST", `/__fake/repos/${TEST_REPOSITORY}/pulls`, { number: pr.number, head_ref: pr.branch, state: "closed" });
   });
 
+  it("a review updates the plan's comment and check: the approvals so far (who, on which commit) and, per credential, which owner approved", async () => {
+    const pr = await open("bob", { "credentials/team-a/ci.yaml": spec("team-a-ci", "reviewed while open"), "credentials/shared.yaml": spec("shared-open") });
+    expect((await deliver("pull_request", pullRequestPayload("opened", pr.number, pr.head, main))).status).toBe(202);
+    await settle();
+    const planCheck = async () => (await repoView()).check_runs.filter((run) => run.head_sha === pr.head && run.name === "ngrok-gitops/plan").at(-1)?.output.summary ?? "";
+    const before = (await commentOf(pr.number))[0]?.body ?? "";
+    expect(before).toContain("approvals so far: 0 of 1");
+    expect(before).toContain("team-a-ci (credentials/team-a/ci.yaml): @acme/team-a, no owner's approval yet");
+    expect(await planCheck()).toContain("approvals so far: 0 of 1");
+    // alice (of @acme/team-a) approves on GitHub: the stand-in sends pull_request_review, which plans the head again.
+    await github("GET", "/__fake/webhooks?clear");
+    await review(pr.number, "alice", "APPROVE");
+    const sent = await github<{ event: string; delivery: string; payload: unknown }[]>("GET", "/__fake/webhooks?clear");
+    expect(sent.map((w) => w.event)).toEqual(["pull_request_review"]);
+    for (const w of sent) expect((await deliver(w.event, w.payload, { delivery: w.delivery })).status).toBe(202);
+    expect((await settle()).last).toMatchObject({ cause: "pull_request", sha: pr.head });
+    const comments = await commentOf(pr.number);
+    expect(comments).toHaveLength(1);
+    for (const text of [comments[0]?.body ?? "", await planCheck()]) {
+      expect(text).toContain(`approvals so far: 1 of 1 (@alice on ${pr.head.slice(0, 7)}, this head's credentials/ and policy)`);
+      expect(text).toContain("team-a-ci (credentials/team-a/ci.yaml): @acme/team-a, approved by @alice");
+      // alice is not @lead: the other credential still waits for its owner.
+      expect(text).toContain("shared-open (credentials/shared.yaml): @lead, no owner's approval yet");
+    }
+    await github("POST", `/__fake/repos/${TEST_REPOSITORY}/pulls`, { number: pr.number, head_ref: pr.branch, state: "closed" });
+  });
+
   it("an approval from someone who owns neither the file nor its team holds a team's credential, naming the team", async () => {
     const files = { "credentials/team-a/ci.yaml": spec("team-a-ci") };
     const pr = await open("bob", files);
@@ -222,6 +249,16 @@ describe("an apply only applies reviewed changes", () => {
     expect(await names()).toEqual(["approved after the merge"]);
   });
 
+  it("a pull request that breaks CODEOWNERS is told on its plan, with file, line and column", async () => {
+    const pr = await open("bob", { ".github/CODEOWNERS": "* @lead\ncredentials/ owners@example.com\n", "credentials/team-a/ci.yaml": spec("team-a-ci", "with a broken CODEOWNERS") });
+    expect((await deliver("pull_request", pullRequestPayload("opened", pr.number, pr.head, main))).status).toBe(202);
+    await settle();
+    const body = (await commentOf(pr.number))[0]?.body ?? "";
+    expect(body).toContain("this pull request's .github/CODEOWNERS is invalid (.github/CODEOWNERS:2:14: \"owners@example.com\": owners by email address cannot be checked");
+    expect(body).toContain("once merged, every apply is held until it is fixed");
+    await github("POST", `/__fake/repos/${TEST_REPOSITORY}/pulls`, { number: pr.number, head_ref: pr.branch, state: "closed" });
+  });
+
   it("an invalid CODEOWNERS on the base branch holds the commit with the file and line, never a silent 'no owners'", async () => {
     // CODEOWNERS alone changes nothing to apply (the push is skipped), but it is what the next merge is judged by.
     await push((await commit("main", { ".github/CODEOWNERS": "* @lead\n!credentials/ @acme/team-a\n" })).sha);
@@ -232,5 +269,10 @@ describe("an apply only applies reviewed changes", () => {
     expect(status.last?.status).toBe("held");
     expect(status.last?.errors.join("\n")).toContain(".github/CODEOWNERS:2:1: \"!credentials/\": negation with ! does not work in CODEOWNERS");
     expect(await names()).toEqual(["approved after the merge"]);
+    // The next pull request's plan says so before its merge, with the file and line.
+    const next = await open("bob", { "credentials/team-a/ci.yaml": spec("team-a-ci", "planned under a broken CODEOWNERS") });
+    expect((await deliver("pull_request", pullRequestPayload("opened", next.number, next.head, main))).status).toBe(202);
+    await settle();
+    expect((await commentOf(next.number))[0]?.body).toContain(".github/CODEOWNERS on the base branch is invalid (.github/CODEOWNERS:2:1: \"!credentials/\": negation with ! does not work in CODEOWNERS");
   });
 });

@@ -1,5 +1,5 @@
 // The apply stage: the plan's changes in order, in batches of one phase that fit the budget, an outcome persisted as each change ends.
-import { applyBatch } from "../../apply/apply.js";
+import { applyBatch, PlanRefusedError } from "../../apply/apply.js";
 import type { ChangeOutcome, TokenKeeper } from "../../apply/types.js";
 import type { Change } from "../../plan/types.js";
 import { CALLS_PER_CHANGE, MAX_ROUNDS, RunError } from "../errors.js";
@@ -35,6 +35,7 @@ export async function applyStage(state: RunState, run: Invocation): Promise<bool
     return true;
   }
   const plan = await ports.scratch.loadPlan();
+  if (plan.refusals.length > 0) throw new PlanRefusedError(plan.refusals);
   const recorded = (await ports.scratch.loadOutcomes()).filter((r) => r.round === state.round);
   if (recorded.some((r) => r.outcome.status === "failed")) {
     state.stage = "report";

@@ -16,10 +16,13 @@ export async function listStage(state: RunState, run: Invocation): Promise<boole
     if (!roomFor(run, 1)) return false;
     const page = await ports.ngrok.listPage(state.cursor);
     state.pages = (state.pages ?? 0) + 1;
-    const loop = listingLoop(state.pages, page.next, page.next === state.cursor);
-    if (loop !== null) throw new RunError("RUN_PAGING_LOOP", `ngrok's listing does not end (${loop})`);
     await ports.scratch.addLive(page.credentials);
-    state.listed += page.credentials.length;
+    // Pages are disjoint (before_id paging): one that adds no credential to those listed is a page read before. The
+    // count is the persisted one, so a page read again after a stop that lost its step counts as new.
+    const listed = await ports.scratch.liveCount();
+    const loop = listingLoop(state.pages, page.next, page.next === state.cursor || (page.credentials.length > 0 && listed === state.listed));
+    if (loop !== null) throw new RunError("RUN_PAGING_LOOP", `ngrok's listing does not end (${loop})`);
+    state.listed = listed;
     state.cursor = page.next ?? "end";
     await persist(state, run);
   }

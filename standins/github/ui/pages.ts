@@ -1,5 +1,5 @@
 // The stand-in's read-only web pages (pure: state in, HTML out): repositories, a pull request with its sticky comment, checks and statuses, issues, secrets, and the Worker's runs and audit log.
-import type { FakeGitHubState, FakeRepo, IssueRecord, SecretStore } from "../state.js";
+import type { CheckRunRecord, FakeGitHubState, FakeRepo, IssueRecord, SecretStore } from "../state.js";
 import { h, page, raw, type Html } from "./html.js";
 import { renderMarkdown, safeHref } from "./markdown.js";
 import type { WorkerView } from "./worker-api.js";
@@ -94,6 +94,9 @@ export function pullPage(repo: FakeRepo, pull: IssueRecord): Html {
   // Pending reviews are their author's alone: GitHub shows them to nobody else.
   const reviews = (repo.reviews.get(pull.number) ?? []).filter((r) => r.state !== "PENDING");
   const checks = [...repo.checkRuns.values()].filter((r) => r.headSha === fields.headSha).sort((a, b) => a.id - b.id);
+  // A merged pull request's page links its merge commit, whose checks say what the apply did (or why it held).
+  const merge = fields.merged ? (fields.mergeCommitSha ?? null) : null;
+  const mergeChecks = merge ? [...repo.checkRuns.values()].filter((r) => r.headSha === merge).sort((a, b) => a.id - b.id) : [];
   // The latest status per context, as GitHub's merge box shows them.
   const latest = new Map<string, FakeRepo["statuses"][number]>();
   for (const s of repo.statuses) if (s.sha === fields.headSha) latest.set(s.context, s);
@@ -111,15 +114,21 @@ ${reviews.length === 0 ? h`<p class="muted">No reviews yet. In npm start, press 
   (r) => h`<li class="review" id="review-${r.id}"><strong>${r.user.login}</strong> <span class="${r.state === "APPROVED" ? "ok" : r.state === "CHANGES_REQUESTED" ? "bad" : "muted"}">${r.state.toLowerCase().replace("_", " ")}</span> on <code>${short(r.commitId)}</code>${r.submittedAt ? ` · ${r.submittedAt}` : ""}</li>`,
 )}</ul>`}
 <h2>Checks</h2>
-${checks.length === 0 ? h`<p class="muted">No check runs for ${short(fields.headSha)}.</p>` : checks.map(
-  (r) => h`<div class="box check-run" id="check-run-${r.id}"><div class="head"><strong>${r.name}</strong> · <span class="${conclusionClass(r.conclusion, r.status)}">${r.status === "completed" ? (r.conclusion ?? "completed") : r.status}</span>${r.output.title ? h` · ${r.output.title}` : ""}</div>
-<div class="body">${r.annotations.length > 0 ? h`<div class="annotations">${r.annotations.map(
-    (a) => h`<div class="annotation ${a.annotation_level}"><span class="where">${a.path}:${a.start_line}${a.end_line !== a.start_line ? `-${a.end_line}` : ""}${a.start_column !== undefined ? `:${a.start_column}` : ""}</span> <strong>${a.annotation_level}</strong>${a.title ? h` ${a.title}` : ""}<div>${a.message}</div></div>`,
-  )}</div>` : ""}
-${r.output.summary ? h`<div class="markdown-body">${md(r.output.summary)}</div>` : ""}${r.output.text ? h`<div class="markdown-body">${md(r.output.text)}</div>` : ""}</div></div>`,
-)}
+${checks.length === 0 ? h`<p class="muted">No check runs for ${short(fields.headSha)}.</p>` : checkRunBoxes(checks)}
 <h2>Commit statuses</h2>
-${statusTable([...latest.values()], false)}`,
+${statusTable([...latest.values()], false)}
+${merge ? h`<h2>Merge commit <code>${short(merge)}</code></h2>
+${mergeChecks.length === 0 ? h`<p class="muted">No check runs for the merge commit yet.</p>` : checkRunBoxes(mergeChecks)}` : ""}`,
+  );
+}
+
+function checkRunBoxes(runs: readonly CheckRunRecord[]): Html[] {
+  return runs.map(
+    (r) => h`<div class="box check-run" id="check-run-${r.id}"><div class="head"><strong>${r.name}</strong> · <span class="${conclusionClass(r.conclusion, r.status)}">${r.status === "completed" ? (r.conclusion ?? "completed") : r.status}</span>${r.output.title ? h` · ${r.output.title}` : ""}</div>
+<div class="body">${r.annotations.length > 0 ? h`<div class="annotations">${r.annotations.map(
+      (a) => h`<div class="annotation ${a.annotation_level}"><span class="where">${a.path}:${a.start_line}${a.end_line !== a.start_line ? `-${a.end_line}` : ""}${a.start_column !== undefined ? `:${a.start_column}` : ""}</span> <strong>${a.annotation_level}</strong>${a.title ? h` ${a.title}` : ""}<div>${a.message}</div></div>`,
+    )}</div>` : ""}
+${r.output.summary ? h`<div class="markdown-body">${md(r.output.summary)}</div>` : ""}${r.output.text ? h`<div class="markdown-body">${md(r.output.text)}</div>` : ""}</div></div>`,
   );
 }
 
