@@ -5,6 +5,7 @@ import { assertConverged, BASELINE_ASSUMPTION, BenchFailure, caseGrid, planTarge
 import { renderHostileInput, runHostileInputBench, type HostileInputResult } from "./hostile-input.js";
 import { rateCaseGrid, runRateCase, type RateCaseResult } from "./rate-limit.js";
 import { runWebhookBench, type WebhookResult } from "./webhook.js";
+import { renderKinds, runKindsCase, type KindsCaseResult } from "./kinds.js";
 
 const USAGE = `Usage: npm run bench [-- --json] [-- --quick] [-- --strict] [-- --only PARTS]
 
@@ -15,7 +16,7 @@ deliveries to the Worker under wrangler dev.
 
   --json      one JSON object per line: one per case, then one for the webhook latency
   --quick     smoke test: N = 100 and 1,000 only, fewer timing reps, no webhook part
-  --only P    comma-separated parts to run: calls, rate, hostile, webhook (default all)
+  --only P    comma-separated parts to run: calls, kinds, rate, hostile, webhook (default all)
   --strict    exit 2 when a target is missed (a correctness failure always exits 1)
   --verbose   show wrangler's output
   --help      show this help
@@ -44,8 +45,8 @@ async function main(): Promise<number> {
   }
   const json = values.json ?? false;
   const quick = values.quick ?? false;
-  const parts = new Set((values.only ?? "calls,rate,hostile,webhook").split(",").map((p) => p.trim()));
-  for (const part of parts) if (!["calls", "rate", "hostile", "webhook"].includes(part)) throw new Error(`--only: unknown part ${JSON.stringify(part)} (calls, rate, hostile, webhook)`);
+  const parts = new Set((values.only ?? "calls,kinds,rate,hostile,webhook").split(",").map((p) => p.trim()));
+  for (const part of parts) if (!["calls", "kinds", "rate", "hostile", "webhook"].includes(part)) throw new Error(`--only: unknown part ${JSON.stringify(part)} (calls, kinds, rate, hostile, webhook)`);
   // Progress goes to stderr, so `--json` output stays machine-readable.
   const progress = (line: string) => process.stderr.write(`${line}\n`);
   const started = performance.now();
@@ -64,6 +65,20 @@ async function main(): Promise<number> {
     results.push({ result, targets });
     if (json) process.stdout.write(`${JSON.stringify({ kind: "reconcile", ...result, baseline_assumption: BASELINE_ASSUMPTION, targets })}\n`);
   }
+
+  const kinds: KindsCaseResult[] = [];
+  for (const n of parts.has("kinds") ? (quick ? [100, 1_000] : [100, 1_000, 10_000]) : []) {
+    progress(`bench: mixed kinds, N=${n} …`);
+    const row = await runKindsCase(n, quick ? 3 : 7);
+    if (!row.converged) throw new BenchFailure(`mixed kinds N=${n}: not converged after the apply`);
+    kinds.push(row);
+    if (json) process.stdout.write(`${JSON.stringify(row)}\n`);
+  }
+  const kindsMissed = kinds.flatMap((r) => [
+    ...(r.apply_calls !== r.apply_lower_bound ? [`mixed kinds N=${r.n}: apply calls ${r.apply_calls} > ${r.apply_lower_bound}`] : []),
+    ...(r.plan_calls !== r.plan_lower_bound ? [`mixed kinds N=${r.n}: plan calls ${r.plan_calls} > ${r.plan_lower_bound}`] : []),
+    ...((planTargetMs(r.n) ?? Infinity) < r.plan_cpu_ms ? [`mixed kinds N=${r.n}: plan CPU ${r.plan_cpu_ms.toFixed(1)} ms > ${planTargetMs(r.n)} ms`] : []),
+  ]);
 
   if (parts.has("hostile")) progress("bench: hostile spec files …");
   const hostile = parts.has("hostile") ? runHostileInputBench(quick ? 1 : 5) : [];
@@ -93,8 +108,8 @@ async function main(): Promise<number> {
   }
 
   const wallSeconds = (performance.now() - started) / 1000;
-  const missed = [...missedTargets(results, webhook), ...missedRateTargets(rates), ...hostile.filter((r) => !r.targets.ratio.met).map((r) => `hostile input "${r.case}" ratio ${r.ratio.toFixed(1)} > ${r.targets.ratio.target}`)];
-  if (!json) process.stdout.write(render(results, webhook, wallSeconds, missed, rates, hostile));
+  const missed = [...kindsMissed, ...missedTargets(results, webhook), ...missedRateTargets(rates), ...hostile.filter((r) => !r.targets.ratio.met).map((r) => `hostile input "${r.case}" ratio ${r.ratio.toFixed(1)} > ${r.targets.ratio.target}`)];
+  if (!json) process.stdout.write(render(results, webhook, wallSeconds, missed, rates, hostile) + (kinds.length > 0 ? `${renderKinds(kinds, planTargetMs).join("\n")}\n` : ""));
   else progress(`bench: done in ${wallSeconds.toFixed(1)} s${missed.length > 0 ? `; missed: ${missed.join("; ")}` : ""}`);
   return missed.length > 0 && values.strict ? 2 : 0;
 }

@@ -11,7 +11,9 @@ import { makePlanFile, recordListing, writePlanFile } from "./plan-file.js";
 import { planJson } from "./plan-json.js";
 import { readPolicySource } from "./repo-policy-source.js";
 import { readSpecSources } from "./sources.js";
-import { renderUnmanaged, unmanagedCredentials } from "./unmanaged.js";
+import { API_KEYS, SERVICE_USERS, SSH_CREDENTIALS } from "../kinds/records.js";
+import { ResourceClient } from "../ngrok/resources.js";
+import { renderUnmanaged, renderUnmanagedKinds, unmanagedCredentials, unmanagedOfKinds } from "./unmanaged.js";
 
 export async function planCommand(parsed: Parsed, io: CliIo): Promise<number> {
   const ctx = await context(parsed, io);
@@ -78,6 +80,11 @@ export async function unmanagedCommand(parsed: Parsed, io: CliIo): Promise<numbe
   const ctx = await context(parsed, io);
   const live = await withTarget(ctx.target, () => ctx.ngrok.list());
   const list = unmanagedCredentials(live);
-  io.out(parsed.json ? `${JSON.stringify(list, null, 2)}\n` : renderUnmanaged(list, live.length));
+  // Every kind: one listing each (an operator's command, not a run: it may cost a few pages more).
+  const resources = new ResourceClient(ctx.ngrok);
+  const others = await withTarget(ctx.target, async () => ({ service_users: await resources.list(SERVICE_USERS), api_keys: await resources.list(API_KEYS), ssh_credentials: await resources.list(SSH_CREDENTIALS) }));
+  const items = unmanagedOfKinds(others);
+  const totals = { service_user: others.service_users.length, api_key: others.api_keys.length, ssh_credential: others.ssh_credentials.length };
+  io.out(parsed.json ? `${JSON.stringify([...list.map((c) => ({ kind: "credential", ...c })), ...items], null, 2)}\n` : renderUnmanaged(list, live.length) + renderUnmanagedKinds(items, totals));
   return 0;
 }

@@ -24,7 +24,7 @@ describe("duplicates across files come with the item's other errors", () => {
     ).toEqual([
       'credentials/b.yaml:2:11: credentials[0] (web).name: "web" is already defined at credentials/a.yaml:2:11; names are unique across all files',
       'credentials/b.yaml:3:11: credentials[0] (web).acl[0]: invalid ACL rule "nope": must be "*" or start with "bind:" (the only rule ngrok supports)',
-      'credentials/b.yaml:4:5: credentials[0] (web).colour: unknown key "colour" (allowed: name, description, metadata, acl, owner_id, prevent_destroy, import, deliver, rotate_after, expires)',
+      'credentials/b.yaml:4:5: credentials[0] (web).colour: unknown key "colour" (allowed: name, description, metadata, acl, owner_id, owner, prevent_destroy, import, deliver, rotate_after, expires)',
       'credentials/c.yaml:3:11: credentials[0] (api).acl[0]: invalid ACL rule "bind:x.com:70000": port 70000 is out of range 1-65535 (a TCP address is host:port)',
     ]);
   });
@@ -44,7 +44,7 @@ describe("duplicates across files come with the item's other errors", () => {
 
   it("the same file twice over: the second definition is the error, whichever item is invalid", () => {
     expect(messages({ "credentials/a.yaml": "credentials:\n  - name: web\n    colour: red\n  - name: web\n" })).toEqual([
-      'credentials/a.yaml:3:5: credentials[0] (web).colour: unknown key "colour" (allowed: name, description, metadata, acl, owner_id, prevent_destroy, import, deliver, rotate_after, expires)',
+      'credentials/a.yaml:3:5: credentials[0] (web).colour: unknown key "colour" (allowed: name, description, metadata, acl, owner_id, owner, prevent_destroy, import, deliver, rotate_after, expires)',
       'credentials/a.yaml:4:11: credentials[1] (web).name: "web" is already defined at credentials/a.yaml:2:11; names are unique across all files',
     ]);
   });
@@ -76,8 +76,8 @@ describe("items are named by their name", () => {
 describe("did you mean", () => {
   it("suggests the known key of that object within two edits", () => {
     expect(messages({ "credentials/a.yaml": "credentials:\n  - name: a\n    Descripton: x\n    rotate_afer: 9d\n" })).toEqual([
-      'credentials/a.yaml:3:5: credentials[0] (a).Descripton: unknown key "Descripton": did you mean "description"? (allowed: name, description, metadata, acl, owner_id, prevent_destroy, import, deliver, rotate_after, expires)',
-      'credentials/a.yaml:4:5: credentials[0] (a).rotate_afer: unknown key "rotate_afer": did you mean "rotate_after"? (allowed: name, description, metadata, acl, owner_id, prevent_destroy, import, deliver, rotate_after, expires)',
+      'credentials/a.yaml:3:5: credentials[0] (a).Descripton: unknown key "Descripton": did you mean "description"? (allowed: name, description, metadata, acl, owner_id, owner, prevent_destroy, import, deliver, rotate_after, expires)',
+      'credentials/a.yaml:4:5: credentials[0] (a).rotate_afer: unknown key "rotate_afer": did you mean "rotate_after"? (allowed: name, description, metadata, acl, owner_id, owner, prevent_destroy, import, deliver, rotate_after, expires)',
     ]);
   });
 
@@ -90,8 +90,8 @@ describe("did you mean", () => {
       "credentials/a.yaml:5:9: credentials[0] (a).deliver[1]: names exactly one target: github_actions_secret or github_actions_org_secret",
     ]);
     expect(messages({ "credentials/a.yaml": "credential:\n  - name: a\n" })).toEqual([
-      'credentials/a.yaml:1:1: credential: unknown key "credential": did you mean "credentials"? (a spec file has only `credentials`)',
-      "credentials/a.yaml:1:1: credentials: required: a list of credentials",
+      'credentials/a.yaml:1:1: credential: unknown key "credential": did you mean "credentials"? (a spec file has only `credentials`, `service_users`, `api_keys` and `ssh_credentials`)',
+      "credentials/a.yaml:1:1: credentials: required: a list of credentials (or of service_users, api_keys, ssh_credentials)",
     ]);
   });
 

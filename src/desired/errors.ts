@@ -14,6 +14,10 @@ export type SpecErrorCode =
   | "DUPLICATE_IMPORT"
   | "RESERVED_KEY"
   | "CONFLICTING_FIELDS"
+  /** An `owner:` that names no service user in the specs or on the account. */
+  | "UNKNOWN_OWNER"
+  /** An SSH credential's public_key holds a private key (never repeated in the message). */
+  | "PRIVATE_KEY"
   | "POLICY_VIOLATION"
   | "TOO_MANY_FILES"
   | "TOO_MANY_ERRORS";
@@ -54,12 +58,17 @@ export function fieldLabel(error: Pick<SpecError, "field" | "item">): string {
   return `${item[0]} (${error.item})${error.field.slice(item[0].length)}`;
 }
 
-const ITEM = /^credentials\[\d+\]/;
+const ITEM = /^(?:credentials|service_users|api_keys|ssh_credentials)\[\d+\]/;
 
 /** The index of the item a field is in (`credentials[3].acl[0]` → 3), or null. */
 export function itemIndex(field: string): number | null {
-  const item = /^credentials\[(\d+)\]/.exec(field);
+  const item = /^(?:credentials|service_users|api_keys|ssh_credentials)\[(\d+)\]/.exec(field);
   return item === null ? null : Number(item[1]);
+}
+
+/** The item a field is in, as its list and index (`api_keys[3].owner` → `api_keys[3]`), or null. */
+export function itemOf(field: string): string | null {
+  return ITEM.exec(field)?.[0] ?? null;
 }
 
 /** `credentials[0].acl[1]` from a path of keys and indexes. */

@@ -1,6 +1,7 @@
 // The fast parse of a spec file or one of its entries: js-yaml plus the names' positions, or null to take the slow path.
 import jsyaml from "js-yaml";
 import type { Pos } from "./errors.js";
+import { KIND_LISTS } from "./kind-types.js";
 
 /**
  * The fast parse: js-yaml (YAML 1.2 core schema, duplicate keys refused), plus the position of each credential's
@@ -29,18 +30,27 @@ function loadFast(content: string): unknown {
   }
 }
 
-/** Where each credential's `name` is, from a scan of its `name:` lines; null when they cannot be placed exactly. */
+/** Where each item's `name` is, from a scan of its `name:` lines; null when they cannot be placed exactly. */
 function placeNames(data: object, content: string): { data: unknown; pos: Pos } | null {
-  const list = (data as { credentials?: unknown }).credentials;
-  if (!Array.isArray(list)) return null;
+  // js-yaml keeps keys in document order, so the lists' items come in the order their `name:` lines do.
+  const lists = Object.keys(data).filter((key) => (KIND_LISTS as readonly string[]).includes(key));
+  const items: unknown[] = [];
+  const firstOf = new Map<string, number>();
+  for (const key of lists) {
+    const list = (data as Record<string, unknown>)[key];
+    if (!Array.isArray(list)) return null;
+    firstOf.set(key, items.length);
+    for (const item of list) items.push(item);
+  }
+  if (lists.length === 0) return null;
   const names = [...content.matchAll(NAME_LINE)];
-  if (names.length !== list.length) return null;
+  if (names.length !== items.length) return null;
   const places: { line: number; column: number }[] = [];
   let offset = 0;
   let line = 1;
   for (let i = 0; i < names.length; i++) {
     const match = names[i] as RegExpMatchArray;
-    const item = list[i] as { name?: unknown } | null;
+    const item = items[i] as { name?: unknown } | null;
     if (typeof item !== "object" || item === null || item.name !== (match[3] ?? match[4] ?? match[5])) return null;
     const at = match.index ?? 0;
     for (; offset < at; offset++) if (content.charCodeAt(offset) === 10) line++;
@@ -49,7 +59,10 @@ function placeNames(data: object, content: string): { data: unknown; pos: Pos } 
   }
   return {
     data,
-    pos: (path) => (path.length === 3 && path[0] === "credentials" && path[2] === "name" && typeof path[1] === "number" ? (places[path[1]] ?? { line: 1, column: 1 }) : { line: 1, column: 1 }),
+    pos: (path) => {
+      const first = typeof path[0] === "string" ? firstOf.get(path[0]) : undefined;
+      return path.length === 3 && first !== undefined && path[2] === "name" && typeof path[1] === "number" ? (places[first + path[1]] ?? { line: 1, column: 1 }) : { line: 1, column: 1 };
+    },
   };
 }
 

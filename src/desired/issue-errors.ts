@@ -7,13 +7,13 @@ import { credentialSpecSchema } from "./schema.js";
 import { didYouMean } from "./suggest.js";
 
 /** Turns one schema issue into errors a person can act on. */
-export function issueErrors(issue: z.core.$ZodIssue, base: (string | number)[], item: unknown, pos: Pos, at: At): SpecError[] {
+export function issueErrors(issue: z.core.$ZodIssue, base: (string | number)[], item: unknown, pos: Pos, at: At, schema: z.ZodType = credentialSpecSchema): SpecError[] {
   const path = [...base, ...issue.path.map((p) => (typeof p === "symbol" ? String(p) : p))];
   const field = fieldPath(path);
   if (issue.code === "unrecognized_keys") {
     return issue.keys.map((key) => {
       const p = pos([...path, key], true);
-      const known = keysAt(credentialSpecSchema, issue.path);
+      const known = keysAt(schema, issue.path);
       const allowed = known.length > 0 ? ` (allowed: ${known.join(", ")})` : "";
       return at("UNKNOWN_KEY", p.line, p.column, fieldPath([...path, key]), `unknown key "${key}"${didYouMean(key, known)}${allowed}`);
     });
@@ -41,7 +41,7 @@ export function issueErrors(issue: z.core.$ZodIssue, base: (string | number)[], 
   }
   if (issue.code === "invalid_format") {
     const inSecret = issue.path.includes("github_actions_secret");
-    return [at("INVALID_VALUE", p.line, p.column, field, formatMessage(inSecret && last === "name" ? "secret_name" : last, value))];
+    return [at("INVALID_VALUE", p.line, p.column, field, formatMessage(inSecret && last === "name" ? "secret_name" : last, value, String(base[0])))];
   }
   return [at("INVALID_VALUE", p.line, p.column, field, issue.message)];
 }
@@ -57,7 +57,7 @@ function keysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
   return [];
 }
 
-function formatMessage(field: string | undefined, value: unknown): string {
+function formatMessage(field: string | undefined, value: unknown, list: string): string {
   const shown = JSON.stringify(value);
   switch (field) {
     case "name":
@@ -67,7 +67,9 @@ function formatMessage(field: string | undefined, value: unknown): string {
     case "owner_id":
       return `${shown} is not a user or bot id (usr_… or bot_…); emails are not accepted because ngrok reports ids`;
     case "import":
-      return `${shown} is not a credential id (cr_…)`;
+      return `${shown} is not ${IMPORT_IDS[list] ?? "a credential id (cr_…)"}`;
+    case "owner":
+      return `${shown} is not a service user name: 1 to 63 characters of a-z, 0-9, "-", "_" and ".", starting with a letter or digit`;
     case "repo":
       return `${shown} is not a repository (owner/name)`;
     case "secret_name":
@@ -82,6 +84,13 @@ function formatMessage(field: string | undefined, value: unknown): string {
       return `${shown} is not valid here`;
   }
 }
+
+const IMPORT_IDS: Record<string, string> = {
+  credentials: "a credential id (cr_…)",
+  service_users: "a service user id (bot_…)",
+  api_keys: "an API key id (ak_…)",
+  ssh_credentials: "an SSH credential id (sshcr_…)",
+};
 
 function valueAt(item: unknown, path: readonly PropertyKey[]): unknown {
   let value: unknown = item;

@@ -1,6 +1,6 @@
 // The published JSON Schemas, rendered from the same zod schemas the validators use.
 import { policyJsonSchema } from "./repo-policy-schema.js";
-import { credentialsJsonSchema } from "./schema.js";
+import { credentialsJsonSchema } from "./kind-schema.js";
 
 /** The exact text of schema/credentials.schema.json. */
 export function renderJsonSchema(): string {

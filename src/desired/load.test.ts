@@ -40,6 +40,7 @@ describe("valid specs", () => {
     expect(result).toEqual({
       ok: true,
       files: 1,
+      kinds: { service_users: [], api_keys: [], ssh_credentials: [] },
       specs: [
         {
           name: "ci-runners",
@@ -81,10 +82,10 @@ describe("valid specs", () => {
 describe("rejections, with exact messages", () => {
   it("unknown keys, at the key, listing the allowed ones", () => {
     expect(one("credentials:\n  - name: a\n    descripton: typo\n")).toEqual([
-      'credentials/a.yaml:3:5: credentials[0] (a).descripton: unknown key "descripton": did you mean "description"? (allowed: name, description, metadata, acl, owner_id, prevent_destroy, import, deliver, rotate_after, expires)',
+      'credentials/a.yaml:3:5: credentials[0] (a).descripton: unknown key "descripton": did you mean "description"? (allowed: name, description, metadata, acl, owner_id, owner, prevent_destroy, import, deliver, rotate_after, expires)',
     ]);
     expect(one("credentials: []\nextra: 1\n")).toEqual([
-      'credentials/a.yaml:2:1: extra: unknown key "extra" (a spec file has only `credentials`)',
+      'credentials/a.yaml:2:1: extra: unknown key "extra" (a spec file has only `credentials`, `service_users`, `api_keys` and `ssh_credentials`)',
     ]);
   });
 
@@ -100,7 +101,7 @@ describe("rejections, with exact messages", () => {
     ]);
     expect(one("credentials: {}\n")).toEqual(["credentials/a.yaml:1:14: credentials: expected a list, got a mapping"]);
     expect(one("- name: a\n")).toEqual(["credentials/a.yaml:1:1: expected a mapping with a `credentials` list, got a list"]);
-    expect(one("{}\n")).toEqual(["credentials/a.yaml:1:1: credentials: required: a list of credentials"]);
+    expect(one("{}\n")).toEqual(["credentials/a.yaml:1:1: credentials: required: a list of credentials (or of service_users, api_keys, ssh_credentials)"]);
     expect(one("")).toEqual(["credentials/a.yaml:1:1: file is empty: expected a mapping with a `credentials` list"]);
   });
 
@@ -253,7 +254,7 @@ describe("all of an item's errors at once (issue 17)", () => {
     // Over 255 characters: one error (in bytes), not a second one counting characters.
     expect(one(`credentials:\n  - name: a\n    description: ${"x".repeat(300)}\n    colour: red\n`)).toEqual([
       "credentials/a.yaml:3:18: credentials[0] (a).description: is 300 bytes (UTF-8); the limit is 255",
-      'credentials/a.yaml:4:5: credentials[0] (a).colour: unknown key "colour" (allowed: name, description, metadata, acl, owner_id, prevent_destroy, import, deliver, rotate_after, expires)',
+      'credentials/a.yaml:4:5: credentials[0] (a).colour: unknown key "colour" (allowed: name, description, metadata, acl, owner_id, owner, prevent_destroy, import, deliver, rotate_after, expires)',
     ]);
     expect(one(`credentials:\n  - name: 7\n    metadata: ${"x".repeat(4100)}\n`)).toEqual([
       "credentials/a.yaml:2:11: credentials[0].name: expected a string, got number (7)",

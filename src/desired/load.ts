@@ -11,6 +11,8 @@ import { policyErrors, type PolicyOptions } from "./repo-policy-errors.js";
 import { scanShape } from "./shape-scan.js";
 import { MAX_ERRORS_PER_FILE, validate, type FileResult, type Limits } from "./validate-file.js";
 import { duplicateKeyErrors, syntaxErrors } from "./yaml-errors.js";
+import { emptyKindSpecs, OTHER_KIND_LISTS, type KindSpecs } from "./kind-types.js";
+import { ownerErrors } from "./owners.js";
 import type { CredentialSpec, SpecSource } from "./types.js";
 
 export interface LoadOptions {
@@ -33,6 +35,11 @@ export interface LoadOptions {
    * are errors at the offending field. Never cached: they depend on the policy and on `now`.
    */
   policy?: PolicyOptions;
+  /**
+   * The names of the account's service users, which an `owner:` may name besides the specs' own. Left out, only the
+   * specs' service users count; "unknown" defers the check to a caller that has the account (the run's plan stage).
+   */
+  accountServiceUsers?: ReadonlySet<string> | "unknown";
 }
 
 export type { PolicyOptions } from "./repo-policy-errors.js";
@@ -59,7 +66,7 @@ export function lastVersionKey(path: string, ownerId: string): string {
 }
 
 export type LoadResult =
-  | { ok: true; specs: CredentialSpec[]; files: number }
+  | { ok: true; specs: CredentialSpec[]; kinds: KindSpecs; files: number }
   | { ok: false; errors: SpecError[]; files: number };
 
 /** `credentials/**` files with a .yaml or .yml ending are specs; everything else there is ignored. */
@@ -76,6 +83,7 @@ export function loadSpecs(sources: readonly SpecSource[], options: LoadOptions):
   };
   const errors: SpecError[] = [];
   const specs: CredentialSpec[] = [];
+  const kinds = emptyKindSpecs();
   const sorted = [...sources].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   if (sorted.length > limits.maxFiles) {
     errors.push({
@@ -105,7 +113,7 @@ export function loadSpecs(sources: readonly SpecSource[], options: LoadOptions):
     results.push({ path: source.path, file });
   }
   // Every item's name and import count across files, valid or not, so a duplicate comes with the item's other errors.
-  const items: FileItems[] = results.map(({ path, file }) => ({ file: path, specs: file.specs, ...(file.claims ? { claims: file.claims } : {}) }));
+  const items: FileItems[] = results.map(({ path, file }) => ({ file: path, specs: file.specs, ...(file.kinds ? { kinds: file.kinds } : {}), ...(file.claims ? { claims: file.claims } : {}) }));
   const across = new Map<string, SpecError[]>();
   for (const error of crossFileErrors(items)) across.set(error.file, [...(across.get(error.file) ?? []), error]);
   for (const { path, file } of results) {
@@ -118,10 +126,13 @@ export function loadSpecs(sources: readonly SpecSource[], options: LoadOptions):
       errors.push({ code: "TOO_MANY_ERRORS", file: path, line: last.line, column: last.column, field: "", message: `${more} more errors in this file are not listed` });
     }
     for (const spec of file.specs) specs.push(spec);
+    if (file.kinds) for (const list of OTHER_KIND_LISTS) for (const spec of file.kinds[list]) (kinds[list] as (typeof spec)[]).push(spec);
   }
-  if (options.policy) for (const error of policyErrors(specs, sorted, options.policy)) errors.push(error);
+  if (options.accountServiceUsers !== "unknown") for (const error of ownerErrors(specs, kinds, sorted, options.accountServiceUsers)) errors.push(error);
+  if (options.policy) for (const error of policyErrors(specs, sorted, options.policy, kinds)) errors.push(error);
   if (errors.length > 0) return { ok: false, errors: withItemNames(errors, items), files: sorted.length };
-  return { ok: true, specs: specs.sort((a, b) => (a.name < b.name ? -1 : 1)), files: sorted.length };
+  for (const list of OTHER_KIND_LISTS) kinds[list].sort((a, b) => (a.name < b.name ? -1 : 1));
+  return { ok: true, specs: specs.sort((a, b) => (a.name < b.name ? -1 : 1)), kinds, files: sorted.length };
 }
 
 

@@ -1,6 +1,8 @@
 // Policy violations as spec errors, placed at the offending field: files with violations are parsed again for positions.
 import { LineCounter, parseDocument } from "yaml";
 import { fieldPath, type SpecError } from "./errors.js";
+import type { KindSpecs } from "./kind-types.js";
+import { judgeKinds, type KindViolation } from "./repo-policy-kinds.js";
 import type { RepositoryPolicy } from "./repo-policy-file.js";
 import { judgeSpecs, type ItemPathPart } from "./repo-policy-rules.js";
 import { locate } from "./positions.js";
@@ -18,8 +20,10 @@ export interface PolicyOptions {
 /** Violations placed per file beyond this are counted in one error (as MAX_ERRORS_PER_FILE does for the loader). */
 const MAX_PLACED_PER_FILE = 100;
 
-export function policyErrors(specs: readonly CredentialSpec[], sources: readonly SpecSource[], options: PolicyOptions): SpecError[] {
-  const found = judgeSpecs(specs, options.policy, { now: options.now, ...(options.defaultRotateAfterMs !== undefined ? { defaultRotateAfterMs: options.defaultRotateAfterMs } : {}) });
+export function policyErrors(specs: readonly CredentialSpec[], sources: readonly SpecSource[], options: PolicyOptions, kinds?: KindSpecs): SpecError[] {
+  const context = { now: options.now, ...(options.defaultRotateAfterMs !== undefined ? { defaultRotateAfterMs: options.defaultRotateAfterMs } : {}) };
+  const found: KindViolation[] = judgeSpecs(specs, options.policy, context);
+  if (kinds) for (const entry of judgeKinds(kinds, options.policy, context)) found.push(entry);
   if (found.length === 0) return [];
   const byFile = new Map<string, typeof found>();
   for (const entry of found) {
@@ -34,11 +38,11 @@ export function policyErrors(specs: readonly CredentialSpec[], sources: readonly
     // Valid files parse without error; the positional parse is paid only for files that break a rule.
     const lines = new LineCounter();
     const doc = text === undefined ? null : parseDocument(text, { lineCounter: lines, uniqueKeys: false });
-    const data = doc?.toJS({ maxAliasCount: 100 }) as { credentials?: unknown[] } | undefined;
+    const data = doc?.toJS({ maxAliasCount: 100 }) as Record<string, unknown[]> | undefined;
     const placed: SpecError[] = [];
     for (const { spec, violation } of entries.slice(0, MAX_PLACED_PER_FILE)) {
-      const index = Number(/^credentials\[(\d+)\]$/.exec(spec.source.field)?.[1] ?? -1);
-      const path = resolve(["credentials", index, ...violation.path], data);
+      const item = /^([a-z_]+)\[(\d+)\]$/.exec(spec.source.field);
+      const path = resolve([item?.[1] ?? "credentials", Number(item?.[2] ?? -1), ...violation.path], data);
       const where = doc && path ? locate(doc, lines, path) : { line: spec.source.line, column: spec.source.column };
       placed.push({
         code: "POLICY_VIOLATION",

@@ -64,7 +64,7 @@ export function requireField(field: string, path: readonly string[], at: string)
       case "acl":
         return spec.acl.length === 0 ? fail([], "sets no acl") : NONE;
       case "owner_id":
-        return spec.owner_id === undefined ? fail([], "sets no owner_id") : NONE;
+        return spec.owner_id === undefined && spec.owner === undefined ? fail([], "sets no owner_id") : NONE;
       case "deliver":
         return spec.deliver.length === 0 ? fail([], "sets no deliver target") : NONE;
       case "rotate_after":

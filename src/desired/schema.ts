@@ -55,7 +55,8 @@ export const credentialSpecSchema = z
       .array(z.string().max(ACL_RULE_MAX_LENGTH).regex(ACL_RULE_PATTERN))
       .optional()
       .describe('bind rules; omitted or [] means no restriction'),
-    owner_id: z.string().regex(OWNER_ID_PATTERN).optional().describe("usr_… or bot_… id; changing it replaces the credential"),
+    owner_id: z.string().regex(OWNER_ID_PATTERN).optional().describe("usr_… or bot_… id; not with owner; changing it replaces the credential"),
+    owner: z.string().regex(NAME_PATTERN).optional().describe("the name of a service user in these specs (or on the account); not with owner_id"),
     prevent_destroy: z.boolean().optional().describe("a plan that would delete or replace this credential fails"),
     import: z.string().regex(CREDENTIAL_ID_PATTERN).optional().describe("adopt this existing credential (cr_…) instead of creating one"),
     deliver: z.array(deliveryTargetSchema).optional().describe("where the minted token is pushed"),
@@ -70,20 +71,4 @@ export const credentialSpecSchema = z
   .meta({ not: { required: ["prevent_destroy", "expires"], properties: { prevent_destroy: { const: true } } } })
   .describe("one ngrok tunnel credential");
 
-export const specFileSchema = z
-  .strictObject({
-    credentials: z.array(credentialSpecSchema),
-  })
-  .describe("ngrok-gitops credentials file");
-
 export type DeliveryTarget = z.infer<typeof deliveryTargetSchema>;
-
-/** The JSON Schema editors use (published as schema/credentials.schema.json). */
-export function credentialsJsonSchema(): Record<string, unknown> {
-  const schema = z.toJSONSchema(specFileSchema, { unrepresentable: "any" }) as Record<string, unknown>;
-  return {
-    ...schema,
-    $id: "https://github.com/ngrok-gitops/ngrok-gitops/schema/credentials.schema.json",
-    title: "ngrok-gitops credentials",
-  };
-}

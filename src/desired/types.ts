@@ -1,5 +1,6 @@
 // A validated credential spec: plain data, normalised, with where it came from.
 import type { UserMetadata } from "../ownership/marker.js";
+import type { OwnerRef } from "./kind-types.js";
 import type { DeliveryTarget } from "./schema.js";
 
 export type { DeliveryTarget };
@@ -21,6 +22,8 @@ export interface CredentialSpec {
   /** Sorted and without duplicates: order and repeats never cause an update. */
   acl: string[];
   owner_id?: string;
+  /** `owner: <service user name>`: resolved to the service user's id by the plan. */
+  owner?: OwnerRef;
   prevent_destroy: boolean;
   import?: string;
   deliver: DeliveryTarget[];

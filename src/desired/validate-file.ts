@@ -1,13 +1,12 @@
 // Validates one parsed spec file against the format: every check on every item, valid or not, each error placed.
-import type { UserMetadata } from "../ownership/marker.js";
 import { claimOf, type Claim } from "./cross-file.js";
-import { parseDuration } from "./duration.js";
-import { fieldPath, type At, type Pos, type SpecError } from "./errors.js";
-import { parseExpires } from "./expires.js";
+import type { At, Pos, SpecError } from "./errors.js";
 import { describeValue, issueErrors } from "./issue-errors.js";
 import { itemChecks } from "./item-checks.js";
+import { buildSpec, kindChecks } from "./kind-items.js";
+import { ITEM_SCHEMAS } from "./kind-schema.js";
+import { emptyKindSpecs, KIND_LISTS, type KindSpecs } from "./kind-types.js";
 import type { ItemText } from "./items.js";
-import { credentialSpecSchema } from "./schema.js";
 import { didYouMean } from "./suggest.js";
 import type { CredentialSpec } from "./types.js";
 
@@ -22,6 +21,8 @@ export interface Limits {
 
 export interface FileResult {
   specs: CredentialSpec[];
+  /** The specs of the lists beside `credentials:`, when the file has any. */
+  kinds?: KindSpecs;
   errors: SpecError[];
   /** Errors found but not placed: past MAX_ERRORS_PER_FILE positions are not worth their cost. */
   unlisted?: number;
@@ -49,73 +50,67 @@ export function validate(data: unknown, pos: Pos, file: string, ownerId: string,
   let unlisted = 0;
   const room = () => errors.length <= MAX_ERRORS_PER_FILE;
   for (const key of Object.keys(top)) {
-    if (key === "credentials") continue;
+    if ((KIND_LISTS as readonly string[]).includes(key)) continue;
     if (!room()) {
       unlisted++;
       continue;
     }
     const p = pos([key], true);
-    errors.push(at("UNKNOWN_KEY", p.line, p.column, key, `unknown key "${key}"${didYouMean(key, ["credentials"])} (a spec file has only \`credentials\`)`));
+    errors.push(at("UNKNOWN_KEY", p.line, p.column, key, `unknown key "${key}"${didYouMean(key, [...KIND_LISTS])} (${FILE_KEYS})`));
   }
-  if (!("credentials" in top)) {
+  const lists = KIND_LISTS.filter((list) => list in top);
+  if (lists.length === 0) {
     const p = pos([]);
-    errors.push(at("MISSING_FIELD", p.line, p.column, "credentials", "required: a list of credentials"));
-    return { specs: [], errors, unlisted };
-  }
-  const list = top.credentials;
-  if (!Array.isArray(list)) {
-    const p = pos(["credentials"]);
-    errors.push(at("WRONG_TYPE", p.line, p.column, "credentials", `expected a list, got ${describeValue(list)}`));
+    errors.push(at("MISSING_FIELD", p.line, p.column, "credentials", "required: a list of credentials (or of service_users, api_keys, ssh_credentials)"));
     return { specs: [], errors, unlisted };
   }
   const specs: CredentialSpec[] = [];
+  const kinds = emptyKindSpecs();
+  let hasKinds = false;
   const claims: Claim[] = [];
-  list.forEach((item, index) => {
-    const base: (string | number)[] = ["credentials", index];
-    const result = credentialSpecSchema.safeParse(item);
-    const before = errors.length;
-    if (!result.success) {
-      for (const issue of result.error.issues) {
-        // The description's length is counted in bytes below, for every item; zod's count of characters would repeat it.
-        if (issue.code === "too_big" && issue.path.length === 1 && issue.path[0] === "description") continue;
-        if (room()) errors.push(...issueErrors(issue, base, item, pos, at));
+  for (const listName of lists) {
+    const list = top[listName];
+    if (!Array.isArray(list)) {
+      const p = pos([listName]);
+      errors.push(at("WRONG_TYPE", p.line, p.column, listName, `expected a list, got ${describeValue(list)}`));
+      continue;
+    }
+    const schema = ITEM_SCHEMAS[listName];
+    list.forEach((item, index) => {
+      const base: (string | number)[] = [listName, index];
+      const result = schema.safeParse(item);
+      const before = errors.length;
+      if (!result.success) {
+        for (const issue of result.error.issues) {
+          // The description's length is counted in bytes below, for every item; zod's count of characters would repeat it.
+          if (issue.code === "too_big" && issue.path.length === 1 && issue.path[0] === "description") continue;
+          if (room()) errors.push(...issueErrors(issue, base, item, pos, at, schema));
+          else unlisted++;
+        }
+      }
+      // Checks the schema cannot express run on every item, valid or not, so an item's errors all come at once.
+      for (const error of [...itemChecks(item, base, ownerId, pos, at), ...kindChecks(listName, item, base, pos, at)]) {
+        if (room()) errors.push(error);
         else unlisted++;
       }
-    }
-    // Checks the schema cannot express run on every item, valid or not, so an item's errors all come at once.
-    for (const error of itemChecks(item, base, ownerId, pos, at)) {
-      if (room()) errors.push(error);
-      else unlisted++;
-    }
-    if (!result.success || errors.length > before) {
-      // Not a spec, but its name and import still count across files: their duplicates are reported with its other errors.
-      const claim = claimOf(item, index, pos);
-      if (claim !== null) claims.push(claim);
-      return;
-    }
-    const input = result.data;
-    const metadata: UserMetadata = input.metadata === undefined ? null : (input.metadata as UserMetadata);
-    const where = pos([...base, "name"]);
-    const spec: CredentialSpec = {
-      name: input.name,
-      description: input.description ?? "",
-      metadata: metadata !== null && typeof metadata === "object" && Object.keys(metadata).length === 0 ? null : metadata,
-      acl: [...new Set(input.acl ?? [])].sort(),
-      prevent_destroy: input.prevent_destroy ?? false,
-      deliver: input.deliver ?? [],
-      source: { file, line: where.line, column: where.column, field: fieldPath(base) },
-    };
-    if (input.owner_id !== undefined) spec.owner_id = input.owner_id;
-    if (input.import !== undefined) spec.import = input.import;
-    if (input.rotate_after !== undefined) spec.rotate_after_ms = parseDuration(input.rotate_after);
-    if (input.expires !== undefined) {
-      spec.expires = input.expires;
-      spec.expires_ms = parseExpires(input.expires) as number;
-    }
-    specs.push(spec);
-  });
-  return { specs, errors, ...(unlisted > 0 ? { unlisted } : {}), ...(claims.length > 0 ? { claims } : {}) };
+      if (!result.success || errors.length > before) {
+        // Not a spec, but its name and import still count across files: their duplicates are reported with its other errors.
+        const claim = claimOf(item, index, pos, listName);
+        if (claim !== null) claims.push(claim);
+        return;
+      }
+      const built = buildSpec(listName, result.data as Record<string, unknown>, file, base, pos);
+      if (built.list === "credentials") specs.push(built.spec);
+      else {
+        hasKinds = true;
+        (kinds[built.list] as (typeof built.spec)[]).push(built.spec);
+      }
+    });
+  }
+  return { specs, errors, ...(hasKinds ? { kinds } : {}), ...(unlisted > 0 ? { unlisted } : {}), ...(claims.length > 0 ? { claims } : {}) };
 }
+
+const FILE_KEYS = "a spec file has only `credentials`, `service_users`, `api_keys` and `ssh_credentials`";
 
 /** Depth of a plain value, stopping early once past `stopAt`. */
 function depth(value: unknown, stopAt: number, current = 0): number {

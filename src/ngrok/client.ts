@@ -174,6 +174,16 @@ export class NgrokClient {
     await this.call("credentials.delete", "DELETE", this.itemUrl(id));
   }
 
+  /**
+   * One call to any resource path of the API (`/api_keys`, `/api_keys/ak_…?limit=100`, or a next_page_uri), paced,
+   * retried and audited like the credential calls; the parsed JSON body (null when empty). src/ngrok/resources.ts
+   * drives every other kind through it.
+   */
+  async send(op: NgrokOperation, method: "GET" | "POST" | "PATCH" | "DELETE", pathOrNext: string, body?: unknown): Promise<unknown> {
+    const url = /^https?:\/\//.test(pathOrNext) ? this.onOurOrigin(pathOrNext, op) : `${this.baseUrl}${pathOrNext}`;
+    return this.call(op, method, url, body);
+  }
+
   private itemUrl(id: string): string {
     return `${this.baseUrl}/credentials/${encodeURIComponent(id)}`;
   }
@@ -216,7 +226,7 @@ export class NgrokClient {
         const failure = result.reason === "timeout" ? { kind: "timeout" as const, detail: `${this.timeoutMs} ms` } : classifyNetworkFailure(result.cause);
         throw new NgrokNetworkError(op, result.reason, !idempotent, { cause: result.cause, host: this.host, kind: failure.kind, ...(failure.detail ? { detail: redact(failure.detail, this.apiKey) } : {}) });
       }
-      const pathId = /\/credentials\/([^/?]+)/.exec(url)?.[1] ?? null;
+      const pathId = /\/(?:credentials|service_users|bot_users|api_keys|ssh_credentials)\/([^/?]+)/.exec(url)?.[1] ?? null;
       if (result.status >= 200 && result.status < 300) {
         let parsed: unknown = null;
         if (result.text.trim() !== "") {

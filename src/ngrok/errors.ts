@@ -1,6 +1,6 @@
 // Typed errors of the ngrok API client; none of their messages ever carries the API key.
 
-export type NgrokOperation = "credentials.list" | "credentials.get" | "credentials.create" | "credentials.update" | "credentials.delete";
+export type NgrokOperation = `${"credentials" | "service_users" | "api_keys" | "ssh_credentials"}.${"list" | "get" | "create" | "update" | "delete"}`;
 
 /** ngrok answered with an error status. */
 export class NgrokApiError extends Error {

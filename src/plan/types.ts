@@ -17,7 +17,7 @@ export interface SettingChange {
   after: string | null;
 }
 
-export type Field = "description" | "metadata" | "acl" | "owner_id" | "prevent_destroy" | "expires";
+export type Field = "description" | "metadata" | "acl" | "owner_id" | "prevent_destroy" | "expires" | "active" | "roles";
 
 /** One field's before → after, for people; values are the spec's view (metadata without the marker). */
 export interface FieldChange {
@@ -66,7 +66,7 @@ export type Action = Change["action"];
 
 export interface Refusal {
   /** IMPORT_REFUSED covers every refused import alike, so a pull request cannot tell an absent id from a taken one. */
-  code: "PREVENT_DESTROY" | "MAX_DELETES" | "EMPTY_SPECS" | "IMPORT_REFUSED" | "ROTATE_UNHELD";
+  code: "PREVENT_DESTROY" | "MAX_DELETES" | "EMPTY_SPECS" | "IMPORT_REFUSED" | "ROTATE_UNHELD" | "OWNER_IN_USE" | "OWNER_UNRESOLVED";
   name?: string;
   /** Safe for anyone who can open a pull request. */
   message: string;

@@ -78,7 +78,7 @@ function specText(spec: CredentialSpec): string {
 }
 
 /** JSON with keys sorted at every level: equal specs give equal text whatever order their fields were written in. */
-function canonical(value: unknown): string {
+export function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
   if (value !== null && typeof value === "object") {
     const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);

@@ -147,6 +147,6 @@ describe("npm start helpers", () => {
     expect(isFinished(readStatus({ last: { id: 1, sha: "x", status: "running" } }).last as NonNullable<typeof run>)).toBe(false);
     expect(isSuccess(readStatus({ last: { id: 1, sha: "x", status: "skipped" } }).last as NonNullable<typeof run>)).toBe(true);
     expect(readStatus({ last: { sha: "x", status: "running" } }).last).toBeNull();
-    expect(readStatus("nope")).toEqual({ current: null, last: null, progress: null });
+    expect(readStatus("nope")).toEqual({ current: null, last: null, held: null, progress: null });
   });
 });

@@ -178,9 +178,25 @@ describe("unmanaged", () => {
     expect(run.stdout).toContain("2 unmanaged of 8 live credentials");
     const json = JSON.parse((await ws.cli(["unmanaged", "--json"])).stdout) as { id: string; created_at: string; description: string }[];
     expect(json).toEqual([
-      { id: byHand.id, created_at: byHand.created_at, description: "laptop of alice" },
-      { id: noDescription.id, created_at: noDescription.created_at, description: "" },
+      { kind: "credential", id: byHand.id, created_at: byHand.created_at, description: "laptop of alice" },
+      { kind: "credential", id: noDescription.id, created_at: noDescription.created_at, description: "" },
     ]);
+  }, SLOW);
+
+  it("lists every kind: service users, API keys and SSH credentials made by hand, each in its own section and in JSON", async () => {
+    const ws = await workspace(emulator, { "credentials/a.yaml": "service_users:\n  - name: ci\n" });
+    await ws.api("POST", "/service_users", { name: `ci [ngrok-gitops:${CLI_OWNER_ID}]` });
+    const user = await ws.api("POST", "/service_users", { name: "made by hand" });
+    const key = await ws.api("POST", "/api_keys", { description: "alice's laptop" });
+    const run = await ws.cli(["unmanaged"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain("Service users:\nID");
+    expect(run.stdout).toMatch(new RegExp(`${String(user.id)}\\s+\\S+\\s+made by hand`));
+    expect(run.stdout).toContain("1 unmanaged of 2 live service users");
+    expect(run.stdout).toMatch(new RegExp(`API keys:\\nID[^\\n]*\\n${String(key.id)}\\s+\\S+\\s+alice's laptop`));
+    const json = JSON.parse((await ws.cli(["unmanaged", "--json"])).stdout) as { kind: string; id: string }[];
+    expect(json.map((item) => [item.kind, item.id])).toEqual(expect.arrayContaining([["service_user", user.id], ["api_key", key.id]]));
+    expect(json.some((item) => item.kind === "service_user" && item.id !== user.id)).toBe(false);
   }, SLOW);
 });
 

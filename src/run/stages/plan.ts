@@ -1,5 +1,6 @@
 // The plan stage: the diff of the specs against the listing, the review gate and the prompt, then the stage that follows.
 import { loadSpecs } from "../../desired/load.js";
+import { guardUnappliedKinds } from "../../plan/kinds-guard.js";
 import { makePlan } from "../../plan/plan.js";
 import { DIFF_UNITS_PER_CREDENTIAL } from "../cpu-units.js";
 import { RunError } from "../errors.js";
@@ -58,6 +59,7 @@ export async function planStage(state: RunState, run: Invocation): Promise<boole
     delivered: ports.deliverer ? await ports.deliverer.records() : [],
     ...(previous ? { previous } : {}),
   });
+  plan = guardUnappliedKinds(plan, loaded.specs, loaded.kinds);
   let applying = state.mode === "apply" && plan.refusals.length === 0;
   // Under review enforcement nothing of an unreviewed commit is applied: the run ends held.
   if (applying && ports.reviews) {
