@@ -1,19 +1,21 @@
 // The zod schema a persisted RunState is checked against when read back: a state that does not fit is not resumed.
 import { z } from "zod";
+import { STAGES } from "./types.js";
 
 const caller = z.object({ ip: z.string().nullable(), user_agent: z.string().nullable() });
 const origin = { delivery: z.string().optional(), actor: z.string().optional(), caller: caller.optional() };
 const sha = z.string().min(1);
 const rotate = z.array(z.string()).optional();
 
-const runRequest = z.union([
+/** A run request as queued and as a run state holds it. */
+export const runRequestSchema = z.union([
   z.object({ ...origin, cause: z.literal("pull_request"), mode: z.literal("plan"), sha, pr: z.number().int() }),
   z.object({ ...origin, cause: z.literal("push"), mode: z.literal("apply"), sha, rotate }),
   z.object({ ...origin, cause: z.literal("cron"), mode: z.literal("apply"), rotate }),
   z.object({ ...origin, cause: z.literal("manual"), mode: z.enum(["plan", "apply"]), sha: sha.optional(), allowDeletes: z.boolean().optional(), rotate, release: z.string().optional() }),
 ]);
 
-const stage = z.enum(["start", "list", "plan", "targets", "apply", "deliver", "report"]);
+const stage = z.enum(STAGES);
 const count = z.number().int().nonnegative();
 const targetSeen = z.union([
   z.object({ exists: z.literal(false) }),
@@ -45,7 +47,7 @@ export const runStateSchema = z.object({
   version: z.number().int(),
   runId: z.number().int().nonnegative(),
   key: z.string(),
-  request: runRequest,
+  request: runRequestSchema,
   stage,
   mode: z.enum(["plan", "apply"]),
   sha: z.string().nullable(),

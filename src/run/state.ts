@@ -2,14 +2,13 @@
 import type { SpecError } from "../desired/errors.js";
 import type { TargetSeen } from "../plan/delivery-guard.js";
 import type { DiffProgress } from "../plan/diff-slice.js";
-import type { ReviewOutcome, RunRequest } from "./types.js";
+import type { ReviewOutcome, RunRequest, Stage } from "./types.js";
 import { describeIssues, runStateSchema } from "./state-schema.js";
 
 /** Bump when RunState changes shape; a state of another version is not resumed (the run restarts). */
 export const RUN_STATE_VERSION = 3;
 
-/** "targets": the plan's delivery targets are looked at on GitHub, so the plan says which are refused. */
-export type Stage = "start" | "list" | "plan" | "targets" | "apply" | "deliver" | "report";
+export type { Stage } from "./types.js";
 
 /** Which previous specs to compare with: `ref` is the port's own handle (a commit SHA, or null for a local store). */
 export interface Baseline {
