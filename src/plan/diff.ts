@@ -30,7 +30,7 @@ export interface DiffInput {
 
 export const DEFAULT_ROTATION_GRACE_MS = 3_600_000;
 
-interface Owned {
+export interface Owned {
   credential: Credential;
   marker: Marker;
   /** The parsed metadata: the user's part is compared in place and copied out only for a change. */
@@ -39,12 +39,12 @@ interface Owned {
   wanted: boolean;
 }
 
+/** What the per-credential compare needs beside the spec and the credential (the same for every credential of a diff). */
+export type OutcomeContext = Pick<DiffInput, "ownerId" | "rotationGraceMs" | "defaultRotateAfterMs" | "rotateNow"> & { now: number };
+
 export function diff(input: DiffInput): Plan {
   const { ownerId } = input;
   const changes: Change[] = [];
-  const unchanged: string[] = [];
-  const refusals: Refusal[] = [];
-  const notes: string[] = [];
   const openNonces = new Map(input.intents.map((intent) => [intent.nonce, intent]));
   const seenNonces = new Set<string>();
   const now = input.now ?? Date.now();
@@ -105,12 +105,98 @@ export function diff(input: DiffInput): Plan {
     }
   }
 
+  const context: OutcomeContext = { ...input, now };
+  const wanted = new Set(input.specs.map((spec) => spec.name));
+  return assemble({
+    ...input,
+    now,
+    changes,
+    counts: { unmanaged, foreign, retiring },
+    seenNonces,
+    findById,
+    existing: (name) => {
+      const owned = current.get(name);
+      return owned ? { id: owned.credential.id, unheld: input.stored.get(name) !== owned.credential.id } : undefined;
+    },
+    outcome: (spec) => ownedOutcome(spec, current.get(spec.name) as Owned, context),
+    removed: [...current].flatMap(([name, owned]): Change[] => (wanted.has(name) ? [] : [{ action: "delete", name, id: owned.credential.id, reason: "removed" }])),
+  });
+}
+
+/**
+ * The change one managed credential needs to match its spec (null: none): a rotation when it is due, a replace
+ * when a field ngrok cannot update differs, else an update of the fields that differ. The compare diff() and the
+ * sliced diff (diff-slice.ts) share.
+ */
+export function ownedOutcome(spec: CredentialSpec, existing: Owned, input: OutcomeContext): Change | null {
+  const { ownerId, now } = input;
+  const { credential, marker, managed } = existing;
+  const rotateAfter = spec.rotate_after_ms ?? input.defaultRotateAfterMs;
+  const forced = input.rotateNow?.has(spec.name) ?? false;
+  // Parsing a date costs more than the rest of an unchanged credential's check: only when it can matter.
+  const age = forced || rotateAfter !== undefined ? now - Date.parse(credential.created_at) : 0;
+  if (forced || (rotateAfter !== undefined && age >= rotateAfter)) {
+    const retireAt = new Date(now + (input.rotationGraceMs ?? DEFAULT_ROTATION_GRACE_MS)).toISOString();
+    const retireMarker: Marker = { ...marker, retire: retireAt };
+    return {
+      action: "rotate",
+      name: spec.name,
+      id: credential.id,
+      reason: forced ? "rotation requested" : `older than rotate_after (${Math.floor(age / 86_400_000)} days)`,
+      retireAt,
+      retireBody: { metadata: encodeMetadata(userOf(managed), retireMarker) },
+      spec,
+      body: createBody(spec, ownerId, now),
+    };
+  }
+  const fields = fieldChanges(spec, credential, managed, now);
+  const ownerChange = fields.find((field) => field.field === "owner_id");
+  if (ownerChange) return { action: "replace", name: spec.name, id: credential.id, reason: "owner_id changed", fields, spec, body: createBody(spec, ownerId, now) };
+  if (fields.length === 0) return null;
+  const nextMarker: Marker = { owner: ownerId, name: spec.name, ...carried(spec, now) };
+  if (marker.nonce !== undefined) nextMarker.nonce = marker.nonce;
+  return { action: "update", name: spec.name, id: credential.id, fields, body: updateBody(spec, fields, nextMarker) };
+}
+
+/** The keeper of a spec's name, as the end of a diff sees it: its id, and whether the vault lacks its token. */
+export interface Existing {
+  id: string;
+  unheld: boolean;
+}
+
+/** What the pass over the live list found, for assemble. */
+export interface Found {
+  ownerId: string;
+  specs: readonly CredentialSpec[];
+  stored: ReadonlyMap<string, string>;
+  intents: readonly Intent[];
+  now: number;
+  delivered?: readonly DeliveryRecord[];
+  /** Orphans, retired rotations and duplicates, in that order. */
+  changes: Change[];
+  counts: { unmanaged: number; foreign: number; retiring: number };
+  seenNonces: ReadonlySet<string>;
+  /** A live credential by id (only imports look one up). */
+  findById(id: string): Credential | undefined;
+  existing(name: string): Existing | undefined;
+  /** The change the keeper of this spec's name needs (null: none); asked only of a spec whose name has a keeper. */
+  outcome(spec: CredentialSpec): Change | null;
+  /** The "removed" deletes: keepers of names no spec has. */
+  removed: readonly Change[];
+}
+
+/** The plan from what the pass over the live list found: the spec loop (creates, imports, each keeper's change), notes and deliveries. */
+export function assemble(found: Found): Plan {
+  const { ownerId, now } = found;
+  const changes = [...found.changes];
+  const unchanged: string[] = [];
+  const refusals: Refusal[] = [];
+  const notes: string[] = [];
   const withoutToken: string[] = [];
-  for (const spec of input.specs) {
-    const existing = current.get(spec.name);
-    if (existing) existing.wanted = true;
-    if (spec.import && (!existing || existing.credential.id !== spec.import)) {
-      const target = findById(spec.import);
+  for (const spec of found.specs) {
+    const existing = found.existing(spec.name);
+    if (spec.import && (!existing || existing.id !== spec.import)) {
+      const target = found.findById(spec.import);
       const refused = importRefusal(spec, existing, target, ownerId);
       if (refused) {
         refusals.push(refused);
@@ -127,47 +213,14 @@ export function diff(input: DiffInput): Plan {
       changes.push({ action: "create", name: spec.name, spec, body: createBody(spec, ownerId, now) });
       continue;
     }
-    const { credential, marker, managed } = existing;
-    const rotateAfter = spec.rotate_after_ms ?? input.defaultRotateAfterMs;
-    const forced = input.rotateNow?.has(spec.name) ?? false;
-    // Parsing a date costs more than the rest of an unchanged credential's check: only when it can matter.
-    const age = forced || rotateAfter !== undefined ? now - Date.parse(credential.created_at) : 0;
-    if (forced || (rotateAfter !== undefined && age >= rotateAfter)) {
-      const retireAt = new Date(now + (input.rotationGraceMs ?? DEFAULT_ROTATION_GRACE_MS)).toISOString();
-      const retireMarker: Marker = { ...marker, retire: retireAt };
-      changes.push({
-        action: "rotate",
-        name: spec.name,
-        id: credential.id,
-        reason: forced ? "rotation requested" : `older than rotate_after (${Math.floor(age / 86_400_000)} days)`,
-        retireAt,
-        retireBody: { metadata: encodeMetadata(userOf(managed), retireMarker) },
-        spec,
-        body: createBody(spec, ownerId, now),
-      });
-      continue;
-    }
-    const fields = fieldChanges(spec, credential, managed, now);
-    const ownerChange = fields.find((field) => field.field === "owner_id");
-    if (ownerChange) {
-      changes.push({ action: "replace", name: spec.name, id: credential.id, reason: "owner_id changed", fields, spec, body: createBody(spec, ownerId, now) });
-      continue;
-    }
-    if (fields.length === 0) {
+    const outcome = found.outcome(spec);
+    if (outcome) changes.push(outcome);
+    else {
       unchanged.push(spec.name);
-      if (input.stored.get(spec.name) !== credential.id) {
-        withoutToken.push(`"${spec.name}" (${credential.id})`);
-      }
-      continue;
+      if (existing.unheld) withoutToken.push(`"${spec.name}" (${existing.id})`);
     }
-    const nextMarker: Marker = { owner: ownerId, name: spec.name, ...carried(spec, now) };
-    if (marker.nonce !== undefined) nextMarker.nonce = marker.nonce;
-    changes.push({ action: "update", name: spec.name, id: credential.id, fields, body: updateBody(spec, fields, nextMarker) });
   }
-
-  for (const [name, owned] of current) {
-    if (!owned.wanted) changes.push({ action: "delete", name, id: owned.credential.id, reason: "removed" });
-  }
+  for (const change of found.removed) changes.push(change);
 
   if (withoutToken.length > 0) {
     // One note, however many: an account adopted wholesale must not flood the plan.
@@ -176,16 +229,16 @@ export function diff(input: DiffInput): Plan {
     const subject = withoutToken.length === 1 ? `${shown} is managed but its token is` : `${shown}${more} are managed but their tokens are`;
     notes.push(`${subject} not in the vault: whoever holds them keeps using them; rotate to have one stored`);
   }
-  const staleIntents = input.intents.filter((intent) => !seenNonces.has(intent.nonce));
-  const deliveries = input.delivered ? planDeliveries(input.specs, changes, current, input.delivered) : [];
-  return { ownerId, changes: order(changes), deliveries, retiring, unchanged: unchanged.sort(), unmanaged, foreign, refusals, notes, staleIntents };
+  const staleIntents = found.intents.filter((intent) => !found.seenNonces.has(intent.nonce));
+  const deliveries = found.delivered ? planDeliveries(found.specs, changes, (name) => found.existing(name)?.id, found.delivered) : [];
+  return { ownerId, changes: order(changes), deliveries, retiring: found.counts.retiring, unchanged: unchanged.sort(), unmanaged: found.counts.unmanaged, foreign: found.counts.foreign, refusals, notes, staleIntents };
 }
 
 /**
  * A target gets the token when it has not yet received the one the credential will have after this plan
  * (a create, replace or rotation mints a new one); a target that left its spec loses the secret we created.
  */
-function planDeliveries(specs: readonly CredentialSpec[], changes: readonly Change[], current: ReadonlyMap<string, Owned>, delivered: readonly DeliveryRecord[]): Delivery[] {
+function planDeliveries(specs: readonly CredentialSpec[], changes: readonly Change[], idOf: (name: string) => string | undefined, delivered: readonly DeliveryRecord[]): Delivery[] {
   const minting = new Set(changes.filter((c) => c.action === "create" || c.action === "replace" || c.action === "rotate").map((c) => c.name));
   const done = new Set(delivered.map((record) => `${record.name}\0${record.key}\0${record.id}`));
   const out: Delivery[] = [];
@@ -194,7 +247,7 @@ function planDeliveries(specs: readonly CredentialSpec[], changes: readonly Chan
     for (const target of spec.deliver) {
       const ref = deliveryTargetRef(target);
       wantedKeys.add(`${spec.name}\0${ref.key}`);
-      const id = current.get(spec.name)?.credential.id;
+      const id = idOf(spec.name);
       if (minting.has(spec.name) || id === undefined || !done.has(`${spec.name}\0${ref.key}\0${id}`)) out.push({ action: "deliver", name: spec.name, target: ref });
     }
   }
@@ -212,9 +265,9 @@ function planDeliveries(specs: readonly CredentialSpec[], changes: readonly Chan
  * Why `spec` may not import its id, or null when it may. The message is the same whatever the reason, so a
  * pull request learns nothing about whether the id exists or who owns it; the reason is in `detail`.
  */
-function importRefusal(spec: CredentialSpec, existing: Owned | undefined, target: Credential | undefined, ownerId: string): Refusal | null {
+function importRefusal(spec: CredentialSpec, existing: Existing | undefined, target: Credential | undefined, ownerId: string): Refusal | null {
   let detail: string | null = null;
-  if (existing) detail = `the name is already managed as ${existing.credential.id}; remove \`import:\` or the other credential`;
+  if (existing) detail = `the name is already managed as ${existing.id}; remove \`import:\` or the other credential`;
   else if (!target) detail = `${spec.import} does not exist on this account`;
   else {
     const decoded = decodeMetadata(target.metadata);

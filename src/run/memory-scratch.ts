@@ -56,8 +56,9 @@ export class MemoryScratch implements RunScratch {
     return this.live.size;
   }
 
-  loadLive(): Credential[] {
-    return [...this.live.values()].map((json) => JSON.parse(json) as Credential);
+  loadLive(range?: { offset: number; limit: number }): Credential[] {
+    const rows = [...this.live.values()];
+    return (range ? rows.slice(range.offset, range.offset + range.limit) : rows).map((json) => JSON.parse(json) as Credential);
   }
 
   savePlan(plan: Plan): void {

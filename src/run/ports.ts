@@ -76,7 +76,8 @@ export interface RunScratch {
   loadSources(): Awaitable<SpecSource[]>;
   clearLive(): Awaitable<void>;
   addLive(credentials: readonly Credential[]): Awaitable<void>;
-  loadLive(): Awaitable<Credential[]>;
+  /** The listing, or `limit` of it from `offset` (in an order that stays the same while the listing does). */
+  loadLive(range?: { offset: number; limit: number }): Awaitable<Credential[]>;
   /** Distinct credentials listed so far (by id): a page that adds none was read before. */
   liveCount(): Awaitable<number>;
   /** Replaces the plan (a new round); outcomes of earlier rounds are kept. */

@@ -1,5 +1,7 @@
 // The list stage: ngrok's credentials page by page into the run scratch, one persisted step per page.
 import { listingLoop } from "../../ngrok/paging.js";
+import { MAX_PAGE_LIMIT } from "../../ngrok/types.js";
+import { LIST_UNITS_PER_CREDENTIAL } from "../cpu-units.js";
 import { RunError } from "../errors.js";
 import { persist, roomFor, type Invocation } from "../invocation.js";
 import type { RunState } from "../state.js";
@@ -13,8 +15,9 @@ export async function listStage(state: RunState, run: Invocation): Promise<boole
     state.pages = 0;
   }
   while (state.cursor !== "end") {
-    if (!roomFor(run, 1)) return false;
+    if (!roomFor(run, 1) || !ports.budget.affords(MAX_PAGE_LIMIT * LIST_UNITS_PER_CREDENTIAL)) return false;
     const page = await ports.ngrok.listPage(state.cursor);
+    ports.budget.spend(page.credentials.length * LIST_UNITS_PER_CREDENTIAL);
     state.pages = (state.pages ?? 0) + 1;
     await ports.scratch.addLive(page.credentials);
     // Pages are disjoint (before_id paging): one that adds no credential to those listed is a page read before. The

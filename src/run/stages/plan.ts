@@ -1,27 +1,21 @@
 // The plan stage: the diff of the specs against the listing, the review gate and the prompt, then the stage that follows.
-import { loadSpecs } from "../../desired/load.js";
 import { guardUnappliedKinds } from "../../plan/kinds-guard.js";
 import { makePlan } from "../../plan/plan.js";
-import { DIFF_UNITS_PER_CREDENTIAL } from "../cpu-units.js";
-import { RunError } from "../errors.js";
+import { diffInSlices, endDiff } from "../diff-slices.js";
 import { persist, roomFor, type Invocation } from "../invocation.js";
 import { previousSpecs } from "../previous.js";
 import type { RunState } from "../state.js";
-import { allowsDeletes, rotations } from "../types.js";
+import { allowsDeletes } from "../types.js";
 
 /** Makes the round's plan; false when it yielded for want of budget (the next invocation plans again). */
 export async function planStage(state: RunState, run: Invocation): Promise<boolean> {
   const { ports, settings } = run;
   const { config } = settings;
-  const sources = await ports.scratch.loadSources();
-  const loaded = loadSpecs(sources, { ownerId: config.ownerId, ...(ports.specs.cache ? { cache: ports.specs.cache } : {}) });
-  if (!loaded.ok) throw new RunError("RUN_INTERNAL", "internal: specs validated at the start no longer validate");
+  // The diff goes a slice of the live list at a time, within the invocation's work units (diff-slices.ts).
+  const diffed = await diffInSlices(state, run);
+  if (!diffed) return false;
+  const { sources, loaded, context } = diffed;
   const previous = await previousSpecs(state, run, sources);
-  const live = await ports.scratch.loadLive();
-  state.listed = live.length;
-  // Counted, not yet sliced: the diff of the whole live list is one piece of work (README, Limits).
-  ports.budget.spend(live.length * DIFF_UNITS_PER_CREDENTIAL);
-  // A rotation asked for and done in an earlier round is not done again.
   // A pull request's plan says who must approve it (under review enforcement), so reviewers know before the merge.
   let reviewNotes: string[] = [];
   if (state.request.cause === "pull_request" && ports.reviews?.notes) {
@@ -40,13 +34,13 @@ export async function planStage(state: RunState, run: Invocation): Promise<boole
     const approval = await ports.reviews.deleteApproval(state);
     if (approval) (allowDeletes = true), notes.push(approval);
   }
-  const rotated = new Set((await ports.scratch.loadOutcomes()).filter((r) => r.outcome.status === "done" && r.outcome.change.action === "rotate").map((r) => r.outcome.change.name));
   let plan = makePlan({
     ownerId: config.ownerId,
     specs: loaded.specs,
-    live,
-    stored: await ports.tokens.ids(),
-    intents: await ports.intents.list(),
+    live: diffed.live,
+    diffed: diffed.planned,
+    stored: context.stored,
+    intents: context.intents,
     specFiles: loaded.files,
     maxDeletes: config.maxDeletes,
     allowDeletes,
@@ -55,8 +49,7 @@ export async function planStage(state: RunState, run: Invocation): Promise<boole
     ...(config.expiryWarningMs !== undefined ? { expiryWarningMs: config.expiryWarningMs } : {}),
     ...(notes.length > 0 ? { policyNotes: notes } : {}),
     now: state.now,
-    rotateNow: new Set(rotations(state.request).filter((name) => !rotated.has(name))),
-    delivered: ports.deliverer ? await ports.deliverer.records() : [],
+    rotateNow: context.rotateNow ?? new Set(),
     ...(previous ? { previous } : {}),
   });
   plan = guardUnappliedKinds(plan, loaded.specs, loaded.kinds);
@@ -82,6 +75,7 @@ export async function planStage(state: RunState, run: Invocation): Promise<boole
     } else plan = approved;
   }
   await ports.scratch.savePlan(plan);
+  endDiff(state, ports);
   state.total = plan.changes.length;
   state.applied = 0;
   // The one place stale intents are closed: a plan about to be applied found them (creates that never landed).

@@ -2,7 +2,7 @@
 import { choosePolicy } from "../../desired/repo-policy-choice.js";
 import { fileCacheKey, loadSpecs } from "../../desired/load.js";
 import type { SpecSource } from "../../desired/types.js";
-import { parseUnits } from "../cpu-units.js";
+import { assembleUnits, parseUnits } from "../cpu-units.js";
 import { persist, type Invocation } from "../invocation.js";
 import type { RunState } from "../state.js";
 
@@ -22,10 +22,12 @@ export async function startStage(state: RunState, run: Invocation): Promise<bool
     state.stage = "report";
   } else {
     // Parsing is CPU-bound: file by file within the invocation's units; the cache keeps what is done.
-    if (!parseWithin(state, run, snapshot.sources)) {
+    // Then every file's specs are put together and checked across files: one piece, its units by the bytes.
+    if (!parseWithin(state, run, snapshot.sources) || !ports.budget.affords(assembleUnits(snapshot.sources))) {
       await persist(state, run);
       return false;
     }
+    ports.budget.spend(assembleUnits(snapshot.sources));
     await ports.reporter?.started?.(state);
     await ports.scratch.saveSources(snapshot.sources);
     // On a pull request the default branch's policy judges, so the PR cannot loosen what reviews it.
@@ -62,7 +64,9 @@ function parseWithin(state: RunState, run: Invocation, sources: readonly SpecSou
   const { budget } = run.ports;
   const { ownerId } = run.settings.config;
   for (const source of sources) {
-    if (cache.get(fileCacheKey(source, ownerId))) continue;
+    const key = fileCacheKey(source, ownerId);
+    // Only whether it is there: reading a cached file back costs about what parsing it would.
+    if (cache.has ? cache.has(key) : cache.get(key)) continue;
     const units = parseUnits(source.content.length);
     if (!budget.affords(units)) return false;
     budget.spend(units);
