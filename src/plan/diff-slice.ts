@@ -8,7 +8,8 @@
 import type { Credential } from "../ngrok/types.js";
 import { decodeMarker, type ParsedMarker } from "../ownership/marker.js";
 import type { CredentialSpec } from "../desired/types.js";
-import { assemble, ownedOutcome } from "./diff.js";
+import { assemble } from "./assemble.js";
+import { ownedOutcome } from "./diff.js";
 import type { Change, DeliveryRecord, Intent, Plan } from "./types.js";
 
 /** What diffing the live list so far found, persisted between invocations (RunState.diff). */
