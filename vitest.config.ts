@@ -1,6 +1,7 @@
-// Two test projects: the pure core in Node, and the Worker and its edges inside workerd.
+// Three test projects, named for what they run: `unit` in Node in-process, `worker` inside workerd, `e2e` our programs as child processes.
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
+import LongFirst from "./test/support/long-first";
 
 /**
  * Per-test and per-hook timeouts for a loaded 2-core runner, with a wide margin: they catch a hang, never a
@@ -11,6 +12,12 @@ const timeouts = { testTimeout: 120_000, hookTimeout: 120_000, teardownTimeout: 
 export default defineConfig({
   test: {
     reporters: ["default", "./test/support/plain-summary.ts"],
+    // vitest's default is one worker per core but one, which is a single worker on a 2-core runner, so every file
+    // would wait on the one before it. Most files here spend their time waiting (on wrangler, a child process, the
+    // emulator's pacing), so `unit` and `e2e` share four workers, the files known to be longest starting first.
+    // `worker` runs its files one at a time, after both.
+    maxWorkers: 4,
+    sequence: { sequencer: LongFirst },
     projects: [
       {
         test: {
@@ -18,6 +25,14 @@ export default defineConfig({
           ...timeouts,
           environment: "node",
           include: ["src/**/*.test.ts", "dev/**/*.test.ts", "standins/**/*.test.ts", "test/unit/**/*.test.ts", "bench/**/*.test.ts"],
+        },
+      },
+      {
+        test: {
+          name: "e2e",
+          ...timeouts,
+          environment: "node",
+          include: ["test/e2e/**/*.test.ts"],
         },
       },
       {
@@ -32,7 +47,7 @@ export default defineConfig({
           })),
         ],
         test: {
-          name: "workers",
+          name: "worker",
           ...timeouts,
           include: ["test/worker/**/*.test.ts"],
           // One ngrok account and one repository are shared by the Worker's bindings: files run one after another.

@@ -5,6 +5,7 @@ import { assertConverged, BASELINE_ASSUMPTION, BenchFailure, caseGrid, planTarge
 import { renderHostileInput, runHostileInputBench, type HostileInputResult } from "./hostile-input.js";
 import { rateCaseGrid, runRateCase, type RateCaseResult } from "./rate-limit.js";
 import { runWebhookBench, type WebhookResult } from "./webhook.js";
+import { invocationCaseGrid, renderInvocations, runInvocationCase, type InvocationCaseResult } from "./invocations.js";
 import { renderKinds, runKindsCase, type KindsCaseResult } from "./kinds.js";
 
 const USAGE = `Usage: npm run bench [-- --json] [-- --quick] [-- --strict] [-- --only PARTS]
@@ -16,7 +17,7 @@ deliveries to the Worker under wrangler dev.
 
   --json      one JSON object per line: one per case, then one for the webhook latency
   --quick     smoke test: N = 100 and 1,000 only, fewer timing reps, no webhook part
-  --only P    comma-separated parts to run: calls, kinds, rate, hostile, webhook (default all)
+  --only P    comma-separated parts to run: calls, invocations, kinds, rate, hostile, webhook (default all)
   --strict    exit 2 when a target is missed (a correctness failure always exits 1)
   --verbose   show wrangler's output
   --help      show this help
@@ -45,8 +46,8 @@ async function main(): Promise<number> {
   }
   const json = values.json ?? false;
   const quick = values.quick ?? false;
-  const parts = new Set((values.only ?? "calls,kinds,rate,hostile,webhook").split(",").map((p) => p.trim()));
-  for (const part of parts) if (!["calls", "kinds", "rate", "hostile", "webhook"].includes(part)) throw new Error(`--only: unknown part ${JSON.stringify(part)} (calls, kinds, rate, hostile, webhook)`);
+  const parts = new Set((values.only ?? "calls,invocations,kinds,rate,hostile,webhook").split(",").map((p) => p.trim()));
+  for (const part of parts) if (!["calls", "invocations", "kinds", "rate", "hostile", "webhook"].includes(part)) throw new Error(`--only: unknown part ${JSON.stringify(part)} (calls, invocations, kinds, rate, hostile, webhook)`);
   // Progress goes to stderr, so `--json` output stays machine-readable.
   const progress = (line: string) => process.stderr.write(`${line}\n`);
   const started = performance.now();
@@ -64,6 +65,15 @@ async function main(): Promise<number> {
     };
     results.push({ result, targets });
     if (json) process.stdout.write(`${JSON.stringify({ kind: "reconcile", ...result, baseline_assumption: BASELINE_ASSUMPTION, targets })}\n`);
+  }
+
+  // Issue 25: each invocation's CPU under the Workers Free budgets, cold and warm; several runs, best and median.
+  const invocations: InvocationCaseResult[] = [];
+  for (const input of parts.has("invocations") ? invocationCaseGrid(quick ? [1_000] : [1_000, 10_000], quick ? 1 : 3) : []) {
+    progress(`bench: per invocation under the Free budgets, N=${input.n} k=${input.kLabel} ${input.cold ? "cold" : "warm"} …`);
+    const row = await runInvocationCase(input);
+    invocations.push(row);
+    if (json) process.stdout.write(`${JSON.stringify(row)}\n`);
   }
 
   const kinds: KindsCaseResult[] = [];
@@ -108,8 +118,8 @@ async function main(): Promise<number> {
   }
 
   const wallSeconds = (performance.now() - started) / 1000;
-  const missed = [...kindsMissed, ...missedTargets(results, webhook), ...missedRateTargets(rates), ...hostile.filter((r) => !r.targets.ratio.met).map((r) => `hostile input "${r.case}" ratio ${r.ratio.toFixed(1)} > ${r.targets.ratio.target}`)];
-  if (!json) process.stdout.write(render(results, webhook, wallSeconds, missed, rates, hostile) + (kinds.length > 0 ? `${renderKinds(kinds, planTargetMs).join("\n")}\n` : ""));
+  const missed = [...kindsMissed, ...missedTargets(results, webhook), ...missedInvocationTargets(invocations), ...missedRateTargets(rates), ...hostile.filter((r) => !r.targets.ratio.met).map((r) => `hostile input "${r.case}" ratio ${r.ratio.toFixed(1)} > ${r.targets.ratio.target}`)];
+  if (!json) process.stdout.write(render(results, webhook, wallSeconds, missed, rates, hostile, invocations) + (kinds.length > 0 ? `${renderKinds(kinds, planTargetMs).join("\n")}\n` : ""));
   else progress(`bench: done in ${wallSeconds.toFixed(1)} s${missed.length > 0 ? `; missed: ${missed.join("; ")}` : ""}`);
   return missed.length > 0 && values.strict ? 2 : 0;
 }
@@ -128,6 +138,16 @@ function missedTargets(results: readonly { result: CaseResult; targets: Targets 
     missed.push(`webhook p99 over the transport floor ${webhook.over_floor_p99_ms.toFixed(1)} ms > ${WEBHOOK_OVER_FLOOR_TARGET_MS} ms`);
   }
   return missed;
+}
+
+function missedInvocationTargets(rows: readonly InvocationCaseResult[]): string[] {
+  return rows.flatMap((r) => {
+    const where = `N=${r.n} k=${r.k_label} ${r.cache}`;
+    return [
+      ...(r.targets.max_invocation_cpu_ms.met ? [] : [`${where}: largest invocation ${r.max_invocation_cpu_ms.toFixed(1)} ms > ${r.targets.max_invocation_cpu_ms.target} ms`]),
+      ...(r.targets.total_ratio.met ? [] : [`${where}: total CPU ${r.total_ratio.toFixed(2)}× the single invocation's > ${r.targets.total_ratio.target}×`]),
+    ];
+  });
 }
 
 function missedRateTargets(rates: readonly RateCaseResult[]): string[] {
@@ -174,7 +194,7 @@ function renderRates(rates: readonly RateCaseResult[]): string[] {
   ];
 }
 
-function render(results: readonly { result: CaseResult; targets: Targets }[], webhook: WebhookResult | null, wallSeconds: number, missed: readonly string[], rates: readonly RateCaseResult[] = [], hostile: readonly HostileInputResult[] = []): string {
+function render(results: readonly { result: CaseResult; targets: Targets }[], webhook: WebhookResult | null, wallSeconds: number, missed: readonly string[], rates: readonly RateCaseResult[] = [], hostile: readonly HostileInputResult[] = [], invocations: readonly InvocationCaseResult[] = []): string {
   const mark = (met: boolean) => (met ? "✓" : "✗");
   const header = ["n", "k", "changes", "api_calls", "lower_bound", "ratio", "target", "plan_cpu_ms", "(load+diff)", "floor", "diff/floor", "target", "cold_ms", "baseline_calls", "baseline/ours"];
   const rows = results.map(({ result: r, targets: t }) => [
@@ -217,7 +237,7 @@ function render(results: readonly { result: CaseResult; targets: Targets }[], we
     `${BASELINE_ASSUMPTION}.`,
     "Every apply was followed by a second plan, which had zero changes (correctness guard; the bench fails otherwise).",
   );
-  out.push(...renderRates(rates), ...renderHostileInput(hostile));
+  out.push(...renderInvocations(invocations), ...renderRates(rates), ...renderHostileInput(hostile));
   if (webhook) {
     const met = webhook.p99_ms <= WEBHOOK_P99_TARGET_MS;
     out.push(

@@ -1,10 +1,12 @@
 // Executes a batch of changes: bounded concurrency, stop on the first failure, and never a minted token lost.
+import { NgrokApiError } from "../ngrok/errors.js";
 import type { Credential } from "../ngrok/types.js";
+import { errorCode } from "../run/errors.js";
 import { decodeMetadata, encodeMetadata, newNonce } from "../ownership/marker.js";
 import type { ResourcesApi } from "../ngrok/resources.js";
 import { applyKindChange } from "../kinds/apply.js";
 import type { Change, Plan, PlanChange } from "../plan/types.js";
-import type { ChangeOutcome, CredentialsApi, FailureInfo, IntentLog, TokenKeeper } from "./types.js";
+import { failureCode, type ChangeOutcome, type CredentialsApi, type FailureInfo, type IntentLog, type TokenKeeper } from "./types.js";
 
 /** What was done about a credential whose token could not be kept: deleted again, or left to its open intent. */
 interface Compensation {
@@ -196,16 +198,17 @@ async function deleteCredential(name: string, id: string, deps: ApplyDeps, store
 }
 
 function isStatus(error: unknown, status: number): boolean {
-  return typeof error === "object" && error !== null && (error as { status_code?: unknown }).status_code === status;
+  return error instanceof NgrokApiError && error.status_code === status;
 }
 
 /** A failure for reports and the audit log: code, message, status and operation id; never a token. */
 function describeFailure(error: unknown): FailureInfo {
   if (error instanceof Error) {
-    const fields = error as Error & { code?: unknown; status_code?: unknown; operation_id?: unknown };
-    const info: FailureInfo = { code: typeof fields.code === "string" ? fields.code : "INTERNAL", message: error.message };
-    if (typeof fields.status_code === "number") info.status_code = fields.status_code;
-    if (typeof fields.operation_id === "string") info.operation_id = fields.operation_id;
+    const info: FailureInfo = { code: failureCode(errorCode(error)), message: error.message };
+    if (error instanceof NgrokApiError) {
+      info.status_code = error.status_code;
+      if (error.operation_id !== null) info.operation_id = error.operation_id;
+    }
     return info;
   }
   return { code: "INTERNAL", message: String(error) };

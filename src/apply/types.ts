@@ -25,9 +25,42 @@ export interface IntentLog {
   list(): Promise<Intent[]>;
 }
 
+/**
+ * The codes of the errors a change can fail with (the ports' typed errors: ngrok client, vault, intent log, budget),
+ * and INTERNAL for anything else. A record, so the list the checks read back and the union cannot disagree.
+ */
+const FAILURE_CODE_SET = {
+  NGROK_API_ERROR: true,
+  NGROK_NETWORK_ERROR: true,
+  NGROK_PROTOCOL_ERROR: true,
+  SUBREQUEST_BUDGET_EXHAUSTED: true,
+  TOKEN_NOT_STORED: true,
+  VAULT_KEYRING_MISSING: true,
+  VAULT_KEYRING_INVALID: true,
+  VAULT_UNKNOWN_KEY: true,
+  VAULT_DECRYPT_FAILED: true,
+  VAULT_RECORD_INVALID: true,
+  VAULT_INPUT_INVALID: true,
+  VAULT_STORE_FAILED: true,
+  VAULT_STORE_UNSAFE: true,
+  /** The CLI's file intent log (cli/file-intents.ts). */
+  CLI_INTENTS_INVALID: true,
+  CLI_INTENTS_WRITE: true,
+  /** A change whose `owner:` names a service user this plan was to create, and did not (src/kinds/). */
+  OWNER_MISSING: true,
+  INTERNAL: true,
+} as const;
+export type FailureCode = keyof typeof FAILURE_CODE_SET;
+export const FAILURE_CODES = Object.keys(FAILURE_CODE_SET) as [FailureCode, ...FailureCode[]];
+
+/** The code an error's own `code` names, INTERNAL when it names none of FailureCode. */
+export function failureCode(code: unknown): FailureCode {
+  return typeof code === "string" && Object.hasOwn(FAILURE_CODE_SET, code) ? (code as FailureCode) : "INTERNAL";
+}
+
 export interface FailureInfo {
   /** A stable code: the error's own (NGROK_API_ERROR, VAULT_STORE_FAILED, …). */
-  code: string;
+  code: FailureCode;
   message: string;
   status_code?: number;
   operation_id?: string;

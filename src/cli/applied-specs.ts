@@ -2,8 +2,12 @@
 import { readFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import type { SpecSource } from "../desired/types.js";
-import { writeFileAtomic } from "../vault/file-store.js";
+import { isErrno, writeFileAtomic } from "../vault/file-store.js";
+import { z } from "zod";
 import { CliError } from "./errors.js";
+import { readJsonFile } from "./persisted-file.js";
+
+const appliedSchema = z.object({ applied_at: z.string(), sources: z.array(z.object({ path: z.string(), content: z.string() })) });
 
 /** `.ngrok-gitops/tokens.json` → `.ngrok-gitops/applied.json`; any other name `x.json` → `x.applied.json` beside it. */
 export function appliedPathFor(tokensPath: string): string {
@@ -18,21 +22,11 @@ export async function readAppliedSpecs(path: string): Promise<{ label: string; s
   try {
     text = await readFile(path, "utf8");
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+    if (isErrno(error, "ENOENT")) return null;
     throw new CliError("CLI_APPLIED_INVALID", `cannot read ${path}`, { cause: error });
   }
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch {
-    throw new CliError("CLI_APPLIED_INVALID", `${path} is not valid JSON; remove it (the next apply writes it again)`);
-  }
-  const record = typeof data === "object" && data !== null ? (data as { applied_at?: unknown; sources?: unknown }) : {};
-  const sources = Array.isArray(record.sources) ? record.sources : null;
-  if (typeof record.applied_at !== "string" || sources === null || !sources.every((s) => typeof s?.path === "string" && typeof s?.content === "string")) {
-    throw new CliError("CLI_APPLIED_INVALID", `${path} is not {"applied_at", "sources": [{"path", "content"}]}; remove it (the next apply writes it again)`);
-  }
-  return { label: `the last apply from here (${record.applied_at})`, sources: (sources as SpecSource[]).map((s) => ({ path: s.path, content: s.content })) };
+  const record = readJsonFile(appliedSchema, text, path, "CLI_APPLIED_INVALID", `it is {"applied_at", "sources": [{"path", "content"}]}: remove it (the next apply writes it again)`);
+  return { label: `the last apply from here (${record.applied_at})`, sources: record.sources.map((s) => ({ path: s.path, content: s.content })) };
 }
 
 /** Records `sources` as applied (after an apply that converged the whole account, not a --target one). */

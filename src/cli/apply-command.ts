@@ -24,7 +24,7 @@ export async function applyCommand(parsed: Parsed, io: CliIo): Promise<number> {
   const ctx = await context(parsed, io);
   const keyring = await keyringOrExplain(ctx.vars, "apply encrypts the tokens it mints with it");
   const vault = new TokenVault(ctx.store, keyring);
-  const sources = await readSpecSources(parsed.dir);
+  const sources = await readSpecSources(parsed.dir, io.cwd);
   // A saved plan: the specs, the account and the local store must be as they were when it was made.
   const saved = parsed.planFile !== undefined ? await savedPlan(parsed.planFile, sources, ctx, io) : null;
   let shown: Plan | null = null;

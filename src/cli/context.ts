@@ -1,5 +1,6 @@
 // What every command shares: the process's I/O, the settings and local edges a run is wired to, and how the CLI reports.
 import { NgrokClient } from "../ngrok/client.js";
+import { NgrokNetworkError } from "../ngrok/errors.js";
 import type { Plan } from "../plan/types.js";
 import { targetPlan } from "../plan/target.js";
 import type { RunDeps, RunOptions } from "../run/local.js";
@@ -95,8 +96,7 @@ export async function withTarget<T>(target: NgrokTarget, run: () => Promise<T>):
   try {
     return await run();
   } catch (error) {
-    const code = typeof error === "object" && error !== null ? (error as { code?: unknown }).code : undefined;
-    if (code === "NGROK_NETWORK_ERROR" && target.emulator) {
+    if (error instanceof NgrokNetworkError && target.emulator) {
       // `npm run emulator` needs --port: name the exact command that would answer at this URL.
       const port = new URL(target.url).port || "80";
       throw new CliError("CLI_CONFIG", `${messageOf(error)} at ${target.url}; is the emulator running? (\`npm start\`, or \`npm run emulator -- --port ${port}\`)`, { cause: error });

@@ -1,6 +1,7 @@
 // A tiny reader for dotenv-style files (.dev.vars): KEY=VALUE lines, # comments, optional quotes and `export`.
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { isErrno } from "../vault/file-store.js";
 
 export const DEV_VARS = ".dev.vars";
 
@@ -39,7 +40,7 @@ export async function readDevVars(dir: string): Promise<Record<string, string>> 
   try {
     text = await readFile(join(dir, DEV_VARS), "utf8");
   } catch (error) {
-    if (error instanceof Error && "code" in error && error.code === "ENOENT") return {};
+    if (isErrno(error, "ENOENT")) return {};
     throw new Error(`cannot read ${DEV_VARS}: ${error instanceof Error && "code" in error ? String(error.code) : "unreadable"}`);
   }
   return parseDotenv(text);

@@ -3,8 +3,12 @@ import { readFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import type { IntentLog } from "../apply/types.js";
 import type { Intent } from "../plan/types.js";
-import { writeFileAtomic } from "../vault/file-store.js";
+import { isErrno, writeFileAtomic } from "../vault/file-store.js";
+import { z } from "zod";
 import { CliError } from "./errors.js";
+import { readJsonFile } from "./persisted-file.js";
+
+const intentLogSchema = z.object({ intents: z.array(z.object({ name: z.string().min(1), nonce: z.string().min(1) })) });
 
 /** `.ngrok-gitops/tokens.json` → `.ngrok-gitops/intents.json`; any other name `x.json` → `x.intents.json` beside it. */
 export function intentsPathFor(tokensPath: string): string {
@@ -54,27 +58,11 @@ export class FileIntentLog implements IntentLog {
     try {
       text = await readFile(this.path, "utf8");
     } catch (error) {
-      if (error instanceof Error && "code" in error && error.code === "ENOENT") return new Map();
+      if (isErrno(error, "ENOENT")) return new Map();
       throw new CliError("CLI_INTENTS_INVALID", `cannot read intent log ${this.path}`, { cause: error });
     }
-    let data: unknown;
-    try {
-      data = JSON.parse(text);
-    } catch {
-      throw new CliError("CLI_INTENTS_INVALID", `intent log ${this.path} is not valid JSON; fix or remove it by hand`);
-    }
-    const list = typeof data === "object" && data !== null && "intents" in data ? data.intents : undefined;
-    if (!Array.isArray(list)) throw new CliError("CLI_INTENTS_INVALID", `intent log ${this.path} is not {"intents": [...]}`);
-    const intents = new Map<string, Intent>();
-    for (const [index, item] of list.entries()) {
-      const name: unknown = typeof item === "object" && item !== null && "name" in item ? item.name : undefined;
-      const nonce: unknown = typeof item === "object" && item !== null && "nonce" in item ? item.nonce : undefined;
-      if (typeof name !== "string" || name === "" || typeof nonce !== "string" || nonce === "") {
-        throw new CliError("CLI_INTENTS_INVALID", `intent log ${this.path}, entry ${index + 1}: not {name, nonce}`);
-      }
-      intents.set(nonce, { name, nonce });
-    }
-    return intents;
+    const { intents } = readJsonFile(intentLogSchema, text, `intent log ${this.path}`, "CLI_INTENTS_INVALID", `it is {"intents": [{"name", "nonce"}]}: fix or remove it by hand`);
+    return new Map(intents.map(({ name, nonce }) => [nonce, { name, nonce }]));
   }
 
   async #write(intents: Map<string, Intent>): Promise<void> {

@@ -23,7 +23,7 @@ export async function planCommand(parsed: Parsed, io: CliIo): Promise<number> {
         "Its token store and intents are not on this machine, so a note about tokens not in the vault may not hold for it.\n",
     );
   }
-  const sources = await readSpecSources(parsed.dir);
+  const sources = await readSpecSources(parsed.dir, io.cwd);
   const listing = recordListing(ctx.ngrok);
   const result = await withTarget(ctx.target, () =>
     runLocal(sources, { ...ctx.options, mode: "plan" }, { ngrok: listing.api, resources: new ResourceClient(ctx.ngrok), vault: idsOnly(ctx.store), intents: ctx.intents, noDelivery: CLI_NO_DELIVERY, takeCalls: counter(ctx.ngrok) }),
@@ -57,7 +57,7 @@ export async function planCommand(parsed: Parsed, io: CliIo): Promise<number> {
 export async function validateCommand(parsed: Parsed, io: CliIo): Promise<number> {
   const vars = await cliVars(parsed, io);
   const config = runConfig(vars);
-  const sources = await readSpecSources(parsed.dir);
+  const sources = await readSpecSources(parsed.dir, io.cwd);
   const choice = choosePolicy({ head: await readPolicySource(parsed.dir, parsed.policy, io.cwd) });
   const now = Date.now();
   const loaded = loadSpecs(sources, {

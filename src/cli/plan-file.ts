@@ -5,7 +5,7 @@ import type { CredentialsPort } from "../run/ports.js";
 import type { Credential } from "../ngrok/types.js";
 import type { Intent, Plan } from "../plan/types.js";
 import type { SpecSource } from "../desired/types.js";
-import { writeFileAtomic } from "../vault/file-store.js";
+import { isErrno, writeFileAtomic } from "../vault/file-store.js";
 import { CliError, messageOf } from "./errors.js";
 
 export const PLAN_FILE_FORMAT = "ngrok-gitops-plan";
@@ -110,8 +110,7 @@ export async function readPlanFile(path: string): Promise<PlanFile> {
   try {
     text = await readFile(path, "utf8");
   } catch (error) {
-    const code = error instanceof Error && "code" in error ? String(error.code) : "";
-    throw new CliError("CLI_PLAN_FILE", code === "ENOENT" ? `plan file ${path} does not exist; write one with \`npm run plan -- --out ${path}\`` : `cannot read plan file ${path}: ${messageOf(error)}`);
+    throw new CliError("CLI_PLAN_FILE", isErrno(error, "ENOENT") ? `plan file ${path} does not exist; write one with \`npm run plan -- --out ${path}\`` : `cannot read plan file ${path}: ${messageOf(error)}`);
   }
   let parsed: unknown;
   try {

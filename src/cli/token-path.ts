@@ -2,9 +2,14 @@
 import { createHash } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
-import { writeFileAtomic } from "../vault/file-store.js";
+import { isErrno, writeFileAtomic } from "../vault/file-store.js";
 import { DEFAULT_EMULATOR_PORT, ownerId, type Vars } from "./config.js";
+import { z } from "zod";
 import { CliError } from "./errors.js";
+import { readJsonFile } from "./persisted-file.js";
+
+/** The token store's binding file: the account its tokens belong to. */
+const bindingSchema = z.object({ api_url: z.string(), owner_id: z.string() });
 
 /** The folder every default store lives under (git-ignored). */
 export const TOKENS_ROOT = ".ngrok-gitops";
@@ -84,18 +89,13 @@ export async function checkStoreBinding(tokensPath: string, apiUrl: string, owne
   try {
     text = await readFile(path, "utf8");
   } catch (error) {
-    if (!(error instanceof Error && "code" in error && error.code === "ENOENT")) throw error;
+    if (!isErrno(error, "ENOENT")) throw error;
   }
   if (text === null) {
     if (write) await writeFileAtomic(path, `${JSON.stringify({ api_url: apiUrl, owner_id: owner }, null, 2)}\n`);
     return;
   }
-  let bound: { api_url?: unknown; owner_id?: unknown };
-  try {
-    bound = JSON.parse(text) as typeof bound;
-  } catch {
-    throw new CliError("CLI_CONFIG", `${path} does not parse; it records which account the token store beside it belongs to: fix or remove it`);
-  }
+  const bound = readJsonFile(bindingSchema, text, path, "CLI_CONFIG", `it records which account the token store beside it belongs to ({"api_url", "owner_id"}): fix or remove it`);
   if (bound.api_url !== apiUrl || bound.owner_id !== owner) {
     throw new CliError(
       "CLI_CONFIG",

@@ -1,6 +1,8 @@
 // Validated specs of the kinds beside credentials: service users, API keys and SSH credentials (plain data, normalised).
 import type { UserMetadata } from "../ownership/marker.js";
-import type { DeliveryTarget, SourceLocation } from "./types.js";
+import type { DeliveryTarget, OwnerRef, SourceLocation } from "./types.js";
+
+export type { OwnerRef } from "./types.js";
 
 /** The top-level lists of a spec file, in the order the plan creates them (service users first). */
 export const KIND_LISTS = ["service_users", "credentials", "api_keys", "ssh_credentials"] as const;
@@ -9,10 +11,6 @@ export type KindList = (typeof KIND_LISTS)[number];
 export type OtherKindList = Exclude<KindList, "credentials">;
 export const OTHER_KIND_LISTS: readonly OtherKindList[] = ["service_users", "api_keys", "ssh_credentials"];
 
-/** An `owner:` as written: the service user's spec name (or, for one we do not manage, its name on the account). */
-export interface OwnerRef {
-  name: string;
-}
 
 export interface ServiceUserSpec {
   name: string;

@@ -49,6 +49,8 @@ export { MAX_ERRORS_PER_FILE } from "./validate-file.js";
 
 export interface FileCache {
   get(key: string): FileResult | undefined;
+  /** Whether `key` is cached, without reading it back (a Map has it; the Durable Object's asks SQLite). */
+  has?(key: string): boolean;
   set(key: string, result: FileResult): void;
 }
 

@@ -1,11 +1,15 @@
 // A validated credential spec: plain data, normalised, with where it came from.
 import type { UserMetadata } from "../ownership/marker.js";
-import type { OwnerRef } from "./kind-types.js";
 import type { DeliveryTarget } from "./schema.js";
 
 export type { DeliveryTarget };
 
 /** Where a credential is defined: the position of its `name`. */
+/** An `owner:` as written: the service user's spec name (or, for one we do not manage, its name on the account). */
+export interface OwnerRef {
+  name: string;
+}
+
 export interface SourceLocation {
   file: string;
   line: number;

@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { bearerAuth } from "hono/bearer-auth";
 import { timingSafeEqual } from "hono/utils/buffer";
 import { problemLine } from "../config.js";
+import { NAME_PATTERN } from "../desired/schema.js";
 import type { EnqueueResult } from "../reconciler/reconciler.js";
 import type { AuditQuery, Caller } from "../reconciler/types.js";
 
@@ -105,7 +106,7 @@ operator.post("/runs/current/cancel", async (c) => c.json(await reconciler(c.env
 /** Rotates a credential now: a new token is minted, stored and delivered; the old one works through the grace window. */
 operator.post("/credentials/:name/rotate", async (c) => {
   const name = c.req.param("name");
-  if (!/^[a-z0-9][a-z0-9\-_.]{0,62}$/.test(name)) return c.json({ error: "not a credential name" }, 400);
+  if (!NAME_PATTERN.test(name)) return c.json({ error: "not a credential name" }, 400);
   const result = await reconciler(c.env).enqueue({ cause: "manual", mode: "apply", actor: "operator", rotate: [name], caller: callerOf((n) => c.req.header(n)) });
   return queued(c, result, { rotate: name });
 });
@@ -122,7 +123,7 @@ operator.get("/credentials/:name/token", async (c) => {
     return c.body(null, 405);
   }
   const name = c.req.param("name");
-  if (!/^[a-z0-9][a-z0-9\-_.]{0,62}$/.test(name)) return c.json({ error: "no such credential" }, 404);
+  if (!NAME_PATTERN.test(name)) return c.json({ error: "no such credential" }, 404);
   c.header("Cache-Control", "no-store");
   const token = await reconciler(c.env).readToken(name, "operator", callerOf((n) => c.req.header(n)));
   if (!token) return c.json({ error: `no token stored for "${name}"` }, 404);

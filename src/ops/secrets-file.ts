@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { generateKeyringEntry } from "../vault/keyring.js";
+import { isErrno } from "../vault/file-store.js";
 
 export const SECRETS_FILE = ".ngrok-gitops/secrets.json";
 
@@ -21,7 +22,7 @@ export async function readSecrets(path: string): Promise<Secrets> {
   try {
     text = await readFile(path, "utf8");
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return {};
+    if (isErrno(error, "ENOENT")) return {};
     throw error;
   }
   let parsed: unknown;

@@ -1,12 +1,13 @@
 // The pure diff: validated specs + the live account + what the vault and the intent log hold → a plan.
-import type { Credential, CredentialCreate, CredentialUpdate } from "../ngrok/types.js";
-import { decodeMarker, decodeMetadata, encodeMetadata, userOf, type Marker, type ParsedMarker } from "../ownership/marker.js";
+import type { Credential } from "../ngrok/types.js";
+import { decodeMarker, encodeMetadata, userOf, type Marker, type ParsedMarker } from "../ownership/marker.js";
 import type { CredentialSpec } from "../desired/types.js";
-import { deliveryTargetRef, parseTargetKey } from "./deliveries.js";
+import { assemble, createBody } from "./assemble.js";
 import { carried, fieldChanges, updateBody } from "./fields.js";
-import type { Change, Delivery, DeliveryRecord, Intent, Plan, Refusal } from "./types.js";
+import type { Change, DeliveryRecord, Intent, Plan } from "./types.js";
 
 export { normaliseAcl, sameJson } from "./fields.js";
+export { assemble, type Existing, type Found } from "./assemble.js";
 
 export interface DiffInput {
   ownerId: string;
@@ -30,7 +31,7 @@ export interface DiffInput {
 
 export const DEFAULT_ROTATION_GRACE_MS = 3_600_000;
 
-interface Owned {
+export interface Owned {
   credential: Credential;
   marker: Marker;
   /** The parsed metadata: the user's part is compared in place and copied out only for a change. */
@@ -39,12 +40,12 @@ interface Owned {
   wanted: boolean;
 }
 
+/** What the per-credential compare needs beside the spec and the credential (the same for every credential of a diff). */
+export type OutcomeContext = Pick<DiffInput, "ownerId" | "rotationGraceMs" | "defaultRotateAfterMs" | "rotateNow"> & { now: number };
+
 export function diff(input: DiffInput): Plan {
   const { ownerId } = input;
   const changes: Change[] = [];
-  const unchanged: string[] = [];
-  const refusals: Refusal[] = [];
-  const notes: string[] = [];
   const openNonces = new Map(input.intents.map((intent) => [intent.nonce, intent]));
   const seenNonces = new Set<string>();
   const now = input.now ?? Date.now();
@@ -105,149 +106,59 @@ export function diff(input: DiffInput): Plan {
     }
   }
 
-  const withoutToken: string[] = [];
-  for (const spec of input.specs) {
-    const existing = current.get(spec.name);
-    if (existing) existing.wanted = true;
-    if (spec.import && (!existing || existing.credential.id !== spec.import)) {
-      const target = findById(spec.import);
-      const refused = importRefusal(spec, existing, target, ownerId);
-      if (refused) {
-        refusals.push(refused);
-        continue;
-      }
-      if (!target) continue;
-      const fields = fieldChanges(spec, target, undefined, now);
-      const body = updateBody(spec, fields, { owner: ownerId, name: spec.name, ...carried(spec, now) });
-      body.metadata = encodeMetadata(spec.metadata, { owner: ownerId, name: spec.name, ...carried(spec, now) });
-      changes.push({ action: "import", name: spec.name, id: target.id, fields, spec, body });
-      continue;
-    }
-    if (!existing) {
-      changes.push({ action: "create", name: spec.name, spec, body: createBody(spec, ownerId, now) });
-      continue;
-    }
-    const { credential, marker, managed } = existing;
-    const rotateAfter = spec.rotate_after_ms ?? input.defaultRotateAfterMs;
-    const forced = input.rotateNow?.has(spec.name) ?? false;
-    // Parsing a date costs more than the rest of an unchanged credential's check: only when it can matter.
-    const age = forced || rotateAfter !== undefined ? now - Date.parse(credential.created_at) : 0;
-    if (forced || (rotateAfter !== undefined && age >= rotateAfter)) {
-      const retireAt = new Date(now + (input.rotationGraceMs ?? DEFAULT_ROTATION_GRACE_MS)).toISOString();
-      const retireMarker: Marker = { ...marker, retire: retireAt };
-      changes.push({
-        action: "rotate",
-        name: spec.name,
-        id: credential.id,
-        reason: forced ? "rotation requested" : `older than rotate_after (${Math.floor(age / 86_400_000)} days)`,
-        retireAt,
-        retireBody: { metadata: encodeMetadata(userOf(managed), retireMarker) },
-        spec,
-        body: createBody(spec, ownerId, now),
-      });
-      continue;
-    }
-    const fields = fieldChanges(spec, credential, managed, now);
-    const ownerChange = fields.find((field) => field.field === "owner_id");
-    if (ownerChange) {
-      changes.push({ action: "replace", name: spec.name, id: credential.id, reason: "owner_id changed", fields, spec, body: createBody(spec, ownerId, now) });
-      continue;
-    }
-    if (fields.length === 0) {
-      unchanged.push(spec.name);
-      if (input.stored.get(spec.name) !== credential.id) {
-        withoutToken.push(`"${spec.name}" (${credential.id})`);
-      }
-      continue;
-    }
-    const nextMarker: Marker = { owner: ownerId, name: spec.name, ...carried(spec, now) };
-    if (marker.nonce !== undefined) nextMarker.nonce = marker.nonce;
-    changes.push({ action: "update", name: spec.name, id: credential.id, fields, body: updateBody(spec, fields, nextMarker) });
-  }
-
-  for (const [name, owned] of current) {
-    if (!owned.wanted) changes.push({ action: "delete", name, id: owned.credential.id, reason: "removed" });
-  }
-
-  if (withoutToken.length > 0) {
-    // One note, however many: an account adopted wholesale must not flood the plan.
-    const shown = withoutToken.slice(0, 10).join(", ");
-    const more = withoutToken.length > 10 ? ` and ${withoutToken.length - 10} more` : "";
-    const subject = withoutToken.length === 1 ? `${shown} is managed but its token is` : `${shown}${more} are managed but their tokens are`;
-    notes.push(`${subject} not in the vault: whoever holds them keeps using them; rotate to have one stored`);
-  }
-  const staleIntents = input.intents.filter((intent) => !seenNonces.has(intent.nonce));
-  const deliveries = input.delivered ? planDeliveries(input.specs, changes, current, input.delivered) : [];
-  return { ownerId, changes: order(changes), deliveries, retiring, unchanged: unchanged.sort(), unmanaged, foreign, refusals, notes, staleIntents };
+  const context: OutcomeContext = { ...input, now };
+  const wanted = new Set(input.specs.map((spec) => spec.name));
+  return assemble({
+    ...input,
+    now,
+    changes,
+    counts: { unmanaged, foreign, retiring },
+    seenNonces,
+    findById,
+    existing: (name) => {
+      const owned = current.get(name);
+      return owned ? { id: owned.credential.id, unheld: input.stored.get(name) !== owned.credential.id } : undefined;
+    },
+    outcome: (spec) => ownedOutcome(spec, current.get(spec.name) as Owned, context),
+    removed: [...current].flatMap(([name, owned]): Change[] => (wanted.has(name) ? [] : [{ action: "delete", name, id: owned.credential.id, reason: "removed" }])),
+  });
 }
 
 /**
- * A target gets the token when it has not yet received the one the credential will have after this plan
- * (a create, replace or rotation mints a new one); a target that left its spec loses the secret we created.
+ * The change one managed credential needs to match its spec (null: none): a rotation when it is due, a replace
+ * when a field ngrok cannot update differs, else an update of the fields that differ. The compare diff() and the
+ * sliced diff (diff-slice.ts) share.
  */
-function planDeliveries(specs: readonly CredentialSpec[], changes: readonly Change[], current: ReadonlyMap<string, Owned>, delivered: readonly DeliveryRecord[]): Delivery[] {
-  const minting = new Set(changes.filter((c) => c.action === "create" || c.action === "replace" || c.action === "rotate").map((c) => c.name));
-  const done = new Set(delivered.map((record) => `${record.name}\0${record.key}\0${record.id}`));
-  const out: Delivery[] = [];
-  const wantedKeys = new Set<string>();
-  for (const spec of specs) {
-    for (const target of spec.deliver) {
-      const ref = deliveryTargetRef(target);
-      wantedKeys.add(`${spec.name}\0${ref.key}`);
-      const id = current.get(spec.name)?.credential.id;
-      if (minting.has(spec.name) || id === undefined || !done.has(`${spec.name}\0${ref.key}\0${id}`)) out.push({ action: "deliver", name: spec.name, target: ref });
-    }
+export function ownedOutcome(spec: CredentialSpec, existing: Owned, input: OutcomeContext): Change | null {
+  const { ownerId, now } = input;
+  const { credential, marker, managed } = existing;
+  const rotateAfter = spec.rotate_after_ms ?? input.defaultRotateAfterMs;
+  const forced = input.rotateNow?.has(spec.name) ?? false;
+  // Parsing a date costs more than the rest of an unchanged credential's check: only when it can matter.
+  const age = forced || rotateAfter !== undefined ? now - Date.parse(credential.created_at) : 0;
+  if (forced || (rotateAfter !== undefined && age >= rotateAfter)) {
+    const retireAt = new Date(now + (input.rotationGraceMs ?? DEFAULT_ROTATION_GRACE_MS)).toISOString();
+    const retireMarker: Marker = { ...marker, retire: retireAt };
+    return {
+      action: "rotate",
+      name: spec.name,
+      id: credential.id,
+      reason: forced ? "rotation requested" : `older than rotate_after (${Math.floor(age / 86_400_000)} days)`,
+      retireAt,
+      retireBody: { metadata: encodeMetadata(userOf(managed), retireMarker) },
+      spec,
+      body: createBody(spec, ownerId, now),
+    };
   }
-  const seen = new Set<string>();
-  for (const record of delivered) {
-    const pair = `${record.name}\0${record.key}`;
-    if (wantedKeys.has(pair) || seen.has(pair)) continue;
-    seen.add(pair);
-    out.push({ action: "undeliver", name: record.name, target: parseTargetKey(record.key) });
-  }
-  return out;
-}
-
-/**
- * Why `spec` may not import its id, or null when it may. The message is the same whatever the reason, so a
- * pull request learns nothing about whether the id exists or who owns it; the reason is in `detail`.
- */
-function importRefusal(spec: CredentialSpec, existing: Owned | undefined, target: Credential | undefined, ownerId: string): Refusal | null {
-  let detail: string | null = null;
-  if (existing) detail = `the name is already managed as ${existing.credential.id}; remove \`import:\` or the other credential`;
-  else if (!target) detail = `${spec.import} does not exist on this account`;
-  else {
-    const decoded = decodeMetadata(target.metadata);
-    if (decoded.kind === "managed") detail = decoded.marker.owner === ownerId ? `${spec.import} is already managed as "${decoded.marker.name}"` : `${spec.import} is managed by another installation`;
-  }
-  if (detail === null) return null;
-  return {
-    code: "IMPORT_REFUSED",
-    name: spec.name,
-    message: `"${spec.name}" cannot import ${spec.import ?? ""}: only an unmanaged credential of this account can be imported, by a name not yet managed (the operator's plan says why)`,
-    detail,
-  };
-}
-
-function createBody(spec: CredentialSpec, ownerId: string, now: number): CredentialCreate {
-  const body: CredentialCreate = {
-    description: spec.description,
-    metadata: encodeMetadata(spec.metadata, { owner: ownerId, name: spec.name, ...carried(spec, now) }),
-    acl: spec.acl,
-  };
-  if (spec.owner_id !== undefined) body.owner_id = spec.owner_id;
-  return body;
+  const fields = fieldChanges(spec, credential, managed, now);
+  const ownerChange = fields.find((field) => field.field === "owner_id");
+  if (ownerChange) return { action: "replace", name: spec.name, id: credential.id, reason: "owner_id changed", fields, spec, body: createBody(spec, ownerId, now) };
+  if (fields.length === 0) return null;
+  const nextMarker: Marker = { owner: ownerId, name: spec.name, ...carried(spec, now) };
+  if (marker.nonce !== undefined) nextMarker.nonce = marker.nonce;
+  return { action: "update", name: spec.name, id: credential.id, fields, body: updateBody(spec, fields, nextMarker) };
 }
 
 function compareAge(a: Credential, b: Credential): number {
   return a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
-}
-
-const ACTION_ORDER = { delete: 0, create: 1, import: 2, update: 3, replace: 4, rotate: 4 } as const;
-
-/** Stable, readable order: orphans and duplicates go first, then by action, then by name. */
-function order(changes: Change[]): Change[] {
-  const rank = (change: Change) =>
-    change.action === "delete" && (change.reason === "orphan" || change.reason === "duplicate") ? -1 : change.action === "delete" ? 5 : ACTION_ORDER[change.action];
-  return changes.sort((a, b) => rank(a) - rank(b) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }

@@ -20,6 +20,16 @@ export interface PlanInput extends DiffInput {
    * out where there are none to compare with (the plan then has no `settings`).
    */
   previous?: PreviousSpecs | NoPreviousSpecs;
+  /**
+   * The diff already made, in slices (diff-slice.ts finishDiff over diffedSpecs): used instead of diff(). `live`
+   * then needs only the credentials the slices kept whole (heldCredentials), which the policies decode.
+   */
+  diffed?: Plan;
+}
+
+/** The specs the diff plans for: those whose `expires` is still ahead (the expired ones are deleted, never created). */
+export function diffedSpecs(specs: PlanInput["specs"], now: number): PlanInput["specs"] {
+  return splitExpired(specs, now).current;
 }
 
 export function makePlan(input: PlanInput): Plan {
@@ -27,7 +37,7 @@ export function makePlan(input: PlanInput): Plan {
   // One instant for the whole plan: expiry, rotation ages and grace windows are all measured from it.
   const now = input.now ?? Date.now();
   const { current, expired } = splitExpired(input.specs, now);
-  const planned = withExpiry(diff({ ...input, specs: current, now }), expired, current, now, input.expiryWarningMs ?? DEFAULT_EXPIRY_WARNING_MS, input.live);
+  const planned = withExpiry(input.diffed ?? diff({ ...input, specs: current, now }), expired, current, now, input.expiryWarningMs ?? DEFAULT_EXPIRY_WARNING_MS, input.live);
   const rotateNow = input.rotateNow ?? new Set<string>();
   const policies = [preventDestroy(input.live, { stored: input.stored, rotateNow }), maxDeletes(input.maxDeletes, allowed, rotateNow), emptySpecs(input.specFiles, allowed)];
   const plan = withSettings(policies.reduce((next, policy) => policy(next), planned), input);

@@ -226,7 +226,8 @@ export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): strin
   const deliveries = shownDeliveries(plan);
   if (plan.changes.length === 0 && deliveries.length === 0) head.push(noChangesLine(plan), "");
 
-  const blocks = [...plan.changes.map((change) => changeLines(change, "public")), ...deliveries.map((delivery) => [deliveryLine(delivery)]), ...settingBlocks(plan)];
+  // Rendered lazily: only what fits is rendered, so a plan of 10,000 changes costs what 60 KB of text does.
+  const blocks = planBlocks(plan, deliveries, (change) => changeLines(change, "public"), (lines) => lines);
   // Measured as shown: escaping hidden characters makes a line longer.
   const { shown, hidden } = fitWithin(blocks, notes.room, (lines) => utf8Bytes(codeBlock(lines)) - 8 + 1);
   const body = [...head, codeBlock(shown.flat(), "diff")];
@@ -253,7 +254,7 @@ export function renderApplyMarkdown(input: { title: string; plan: Plan; review?:
   const errors = input.errors.map((error) => `- ${code(error)}`);
   // The summary, refusals and notes always show; the changes fill what is left.
   const footer = footerLines(plan, "public").join("\n");
-  const entries = [...plan.changes.map((change) => changeLines(change, "public")), ...shownDeliveries(plan).map((delivery) => [deliveryLine(delivery)]), ...settingBlocks(plan)].map((lines) => lines.map((line) => `  ${line}`).join("\n"));
+  const entries = planBlocks(plan, shownDeliveries(plan), (change) => changeLines(change, "public"), (lines) => lines.map((line) => `  ${line}`).join("\n"));
   // GitHub counts a check's text in UTF-8 bytes: whole entries fit in what the rest leaves, the others are counted.
   const room = (input.maxBytes ?? 60_000) - utf8Bytes([...head, ...errors, footer].join("\n")) - 300;
   const { shown, hidden } = fitWithin(entries, room, (entry) => utf8Bytes(entry) + 2);
@@ -264,10 +265,27 @@ export function renderApplyMarkdown(input: { title: string; plan: Plan; review?:
   return `${parts.join("\n")}\n`;
 }
 
+/** The change, delivery and settings blocks of a plan as a lazy list: an entry is rendered only when read. */
+interface LazyList<T> {
+  readonly length: number;
+  at(index: number): T;
+}
+
+function planBlocks<T>(plan: Plan, deliveries: readonly Delivery[], lines: (change: Change) => string[], shape: (lines: string[]) => T): LazyList<T> {
+  const settings = settingBlocks(plan);
+  const { changes } = plan;
+  return {
+    length: changes.length + deliveries.length + settings.length,
+    at: (i) => shape(i < changes.length ? lines(changes[i] as Change) : i < changes.length + deliveries.length ? [deliveryLine(deliveries[i - changes.length] as Delivery)] : (settings[i - changes.length - deliveries.length] as string[])),
+  };
+}
+
 /** Whole entries while they fit `room` (each costing `size`), the rest only counted: a GitHub text's budget. `room`: what is left. */
-export function fitWithin<T>(entries: readonly T[], room: number, size: (entry: T) => number): { shown: T[]; hidden: number; room: number } {
+export function fitWithin<T>(entries: readonly T[] | LazyList<T>, room: number, size: (entry: T) => number): { shown: T[]; hidden: number; room: number } {
   const shown: T[] = [];
-  for (const entry of entries) {
+  const read = Array.isArray(entries) ? (i: number) => entries[i] as T : (entries as LazyList<T>).at;
+  for (let i = 0; i < entries.length; i++) {
+    const entry = read(i);
     const cost = size(entry);
     if (cost > room) break;
     shown.push(entry);

@@ -4,6 +4,7 @@ import type { NgrokCall } from "../ngrok/client.js";
 import type { DeliveryResult, RunState } from "../run/state.js";
 import type { RunRequest } from "../run/types.js";
 import type { AuditEntry, AuditQuery } from "./types.js";
+import { auditDetailSchema, readJson } from "./persisted.js";
 import { capJson, daysAgo, DETAIL_MAX_BYTES, now, num, numOrNull, str, strOrNull, type Row } from "./sql.js";
 
 export class AuditTable {
@@ -63,7 +64,7 @@ function toAuditEntry(row: Row): AuditEntry {
     action: strOrNull(row.action),
     result: str(row.result),
     operation_id: strOrNull(row.operation_id),
-    detail: JSON.parse(str(row.detail)) as Record<string, unknown>,
+    detail: readJson<Record<string, unknown>>(auditDetailSchema, str(row.detail), { table: "audit", key: `${num(row.id)}.detail` }),
   };
 }
 

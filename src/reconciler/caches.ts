@@ -2,6 +2,7 @@
 import type { FileCache, FileResult } from "../desired/load.js";
 import type { BlobCache } from "../github/specs.js";
 import { utf8Bytes } from "../ownership/marker.js";
+import { fileResultSchema, PersistedDataError, readJson } from "./persisted.js";
 import { daysAgo, MAX_VALUE_BYTES, now, num, str } from "./sql.js";
 
 /**
@@ -82,8 +83,21 @@ export class Caches {
       get(key: string) {
         const row = sql.exec("SELECT json FROM spec_cache WHERE key = ?", key).toArray()[0];
         if (!row) return undefined;
-        sql.exec("UPDATE spec_cache SET used_at = ? WHERE key = ?", now(), key);
-        return JSON.parse(str(row.json)) as FileResult;
+        try {
+          const result = readJson<FileResult>(fileResultSchema, str(row.json), { table: "spec_cache", key });
+          sql.exec("UPDATE spec_cache SET used_at = ? WHERE key = ?", now(), key);
+          return result;
+        } catch (error) {
+          // A cache row is only a copy: the bad one goes (the file is parsed again next time), and the run that met it says so.
+          if (error instanceof PersistedDataError) {
+            sql.exec("DELETE FROM spec_cache WHERE key = ?", key);
+            cap.forget();
+          }
+          throw error;
+        }
+      },
+      has(key: string) {
+        return sql.exec("SELECT 1 AS n FROM spec_cache WHERE key = ?", key).toArray().length > 0;
       },
       set(key: string, result: FileResult) {
         const json = JSON.stringify(result);

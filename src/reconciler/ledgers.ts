@@ -4,6 +4,7 @@ import type { LimiterSnapshot } from "../ngrok/limiter-snapshot.js";
 import type { IntentLog } from "../apply/types.js";
 import type { DriftIssueState } from "../github/drift-issue.js";
 import type { DeliveryRecord, Intent } from "../plan/types.js";
+import { readJson, reviewedSchema, stateSchemas } from "./persisted.js";
 import { daysAgo, now, str, strOrNull } from "./sql.js";
 
 export class IntentTable implements IntentLog {
@@ -119,12 +120,15 @@ export interface HeldCommit {
   missing: { name: string; file: string; owners: string[] }[];
 }
 
+/** A schema for every key: a key added to StateValues without one does not compile. */
+const STATE_SCHEMAS: { readonly [K in keyof StateValues]: (typeof stateSchemas)[keyof typeof stateSchemas] } = stateSchemas;
+
 export class NamedState {
   constructor(private readonly sql: SqlStorage) {}
   get<K extends keyof StateValues>(key: K): StateValues[K] | null {
     const row = this.sql.exec("SELECT value FROM state WHERE key = ?", key).toArray()[0];
     const text = row ? str(row.value) : "";
-    return text ? (JSON.parse(text) as StateValues[K]) : null;
+    return text ? readJson<StateValues[K]>(STATE_SCHEMAS[key], text, { table: "state", key }) : null;
   }
   set<K extends keyof StateValues>(key: K, value: StateValues[K] | null): void {
     this.sql.exec("INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, value === null ? "" : JSON.stringify(value));
@@ -132,7 +136,7 @@ export class NamedState {
   /** What a pull request's plan showed for a credentials/ tree, so the apply after the merge can compare. */
   reviewed(tree: string): { pr: number; sha: string; fingerprint: string } | null {
     const row = this.sql.exec("SELECT value FROM state WHERE key = ?", `reviewed:${tree}`).toArray()[0];
-    return row ? (JSON.parse(str(row.value)) as { pr: number; sha: string; fingerprint: string }) : null;
+    return row ? readJson<{ pr: number; sha: string; fingerprint: string }>(reviewedSchema, str(row.value), { table: "state", key: `reviewed:${tree}` }) : null;
   }
   setReviewed(tree: string, value: { pr: number; sha: string; fingerprint: string }): void {
     this.sql.exec("INSERT OR REPLACE INTO state (key, value, at) VALUES (?, ?, ?)", `reviewed:${tree}`, JSON.stringify(value), now());

@@ -74,6 +74,27 @@ export const MIGRATIONS: readonly Migration[] = [
   },
 ];
 
+/** The tables of the current schema (a migration that adds or drops one changes this list, and retention.ts must say how it is bounded). */
+export const TABLES = [
+  "schema_version",
+  "queue",
+  "runs",
+  "audit",
+  "intents",
+  "deliveries",
+  "blobs",
+  "blob_use",
+  "state",
+  "delivered",
+  "token_index",
+  "spec_cache",
+  "run_sources",
+  "run_live",
+  "run_changes",
+  "run_results",
+] as const;
+export type Table = (typeof TABLES)[number];
+
 /** The schema this code reads and writes. */
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
 

@@ -11,7 +11,7 @@ import { ResourceClient } from "../ngrok/resources.js";
 import { AccountLimiter } from "../ngrok/limiter.js";
 import { MAX_CONNECTIONS } from "../ngrok/semaphore.js";
 import type { Delivery } from "../plan/types.js";
-import { isBudgetError, type SubrequestBudget } from "../run/budget.js";
+import { BudgetExhaustedError, type SubrequestBudget } from "../run/budget.js";
 import type { Deliverer, RunPorts, RunSettings, SpecPort, TokenPort } from "../run/ports.js";
 import type { TokenVault } from "../vault/index.js";
 import { GitHubReporter } from "../github/reporter.js";
@@ -226,7 +226,7 @@ function githubDeliverer(github: GitHubClient, storage: ReconcilerStorage): Deli
 /** Whether a failed write may still have changed the secret: anything but GitHub's 4xx refusal or a call never sent. */
 function mayHaveLanded(error: unknown): boolean {
   if (error instanceof GitHubApiError) return error.status >= 500;
-  return !isBudgetError(error as { code?: unknown } | undefined);
+  return !(error instanceof BudgetExhaustedError);
 }
 
 function targetOf(delivery: Delivery): ActionsSecretTarget {

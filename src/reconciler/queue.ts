@@ -1,7 +1,8 @@
 // The run queue: requests coalesce by the pure rule of run/coalesce.ts; applies run before plans.
 import { coalesce, nextQueued, queueKey } from "../run/coalesce.js";
 import type { Caller, RunRequest } from "../run/types.js";
-import { now, str } from "./sql.js";
+import { PersistedDataError, queuedSchema, readJson } from "./persisted.js";
+import { now, str, type Row } from "./sql.js";
 
 /** A queued job: a run, or a key rewrap (which never runs beside a run). */
 export type Job = { kind: "run"; request: RunRequest } | { kind: "rewrap"; actor: string; caller?: Caller };
@@ -15,7 +16,11 @@ export interface QueueEntry {
 const REWRAP_KEY = "rewrap";
 
 export class QueueTable {
-  constructor(private readonly sql: SqlStorage) {}
+  constructor(
+    private readonly sql: SqlStorage,
+    /** Told of each entry that does not read back: it cannot run, so it leaves the queue (see #entry). */
+    private readonly onInvalid: (error: PersistedDataError) => void = () => undefined,
+  ) {}
 
   /** Queues a run request, coalescing with the pending request of the same key; returns the key. */
   enqueue(request: RunRequest): string {
@@ -49,12 +54,25 @@ export class QueueTable {
     return this.sql
       .exec("SELECT key, request, enqueued_at FROM queue ORDER BY enqueued_at, key")
       .toArray()
-      .map((row) => ({ key: str(row.key), job: parseJob(str(row.request)), at: str(row.enqueued_at) }));
+      .flatMap((row) => this.#entry(row) ?? []);
   }
 
   private get(key: string): QueueEntry | null {
     const row = this.sql.exec("SELECT key, request, enqueued_at FROM queue WHERE key = ?", key).toArray()[0];
-    return row ? { key: str(row.key), job: parseJob(str(row.request)), at: str(row.enqueued_at) } : null;
+    return row ? this.#entry(row) : null;
+  }
+
+  /** The row as an entry; one that does not read back is removed and reported, so it does not stop the queue behind it. */
+  #entry(row: Row): QueueEntry | null {
+    const key = str(row.key);
+    try {
+      return { key, job: parseJob(key, str(row.request)), at: str(row.enqueued_at) };
+    } catch (error) {
+      if (!(error instanceof PersistedDataError)) throw error;
+      this.sql.exec("DELETE FROM queue WHERE key = ?", key);
+      this.onInvalid(error);
+      return null;
+    }
   }
 
   private put(key: string, job: Job): void {
@@ -64,7 +82,7 @@ export class QueueTable {
 }
 
 /** Entries written before jobs had a kind held the bare request. */
-function parseJob(text: string): Job {
-  const value = JSON.parse(text) as Job | RunRequest;
+function parseJob(key: string, text: string): Job {
+  const value = readJson<Job | RunRequest>(queuedSchema, text, { table: "queue", key });
   return "kind" in value ? value : { kind: "run", request: value };
 }

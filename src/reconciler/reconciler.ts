@@ -12,6 +12,7 @@ import { keyringFor, KvTokenStore, TokenVault } from "../vault/index.js";
 import { progressNow } from "../ngrok/progress.js";
 import { handleCommand, type CommandInput } from "./commands.js";
 import { accountLimiter, saveLimiter, workerPorts, workerSettings } from "./ports.js";
+import { PersistedDataError } from "./persisted.js";
 import { writeRunRecord } from "./run-record.js";
 import { ReconcilerStorage } from "./storage.js";
 import type { AuditQuery, Caller, StatusInfo } from "./types.js";
@@ -127,15 +128,16 @@ export class Reconciler extends DurableObject<Env> {
       // Counted before any work: an invocation killed for memory or CPU never writes afterwards, yet must count, or
       // every later alarm would resume the same poisoned run and the queue would never move on. The run core's one
       // stall rule judges the count (see run/stall.ts).
-      const previous = storage.state.get("run_attempts");
-      const attempt = Math.max(previous?.run === state.runId ? previous.invocations : 0, state.invocations) + 1;
-      storage.state.set("run_attempts", { run: state.runId, invocations: attempt });
-      const cancelledBy = this.#cancelledBy(state.runId);
-      if (cancelledBy !== null) {
-        this.#endRun(state, `cancelled by ${cancelledBy}`);
-        continue;
-      }
       try {
+        // In the try: a counter or cancel row that does not read back interrupts the run instead of failing every alarm.
+        const previous = storage.state.get("run_attempts");
+        const attempt = Math.max(previous?.run === state.runId ? previous.invocations : 0, state.invocations) + 1;
+        storage.state.set("run_attempts", { run: state.runId, invocations: attempt });
+        const cancelledBy = this.#cancelledBy(state.runId);
+        if (cancelledBy !== null) {
+          this.#endRun(state, `cancelled by ${cancelledBy}`);
+          continue;
+        }
         const output = await advanceRun(state, workerPorts({ env: this.env, config, storage, budget, vault, limiter }), workerSettings(config), { attempt });
         const nextAt = saveLimiter(storage, limiter);
         // A cancel that arrived during this invocation: the run ends here rather than continuing.
@@ -152,7 +154,10 @@ export class Reconciler extends DurableObject<Env> {
         finished = output;
       } catch (error) {
         saveLimiter(storage, limiter);
-        finished = runOutput(state, { status: "failed", error });
+        // A persisted value that does not read back: the run is interrupted, saying which row and field (see storage.ts).
+        if (error instanceof PersistedDataError && storage.interruptFor(error)) continue;
+        const output = runOutput(state, { status: "failed", error });
+        finished = error instanceof PersistedDataError ? { ...output, status: "interrupted" } : output;
       }
       this.#record(state, finished);
       if (budget.remaining() <= REPORT_RESERVE * 2) {

@@ -9,7 +9,7 @@ import { parseCodeowners, type Codeowners, type CodeownersError } from "../revie
 import { pullJudge } from "../github/pulls.js";
 import { changedCredentials, decideReview, heldFor, membershipLookups, type ChangedCredential, type ReviewInput } from "../review/decide.js";
 import { reviewNotes } from "../review/so-far.js";
-import { isBudgetError, type Budget } from "../run/budget.js";
+import { BudgetExhaustedError, type Budget } from "../run/budget.js";
 import type { ReviewGate } from "../run/ports.js";
 import type { RunState } from "../run/state.js";
 import type { ReviewOutcome } from "../run/types.js";
@@ -46,7 +46,7 @@ export function reviewGate(github: GitHubClient, repository: string, storage: Re
         const input = await reviewInput(github, repository, { approvals, sha: request.sha, tree: state.tree, pull: { number: request.pr, author: judge.author ?? "" }, changed, codeowners: parsed?.ok ? parsed.codeowners : null }, PLAN_LOOKUPS);
         return [...reviewNotes(input), ...invalid];
       } catch (error) {
-        if (budget.refused || isBudgetError(error as { code?: unknown })) throw error;
+        if (budget.refused || error instanceof BudgetExhaustedError) throw error;
         return [`${head}; its owners could not be determined (${error instanceof Error ? error.message : String(error)})`];
       }
     },
@@ -61,7 +61,7 @@ export function reviewGate(github: GitHubClient, repository: string, storage: Re
         return approval ? `MAX_DELETES lifted for this merge: /ngrok-gitops allow-deletes by @${approval.actor} on #${approval.pr} at ${approval.sha.slice(0, 7)} (${approval.at})` : null;
       } catch (error) {
         // Not verified, not lifted: MAX_DELETES stands.
-        if (budget.refused || isBudgetError(error as { code?: unknown })) throw error;
+        if (budget.refused || error instanceof BudgetExhaustedError) throw error;
         return null;
       }
     },
@@ -94,7 +94,7 @@ export function reviewGate(github: GitHubClient, repository: string, storage: Re
         const input = await reviewInput(github, repository, { approvals, sha, tree, pull, changed, codeowners }, null);
         return { ...decideReview(input), pr: pull?.number ?? null };
       } catch (error) {
-        if (budget.refused || isBudgetError(error as { code?: unknown })) throw error;
+        if (budget.refused || error instanceof BudgetExhaustedError) throw error;
         // Never applied unverified: GitHub down (or answering nonsense) holds the commit.
         const message = error instanceof Error ? error.message : String(error);
         return { ...heldFor(`reviews could not be verified (${message}); nothing of this commit is applied until they can be`, changed), pr: null };

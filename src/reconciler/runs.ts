@@ -1,6 +1,7 @@
 // The runs table: one row per run (its request, status, plan text, outcomes and cost), pruned by age and count.
 import type { RunInfo, RunStatus } from "./types.js";
 import type { RunRequest } from "../run/types.js";
+import { readJson, runColumnSchemas } from "./persisted.js";
 import { clipText, daysAgo, fitErrors, fitList, now, num, numOrNull, OUTCOMES_MAX_BYTES, PLAN_TEXT_MAX_BYTES, str, strOrNull, type Row } from "./sql.js";
 
 export type RunRecord = Pick<RunInfo, "status" | "outcomes" | "errors" | "api_calls"> & { sha?: string | null; summary?: RunInfo["summary"]; plan_text?: string };
@@ -73,6 +74,7 @@ export class RunsTable {
 
 function toRunInfo(row: Row): RunInfo {
   const summary = strOrNull(row.summary);
+  const json = <T>(column: keyof typeof runColumnSchemas, text: string): T => readJson<T>(runColumnSchemas[column], text, { table: "runs", key: `${num(row.id)}.${column}` });
   return {
     id: num(row.id),
     cause: str(row.cause) as RunInfo["cause"],
@@ -84,10 +86,10 @@ function toRunInfo(row: Row): RunInfo {
     status: str(row.status) as RunStatus,
     started_at: str(row.started_at),
     finished_at: strOrNull(row.finished_at),
-    summary: summary ? (JSON.parse(summary) as RunInfo["summary"]) : null,
+    summary: summary ? json<RunInfo["summary"]>("summary", summary) : null,
     plan_text: strOrNull(row.plan_text) ?? "",
-    outcomes: JSON.parse(str(row.outcomes)) as RunInfo["outcomes"],
-    errors: JSON.parse(str(row.errors)) as string[],
-    api_calls: JSON.parse(str(row.api_calls)) as RunInfo["api_calls"],
+    outcomes: json<RunInfo["outcomes"]>("outcomes", str(row.outcomes)),
+    errors: json<string[]>("errors", str(row.errors)),
+    api_calls: json<RunInfo["api_calls"]>("api_calls", str(row.api_calls)),
   };
 }

@@ -1,11 +1,16 @@
 // The run in progress in SQLite (the core's RunScratch port): its versioned state, spec sources, live listing, plan and outcomes.
 // Values that can outgrow SQLite's 2 MB (the state, the plan without its changes) are stored in pieces.
 import type { ChangeOutcome } from "../apply/types.js";
+import type { Credential } from "../ngrok/types.js";
 import type { Plan } from "../plan/types.js";
-import type { LiveItem, RunScratch } from "../run/ports.js";
+import type { RunScratch } from "../run/ports.js";
 import { parseRunState, type ParsedRunState, type RunState } from "../run/state.js";
 import type { SpecSource } from "../desired/types.js";
+import { changeOutcomeSchema, changeSchema, liveSchema, planMetaSchema, readJson } from "./persisted.js";
 import { MAX_VALUE_BYTES, num, str, strOrNull } from "./sql.js";
+
+/** The tables that hold only the run in progress: cleared when it ends. */
+export const SCRATCH_TABLES = ["run_sources", "run_live", "run_changes", "run_results"] as const;
 
 export class SqlRunScratch implements RunScratch {
   constructor(private readonly sql: SqlStorage) {}
@@ -31,7 +36,7 @@ export class SqlRunScratch implements RunScratch {
 
   clear(): void {
     this.sql.exec("DELETE FROM state WHERE key IN ('active', 'active_plan') OR key GLOB 'active#*' OR key GLOB 'active_plan#*'");
-    for (const table of ["run_sources", "run_live", "run_changes", "run_results"]) this.sql.exec(`DELETE FROM ${table}`);
+    for (const table of SCRATCH_TABLES) this.sql.exec(`DELETE FROM ${table}`);
   }
 
   saveSources(sources: readonly SpecSource[]): void {
@@ -53,16 +58,17 @@ export class SqlRunScratch implements RunScratch {
     this.sql.exec("DELETE FROM run_live");
   }
 
-  addLive(items: readonly LiveItem[]): void {
-    for (const credential of items) this.sql.exec("INSERT OR REPLACE INTO run_live (id, json) VALUES (?, ?)", credential.id, JSON.stringify(credential));
+  addLive(credentials: readonly Credential[]): void {
+    for (const credential of credentials) this.sql.exec("INSERT OR REPLACE INTO run_live (id, json) VALUES (?, ?)", credential.id, JSON.stringify(credential));
   }
 
   liveCount(): number {
     return Number(this.sql.exec("SELECT COUNT(*) AS n FROM run_live").one().n);
   }
 
-  loadLive(): LiveItem[] {
-    return this.sql.exec("SELECT json FROM run_live").toArray().map((row) => JSON.parse(str(row.json)) as LiveItem);
+  loadLive(range?: { offset: number; limit: number }): Credential[] {
+    const rows = range ? this.sql.exec("SELECT id, json FROM run_live ORDER BY id LIMIT ? OFFSET ?", range.limit, range.offset) : this.sql.exec("SELECT id, json FROM run_live");
+    return rows.toArray().map((row) => readJson<Credential>(liveSchema, str(row.json), { table: "run_live", key: str(row.id) }));
   }
 
   /** One row per change: a plan for thousands of credentials outgrows a single value. Outcomes of earlier rounds stay. */
@@ -75,8 +81,8 @@ export class SqlRunScratch implements RunScratch {
   loadPlan(): Plan {
     const meta = this.#get("active_plan");
     if (meta === null) throw new Error("internal: no plan stored for the active run");
-    const changes = this.sql.exec("SELECT json FROM run_changes ORDER BY idx").toArray().map((row) => JSON.parse(str(row.json)) as Plan["changes"][number]);
-    return { ...(JSON.parse(meta) as Plan), changes };
+    const changes = this.sql.exec("SELECT idx, json FROM run_changes ORDER BY idx").toArray().map((row) => readJson<Plan["changes"][number]>(changeSchema, str(row.json), { table: "run_changes", key: String(num(row.idx)) }));
+    return { ...readJson<Plan>(planMetaSchema, meta, { table: "state", key: "active_plan" }), changes };
   }
 
   saveOutcome(round: number, index: number, outcome: ChangeOutcome): void {
@@ -87,7 +93,7 @@ export class SqlRunScratch implements RunScratch {
     return this.sql
       .exec("SELECT round, idx, json FROM run_results ORDER BY round, idx")
       .toArray()
-      .map((row) => ({ round: num(row.round), index: num(row.idx), outcome: JSON.parse(str(row.json)) as ChangeOutcome }));
+      .map((row) => ({ round: num(row.round), index: num(row.idx), outcome: readJson<ChangeOutcome>(changeOutcomeSchema, str(row.json), { table: "run_results", key: `${num(row.round)}.${num(row.idx)}` }) }));
   }
 
   /** A value of any length: in pieces of at most PIECE units (each under SQLite's 2 MB in UTF-8), `key`, `key#1`, …. */

@@ -4,8 +4,9 @@ import { Caches } from "./caches.js";
 import { DeliveredTable, IntentTable, NamedState, TokenIndex, WebhookIds } from "./ledgers.js";
 import { QueueTable } from "./queue.js";
 import { RunsTable } from "./runs.js";
-import { SqlRunScratch } from "./scratch.js";
+import { SCRATCH_TABLES, SqlRunScratch } from "./scratch.js";
 import { migrate } from "./migrations.js";
+import type { PersistedDataError } from "./persisted.js";
 import type { RunState } from "../run/state.js";
 
 export interface Retention {
@@ -31,9 +32,12 @@ export class ReconcilerStorage {
 
   constructor(sql: SqlStorage) {
     migrate(sql);
-    this.queue = new QueueTable(sql);
-    this.runs = new RunsTable(sql);
     this.audit = new AuditTable(sql);
+    // A queued request that does not read back cannot run: it is dropped, and the audit log says which and why.
+    this.queue = new QueueTable(sql, (error) =>
+      this.audit.append({ run_id: null, kind: "run", cause: null, sha: null, delivery: null, actor: null, name: null, action: "dequeue", result: "invalid", operation_id: null, detail: { error: `${error.code}: ${error.message}` } }),
+    );
+    this.runs = new RunsTable(sql);
     this.scratch = new SqlRunScratch(sql);
     this.intents = new IntentTable(sql);
     this.tokens = new TokenIndex(sql);
@@ -53,6 +57,22 @@ export class ReconcilerStorage {
     if (read.ok) return read.state;
     this.runs.interrupt(`STATE_INVALID: ${read.error}; the run was not resumed, its request runs again`);
     return null;
+  }
+
+  /**
+   * A run met a persisted value that does not read back. When the value was the run's own (its scratch, its attempt
+   * counter) or a cache's (already dropped by the cache), the run is interrupted with the reason and its request,
+   * still queued, runs again from the start; returns false otherwise: the caller ends the run interrupted and its
+   * request leaves the queue, since it would meet the same row again.
+   */
+  interruptFor(error: PersistedDataError): boolean {
+    const { table, key } = error.at;
+    const own = (SCRATCH_TABLES as readonly string[]).includes(table) || table === "spec_cache" || (table === "state" && (/^active(_plan)?(#\d+)?$/.test(key) || key === "run_attempts"));
+    if (!own) return false;
+    this.runs.interrupt(`${error.code}: ${error.message}; the run was not resumed, its request runs again`);
+    this.scratch.clear();
+    this.state.set("run_attempts", null);
+    return true;
   }
 
   /** Applies the retention policy, at most once a day. */

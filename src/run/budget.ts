@@ -1,5 +1,4 @@
 // The budget of one invocation (Workers Free: 50 subrequests, 10 ms CPU): every fetch takes a call, every piece of CPU-bound work its units.
-import { errorCode } from "./errors.js";
 
 export class BudgetExhaustedError extends Error {
   readonly code = "SUBREQUEST_BUDGET_EXHAUSTED";
@@ -69,8 +68,3 @@ export class SubrequestBudget implements Budget {
 
 /** No limit: the CLI and the bench run a request to its end in one go. */
 export const UNLIMITED: Budget = { limit: Number.POSITIVE_INFINITY, used: 0, refused: false, remaining: () => Number.POSITIVE_INFINITY, unitLimit: Number.POSITIVE_INFINITY, unitsUsed: 0, affords: () => true, spend: () => {} };
-
-/** Whether `error` is a call the budget refused (by its code: a client may rethrow it as it came). */
-export function isBudgetError(error: unknown): error is BudgetExhaustedError {
-  return errorCode(error) === "SUBREQUEST_BUDGET_EXHAUSTED";
-}

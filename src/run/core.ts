@@ -10,7 +10,7 @@ import { planStage } from "./stages/plan.js";
 import { startStage } from "./stages/start.js";
 import { targetsStage } from "./stages/targets.js";
 import type { RunState, Stage } from "./state.js";
-import { beginInvocation, endInvocation } from "./stall.js";
+import { beginInvocation, endInvocation, invocationCap } from "./stall.js";
 import type { RunOutput } from "./types.js";
 
 export { applyOrder } from "./stages/apply.js";
@@ -45,7 +45,8 @@ const STAGES: Record<Exclude<Stage, "report">, RunStage> = {
  */
 export async function advanceRun(state: RunState, ports: RunPorts, settings: RunSettings, invocation: InvocationCount = {}): Promise<RunOutput | null> {
   const run = invocationOf(state, ports, settings);
-  const refused = beginInvocation(state, invocation.attempt ?? state.invocations + 1, invocation.maxInvocations ?? MAX_INVOCATIONS);
+  // The cap grows with the run's known work (a first apply of 10,000 needs hundreds of invocations of 50 calls).
+  const refused = beginInvocation(state, invocation.attempt ?? state.invocations + 1, invocationCap(state, invocation.maxInvocations ?? MAX_INVOCATIONS, ports.budget, settings.reserve));
   if (refused) return fail(state, run, refused);
   try {
     for (;;) {

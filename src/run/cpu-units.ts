@@ -5,8 +5,19 @@
 
 /** Parsing and validating spec YAML, per byte of a file not in the parse cache (bench: about 0.14 µs/byte). */
 export const PARSE_UNITS_PER_KB = 160;
-/** Diffing one live credential against its spec (bench: about 6 µs after issue 25's decode change). */
-export const DIFF_UNITS_PER_CREDENTIAL = 7;
+/** Diffing one live credential against its spec, read back from the run's scratch (bench: JSON.parse of the row, then the compare). */
+export const DIFF_UNITS_PER_CREDENTIAL = 8;
+/** One listed credential: the page read through the client, its JSON parsed, the credential written to the scratch and the step persisted (bench: about 1 ms a page of 100 on a loaded machine). */
+export const LIST_UNITS_PER_CREDENTIAL = 10;
+/** Putting the parsed files' specs together and checking them across files, then saving the sources, per KB of YAML. */
+export const ASSEMBLE_UNITS_PER_KB = 4;
+/**
+ * The plan stage's index of the specs, the vault's ids and the intents, per spec: built once per run while the
+ * process keeps it, or again at the start of an invocation that lost it (bench: loadSpecs from the parse cache).
+ */
+export const INDEX_UNITS_PER_SPEC = 0.6;
+/** Making the plan from the diffed slices and saving it, per spec (assembly, policies, the plan's JSON). */
+export const FINISH_UNITS_PER_SPEC = 0.75;
 /** What an invocation keeps back for the fixed work around its steps (reading state, persisting, reporting). */
 export const CPU_HEADROOM = 0.2;
 
@@ -18,4 +29,11 @@ export function unitsForCpuMs(maxCpuMs: number): number {
 /** The units parsing a file of this many UTF-16 units costs (one per byte is close enough for YAML). */
 export function parseUnits(length: number): number {
   return Math.ceil((length * PARSE_UNITS_PER_KB) / 1024);
+}
+
+/** The units of the start stage's last piece: every file's specs put together and checked, the sources saved. */
+export function assembleUnits(sources: readonly { content: string }[]): number {
+  let length = 0;
+  for (const source of sources) length += source.content.length;
+  return Math.ceil((length * ASSEMBLE_UNITS_PER_KB) / 1024);
 }

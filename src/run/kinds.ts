@@ -8,7 +8,7 @@ import type { KindsPlan } from "../plan/kind-changes.js";
 import { diffServiceUsers } from "../plan/service-users-diff.js";
 import type { DeliveryRecord, Intent, KindChange, Plan, Refusal } from "../plan/types.js";
 import { KINDS } from "../kinds/records.js";
-import type { LiveItem } from "./ports.js";
+import type { ListedResource } from "./state.js";
 
 const PREFIXES = ["service_users/", "api_keys/", "ssh_credentials/"] as const;
 
@@ -28,18 +28,11 @@ export function listsToRead(kinds: KindSpecs, specs: readonly CredentialSpec[], 
   return kindsToList(kinds, specs, managed);
 }
 
-/** The listing split by kind. */
-export function splitLive(items: readonly LiveItem[]): { credentials: Credential[]; kinds: Partial<Record<OtherKindList, LiveResource[]>> } {
-  const credentials: Credential[] = [];
+/** The other kinds' listing (RunState.kindLive) by list. */
+export function byList(items: readonly ListedResource[]): Partial<Record<OtherKindList, LiveResource[]>> {
   const kinds: Partial<Record<OtherKindList, LiveResource[]>> = {};
-  for (const item of items) {
-    if (!("list" in item)) credentials.push(item);
-    else {
-      const { list, ...resource } = item;
-      (kinds[list] ??= []).push(resource);
-    }
-  }
-  return { credentials, kinds };
+  for (const { list, ...resource } of items) (kinds[list] ??= []).push(resource);
+  return kinds;
 }
 
 export interface KindsInput {

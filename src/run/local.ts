@@ -9,6 +9,7 @@ import { driveRun, RunError } from "./core.js";
 import { MemoryScratch } from "./memory-scratch.js";
 import type { CredentialsPort, Deliverer, Reporter, RunConfig, RunPorts, RunSettings, TokenPort } from "./ports.js";
 import type { RunResult } from "./result.js";
+import type { FileCache } from "../desired/load.js";
 import { newRunState } from "./state.js";
 import type { RunOutput } from "./types.js";
 
@@ -53,6 +54,10 @@ export interface RunOptions extends RunConfig {
    * nothing applied yet (the plan notes it); left out: nothing is compared.
    */
   previous?: { label: string; sources: SpecSource[] } | null;
+  /** Parsed files by key, kept between runs as the Durable Object keeps them: the start stage then parses file by file. */
+  cache?: FileCache;
+  /** Called as each invocation begins (its ports are made): the bench times each one from it. */
+  onInvocation?: () => void;
 }
 
 /** The credentials API, each call taken from the budget (no fetch to count: the caller made the client). */
@@ -96,8 +101,10 @@ export async function runLocal(sources: readonly SpecSource[], options: RunOptio
   const specs: RunPorts["specs"] = {
     read: async () => ({ sha: null, tree: null, sources: [...sources], policy: { head: options.policy ?? null }, ...(previous !== undefined ? { baseline: previous && { ref: null, label: previous.label } } : {}) }),
     previous: async () => previous?.sources ?? null,
+    ...(options.cache ? { cache: options.cache } : {}),
   };
   const portsFor = (): RunPorts => {
+    options.onInvocation?.();
     const budget = limit === undefined ? null : new SubrequestBudget(limit, undefined, options.unitsPerInvocation);
     return {
       specs,

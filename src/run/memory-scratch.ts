@@ -1,8 +1,9 @@
 // Run scratch state in memory, kept as JSON text as a database would keep it: for the CLI (one process) and the bench.
 import type { ChangeOutcome } from "../apply/types.js";
+import type { Credential } from "../ngrok/types.js";
 import type { Plan } from "../plan/types.js";
 import type { SpecSource } from "../desired/types.js";
-import type { LiveItem, RunScratch } from "./ports.js";
+import type { RunScratch } from "./ports.js";
 import { RunError } from "./errors.js";
 import { parseRunState, type RunState } from "./state.js";
 
@@ -47,16 +48,17 @@ export class MemoryScratch implements RunScratch {
     this.live.clear();
   }
 
-  addLive(items: readonly LiveItem[]): void {
-    for (const credential of items) this.live.set(credential.id, JSON.stringify(credential));
+  addLive(credentials: readonly Credential[]): void {
+    for (const credential of credentials) this.live.set(credential.id, JSON.stringify(credential));
   }
 
   liveCount(): number {
     return this.live.size;
   }
 
-  loadLive(): LiveItem[] {
-    return [...this.live.values()].map((json) => JSON.parse(json) as LiveItem);
+  loadLive(range?: { offset: number; limit: number }): Credential[] {
+    const rows = [...this.live.values()];
+    return (range ? rows.slice(range.offset, range.offset + range.limit) : rows).map((json) => JSON.parse(json) as Credential);
   }
 
   savePlan(plan: Plan): void {

@@ -12,12 +12,7 @@ import type { RunResult } from "./result.js";
 import type { Baseline, DeliveryResult, RunState } from "./state.js";
 import type { ReviewOutcome, RunOutput } from "./types.js";
 import type { CredentialSpec } from "../desired/types.js";
-import type { OtherKindList } from "../desired/kind-types.js";
-import type { LiveResource, ResourcesApi } from "../ngrok/resources.js";
-
-/** A listed item: a credential, or a resource of another kind tagged with its list (ids of kinds never collide). */
-export type LiveItem = Credential | ListedResource;
-export type ListedResource = LiveResource & { list: OtherKindList };
+import type { ResourcesApi } from "../ngrok/resources.js";
 
 export type { Baseline } from "./state.js";
 
@@ -81,8 +76,9 @@ export interface RunScratch {
   saveSources(sources: readonly SpecSource[]): Awaitable<void>;
   loadSources(): Awaitable<SpecSource[]>;
   clearLive(): Awaitable<void>;
-  addLive(items: readonly LiveItem[]): Awaitable<void>;
-  loadLive(): Awaitable<LiveItem[]>;
+  addLive(credentials: readonly Credential[]): Awaitable<void>;
+  /** The listing, or `limit` of it from `offset` (in an order that stays the same while the listing does). */
+  loadLive(range?: { offset: number; limit: number }): Awaitable<Credential[]>;
   /** Distinct credentials listed so far (by id): a page that adds none was read before. */
   liveCount(): Awaitable<number>;
   /** Replaces the plan (a new round); outcomes of earlier rounds are kept. */

@@ -1,7 +1,8 @@
 // The one stall rule: killed invocations the driver counted are idle ones, progress resets the count, the invocation cap holds.
 import { describe, expect, it } from "vitest";
 import { MAX_IDLE } from "./errors.js";
-import { beginInvocation, endInvocation } from "./stall.js";
+import { beginInvocation, endInvocation, invocationCap } from "./stall.js";
+import { unitsForCpuMs } from "./cpu-units.js";
 import { newRunState } from "./state.js";
 
 const fresh = () => newRunState(1, "k", { cause: "manual", mode: "apply" }, "apply");
@@ -30,5 +31,18 @@ describe("stall rule", () => {
     const state = fresh();
     for (let i = 1; i <= 3; i++) expect(beginInvocation(state, i, 3)).toBeNull(), endInvocation(state, true);
     expect(beginInvocation(state, 4, 3)?.code).toBe("RUN_TOO_MANY_INVOCATIONS");
+  });
+
+  it("the cap grows with the run's work: a first apply of 10,000 creates on the Free budgets is not given up at 200", () => {
+    const free = { limit: 50, unitLimit: unitsForCpuMs(10) };
+    const state = fresh();
+    expect(invocationCap(state, 200, free, 8)).toBe(200);
+    Object.assign(state, { listed: 10_000, total: 10_000, parsed: 100 });
+    const cap = invocationCap(state, 200, free, 8);
+    // 20,000 planned calls at 42 an invocation is 477 invocations of writes alone, 120 req/min or not.
+    expect(cap).toBeGreaterThan(200 + 100 + 477);
+    for (let i = 1; i <= 700; i++) expect(beginInvocation(state, i, cap)).toBeNull(), endInvocation(state, true);
+    // Unlimited budgets (the CLI) keep the fixed cap.
+    expect(invocationCap(state, 200, { limit: Number.POSITIVE_INFINITY, unitLimit: Number.POSITIVE_INFINITY }, 0)).toBe(200);
   });
 });

@@ -1,19 +1,21 @@
 // The zod schema a persisted RunState is checked against when read back: a state that does not fit is not resumed.
 import { z } from "zod";
+import { STAGES } from "./types.js";
 
 const caller = z.object({ ip: z.string().nullable(), user_agent: z.string().nullable() });
 const origin = { delivery: z.string().optional(), actor: z.string().optional(), caller: caller.optional() };
 const sha = z.string().min(1);
 const rotate = z.array(z.string()).optional();
 
-const runRequest = z.union([
+/** A run request as queued and as a run state holds it. */
+export const runRequestSchema = z.union([
   z.object({ ...origin, cause: z.literal("pull_request"), mode: z.literal("plan"), sha, pr: z.number().int() }),
   z.object({ ...origin, cause: z.literal("push"), mode: z.literal("apply"), sha, rotate }),
   z.object({ ...origin, cause: z.literal("cron"), mode: z.literal("apply"), rotate }),
   z.object({ ...origin, cause: z.literal("manual"), mode: z.enum(["plan", "apply"]), sha: sha.optional(), allowDeletes: z.boolean().optional(), rotate, release: z.string().optional() }),
 ]);
 
-const stage = z.enum(["start", "list", "plan", "targets", "apply", "deliver", "report"]);
+const stage = z.enum(STAGES);
 const count = z.number().int().nonnegative();
 const targetSeen = z.union([
   z.object({ exists: z.literal(false) }),
@@ -21,12 +23,31 @@ const targetSeen = z.union([
   z.object({ exists: z.null(), error: z.string() }),
 ]);
 
+const keeper = z.object({ name: z.string(), id: z.string(), created_at: z.string() });
+/** A change or a credential is checked for the keys the sliced diff reads; the rest is its own (the plan's JSON). */
+const change = z.looseObject({ action: z.enum(["create", "update", "import", "replace", "rotate", "delete"]), name: z.string() });
+const diffProgress = z.object({
+  round: count,
+  offset: count,
+  unmanaged: count,
+  foreign: count,
+  retiring: count,
+  met: z.string(),
+  early: z.array(change),
+  duplicates: z.array(keeper),
+  outcomes: z.array(change),
+  unheld: z.array(keeper),
+  keepers: z.array(keeper),
+  held: z.array(z.looseObject({ id: z.string(), created_at: z.string() })),
+  nonces: z.array(z.string()),
+});
+
 /** Checks shape only: the parsed value itself is what is resumed (zod would drop keys it does not list). */
 export const runStateSchema = z.object({
   version: z.number().int(),
   runId: z.number().int().nonnegative(),
   key: z.string(),
-  request: runRequest,
+  request: runRequestSchema,
   stage,
   mode: z.enum(["plan", "apply"]),
   sha: z.string().nullable(),
@@ -37,6 +58,7 @@ export const runStateSchema = z.object({
   pages: count.optional(),
   lists: z.array(z.enum(["service_users", "api_keys", "ssh_credentials"])).optional(),
   listing: count.optional(),
+  kindLive: z.array(z.object({ id: z.string().min(1), created_at: z.string(), list: z.enum(["service_users", "api_keys", "ssh_credentials"]) })).optional(),
   round: count,
   total: count,
   applied: count,
@@ -51,6 +73,7 @@ export const runStateSchema = z.object({
   invocations: count,
   max_subrequests: count,
   idle: count,
+  diff: diffProgress.optional(),
   skipped: z.string().optional(),
   declined: z.boolean().optional(),
   invalid: z.array(z.object({ code: z.string(), file: z.string(), line: z.number(), column: z.number(), field: z.string(), message: z.string() })).optional(),

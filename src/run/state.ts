@@ -1,15 +1,19 @@
 // The persisted state of a run in progress: versioned, so a deploy in the middle of a run never misreads it.
 import type { SpecError } from "../desired/errors.js";
 import type { OtherKindList } from "../desired/kind-types.js";
+import type { LiveResource } from "../ngrok/resources.js";
+
+/** A listed resource of a kind beside credentials, tagged with its list. */
+export type ListedResource = LiveResource & { list: OtherKindList };
 import type { TargetSeen } from "../plan/delivery-guard.js";
-import type { ReviewOutcome, RunRequest } from "./types.js";
+import type { DiffProgress } from "../plan/diff-slice.js";
+import type { ReviewOutcome, RunRequest, Stage } from "./types.js";
 import { describeIssues, runStateSchema } from "./state-schema.js";
 
 /** Bump when RunState changes shape; a state of another version is not resumed (the run restarts). */
 export const RUN_STATE_VERSION = 3;
 
-/** "targets": the plan's delivery targets are looked at on GitHub, so the plan says which are refused. */
-export type Stage = "start" | "list" | "plan" | "targets" | "apply" | "deliver" | "report";
+export type { Stage } from "./types.js";
 
 /** Which previous specs to compare with: `ref` is the port's own handle (a commit SHA, or null for a local store). */
 export interface Baseline {
@@ -48,6 +52,11 @@ export interface RunState {
   lists?: OtherKindList[];
   listing?: number;
   /**
+   * What those lists hold, as listed this round: kept here, not with the credentials (run_live), which the diff reads
+   * in slices. Such lists are short (service users and keys, not devices).
+   */
+  kindLive?: ListedResource[];
+  /**
    * Plans made by this run. A run that stopped while changes were in flight (a crash, a spent budget) cannot
    * know how they ended: it lists and plans again (round + 1) instead of sending them twice.
    */
@@ -73,6 +82,11 @@ export interface RunState {
   work_units?: number;
   /** Spec files this run parsed (not found in the parse cache), one per work piece of the start stage. */
   parsed?: number;
+  /**
+   * The plan stage's diff so far (src/plan/diff-slice.ts): the live list is diffed a slice per piece of work, and
+   * what the slices found waits here for the next; dropped once the plan is saved. Its round: a stale one restarts.
+   */
+  diff?: DiffProgress & { round: number };
   /** Invocations in a row that ended without progress; a run that stalls fails instead of spinning. */
   idle: number;
   skipped?: string;

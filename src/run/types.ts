@@ -1,5 +1,9 @@
 // What a run is asked to do and what it reports: the request types, outcome lines and the run's output.
-import type { summarize } from "../plan/types.js";
+import type { Action, Delivery, summarize } from "../plan/types.js";
+
+/** A run's stages in order; "targets": the plan's delivery targets are looked at on GitHub, so the plan says which are refused. */
+export const STAGES = ["start", "list", "plan", "targets", "apply", "deliver", "report"] as const;
+export type Stage = (typeof STAGES)[number];
 
 export type Cause = "pull_request" | "push" | "cron" | "manual";
 
@@ -57,8 +61,15 @@ export interface ReviewOutcome {
   missing: { name: string; file: string; owners: string[] }[];
 }
 
+/** What an outcome line did: a change of the plan, or a delivery. */
+export type OutcomeAction = Action | Delivery["action"];
+
+/** Every OutcomeAction, for the checks that read outcome lines back; a record, so a missing or extra one does not compile. */
+const OUTCOME_ACTION_SET: Record<OutcomeAction, true> = { create: true, update: true, import: true, replace: true, rotate: true, delete: true, deliver: true, undeliver: true };
+export const OUTCOME_ACTIONS = Object.keys(OUTCOME_ACTION_SET) as [OutcomeAction, ...OutcomeAction[]];
+
 export interface OutcomeInfo {
-  action: string;
+  action: OutcomeAction;
   name: string;
   /** skipped: a step this driver cannot do (the CLI cannot deliver to GitHub); refused: a target secret not ours to touch. `error` says why. */
   status: "done" | "failed" | "not_attempted" | "planned" | "skipped" | "refused";
@@ -71,7 +82,7 @@ export interface OutcomeInfo {
 }
 
 export interface RunProgress {
-  stage: string;
+  stage: Stage;
   listed: number;
   changes: number;
   applied: number;

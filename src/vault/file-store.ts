@@ -147,6 +147,7 @@ export async function assertPrivateFolder(folder: string): Promise<void> {
   }
 }
 
-function isErrno(error: unknown, code: string): boolean {
+/** Whether `error` is Node's system error with this errno code (ENOENT, EEXIST, …): the one check of a foreign error's code. */
+export function isErrno(error: unknown, code: string): error is NodeJS.ErrnoException {
   return error instanceof Error && "code" in error && error.code === code;
 }

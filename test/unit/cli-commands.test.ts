@@ -1,10 +1,10 @@
-// The plan/apply/token CLI run as a child process against the in-process emulator: exit codes, output, no token leaks.
+// The plan/apply/token CLI run in-process (runCli, as the bin runs it) against the emulator: exit codes, output, no token leaks.
 import { readFile, rm, stat, writeFile } from "node:fs/promises";
 import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator, type StartedEmulator } from "../../standins/ngrok/server";
-import { cleanupWorkspaces, workspace as harnessWorkspace, type Run } from "./cli-harness";
+import { cleanupWorkspaces, workspace as harnessWorkspace, type Run } from "../support/cli-harness";
 import { CLI_OWNER_ID } from "../../src/cli/identity";
 import { defaultTokensPath } from "../../src/cli/token-path";
 import { generateKeyringEntry } from "../../src/vault/keyring";

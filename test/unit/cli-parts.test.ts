@@ -73,7 +73,7 @@ describe("FileIntentLog", () => {
     await expect(log.list()).rejects.toThrow(/not valid JSON/);
     expect(await readFile(path, "utf8")).toBe("{ not json");
     await writeFile(path, JSON.stringify({ intents: [{ name: "a" }] }));
-    await expect(log.list()).rejects.toThrow(/entry 1: not \{name, nonce\}/);
+    await expect(log.list()).rejects.toThrow(/intents\.0\.nonce: /);
   });
 });
 

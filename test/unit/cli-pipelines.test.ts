@@ -1,14 +1,10 @@
-// The CLI in pipelines: the ngrok-gitops bin (npx and node_modules/.bin) prints only JSON with --json, `validate` works offline, and `plan --owner-id` previews another installation read-only.
-import { spawn } from "node:child_process";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+// The CLI in pipelines: `validate` works offline, and `plan --owner-id` previews another installation read-only (the bin as its own process: test/e2e/cli-bin.test.ts).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator, type StartedEmulator } from "../../standins/ngrok/server";
 import { START_OWNER_ID } from "../../src/cli/identity";
 import { encodeMetadata } from "../../src/ownership/marker";
-import { cleanupWorkspaces, workspace as harnessWorkspace } from "./cli-harness";
+import { cleanupWorkspaces, workspace as harnessWorkspace } from "../support/cli-harness";
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 let emulator: StartedEmulator;
 
 beforeAll(async () => {
@@ -21,37 +17,7 @@ afterAll(async () => {
 
 const workspace = (files: Record<string, string>) => harnessWorkspace(emulator, files);
 
-/** A command as a pipeline runs it: its own process, no terminal. */
-function run(command: string, args: string[], cwd: string, env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env } as unknown as NodeJS.ProcessEnv, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
-
 const SPECS = { "credentials/ci.yaml": "credentials:\n  - name: ci-runners\n    acl: [bind:ci.example.com]\n" };
-
-describe("the ngrok-gitops bin", () => {
-  it("node_modules/.bin/ngrok-gitops plan --json prints only JSON", async () => {
-    const ws = await workspace(SPECS);
-    const out = await run(join(ROOT, "node_modules/.bin/ngrok-gitops"), ["plan", "--json"], ws.dir, ws.env);
-    expect(out.code).toBe(2);
-    expect((JSON.parse(out.stdout) as { changes: { name: string }[] }).changes.map((c) => c.name)).toEqual(["ci-runners"]);
-  });
-
-  it("npx ngrok-gitops in the checkout runs the bin, and --json prints only JSON (no npm banner)", async () => {
-    const ws = await workspace(SPECS);
-    const out = await run("npx", ["ngrok-gitops", "plan", "--json", "--dir", join(ws.dir, "credentials")], ROOT, ws.env);
-    expect(out.code).toBe(2);
-    expect(out.stdout.startsWith("{")).toBe(true);
-    expect((JSON.parse(out.stdout) as { owner_id: string; status: string }).status).toBe("succeeded");
-  });
-});
 
 describe("validate", () => {
   it("offline: no API key, no ngrok call; exit 0 when valid", async () => {

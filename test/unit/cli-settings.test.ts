@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator, type StartedEmulator } from "../../standins/ngrok/server";
 import { CLI_OWNER_ID } from "../../src/cli/identity";
 import { defaultTokensPath } from "../../src/cli/token-path";
-import { cleanupWorkspaces, SLOW, workspace } from "./cli-harness";
+import { cleanupWorkspaces, SLOW, workspace } from "../support/cli-harness";
 
 let emulator: StartedEmulator;
 beforeAll(async () => {

@@ -1,4 +1,4 @@
-// The CLI as Terraform users expect it, run as a child process against the in-process emulator: saved plans that refuse to apply
+// The CLI as Terraform users expect it, run in-process (runCli, as the bin runs it) against the emulator: saved plans that refuse to apply
 // when anything changed, --target, apply --json, colour rules, `unmanaged`, and token stores kept apart per API URL and OWNER_ID.
 import { readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -7,7 +7,7 @@ import { startEmulator, type StartedEmulator } from "../../standins/ngrok/server
 import { useColor } from "../../src/cli/color";
 import { CLI_OWNER_ID } from "../../src/cli/identity";
 import { defaultTokensPath } from "../../src/cli/token-path";
-import { cleanupWorkspaces, SLOW, workspace } from "./cli-harness";
+import { cleanupWorkspaces, SLOW, workspace } from "../support/cli-harness";
 
 let emulator: StartedEmulator;
 beforeAll(async () => {

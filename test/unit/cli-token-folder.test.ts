@@ -3,7 +3,7 @@ import { chmod, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startEmulator, type StartedEmulator } from "../../standins/ngrok/server";
-import { cleanupWorkspaces, SLOW, workspace } from "./cli-harness";
+import { cleanupWorkspaces, SLOW, workspace } from "../support/cli-harness";
 
 let emulator: StartedEmulator;
 

@@ -1,34 +1,25 @@
 // The plan stage: the diff of the specs against the listing, the review gate and the prompt, then the stage that follows.
-import { loadSpecs } from "../../desired/load.js";
 import { makePlan } from "../../plan/plan.js";
-import { DIFF_UNITS_PER_CREDENTIAL } from "../cpu-units.js";
-import { RunError } from "../errors.js";
+import { diffInSlices, endDiff } from "../diff-slices.js";
 import { persist, roomFor, type Invocation } from "../invocation.js";
-import { credentialShare, listsToRead, splitLive, withKinds } from "../kinds.js";
+import { byList, credentialShare, listsToRead, withKinds } from "../kinds.js";
 import { previousSpecs } from "../previous.js";
 import type { OtherKindList } from "../../desired/kind-types.js";
 import type { RunState } from "../state.js";
-import { allowsDeletes, rotations } from "../types.js";
+import { allowsDeletes } from "../types.js";
 
 /** Makes the round's plan; false when it yielded for want of budget (the next invocation plans again). */
 export async function planStage(state: RunState, run: Invocation): Promise<boolean> {
   const { ports, settings } = run;
   const { config } = settings;
-  const sources = await ports.scratch.loadSources();
-  const loaded = loadSpecs(sources, { ownerId: config.ownerId, ...(ports.specs.cache ? { cache: ports.specs.cache } : {}) });
-  if (!loaded.ok) throw new RunError("RUN_INTERNAL", "internal: specs validated at the start no longer validate");
+  // The diff goes a slice of the live list at a time, within the invocation's work units (diff-slices.ts).
+  const diffed = await diffInSlices(state, run);
+  if (!diffed) return false;
+  const { sources, loaded, context } = diffed;
   const previous = await previousSpecs(state, run, sources);
-  const stored = await ports.tokens.ids();
-  const intents = await ports.intents.list();
-  // A kind the specs (or the previous ones, the vault, an open intent) use that this round has not listed: listed first.
-  const lists = listsToRead(loaded.kinds, loaded.specs, (previous && "kinds" in previous && previous.kinds) || [], [...stored.keys(), ...intents.map((i) => i.name)]);
+  // A kind the previous specs used that this round did not list (its last spec was removed): listed first.
+  const lists = listsToRead(loaded.kinds, loaded.specs, (previous && "kinds" in previous && previous.kinds) || [], [...context.stored.keys(), ...context.intents.map((i) => i.name)]);
   if (ports.resources && (await listMore(state, run, lists))) return true;
-  const items = await ports.scratch.loadLive();
-  const { credentials: live, kinds: kindLive } = splitLive(items);
-  state.listed = items.length;
-  // Counted, not yet sliced: the diff of the whole live list is one piece of work (README, Limits).
-  ports.budget.spend(items.length * DIFF_UNITS_PER_CREDENTIAL);
-  // A rotation asked for and done in an earlier round is not done again.
   // A pull request's plan says who must approve it (under review enforcement), so reviewers know before the merge.
   let reviewNotes: string[] = [];
   if (state.request.cause === "pull_request" && ports.reviews?.notes) {
@@ -47,17 +38,13 @@ export async function planStage(state: RunState, run: Invocation): Promise<boole
     const approval = await ports.reviews.deleteApproval(state);
     if (approval) (allowDeletes = true), notes.push(approval);
   }
-  const rotated = new Set((await ports.scratch.loadOutcomes()).filter((r) => r.outcome.status === "done" && r.outcome.change.action === "rotate").map((r) => r.outcome.change.name));
-  const delivered = ports.deliverer ? await ports.deliverer.records() : [];
-  const kinds = { ownerId: config.ownerId, kinds: loaded.kinds, specs: loaded.specs, lists: state.lists ?? [], live: kindLive, stored, intents, delivered };
-  const share = credentialShare(kinds);
-  const rotateNow = new Set(rotations(state.request).filter((name) => !rotated.has(name)));
   let plan = makePlan({
     ownerId: config.ownerId,
-    specs: share.specs,
-    live,
-    stored,
-    intents: share.intents,
+    specs: loaded.specs,
+    live: diffed.live,
+    diffed: diffed.planned,
+    stored: context.stored,
+    intents: context.intents,
     specFiles: loaded.files,
     maxDeletes: config.maxDeletes,
     allowDeletes,
@@ -66,11 +53,11 @@ export async function planStage(state: RunState, run: Invocation): Promise<boole
     ...(config.expiryWarningMs !== undefined ? { expiryWarningMs: config.expiryWarningMs } : {}),
     ...(notes.length > 0 ? { policyNotes: notes } : {}),
     now: state.now,
-    rotateNow,
-    delivered: share.delivered ?? [],
+    rotateNow: context.rotateNow ?? new Set(),
     ...(previous ? { previous } : {}),
   });
-  plan = withKinds(plan, kinds, live, { ...config, now: state.now, allowDeletes, rotateNow, available: ports.resources !== undefined }, share.unresolved);
+  const kinds = { ownerId: config.ownerId, kinds: loaded.kinds, specs: loaded.specs, lists: state.lists ?? [], live: byList(state.kindLive ?? []), stored: context.stored, intents: await ports.intents.list(), delivered: ports.deliverer ? await ports.deliverer.records() : [] };
+  plan = withKinds(plan, kinds, diffed.live, { ...config, now: state.now, allowDeletes, rotateNow: context.rotateNow ?? new Set(), available: ports.resources !== undefined }, credentialShare(kinds).unresolved);
   let applying = state.mode === "apply" && plan.refusals.length === 0;
   // Under review enforcement nothing of an unreviewed commit is applied: the run ends held.
   if (applying && ports.reviews) {
@@ -93,6 +80,7 @@ export async function planStage(state: RunState, run: Invocation): Promise<boole
     } else plan = approved;
   }
   await ports.scratch.savePlan(plan);
+  endDiff(state, ports);
   state.total = plan.changes.length;
   state.applied = 0;
   // The one place stale intents are closed: a plan about to be applied found them (creates that never landed).
@@ -108,7 +96,7 @@ export async function planStage(state: RunState, run: Invocation): Promise<boole
   return true;
 }
 
-/** Adds the lists the plan needs that this run does not read yet, and goes back to read them; false when none is missing. */
+/** Adds the lists the plan needs that this round did not read, and goes back to read them (the diff starts again: owners may resolve otherwise). */
 async function listMore(state: RunState, run: Invocation, lists: readonly OtherKindList[]): Promise<boolean> {
   const known = state.lists ?? [];
   const missing = lists.filter((list) => !known.includes(list));
@@ -117,6 +105,7 @@ async function listMore(state: RunState, run: Invocation, lists: readonly OtherK
   state.listing = known.length + 1;
   state.cursor = null;
   state.stage = "list";
+  endDiff(state, run.ports);
   await persist(state, run);
   return true;
 }

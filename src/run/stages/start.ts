@@ -2,8 +2,9 @@
 import { choosePolicy } from "../../desired/repo-policy-choice.js";
 import { fileCacheKey, loadSpecs } from "../../desired/load.js";
 import type { SpecSource } from "../../desired/types.js";
-import { parseUnits } from "../cpu-units.js";
+import { assembleUnits, parseUnits } from "../cpu-units.js";
 import { persist, type Invocation } from "../invocation.js";
+import { listsToRead } from "../kinds.js";
 import type { RunState } from "../state.js";
 
 /** Reads and validates the specs; false when parsing is left for the next invocation. */
@@ -22,10 +23,12 @@ export async function startStage(state: RunState, run: Invocation): Promise<bool
     state.stage = "report";
   } else {
     // Parsing is CPU-bound: file by file within the invocation's units; the cache keeps what is done.
-    if (!parseWithin(state, run, snapshot.sources)) {
+    // Then every file's specs are put together and checked across files: one piece, its units by the bytes.
+    if (!parseWithin(state, run, snapshot.sources) || !ports.budget.affords(assembleUnits(snapshot.sources))) {
       await persist(state, run);
       return false;
     }
+    ports.budget.spend(assembleUnits(snapshot.sources));
     await ports.reporter?.started?.(state);
     await ports.scratch.saveSources(snapshot.sources);
     // On a pull request the default branch's policy judges, so the PR cannot loosen what reviews it.
@@ -40,7 +43,11 @@ export async function startStage(state: RunState, run: Invocation): Promise<bool
       ...(choice.policy ? { policy: { policy: choice.policy, now: state.now, ...(config.defaultRotateAfterMs !== undefined ? { defaultRotateAfterMs: config.defaultRotateAfterMs } : {}) } } : {}),
     });
     const errors = [...choice.errors, ...(loaded.ok ? [] : loaded.errors)];
-    if (errors.length === 0) state.stage = "list";
+    if (errors.length === 0) {
+      state.stage = "list";
+      // The kinds beside credentials the specs use (or the vault or an open intent names): listed after the credentials.
+      if (loaded.ok && ports.resources) state.lists = listsToRead(loaded.kinds, loaded.specs, [], [...(await ports.tokens.ids()).keys(), ...(await ports.intents.list()).map((i) => i.name)]);
+    }
     else {
       state.invalid = errors;
       state.specFiles = loaded.files;
@@ -62,7 +69,9 @@ function parseWithin(state: RunState, run: Invocation, sources: readonly SpecSou
   const { budget } = run.ports;
   const { ownerId } = run.settings.config;
   for (const source of sources) {
-    if (cache.get(fileCacheKey(source, ownerId))) continue;
+    const key = fileCacheKey(source, ownerId);
+    // Only whether it is there: reading a cached file back costs about what parsing it would.
+    if (cache.has ? cache.has(key) : cache.get(key)) continue;
     const units = parseUnits(source.content.length);
     if (!budget.affords(units)) return false;
     budget.spend(units);

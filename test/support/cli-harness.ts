@@ -1,15 +1,11 @@
-// A checkout and an emulator account of its own for CLI tests: runs `src/cli/main.ts` as a child process, the way `npm run plan|apply` does.
-import { spawn } from "node:child_process";
+// A checkout and an emulator account of its own for CLI tests: runs a command through `runCli`, the function the bin
+// (`src/cli/main.ts`) hands its streams to, in this process; test/e2e/ runs the bin itself as a child process.
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import type { StartedEmulator } from "../../standins/ngrok/server";
+import { runCli } from "../../src/cli/commands";
 import { generateKeyringEntry } from "../../src/vault/keyring";
-
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const MAIN = join(ROOT, "src/cli/main.ts");
-const TSX = pathToFileURL(join(ROOT, "node_modules/tsx/dist/loader.mjs")).href;
 
 export interface Run {
   args: string[];
@@ -18,7 +14,7 @@ export interface Run {
   stderr: string;
 }
 
-/** Every child is a fresh Node with tsx, ~0.5 s idle and several seconds on a loaded runner. */
+/** A test of several commands against the emulator, paced at its rate limit, on a loaded runner. */
 export const SLOW = 120_000;
 
 const dirs: string[] = [];
@@ -40,23 +36,21 @@ export async function workspace(emulator: StartedEmulator, files: Record<string,
   const env: Record<string, string> = { NGROK_API_URL: emulator.url, NGROK_API_KEY: apiKey, TOKEN_ENCRYPTION_KEYS: generateKeyringEntry("t1") };
   /** Every CLI run of this workspace, in order (for checks over all output, e.g. that no token was printed). */
   const runs: Run[] = [];
-  const cli = (args: string[], extraEnv: Record<string, string | undefined> = {}): Promise<Run> =>
-    new Promise((resolve, reject) => {
-      const merged: Record<string, string> = { PATH: process.env.PATH ?? "" };
-      for (const [k, v] of Object.entries({ ...env, ...extraEnv })) if (v !== undefined) merged[k] = v;
-      const child = spawn(process.execPath, ["--import", TSX, MAIN, ...args], { cwd: dir, env: merged as NodeJS.ProcessEnv, stdio: ["pipe", "pipe", "pipe"] });
-      child.stdin.end();
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-      child.on("error", reject);
-      child.on("close", (code) => {
-        const run = { args, code: code ?? -1, stdout, stderr };
-        runs.push(run);
-        resolve(run);
-      });
-    });
+  /**
+   * One command as the bin runs it without a terminal (stdin not a TTY, so no prompt), with only PATH and these
+   * variables in its environment and the workspace as its working directory.
+   */
+  const cli = async (args: string[], extraEnv: Record<string, string | undefined> = {}): Promise<Run> => {
+    const merged: Record<string, string> = { PATH: process.env.PATH ?? "" };
+    for (const [k, v] of Object.entries({ ...env, ...extraEnv })) if (v !== undefined) merged[k] = v;
+    let stdout = "";
+    let stderr = "";
+    const ask = (): Promise<string> => Promise.reject(new Error("the CLI asked a question without a terminal"));
+    const code = await runCli(args, { out: (t) => void (stdout += t), err: (t) => void (stderr += t), env: merged, cwd: dir, interactive: false, ask, tty: false });
+    const run = { args, code, stdout, stderr };
+    runs.push(run);
+    return run;
+  };
   /** The emulator's real API, as an operator's script would call it. */
   const api = async (method: string, path: string, body?: unknown): Promise<Record<string, unknown>> => {
     const res = await fetch(`${emulator.url}${path}`, {

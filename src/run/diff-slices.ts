@@ -1,0 +1,131 @@
+// The plan stage's diff, a slice of the live list per piece of work, within the invocation's work units; its partial result persists in RunState.diff.
+import { emptyKindSpecs, OTHER_KIND_LISTS } from "../desired/kind-types.js";
+import { fileCacheKey, loadSpecs, type LoadResult } from "../desired/load.js";
+import type { SpecSource } from "../desired/types.js";
+import type { Credential } from "../ngrok/types.js";
+import { diffSlice, finishDiff, heldCredentials, sliceContext, startDiff, type SliceContext } from "../plan/diff-slice.js";
+import { diffedSpecs } from "../plan/plan.js";
+import type { Plan } from "../plan/types.js";
+import { DIFF_UNITS_PER_CREDENTIAL, FINISH_UNITS_PER_SPEC, INDEX_UNITS_PER_SPEC } from "./cpu-units.js";
+import { RunError } from "./errors.js";
+import { byList, credentialShare, isKindName } from "./kinds.js";
+import type { Invocation } from "./invocation.js";
+import type { RunConfig, RunPorts } from "./ports.js";
+import type { RunState } from "./state.js";
+import { rotations } from "./types.js";
+
+/** What the plan stage goes on with once the whole live list is diffed. */
+export interface Diffed {
+  sources: SpecSource[];
+  loaded: Extract<LoadResult, { ok: true }>;
+  /** finishDiff's plan, for makePlan's `diffed`. */
+  planned: Plan;
+  /** The live credentials the policies decode (makePlan's `live`): the slices kept them whole. */
+  live: readonly Credential[];
+  /** What the diff was judged against (the vault's ids, the intents, the rotations asked for). */
+  context: SliceContext;
+}
+
+interface SpecIndex {
+  /** The run and round it was built for. */
+  key: string;
+  sources: SpecSource[];
+  loaded: Extract<LoadResult, { ok: true }>;
+  context: SliceContext;
+}
+
+/**
+ * The specs, the vault's ids and the intents every slice is judged against, kept in memory between invocations of
+ * one run while the process lives (a Durable Object between alarms): rebuilt, and its units spent, only when lost.
+ */
+const indexes = new WeakMap<object, SpecIndex>();
+
+/**
+ * Diffs the live list as far as this invocation's units go. Returns what the plan stage needs once every live
+ * credential is diffed, or null when it yielded (state.diff holds the progress; the caller persists it).
+ */
+export async function diffInSlices(state: RunState, run: Invocation): Promise<Diffed | null> {
+  const { ports, settings } = run;
+  const { budget } = ports;
+  let index = indexes.get(ports.scratch);
+  if (!index || index.key !== indexKey(state)) {
+    // Building the index is one piece of work: an invocation that already spent some of its units leaves it to the next.
+    if (budget.unitsUsed > 0 && Number.isFinite(budget.unitLimit)) return null;
+    index = await buildIndex(state, ports, settings.config);
+    indexes.set(ports.scratch, index);
+    budget.spend(Math.ceil(index.context.specs.length * INDEX_UNITS_PER_SPEC));
+  }
+  const { context } = index;
+  if (state.diff?.round !== state.round) state.diff = { round: state.round, ...startDiff(context.specs.length) };
+  while (state.diff.offset < state.listed) {
+    const left = Math.floor((budget.unitLimit - budget.unitsUsed) / DIFF_UNITS_PER_CREDENTIAL);
+    // The first piece of an invocation always goes: at least one credential, so every invocation progresses.
+    const size = Math.min(state.listed - state.diff.offset, budget.unitsUsed === 0 ? Math.max(1, left) : left);
+    if (size <= 0) return null;
+    const slice = await ports.scratch.loadLive({ offset: state.diff.offset, limit: size });
+    budget.spend(slice.length * DIFF_UNITS_PER_CREDENTIAL);
+    state.diff = { round: state.round, ...diffSlice(state.diff, slice, context) };
+    // The scratch keeps one row per id: a listing that repeated a credential holds fewer than were listed.
+    if (slice.length < size) state.listed = state.diff.offset;
+  }
+  const finish = Math.ceil(context.specs.length * FINISH_UNITS_PER_SPEC);
+  if (!budget.affords(finish)) return null;
+  budget.spend(finish);
+  const progress = state.diff;
+  // The other kinds' deliveries are theirs (src/run/kinds.ts).
+  const delivered = (ports.deliverer ? await ports.deliverer.records() : []).filter((record) => !isKindName(record.name));
+  const planned = finishDiff(progress, { ownerId: settings.config.ownerId, context, delivered });
+  return { sources: index.sources, loaded: index.loaded, planned, live: heldCredentials(progress), context };
+}
+
+/** Once the plan is saved: the partial result and the index are dropped (a yield before that finishes the diff again, not its slices). */
+export function endDiff(state: RunState, ports: RunPorts): void {
+  delete state.diff;
+  indexes.delete(ports.scratch);
+}
+
+/**
+ * The specs the start stage validated, straight from the parse cache: its cross-file and policy checks passed, so
+ * they are not run again. Null when a file is no longer cached (loadSpecs then parses it again).
+ */
+function cachedSpecs(sources: readonly SpecSource[], ports: RunPorts, ownerId: string): Extract<LoadResult, { ok: true }> | null {
+  const { cache } = ports.specs;
+  if (!cache) return null;
+  const specs = [];
+  const kinds = emptyKindSpecs();
+  for (const source of sources) {
+    const file = cache.get(fileCacheKey(source, ownerId));
+    if (!file || file.errors.length > 0) return null;
+    for (const spec of file.specs) specs.push(spec);
+    if (file.kinds) for (const list of OTHER_KIND_LISTS) for (const spec of file.kinds[list]) (kinds[list] as (typeof spec)[]).push(spec);
+  }
+  // loadSpecs's order (names are unique across files: the start stage checked it).
+  for (const list of OTHER_KIND_LISTS) kinds[list].sort((a, b) => (a.name < b.name ? -1 : 1));
+  return { ok: true, specs: specs.sort((a, b) => (a.name < b.name ? -1 : 1)), kinds, files: sources.length };
+}
+
+function indexKey(state: RunState): string {
+  return JSON.stringify([state.runId, state.round, state.now, state.sha, state.tree]);
+}
+
+async function buildIndex(state: RunState, ports: RunPorts, config: RunConfig): Promise<SpecIndex> {
+  const sources = await ports.scratch.loadSources();
+  const loaded = cachedSpecs(sources, ports, config.ownerId) ?? loadSpecs(sources, { ownerId: config.ownerId, ...(ports.specs.cache ? { cache: ports.specs.cache } : {}) });
+  if (!loaded.ok) throw new RunError("RUN_INTERNAL", "internal: specs validated at the start no longer validate");
+  // A rotation asked for and done in an earlier round is not done again.
+  const rotated = new Set((await ports.scratch.loadOutcomes()).filter((r) => r.outcome.status === "done" && r.outcome.change.action === "rotate").map((r) => r.outcome.change.name));
+  const stored = await ports.tokens.ids();
+  // `owner:` resolved against the service users listed (state.kindLive); only the credentials' own intents.
+  const share = credentialShare({ ownerId: config.ownerId, kinds: loaded.kinds, specs: loaded.specs, lists: state.lists ?? [], live: byList(state.kindLive ?? []), stored, intents: await ports.intents.list() });
+  const context = sliceContext({
+    ownerId: config.ownerId,
+    specs: diffedSpecs(share.specs, state.now),
+    stored,
+    intents: share.intents,
+    now: state.now,
+    ...(config.rotationGraceMs !== undefined ? { rotationGraceMs: config.rotationGraceMs } : {}),
+    ...(config.defaultRotateAfterMs !== undefined ? { defaultRotateAfterMs: config.defaultRotateAfterMs } : {}),
+    rotateNow: new Set(rotations(state.request).filter((name) => !rotated.has(name))),
+  });
+  return { key: indexKey(state), sources, loaded, context };
+}
