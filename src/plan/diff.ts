@@ -7,7 +7,6 @@ import { carried, fieldChanges, updateBody } from "./fields.js";
 import type { Change, DeliveryRecord, Intent, Plan } from "./types.js";
 
 export { normaliseAcl, sameJson } from "./fields.js";
-export { assemble, type Existing, type Found } from "./assemble.js";
 
 export interface DiffInput {
   ownerId: string;
