@@ -26,7 +26,7 @@ export async function planStage(state: RunState, run: Invocation): Promise<boole
     const cost = Math.min(ports.reviews.cost(state), ports.budget.limit - settings.reserve);
     if (cost > 0) {
       if (!roomFor(run, cost)) return false;
-      reviewNotes = await ports.reviews.notes(state, loaded.specs);
+      reviewNotes = await ports.reviews.notes(state, loaded);
     }
   }
   const notes = [...(state.policyNotes ?? []), ...reviewNotes];
@@ -64,7 +64,7 @@ export async function planStage(state: RunState, run: Invocation): Promise<boole
     // A deployment with a small MAX_SUBREQUESTS still checks (most checks need fewer calls than the most they can take).
     const cost = Math.min(ports.reviews.cost(state), ports.budget.limit - settings.reserve);
     if (cost > 0 && !roomFor(run, cost)) return false;
-    const review = await ports.reviews.check(state, plan, loaded.specs);
+    const review = await ports.reviews.check(state, plan, loaded);
     if (review) state.review = review;
     if (review?.verdict === "held") {
       state.mode = "plan";
