@@ -12,6 +12,7 @@ import type { RunResult } from "./result.js";
 import type { Baseline, DeliveryResult, RunState } from "./state.js";
 import type { ReviewOutcome, RunOutput } from "./types.js";
 import type { CredentialSpec } from "../desired/types.js";
+import type { ResourcesApi } from "../ngrok/resources.js";
 
 export type { Baseline } from "./state.js";
 
@@ -143,6 +144,11 @@ export interface RunConfig {
 export interface RunPorts {
   specs: SpecPort;
   ngrok: CredentialsPort;
+  /**
+   * The other kinds (service users, API keys, SSH credentials) through the same client, limiter and budget. Absent:
+   * this driver applies only credentials, and a plan whose specs use other kinds is refused (KINDS_UNAVAILABLE).
+   */
+  resources?: ResourcesApi;
   tokens: TokenPort;
   intents: IntentLog;
   scratch: RunScratch;

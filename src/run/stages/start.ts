@@ -4,6 +4,7 @@ import { fileCacheKey, loadSpecs } from "../../desired/load.js";
 import type { SpecSource } from "../../desired/types.js";
 import { assembleUnits, parseUnits } from "../cpu-units.js";
 import { persist, type Invocation } from "../invocation.js";
+import { listsToRead } from "../kinds.js";
 import type { RunState } from "../state.js";
 
 /** Reads and validates the specs; false when parsing is left for the next invocation. */
@@ -42,7 +43,11 @@ export async function startStage(state: RunState, run: Invocation): Promise<bool
       ...(choice.policy ? { policy: { policy: choice.policy, now: state.now, ...(config.defaultRotateAfterMs !== undefined ? { defaultRotateAfterMs: config.defaultRotateAfterMs } : {}) } } : {}),
     });
     const errors = [...choice.errors, ...(loaded.ok ? [] : loaded.errors)];
-    if (errors.length === 0) state.stage = "list";
+    if (errors.length === 0) {
+      state.stage = "list";
+      // The kinds beside credentials the specs use (or the vault or an open intent names): listed after the credentials.
+      if (loaded.ok && ports.resources) state.lists = listsToRead(loaded.kinds, loaded.specs, [], [...(await ports.tokens.ids()).keys(), ...(await ports.intents.list()).map((i) => i.name)]);
+    }
     else {
       state.invalid = errors;
       state.specFiles = loaded.files;
