@@ -1,7 +1,7 @@
 // Three test projects, named for what they run: `unit` in Node in-process, `worker` inside workerd, `e2e` our programs as child processes.
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
-import LongFirst from "./test/support/long-first";
+import LongFirst from "./test/support/long-first.js";
 
 /**
  * Per-test and per-hook timeouts for a loaded 2-core runner, with a wide margin: they catch a hang, never a

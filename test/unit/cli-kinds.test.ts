@@ -1,7 +1,7 @@
 // Service users, credentials, API keys and SSH credentials from one tree through the CLI (`npm run plan|apply`): apply from empty, no changes after, a lost create answer, teardown in order.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEmulator, type StartedEmulator } from "../../standins/ngrok/server";
-import { cleanupWorkspaces, SLOW, workspace as harnessWorkspace } from "../support/cli-harness";
+import { startEmulator, type StartedEmulator } from "../../standins/ngrok/server.js";
+import { cleanupWorkspaces, SLOW, workspace as harnessWorkspace } from "../support/cli-harness.js";
 
 let emulator: StartedEmulator;
 
