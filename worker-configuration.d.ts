@@ -3,7 +3,7 @@
 // Runtime types generated with workerd@1.20260426.1 2026-04-01 nodejs_compat
 declare namespace Cloudflare {
 	interface GlobalProps {
-		mainModule: typeof import("./src/index.js");
+		mainModule: typeof import("./src/index");
 		durableNamespaces: "Reconciler";
 	}
 	interface Env {
@@ -21,7 +21,7 @@ declare namespace Cloudflare {
 		EXPIRY_WARNING: string;
 		NGROK_RATE_LIMIT: string;
 		AUDIT_RETENTION_DAYS: string;
-		RECONCILER: DurableObjectNamespace<import("./src/index.js").Reconciler>;
+		RECONCILER: DurableObjectNamespace<import("./src/index").Reconciler>;
 	}
 }
 interface Env extends Cloudflare.Env {}
