@@ -58,6 +58,8 @@ export interface SliceContext {
   rotationGraceMs?: number;
   defaultRotateAfterMs?: number;
   rotateNow?: ReadonlySet<string>;
+  /** Ids of service users this plan deletes: a live credential one of them owns is held, so OWNER_IN_USE sees it. */
+  endingOwners?: ReadonlySet<string>;
 }
 
 export function sliceContext(input: Omit<SliceContext, "index" | "imports">): SliceContext {
@@ -101,7 +103,7 @@ export function diffSlice(progress: DiffProgress, slice: readonly Credential[], 
     if (spec && (spec.import !== undefined || spec.deliver.length > 0)) keepers.set(name, keeper);
   };
   for (const credential of slice) {
-    if (context.imports.has(credential.id)) held.set(credential.id, credential);
+    if (context.imports.has(credential.id) || (credential.owner_id !== undefined && context.endingOwners?.has(credential.owner_id))) held.set(credential.id, credential);
     const managed = decodeMarker(credential.metadata);
     if (managed === null) {
       counts.unmanaged++;

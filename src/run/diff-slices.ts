@@ -126,6 +126,7 @@ async function buildIndex(state: RunState, ports: RunPorts, config: RunConfig): 
     ...(config.rotationGraceMs !== undefined ? { rotationGraceMs: config.rotationGraceMs } : {}),
     ...(config.defaultRotateAfterMs !== undefined ? { defaultRotateAfterMs: config.defaultRotateAfterMs } : {}),
     rotateNow: new Set(rotations(state.request).filter((name) => !rotated.has(name))),
+    endingOwners: share.endingOwners,
   });
   return { key: indexKey(state), sources, loaded, context };
 }

@@ -182,6 +182,20 @@ describe("every kind through the run core", () => {
     await expectConverged(w);
   });
 
+  it("refuses to delete a service user a live credential the plan keeps still names as owner (OWNER_IN_USE in the plan, not an ngrok refusal at apply)", async () => {
+    const w = await world();
+    expect((await drive(w, TREE)).status).toBe("succeeded");
+    const ci = (await liveKinds(w)).users[0]?.id ?? "";
+    // An unmanaged credential owned by ci: the credential diff keeps it and holds nothing of it.
+    await new NgrokClient({ baseUrl: "http://emulator.test", apiKey: w.apiKey, fetch: (r) => w.emulator.fetch(r), sleep: async () => {}, rateLimit: "off" }).create({ description: "by hand", owner_id: ci });
+    const before = w.account.calls().length;
+    const refused = await drive(w, EMPTY, { maxDeletes: 10, request: { cause: "manual", mode: "apply", allowDeletes: true } });
+    expect(refused.status, refused.errors.join("\n")).toBe("refused");
+    expect(refused.errors.join("\n")).toContain("[OWNER_IN_USE]");
+    expect(w.account.calls().slice(before).filter((c) => c.method !== "GET")).toEqual([]);
+    expect((await liveKinds(w)).users).toHaveLength(1);
+  });
+
   it("tears down in order once the specs are removed (service user last), and MAX_DELETES counts every kind", async () => {
     const w = await world();
     expect((await drive(w, TREE)).status).toBe("succeeded");

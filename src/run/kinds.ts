@@ -50,8 +50,11 @@ export interface KindsInput {
  * What the credential plan is made from: the specs with `owner:` resolved (a service user this plan creates gives a
  * pending id apply fills in), and only the credentials' own intents and deliveries (the kinds' are theirs).
  */
-export function credentialShare(input: KindsInput): { specs: CredentialSpec[]; intents: Intent[]; delivered?: DeliveryRecord[]; unresolved: Refusal[] } {
-  const owners = diffServiceUsers(input.ownerId, input.kinds.service_users, input.live.service_users ?? []).owners;
+export function credentialShare(input: KindsInput): { specs: CredentialSpec[]; intents: Intent[]; delivered?: DeliveryRecord[]; unresolved: Refusal[]; endingOwners: Set<string> } {
+  const users = diffServiceUsers(input.ownerId, input.kinds.service_users, input.live.service_users ?? []);
+  const owners = users.owners;
+  // The service users this plan deletes: the credential diff holds whatever they still own (OWNER_IN_USE reads it).
+  const endingOwners = new Set(users.changes.flatMap((change) => (change.action === "delete" ? [change.id] : [])));
   const specs = resolveOwners(input.specs, owners);
   const unresolved = specs
     .filter((spec) => spec.owner !== undefined && spec.owner_id === undefined)
@@ -61,6 +64,7 @@ export function credentialShare(input: KindsInput): { specs: CredentialSpec[]; i
     intents: input.intents.filter((intent) => !isKindName(intent.name)),
     ...(input.delivered ? { delivered: input.delivered.filter((record) => !isKindName(record.name)) } : {}),
     unresolved,
+    endingOwners,
   };
 }
 
