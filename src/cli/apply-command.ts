@@ -17,6 +17,7 @@ import { CLI_NO_DELIVERY, cliVars, cliView, context, counter, deliveryNote, fing
 import { CliError } from "./errors.js";
 import { progressLine, summary } from "./output.js";
 import { readPlanFile, staleReasons } from "./plan-file.js";
+import { listAgain } from "./plan-file-kinds.js";
 import { readSpecSources } from "./sources.js";
 import { apiUrlOf, checkStoreBinding, tokensLocation } from "./token-path.js";
 
@@ -100,7 +101,8 @@ export async function applyCommand(parsed: Parsed, io: CliIo): Promise<number> {
 async function savedPlan(file: string, sources: readonly SpecSource[], ctx: Context, io: CliIo): Promise<{ plan: Plan; targets: string[] }> {
   const saved = await readPlanFile(file);
   const live = await withTarget(ctx.target, () => ctx.ngrok.list());
-  const stale = staleReasons(saved, { apiUrl: ctx.target.url, ownerId: ctx.options.ownerId, fingerprints: await fingerprintsOf(sources, live, ctx) });
+  const kinds = await withTarget(ctx.target, () => listAgain(new ResourceClient(ctx.ngrok), saved.kind_lists));
+  const stale = staleReasons(saved, { apiUrl: ctx.target.url, ownerId: ctx.options.ownerId, fingerprints: await fingerprintsOf(sources, live, kinds, ctx) });
   const shown = shortPath(file, io.cwd);
   if (stale.length > 0) {
     throw new CliError("CLI_PLAN_STALE", `the saved plan ${shown} no longer fits, so nothing was applied: ${stale.join("; ")}. Plan again: npm run plan -- --out ${shown}`);

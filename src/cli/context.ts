@@ -15,6 +15,7 @@ import { CliError, messageOf } from "./errors.js";
 import { appliedPathFor, readAppliedSpecs } from "./applied-specs.js";
 import { FileIntentLog, intentsPathFor } from "./file-intents.js";
 import { fingerprintAccount, fingerprintLocal, fingerprintSpecs } from "./plan-file.js";
+import { fingerprintKinds, type KindListing } from "./plan-file-kinds.js";
 import { readPolicySource } from "./repo-policy-source.js";
 import { checkStoreBinding, tokensLocation } from "./token-path.js";
 import type { CliIo } from "./io.js";
@@ -128,9 +129,9 @@ export function targeted(plan: Plan, targets: readonly string[], io: CliIo): Pla
   return narrowed;
 }
 
-export async function fingerprintsOf(sources: readonly SpecSource[], live: Parameters<typeof fingerprintAccount>[0], ctx: Context) {
+export async function fingerprintsOf(sources: readonly SpecSource[], live: Parameters<typeof fingerprintAccount>[0], kinds: KindListing, ctx: Context) {
   const stored = new Map((await ctx.store.list()).map((entry) => [entry.name, entry.id] as const));
-  return { specs: fingerprintSpecs(sources), account: fingerprintAccount(live), local: fingerprintLocal(stored, await ctx.intents.list()) };
+  return { specs: fingerprintSpecs(sources), account: fingerprintAccount(live), local: fingerprintLocal(stored, await ctx.intents.list()), kinds: fingerprintKinds(kinds) };
 }
 
 export function shortPath(path: string, cwd: string): string {

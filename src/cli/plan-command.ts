@@ -1,6 +1,7 @@
 // `plan` (what apply would change, or a read-only preview as another installation), `validate` (offline) and `unmanaged`.
 import { choosePolicy } from "../desired/repo-policy-choice.js";
 import { loadSpecs } from "../desired/load.js";
+import type { OtherKindList } from "../desired/kind-types.js";
 import { renderText } from "../plan/render.js";
 import { runLocal } from "../run/local.js";
 import type { Parsed } from "./args.js";
@@ -8,6 +9,7 @@ import { colorize } from "./color.js";
 import { runConfig } from "./config.js";
 import { CLI_NO_DELIVERY, cliVars, cliView, context, counter, deliveryNote, fingerprintsOf, idsOnly, reportInvalid, shortPath, targeted, withTarget, type CliIo } from "./context.js";
 import { makePlanFile, recordListing, writePlanFile } from "./plan-file.js";
+import { recordKinds } from "./plan-file-kinds.js";
 import { planJson } from "./plan-json.js";
 import { readPolicySource } from "./repo-policy-source.js";
 import { readSpecSources } from "./sources.js";
@@ -25,8 +27,9 @@ export async function planCommand(parsed: Parsed, io: CliIo): Promise<number> {
   }
   const sources = await readSpecSources(parsed.dir, io.cwd);
   const listing = recordListing(ctx.ngrok);
+  const kindsListing = recordKinds(new ResourceClient(ctx.ngrok));
   const result = await withTarget(ctx.target, () =>
-    runLocal(sources, { ...ctx.options, mode: "plan" }, { ngrok: listing.api, resources: new ResourceClient(ctx.ngrok), vault: idsOnly(ctx.store), intents: ctx.intents, noDelivery: CLI_NO_DELIVERY, takeCalls: counter(ctx.ngrok) }),
+    runLocal(sources, { ...ctx.options, mode: "plan" }, { ngrok: listing.api, resources: kindsListing.api, vault: idsOnly(ctx.store), intents: ctx.intents, noDelivery: CLI_NO_DELIVERY, takeCalls: counter(ctx.ngrok) }),
   );
   if (result.kind === "invalid") {
     reportInvalid(result.errors, result.files, io, parsed.json);
@@ -41,8 +44,9 @@ export async function planCommand(parsed: Parsed, io: CliIo): Promise<number> {
     return 1;
   }
   if (parsed.out !== undefined) {
-    const fingerprints = await fingerprintsOf(sources, listing.listed(), ctx);
-    await writePlanFile(parsed.out, makePlanFile({ apiUrl: ctx.target.url, ownerId: ctx.options.ownerId, targets: parsed.targets, fingerprints, plan }));
+    const kinds = kindsListing.listed();
+    const fingerprints = await fingerprintsOf(sources, listing.listed(), kinds, ctx);
+    await writePlanFile(parsed.out, makePlanFile({ apiUrl: ctx.target.url, ownerId: ctx.options.ownerId, targets: parsed.targets, fingerprints, kindLists: Object.keys(kinds) as OtherKindList[], plan }));
     const shown = shortPath(parsed.out, io.cwd);
     (parsed.json ? io.err : io.out)(`\nSaved this plan to ${shown}. Apply exactly it with: npm run apply -- ${shown}\n`);
   }

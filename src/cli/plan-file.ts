@@ -1,6 +1,7 @@
 // Saved plans (`plan --out FILE`, `apply FILE`): the plan with fingerprints of the specs, the live account and the local store it was made from, so apply can refuse a plan that no longer fits.
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
+import type { OtherKindList } from "../desired/kind-types.js";
 import type { CredentialsPort } from "../run/ports.js";
 import type { Credential } from "../ngrok/types.js";
 import type { Intent, Plan } from "../plan/types.js";
@@ -9,7 +10,8 @@ import { isErrno, writeFileAtomic } from "../vault/file-store.js";
 import { CliError, messageOf } from "./errors.js";
 
 export const PLAN_FILE_FORMAT = "ngrok-gitops-plan";
-export const PLAN_FILE_VERSION = 1;
+// 2: the other kinds' lists and fingerprint (a version-1 file never checked them: plan again).
+export const PLAN_FILE_VERSION = 2;
 
 export interface Fingerprints {
   /** Every spec file's path and content. */
@@ -18,6 +20,8 @@ export interface Fingerprints {
   account: string;
   /** The local token store's names and ids, and the open write-ahead intents. */
   local: string;
+  /** Every listed service user's, API key's and SSH credential's fields a plan depends on (plan-file-kinds.ts). */
+  kinds: string;
 }
 
 export interface PlanFile {
@@ -29,6 +33,8 @@ export interface PlanFile {
   /** `--target`s the plan was made with; empty for a full plan. */
   targets: string[];
   fingerprints: Fingerprints;
+  /** The other kinds the plan listed: apply lists them again for fingerprints.kinds. */
+  kind_lists: OtherKindList[];
   /** Of everything above and the plan: catches an edited or truncated file. */
   checksum: string;
   plan: Plan;
@@ -82,11 +88,11 @@ export function recordListing<T extends CredentialsPort & { list(): Promise<Cred
 }
 
 function checksumOf(file: Omit<PlanFile, "checksum">): string {
-  const { format, version, created_at, api_url, owner_id, targets, fingerprints, plan } = file;
-  return sha256(JSON.stringify({ format, version, created_at, api_url, owner_id, targets, fingerprints, plan }));
+  const { format, version, created_at, api_url, owner_id, targets, fingerprints, kind_lists, plan } = file;
+  return sha256(JSON.stringify({ format, version, created_at, api_url, owner_id, targets, fingerprints, kind_lists, plan }));
 }
 
-export function makePlanFile(input: { apiUrl: string; ownerId: string; targets: readonly string[]; fingerprints: Fingerprints; plan: Plan; now?: Date }): PlanFile {
+export function makePlanFile(input: { apiUrl: string; ownerId: string; targets: readonly string[]; fingerprints: Fingerprints; kindLists: readonly OtherKindList[]; plan: Plan; now?: Date }): PlanFile {
   const body: Omit<PlanFile, "checksum"> = {
     format: PLAN_FILE_FORMAT,
     version: PLAN_FILE_VERSION,
@@ -95,6 +101,7 @@ export function makePlanFile(input: { apiUrl: string; ownerId: string; targets: 
     owner_id: input.ownerId,
     targets: [...input.targets],
     fingerprints: input.fingerprints,
+    kind_lists: [...input.kindLists],
     plan: input.plan,
   };
   return { ...body, checksum: checksumOf(body) };
@@ -138,6 +145,7 @@ export function staleReasons(saved: PlanFile, now: { apiUrl: string; ownerId: st
   if (saved.owner_id !== now.ownerId) reasons.push(`it was made as OWNER_ID ${saved.owner_id}, and OWNER_ID is now ${now.ownerId}`);
   if (saved.fingerprints.specs !== now.fingerprints.specs) reasons.push("the spec files changed since");
   if (saved.fingerprints.account !== now.fingerprints.account) reasons.push("the ngrok account changed since (a credential was created, changed or deleted)");
+  if (saved.fingerprints.kinds !== now.fingerprints.kinds) reasons.push("the ngrok account changed since (a service user, API key or SSH credential was created, changed or deleted)");
   if (saved.fingerprints.local !== now.fingerprints.local) reasons.push("the local token store or its write-ahead intents changed since (another apply ran)");
   return reasons;
 }

@@ -96,4 +96,27 @@ describe("every kind from one tree, through the CLI", () => {
     },
     SLOW,
   );
+
+  it(
+    "a saved plan is refused when a service user, API key or SSH credential changed on the account since, as for credentials",
+    async () => {
+      const ws = await harnessWorkspace(emulator, { "credentials/all.yaml": TREE });
+      expect((await ws.cli(["apply", "--yes"])).code).toBe(0);
+      await ws.write("credentials/all.yaml", TREE.replace("description: CI deploys", "description: CI deploys and releases"));
+      expect((await ws.cli(["plan", "--out", "p.json"])).code).toBe(2);
+      // An API key made by hand: no change of the plan, but not the account the plan was made against.
+      await ws.api("POST", "/api_keys", { description: "made by hand" });
+      const before = (await ws.calls()).length;
+      const apply = await ws.cli(["apply", "p.json"]);
+      expect(apply.code, apply.stdout).toBe(1);
+      expect(apply.stderr).toContain("a service user, API key or SSH credential was created, changed or deleted");
+      expect(await writes(ws, before)).toEqual([]);
+      // Planned again, it applies.
+      expect((await ws.cli(["plan", "--out", "p.json"])).code).toBe(2);
+      const fresh = await ws.cli(["apply", "p.json"]);
+      expect(fresh.code, fresh.stderr + fresh.stdout).toBe(0);
+      expect(await writes(ws, before)).toEqual(["PATCH api_keys"]);
+    },
+    SLOW,
+  );
 });
