@@ -3,6 +3,7 @@ import { generateKeyPairSync } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { createEmulator } from "../../standins/ngrok/app.js";
 import type { IntentLog } from "../apply/types.js";
+import type { OtherKindList } from "../desired/kind-types.js";
 import { MemoryIntentLog } from "../apply/memory-intents.js";
 import { API_KEYS, SERVICE_USERS, SSH_CREDENTIALS } from "../kinds/records.js";
 import { NgrokClient } from "../ngrok/client.js";
@@ -51,7 +52,7 @@ async function world() {
   const apiKey = `kinds_${Math.random().toString(36).slice(2)}`;
   const vault = new TokenVault(new MemoryTokenStore(), await importKeyring(generateKeyringEntry("k1")));
   const client = new NgrokClient({ baseUrl: "http://emulator.test", apiKey, fetch: (r) => emulator.fetch(r), sleep: async () => {}, rateLimit: "off" });
-  return { emulator, apiKey, vault, intents: new MemoryIntentLog(), scratch: new MemoryScratch(), api: new ResourceClient(client), account: emulator.account(apiKey), applied: null as string | null };
+  return { emulator, apiKey, vault, intents: new MemoryIntentLog(), scratch: new MemoryScratch(), api: new ResourceClient(client), account: emulator.account(apiKey), applied: null as string | null, kindsApplied: null as OtherKindList[] | null };
 }
 type World = Awaited<ReturnType<typeof world>>;
 
@@ -84,6 +85,7 @@ function portsFactory(w: World, content: string, options: { limit: number; crash
       specs: { read: async () => ({ sha: null, tree: null, sources, baseline: previous === null ? null : { ref: null, label: "the last apply" } }), previous: async () => (previous === null ? null : [{ path: "credentials/all.yaml", content: previous }]) },
       ngrok,
       resources: new ResourceClient(ngrok),
+      ...(w.kindsApplied !== null ? { kindsApplied: { read: async () => [...(w.kindsApplied ?? [])], write: async (lists: readonly OtherKindList[]) => (step(), void (w.kindsApplied = [...lists])) } } : {}),
       tokens,
       intents,
       scratch,
@@ -194,6 +196,35 @@ describe("every kind through the run core", () => {
     expect(refused.errors.join("\n")).toContain("[OWNER_IN_USE]");
     expect(w.account.calls().slice(before).filter((c) => c.method !== "GET")).toEqual([]);
     expect((await liveKinds(w)).users).toHaveLength(1);
+  });
+
+  it("removing a kind's last spec deletes what it made with no record of the last apply, through the kinds applied; then lists it no more", async () => {
+    for (const recorded of [false, true]) {
+      const w = await world();
+      if (recorded) w.kindsApplied = [];
+      expect((await drive(w, TREE)).status).toBe("succeeded");
+      if (recorded) expect(w.kindsApplied).toEqual(["service_users", "api_keys", "ssh_credentials"]);
+      // The last applied specs are lost (a new CLI machine, a baseline that cannot be read).
+      w.applied = null;
+      const down = await drive(w, EMPTY, { maxDeletes: 10, request: { cause: "manual", mode: "apply", allowDeletes: true } });
+      const left = await liveKinds(w);
+      if (!recorded) {
+        // Without the record the SSH credential is never listed, and ngrok refuses to delete its owner.
+        expect(left.ssh).toHaveLength(1);
+        continue;
+      }
+      expect(down.status, down.errors.join("\n")).toBe("succeeded");
+      expect([left.users, left.keys, left.ssh, left.credentials]).toEqual([[], [], [], []]);
+      // The next apply lists each kind once more, finds nothing of ours, and records none: the fewest calls after.
+      const before = w.account.calls().length;
+      expect((await drive(w, EMPTY)).status).toBe("succeeded");
+      expect(w.kindsApplied).toEqual([]);
+      const calls = w.account.calls().slice(before).map((c) => c.path.split("?")[0]);
+      expect(calls).toEqual(["/credentials", "/service_users", "/api_keys", "/ssh_credentials"]);
+      const after = w.account.calls().length;
+      expect((await drive(w, EMPTY)).status).toBe("succeeded");
+      expect(w.account.calls().slice(after).map((c) => c.path.split("?")[0])).toEqual(["/credentials"]);
+    }
   });
 
   it("tears down in order once the specs are removed (service user last), and MAX_DELETES counts every kind", async () => {

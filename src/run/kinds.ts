@@ -1,5 +1,5 @@
 // The kinds beside credentials in a run: which lists to read, the credentials' share of the inputs, and the kinds' plan merged into the credentials' (names `list/name`).
-import type { KindSpecs, OtherKindList } from "../desired/kind-types.js";
+import { OTHER_KIND_LISTS, type KindSpecs, type OtherKindList } from "../desired/kind-types.js";
 import type { CredentialSpec } from "../desired/types.js";
 import type { LiveResource } from "../ngrok/resources.js";
 import type { Credential } from "../ngrok/types.js";
@@ -8,6 +8,9 @@ import type { KindsPlan } from "../plan/kind-changes.js";
 import { diffServiceUsers } from "../plan/service-users-diff.js";
 import type { DeliveryRecord, Intent, KindChange, Plan, Refusal } from "../plan/types.js";
 import { KINDS } from "../kinds/records.js";
+import { usedKinds } from "../kinds/plan-kinds.js";
+import { decodeMarker } from "../ownership/marker.js";
+import { decodeNameMarker } from "../ownership/name-marker.js";
 import type { ListedResource } from "./state.js";
 
 const PREFIXES = ["service_users/", "api_keys/", "ssh_credentials/"] as const;
@@ -26,6 +29,18 @@ export function listsToRead(kinds: KindSpecs, specs: readonly CredentialSpec[], 
   const managed = new Set<OtherKindList>(previous);
   for (const name of names) for (const prefix of PREFIXES) if (name.startsWith(prefix)) managed.add(prefix.slice(0, -1) as OtherKindList);
   return kindsToList(kinds, specs, managed);
+}
+
+/**
+ * The kinds applied after this plan (RunPorts.kindsApplied), written before its apply: those the specs use, and of
+ * those recorded before, each that was not listed or whose listing still holds one of our marked resources. A kind
+ * listed empty of ours and unused by the specs leaves the set: the fewest-calls rule again.
+ */
+export function kindsApplied(recorded: readonly OtherKindList[], kinds: KindSpecs, listed: readonly OtherKindList[], live: readonly ListedResource[], ownerId: string): OtherKindList[] {
+  const keep = usedKinds(kinds);
+  const ours = new Set(live.filter((item) => (item.list === "service_users" ? decodeNameMarker(item.name ?? "")?.owner : decodeMarker(item.metadata)?.marker.owner) === ownerId).map((item) => item.list));
+  for (const list of recorded) if (!listed.includes(list) || ours.has(list)) keep.add(list);
+  return OTHER_KIND_LISTS.filter((list) => keep.has(list));
 }
 
 /** The other kinds' listing (RunState.kindLive) by list. */

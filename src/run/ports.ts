@@ -13,6 +13,7 @@ import type { RunResult } from "./result.js";
 import type { Baseline, DeliveryResult, RunState } from "./state.js";
 import type { ReviewOutcome, RunOutput } from "./types.js";
 import type { ResourcesApi } from "../ngrok/resources.js";
+import type { OtherKindList } from "../desired/kind-types.js";
 
 export type { Baseline } from "./state.js";
 
@@ -140,6 +141,12 @@ export interface RunConfig {
   expiryWarningMs?: number;
 }
 
+/** The persisted set of kinds applied (RunPorts.kindsApplied). */
+export interface KindsLedger {
+  read(): Promise<OtherKindList[]>;
+  write(lists: readonly OtherKindList[]): Promise<void>;
+}
+
 /** What one invocation of a run talks to: the ports of the core. Settings that hold for the whole run are RunSettings. */
 export interface RunPorts {
   specs: SpecPort;
@@ -149,6 +156,13 @@ export interface RunPorts {
    * this driver applies only credentials, and a plan whose specs use other kinds is refused (KINDS_UNAVAILABLE).
    */
   resources?: ResourcesApi;
+  /**
+   * The kinds this repository ever applied and may still hold our marked resources of (the Durable Object's storage,
+   * the CLI's file beside its token store): listed until empty of ours, so removing a kind's last spec deletes what
+   * it made even with no record of the last apply. Absent: only the specs, the last applied specs, the vault and
+   * open intents say what to list.
+   */
+  kindsApplied?: KindsLedger;
   tokens: TokenPort;
   intents: IntentLog;
   scratch: RunScratch;

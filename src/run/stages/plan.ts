@@ -2,7 +2,7 @@
 import { makePlan } from "../../plan/plan.js";
 import { diffInSlices, endDiff } from "../diff-slices.js";
 import { persist, roomFor, type Invocation } from "../invocation.js";
-import { byList, credentialShare, listsToRead, withKinds } from "../kinds.js";
+import { byList, credentialShare, kindsApplied, listsToRead, withKinds } from "../kinds.js";
 import { previousSpecs } from "../previous.js";
 import type { OtherKindList } from "../../desired/kind-types.js";
 import type { RunState } from "../state.js";
@@ -18,7 +18,8 @@ export async function planStage(state: RunState, run: Invocation): Promise<boole
   const { sources, loaded, context } = diffed;
   const previous = await previousSpecs(state, run, sources);
   // A kind the previous specs used that this round did not list (its last spec was removed): listed first.
-  const lists = listsToRead(loaded.kinds, loaded.specs, (previous && "kinds" in previous && previous.kinds) || [], [...context.stored.keys(), ...context.intents.map((i) => i.name)]);
+  const recorded = (await ports.kindsApplied?.read()) ?? [];
+  const lists = listsToRead(loaded.kinds, loaded.specs, [...recorded, ...((previous && "kinds" in previous && previous.kinds) || [])], [...context.stored.keys(), ...context.intents.map((i) => i.name)]);
   if (ports.resources && (await listMore(state, run, lists))) return true;
   // A pull request's plan says who must approve it (under review enforcement), so reviewers know before the merge.
   let reviewNotes: string[] = [];
@@ -85,6 +86,8 @@ export async function planStage(state: RunState, run: Invocation): Promise<boole
   state.applied = 0;
   // The one place stale intents are closed: a plan about to be applied found them (creates that never landed).
   if (applying) for (const intent of plan.staleIntents) await ports.intents.close(intent);
+  // Written ahead of the apply: a kind it creates is recorded before its first create (kinds.ts kindsApplied).
+  if (applying && ports.kindsApplied) await ports.kindsApplied.write(kindsApplied(recorded, loaded.kinds, state.lists ?? [], state.kindLive ?? [], config.ownerId));
   state.stage = applying && plan.changes.length > 0 ? "apply" : applying && plan.deliveries.length > 0 ? "deliver" : "report";
   // The plan says which delivery targets it refuses: each is looked at on GitHub first.
   if (ports.deliverer && plan.deliveries.length > 0) {

@@ -46,7 +46,7 @@ export async function startStage(state: RunState, run: Invocation): Promise<bool
     if (errors.length === 0) {
       state.stage = "list";
       // The kinds beside credentials the specs use (or the vault or an open intent names): listed after the credentials.
-      if (loaded.ok && ports.resources) state.lists = listsToRead(loaded.kinds, loaded.specs, [], [...(await ports.tokens.ids()).keys(), ...(await ports.intents.list()).map((i) => i.name)]);
+      if (loaded.ok && ports.resources) state.lists = listsToRead(loaded.kinds, loaded.specs, (await ports.kindsApplied?.read()) ?? [], [...(await ports.tokens.ids()).keys(), ...(await ports.intents.list()).map((i) => i.name)]);
     }
     else {
       state.invalid = errors;
