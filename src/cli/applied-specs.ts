@@ -1,7 +1,9 @@
 // The specs the CLI last applied (Node only), kept beside the token store: what `plan` compares reviewed settings with.
 import { readFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { OTHER_KIND_LISTS, type OtherKindList } from "../desired/kind-types.js";
 import type { SpecSource } from "../desired/types.js";
+import type { KindsLedger } from "../run/ports.js";
 import { isErrno, writeFileAtomic } from "../vault/file-store.js";
 import { z } from "zod";
 import { CliError } from "./errors.js";
@@ -32,4 +34,30 @@ export async function readAppliedSpecs(path: string): Promise<{ label: string; s
 /** Records `sources` as applied (after an apply that converged the whole account, not a --target one). */
 export async function writeAppliedSpecs(path: string, sources: readonly SpecSource[], at: Date = new Date()): Promise<void> {
   await writeFileAtomic(path, `${JSON.stringify({ applied_at: at.toISOString(), sources: sources.map((s) => ({ path: s.path, content: s.content })) })}\n`);
+}
+
+const kindsSchema = z.object({ kinds: z.array(z.enum(OTHER_KIND_LISTS as [OtherKindList, ...OtherKindList[]])) });
+
+/** `.ngrok-gitops/tokens.json` → `.ngrok-gitops/kinds.json`; any other `x.json` → `x.kinds.json` beside it. */
+export function kindsPathFor(tokensPath: string): string {
+  const name = basename(tokensPath);
+  if (name === "tokens.json") return join(dirname(tokensPath), "kinds.json");
+  return join(dirname(tokensPath), `${name.replace(/\.json$/, "")}.kinds.json`);
+}
+
+/** The kinds applied from this store (RunPorts.kindsApplied): none when the file does not exist yet. */
+export function kindsLedgerAt(path: string): KindsLedger {
+  return {
+    read: async () => {
+      let text: string;
+      try {
+        text = await readFile(path, "utf8");
+      } catch (error) {
+        if (isErrno(error, "ENOENT")) return [];
+        throw new CliError("CLI_APPLIED_INVALID", `cannot read ${path}`, { cause: error });
+      }
+      return readJsonFile(kindsSchema, text, path, "CLI_APPLIED_INVALID", `it is {"kinds": ["service_users" | "api_keys" | "ssh_credentials", …]}: fix it rather than remove it (it says which kinds to list for our resources)`).kinds;
+    },
+    write: async (lists) => writeFileAtomic(path, `${JSON.stringify({ kinds: [...lists] })}\n`),
+  };
 }

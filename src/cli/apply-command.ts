@@ -9,7 +9,7 @@ import { runLocal } from "../run/local.js";
 import { FileTokenStore } from "../vault/file-store.js";
 import { TokenVault } from "../vault/vault.js";
 import type { Parsed } from "./args.js";
-import { appliedPathFor, writeAppliedSpecs } from "./applied-specs.js";
+import { appliedPathFor, kindsLedgerAt, kindsPathFor, writeAppliedSpecs } from "./applied-specs.js";
 import { applyJson } from "./apply-json.js";
 import { colorize } from "./color.js";
 import { runConfig } from "./config.js";
@@ -61,6 +61,7 @@ export async function applyCommand(parsed: Parsed, io: CliIo): Promise<number> {
     runLocal(sources, { ...ctx.options, mode: "apply" }, {
       ngrok: ctx.ngrok,
       resources: new ResourceClient(ctx.ngrok),
+      kindsApplied: kindsLedgerAt(kindsPathFor(ctx.tokensPath)),
       vault,
       intents: ctx.intents,
       approve,

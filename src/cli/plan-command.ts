@@ -10,6 +10,7 @@ import { runConfig } from "./config.js";
 import { CLI_NO_DELIVERY, cliVars, cliView, context, counter, deliveryNote, fingerprintsOf, idsOnly, reportInvalid, shortPath, targeted, withTarget, type CliIo } from "./context.js";
 import { makePlanFile, recordListing, writePlanFile } from "./plan-file.js";
 import { recordKinds } from "./plan-file-kinds.js";
+import { kindsLedgerAt, kindsPathFor } from "./applied-specs.js";
 import { planJson } from "./plan-json.js";
 import { readPolicySource } from "./repo-policy-source.js";
 import { readSpecSources } from "./sources.js";
@@ -29,7 +30,7 @@ export async function planCommand(parsed: Parsed, io: CliIo): Promise<number> {
   const listing = recordListing(ctx.ngrok);
   const kindsListing = recordKinds(new ResourceClient(ctx.ngrok));
   const result = await withTarget(ctx.target, () =>
-    runLocal(sources, { ...ctx.options, mode: "plan" }, { ngrok: listing.api, resources: kindsListing.api, vault: idsOnly(ctx.store), intents: ctx.intents, noDelivery: CLI_NO_DELIVERY, takeCalls: counter(ctx.ngrok) }),
+    runLocal(sources, { ...ctx.options, mode: "plan" }, { ngrok: listing.api, resources: kindsListing.api, kindsApplied: kindsLedgerAt(kindsPathFor(ctx.tokensPath)), vault: idsOnly(ctx.store), intents: ctx.intents, noDelivery: CLI_NO_DELIVERY, takeCalls: counter(ctx.ngrok) }),
   );
   if (result.kind === "invalid") {
     reportInvalid(result.errors, result.files, io, parsed.json);

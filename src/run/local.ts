@@ -7,7 +7,7 @@ import { REPORT_RESERVE } from "../config.js";
 import { SubrequestBudget, UNLIMITED } from "./budget.js";
 import { driveRun, RunError } from "./core.js";
 import { MemoryScratch } from "./memory-scratch.js";
-import type { CredentialsPort, Deliverer, Reporter, RunConfig, RunPorts, RunSettings, TokenPort } from "./ports.js";
+import type { CredentialsPort, Deliverer, KindsLedger, Reporter, RunConfig, RunPorts, RunSettings, TokenPort } from "./ports.js";
 import type { RunResult } from "./result.js";
 import type { FileCache } from "../desired/load.js";
 import { newRunState } from "./state.js";
@@ -19,6 +19,8 @@ export interface RunDeps {
   ngrok: CredentialsPort;
   /** The other kinds (service users, API keys, SSH credentials); absent, a plan whose specs use them is refused. */
   resources?: ResourcesApi;
+  /** The kinds applied from here (the CLI's file beside its token store). */
+  kindsApplied?: KindsLedger;
   vault: TokenPort;
   intents: IntentLog;
   reporter?: Reporter;
@@ -110,6 +112,7 @@ export async function runLocal(sources: readonly SpecSource[], options: RunOptio
       specs,
       ngrok: budget ? budgeted(deps.ngrok, budget) : deps.ngrok,
       ...(deps.resources ? { resources: budget ? budgetedResources(deps.resources, budget) : deps.resources } : {}),
+      ...(deps.kindsApplied ? { kindsApplied: deps.kindsApplied } : {}),
       tokens: deps.vault,
       intents: deps.intents,
       scratch,

@@ -1,4 +1,8 @@
 // Service users, credentials, API keys and SSH credentials from one tree through the CLI (`npm run plan|apply`): apply from empty, no changes after, a lost create answer, teardown in order.
+import { readFile, rm } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { CLI_OWNER_ID } from "../../src/cli/identity.js";
+import { defaultTokensPath } from "../../src/cli/token-path.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator, type StartedEmulator } from "../../standins/ngrok/server.js";
 import { cleanupWorkspaces, SLOW, workspace as harnessWorkspace } from "../support/cli-harness.js";
@@ -116,6 +120,24 @@ describe("every kind from one tree, through the CLI", () => {
       const fresh = await ws.cli(["apply", "p.json"]);
       expect(fresh.code, fresh.stderr + fresh.stdout).toBe(0);
       expect(await writes(ws, before)).toEqual(["PATCH api_keys"]);
+    },
+    SLOW,
+  );
+
+  it(
+    "removing every kind's specs tears down what they made even when the applied specs are gone: the kinds applied are kept beside the token store",
+    async () => {
+      const ws = await harnessWorkspace(emulator, { "credentials/all.yaml": TREE });
+      expect((await ws.cli(["apply", "--yes"])).code).toBe(0);
+      expect(JSON.parse(await readFile(join(ws.dir, dirname(defaultTokensPath(emulator.url, CLI_OWNER_ID)), "kinds.json"), "utf8"))).toEqual({ kinds: ["service_users", "api_keys", "ssh_credentials"] });
+      await rm(join(ws.dir, dirname(defaultTokensPath(emulator.url, CLI_OWNER_ID)), "applied.json"));
+      await ws.write("credentials/all.yaml", "credentials: []\n");
+      const down = await ws.cli(["apply", "--yes", "--allow-deletes"]);
+      expect(down.code, down.stderr + down.stdout).toBe(0);
+      expect(await account(ws)).toEqual({ users: [], credentials: [], keys: [], ssh: [] });
+      // Empty of ours, the kinds leave the record at the next apply: nothing listed for them after.
+      expect((await ws.cli(["apply", "--yes"])).code).toBe(0);
+      expect(JSON.parse(await readFile(join(ws.dir, dirname(defaultTokensPath(emulator.url, CLI_OWNER_ID)), "kinds.json"), "utf8"))).toEqual({ kinds: [] });
     },
     SLOW,
   );
