@@ -1,4 +1,5 @@
 // Small SQLite ledgers: intents, which token belongs to which credential, deliveries made, webhook ids, named state.
+import type { OtherKindList } from "../desired/kind-types.js";
 import type { Caller } from "../run/types.js";
 import type { LimiterSnapshot } from "../ngrok/limiter-snapshot.js";
 import type { IntentLog } from "../apply/types.js";
@@ -102,6 +103,8 @@ export interface StateValues {
   reviews: { enforced: boolean; approvals: number | null; sha: string; at: string };
   /** `/ngrok-gitops allow-deletes` approvals, newest last: each lifts MAX_DELETES for the merge of that pull request at that head. */
   delete_approvals: DeleteApproval[];
+  /** The kinds beside credentials this repository applied and may still hold ours of (RunPorts.kindsApplied). */
+  kinds_applied: OtherKindList[];
 }
 
 export interface DeleteApproval {

@@ -91,6 +91,7 @@ export const stateSchemas = {
   applied_review: z.object({ sha: z.string(), approvals: z.number().nullable() }),
   reviews: z.object({ enforced: z.boolean(), approvals: z.number().nullable(), sha: z.string(), at: z.string() }),
   delete_approvals: z.array(z.object({ pr: z.number().int(), sha: z.string(), actor: z.string(), at: z.string() })),
+  kinds_applied: z.array(z.enum(["service_users", "api_keys", "ssh_credentials"])),
 } as const;
 
 /** What a pull request's plan showed for a credentials/ tree (state key reviewed:<tree>). */

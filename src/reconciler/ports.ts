@@ -76,6 +76,7 @@ export function workerPorts({ env, config, storage, budget, vault, limiter }: Wo
     specs: githubSpecs(github, config.repository, storage),
     ngrok,
     resources: new ResourceClient(ngrok),
+    kindsApplied: { read: async () => storage.state.get("kinds_applied") ?? [], write: async (lists) => storage.state.set("kinds_applied", [...lists]) },
     tokens: indexedTokens(vault, storage),
     intents: storage.intents,
     scratch: storage.scratch,

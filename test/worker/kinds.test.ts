@@ -197,4 +197,20 @@ describe("every kind from one tree, through the Worker", () => {
     await expectConverged();
     expect((await plan()).plan_text).toContain("No changes.");
   });
+
+  it("with no record of the last apply, removing every kind's specs still tears them all down: the Durable Object keeps the kinds applied", async () => {
+    const record = () => runInDurableObject(reconciler(), async (_instance, state) => new ReconcilerStorage(state.storage.sql).state.get("kinds_applied"));
+    expect(await record()).toEqual(["service_users", "api_keys", "ssh_credentials"]);
+    // The last applied commit is forgotten (as after a storage reset of that key): no previous specs to compare with.
+    await runInDurableObject(reconciler(), async (_instance, state) => new ReconcilerStorage(state.storage.sql).state.set("last_applied", null));
+    head = (await commit("main", { "credentials/all.yaml": "credentials: []\n" })).sha;
+    expect((await admin("/api/reconcile", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ allow_deletes: true }) })).status).toBe(202);
+    const run = (await settle()).last!;
+    expect(run.status, run.errors.join("\n")).toBe("succeeded");
+    expect(await account()).toEqual({ users: [], credentials: [], keys: [], ssh: [] });
+    // Listed empty of ours at the next run, the kinds leave the record: nothing is listed for them after.
+    expect((await admin("/api/reconcile", { method: "POST" })).status).toBe(202);
+    expect((await settle()).last?.status).toBe("succeeded");
+    expect(await record()).toEqual([]);
+  });
 });
