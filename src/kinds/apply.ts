@@ -1,6 +1,8 @@
 // Executes the kinds' changes in order (service users first on create, last on delete); a minted API key is kept like a token: write-ahead intent, vault, then close.
 import { failureCode, type FailureInfo, type IntentLog, type TokenKeeper } from "../apply/types.js";
+import { NgrokApiError } from "../ngrok/errors.js";
 import type { LiveResource, ResourceBody, ResourcesApi } from "../ngrok/resources.js";
+import { errorCode } from "../run/errors.js";
 import { decodeMetadata, encodeMetadata, newNonce } from "../ownership/marker.js";
 import { kindApplyOrder, type KindChange, type KindsPlan } from "../plan/kind-changes.js";
 import { kindOf, SERVICE_USERS, vaultName, type KindRecord } from "./records.js";
@@ -88,10 +90,7 @@ async function execute(change: KindChange, deps: KindsApplyDeps, owners: Map<str
         return { status: "done", change };
     }
   } catch (error) {
-    const fields = error as Error & { code?: unknown; status_code?: unknown };
-    const info: FailureInfo = { code: failureCode(fields.code), message: error instanceof Error ? error.message : String(error) };
-    if (typeof fields.status_code === "number") info.status_code = fields.status_code;
-    return { status: "failed", change, error: info };
+    return { status: "failed", change, error: describeFailure(error) };
   }
 }
 
@@ -129,12 +128,23 @@ async function removeKeeping(kind: KindRecord, name: string, id: string, deps: K
   }
 }
 
+/** A failure for reports and the audit log, as src/apply/apply.ts gives a credential's: code, message, status and operation id. */
+function describeFailure(error: unknown): FailureInfo {
+  if (!(error instanceof Error)) return { code: "INTERNAL", message: String(error) };
+  const info: FailureInfo = { code: failureCode(errorCode(error)), message: error.message };
+  if (error instanceof NgrokApiError) {
+    info.status_code = error.status_code;
+    if (error.operation_id !== null) info.operation_id = error.operation_id;
+  }
+  return info;
+}
+
 /** Already gone (a retried DELETE whose first attempt landed, or by hand): the goal is met. */
 async function deleteIgnoringGone(api: ResourcesApi, kind: KindRecord, id: string): Promise<void> {
   try {
     await api.delete(kind, id);
   } catch (error) {
-    if ((error as { status_code?: unknown }).status_code !== 404) throw error;
+    if (!(error instanceof NgrokApiError && error.status_code === 404)) throw error;
   }
 }
 

@@ -227,6 +227,14 @@ describe("every kind through the run core", () => {
     }
   });
 
+  it("a kind's failed call is reported as a credential's is: ngrok's status and operation id, the client's code", async () => {
+    const w = await world();
+    w.account.addFaults({ method: "POST", path: "/ssh_credentials", status: 400 });
+    const output = await drive(w, TREE);
+    expect(output.status).toBe("failed");
+    expect(output.outcomes.find((o) => o.status === "failed")).toMatchObject({ name: "ssh_credentials/bastion", operation_id: expect.stringMatching(/^op_/) });
+  });
+
   it("tears down in order once the specs are removed (service user last), and MAX_DELETES counts every kind", async () => {
     const w = await world();
     expect((await drive(w, TREE)).status).toBe("succeeded");
