@@ -10,6 +10,7 @@ import { MemoryTokenStore } from "../vault/memory-store.js";
 import { SubrequestBudget } from "./budget.js";
 import { advanceRun, RunError } from "./core.js";
 import { MemoryScratch } from "./memory-scratch.js";
+import type { FileResult } from "../desired/load.js";
 import type { RunPorts, RunScratch, RunSettings, TokenPort } from "./ports.js";
 import { newRunState, type RunState } from "./state.js";
 import type { RunOutput, RunRequest } from "./types.js";
@@ -77,7 +78,7 @@ function process(w: World, options: { limit: number; units?: number; crashAt?: n
   };
   const scratch = guard<RunScratch>(
     w.scratch,
-    ["save", "saveSources", "loadSources", "clearLive", "addLive", "loadLive", "liveCount", "savePlan", "loadPlan", "saveOutcome", "loadOutcomes"],
+    ["save", "saveSources", "loadSources", "loadSourceKeys", "clearLive", "addLive", "loadLive", "liveCount", "savePlan", "loadPlan", "saveOutcome", "loadOutcomes"],
     ["save", "saveSources", "clearLive", "addLive", "savePlan", "saveOutcome"],
   );
   const tokens: TokenPort = {
@@ -209,6 +210,49 @@ describe("the run core on the Worker's path", () => {
     const output = await drive(w, { limit: 14, units: 1, fresh: false });
     expect(output.status, JSON.stringify(output.errors)).toBe("succeeded");
     await expectConverged(w);
+  });
+
+  it("the report is a piece of work of its own: one unit an invocation reports the plan in the invocation after the one that made it", async () => {
+    const w = await world();
+    const p = process(w, { limit: 50, units: 1 });
+    const request: RunRequest = { cause: "manual", mode: "plan" };
+    w.scratch.clear();
+    w.scratch.save(newRunState(1, "plan", request, request.mode));
+    const began: string[] = [];
+    let output: RunOutput | null = null;
+    for (let i = 0; i < 100 && !output; i++) {
+      const state = w.scratch.load() as RunState;
+      began.push(state.stage);
+      output = await advanceRun(state, p.portsFor(), SETTINGS);
+    }
+    expect(output?.status).toBe("succeeded");
+    // The invocation that made the plan yielded at the report; the last one only reported.
+    expect(began.slice(-2)).toEqual(["plan", "report"]);
+  });
+
+  it("with every file in the parse cache, the plan's index reads the sources' keys, not their texts back", async () => {
+    const w = await world();
+    const p = process(w, { limit: 50 });
+    const cache = new Map<string, FileResult>();
+    const sources = SPECS.map((source) => ({ ...source, sha: "0123456789abcdef0123456789abcdef01234567" }));
+    let texts = 0;
+    const portsFor = (): RunPorts => {
+      const ports = p.portsFor();
+      const scratch: RunScratch = Object.create(ports.scratch) as RunScratch;
+      scratch.loadSources = () => (texts++, w.scratch.loadSources());
+      return { ...ports, scratch, specs: { read: async () => ({ sha: null, tree: null, sources }), cache } };
+    };
+    const request: RunRequest = { cause: "manual", mode: "plan" };
+    w.scratch.clear();
+    w.scratch.save(newRunState(1, "plan", request, request.mode));
+    let output: RunOutput | null = null;
+    for (let i = 0; i < 20 && !output; i++) output = await advanceRun(w.scratch.load() as RunState, portsFor(), SETTINGS);
+    expect(output?.status).toBe("succeeded");
+    // The world's account differs from the specs (an update, a create, a delete, a duplicate): a real plan was made.
+    expect(output?.summary).toMatchObject({ create: expect.any(Number) });
+    expect((output?.summary?.create ?? 0) + (output?.summary?.update ?? 0)).toBeGreaterThan(0);
+    expect(cache.size).toBeGreaterThan(0);
+    expect(texts).toBe(0);
   });
 
   it("a budget that leaves no room past the reporting reserve fails the run with a clear error, never spins", async () => {
