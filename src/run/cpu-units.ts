@@ -9,10 +9,10 @@ export const PARSE_UNITS_PER_KB = 160;
 export const DIFF_UNITS_PER_CREDENTIAL = 8;
 /** One listed credential: the page read through the client, its JSON parsed, the credential written to the scratch and the step persisted (bench: about 1 ms a page of 100 on a loaded machine). */
 export const LIST_UNITS_PER_CREDENTIAL = 10;
-/** Putting the parsed files' specs together and checking them across files and against the policy, per KB of YAML (bench: about 2.2 µs/KB from the parse cache). */
-export const CHECK_UNITS_PER_KB = 2.5;
-/** Saving the sources in the run's scratch for the plan stage, per KB of YAML (bench: about 1.6 µs/KB, the text written out). */
-export const SAVE_SOURCES_UNITS_PER_KB = 2;
+/** Putting the parsed files' specs together and checking them across files and against the policy, per KB of YAML (bench: 2.2–3.2 µs/KB from the parse cache, 2.7 MB of YAML). */
+export const CHECK_UNITS_PER_KB = 3;
+/** Saving the sources in the run's scratch for the plan stage, per KB of YAML (bench: 1.6–2.4 µs/KB, the text written out). */
+export const SAVE_SOURCES_UNITS_PER_KB = 2.5;
 /**
  * The plan stage's index of the specs, the vault's ids and the intents, per spec: built once per run while the
  * process keeps it, or again at the start of an invocation that lost it (bench: loadSpecs from the parse cache).
