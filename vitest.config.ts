@@ -1,7 +1,7 @@
 // Three test projects, named for what they run: `unit` in Node in-process, `worker` inside workerd, `e2e` our programs as child processes.
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
-import LongFirst from "./test/support/long-first";
+import LongFirst from "./test/support/long-first.js";
 
 /**
  * Per-test and per-hook timeouts for a loaded 2-core runner, with a wide margin: they catch a hang, never a
@@ -52,6 +52,14 @@ export default defineConfig({
           include: ["test/worker/**/*.test.ts"],
           // One ngrok account and one repository are shared by the Worker's bindings: files run one after another.
           fileParallelism: false,
+          maxWorkers: 1,
+          // ...in one workerd runtime that keeps its module cache (`isolate: false`): starting workerd and importing the
+          // Worker once per file was most of this project's time. Storage stays per file: the setup file deletes every
+          // Durable Object and KV entry before each file and fails the file if any survive.
+          isolate: false,
+          setupFiles: ["test/support/worker-file-reset.ts"],
+          // Its own group (after unit and e2e, as before): one group cannot mix maxWorkers 4 and 1.
+          sequence: { groupOrder: 1 },
           globalSetup: ["test/support/global-setup.ts"],
         },
       },

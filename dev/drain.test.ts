@@ -2,7 +2,7 @@
 import { createServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { expect, it } from "vitest";
-import { discardBody } from "./drain";
+import { discardBody } from "./drain.js";
 
 it("lets a server that sends the body after the headers finish writing it", { timeout: 30_000 }, async () => {
   const finished: boolean[] = [];

@@ -1,7 +1,7 @@
 // The stand-ins' HTTP listener: a keep-alive connection left idle is still there for the next request.
 import { request, Agent } from "node:http";
 import { expect, it } from "vitest";
-import { listen } from "./listen";
+import { listen } from "./listen.js";
 
 it("keeps an idle keep-alive connection past Node's default 5 s, so a pooled client never writes into a reset", { timeout: 60_000 }, async () => {
   const served = await listen(() => new Response("ok"), "127.0.0.1", 0, () => new Error("port in use"));

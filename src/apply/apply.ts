@@ -3,7 +3,9 @@ import { NgrokApiError } from "../ngrok/errors.js";
 import type { Credential } from "../ngrok/types.js";
 import { errorCode } from "../run/errors.js";
 import { decodeMetadata, encodeMetadata, newNonce } from "../ownership/marker.js";
-import type { Change, Plan } from "../plan/types.js";
+import type { ResourcesApi } from "../ngrok/resources.js";
+import { applyKindChange } from "../kinds/apply.js";
+import type { Change, Plan, PlanChange } from "../plan/types.js";
 import { failureCode, type ChangeOutcome, type CredentialsApi, type FailureInfo, type IntentLog, type TokenKeeper } from "./types.js";
 
 /** What was done about a credential whose token could not be kept: deleted again, or left to its open intent. */
@@ -23,6 +25,13 @@ export interface ApplyDeps {
   stored: ReadonlyMap<string, string>;
   /** Changes in flight at once. Default APPLY_CONCURRENCY. */
   concurrency?: number;
+  /** The other kinds' calls (service users, API keys, SSH credentials); a batch with such a change needs it. */
+  resources?: ResourcesApi;
+  /**
+   * Service user spec name → id of those created by this plan so far: an owner: naming one is filled in (its id was
+   * pending when the plan was made). Creates in the batch add theirs.
+   */
+  owners?: Map<string, string>;
   /** Called as each change finishes, with its index in the batch: progress, persistence and the audit log. */
   onOutcome?: (outcome: ChangeOutcome, index: number) => void | Promise<void>;
 }
@@ -59,7 +68,7 @@ class TokenNotKeptError extends Error {
  * Executes one batch of changes that may run side by side (the run core orders and batches them, see
  * run/stages/apply.ts), with bounded concurrency. The first failure stops new work; what was in flight finishes.
  */
-export async function applyBatch(changes: readonly Change[], deps: ApplyDeps): Promise<BatchReport> {
+export async function applyBatch(changes: readonly PlanChange[], deps: ApplyDeps): Promise<BatchReport> {
   const stored = new Map(deps.stored);
   const outcomes: ChangeOutcome[] = [];
   let failed = false;
@@ -67,7 +76,7 @@ export async function applyBatch(changes: readonly Change[], deps: ApplyDeps): P
   const worker = async () => {
     while (!failed && next < changes.length) {
       const index = next++;
-      const outcome = await execute(changes[index] as Change, deps, stored);
+      const outcome = await executeAny(changes[index] as PlanChange, deps, stored);
       if (outcome.status === "failed") failed = true;
       outcomes.push(outcome);
       await deps.onOutcome?.(outcome, index);
@@ -76,6 +85,25 @@ export async function applyBatch(changes: readonly Change[], deps: ApplyDeps): P
   await Promise.all(Array.from({ length: Math.min(Math.max(1, deps.concurrency ?? APPLY_CONCURRENCY), changes.length) }, worker));
   return { ok: !failed, outcomes };
 }
+
+/** A change of any kind: the other kinds through their records (src/kinds/), a credential here, its pending owner filled in. */
+async function executeAny(change: PlanChange, deps: ApplyDeps, stored: Map<string, string>): Promise<ChangeOutcome> {
+  const owners = deps.owners ?? new Map<string, string>();
+  if ("kind" in change) {
+    if (!deps.resources) return { status: "failed", change, error: { code: "INTERNAL", message: `internal: no client for ${change.name}` } };
+    return applyKindChange(change, { api: deps.resources, vault: deps.vault, intents: deps.intents, stored }, owners, stored);
+  }
+  if ((change.action === "create" || change.action === "replace" || change.action === "rotate") && change.body.owner_id?.startsWith(PENDING)) {
+    const owner = change.body.owner_id.slice(PENDING.length);
+    const id = owners.get(owner);
+    if (id === undefined) return { status: "failed", change, error: { code: "OWNER_MISSING", message: `the service user "${owner}" that owns it was not created` } };
+    return execute({ ...change, body: { ...change.body, owner_id: id } }, deps, stored).then((outcome) => ({ ...outcome, change }));
+  }
+  return execute(change, deps, stored);
+}
+
+/** The owner_id of a service user the plan creates (see resolveOwners in plan/kinds-diff.ts). */
+const PENDING = "pending:";
 
 async function execute(change: Change, deps: ApplyDeps, stored: Map<string, string>): Promise<ChangeOutcome> {
   try {

@@ -1,6 +1,6 @@
 // What apply needs from the edges (ngrok, the vault, the intent log) and what it reports.
 import type { Credential, CredentialCreate, CredentialUpdate } from "../ngrok/types.js";
-import type { Change, Intent } from "../plan/types.js";
+import type { Intent, PlanChange } from "../plan/types.js";
 
 /** The ngrok calls apply makes; NgrokClient satisfies it. */
 export interface CredentialsApi {
@@ -46,6 +46,8 @@ const FAILURE_CODE_SET = {
   /** The CLI's file intent log (cli/file-intents.ts). */
   CLI_INTENTS_INVALID: true,
   CLI_INTENTS_WRITE: true,
+  /** A change whose `owner:` names a service user this plan was to create, and did not (src/kinds/). */
+  OWNER_MISSING: true,
   INTERNAL: true,
 } as const;
 export type FailureCode = keyof typeof FAILURE_CODE_SET;
@@ -65,12 +67,12 @@ export interface FailureInfo {
 }
 
 export type ChangeOutcome =
-  | { status: "done"; change: Change; /** The id a create or replace minted. */ createdId?: string; note?: string }
-  | { status: "failed"; change: Change; error: FailureInfo; /** What was done to leave no orphan behind. */ compensation?: string };
+  | { status: "done"; change: PlanChange; /** The id a create or replace minted. */ createdId?: string; note?: string }
+  | { status: "failed"; change: PlanChange; error: FailureInfo; /** What was done to leave no orphan behind. */ compensation?: string };
 
 export interface ApplyReport {
   ok: boolean;
   outcomes: ChangeOutcome[];
   /** Changes not started because an earlier one failed (apply stops on the first failure). */
-  notAttempted: Change[];
+  notAttempted: PlanChange[];
 }

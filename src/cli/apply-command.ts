@@ -2,6 +2,7 @@
 import type { ChangeOutcome } from "../apply/types.js";
 import type { SpecSource } from "../desired/types.js";
 import { formatProgress, ProgressTracker } from "../ngrok/progress.js";
+import { ResourceClient } from "../ngrok/resources.js";
 import { renderText } from "../plan/render.js";
 import type { Plan } from "../plan/types.js";
 import { runLocal } from "../run/local.js";
@@ -58,6 +59,7 @@ export async function applyCommand(parsed: Parsed, io: CliIo): Promise<number> {
   const result = await withTarget(ctx.target, () =>
     runLocal(sources, { ...ctx.options, mode: "apply" }, {
       ngrok: ctx.ngrok,
+      resources: new ResourceClient(ctx.ngrok),
       vault,
       intents: ctx.intents,
       approve,

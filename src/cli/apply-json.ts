@@ -1,6 +1,6 @@
 // `apply --json`: the outcome of every change as data for scripts (never a token: ngrok's create response stays in the vault).
 import type { ApplyReport, ChangeOutcome } from "../apply/types.js";
-import type { Change, Plan } from "../plan/types.js";
+import type { Change, Plan, PlanChange } from "../plan/types.js";
 
 export interface OutcomeJson {
   action: Change["action"];
@@ -22,7 +22,7 @@ export interface ApplyJson {
   refusals: Plan["refusals"];
 }
 
-function idOf(change: Change): string | undefined {
+function idOf(change: PlanChange): string | undefined {
   return "id" in change ? change.id : undefined;
 }
 

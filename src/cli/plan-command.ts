@@ -26,7 +26,7 @@ export async function planCommand(parsed: Parsed, io: CliIo): Promise<number> {
   const sources = await readSpecSources(parsed.dir, io.cwd);
   const listing = recordListing(ctx.ngrok);
   const result = await withTarget(ctx.target, () =>
-    runLocal(sources, { ...ctx.options, mode: "plan" }, { ngrok: listing.api, vault: idsOnly(ctx.store), intents: ctx.intents, noDelivery: CLI_NO_DELIVERY, takeCalls: counter(ctx.ngrok) }),
+    runLocal(sources, { ...ctx.options, mode: "plan" }, { ngrok: listing.api, resources: new ResourceClient(ctx.ngrok), vault: idsOnly(ctx.store), intents: ctx.intents, noDelivery: CLI_NO_DELIVERY, takeCalls: counter(ctx.ngrok) }),
   );
   if (result.kind === "invalid") {
     reportInvalid(result.errors, result.files, io, parsed.json);

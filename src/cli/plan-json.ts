@@ -1,9 +1,9 @@
 // `plan --json`: the plan as data for pipelines, snake_case like the HTTP API (status, summary and plan_text as /api/status reports a plan run).
 import { renderText } from "../plan/render.js";
-import { summarize, type Change, type Plan } from "../plan/types.js";
+import { summarize, type Change, type KindChange, type Plan, type PlanChange } from "../plan/types.js";
 
 /** A change as JSON: a rotation's `retireAt` / `retireBody` become `retire_at` / `retire_body`; every other key is already snake_case. */
-export type ChangeJson = Exclude<Change, { action: "rotate" }> | (Omit<Extract<Change, { action: "rotate" }>, "retireAt" | "retireBody"> & { retire_at: string; retire_body: Extract<Change, { action: "rotate" }>["retireBody"] });
+export type ChangeJson = KindChange | Exclude<Change, { action: "rotate" }> | (Omit<Extract<Change, { action: "rotate" }>, "retireAt" | "retireBody"> & { retire_at: string; retire_body: Extract<Change, { action: "rotate" }>["retireBody"] });
 
 export type PlanJson = Omit<Plan, "ownerId" | "staleIntents" | "settingsSince" | "changes"> & {
   /** As the Worker's run of a plan: "refused" when the plan must not be applied. */
@@ -18,8 +18,8 @@ export type PlanJson = Omit<Plan, "ownerId" | "staleIntents" | "settingsSince" |
   plan_text: string;
 };
 
-function changeJson(change: Change): ChangeJson {
-  if (change.action !== "rotate") return change;
+function changeJson(change: PlanChange): ChangeJson {
+  if (change.action !== "rotate" || "kind" in change) return change;
   const { retireAt, retireBody, ...rest } = change;
   return { ...rest, retire_at: retireAt, retire_body: retireBody };
 }

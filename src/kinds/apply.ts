@@ -1,5 +1,5 @@
 // Executes the kinds' changes in order (service users first on create, last on delete); a minted API key is kept like a token: write-ahead intent, vault, then close.
-import type { IntentLog, TokenKeeper } from "../apply/types.js";
+import { failureCode, type FailureInfo, type IntentLog, type TokenKeeper } from "../apply/types.js";
 import type { LiveResource, ResourceBody, ResourcesApi } from "../ngrok/resources.js";
 import { decodeMetadata, encodeMetadata, newNonce } from "../ownership/marker.js";
 import { kindApplyOrder, type KindChange, type KindsPlan } from "../plan/kind-changes.js";
@@ -19,7 +19,7 @@ export interface KindsApplyDeps {
 
 export type KindOutcome =
   | { status: "done"; change: KindChange; createdId?: string }
-  | { status: "failed"; change: KindChange; error: { code: string; message: string; status_code?: number } };
+  | { status: "failed"; change: KindChange; error: FailureInfo };
 
 /** Runs the changes one at a time in apply order; the first failure stops the rest (reported as not attempted). */
 export async function applyKinds(plan: KindsPlan, deps: KindsApplyDeps): Promise<{ ok: boolean; outcomes: KindOutcome[]; notAttempted: KindChange[] }> {
@@ -89,7 +89,7 @@ async function execute(change: KindChange, deps: KindsApplyDeps, owners: Map<str
     }
   } catch (error) {
     const fields = error as Error & { code?: unknown; status_code?: unknown };
-    const info: { code: string; message: string; status_code?: number } = { code: typeof fields.code === "string" ? fields.code : "INTERNAL", message: error instanceof Error ? error.message : String(error) };
+    const info: FailureInfo = { code: failureCode(fields.code), message: error instanceof Error ? error.message : String(error) };
     if (typeof fields.status_code === "number") info.status_code = fields.status_code;
     return { status: "failed", change, error: info };
   }
@@ -136,4 +136,14 @@ async function deleteIgnoringGone(api: ResourcesApi, kind: KindRecord, id: strin
   } catch (error) {
     if ((error as { status_code?: unknown }).status_code !== 404) throw error;
   }
+}
+
+/**
+ * One change of a run's plan (named `list/name`, see run/kinds.ts), as the run core's apply stage batches it.
+ * `owners` holds the ids of the service users created so far (this change adds its own when it creates one).
+ */
+export async function applyKindChange(change: KindChange, deps: Omit<KindsApplyDeps, "owners" | "onOutcome">, owners: Map<string, string>, stored: Map<string, string>): Promise<KindOutcome> {
+  const bare = { ...change, name: change.name.slice(change.name.indexOf("/") + 1) } as KindChange;
+  const outcome = await execute(bare, { ...deps, owners }, owners, stored);
+  return { ...outcome, change };
 }

@@ -1,10 +1,10 @@
 // The client and the emulator tested against each other: paging, methods, error mapping, retries, the in-flight cap, redaction.
 import { beforeEach, describe, expect, it } from "vitest";
-import type { Emulator } from "../../standins/ngrok/app";
-import { createEmulator } from "../../standins/ngrok/app";
-import type { NgrokClientOptions } from "./client";
-import { NgrokClient } from "./client";
-import { NgrokApiError, NgrokNetworkError, NgrokProtocolError } from "./errors";
+import type { Emulator } from "../../standins/ngrok/app.js";
+import { createEmulator } from "../../standins/ngrok/app.js";
+import type { NgrokClientOptions } from "./client.js";
+import { NgrokClient } from "./client.js";
+import { NgrokApiError, NgrokNetworkError, NgrokProtocolError } from "./errors.js";
 
 const BASE = "http://ngrok.test";
 let em: Emulator;

@@ -1,12 +1,12 @@
 // Pacing against the emulator's enforced limit on a simulated clock: no 429s alone, few when shared, Retry-After, the concurrency cap, state carried across invocations, the ETA.
 import { describe, expect, it } from "vitest";
-import { createEmulator, type Emulator } from "../../standins/ngrok/app";
-import { SimClock } from "../../standins/ngrok/sim-clock";
-import { NgrokClient } from "./client";
-import { AccountLimiter } from "./limiter";
-import type { LimiterSnapshot } from "./limiter-snapshot";
-import { ProgressTracker, formatProgress, progressNow, type ApplyProgress } from "./progress";
-import { formatRateLimit, maxInAnyWindow, parseRateLimit, RollingWindow } from "./rate-limit";
+import { createEmulator, type Emulator } from "../../standins/ngrok/app.js";
+import { SimClock } from "../../standins/ngrok/sim-clock.js";
+import { NgrokClient } from "./client.js";
+import { AccountLimiter } from "./limiter.js";
+import type { LimiterSnapshot } from "./limiter-snapshot.js";
+import { ProgressTracker, formatProgress, progressNow, type ApplyProgress } from "./progress.js";
+import { formatRateLimit, maxInAnyWindow, parseRateLimit, RollingWindow } from "./rate-limit.js";
 
 const KEY = "limiter-test-key";
 const BASE = "http://emulator.test";

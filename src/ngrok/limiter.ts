@@ -1,8 +1,8 @@
 // Client-side pacing to an ngrok account's budget: a rolling window (not a token bucket), a concurrency cap, 429 back-off and recovery, serialisable state.
 import { MAX_CONNECTIONS } from "./semaphore.js";
-import type { RateLimit } from "./rate-limit";
-import { NGROK_RATE_LIMIT, RollingWindow } from "./rate-limit";
-import { MAX_PROBE_WINDOWS, readSnapshot, type LimiterSnapshot } from "./limiter-snapshot";
+import type { RateLimit } from "./rate-limit.js";
+import { NGROK_RATE_LIMIT, RollingWindow } from "./rate-limit.js";
+import { MAX_PROBE_WINDOWS, readSnapshot, type LimiterSnapshot } from "./limiter-snapshot.js";
 
 export interface LimiterOptions {
   /** The account's budget; "off" paces nothing (the concurrency cap still holds). Default 120 per 60 s. */

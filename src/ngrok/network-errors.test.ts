@@ -1,9 +1,9 @@
 // Network failures and wrong URLs, over real sockets: the error names the host and the reason (DNS, refused, TLS, timeout, reset) and points at NGROK_API_URL.
 import { createServer, type AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEmulator, type StartedEmulator } from "../../standins/ngrok/server";
-import { NgrokClient } from "./client";
-import { NgrokApiError, NgrokNetworkError, classifyNetworkFailure } from "./errors";
+import { startEmulator, type StartedEmulator } from "../../standins/ngrok/server.js";
+import { NgrokClient } from "./client.js";
+import { NgrokApiError, NgrokNetworkError, classifyNetworkFailure } from "./errors.js";
 
 const KEY = "sk_network_SECRET_key";
 let emulator: StartedEmulator;

@@ -1,5 +1,5 @@
 // Checks that ngrok's JSON bodies have the documented shape before the rest of the code trusts them.
-import type { Credential, CredentialList, NgrokErrorBody } from "./types";
+import type { Credential, CredentialList, NgrokErrorBody } from "./types.js";
 
 type Json = Record<string, unknown>;
 

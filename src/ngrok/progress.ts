@@ -1,5 +1,5 @@
 // Progress of a long apply against the account's rate limit: changes done of total and an ETA from the limiter's window, for the CLI's lines and /api/status.
-import type { AccountLimiter } from "./limiter";
+import type { AccountLimiter } from "./limiter.js";
 
 /** What the CLI prints and /api/status serves as `progress`. */
 export interface ApplyProgress {

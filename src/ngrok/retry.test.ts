@@ -1,6 +1,6 @@
 // Retry timing: full-jitter bounds and Retry-After parsing.
 import { describe, expect, it } from "vitest";
-import { fullJitterDelay, retryAfterMs } from "./retry";
+import { fullJitterDelay, retryAfterMs } from "./retry.js";
 
 describe("fullJitterDelay", () => {
   it("is uniform below min(cap, base·2^attempt)", () => {

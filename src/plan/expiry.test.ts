@@ -91,7 +91,7 @@ describe("past its expires", () => {
     const gone = live("gone");
     const stored = new Map([["a", a.id], ["b", b.id], ["gone", gone.id]]);
     const p = plan({ specs: [expiring("a", -1), expiring("b", -1)], live: [a, b], stored, maxDeletes: 0 });
-    expect(p.changes.map((c) => c.action === "delete" && [c.reason, c.matured])).toEqual([["expired", true], ["expired", true]]);
+    expect(p.changes.map((c) => c.action === "delete" && [c.reason, "matured" in c && c.matured])).toEqual([["expired", true], ["expired", true]]);
     expect(p.refusals).toEqual([]);
     expect(renderText(p)).toContain("-     # expired: its expires date, applied while still ahead, has passed");
     expect(plan({ specs: [expiring("a", -1)], live: [a, gone], stored, maxDeletes: 0 }).refusals.map((r) => r.code)).toEqual(["MAX_DELETES"]);
@@ -102,7 +102,7 @@ describe("past its expires", () => {
     const b = live("b", { expires: new Date(NOW + DAY).toISOString() });
     const stored = new Map([["a", a.id], ["b", b.id]]);
     const p = plan({ specs: [expiring("a", -DAY), expiring("b", -DAY)], live: [a, b], stored, maxDeletes: 1 });
-    expect(p.changes.map((c) => c.action === "delete" && [c.reason, c.matured])).toEqual([["expired", false], ["expired", false]]);
+    expect(p.changes.map((c) => c.action === "delete" && [c.reason, "matured" in c && c.matured])).toEqual([["expired", false], ["expired", false]]);
     expect(p.refusals.map((r) => r.code)).toEqual(["MAX_DELETES"]);
     expect(plan({ specs: [expiring("a", -DAY), expiring("b", -DAY)], live: [a, b], stored, maxDeletes: 1, allowDeletes: true }).refusals).toEqual([]);
   });

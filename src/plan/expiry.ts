@@ -4,7 +4,7 @@ import type { CredentialSpec } from "../desired/types.js";
 import type { Credential } from "../ngrok/types.js";
 import { decodeMetadata } from "../ownership/marker.js";
 import { markerExpires } from "./fields.js";
-import type { Change, ExpiringCredential, Plan } from "./types.js";
+import type { ExpiringCredential, Plan, PlanChange } from "./types.js";
 
 /** EXPIRY_WARNING's default: plans announce an expiry this long before it. */
 export const DEFAULT_EXPIRY_WARNING_MS = 7 * 86_400_000;
@@ -48,7 +48,7 @@ export function withExpiry(plan: Plan, expired: readonly CredentialSpec[], curre
     const decoded = decodeMetadata(credential.metadata);
     applied.set(credential.id, decoded.kind === "managed" ? decoded.marker.expires : undefined);
   }
-  const changes = plan.changes.map((change): Change => {
+  const changes = plan.changes.map((change): PlanChange => {
     const spec = change.action === "delete" && change.reason === "removed" ? expiredSpecs.get(change.name) : undefined;
     if (change.action !== "delete" || spec === undefined) return change;
     // The marker's date is the spec's and was ahead of the apply that wrote it (markerExpires at that apply's now).

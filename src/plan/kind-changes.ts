@@ -1,21 +1,7 @@
 // The changes of the kinds beside credentials: service users' own, and API keys' and SSH credentials' (a credential's change tagged with its kind).
-import type { ServiceUserSpec } from "../desired/kind-types.js";
-import type { ResourceBody } from "../ngrok/resources.js";
-import type { Change, Delivery, FieldChange, Intent, Refusal } from "./types.js";
+import type { Delivery, Intent, KindChange, Refusal } from "./types.js";
 
-export type ServiceUserChange =
-  | { kind: "service_user"; action: "create"; name: string; spec: ServiceUserSpec; body: ResourceBody }
-  /** `import` adopts an unmanaged service user: its name gains our marker (and any field changes). */
-  | { kind: "service_user"; action: "update" | "import"; name: string; id: string; fields: FieldChange[]; body: ResourceBody }
-  | { kind: "service_user"; action: "delete"; name: string; id: string; reason: "removed" | "duplicate" };
-
-/**
- * An API key's or SSH credential's change: the credential diff's, with its kind, the wire body the kind sends and,
- * when it is owned by a service user this plan creates, that user's spec name (apply fills in its id).
- */
-export type ResourceChange = Change & { kind: "api_key" | "ssh_credential"; wire?: ResourceBody; owner?: string };
-
-export type KindChange = ServiceUserChange | ResourceChange;
+export type { KindChange, ResourceChange, ServiceUserChange } from "./types.js";
 
 export interface KindsPlan {
   changes: KindChange[];

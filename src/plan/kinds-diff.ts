@@ -128,7 +128,7 @@ function diffResources(kind: KindRecord, specs: readonly (ApiKeySpec | SshCreden
   if (kind === SSH_CREDENTIALS) plan = replaceChangedKeys(plan, specs as readonly SshCredentialSpec[], live, current, input);
   const bySpec = new Map(specs.map((spec) => [spec.name, spec]));
   return {
-    changes: plan.changes.map((change) => tag(kind, change, bySpec.get(change.name))),
+    changes: plan.changes.map((change) => tag(kind, change as Change, bySpec.get(change.name))),
     unchanged: plan.unchanged.map((name) => `${prefix}${name}`),
     unmanaged: plan.unmanaged,
     foreign: plan.foreign,

@@ -2,7 +2,7 @@
 import { utf8Bytes } from "../ownership/marker.js";
 import { code, codeBlock } from "./inert.js";
 import { settingLine, values } from "./settings.js";
-import type { Change, Delivery, FieldChange, Plan, Refusal } from "./types.js";
+import type { Change, Delivery, FieldChange, Plan, PlanChange, Refusal, ServiceUserChange } from "./types.js";
 import { summarize } from "./types.js";
 
 /**
@@ -38,19 +38,22 @@ function deleteWhy(change: Extract<Change, { action: "delete" }>): string {
 }
 
 /** One change as lines, each starting with its diff symbol so a ```diff block colours it. */
-export function changeLines(change: Change, audience: Audience = "operator"): string[] {
+export function changeLines(change: PlanChange, audience: Audience = "operator"): string[] {
   const id = change.action === "create" ? "" : ` (${change.id})`;
   const head = `${SYMBOL[change.action]} ${change.name}${id} ${VERB[change.action]}`;
+  if ("kind" in change && change.kind === "service_user") return [head, ...serviceUserLines(change)];
   const lines = [head];
+  // An API key has no ACL; a public key is no secret (an API key's token never reaches a plan).
+  const acl = "kind" in change && change.kind === "api_key" ? null : undefined;
   if (change.action === "create") {
-    lines.push(...createFields(change.spec.description, change.spec.metadata, change.spec.acl, change.spec.owner_id, change.spec.prevent_destroy));
+    lines.push(...createFields(change.spec.description, change.spec.metadata, acl === null ? null : change.spec.acl, ownerShown(change.spec), change.spec.prevent_destroy));
     // The settings ngrok does not hold, reviewed with the new credential.
     for (const setting of ["rotate_after", "expires", "deliver"] as const) for (const value of values(change.spec, setting)) lines.push(`+     ${setting}: ${value}`);
   } else if (change.action === "delete") {
     lines.push(`-     # ${deleteWhy(change)}`);
   } else if (change.action === "import" && audience === "public") {
     // The live values belong to a credential we do not own yet: show only what the spec will set.
-    lines.push(...createFields(change.spec.description, change.spec.metadata, change.spec.acl, undefined, change.spec.prevent_destroy));
+    lines.push(...createFields(change.spec.description, change.spec.metadata, acl === null ? null : change.spec.acl, undefined, change.spec.prevent_destroy));
   } else if (change.action === "rotate") {
     lines.push(`!     # ${change.reason}: a new credential (and token) is created; ${change.id} keeps working until ${change.retireAt}, then it is deleted`);
   } else {
@@ -60,11 +63,23 @@ export function changeLines(change: Change, audience: Audience = "operator"): st
   return lines;
 }
 
-function createFields(description: string, metadata: unknown, acl: readonly string[], ownerId: string | undefined, protect: boolean): string[] {
+/** A service user's change: its fields (it has no metadata, no ACL and no secret). */
+function serviceUserLines(change: ServiceUserChange): string[] {
+  if (change.action === "create") return [`+     active: ${change.spec.active}`, ...(change.spec.roles.length > 0 ? [`+     roles: ${change.spec.roles.join(", ")}`] : [])];
+  if (change.action === "delete") return [`-     # ${change.reason === "duplicate" ? "a second service user for the same name" : "its spec was removed"}`];
+  return change.fields.flatMap(fieldLines);
+}
+
+/** `owner: <service user>` as written (its id may not exist yet), else the owner_id. */
+function ownerShown(spec: { owner?: { name: string }; owner_id?: string }): string | undefined {
+  return spec.owner ? `${spec.owner.name} (owner:)` : spec.owner_id;
+}
+
+function createFields(description: string, metadata: unknown, acl: readonly string[] | null, ownerId: string | undefined, protect: boolean): string[] {
   const lines: string[] = [];
   if (description) lines.push(`+     description: ${JSON.stringify(description)}`);
   if (metadata !== null) lines.push(`+     metadata: ${show(metadata)}`);
-  lines.push(`+     acl: ${acl.length === 0 ? "[] (no restriction)" : acl.join(", ")}`);
+  if (acl !== null) lines.push(`+     acl: ${acl.length === 0 ? "[] (no restriction)" : acl.join(", ")}`);
   if (ownerId) lines.push(`+     owner_id: ${ownerId}`);
   if (protect) lines.push("+     prevent_destroy: true");
   return lines;

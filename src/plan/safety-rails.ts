@@ -1,7 +1,7 @@
 // Safety rails, each a small function over a plan (the shape of external-dns's plan/policy.go).
 import { decodeMetadata } from "../ownership/marker.js";
 import type { Credential } from "../ngrok/types.js";
-import type { Change, Plan, Refusal } from "./types.js";
+import type { PlanChange, Plan, Refusal } from "./types.js";
 
 export type SafetyRail = (plan: Plan) => Plan;
 
@@ -73,7 +73,7 @@ function rotateUnheld(plan: Plan, protectedIds: ReadonlySet<string>, held: HeldT
 }
 
 /** Why a change ends a live credential (now, or after a rotation's grace window); null when it ends none. */
-function ending(change: Change, rotateNow: ReadonlySet<string>): "hard" | "retired" | "scheduled" | null {
+function ending(change: PlanChange, rotateNow: ReadonlySet<string>): "hard" | "retired" | "scheduled" | null {
   if (change.action === "replace") return "hard";
   if (change.action === "rotate") return rotateNow.has(change.name) ? "hard" : "scheduled";
   if (change.action !== "delete") return null;
@@ -81,7 +81,7 @@ function ending(change: Change, rotateNow: ReadonlySet<string>): "hard" | "retir
   if (change.reason === "orphan") return null;
   // A matured expiry (its date was ahead when its commit was applied, see withExpiry) is a security control that was
   // reviewed and applied in advance: never held back. A date born past counts like any delete.
-  if (change.reason === "expired" && change.matured === true) return null;
+  if (change.reason === "expired" && "matured" in change && change.matured === true) return null;
   return change.reason === "retired" ? "retired" : "hard";
 }
 
@@ -110,7 +110,7 @@ export function maxDeletes(limit: number, allowed: boolean, rotateNow: ReadonlyS
     const deferred = { retired: 0, rotations: [] as string[] };
     // Retired deletes first (they finish rotations already under way), then scheduled rotations by name.
     const soft = plan.changes.filter((change) => ending(change, rotateNow) === "retired").concat(plan.changes.filter((change) => ending(change, rotateNow) === "scheduled"));
-    const kept = new Set<Change>();
+    const kept = new Set<PlanChange>();
     for (const change of soft) {
       if (room > 0) {
         kept.add(change);

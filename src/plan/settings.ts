@@ -2,9 +2,10 @@
 // since the previous specs (a pull request's base branch, or the last apply), as plan lines for reviewers (pure).
 import { formatDuration } from "../desired/duration.js";
 import { formatInstant } from "../desired/expires.js";
+import type { OtherKindList } from "../desired/kind-types.js";
 import type { CredentialSpec, SpecSource } from "../desired/types.js";
 import { deliveryTargetRef } from "./deliveries.js";
-import type { Change, Setting, SettingChange } from "./types.js";
+import type { PlanChange, Setting, SettingChange } from "./types.js";
 
 export type { Setting, SettingChange } from "./types.js";
 
@@ -16,6 +17,8 @@ export interface PreviousSpecs {
   label: string;
   specs: readonly CredentialSpec[];
   paths?: ReadonlySet<string>;
+  /** The kinds beside credentials those previous specs used (a run lists them, so removing their last spec deletes). */
+  kinds?: readonly OtherKindList[];
 }
 
 /** No previous specs to compare with, and why (a note on the plan): e.g. nothing was applied yet. */
@@ -59,7 +62,7 @@ export function settingChanges(previous: readonly CredentialSpec[], current: rea
  * The setting changes a plan shows: not those its changes already show (a create lists every setting, an import
  * shows the adoption, a field written to the marker shows as a field), and only for names still in the specs.
  */
-export function unshownSettings(settings: readonly SettingChange[], changes: readonly Change[]): SettingChange[] {
+export function unshownSettings(settings: readonly SettingChange[], changes: readonly PlanChange[]): SettingChange[] {
   const byName = new Map(changes.map((change) => [change.name, change]));
   return settings.filter((s) => {
     const change = byName.get(s.name);

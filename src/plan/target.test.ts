@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { targetPlan } from "./target";
-import type { Change, Plan } from "./types";
+import { targetPlan } from "./target.js";
+import type { Change, Plan } from "./types.js";
 
 const spec = (name: string) => ({ name, description: "", metadata: null, acl: [], deliver: [] }) as unknown as Extract<Change, { action: "create" }>["spec"];
 const plan: Plan = {

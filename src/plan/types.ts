@@ -2,6 +2,8 @@
 import type { CredentialCreate, CredentialUpdate } from "../ngrok/types.js";
 import type { UserMetadata } from "../ownership/marker.js";
 import type { CredentialSpec, SourceLocation } from "../desired/types.js";
+import type { ServiceUserSpec } from "../desired/kind-types.js";
+import type { ResourceBody } from "../ngrok/resources.js";
 
 /** A reviewed setting that ngrok does not hold (see settings.ts). */
 export type Setting = "rotate_after" | "expires" | "deliver" | "prevent_destroy" | "import";
@@ -50,6 +52,24 @@ export type Change =
    */
   | { action: "delete"; name: string; id: string; reason: DeleteReason; intent?: Intent; matured?: boolean };
 
+export type ServiceUserChange =
+  | { kind: "service_user"; action: "create"; name: string; spec: ServiceUserSpec; body: ResourceBody }
+  /** `import` adopts an unmanaged service user: its name gains our marker (and any field changes). */
+  | { kind: "service_user"; action: "update" | "import"; name: string; id: string; fields: FieldChange[]; body: ResourceBody }
+  | { kind: "service_user"; action: "delete"; name: string; id: string; reason: "removed" | "duplicate" };
+
+/**
+ * An API key's or SSH credential's change: the credential diff's, with its kind, the wire body the kind sends and,
+ * when it is owned by a service user this plan creates, that user's spec name (apply fills in its id).
+ */
+export type ResourceChange = Change & { kind: "api_key" | "ssh_credential"; wire?: ResourceBody; owner?: string };
+
+/** A change of a kind beside credentials (src/kinds/). In a run's plan its name is `list/name`, e.g. api_keys/deploy. */
+export type KindChange = ServiceUserChange | ResourceChange;
+
+/** A change of any kind: a credential's (no `kind`) or another kind's. */
+export type PlanChange = Change | KindChange;
+
 export type DeleteReason =
   /** The spec is gone. */
   | "removed"
@@ -66,7 +86,7 @@ export type Action = Change["action"];
 
 export interface Refusal {
   /** IMPORT_REFUSED covers every refused import alike, so a pull request cannot tell an absent id from a taken one. */
-  code: "PREVENT_DESTROY" | "MAX_DELETES" | "EMPTY_SPECS" | "IMPORT_REFUSED" | "ROTATE_UNHELD" | "OWNER_IN_USE" | "OWNER_UNRESOLVED";
+  code: "PREVENT_DESTROY" | "MAX_DELETES" | "EMPTY_SPECS" | "IMPORT_REFUSED" | "ROTATE_UNHELD" | "OWNER_IN_USE" | "OWNER_UNRESOLVED" | "KINDS_UNAVAILABLE";
   name?: string;
   /** Safe for anyone who can open a pull request. */
   message: string;
@@ -110,7 +130,8 @@ export type Delivery =
 
 export interface Plan {
   ownerId: string;
-  changes: Change[];
+  /** Credentials' changes and, in a run's plan, the other kinds' (service users, API keys, SSH credentials). */
+  changes: PlanChange[];
   /** Token deliveries, run after the changes. */
   deliveries: Delivery[];
   /** Old credentials of rotations still inside their grace window. */
@@ -153,7 +174,7 @@ export interface ExpiringCredential {
   source: SourceLocation;
 }
 
-export function summarize(plan: Pick<Plan, "changes">): { create: number; update: number; delete: number } {
+export function summarize(plan: { changes: readonly PlanChange[] }): { create: number; update: number; delete: number } {
   let create = 0;
   let update = 0;
   let remove = 0;

@@ -7,7 +7,7 @@ import { pullJudge } from "../github/pulls.js";
 import { isTeamMember, readCodeownersAt } from "../github/reviews.js";
 import { hasWriteAccess, ownerLookups, ownsChanges, type CommandName } from "../review/commands.js";
 import { parseCodeowners } from "../review/codeowners.js";
-import { changedCredentials } from "../review/decide.js";
+import { changedItems } from "../review/kinds.js";
 import { SubrequestBudget } from "../run/budget.js";
 import type { RunRequest } from "../run/types.js";
 import type { DeleteApproval } from "./ledgers.js";
@@ -87,7 +87,7 @@ async function rightOf(deps: CommandDeps, user: string, pr: number, head: string
   const before = await specsAt(github, repository, base, ownerId, storage);
   const after = await specsAt(github, repository, head, ownerId, storage);
   if (after === null) return { ok: false, permission, why: "not an owner: the pull request's specs do not load, so its credentials cannot be known" };
-  const changed = changedCredentials(before, after, { changes: [] });
+  const changed = changedItems(before, after, { changes: [] });
   const file = await readCodeownersAt(github, repository, base, storage.caches.blobs());
   const parsed = file ? parseCodeowners(file.path, file.content) : null;
   if (parsed && !parsed.ok) return { ok: false, permission, why: `not an owner: ${file?.path} on the default branch is invalid` };

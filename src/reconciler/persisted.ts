@@ -107,7 +107,8 @@ const body = z.record(z.string(), z.unknown());
 export const changeSchema = z.discriminatedUnion("action", [
   z.object({ action: z.literal("create"), name: z.string(), spec: body, body }),
   z.object({ action: z.literal("update"), ...withId, fields: z.array(body), body }),
-  z.object({ action: z.literal("import"), ...withId, fields: z.array(body), spec: body, body }),
+  // A service user's import (src/kinds/) carries no spec: its body says all.
+  z.object({ action: z.literal("import"), ...withId, fields: z.array(body), spec: body.optional(), body }),
   z.object({ action: z.literal("replace"), ...withId, reason: z.string(), fields: z.array(body), spec: body, body }),
   z.object({ action: z.literal("rotate"), ...withId, reason: z.string(), retireAt: z.string(), retireBody: body, spec: body, body }),
   z.object({ action: z.literal("delete"), ...withId, reason: z.enum(["removed", "duplicate", "orphan", "retired", "expired"]), intent: intent.optional(), matured: z.boolean().optional() }),

@@ -7,6 +7,7 @@ import { deleteActionsSecret, getActionsSecret, writeActionsSecret, type Actions
 import { pullJudge } from "../github/pulls.js";
 import { readPolicyAt, readSpecsAt, SpecLimitError, type BlobCache } from "../github/specs.js";
 import { NgrokClient, type NgrokCall } from "../ngrok/client.js";
+import { ResourceClient } from "../ngrok/resources.js";
 import { AccountLimiter } from "../ngrok/limiter.js";
 import { MAX_CONNECTIONS } from "../ngrok/semaphore.js";
 import type { Delivery } from "../plan/types.js";
@@ -74,6 +75,7 @@ export function workerPorts({ env, config, storage, budget, vault, limiter }: Wo
     github,
     specs: githubSpecs(github, config.repository, storage),
     ngrok,
+    resources: new ResourceClient(ngrok),
     tokens: indexedTokens(vault, storage),
     intents: storage.intents,
     scratch: storage.scratch,

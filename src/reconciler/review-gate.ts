@@ -1,13 +1,13 @@
 // The Worker's review gate: asks GitHub for the merged pull request, its reviews, CODEOWNERS and teams, and lets src/review/ decide.
 import { loadSpecs } from "../desired/load.js";
-import type { CredentialSpec } from "../desired/types.js";
 import type { GitHubClient } from "../github/client.js";
 import { isTeamMember, listReviews, mergedPullOf, parentOf, readCodeownersAt, treeKeyAt } from "../github/reviews.js";
 import { readSpecsAt } from "../github/specs.js";
 import type { Plan } from "../plan/types.js";
 import { parseCodeowners, type Codeowners, type CodeownersError } from "../review/codeowners.js";
 import { pullJudge } from "../github/pulls.js";
-import { changedCredentials, decideReview, heldFor, membershipLookups, type ChangedCredential, type ReviewInput } from "../review/decide.js";
+import { decideReview, heldFor, membershipLookups, type ChangedCredential, type ReviewInput } from "../review/decide.js";
+import { changedItems, type ReviewedSpecs } from "../review/kinds.js";
 import { reviewNotes } from "../review/so-far.js";
 import { BudgetExhaustedError, type Budget } from "../run/budget.js";
 import type { ReviewGate } from "../run/ports.js";
@@ -25,7 +25,7 @@ export function reviewGate(github: GitHubClient, repository: string, storage: Re
   const blobs = storage.caches.blobs();
   return {
     cost: (state) => (required(state, storage) > 0 ? REVIEW_GATE_CALLS : 0),
-    async notes(state: Readonly<RunState>, specs: readonly CredentialSpec[]): Promise<string[]> {
+    async notes(state: Readonly<RunState>, specs: ReviewedSpecs): Promise<string[]> {
       const request = state.request;
       if (request.cause !== "pull_request") return [];
       const approvals = required(state, storage);
@@ -33,7 +33,7 @@ export function reviewGate(github: GitHubClient, repository: string, storage: Re
       try {
         // Judged as it will be merged: against the default branch's head (see pullJudge).
         const judge = await pullJudge(github, repository, request.pr);
-        const changed = changedCredentials(await specsAt(github, repository, judge.sha, ownerId, storage), specs, { changes: [] });
+        const changed = changedItems(await specsAt(github, repository, judge.sha, ownerId, storage), specs, { changes: [] });
         const owners = await readCodeownersAt(github, repository, judge.sha, blobs);
         const parsed = owners ? parseCodeowners(owners.path, owners.content) : null;
         if (parsed && !parsed.ok) return [`${head}; ${owners?.path} on the base branch is invalid (${parsed.errors.map(errorText).join("; ")}), so the apply will be held until it is fixed`];
@@ -65,7 +65,7 @@ export function reviewGate(github: GitHubClient, repository: string, storage: Re
         return null;
       }
     },
-    async check(state: Readonly<RunState>, plan: Plan, specs: readonly CredentialSpec[]): Promise<ReviewOutcome | null> {
+    async check(state: Readonly<RunState>, plan: Plan, specs: ReviewedSpecs): Promise<ReviewOutcome | null> {
       const sha = state.sha;
       const tree = state.tree;
       if (sha === null || tree === null) return null;
@@ -82,7 +82,7 @@ export function reviewGate(github: GitHubClient, repository: string, storage: Re
         storage.state.set("reviews", { enforced: approvals > 0, approvals: approvals > 0 ? approvals : null, sha, at: new Date().toISOString() });
         if (approvals === 0) return null;
         const parent = await parentOf(github, repository, sha);
-        changed = changedCredentials(last ? await specsAt(github, repository, last.sha, ownerId, storage) : null, specs, plan);
+        changed = changedItems(last ? await specsAt(github, repository, last.sha, ownerId, storage) : null, specs, plan);
         const owners = parent ? await readCodeownersAt(github, repository, parent, blobs) : null;
         let codeowners: Codeowners | null = null;
         if (owners) {
@@ -150,8 +150,8 @@ function required(state: Readonly<RunState>, storage: ReconcilerStorage): number
 }
 
 /** The specs of the last applied commit (its blobs are cached): what "changed" is measured against. */
-export async function specsAt(github: GitHubClient, repository: string, sha: string, ownerId: string, storage: ReconcilerStorage): Promise<CredentialSpec[] | null> {
+export async function specsAt(github: GitHubClient, repository: string, sha: string, ownerId: string, storage: ReconcilerStorage): Promise<ReviewedSpecs | null> {
   const snapshot = await readSpecsAt(github, repository, sha, storage.caches.blobs());
   const loaded = loadSpecs(snapshot.sources, { ownerId, cache: storage.caches.specs() });
-  return loaded.ok ? loaded.specs : null;
+  return loaded.ok ? { specs: loaded.specs, kinds: loaded.kinds } : null;
 }

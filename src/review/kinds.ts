@@ -1,7 +1,9 @@
 // Review owners of the kinds beside credentials: a changed service user, API key or SSH credential needs its file's owners, as a credential does.
 import type { KindSpecs, OtherKindList } from "../desired/kind-types.js";
 import { OTHER_KIND_LISTS } from "../desired/kind-types.js";
-import { canonical, type ChangedCredential } from "./decide.js";
+import type { CredentialSpec } from "../desired/types.js";
+import type { PlanChange } from "../plan/types.js";
+import { canonical, changedCredentials, type ChangedCredential } from "./decide.js";
 
 /** How a changed item of another kind is named for review: `api_keys/deploy` (credentials keep their bare name). */
 export function kindItemName(list: OtherKindList, name: string): string {
@@ -32,4 +34,20 @@ export function changedKindItems(before: KindSpecs | null, after: KindSpecs, pla
 function textOf(spec: { source: unknown }): string {
   const { source: _source, ...rest } = spec;
   return canonical(rest);
+}
+
+/** A tree's specs of every kind, as the review gate reads them. */
+export interface ReviewedSpecs {
+  specs: readonly CredentialSpec[];
+  kinds: KindSpecs;
+}
+
+/**
+ * Items of every kind a commit changes (credentials by name, the others as `list/name`): what differs from `before`
+ * (null: nothing applied yet), and what the plan changes anyway.
+ */
+export function changedItems(before: ReviewedSpecs | null, after: ReviewedSpecs, plan: { changes: readonly PlanChange[] }): ChangedCredential[] {
+  const planned = new Set(plan.changes.filter((c) => "kind" in c && c.kind !== undefined).map((c) => c.name));
+  const credentials = changedCredentials(before?.specs ?? null, after.specs, { changes: plan.changes.filter((c) => !("kind" in c) || c.kind === undefined) });
+  return [...credentials, ...changedKindItems(before?.kinds ?? null, after.kinds, planned)].sort((a, b) => (a.name < b.name ? -1 : 1));
 }

@@ -8,6 +8,7 @@ import { diffedSpecs } from "../plan/plan.js";
 import type { Plan } from "../plan/types.js";
 import { DIFF_UNITS_PER_CREDENTIAL, FINISH_UNITS_PER_SPEC, INDEX_UNITS_PER_SPEC } from "./cpu-units.js";
 import { RunError } from "./errors.js";
+import { byList, credentialShare, isKindName } from "./kinds.js";
 import type { Invocation } from "./invocation.js";
 import type { RunConfig, RunPorts } from "./ports.js";
 import type { RunState } from "./state.js";
@@ -72,7 +73,8 @@ export async function diffInSlices(state: RunState, run: Invocation): Promise<Di
   if (!budget.affords(finish)) return null;
   budget.spend(finish);
   const progress = state.diff;
-  const delivered = ports.deliverer ? await ports.deliverer.records() : [];
+  // The other kinds' deliveries are theirs (src/run/kinds.ts).
+  const delivered = (ports.deliverer ? await ports.deliverer.records() : []).filter((record) => !isKindName(record.name));
   const planned = finishDiff(progress, { ownerId: settings.config.ownerId, context, delivered });
   return { sources: index.sources, loaded: index.loaded, planned, live: heldCredentials(progress), context };
 }
@@ -118,11 +120,14 @@ async function buildIndex(state: RunState, ports: RunPorts, config: RunConfig): 
   if (!loaded.ok) throw new RunError("RUN_INTERNAL", "internal: specs validated at the start no longer validate");
   // A rotation asked for and done in an earlier round is not done again.
   const rotated = new Set((await ports.scratch.loadOutcomes()).filter((r) => r.outcome.status === "done" && r.outcome.change.action === "rotate").map((r) => r.outcome.change.name));
+  const stored = await ports.tokens.ids();
+  // `owner:` resolved against the service users listed (state.kindLive); only the credentials' own intents.
+  const share = credentialShare({ ownerId: config.ownerId, kinds: loaded.kinds, specs: loaded.specs, lists: state.lists ?? [], live: byList(state.kindLive ?? []), stored, intents: await ports.intents.list() });
   const context = sliceContext({
     ownerId: config.ownerId,
-    specs: diffedSpecs(loaded.specs, state.now),
-    stored: await ports.tokens.ids(),
-    intents: await ports.intents.list(),
+    specs: diffedSpecs(share.specs, state.now),
+    stored,
+    intents: share.intents,
     now: state.now,
     ...(config.rotationGraceMs !== undefined ? { rotationGraceMs: config.rotationGraceMs } : {}),
     ...(config.defaultRotateAfterMs !== undefined ? { defaultRotateAfterMs: config.defaultRotateAfterMs } : {}),

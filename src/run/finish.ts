@@ -1,5 +1,5 @@
 // The report stage of the run core: the result from what the stages persisted, and the output every driver reports.
-import type { Change } from "../plan/types.js";
+import type { PlanChange } from "../plan/types.js";
 import { count, type Invocation } from "./invocation.js";
 import { runOutput, type RunResult } from "./result.js";
 import { applyOrder } from "./stages/apply.js";
@@ -17,7 +17,7 @@ async function resultOf(state: RunState, run: Invocation): Promise<RunResult> {
   const outcomes = all.filter((r) => r.round === state.round || r.outcome.status === "done").map((r) => r.outcome);
   const current = all.filter((r) => r.round === state.round);
   const settled = new Set(current.map((r) => r.index));
-  const notAttempted = applyOrder(plan.changes).filter((i) => !settled.has(i)).map((i) => plan.changes[i] as Change);
+  const notAttempted = applyOrder(plan.changes).filter((i) => !settled.has(i)).map((i) => plan.changes[i] as PlanChange);
   const ok = notAttempted.length === 0 && current.every((r) => r.outcome.status === "done");
   return { kind: "applied", plan, live: state.listed, report: { ok, outcomes, notAttempted } };
 }

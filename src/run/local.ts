@@ -1,5 +1,6 @@
 // The local driver: a reconcile of local spec sources through driveRun, in memory, for the CLI, the bench and the tests.
 import type { IntentLog } from "../apply/types.js";
+import type { ResourcesApi } from "../ngrok/resources.js";
 import type { Plan } from "../plan/types.js";
 import type { SpecSource } from "../desired/types.js";
 import { REPORT_RESERVE } from "../config.js";
@@ -16,6 +17,8 @@ export type { RunResult } from "./result.js";
 
 export interface RunDeps {
   ngrok: CredentialsPort;
+  /** The other kinds (service users, API keys, SSH credentials); absent, a plan whose specs use them is refused. */
+  resources?: ResourcesApi;
   vault: TokenPort;
   intents: IntentLog;
   reporter?: Reporter;
@@ -67,6 +70,16 @@ function budgeted(ngrok: CredentialsPort, budget: SubrequestBudget): Credentials
   };
 }
 
+/** The other kinds' calls, each taken from the budget as the credentials' are. */
+function budgetedResources(api: ResourcesApi, budget: SubrequestBudget): ResourcesApi {
+  return {
+    listPage: (kind, cursor) => (budget.take(), api.listPage(kind, cursor)),
+    create: (kind, body) => (budget.take(), api.create(kind, body)),
+    update: (kind, id, body) => (budget.take(), api.update(kind, id, body)),
+    delete: (kind, id) => (budget.take(), api.delete(kind, id)),
+  };
+}
+
 /** Invocations a local run may take: at 50 calls each, a 10,000-credential account's listing alone takes 200. */
 const LOCAL_MAX_INVOCATIONS = 100_000;
 
@@ -96,6 +109,7 @@ export async function runLocal(sources: readonly SpecSource[], options: RunOptio
     return {
       specs,
       ngrok: budget ? budgeted(deps.ngrok, budget) : deps.ngrok,
+      ...(deps.resources ? { resources: budget ? budgetedResources(deps.resources, budget) : deps.resources } : {}),
       tokens: deps.vault,
       intents: deps.intents,
       scratch,

@@ -1,4 +1,5 @@
 // The ports the run core drives: spec source, credentials API, token keeper, intent log, run scratch state, reporter.
+import type { ReviewedSpecs } from "../review/kinds.js";
 import type { SpecError } from "../desired/errors.js";
 import type { PolicySources } from "../desired/repo-policy-choice.js";
 import type { ChangeOutcome, CredentialsApi, IntentLog, TokenKeeper } from "../apply/types.js";
@@ -11,7 +12,7 @@ import type { Budget } from "./budget.js";
 import type { RunResult } from "./result.js";
 import type { Baseline, DeliveryResult, RunState } from "./state.js";
 import type { ReviewOutcome, RunOutput } from "./types.js";
-import type { CredentialSpec } from "../desired/types.js";
+import type { ResourcesApi } from "../ngrok/resources.js";
 
 export type { Baseline } from "./state.js";
 
@@ -123,9 +124,9 @@ export interface ReviewGate {
    * null: reviews are not enforced for this commit (no `review:` policy), or it is the one already applied. A
    * GitHub failure is a `held` verdict, never an error; only a refusal for want of budget throws.
    */
-  check(state: Readonly<RunState>, plan: Plan, specs: readonly CredentialSpec[]): Promise<ReviewOutcome | null>;
+  check(state: Readonly<RunState>, plan: Plan, specs: ReviewedSpecs): Promise<ReviewOutcome | null>;
   /** On a pull request: what its plan should say about who must approve it (lines for the plan's notes). */
-  notes?(state: Readonly<RunState>, specs: readonly CredentialSpec[]): Promise<string[]>;
+  notes?(state: Readonly<RunState>, specs: ReviewedSpecs): Promise<string[]>;
   /**
    * On a push: the `/ngrok-gitops allow-deletes` approval of the merged pull request at the head it was merged at,
    * as a line for the plan's notes (it lifts MAX_DELETES), or null. Costs a call only while approvals are recorded.
@@ -148,6 +149,11 @@ export interface RunConfig {
 export interface RunPorts {
   specs: SpecPort;
   ngrok: CredentialsPort;
+  /**
+   * The other kinds (service users, API keys, SSH credentials) through the same client, limiter and budget. Absent:
+   * this driver applies only credentials, and a plan whose specs use other kinds is refused (KINDS_UNAVAILABLE).
+   */
+  resources?: ResourcesApi;
   tokens: TokenPort;
   intents: IntentLog;
   scratch: RunScratch;

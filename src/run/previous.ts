@@ -1,5 +1,6 @@
 // The previous specs a plan compares reviewed settings with, read through the spec port's baseline (see SpecSnapshot).
 import { loadSpecs } from "../desired/load.js";
+import { usedKinds } from "../kinds/plan-kinds.js";
 import type { SpecSource } from "../desired/types.js";
 import { changedSources, type NoPreviousSpecs, type PreviousSpecs } from "../plan/settings.js";
 import type { Invocation } from "./invocation.js";
@@ -22,5 +23,5 @@ export async function previousSpecs(state: Readonly<RunState>, { ports, settings
   if (paths.size === 0) return { label: baseline.label, specs: [], paths };
   const loaded = loadSpecs(previous, { ownerId: settings.config.ownerId, ...(ports.specs.cache ? { cache: ports.specs.cache } : {}) });
   if (!loaded.ok) return { unknown: `the specs of ${baseline.label} do not validate` };
-  return { label: baseline.label, specs: loaded.specs, paths };
+  return { label: baseline.label, specs: loaded.specs, paths, kinds: [...usedKinds(loaded.kinds)] };
 }

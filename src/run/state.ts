@@ -1,5 +1,10 @@
 // The persisted state of a run in progress: versioned, so a deploy in the middle of a run never misreads it.
 import type { SpecError } from "../desired/errors.js";
+import type { OtherKindList } from "../desired/kind-types.js";
+import type { LiveResource } from "../ngrok/resources.js";
+
+/** A listed resource of a kind beside credentials, tagged with its list. */
+export type ListedResource = LiveResource & { list: OtherKindList };
 import type { TargetSeen } from "../plan/delivery-guard.js";
 import type { DiffProgress } from "../plan/diff-slice.js";
 import type { ReviewOutcome, RunRequest, Stage } from "./types.js";
@@ -43,6 +48,14 @@ export interface RunState {
   listed: number;
   /** List pages read in this listing (a listing that does not end is an error, not a loop). */
   pages?: number;
+  /** The kinds beside credentials this run lists after the credentials (see src/run/kinds.ts), and which list `cursor` is in (0: credentials). */
+  lists?: OtherKindList[];
+  listing?: number;
+  /**
+   * What those lists hold, as listed this round: kept here, not with the credentials (run_live), which the diff reads
+   * in slices. Such lists are short (service users and keys, not devices).
+   */
+  kindLive?: ListedResource[];
   /**
    * Plans made by this run. A run that stopped while changes were in flight (a crash, a spent budget) cannot
    * know how they ended: it lists and plans again (round + 1) instead of sending them twice.

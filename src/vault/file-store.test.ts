@@ -3,8 +3,8 @@ import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promise
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { DEFAULT_TOKENS_PATH, FileTokenStore } from "./file-store";
-import type { StoredToken } from "./store";
+import { DEFAULT_TOKENS_PATH, FileTokenStore } from "./file-store.js";
+import type { StoredToken } from "./store.js";
 
 const faults = vi.hoisted(() => ({ failRename: false }));
 

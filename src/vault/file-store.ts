@@ -2,8 +2,8 @@
 import { randomUUID } from "node:crypto";
 import { mkdir, open, readFile, rename, rm, stat } from "node:fs/promises";
 import { dirname } from "node:path";
-import { VaultError } from "./errors";
-import { parseStoredToken, type StoredToken, type TokenStore } from "./store";
+import { VaultError } from "./errors.js";
+import { parseStoredToken, type StoredToken, type TokenStore } from "./store.js";
 
 export const DEFAULT_TOKENS_PATH = ".ngrok-gitops/tokens.json";
 const FILE_MODE = 0o600;

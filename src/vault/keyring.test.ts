@@ -1,8 +1,8 @@
 // Keyring parsing: every malformed form has its own exact message, and no message ever repeats key material.
 import { describe, expect, it } from "vitest";
-import { encodeBase64 } from "./base64";
-import { VaultError } from "./errors";
-import { generateKeyringEntry, importKeyring, keyringFor } from "./keyring";
+import { encodeBase64 } from "./base64.js";
+import { VaultError } from "./errors.js";
+import { generateKeyringEntry, importKeyring, keyringFor } from "./keyring.js";
 
 const bytes = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (i * 7 + seed) & 0xff);
 const K1 = encodeBase64(bytes(32, 1));

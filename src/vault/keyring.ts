@@ -1,6 +1,6 @@
 // The keyring: TOKEN_ENCRYPTION_KEYS parsed and imported as non-extractable AES-256-GCM keys (first encrypts, all decrypt).
-import { decodeBase64Lenient, encodeBase64 } from "./base64";
-import { VaultError } from "./errors";
+import { decodeBase64Lenient, encodeBase64 } from "./base64.js";
+import { VaultError } from "./errors.js";
 
 export const KID_PATTERN = /^[A-Za-z0-9_.-]{1,32}$/;
 export const KEY_BYTES = 32;

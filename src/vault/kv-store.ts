@@ -1,6 +1,6 @@
 // The Worker's TokenStore on the TOKENS KV namespace: key `token:<name>`, value the StoredToken as JSON.
-import { VaultError } from "./errors";
-import { parseStoredToken, type StoredToken, type TokenStore } from "./store";
+import { VaultError } from "./errors.js";
+import { parseStoredToken, type StoredToken, type TokenStore } from "./store.js";
 
 export const KV_KEY_PREFIX = "token:";
 /** KV's own ceiling for list metadata; larger entries are stored without it and fetched one by one. */

@@ -1,5 +1,5 @@
 // An in-memory TokenStore for tests: entries are copied in and out so callers cannot alias stored state.
-import type { StoredToken, TokenStore } from "./store";
+import type { StoredToken, TokenStore } from "./store.js";
 
 export class MemoryTokenStore implements TokenStore {
   readonly #entries = new Map<string, StoredToken>();

@@ -1,9 +1,9 @@
 // Sealing: round trip, binding to credential id and name, tamper detection, key rotation and fresh IVs.
 import { describe, expect, it } from "vitest";
-import { decodeBase64, encodeBase64 } from "./base64";
-import { VaultError } from "./errors";
-import { importKeyring } from "./keyring";
-import { openToken, parseSealedToken, rewrap, sealToken, type SealedToken } from "./seal";
+import { decodeBase64, encodeBase64 } from "./base64.js";
+import { VaultError } from "./errors.js";
+import { importKeyring } from "./keyring.js";
+import { openToken, parseSealedToken, rewrap, sealToken, type SealedToken } from "./seal.js";
 
 const raw1 = Uint8Array.from({ length: 32 }, (_, i) => i + 1);
 const raw2 = Uint8Array.from({ length: 32 }, (_, i) => 200 - i);

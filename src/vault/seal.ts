@@ -1,7 +1,7 @@
 // Sealing one authtoken: AES-256-GCM under the keyring's current key, bound by additional data to its credential id and spec name.
-import { decodeBase64, encodeBase64 } from "./base64";
-import { VaultError } from "./errors";
-import { KID_PATTERN, type Keyring } from "./keyring";
+import { decodeBase64, encodeBase64 } from "./base64.js";
+import { VaultError } from "./errors.js";
+import { KID_PATTERN, type Keyring } from "./keyring.js";
 
 /** The vault's at-rest format for one token (stored as JSON). */
 export interface SealedToken {

@@ -1,6 +1,6 @@
 // The storage contract for sealed tokens, shared by the KV (Worker), memory (tests) and file (CLI) stores.
-import { VaultError } from "./errors";
-import { parseSealedToken, type SealedToken } from "./seal";
+import { VaultError } from "./errors.js";
+import { parseSealedToken, type SealedToken } from "./seal.js";
 
 /** One credential's token at rest. `id` is in clear so a store can be matched to live credentials unopened. */
 export interface StoredToken {

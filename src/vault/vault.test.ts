@@ -1,9 +1,9 @@
 // TokenVault over the memory store: round trip, failures that must surface, entries moved between names, key rotation.
 import { describe, expect, it } from "vitest";
-import { generateKeyringEntry, importKeyring, type Keyring } from "./keyring";
-import { MemoryTokenStore } from "./memory-store";
-import type { StoredToken, TokenStore } from "./store";
-import { TokenVault } from "./vault";
+import { generateKeyringEntry, importKeyring, type Keyring } from "./keyring.js";
+import { MemoryTokenStore } from "./memory-store.js";
+import type { StoredToken, TokenStore } from "./store.js";
+import { TokenVault } from "./vault.js";
 
 const E1 = generateKeyringEntry("k1");
 const E2 = generateKeyringEntry("k2");

@@ -1,8 +1,8 @@
 // The token vault: what the reconciler calls to keep, reveal, forget and re-key minted authtokens.
-import { VaultError, isVaultError, type VaultErrorCode } from "./errors";
-import type { Keyring } from "./keyring";
-import { openToken, rewrap, sealToken } from "./seal";
-import type { StoredToken, TokenStore } from "./store";
+import { VaultError, isVaultError, type VaultErrorCode } from "./errors.js";
+import type { Keyring } from "./keyring.js";
+import { openToken, rewrap, sealToken } from "./seal.js";
+import type { StoredToken, TokenStore } from "./store.js";
 
 export interface RevealedToken {
   name: string;

@@ -1,11 +1,11 @@
 // One emulated ngrok account: its credentials, one-time tokens, faults and the calls it received.
-import type { Credential, CredentialCreate, CredentialUpdate } from "../../src/ngrok/types";
-import type { Fault } from "./faults";
-import { FaultBook } from "./faults";
-import type { RateLimit } from "../../src/ngrok/rate-limit";
-import { RollingWindow } from "../../src/ngrok/rate-limit";
-import { newestFirst } from "./paging";
-import { KsuidSource, randomBase62, rfc3339Seconds, tokenFor } from "./ids";
+import type { Credential, CredentialCreate, CredentialUpdate } from "../../src/ngrok/types.js";
+import type { Fault } from "./faults.js";
+import { FaultBook } from "./faults.js";
+import type { RateLimit } from "../../src/ngrok/rate-limit.js";
+import { RollingWindow } from "../../src/ngrok/rate-limit.js";
+import { newestFirst } from "./paging.js";
+import { KsuidSource, randomBase62, rfc3339Seconds, tokenFor } from "./ids.js";
 
 export interface StoredCredential {
   id: string;

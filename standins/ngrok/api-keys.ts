@@ -1,9 +1,9 @@
 // /api_keys: description, metadata and owner_id; the token is returned once, on create, and then authenticates as the account.
-import type { Account, StoredApiKey } from "./account";
-import type { ResourceKind } from "./resource";
-import { tokenFor } from "./ids";
-import { asObject, checkBodyId, bad, checkText, optionalOwner, optionalString, rejectUnknown } from "./validate";
-import { ERR } from "./errors";
+import type { Account, StoredApiKey } from "./account.js";
+import type { ResourceKind } from "./resource.js";
+import { tokenFor } from "./ids.js";
+import { asObject, checkBodyId, bad, checkText, optionalOwner, optionalString, rejectUnknown } from "./validate.js";
+import { ERR } from "./errors.js";
 
 /** A minted key's account and id: the key authenticates while that account still holds the id. */
 export interface MintedKey {

@@ -1,8 +1,8 @@
 // The emulator against the reference: shapes, auth, versioning, validation, PATCH semantics, paging.
 import { beforeEach, describe, expect, it } from "vitest";
-import type { Emulator } from "./app";
-import { createEmulator } from "./app";
-import { ORIGIN, call, freshKey, rec } from "./test-helpers";
+import type { Emulator } from "./app.js";
+import { createEmulator } from "./app.js";
+import { ORIGIN, call, freshKey, rec } from "./test-helpers.js";
 
 let em: Emulator;
 let key: string;

@@ -1,26 +1,26 @@
 // The ngrok credentials API emulator: a hono app with in-memory accounts keyed by API key, plus fault injection.
 import { Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { Credential, NgrokErrorBody } from "../../src/ngrok/types";
-import type { RateLimit } from "../../src/ngrok/rate-limit";
-import { NGROK_RATE_LIMIT, formatRateLimit, parseRateLimit } from "../../src/ngrok/rate-limit";
-import type { CallRecord, StoredCredential } from "./account";
-import { Account, toWire } from "./account";
-import { ConnectionResetError, ERR, EmulatorHttpError, codeForStatus, errorBody } from "./errors";
-import type { Fault } from "./faults";
-import { abortableSleep, faultProblem } from "./faults";
-import { KsuidSource, operationId, rfc3339Seconds } from "./ids";
-import { parseCreate } from "./validate";
-import type { Ctx, EmulatorEnv } from "./resource";
-import { mountResource } from "./resource";
-import { credentialsKind } from "./credentials";
-import { serviceUsersKind } from "./service-users";
-import type { MintedKey } from "./api-keys";
-import { apiKeysKind } from "./api-keys";
-import { sshCredentialsKind } from "./ssh-credentials";
+import type { Credential, NgrokErrorBody } from "../../src/ngrok/types.js";
+import type { RateLimit } from "../../src/ngrok/rate-limit.js";
+import { NGROK_RATE_LIMIT, formatRateLimit, parseRateLimit } from "../../src/ngrok/rate-limit.js";
+import type { CallRecord, StoredCredential } from "./account.js";
+import { Account, toWire } from "./account.js";
+import { ConnectionResetError, ERR, EmulatorHttpError, codeForStatus, errorBody } from "./errors.js";
+import type { Fault } from "./faults.js";
+import { abortableSleep, faultProblem } from "./faults.js";
+import { KsuidSource, operationId, rfc3339Seconds } from "./ids.js";
+import { parseCreate } from "./validate.js";
+import type { Ctx, EmulatorEnv } from "./resource.js";
+import { mountResource } from "./resource.js";
+import { credentialsKind } from "./credentials.js";
+import { serviceUsersKind } from "./service-users.js";
+import type { MintedKey } from "./api-keys.js";
+import { apiKeysKind } from "./api-keys.js";
+import { sshCredentialsKind } from "./ssh-credentials.js";
 
-export type { Fault } from "./faults";
-export type { CallRecord } from "./account";
+export type { Fault } from "./faults.js";
+export type { CallRecord } from "./account.js";
 
 export interface EmulatorOptions {
   /** Only these API keys are accepted (401 otherwise); by default every bearer key is its own account. */

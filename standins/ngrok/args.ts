@@ -1,7 +1,7 @@
 // Command line of `npm run emulator`: port, rate limit, concurrency cap and the accepted API keys.
 import { parseArgs } from "node:util";
-import { parseRateLimit, type RateLimit } from "../../src/ngrok/rate-limit";
-import { DEFAULT_MAX_CONCURRENT } from "./app";
+import { parseRateLimit, type RateLimit } from "../../src/ngrok/rate-limit.js";
+import { DEFAULT_MAX_CONCURRENT } from "./app.js";
 
 export const USAGE = `Usage: npm run emulator -- [options]
 

@@ -1,8 +1,8 @@
 // /credentials (tunnel authtokens): the kind the emulator started with, on the shared resource routes.
-import type { StoredCredential } from "./account";
-import { toWireAt } from "./account";
-import type { ResourceKind } from "./resource";
-import { parseCreate, parseUpdate } from "./validate";
+import type { StoredCredential } from "./account.js";
+import { toWireAt } from "./account.js";
+import type { ResourceKind } from "./resource.js";
+import { parseCreate, parseUpdate } from "./validate.js";
 
 export function credentialsKind(): ResourceKind<StoredCredential> {
   return {

@@ -1,5 +1,5 @@
 // ngrok error codes the emulator answers with, and the ngrok-style error body.
-import type { NgrokErrorBody } from "../../src/ngrok/types";
+import type { NgrokErrorBody } from "../../src/ngrok/types.js";
 
 /**
  * Codes and message templates from ngrok's published error index (ngrok.com/docs/errors). Where ngrok

@@ -1,8 +1,8 @@
 // Every fault kind: status, nth/times, method/path matching, Retry-After, latency, commit-then-fail, reset, timeout, raw bodies.
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import type { Emulator } from "./app";
-import { createEmulator } from "./app";
-import { call, freshKey, rec } from "./test-helpers";
+import type { Emulator } from "./app.js";
+import { createEmulator } from "./app.js";
+import { call, freshKey, rec } from "./test-helpers.js";
 
 let em: Emulator;
 let key: string;

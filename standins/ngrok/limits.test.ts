@@ -1,8 +1,8 @@
 // The emulator enforces ngrok's account limits: a rolling request window (ERR_NGROK_226) and a cap on simultaneous requests (ERR_NGROK_225), on an injected clock.
 import { describe, expect, it } from "vitest";
-import { parseEmulatorArgs } from "./args";
-import { createEmulator } from "./app";
-import { call, freshKey, rec } from "./test-helpers";
+import { parseEmulatorArgs } from "./args.js";
+import { createEmulator } from "./app.js";
+import { call, freshKey, rec } from "./test-helpers.js";
 
 function clock(start = Date.UTC(2026, 0, 1)) {
   let t = start;

@@ -1,7 +1,7 @@
 // CLI: `npm run emulator -- [--port N] [--rate-limit N/Ss|off] [--max-concurrent N|off] [--api-key KEY]...` runs the ngrok API emulator on 127.0.0.1 until Ctrl-C.
-import { formatRateLimit } from "../../src/ngrok/rate-limit";
-import { USAGE, parseEmulatorArgs } from "./args";
-import { PortInUseError, startEmulator } from "./server";
+import { formatRateLimit } from "../../src/ngrok/rate-limit.js";
+import { USAGE, parseEmulatorArgs } from "./args.js";
+import { PortInUseError, startEmulator } from "./server.js";
 
 async function main(): Promise<void> {
   const parsed = parseEmulatorArgs(process.argv.slice(2), process.env);

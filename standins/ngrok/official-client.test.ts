@@ -1,9 +1,9 @@
 // The emulator as ngrok's official TypeScript client (@ngrok/ngrok-api) sees it over HTTP: credentials, bot (service) users, API keys and SSH credentials, and 401 for an unknown key.
 import { Ngrok } from "@ngrok/ngrok-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { StartedEmulator } from "./server";
-import { startEmulator } from "./server";
-import { ed25519PublicKey } from "./ssh-fixtures";
+import type { StartedEmulator } from "./server.js";
+import { startEmulator } from "./server.js";
+import { ed25519PublicKey } from "./ssh-fixtures.js";
 
 const KEY = "official-client-key";
 let emulator: StartedEmulator;

@@ -1,6 +1,6 @@
 // List paging shared by every kind: newest first, `before_id` (an id of the kind's prefix) and `limit` ≤ 100.
-import { MAX_PAGE_LIMIT } from "../../src/ngrok/types";
-import { ERR, EmulatorHttpError } from "./errors";
+import { MAX_PAGE_LIMIT } from "../../src/ngrok/types.js";
+import { ERR, EmulatorHttpError } from "./errors.js";
 
 const LIST_QUERY = new Set(["limit", "before_id"]);
 

@@ -1,8 +1,8 @@
 // One REST kind of the emulator (create, list with shared paging, get, update, delete, 405): the same routes for every kind.
 import type { Context, Hono, MiddlewareHandler } from "hono";
-import type { Account } from "./account";
-import { ERR, EmulatorHttpError } from "./errors";
-import { listPage, newestFirst, parsePageQuery } from "./paging";
+import type { Account } from "./account.js";
+import { ERR, EmulatorHttpError } from "./errors.js";
+import { listPage, newestFirst, parsePageQuery } from "./paging.js";
 
 export type EmulatorEnv = { Variables: { opId: string; account: Account; apiKey: string } };
 export type Ctx = Context<EmulatorEnv>;

@@ -1,8 +1,8 @@
 // Service users (/service_users, /bot_users), API keys and SSH credentials on the emulator: fields, limits, errors, paging, owners and the shared rate limit.
 import { describe, expect, it } from "vitest";
-import { createEmulator } from "./app";
-import { ecdsaPublicKey, ed25519PublicKey, mislabelled, rsaPublicKey } from "./ssh-fixtures";
-import { ORIGIN, call, freshKey, rec } from "./test-helpers";
+import { createEmulator } from "./app.js";
+import { ecdsaPublicKey, ed25519PublicKey, mislabelled, rsaPublicKey } from "./ssh-fixtures.js";
+import { ORIGIN, call, freshKey, rec } from "./test-helpers.js";
 
 const em = createEmulator({ rateLimit: "off" });
 

@@ -1,7 +1,7 @@
 // The emulator over real loopback HTTP: ephemeral ports, port-in-use errors, socket resets, close.
 import { afterEach, describe, expect, it } from "vitest";
-import type { StartedEmulator } from "./server";
-import { startEmulator } from "./server";
+import type { StartedEmulator } from "./server.js";
+import { startEmulator } from "./server.js";
 
 const started: StartedEmulator[] = [];
 afterEach(async () => {

@@ -1,9 +1,9 @@
 // Serves the emulator over HTTP on loopback with @hono/node-server; injected resets drop the socket.
 import type { Http2Bindings, HttpBindings } from "@hono/node-server";
-import { listen } from "../listen";
-import type { EmulatorOptions } from "./app";
-import { createEmulator } from "./app";
-import { ConnectionResetError } from "./errors";
+import { listen } from "../listen.js";
+import type { EmulatorOptions } from "./app.js";
+import { createEmulator } from "./app.js";
+import { ConnectionResetError } from "./errors.js";
 
 export interface StartedEmulator {
   url: string;

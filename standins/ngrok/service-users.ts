@@ -1,8 +1,8 @@
 // /service_users and its older name /bot_users: one store of service users, named and active, owners of other kinds.
-import type { StoredServiceUser } from "./account";
-import { ERR, EmulatorHttpError } from "./errors";
-import type { ResourceKind } from "./resource";
-import { asObject, bad, checkBodyId, optionalBoolean, optionalString, optionalStrings, rejectUnknown } from "./validate";
+import type { StoredServiceUser } from "./account.js";
+import { ERR, EmulatorHttpError } from "./errors.js";
+import type { ResourceKind } from "./resource.js";
+import { asObject, bad, checkBodyId, optionalBoolean, optionalString, optionalStrings, rejectUnknown } from "./validate.js";
 
 /**
  * Both paths serve the same users. Ids are `bot_` on both (our pick: ngrok's newer example shows `service_`,

@@ -1,9 +1,9 @@
 // /ssh_credentials: a user-supplied SSH public key with description, metadata, bind ACL rules and owner_id.
-import type { StoredSshCredential } from "./account";
-import { ERR } from "./errors";
-import type { ResourceKind } from "./resource";
-import { sshPublicKeyProblem } from "./ssh-key";
-import { asObject, bad, checkBodyId, editableFields, optionalOwner, optionalString, rejectUnknown } from "./validate";
+import type { StoredSshCredential } from "./account.js";
+import { ERR } from "./errors.js";
+import type { ResourceKind } from "./resource.js";
+import { sshPublicKeyProblem } from "./ssh-key.js";
+import { asObject, bad, checkBodyId, editableFields, optionalOwner, optionalString, rejectUnknown } from "./validate.js";
 
 export function sshCredentialsKind(): ResourceKind<StoredSshCredential> {
   return {

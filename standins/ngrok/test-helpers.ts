@@ -1,5 +1,5 @@
 // Shared helpers for the emulator's tests: call the app in process with ngrok's headers.
-import type { Emulator } from "./app";
+import type { Emulator } from "./app.js";
 
 export interface Answer {
   status: number;

@@ -1,8 +1,8 @@
 // Request-body validation for create and update, with ngrok's byte limits and error codes.
-import { DESCRIPTION_MAX_BYTES, METADATA_MAX_BYTES } from "../../src/ngrok/types";
-import type { CredentialCreate, CredentialUpdate } from "../../src/ngrok/types";
-import { isValidAclRule } from "./acl";
-import { ERR, EmulatorHttpError } from "./errors";
+import { DESCRIPTION_MAX_BYTES, METADATA_MAX_BYTES } from "../../src/ngrok/types.js";
+import type { CredentialCreate, CredentialUpdate } from "../../src/ngrok/types.js";
+import { isValidAclRule } from "./acl.js";
+import { ERR, EmulatorHttpError } from "./errors.js";
 
 const CREATE_FIELDS = ["description", "metadata", "acl", "owner_id"];
 /** ngrok's OpenAPI lists `id` among the update's fields, and its official client sends it in the body. */

@@ -1,6 +1,6 @@
 // The installed Chromium or Chrome (scripts/chromium.ts) driven by playwright-core for the web UI tests; fails (never skips) when there is none.
 import { chromium, type Browser } from "playwright-core";
-import { findBrowser, thisMachine } from "../../scripts/chromium";
+import { findBrowser, thisMachine } from "../../scripts/chromium.js";
 
 export async function launchBrowser(): Promise<Browser> {
   const search = findBrowser(thisMachine());

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { findBrowser, type Machine } from "../../scripts/chromium";
+import { findBrowser, type Machine } from "../../scripts/chromium.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 

@@ -4,8 +4,8 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEmulator, type StartedEmulator } from "../../standins/ngrok/server";
-import { cleanupWorkspaces, workspace as harnessWorkspace } from "../support/cli-harness";
+import { startEmulator, type StartedEmulator } from "../../standins/ngrok/server.js";
+import { cleanupWorkspaces, workspace as harnessWorkspace } from "../support/cli-harness.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 let emulator: StartedEmulator;

@@ -1,11 +1,11 @@
 // The GitHub stand-in's web UI in a real browser (Debian's Chromium via playwright-core): comments rendered as GitHub renders markdown, nothing from a comment executes, checks with annotations, statuses, issues, secrets by name only.
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sealTo } from "../../src/github/sealed-box";
-import { renderMarkdown, safeHref } from "../../standins/github/ui/markdown";
-import { startFakeGitHub, type StartedFakeGitHub } from "../../standins/github/server";
-import { call } from "../../standins/github/test-helpers";
-import { launchBrowser } from "./browser";
+import { sealTo } from "../../src/github/sealed-box.js";
+import { renderMarkdown, safeHref } from "../../standins/github/ui/markdown.js";
+import { startFakeGitHub, type StartedFakeGitHub } from "../../standins/github/server.js";
+import { call } from "../../standins/github/test-helpers.js";
+import { launchBrowser } from "./browser.js";
 
 const TOKEN = "ghs_ui_test_installation_token";
 const REPO = "acme/infra";

@@ -6,10 +6,10 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { CLI_OWNER_ID, START_OWNER_ID } from "../../src/cli/identity";
-import { isPortFree } from "../../dev/listen-ports";
-import { loadSpecs } from "../../src/desired/load";
-import { launchBrowser } from "./browser";
+import { CLI_OWNER_ID, START_OWNER_ID } from "../../src/cli/identity.js";
+import { isPortFree } from "../../dev/listen-ports.js";
+import { loadSpecs } from "../../src/desired/load.js";
+import { launchBrowser } from "./browser.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 /** What a run leaves in its working directory, and what the test copies instead of linking. */

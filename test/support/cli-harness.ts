@@ -3,9 +3,9 @@
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { StartedEmulator } from "../../standins/ngrok/server";
-import { runCli } from "../../src/cli/commands";
-import { generateKeyringEntry } from "../../src/vault/keyring";
+import type { StartedEmulator } from "../../standins/ngrok/server.js";
+import { runCli } from "../../src/cli/commands.js";
+import { generateKeyringEntry } from "../../src/vault/keyring.js";
 
 export interface Run {
   args: string[];

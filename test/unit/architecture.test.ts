@@ -60,7 +60,19 @@ function reconcilerRendering(modules: readonly Module[]): string[] {
     .flatMap((m) => importsOf(m).filter((target) => PLAN_RENDERING.test(`${target.replace(/\.js$/, "")}.ts`)).map((target) => `${m.path} → ${target}`));
 }
 
+/** Relative imports written without their `.js` (one import style: what Node's ESM resolution and workerd both load), as "module → specifier". */
+function unsuffixedImports(modules: readonly Module[]): string[] {
+  return modules.flatMap((m) =>
+    [...m.text.matchAll(/\b(?:import|export)\s[^;]*?\bfrom\s*["'](\.{1,2}\/[^"']+)["']|\bimport\s*\(\s*["'](\.{1,2}\/[^"']+)["']\s*\)/g)]
+      .map((match) => (match[1] ?? match[2]) as string)
+      .filter((specifier) => !/\.(js|mjs|json)$/.test(specifier))
+      .map((specifier) => `${m.path} → ${specifier}`),
+  );
+}
+
 const SRC = modulesUnder("src");
+/** Every TypeScript module of the repository that one import style covers. */
+const ALL = ["src", "dev", "standins", "test", "bench", "scripts"].flatMap(modulesUnder);
 
 describe("src/ holds the product", () => {
   it("no non-test module in src/ imports dev/, standins/ or test/", () => {
@@ -73,6 +85,11 @@ describe("src/ holds the product", () => {
 
   it("the Durable Object adapter (src/reconciler/) imports no plan rendering: the GitHub reporter in src/github/ does", () => {
     expect(reconcilerRendering(SRC)).toEqual([]);
+  });
+
+  it("one import style: every relative import names its .js, in src/, dev/, standins/, test/, bench/ and scripts/", () => {
+    // This file's own fixtures below hold unsuffixed imports on purpose.
+    expect(unsuffixedImports(ALL.filter((m) => m.path !== "test/unit/architecture.test.ts"))).toEqual([]);
   });
 });
 
@@ -92,6 +109,14 @@ describe("the rules see a violation", () => {
       "src/b.ts → test/support/plan-example",
       "src/b.ts → dev/drain.js",
     ]);
+  });
+
+  it("an import without its .js, static, re-exported or dynamic; not a package or a .json", () => {
+    const modules = [
+      mod("src/a.ts", 'import { x } from "./b";\nexport { y } from "../c/d";\nconst z = await import("./e");\n'),
+      mod("src/f.ts", 'import { x } from "./b.js";\nimport data from "./g.json";\nimport { h } from "node:fs";\nimport { i } from "hono";\n'),
+    ];
+    expect(unsuffixedImports(modules)).toEqual(["src/a.ts → ./b", "src/a.ts → ../c/d", "src/a.ts → ./e"]);
   });
 
   it("a module over the limit, tests exempt", () => {

@@ -3,11 +3,11 @@ import { readFile, rm, stat, writeFile } from "node:fs/promises";
 import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEmulator, type StartedEmulator } from "../../standins/ngrok/server";
-import { cleanupWorkspaces, workspace as harnessWorkspace, type Run } from "../support/cli-harness";
-import { CLI_OWNER_ID } from "../../src/cli/identity";
-import { defaultTokensPath } from "../../src/cli/token-path";
-import { generateKeyringEntry } from "../../src/vault/keyring";
+import { startEmulator, type StartedEmulator } from "../../standins/ngrok/server.js";
+import { cleanupWorkspaces, workspace as harnessWorkspace, type Run } from "../support/cli-harness.js";
+import { CLI_OWNER_ID } from "../../src/cli/identity.js";
+import { defaultTokensPath } from "../../src/cli/token-path.js";
+import { generateKeyringEntry } from "../../src/vault/keyring.js";
 
 let emulator: StartedEmulator;
 

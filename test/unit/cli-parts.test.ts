@@ -4,13 +4,13 @@ import { mkdtemp, readFile, readdir, rm, stat, writeFile } from "node:fs/promise
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { LOCAL_API_KEY, mergeVars, ngrokTarget, runConfig } from "../../src/cli/config";
-import { freshDevVars, ensureDevVars } from "../../dev/dev-vars";
-import { parseDotenv } from "../../src/cli/dotenv";
-import { FileIntentLog, intentsPathFor } from "../../src/cli/file-intents";
-import { assertPortsFree } from "../../dev/listen-ports";
-import { formatRun, isFinished, isSuccess, readStatus } from "../../dev/run-status";
-import { importKeyring } from "../../src/vault/keyring";
+import { LOCAL_API_KEY, mergeVars, ngrokTarget, runConfig } from "../../src/cli/config.js";
+import { freshDevVars, ensureDevVars } from "../../dev/dev-vars.js";
+import { parseDotenv } from "../../src/cli/dotenv.js";
+import { FileIntentLog, intentsPathFor } from "../../src/cli/file-intents.js";
+import { assertPortsFree } from "../../dev/listen-ports.js";
+import { formatRun, isFinished, isSuccess, readStatus } from "../../dev/run-status.js";
+import { importKeyring } from "../../src/vault/keyring.js";
 
 const dirs: string[] = [];
 const tempDir = async () => {

@@ -1,9 +1,9 @@
 // The CLI in pipelines: `validate` works offline, and `plan --owner-id` previews another installation read-only (the bin as its own process: test/e2e/cli-bin.test.ts).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEmulator, type StartedEmulator } from "../../standins/ngrok/server";
-import { START_OWNER_ID } from "../../src/cli/identity";
-import { encodeMetadata } from "../../src/ownership/marker";
-import { cleanupWorkspaces, workspace as harnessWorkspace } from "../support/cli-harness";
+import { startEmulator, type StartedEmulator } from "../../standins/ngrok/server.js";
+import { START_OWNER_ID } from "../../src/cli/identity.js";
+import { encodeMetadata } from "../../src/ownership/marker.js";
+import { cleanupWorkspaces, workspace as harnessWorkspace } from "../support/cli-harness.js";
 
 let emulator: StartedEmulator;
 

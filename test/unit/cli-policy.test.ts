@@ -1,8 +1,8 @@
 // Policy and expiry through the CLI, run in-process (runCli) against the emulator: the policy beside --dir or
 // --policy PATH judges the specs (nothing applied while any rule is broken), and expired credentials are deleted.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEmulator, type StartedEmulator } from "../../standins/ngrok/server";
-import { cleanupWorkspaces, workspace } from "../support/cli-harness";
+import { startEmulator, type StartedEmulator } from "../../standins/ngrok/server.js";
+import { cleanupWorkspaces, workspace } from "../support/cli-harness.js";
 
 let emulator: StartedEmulator;
 beforeAll(async () => {

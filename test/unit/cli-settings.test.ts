@@ -3,10 +3,10 @@
 import { access } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEmulator, type StartedEmulator } from "../../standins/ngrok/server";
-import { CLI_OWNER_ID } from "../../src/cli/identity";
-import { defaultTokensPath } from "../../src/cli/token-path";
-import { cleanupWorkspaces, SLOW, workspace } from "../support/cli-harness";
+import { startEmulator, type StartedEmulator } from "../../standins/ngrok/server.js";
+import { CLI_OWNER_ID } from "../../src/cli/identity.js";
+import { defaultTokensPath } from "../../src/cli/token-path.js";
+import { cleanupWorkspaces, SLOW, workspace } from "../support/cli-harness.js";
 
 let emulator: StartedEmulator;
 beforeAll(async () => {

@@ -3,11 +3,11 @@
 import { readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEmulator, type StartedEmulator } from "../../standins/ngrok/server";
-import { useColor } from "../../src/cli/color";
-import { CLI_OWNER_ID } from "../../src/cli/identity";
-import { defaultTokensPath } from "../../src/cli/token-path";
-import { cleanupWorkspaces, SLOW, workspace } from "../support/cli-harness";
+import { startEmulator, type StartedEmulator } from "../../standins/ngrok/server.js";
+import { useColor } from "../../src/cli/color.js";
+import { CLI_OWNER_ID } from "../../src/cli/identity.js";
+import { defaultTokensPath } from "../../src/cli/token-path.js";
+import { cleanupWorkspaces, SLOW, workspace } from "../support/cli-harness.js";
 
 let emulator: StartedEmulator;
 beforeAll(async () => {

@@ -2,8 +2,8 @@
 import { chmod, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { startEmulator, type StartedEmulator } from "../../standins/ngrok/server";
-import { cleanupWorkspaces, SLOW, workspace } from "../support/cli-harness";
+import { startEmulator, type StartedEmulator } from "../../standins/ngrok/server.js";
+import { cleanupWorkspaces, SLOW, workspace } from "../support/cli-harness.js";
 
 let emulator: StartedEmulator;
 

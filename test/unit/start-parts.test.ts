@@ -1,10 +1,10 @@
 // Small parts of `npm start`: a refusal printed once, a held run and the ways on, the example repository's reviews, a long run waited for while it moves, and a Worker that names its configuration problems stops the wait at once.
 import { describe, expect, it } from "vitest";
-import { formatRun, readStatus, RunWatch } from "../../dev/run-status";
-import { EXAMPLE_FILES, heldHint, REVIEWER_LOGIN } from "../../dev/start-review";
-import { configurationProblems } from "../../dev/wrangler-dev";
-import { loadPolicy } from "../../src/desired/repo-policy-file";
-import { ownersOf, ownerText, parseCodeowners } from "../../src/review/codeowners";
+import { formatRun, readStatus, RunWatch } from "../../dev/run-status.js";
+import { EXAMPLE_FILES, heldHint, REVIEWER_LOGIN } from "../../dev/start-review.js";
+import { configurationProblems } from "../../dev/wrangler-dev.js";
+import { loadPolicy } from "../../src/desired/repo-policy-file.js";
+import { ownersOf, ownerText, parseCodeowners } from "../../src/review/codeowners.js";
 
 describe("formatRun", () => {
   it("prints a refusal once: it is in the plan text already", () => {

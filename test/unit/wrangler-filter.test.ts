@@ -1,7 +1,7 @@
 // npm start's quiet mode: of wrangler's lines (as wrangler 4 prints them, colours included) only our Worker's errors are shown.
 import { describe, expect, it } from "vitest";
-import { QUIET_WRANGLER_ENV } from "../../dev/wrangler-dev";
-import { stripAnsi, WranglerLineFilter } from "../../dev/wrangler-filter";
+import { QUIET_WRANGLER_ENV } from "../../dev/wrangler-dev.js";
+import { stripAnsi, WranglerLineFilter } from "../../dev/wrangler-filter.js";
 
 /** A real `wrangler dev` session offline, as npm start received it (ports and ids vary). */
 const SESSION = [

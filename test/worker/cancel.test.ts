@@ -1,7 +1,7 @@
 // POST /api/runs/current/cancel ends the run in progress (audited with the caller), and the queue moves on.
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { StatusInfo } from "../../src/reconciler/types.js";
-import { admin, bindings, emulator, emulatorCalls, freshWorld, setWorkerRate, untilStatus } from "./support.js";
+import { admin, emulator, emulatorCalls, freshWorld, restoreWorkerRate, setWorkerRate, untilStatus } from "./support.js";
 
 const N = 60;
 beforeAll(async () => {
@@ -10,7 +10,7 @@ beforeAll(async () => {
   await emulator("POST", "/__emulator/rate-limit", { rate: "20/4s" });
   await setWorkerRate("20/4s");
 });
-afterAll(() => setWorkerRate(bindings.NGROK_RATE_LIMIT));
+afterAll(restoreWorkerRate);
 
 const until = (done: (status: StatusInfo) => boolean) => untilStatus(done, 50);
 

@@ -1,8 +1,8 @@
 // The emulator app and the ngrok client inside workerd: no Node APIs, and a reset is a rejected fetch.
 import { describe, expect, it } from "vitest";
-import { createEmulator } from "../../standins/ngrok/app";
-import { NgrokClient } from "../../src/ngrok/client";
-import { NgrokNetworkError } from "../../src/ngrok/errors";
+import { createEmulator } from "../../standins/ngrok/app.js";
+import { NgrokClient } from "../../src/ngrok/client.js";
+import { NgrokNetworkError } from "../../src/ngrok/errors.js";
 
 const headers = { Authorization: "Bearer wk", "Ngrok-Version": "2", "Content-Type": "application/json" };
 

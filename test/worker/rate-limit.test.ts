@@ -2,7 +2,7 @@
 // a first apply larger than one window meets no 429, because each invocation starts where the last left the window.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeMetadata } from "../../src/ownership/marker.js";
-import { admin, bindings, emulator, emulatorCalls, emulatorTokens, freshWorld, liveCredentials, setWorkerRate, untilStatus } from "./support.js";
+import { admin, bindings, emulator, emulatorCalls, emulatorTokens, freshWorld, liveCredentials, restoreWorkerRate, setWorkerRate, untilStatus } from "./support.js";
 
 const N = 60;
 // ngrok's 120 per 60 s, scaled down so the test sees several windows in seconds: 61 calls need 3 windows of 20.
@@ -15,7 +15,7 @@ beforeAll(async () => {
   await emulator("POST", "/__emulator/rate-limit", { rate: RATE });
   await setWorkerRate(RATE);
 });
-afterAll(() => setWorkerRate(bindings.NGROK_RATE_LIMIT));
+afterAll(restoreWorkerRate);
 
 /** The run waits on the account's window (the alarm fires by itself, as in production): wait for it to end. */
 const finished = () => untilStatus((s) => s.queued.length === 0 && s.current === null, 100);

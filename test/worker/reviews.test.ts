@@ -145,6 +145,27 @@ describe("an apply only applies reviewed changes", () => {
     expect(((await (await admin("/api/status")).json()) as { held: unknown }).held).toBeNull();
   });
 
+  it("a service user or API key needs its file's owners too: a non-owner's approval holds it, an owner's applies it", async () => {
+    const bots = "service_users:\n  - name: team-a-bot\napi_keys:\n  - name: team-a-deploy\n    description: deploys\n    owner: team-a-bot\n";
+    const files = { "credentials/team-a/bots.yaml": bots };
+    const pr = await open("bob", files);
+    await review(pr.number, "carol", "APPROVE");
+    const held = await merge(pr, files);
+    expect(held.last?.status).toBe("held");
+    const errors = held.last?.errors.join("\n") ?? "";
+    expect(errors).toContain("service_users/team-a-bot (credentials/team-a/bots.yaml) needs an approval from @acme/team-a");
+    expect(errors).toContain("api_keys/team-a-deploy (credentials/team-a/bots.yaml) needs an approval from @acme/team-a");
+    const users = async () => ((await emulator("GET", "/service_users")) as { service_users: { name: string }[] }).service_users;
+    expect(await users()).toEqual([]);
+    // The owner approves the merged pull request: the held merge is checked again and applied.
+    await github("GET", "/__fake/webhooks?clear");
+    await review(pr.number, "alice", "APPROVE");
+    const sent = await github<{ event: string; delivery: string; payload: unknown }[]>("GET", "/__fake/webhooks?clear");
+    for (const w of sent) expect((await deliver(w.event, w.payload, { delivery: w.delivery })).status).toBe(202);
+    expect((await settle()).last).toMatchObject({ status: "succeeded", sha: main });
+    expect((await users()).map((u) => u.name.split(" ")[0])).toEqual(["team-a-bot"]);
+  });
+
   it("an approval voided by a later push to the pull request holds", async () => {
     const pr = await open("bob", { "credentials/team-a/ci.yaml": spec("team-a-ci", "approved text") });
     await review(pr.number, "alice", "APPROVE");

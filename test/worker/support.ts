@@ -1,5 +1,6 @@
 // Helpers for workerd tests: talk to the emulator and the fake GitHub over loopback HTTP, send signed webhooks, wait for runs.
 import { env, runDurableObjectAlarm, runInDurableObject, SELF } from "cloudflare:test";
+import { inject } from "vitest";
 import { buildPullRequestEvent, buildPushEvent, signWebhook } from "../../standins/github/webhooks.js";
 import type { StatusInfo } from "../../src/reconciler/types.js";
 import { TEST_REPOSITORY, TEST_SECRETS } from "../support/test-env.js";
@@ -136,11 +137,18 @@ export async function freshWorld(init: WorldInit = {}): Promise<{ base: string; 
 export const admin = (path: string, init: RequestInit = {}) =>
   SELF.fetch(`http://worker${path}`, { ...init, headers: { Authorization: `Bearer ${TEST_SECRETS.ADMIN_TOKEN}`, ...(init.headers ?? {}) } });
 
-/** The ngrok rate limit the Worker paces to (NGROK_RATE_LIMIT): the Durable Object's env is fixed for the test run, so it is set on the instance that runs the alarms. */
+/**
+ * The ngrok rate limit the Worker paces to (NGROK_RATE_LIMIT): the Durable Object's env is fixed for the test run, so
+ * it is set on the instance that runs the alarms. That env is the same object as `bindings`, so a file puts the
+ * configured rate back with `restoreWorkerRate`, never by reading `bindings.NGROK_RATE_LIMIT` (already changed).
+ */
 export const setWorkerRate = (rate: string) =>
   runInDurableObject(reconciler(), async (instance) => {
     (instance as unknown as { env: Env }).env.NGROK_RATE_LIMIT = rate;
   });
+
+/** Puts back the rate global setup configured (the value `bindings` had before any `setWorkerRate`). */
+export const restoreWorkerRate = () => setWorkerRate(inject("workerBindings").NGROK_RATE_LIMIT ?? "");
 
 /**
  * Polls /api/status until `done` holds, for runs whose alarms fire by themselves (paced to the account's window, as

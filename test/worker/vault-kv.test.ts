@@ -1,10 +1,10 @@
 // The vault on the real TOKENS KV binding inside workerd: key layout, JSON values, paged listing, seal round trip.
 import { env } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
-import { KV_KEY_PREFIX, KvTokenStore } from "../../src/vault/kv-store";
-import { generateKeyringEntry, importKeyring } from "../../src/vault/keyring";
-import type { StoredToken } from "../../src/vault/store";
-import { TokenVault } from "../../src/vault/vault";
+import { KV_KEY_PREFIX, KvTokenStore } from "../../src/vault/kv-store.js";
+import { generateKeyringEntry, importKeyring } from "../../src/vault/keyring.js";
+import type { StoredToken } from "../../src/vault/store.js";
+import { TokenVault } from "../../src/vault/vault.js";
 
 const entry = (name: string): StoredToken => ({
   name,

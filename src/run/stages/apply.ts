@@ -1,23 +1,30 @@
 // The apply stage: the plan's changes in order, in batches of one phase that fit the budget, an outcome persisted as each change ends.
 import { applyBatch, PlanRefusedError } from "../../apply/apply.js";
 import type { ChangeOutcome, TokenKeeper } from "../../apply/types.js";
-import type { Change } from "../../plan/types.js";
+import type { PlanChange } from "../../plan/types.js";
 import { CALLS_PER_CHANGE, MAX_ROUNDS, RunError } from "../errors.js";
 import { persist, roomFor, type Invocation } from "../invocation.js";
+import { specName } from "../kinds.js";
 import type { RunState } from "../state.js";
 
-/** Phase of a change: 0 cleanup (orphans, duplicates, retired), 1 creates/imports/updates, 2 replaces/rotations, 3 removed. */
-export function phaseOf(change: Change): 0 | 1 | 2 | 3 {
-  if (change.action === "delete") return change.reason === "removed" ? 3 : 0;
-  return change.action === "replace" || change.action === "rotate" ? 2 : 1;
+/**
+ * Phase of a change: 0 cleanup (orphans, duplicates, retired), 1 service users' creates/imports/updates, 2 the other
+ * creates/imports/updates, 3 replaces/rotations, 4 removed, 5 removed service users (they own the others).
+ */
+export function phaseOf(change: PlanChange): 0 | 1 | 2 | 3 | 4 | 5 {
+  const user = "kind" in change && change.kind === "service_user";
+  if (change.action === "delete") return change.reason !== "removed" ? 0 : user ? 5 : 4;
+  if (change.action === "replace" || change.action === "rotate") return 3;
+  return user ? 1 : 2;
 }
 
 /**
- * The order changes are applied in: cleanup (orphans, duplicates, retired), then creates, imports and updates,
- * then replaces and rotations (new credential first), then deletes of removed specs. Indices into plan.changes.
- * A phase starts once the one before it is over: changes of one phase only ever share a batch.
+ * The order changes are applied in: cleanup (orphans, duplicates, retired), then creates, imports and updates
+ * (service users first), then replaces and rotations (new credential first), then deletes of removed specs (service
+ * users last). Indices into plan.changes. A phase starts once the one before it is over: changes of one phase only
+ * ever share a batch.
  */
-export function applyOrder(changes: readonly Change[]): number[] {
+export function applyOrder(changes: readonly PlanChange[]): number[] {
   return changes.map((c, i) => [phaseOf(c), i] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]).map(([, i]) => i);
 }
 
@@ -31,6 +38,7 @@ export async function applyStage(state: RunState, run: Invocation): Promise<bool
     state.round++;
     state.stage = "list";
     state.cursor = null;
+    delete state.listing;
     await persist(state, run);
     return true;
   }
@@ -43,25 +51,30 @@ export async function applyStage(state: RunState, run: Invocation): Promise<bool
     return true;
   }
   const done = new Set(recorded.map((r) => r.index));
+  // The service users this round created: an owner: naming one was pending when the plan was made.
+  const owners = new Map<string, string>();
+  for (const { outcome } of recorded) if (outcome.status === "done" && "kind" in outcome.change && outcome.change.kind === "service_user" && outcome.createdId) owners.set(specName(outcome.change.name), outcome.createdId);
   const pending = applyOrder(plan.changes).filter((i) => !done.has(i));
   const keeper = keeperOf(run);
   while (pending.length > 0) {
     if (!roomFor(run, CALLS_PER_CHANGE)) return false;
-    const phase = phaseOf(plan.changes[pending[0] as number] as Change);
-    const samePhase = pending.findIndex((i) => phaseOf(plan.changes[i] as Change) !== phase);
+    const phase = phaseOf(plan.changes[pending[0] as number] as PlanChange);
+    const samePhase = pending.findIndex((i) => phaseOf(plan.changes[i] as PlanChange) !== phase);
     const fits = Math.floor((ports.budget.remaining() - settings.reserve) / CALLS_PER_CHANGE);
     const batch = pending.splice(0, Math.min(fits, samePhase === -1 ? pending.length : samePhase));
     state.inFlight = true;
     await persist(state, run);
     let unknown = false;
     const report = await applyBatch(
-      batch.map((i) => plan.changes[i] as Change),
+      batch.map((i) => plan.changes[i] as PlanChange),
       {
         ngrok: ports.ngrok,
         vault: keeper,
         intents: ports.intents,
         stored: await ports.tokens.ids(),
         ...(settings.concurrency !== undefined ? { concurrency: settings.concurrency } : {}),
+        ...(ports.resources ? { resources: ports.resources } : {}),
+        owners,
         onOutcome: async (outcome: ChangeOutcome, j: number) => {
           // A failure once the budget refused a call may have been half done: the next round finds out.
           if (outcome.status === "failed" && ports.budget.refused) {

@@ -1,4 +1,5 @@
-// The list stage: ngrok's credentials page by page into the run scratch, one persisted step per page.
+// The list stage: ngrok's credentials page by page into the run scratch, then each other kind the run lists (state.lists) into the state, one persisted step per page.
+import { KINDS } from "../../kinds/records.js";
 import { listingLoop } from "../../ngrok/paging.js";
 import { MAX_PAGE_LIMIT } from "../../ngrok/types.js";
 import { LIST_UNITS_PER_CREDENTIAL } from "../cpu-units.js";
@@ -9,11 +10,14 @@ import type { RunState } from "../state.js";
 /** Reads the listing from where it stopped; false when it yielded for want of budget. */
 export async function listStage(state: RunState, run: Invocation): Promise<boolean> {
   const { ports } = run;
-  if (state.cursor === null) {
+  // A round's listing starts afresh; a list the plan stage added (state.listing > 0) adds to what is listed.
+  if (state.cursor === null && (state.listing ?? 0) === 0) {
     await ports.scratch.clearLive();
     state.listed = 0;
     state.pages = 0;
+    delete state.kindLive;
   }
+  if ((state.listing ?? 0) > 0) return listKinds(state, run);
   while (state.cursor !== "end") {
     if (!roomFor(run, 1) || !ports.budget.affords(MAX_PAGE_LIMIT * LIST_UNITS_PER_CREDENTIAL)) return false;
     const page = await ports.ngrok.listPage(state.cursor);
@@ -26,7 +30,43 @@ export async function listStage(state: RunState, run: Invocation): Promise<boole
     const loop = listingLoop(state.pages, page.next, page.next === state.cursor || (page.credentials.length > 0 && listed === state.listed));
     if (loop !== null) throw new RunError("RUN_PAGING_LOOP", `ngrok's listing does not end (${loop})`);
     state.listed = listed;
-    state.cursor = page.next ?? "end";
+    if (page.next !== null) state.cursor = page.next;
+    else if ((state.lists?.length ?? 0) > 0) {
+      state.listing = 1;
+      state.cursor = null;
+      await persist(state, run);
+      return listKinds(state, run);
+    } else state.cursor = "end";
+    await persist(state, run);
+  }
+  state.stage = "plan";
+  await persist(state, run);
+  return true;
+}
+
+/** The other kinds' pages, list by list (state.listing: 1 is state.lists[0]), through the same paging rule and budget. */
+async function listKinds(state: RunState, run: Invocation): Promise<boolean> {
+  const { resources } = run.ports;
+  while (state.cursor !== "end") {
+    const at = state.listing ?? 1;
+    const list = state.lists?.[at - 1];
+    const kind = KINDS.find((k) => k.list === list);
+    if (!kind || list === undefined || !resources) throw new RunError("RUN_INTERNAL", `internal: no way to list ${list ?? `list ${at}`}`);
+    if (!roomFor(run, 1) || !run.ports.budget.affords(MAX_PAGE_LIMIT * LIST_UNITS_PER_CREDENTIAL)) return false;
+    const page = await resources.listPage(kind, state.cursor);
+    run.ports.budget.spend(page.items.length * LIST_UNITS_PER_CREDENTIAL);
+    state.pages = (state.pages ?? 0) + 1;
+    const live = (state.kindLive ??= []);
+    const seen = new Set(live.map((item) => item.id));
+    const fresh = page.items.filter((item) => !seen.has(item.id));
+    for (const item of fresh) live.push({ ...item, list });
+    const loop = listingLoop(state.pages, page.next, page.next === state.cursor || (page.items.length > 0 && fresh.length === 0));
+    if (loop !== null) throw new RunError("RUN_PAGING_LOOP", `ngrok's listing of ${list} does not end (${loop})`);
+    if (page.next !== null) state.cursor = page.next;
+    else if (at < (state.lists?.length ?? 0)) {
+      state.listing = at + 1;
+      state.cursor = null;
+    } else state.cursor = "end";
     await persist(state, run);
   }
   state.stage = "plan";

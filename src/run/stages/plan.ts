@@ -1,9 +1,10 @@
 // The plan stage: the diff of the specs against the listing, the review gate and the prompt, then the stage that follows.
-import { guardUnappliedKinds } from "../../plan/kinds-guard.js";
 import { makePlan } from "../../plan/plan.js";
 import { diffInSlices, endDiff } from "../diff-slices.js";
 import { persist, roomFor, type Invocation } from "../invocation.js";
+import { byList, credentialShare, listsToRead, withKinds } from "../kinds.js";
 import { previousSpecs } from "../previous.js";
+import type { OtherKindList } from "../../desired/kind-types.js";
 import type { RunState } from "../state.js";
 import { allowsDeletes } from "../types.js";
 
@@ -16,13 +17,16 @@ export async function planStage(state: RunState, run: Invocation): Promise<boole
   if (!diffed) return false;
   const { sources, loaded, context } = diffed;
   const previous = await previousSpecs(state, run, sources);
+  // A kind the previous specs used that this round did not list (its last spec was removed): listed first.
+  const lists = listsToRead(loaded.kinds, loaded.specs, (previous && "kinds" in previous && previous.kinds) || [], [...context.stored.keys(), ...context.intents.map((i) => i.name)]);
+  if (ports.resources && (await listMore(state, run, lists))) return true;
   // A pull request's plan says who must approve it (under review enforcement), so reviewers know before the merge.
   let reviewNotes: string[] = [];
   if (state.request.cause === "pull_request" && ports.reviews?.notes) {
     const cost = Math.min(ports.reviews.cost(state), ports.budget.limit - settings.reserve);
     if (cost > 0) {
       if (!roomFor(run, cost)) return false;
-      reviewNotes = await ports.reviews.notes(state, loaded.specs);
+      reviewNotes = await ports.reviews.notes(state, loaded);
     }
   }
   const notes = [...(state.policyNotes ?? []), ...reviewNotes];
@@ -52,14 +56,15 @@ export async function planStage(state: RunState, run: Invocation): Promise<boole
     rotateNow: context.rotateNow ?? new Set(),
     ...(previous ? { previous } : {}),
   });
-  plan = guardUnappliedKinds(plan, loaded.specs, loaded.kinds);
+  const kinds = { ownerId: config.ownerId, kinds: loaded.kinds, specs: loaded.specs, lists: state.lists ?? [], live: byList(state.kindLive ?? []), stored: context.stored, intents: await ports.intents.list(), delivered: ports.deliverer ? await ports.deliverer.records() : [] };
+  plan = withKinds(plan, kinds, diffed.live, { ...config, now: state.now, allowDeletes, rotateNow: context.rotateNow ?? new Set(), available: ports.resources !== undefined }, credentialShare(kinds).unresolved);
   let applying = state.mode === "apply" && plan.refusals.length === 0;
   // Under review enforcement nothing of an unreviewed commit is applied: the run ends held.
   if (applying && ports.reviews) {
     // A deployment with a small MAX_SUBREQUESTS still checks (most checks need fewer calls than the most they can take).
     const cost = Math.min(ports.reviews.cost(state), ports.budget.limit - settings.reserve);
     if (cost > 0 && !roomFor(run, cost)) return false;
-    const review = await ports.reviews.check(state, plan, loaded.specs);
+    const review = await ports.reviews.check(state, plan, loaded);
     if (review) state.review = review;
     if (review?.verdict === "held") {
       state.mode = "plan";
@@ -87,6 +92,20 @@ export async function planStage(state: RunState, run: Invocation): Promise<boole
     state.targets = [];
     state.stage = "targets";
   }
+  await persist(state, run);
+  return true;
+}
+
+/** Adds the lists the plan needs that this round did not read, and goes back to read them (the diff starts again: owners may resolve otherwise). */
+async function listMore(state: RunState, run: Invocation, lists: readonly OtherKindList[]): Promise<boolean> {
+  const known = state.lists ?? [];
+  const missing = lists.filter((list) => !known.includes(list));
+  if (missing.length === 0) return false;
+  state.lists = [...known, ...missing];
+  state.listing = known.length + 1;
+  state.cursor = null;
+  state.stage = "list";
+  endDiff(state, run.ports);
   await persist(state, run);
   return true;
 }

@@ -5,6 +5,7 @@ import type { SpecSource } from "../../desired/types.js";
 import type { SpecSnapshot } from "../ports.js";
 import { checkUnits, parseUnits, saveSourcesUnits } from "../cpu-units.js";
 import { persist, type Invocation } from "../invocation.js";
+import { listsToRead } from "../kinds.js";
 import type { RunState } from "../state.js";
 
 /** Reads and validates the specs; false when parsing is left for the next invocation. */
@@ -31,7 +32,7 @@ export async function startStage(state: RunState, run: Invocation): Promise<bool
       if (!ports.budget.affords(units)) return yieldStart(state, run);
       ports.budget.spend(units);
       await ports.reporter?.started?.(state);
-      if (!check(state, run, snapshot)) {
+      if (!(await check(state, run, snapshot))) {
         await persist(state, run);
         return true;
       }
@@ -58,7 +59,7 @@ async function yieldStart(state: RunState, run: Invocation): Promise<false> {
  * Puts the specs together and checks them across files and against the chosen policy; false (the errors in
  * state.invalid, the run on to its report) when they do not validate.
  */
-function check(state: RunState, run: Invocation, snapshot: SpecSnapshot): boolean {
+async function check(state: RunState, run: Invocation, snapshot: SpecSnapshot): Promise<boolean> {
   const { ports, settings } = run;
   // On a pull request the default branch's policy judges, so the PR cannot loosen what reviews it.
   const choice = choosePolicy(snapshot.policy ?? { head: null });
@@ -72,7 +73,11 @@ function check(state: RunState, run: Invocation, snapshot: SpecSnapshot): boolea
     ...(choice.policy ? { policy: { policy: choice.policy, now: state.now, ...(config.defaultRotateAfterMs !== undefined ? { defaultRotateAfterMs: config.defaultRotateAfterMs } : {}) } } : {}),
   });
   const errors = [...choice.errors, ...(loaded.ok ? [] : loaded.errors)];
-  if (errors.length === 0) return true;
+  if (errors.length === 0) {
+    // The kinds beside credentials the specs use (or the vault or an open intent names): listed after the credentials.
+    if (loaded.ok && ports.resources) state.lists = listsToRead(loaded.kinds, loaded.specs, [], [...(await ports.tokens.ids()).keys(), ...(await ports.intents.list()).map((i) => i.name)]);
+    return true;
+  }
   state.invalid = errors;
   state.specFiles = loaded.files;
   state.stage = "report";
