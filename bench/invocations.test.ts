@@ -10,4 +10,10 @@ describe("bench: per invocation under the Free budgets", () => {
     expect(row.max_work_units).toBeLessThanOrEqual(row.unit_limit);
     expect(row.max_subrequests).toBeLessThanOrEqual(50);
   }, 120_000);
+
+  it("a cold 10,000-credential plan (2.7 MB of YAML): checking the specs across files and saving the sources are pieces of their own, each within an invocation", async () => {
+    const row = await runInvocationCase({ n: 10_000, k: 100, kLabel: "1%", cold: true, reps: 1 });
+    expect(row.max_work_units).toBeLessThanOrEqual(row.unit_limit);
+    expect(row.max_subrequests).toBeLessThanOrEqual(50);
+  }, 300_000);
 });

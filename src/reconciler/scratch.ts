@@ -54,6 +54,16 @@ export class SqlRunScratch implements RunScratch {
       });
   }
 
+  loadSourceKeys(): SpecSource[] {
+    return this.sql
+      .exec("SELECT path, CASE WHEN sha IS NULL THEN content ELSE '' END AS content, sha FROM run_sources ORDER BY path")
+      .toArray()
+      .map((row) => {
+        const sha = strOrNull(row.sha);
+        return sha ? { path: str(row.path), content: str(row.content), sha } : { path: str(row.path), content: str(row.content) };
+      });
+  }
+
   clearLive(): void {
     this.sql.exec("DELETE FROM run_live");
   }

@@ -10,6 +10,7 @@ import { MemoryTokenStore } from "../vault/memory-store.js";
 import { SubrequestBudget } from "./budget.js";
 import { advanceRun, RunError } from "./core.js";
 import { MemoryScratch } from "./memory-scratch.js";
+import type { FileResult } from "../desired/load.js";
 import type { RunPorts, RunScratch, RunSettings, TokenPort } from "./ports.js";
 import { newRunState, type RunState } from "./state.js";
 import type { RunOutput, RunRequest } from "./types.js";
@@ -48,7 +49,7 @@ type World = Awaited<ReturnType<typeof world>>;
  * One process driving the run: every durable write counts as a step; `crashAt: n` stops the process at the nth
  * (the write is not made) and everything after it, ngrok calls included, fails as in a killed process.
  */
-function process(w: World, options: { limit: number; crashAt?: number; writes?: { n: number } }) {
+function process(w: World, options: { limit: number; units?: number; crashAt?: number; writes?: { n: number } }) {
   const writes = options.writes ?? { n: 0 };
   let dead = false;
   const step = () => {
@@ -77,7 +78,7 @@ function process(w: World, options: { limit: number; crashAt?: number; writes?: 
   };
   const scratch = guard<RunScratch>(
     w.scratch,
-    ["save", "saveSources", "loadSources", "clearLive", "addLive", "loadLive", "liveCount", "savePlan", "loadPlan", "saveOutcome", "loadOutcomes"],
+    ["save", "saveSources", "loadSources", "loadSourceKeys", "clearLive", "addLive", "loadLive", "liveCount", "savePlan", "loadPlan", "saveOutcome", "loadOutcomes"],
     ["save", "saveSources", "clearLive", "addLive", "savePlan", "saveOutcome"],
   );
   const tokens: TokenPort = {
@@ -99,7 +100,7 @@ function process(w: World, options: { limit: number; crashAt?: number; writes?: 
       if (dead) throw new Crash();
       ngrokCalls++;
       return w.emulator.fetch(request);
-    });
+    }, options.units);
     const ngrok = new NgrokClient({ baseUrl: "http://emulator.test", apiKey: w.apiKey, fetch: budget.fetch, sleep: async () => {}, timeoutMs: 200 });
     return {
       specs: { read: async () => ({ sha: null, tree: null, sources: SPECS }) },
@@ -119,7 +120,7 @@ function process(w: World, options: { limit: number; crashAt?: number; writes?: 
 }
 
 /** Drives a run as the Durable Object does: each invocation reloads the state from what was persisted. */
-async function drive(w: World, options: { limit: number; crashAt?: number; writes?: { n: number }; request?: RunRequest; fresh?: boolean }): Promise<RunOutput> {
+async function drive(w: World, options: { limit: number; units?: number; crashAt?: number; writes?: { n: number }; request?: RunRequest; fresh?: boolean }): Promise<RunOutput> {
   const p = process(w, options);
   if (options.fresh !== false || !w.scratch.load()) {
     const request = options.request ?? { cause: "manual", mode: "apply" };
@@ -163,24 +164,24 @@ describe("the run core on the Worker's path", () => {
     await expectConverged(w);
   });
 
-  it("a crash between any two persisted steps resumes to one live credential per spec, each with its own token", async () => {
+  for (const units of [undefined, 1]) it(`a crash between any two persisted steps resumes to one live credential per spec, each with its own token${units ? " (a piece of work an invocation)" : ""}`, async () => {
     const clean = await world();
     const counted = { n: 0 };
-    await drive(clean, { limit: 14, writes: counted });
+    await drive(clean, { limit: 14, units, writes: counted });
     const steps = counted.n;
     expect(steps).toBeGreaterThan(20);
     const failures: string[] = [];
     for (let crashAt = 1; crashAt <= steps; crashAt++) {
       const w = await world();
       try {
-        const error = await drive(w, { limit: 14, crashAt }).then(
+        const error = await drive(w, { limit: 14, units, crashAt }).then(
           () => null,
           (e: unknown) => e,
         );
         expect(error, `crash at step ${crashAt}`).toBeInstanceOf(Crash);
         // Let whatever the dead process still had in flight settle, as the kernel would have cut it.
         await new Promise((r) => setTimeout(r, 5));
-        const resumed = await drive(w, { limit: 14, fresh: false });
+        const resumed = await drive(w, { limit: 14, units, fresh: false });
         expect(resumed.status, JSON.stringify(resumed.errors)).toBe("succeeded");
         await expectConverged(w);
       } catch (error) {
@@ -189,6 +190,70 @@ describe("the run core on the Worker's path", () => {
     }
     expect(failures).toEqual([]);
   }, 120_000);
+
+  it("the start stage checks the specs across files and saves the sources as two pieces of work: one unit an invocation puts them in two", async () => {
+    const w = await world();
+    const p = process(w, { limit: 50, units: 1 });
+    const request: RunRequest = { cause: "manual", mode: "apply" };
+    w.scratch.clear();
+    w.scratch.save(newRunState(1, "apply", request, request.mode));
+    expect(await advanceRun(w.scratch.load() as RunState, p.portsFor(), SETTINGS)).toBeNull();
+    const checked = w.scratch.load() as RunState;
+    expect(checked).toMatchObject({ stage: "start", checked: true, idle: 0 });
+    expect(w.scratch.loadSources()).toEqual([]);
+    expect(await advanceRun(checked, p.portsFor(), SETTINGS)).toBeNull();
+    const saved = w.scratch.load() as RunState;
+    expect(saved.stage).toBe("list");
+    expect(saved.checked).toBeUndefined();
+    expect(w.scratch.loadSources()).toEqual(SPECS);
+    // And the run goes on from there, a piece of work an invocation, to convergence.
+    const output = await drive(w, { limit: 14, units: 1, fresh: false });
+    expect(output.status, JSON.stringify(output.errors)).toBe("succeeded");
+    await expectConverged(w);
+  });
+
+  it("the report is a piece of work of its own: one unit an invocation reports the plan in the invocation after the one that made it", async () => {
+    const w = await world();
+    const p = process(w, { limit: 50, units: 1 });
+    const request: RunRequest = { cause: "manual", mode: "plan" };
+    w.scratch.clear();
+    w.scratch.save(newRunState(1, "plan", request, request.mode));
+    const began: string[] = [];
+    let output: RunOutput | null = null;
+    for (let i = 0; i < 100 && !output; i++) {
+      const state = w.scratch.load() as RunState;
+      began.push(state.stage);
+      output = await advanceRun(state, p.portsFor(), SETTINGS);
+    }
+    expect(output?.status).toBe("succeeded");
+    // The invocation that made the plan yielded at the report; the last one only reported.
+    expect(began.slice(-2)).toEqual(["plan", "report"]);
+  });
+
+  it("with every file in the parse cache, the plan's index reads the sources' keys, not their texts back", async () => {
+    const w = await world();
+    const p = process(w, { limit: 50 });
+    const cache = new Map<string, FileResult>();
+    const sources = SPECS.map((source) => ({ ...source, sha: "0123456789abcdef0123456789abcdef01234567" }));
+    let texts = 0;
+    const portsFor = (): RunPorts => {
+      const ports = p.portsFor();
+      const scratch: RunScratch = Object.create(ports.scratch) as RunScratch;
+      scratch.loadSources = () => (texts++, w.scratch.loadSources());
+      return { ...ports, scratch, specs: { read: async () => ({ sha: null, tree: null, sources }), cache } };
+    };
+    const request: RunRequest = { cause: "manual", mode: "plan" };
+    w.scratch.clear();
+    w.scratch.save(newRunState(1, "plan", request, request.mode));
+    let output: RunOutput | null = null;
+    for (let i = 0; i < 20 && !output; i++) output = await advanceRun(w.scratch.load() as RunState, portsFor(), SETTINGS);
+    expect(output?.status).toBe("succeeded");
+    // The world's account differs from the specs (an update, a create, a delete, a duplicate): a real plan was made.
+    expect(output?.summary).toMatchObject({ create: expect.any(Number) });
+    expect((output?.summary?.create ?? 0) + (output?.summary?.update ?? 0)).toBeGreaterThan(0);
+    expect(cache.size).toBeGreaterThan(0);
+    expect(texts).toBe(0);
+  });
 
   it("a budget that leaves no room past the reporting reserve fails the run with a clear error, never spins", async () => {
     const w = await world();

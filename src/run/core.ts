@@ -1,4 +1,5 @@
 // THE run core: advances one run within a budget of calls, persisting after every step, so a stop anywhere resumes cleanly.
+import { reportUnits } from "./cpu-units.js";
 import { MAX_INVOCATIONS } from "./errors.js";
 import { finishRun } from "./finish.js";
 import { count, invocationOf, persist, progressed, type Invocation, type RunStage } from "./invocation.js";
@@ -50,7 +51,13 @@ export async function advanceRun(state: RunState, ports: RunPorts, settings: Run
   if (refused) return fail(state, run, refused);
   try {
     for (;;) {
-      if (state.stage === "report") return await finishRun(state, run);
+      if (state.stage === "report") {
+        // Reading the plan back and reporting it grows with the account: after a plan that filled the invocation, the next reports.
+        const units = reportUnits(state);
+        if (!ports.budget.affords(units)) break;
+        ports.budget.spend(units);
+        return await finishRun(state, run);
+      }
       if (!(await STAGES[state.stage](state, run))) break;
     }
   } catch (error) {

@@ -9,8 +9,10 @@ export const PARSE_UNITS_PER_KB = 160;
 export const DIFF_UNITS_PER_CREDENTIAL = 8;
 /** One listed credential: the page read through the client, its JSON parsed, the credential written to the scratch and the step persisted (bench: about 1 ms a page of 100 on a loaded machine). */
 export const LIST_UNITS_PER_CREDENTIAL = 10;
-/** Putting the parsed files' specs together and checking them across files, then saving the sources, per KB of YAML. */
-export const ASSEMBLE_UNITS_PER_KB = 4;
+/** Putting the parsed files' specs together and checking them across files and against the policy, per KB of YAML (bench: 2.2–3.2 µs/KB from the parse cache, 2.7 MB of YAML). */
+export const CHECK_UNITS_PER_KB = 3;
+/** Saving the sources in the run's scratch for the plan stage, per KB of YAML (bench: 1.6–2.4 µs/KB, the text written out). */
+export const SAVE_SOURCES_UNITS_PER_KB = 2.5;
 /**
  * The plan stage's index of the specs, the vault's ids and the intents, per spec: built once per run while the
  * process keeps it, or again at the start of an invocation that lost it (bench: loadSpecs from the parse cache).
@@ -18,6 +20,11 @@ export const ASSEMBLE_UNITS_PER_KB = 4;
 export const INDEX_UNITS_PER_SPEC = 0.6;
 /** Making the plan from the diffed slices and saving it, per spec (assembly, policies, the plan's JSON). */
 export const FINISH_UNITS_PER_SPEC = 0.75;
+/**
+ * The report: the saved plan read back (its changes and the names of the unchanged, about one row per listed
+ * credential), the result built and handed to the reporter, per row (bench: about 0.25 µs a row).
+ */
+export const REPORT_UNITS_PER_ROW = 0.3;
 /** What an invocation keeps back for the fixed work around its steps (reading state, persisting, reporting). */
 export const CPU_HEADROOM = 0.2;
 
@@ -26,14 +33,28 @@ export function unitsForCpuMs(maxCpuMs: number): number {
   return Math.floor(maxCpuMs * 1000 * (1 - CPU_HEADROOM));
 }
 
+/** The units of the report: a piece of its own, so the plan made in an invocation is reported in the next when it filled it. */
+export function reportUnits(state: { listed: number; total: number }): number {
+  return Math.ceil((state.listed + state.total) * REPORT_UNITS_PER_ROW);
+}
+
 /** The units parsing a file of this many UTF-16 units costs (one per byte is close enough for YAML). */
 export function parseUnits(length: number): number {
   return Math.ceil((length * PARSE_UNITS_PER_KB) / 1024);
 }
 
-/** The units of the start stage's last piece: every file's specs put together and checked, the sources saved. */
-export function assembleUnits(sources: readonly { content: string }[]): number {
+/** The units of the start stage's check: every file's specs put together and checked across files. */
+export function checkUnits(sources: readonly { content: string }[]): number {
+  return Math.ceil((textLength(sources) * CHECK_UNITS_PER_KB) / 1024);
+}
+
+/** The units of the start stage's last piece: the sources saved for the plan stage. */
+export function saveSourcesUnits(sources: readonly { content: string }[]): number {
+  return Math.ceil((textLength(sources) * SAVE_SOURCES_UNITS_PER_KB) / 1024);
+}
+
+function textLength(sources: readonly { content: string }[]): number {
   let length = 0;
   for (const source of sources) length += source.content.length;
-  return Math.ceil((length * ASSEMBLE_UNITS_PER_KB) / 1024);
+  return length;
 }

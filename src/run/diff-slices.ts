@@ -29,6 +29,7 @@ export interface Diffed {
 interface SpecIndex {
   /** The run and round it was built for. */
   key: string;
+  /** Without the texts their SHAs name while the parse cache held every file (only keys are compared). */
   sources: SpecSource[];
   loaded: Extract<LoadResult, { ok: true }>;
   context: SliceContext;
@@ -109,8 +110,13 @@ function indexKey(state: RunState): string {
 }
 
 async function buildIndex(state: RunState, ports: RunPorts, config: RunConfig): Promise<SpecIndex> {
-  const sources = await ports.scratch.loadSources();
-  const loaded = cachedSpecs(sources, ports, config.ownerId) ?? loadSpecs(sources, { ownerId: config.ownerId, ...(ports.specs.cache ? { cache: ports.specs.cache } : {}) });
+  // The cache keys are all the index needs of the sources while every file is cached (the start stage put them there).
+  let sources = await (ports.scratch.loadSourceKeys ? ports.scratch.loadSourceKeys() : ports.scratch.loadSources());
+  let loaded: LoadResult | null = cachedSpecs(sources, ports, config.ownerId);
+  if (!loaded) {
+    sources = await ports.scratch.loadSources();
+    loaded = loadSpecs(sources, { ownerId: config.ownerId, ...(ports.specs.cache ? { cache: ports.specs.cache } : {}) });
+  }
   if (!loaded.ok) throw new RunError("RUN_INTERNAL", "internal: specs validated at the start no longer validate");
   // A rotation asked for and done in an earlier round is not done again.
   const rotated = new Set((await ports.scratch.loadOutcomes()).filter((r) => r.outcome.status === "done" && r.outcome.change.action === "rotate").map((r) => r.outcome.change.name));

@@ -10,6 +10,7 @@ import { parseRunState, type RunState } from "./state.js";
 export class MemoryScratch implements RunScratch {
   state: string | null = null;
   sources = "[]";
+  sourceKeys = "[]";
   readonly live = new Map<string, string>();
   plan: string | null = null;
   readonly outcomes = new Map<string, string>();
@@ -31,6 +32,7 @@ export class MemoryScratch implements RunScratch {
   clear(): void {
     this.state = null;
     this.sources = "[]";
+    this.sourceKeys = "[]";
     this.live.clear();
     this.plan = null;
     this.outcomes.clear();
@@ -38,10 +40,16 @@ export class MemoryScratch implements RunScratch {
 
   saveSources(sources: readonly SpecSource[]): void {
     this.sources = JSON.stringify(sources);
+    // As a database reads columns: the keys without the texts the SHAs name.
+    this.sourceKeys = JSON.stringify(sources.map((source) => (source.sha ? { ...source, content: "" } : source)));
   }
 
   loadSources(): SpecSource[] {
     return JSON.parse(this.sources) as SpecSource[];
+  }
+
+  loadSourceKeys(): SpecSource[] {
+    return JSON.parse(this.sourceKeys) as SpecSource[];
   }
 
   clearLive(): void {

@@ -76,6 +76,11 @@ export interface RunScratch {
   save(state: RunState): Awaitable<void>;
   saveSources(sources: readonly SpecSource[]): Awaitable<void>;
   loadSources(): Awaitable<SpecSource[]>;
+  /**
+   * The sources with the text of each file its blob SHA names left out (content ""): all the plan stage's index needs
+   * to find the files in the parse cache, without reading megabytes of YAML back. Absent: loadSources.
+   */
+  loadSourceKeys?(): Awaitable<SpecSource[]>;
   clearLive(): Awaitable<void>;
   addLive(credentials: readonly Credential[]): Awaitable<void>;
   /** The listing, or `limit` of it from `offset` (in an order that stays the same while the listing does). */

@@ -74,6 +74,7 @@ export const runStateSchema = z.object({
   max_subrequests: count,
   idle: count,
   diff: diffProgress.optional(),
+  checked: z.boolean().optional(),
   skipped: z.string().optional(),
   declined: z.boolean().optional(),
   invalid: z.array(z.object({ code: z.string(), file: z.string(), line: z.number(), column: z.number(), field: z.string(), message: z.string() })).optional(),

@@ -82,6 +82,8 @@ export interface RunState {
   work_units?: number;
   /** Spec files this run parsed (not found in the parse cache), one per work piece of the start stage. */
   parsed?: number;
+  /** The start stage checked the specs across files (its own piece of work); saving the sources is what is left of it. */
+  checked?: boolean;
   /**
    * The plan stage's diff so far (src/plan/diff-slice.ts): the live list is diffed a slice per piece of work, and
    * what the slices found waits here for the next; dropped once the plan is saved. Its round: a stale one restarts.

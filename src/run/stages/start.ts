@@ -2,7 +2,8 @@
 import { choosePolicy } from "../../desired/repo-policy-choice.js";
 import { fileCacheKey, loadSpecs } from "../../desired/load.js";
 import type { SpecSource } from "../../desired/types.js";
-import { assembleUnits, parseUnits } from "../cpu-units.js";
+import type { SpecSnapshot } from "../ports.js";
+import { checkUnits, parseUnits, saveSourcesUnits } from "../cpu-units.js";
 import { persist, type Invocation } from "../invocation.js";
 import { listsToRead } from "../kinds.js";
 import type { RunState } from "../state.js";
@@ -23,39 +24,64 @@ export async function startStage(state: RunState, run: Invocation): Promise<bool
     state.stage = "report";
   } else {
     // Parsing is CPU-bound: file by file within the invocation's units; the cache keeps what is done.
-    // Then every file's specs are put together and checked across files: one piece, its units by the bytes.
-    if (!parseWithin(state, run, snapshot.sources) || !ports.budget.affords(assembleUnits(snapshot.sources))) {
-      await persist(state, run);
-      return false;
+    // Then every file's specs are put together and checked across files, then the sources saved: two pieces, their
+    // units by the bytes (at 2.7 MB of YAML the two together are more than one invocation's units).
+    if (!parseWithin(state, run, snapshot.sources)) return yieldStart(state, run);
+    if (!state.checked) {
+      const units = checkUnits(snapshot.sources);
+      if (!ports.budget.affords(units)) return yieldStart(state, run);
+      ports.budget.spend(units);
+      await ports.reporter?.started?.(state);
+      if (!(await check(state, run, snapshot))) {
+        await persist(state, run);
+        return true;
+      }
+      state.checked = true;
     }
-    ports.budget.spend(assembleUnits(snapshot.sources));
-    await ports.reporter?.started?.(state);
+    const units = saveSourcesUnits(snapshot.sources);
+    if (!ports.budget.affords(units)) return yieldStart(state, run);
+    ports.budget.spend(units);
     await ports.scratch.saveSources(snapshot.sources);
-    // On a pull request the default branch's policy judges, so the PR cannot loosen what reviews it.
-    const choice = choosePolicy(snapshot.policy ?? { head: null });
-    if (choice.notes.length > 0) state.policyNotes = choice.notes;
-    if (snapshot.baseline !== undefined) state.baseline = snapshot.baseline;
-    if (choice.policy?.review) state.approvals = choice.policy.review.approvals;
-    const { config } = settings;
-    const loaded = loadSpecs(snapshot.sources, {
-      ownerId: config.ownerId,
-      ...(ports.specs.cache ? { cache: ports.specs.cache } : {}),
-      ...(choice.policy ? { policy: { policy: choice.policy, now: state.now, ...(config.defaultRotateAfterMs !== undefined ? { defaultRotateAfterMs: config.defaultRotateAfterMs } : {}) } } : {}),
-    });
-    const errors = [...choice.errors, ...(loaded.ok ? [] : loaded.errors)];
-    if (errors.length === 0) {
-      state.stage = "list";
-      // The kinds beside credentials the specs use (or the vault or an open intent names): listed after the credentials.
-      if (loaded.ok && ports.resources) state.lists = listsToRead(loaded.kinds, loaded.specs, (await ports.kindsApplied?.read()) ?? [], [...(await ports.tokens.ids()).keys(), ...(await ports.intents.list()).map((i) => i.name)]);
-    }
-    else {
-      state.invalid = errors;
-      state.specFiles = loaded.files;
-      state.stage = "report";
-    }
+    delete state.checked;
+    state.stage = "list";
   }
   await persist(state, run);
   return true;
+}
+
+/** Persists what the start stage did so far; the next invocation goes on from there. */
+async function yieldStart(state: RunState, run: Invocation): Promise<false> {
+  await persist(state, run);
+  return false;
+}
+
+/**
+ * Puts the specs together and checks them across files and against the chosen policy; false (the errors in
+ * state.invalid, the run on to its report) when they do not validate.
+ */
+async function check(state: RunState, run: Invocation, snapshot: SpecSnapshot): Promise<boolean> {
+  const { ports, settings } = run;
+  // On a pull request the default branch's policy judges, so the PR cannot loosen what reviews it.
+  const choice = choosePolicy(snapshot.policy ?? { head: null });
+  if (choice.notes.length > 0) state.policyNotes = choice.notes;
+  if (snapshot.baseline !== undefined) state.baseline = snapshot.baseline;
+  if (choice.policy?.review) state.approvals = choice.policy.review.approvals;
+  const { config } = settings;
+  const loaded = loadSpecs(snapshot.sources, {
+    ownerId: config.ownerId,
+    ...(ports.specs.cache ? { cache: ports.specs.cache } : {}),
+    ...(choice.policy ? { policy: { policy: choice.policy, now: state.now, ...(config.defaultRotateAfterMs !== undefined ? { defaultRotateAfterMs: config.defaultRotateAfterMs } : {}) } } : {}),
+  });
+  const errors = [...choice.errors, ...(loaded.ok ? [] : loaded.errors)];
+  if (errors.length === 0) {
+    // The kinds beside credentials the specs use (or the vault or an open intent names): listed after the credentials.
+    if (loaded.ok && ports.resources) state.lists = listsToRead(loaded.kinds, loaded.specs, (await ports.kindsApplied?.read()) ?? [], [...(await ports.tokens.ids()).keys(), ...(await ports.intents.list()).map((i) => i.name)]);
+    return true;
+  }
+  state.invalid = errors;
+  state.specFiles = loaded.files;
+  state.stage = "report";
+  return false;
 }
 
 /**
