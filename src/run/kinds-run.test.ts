@@ -17,6 +17,7 @@ import { MemoryScratch } from "./memory-scratch.js";
 import type { RunPorts, RunScratch, TokenPort } from "./ports.js";
 import { newRunState, type RunState } from "./state.js";
 import type { RunOutput, RunRequest } from "./types.js";
+import { kindsTree } from "../../test/support/kinds-tree.js";
 
 const OWNER = "acme-prod";
 
@@ -26,23 +27,7 @@ function sshKey(): string {
   return `ssh-ed25519 ${Buffer.concat([field(Buffer.from("ssh-ed25519")), field(x)]).toString("base64")} agent`;
 }
 
-export const TREE = [
-  "service_users:",
-  "  - name: ci",
-  "credentials:",
-  "  - name: agent",
-  "    owner: ci",
-  "api_keys:",
-  "  - name: deploy",
-  "    description: CI deploys",
-  "    owner: ci",
-  "ssh_credentials:",
-  "  - name: bastion",
-  "    owner: ci",
-  "    acl: [bind:ssh.example.com]",
-  `    public_key: ${sshKey()}`,
-  "",
-].join("\n");
+export const TREE = kindsTree(sshKey());
 const EMPTY = "credentials: []\n";
 
 class Crash extends Error {}

@@ -6,6 +6,7 @@ import { defaultTokensPath } from "../../src/cli/token-path.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator, type StartedEmulator } from "../../standins/ngrok/server.js";
 import { cleanupWorkspaces, SLOW, workspace as harnessWorkspace } from "../support/cli-harness.js";
+import { kindsTree } from "../support/kinds-tree.js";
 
 let emulator: StartedEmulator;
 
@@ -17,25 +18,7 @@ afterAll(async () => {
   await cleanupWorkspaces();
 });
 
-// A public key is no secret; its private half was never kept.
-const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIF++CKuDsUoYCtjKI+WiEVV2nwhkEsxWvvkTgvjdUvN6 agent";
-const TREE = [
-  "service_users:",
-  "  - name: ci",
-  "credentials:",
-  "  - name: agent",
-  "    owner: ci",
-  "api_keys:",
-  "  - name: deploy",
-  "    description: CI deploys",
-  "    owner: ci",
-  "ssh_credentials:",
-  "  - name: bastion",
-  "    owner: ci",
-  "    acl: [bind:ssh.example.com]",
-  `    public_key: ${KEY}`,
-  "",
-].join("\n");
+const TREE = kindsTree();
 
 type Workspace = Awaited<ReturnType<typeof harnessWorkspace>>;
 interface Item {

@@ -13,6 +13,7 @@ import type { RunOutput } from "../../src/run/types.js";
 import { keyringFor, KvTokenStore, TokenVault } from "../../src/vault/index.js";
 import { TEST_SECRETS } from "../support/test-env.js";
 import { admin, bindings, commit, deliver, emulator, emulatorCalls, freshWorld, pushPayload, reconciler, settle } from "./support.js";
+import { kindsTree } from "../support/kinds-tree.js";
 
 class Kill extends Error {}
 
@@ -73,25 +74,7 @@ async function applyWithKill(kill: (request: Request) => boolean): Promise<RunOu
   });
 }
 
-// A public key is no secret; its private half was never kept.
-const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIF++CKuDsUoYCtjKI+WiEVV2nwhkEsxWvvkTgvjdUvN6 agent";
-const TREE = [
-  "service_users:",
-  "  - name: ci",
-  "credentials:",
-  "  - name: agent",
-  "    owner: ci",
-  "api_keys:",
-  "  - name: deploy",
-  "    description: CI deploys",
-  "    owner: ci",
-  "ssh_credentials:",
-  "  - name: bastion",
-  "    owner: ci",
-  "    acl: [bind:ssh.example.com]",
-  `    public_key: ${KEY}`,
-  "",
-].join("\n");
+const TREE = kindsTree();
 
 interface Item {
   id: string;
