@@ -3,22 +3,11 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEmulator, type StartedEmulator } from "../../standins/ngrok/server.js";
-import { cleanupWorkspaces, workspace as harnessWorkspace } from "../support/cli-harness.js";
+import { describe, expect, it } from "vitest";
+import { useEmulator } from "../support/cli-harness.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-let emulator: StartedEmulator;
-
-beforeAll(async () => {
-  emulator = await startEmulator({ port: 0, rateLimit: { limit: 120, windowMs: 60_000 } });
-});
-afterAll(async () => {
-  await emulator.close();
-  await cleanupWorkspaces();
-});
-
-const workspace = (files: Record<string, string>) => harnessWorkspace(emulator, files);
+const { emulator, workspace } = useEmulator();
 
 /** A command as a pipeline runs it: its own process, stdin a pipe that is closed at once, no terminal. */
 function run(command: string, args: string[], cwd: string, env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {

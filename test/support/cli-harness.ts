@@ -3,7 +3,8 @@
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { StartedEmulator } from "../../standins/ngrok/server.js";
+import { afterAll, beforeAll } from "vitest";
+import { startEmulator, type StartedEmulator } from "../../standins/ngrok/server.js";
 import { runCli } from "../../src/cli/commands.js";
 import { generateKeyringEntry } from "../../src/vault/keyring.js";
 
@@ -19,6 +20,28 @@ export const SLOW = 120_000;
 
 const dirs: string[] = [];
 let keys = 0;
+
+/**
+ * One emulator for a test file, at ngrok's documented limit (each workspace is an account of its own, making far
+ * fewer than 120 calls), started before its tests and closed, with the file's workspaces, after them.
+ */
+export function useEmulator(): { emulator: () => StartedEmulator; workspace: (files: Record<string, string>) => Promise<Workspace> } {
+  let started: StartedEmulator | undefined;
+  beforeAll(async () => {
+    started = await startEmulator({ port: 0, rateLimit: { limit: 120, windowMs: 60_000 } });
+  });
+  afterAll(async () => {
+    await started?.close();
+    await cleanupWorkspaces();
+  });
+  const emulator = () => {
+    if (!started) throw new Error("useEmulator: the emulator starts in beforeAll");
+    return started;
+  };
+  return { emulator, workspace: (files) => workspace(emulator(), files) };
+}
+
+export type Workspace = Awaited<ReturnType<typeof workspace>>;
 
 export async function cleanupWorkspaces(): Promise<void> {
   await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));

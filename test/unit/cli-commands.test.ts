@@ -2,26 +2,13 @@
 import { readFile, rm, stat, writeFile } from "node:fs/promises";
 import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEmulator, type StartedEmulator } from "../../standins/ngrok/server.js";
-import { cleanupWorkspaces, workspace as harnessWorkspace, type Run } from "../support/cli-harness.js";
+import { describe, expect, it } from "vitest";
+import { type Run, useEmulator } from "../support/cli-harness.js";
 import { CLI_OWNER_ID } from "../../src/cli/identity.js";
 import { defaultTokensPath } from "../../src/cli/token-path.js";
 import { generateKeyringEntry } from "../../src/vault/keyring.js";
 
-let emulator: StartedEmulator;
-
-beforeAll(async () => {
-  // ngrok's documented limit: each test has an account of its own making far fewer than 120 calls.
-  emulator = await startEmulator({ port: 0, rateLimit: { limit: 120, windowMs: 60_000 } });
-});
-afterAll(async () => {
-  await emulator.close();
-  await cleanupWorkspaces();
-});
-
-/** A checkout of its own (temp dir) and an emulator account of its own (fresh API key). */
-const workspace = (files: Record<string, string>) => harnessWorkspace(emulator, files);
+const { emulator, workspace } = useEmulator();
 
 const TWO = {
   "credentials/ci.yaml": "credentials:\n  - name: ci-runners\n    description: CI runners\n    acl: [bind:ci.example.com]\n",
@@ -95,7 +82,7 @@ describe.concurrent("npm run plan / apply / token", () => {
     expect(run.stderr).toMatch(/^error: .*pass --yes/m);
     expect(await ws.credentials()).toEqual([]);
     expect((await ws.calls()).every((c) => c.method === "GET")).toBe(true);
-    await expect(stat(join(ws.dir, defaultTokensPath(emulator.url, CLI_OWNER_ID)))).rejects.toThrow();
+    await expect(stat(join(ws.dir, defaultTokensPath(emulator().url, CLI_OWNER_ID)))).rejects.toThrow();
   });
 
   it("apply --yes converges, keeps tokens encrypted, never prints them; token prints one; guards refuse an emptied folder", async () => {
@@ -109,10 +96,10 @@ describe.concurrent("npm run plan / apply / token", () => {
     const live = await ws.credentials();
     expect(live).toHaveLength(3);
     const tokens = await ws.tokens();
-    const stored = JSON.parse(await readFile(join(ws.dir, defaultTokensPath(emulator.url, CLI_OWNER_ID)), "utf8")) as Record<string, { id: string }>;
+    const stored = JSON.parse(await readFile(join(ws.dir, defaultTokensPath(emulator().url, CLI_OWNER_ID)), "utf8")) as Record<string, { id: string }>;
     expect(Object.keys(stored).sort()).toEqual(["ci-runners", "device-1", "device-2"]);
-    expect((await stat(join(ws.dir, defaultTokensPath(emulator.url, CLI_OWNER_ID)))).mode & 0o777).toBe(0o600);
-    expect(JSON.parse(await readFile(join(ws.dir, defaultTokensPath(emulator.url, CLI_OWNER_ID), "../intents.json"), "utf8"))).toEqual({ intents: [] });
+    expect((await stat(join(ws.dir, defaultTokensPath(emulator().url, CLI_OWNER_ID)))).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(await readFile(join(ws.dir, defaultTokensPath(emulator().url, CLI_OWNER_ID), "../intents.json"), "utf8"))).toEqual({ intents: [] });
     for (const token of Object.values(tokens)) expect(JSON.stringify(stored)).not.toContain(token);
 
     const again = await ws.cli(["plan"]);

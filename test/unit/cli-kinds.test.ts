@@ -3,24 +3,14 @@ import { readFile, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { CLI_OWNER_ID } from "../../src/cli/identity.js";
 import { defaultTokensPath } from "../../src/cli/token-path.js";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEmulator, type StartedEmulator } from "../../standins/ngrok/server.js";
-import { cleanupWorkspaces, SLOW, workspace as harnessWorkspace } from "../support/cli-harness.js";
+import { describe, expect, it } from "vitest";
+import { SLOW, useEmulator, type Workspace } from "../support/cli-harness.js";
 import { kindsTree } from "../support/kinds-tree.js";
 
-let emulator: StartedEmulator;
-
-beforeAll(async () => {
-  emulator = await startEmulator({ port: 0, rateLimit: { limit: 120, windowMs: 60_000 } });
-});
-afterAll(async () => {
-  await emulator.close();
-  await cleanupWorkspaces();
-});
+const { emulator, workspace } = useEmulator();
 
 const TREE = kindsTree();
 
-type Workspace = Awaited<ReturnType<typeof harnessWorkspace>>;
 interface Item {
   id: string;
   name?: string;
@@ -34,7 +24,7 @@ describe("every kind from one tree, through the CLI", () => {
   it(
     "applies from empty (service users first), plans no changes, recovers a lost create answer, tears down in order",
     async () => {
-      const ws = await harnessWorkspace(emulator, { "credentials/all.yaml": TREE });
+      const ws = await workspace({ "credentials/all.yaml": TREE });
       const plan = await ws.cli(["plan"]);
       expect(plan.code, plan.stderr).toBe(2);
       expect(plan.stdout).toContain("+ service_users/ci will be created");
@@ -87,7 +77,7 @@ describe("every kind from one tree, through the CLI", () => {
   it(
     "a saved plan is refused when a service user, API key or SSH credential changed on the account since, as for credentials",
     async () => {
-      const ws = await harnessWorkspace(emulator, { "credentials/all.yaml": TREE });
+      const ws = await workspace({ "credentials/all.yaml": TREE });
       expect((await ws.cli(["apply", "--yes"])).code).toBe(0);
       await ws.write("credentials/all.yaml", TREE.replace("description: CI deploys", "description: CI deploys and releases"));
       expect((await ws.cli(["plan", "--out", "p.json"])).code).toBe(2);
@@ -110,17 +100,17 @@ describe("every kind from one tree, through the CLI", () => {
   it(
     "removing every kind's specs tears down what they made even when the applied specs are gone: the kinds applied are kept beside the token store",
     async () => {
-      const ws = await harnessWorkspace(emulator, { "credentials/all.yaml": TREE });
+      const ws = await workspace({ "credentials/all.yaml": TREE });
       expect((await ws.cli(["apply", "--yes"])).code).toBe(0);
-      expect(JSON.parse(await readFile(join(ws.dir, dirname(defaultTokensPath(emulator.url, CLI_OWNER_ID)), "kinds.json"), "utf8"))).toEqual({ kinds: ["service_users", "api_keys", "ssh_credentials"] });
-      await rm(join(ws.dir, dirname(defaultTokensPath(emulator.url, CLI_OWNER_ID)), "applied.json"));
+      expect(JSON.parse(await readFile(join(ws.dir, dirname(defaultTokensPath(emulator().url, CLI_OWNER_ID)), "kinds.json"), "utf8"))).toEqual({ kinds: ["service_users", "api_keys", "ssh_credentials"] });
+      await rm(join(ws.dir, dirname(defaultTokensPath(emulator().url, CLI_OWNER_ID)), "applied.json"));
       await ws.write("credentials/all.yaml", "credentials: []\n");
       const down = await ws.cli(["apply", "--yes", "--allow-deletes"]);
       expect(down.code, down.stderr + down.stdout).toBe(0);
       expect(await account(ws)).toEqual({ users: [], credentials: [], keys: [], ssh: [] });
       // Empty of ours, the kinds leave the record at the next apply: nothing listed for them after.
       expect((await ws.cli(["apply", "--yes"])).code).toBe(0);
-      expect(JSON.parse(await readFile(join(ws.dir, dirname(defaultTokensPath(emulator.url, CLI_OWNER_ID)), "kinds.json"), "utf8"))).toEqual({ kinds: [] });
+      expect(JSON.parse(await readFile(join(ws.dir, dirname(defaultTokensPath(emulator().url, CLI_OWNER_ID)), "kinds.json"), "utf8"))).toEqual({ kinds: [] });
     },
     SLOW,
   );

@@ -1,21 +1,10 @@
 // The CLI in pipelines: `validate` works offline, and `plan --owner-id` previews another installation read-only (the bin as its own process: test/e2e/cli-bin.test.ts).
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEmulator, type StartedEmulator } from "../../standins/ngrok/server.js";
+import { describe, expect, it } from "vitest";
 import { START_OWNER_ID } from "../../src/cli/identity.js";
 import { encodeMetadata } from "../../src/ownership/marker.js";
-import { cleanupWorkspaces, workspace as harnessWorkspace } from "../support/cli-harness.js";
+import { useEmulator } from "../support/cli-harness.js";
 
-let emulator: StartedEmulator;
-
-beforeAll(async () => {
-  emulator = await startEmulator({ port: 0, rateLimit: { limit: 120, windowMs: 60_000 } });
-});
-afterAll(async () => {
-  await emulator.close();
-  await cleanupWorkspaces();
-});
-
-const workspace = (files: Record<string, string>) => harnessWorkspace(emulator, files);
+const { emulator, workspace } = useEmulator();
 
 const SPECS = { "credentials/ci.yaml": "credentials:\n  - name: ci-runners\n    acl: [bind:ci.example.com]\n" };
 

@@ -2,32 +2,24 @@
 // changed), and an expires date already past when applied counts toward MAX_DELETES.
 import { access } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEmulator, type StartedEmulator } from "../../standins/ngrok/server.js";
+import { describe, expect, it } from "vitest";
 import { CLI_OWNER_ID } from "../../src/cli/identity.js";
 import { defaultTokensPath } from "../../src/cli/token-path.js";
-import { cleanupWorkspaces, SLOW, workspace } from "../support/cli-harness.js";
+import { SLOW, useEmulator } from "../support/cli-harness.js";
 
-let emulator: StartedEmulator;
-beforeAll(async () => {
-  emulator = await startEmulator({ port: 0, rateLimit: { limit: 120, windowMs: 60_000 } });
-});
-afterAll(async () => {
-  await emulator.close();
-  await cleanupWorkspaces();
-});
+const { emulator, workspace } = useEmulator();
 
 const names = ["a", "b", "c", "d"];
 const specs = (extra: string) => ({ "credentials/a.yaml": `credentials:\n${names.map((n) => `  - name: ${n}\n${extra}`).join("")}` });
 
 describe.concurrent("CLI reviewed settings and expiry", () => {
   it("a settings-only change plans exit 2 with its line, against the last apply from this store", async () => {
-    const ws = await workspace(emulator, specs(""));
+    const ws = await workspace(specs(""));
     const first = await ws.cli(["plan"]);
     expect(first.stdout).toContain("reviewed settings (rotate_after, expires, deliver, prevent_destroy, import) are not compared: nothing has been applied yet");
     expect((await ws.cli(["apply", "--yes"])).code).toBe(0);
     // Beside the token store this account and owner use.
-    await access(join(ws.dir, dirname(defaultTokensPath(emulator.url, CLI_OWNER_ID)), "applied.json"));
+    await access(join(ws.dir, dirname(defaultTokensPath(emulator().url, CLI_OWNER_ID)), "applied.json"));
     await ws.write("credentials/a.yaml", specs("    rotate_after: 90d\n")["credentials/a.yaml"]);
     const plan = await ws.cli(["plan"]);
     expect(plan.code).toBe(2);
@@ -43,7 +35,7 @@ describe.concurrent("CLI reviewed settings and expiry", () => {
   }, SLOW);
 
   it("expires set to a past date on more credentials than MAX_DELETES is refused, and nothing is deleted", async () => {
-    const ws = await workspace(emulator, specs(""));
+    const ws = await workspace(specs(""));
     expect((await ws.cli(["apply", "--yes"])).code).toBe(0);
     await ws.write("credentials/a.yaml", specs("    expires: 2000-01-01\n")["credentials/a.yaml"]);
     const refused = await ws.cli(["apply", "--yes"], { MAX_DELETES: "3" });
