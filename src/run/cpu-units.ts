@@ -58,3 +58,11 @@ function textLength(sources: readonly { content: string }[]): number {
   for (const source of sources) length += source.content.length;
   return length;
 }
+
+/**
+ * The largest spec file (in UTF-8 bytes) one invocation of `units` can parse, at the cost per KB `parseUnits`
+ * charges: a file within it is parsed in one piece that fits, a larger one is refused before it is parsed.
+ */
+export function maxParseBytes(units: number): number {
+  return Math.floor((units * 1024) / PARSE_UNITS_PER_KB);
+}
