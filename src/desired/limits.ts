@@ -20,6 +20,11 @@ export interface SizeLimits {
  * work larger than an invocation may spend: killed for CPU (which cannot be caught) and retried until given up.
  * Never cached: the limits belong to the deployment (MAX_CPU_MS can be raised), not to the file.
  */
+/** Whether a file is over `maxParseBytes` (UTF-8), counting its bytes only when its length leaves doubt. */
+export function overParseLimit(content: string, maxParseBytes: number): boolean {
+  return content.length * 3 > maxParseBytes && (content.length > maxParseBytes || utf8Bytes(content) > maxParseBytes);
+}
+
 export function sizeRefusal(file: string, content: string, limits: SizeLimits): FileResult | null {
   const cpuLimit = limits.maxParseBytes ?? Number.POSITIVE_INFINITY;
   const limit = Math.min(limits.maxFileBytes, cpuLimit);
