@@ -117,11 +117,17 @@ export const changeSchema = z.discriminatedUnion("action", [
 
 const target = z.object({ kind: z.enum(["repo", "org"]), key: z.string(), secret: z.string() });
 
-/** The plan without its changes (state key active_plan). */
+/** One delivery of the plan (run_deliveries). */
+export const deliverySchema = z.object({ action: z.enum(["deliver", "undeliver"]), name: z.string(), target, refused: z.string().optional() });
+
+/** The counts of the saved plan (state key active_plan_head). */
+export const planHeadSchema = z.object({ changes: count, deliveries: count, refusals: count, phases: z.array(count) });
+
+/** The plan without its changes and deliveries (state key active_plan). */
 export const planMetaSchema = z.object({
   ownerId: z.string(),
   changes: z.array(changeSchema),
-  deliveries: z.array(z.object({ action: z.enum(["deliver", "undeliver"]), name: z.string(), target, refused: z.string().optional() })),
+  deliveries: z.array(deliverySchema),
   retiring: count,
   unchanged: z.array(z.string()),
   unmanaged: count,

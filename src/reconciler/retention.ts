@@ -21,5 +21,6 @@ export const RETENTION_RULES: Readonly<Record<Table, string>> = {
   run_sources: "the active run's: cleared when it ends",
   run_live: "the active run's: cleared when it ends",
   run_changes: "the active run's: cleared when it ends",
+  run_deliveries: "the active run's: cleared when it ends",
   run_results: "the active run's: cleared when it ends",
 };

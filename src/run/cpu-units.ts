@@ -58,3 +58,9 @@ function textLength(sources: readonly { content: string }[]): number {
   for (const source of sources) length += source.content.length;
   return length;
 }
+
+/**
+ * Reading one change (or delivery) of the saved plan back by range (apply, deliver): its row's JSON parsed and checked
+ * (about 2 µs a change measured in workerd: a 10,000-change plan took ~21 ms to load whole).
+ */
+export const PLAN_ROW_UNITS = 2.5;

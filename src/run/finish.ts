@@ -2,7 +2,7 @@
 import type { PlanChange } from "../plan/types.js";
 import { count, type Invocation } from "./invocation.js";
 import { runOutput, type RunResult } from "./result.js";
-import { applyOrder } from "./stages/apply.js";
+import { applyOrder } from "./plan-order.js";
 import type { RunState } from "./state.js";
 import type { RunOutput } from "./types.js";
 

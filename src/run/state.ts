@@ -10,8 +10,8 @@ import type { DiffProgress } from "../plan/diff-slice.js";
 import type { ReviewOutcome, RunRequest, Stage } from "./types.js";
 import { describeIssues, runStateSchema } from "./state-schema.js";
 
-/** Bump when RunState changes shape; a state of another version is not resumed (the run restarts). */
-export const RUN_STATE_VERSION = 3;
+/** Bump when RunState changes shape; a state of another version is not resumed (the run restarts). 4: the plan of an apply is saved in apply order, read by range (an older run's plan is not: it restarts). */
+export const RUN_STATE_VERSION = 4;
 
 export type { Stage } from "./types.js";
 
