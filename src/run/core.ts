@@ -1,5 +1,5 @@
 // THE run core: advances one run within a budget of calls, persisting after every step, so a stop anywhere resumes cleanly.
-import { reportUnits } from "./cpu-units.js";
+import { REPORT_UNITS_PER_CHANGE, reportUnits } from "./cpu-units.js";
 import { MAX_INVOCATIONS } from "./errors.js";
 import { finishRun } from "./finish.js";
 import { count, invocationOf, persist, progressed, type Invocation, type RunStage } from "./invocation.js";
@@ -53,7 +53,7 @@ export async function advanceRun(state: RunState, ports: RunPorts, settings: Run
     for (;;) {
       if (state.stage === "report") {
         // Reading the plan back and reporting it grows with the account: after a plan that filled the invocation, the next reports.
-        const units = reportUnits(state);
+        const units = reportUnits(state) + Math.ceil(state.total * REPORT_UNITS_PER_CHANGE);
         if (!ports.budget.affords(units)) break;
         ports.budget.spend(units);
         return await finishRun(state, run);

@@ -64,3 +64,11 @@ function textLength(sources: readonly { content: string }[]): number {
  * (about 2 µs a change measured in workerd: a 10,000-change plan took ~21 ms to load whole).
  */
 export const PLAN_ROW_UNITS = 2.5;
+
+/**
+ * The report's own work per change of the plan, beyond REPORT_UNITS_PER_ROW: the whole plan read back (PLAN_ROW_UNITS
+ * a change), each change's outcome row (a change and its ids: about 3), the operator's plan_text rendered (about 1.5
+ * a change, up to its cap) and the outcome lines built (about 0.5). The report is one piece: the GitHub reporter
+ * fingerprints the whole plan.
+ */
+export const REPORT_UNITS_PER_CHANGE = 8;
