@@ -74,8 +74,10 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 6,
-    why: "a plan's deliveries are a row each, like its changes, so the deliver stage reads one without the whole plan (a run in progress restarts: RUN_STATE_VERSION 4)",
-    up: (sql) => sql.exec("CREATE TABLE IF NOT EXISTS run_deliveries (idx INTEGER PRIMARY KEY, json TEXT NOT NULL)"),
+    why: "a plan's deliveries are a row each, like its changes, so the deliver stage reads one without the whole plan; the operator's plan_text is rendered in pieces into run_text (a run in progress restarts: RUN_STATE_VERSION 4)",
+    up: (sql) =>
+      sql.exec(`CREATE TABLE IF NOT EXISTS run_deliveries (idx INTEGER PRIMARY KEY, json TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS run_text (idx INTEGER PRIMARY KEY, text TEXT NOT NULL, changes INTEGER NOT NULL, bytes INTEGER NOT NULL);`),
   },
 ];
 
@@ -97,6 +99,7 @@ export const TABLES = [
   "run_live",
   "run_changes",
   "run_deliveries",
+  "run_text",
   "run_results",
 ] as const;
 export type Table = (typeof TABLES)[number];

@@ -11,7 +11,7 @@ import { changeOutcomeSchema, changeSchema, deliverySchema, liveSchema, planHead
 import { MAX_VALUE_BYTES, num, str, strOrNull } from "./sql.js";
 
 /** The tables that hold only the run in progress: cleared when it ends. */
-export const SCRATCH_TABLES = ["run_sources", "run_live", "run_changes", "run_deliveries", "run_results"] as const;
+export const SCRATCH_TABLES = ["run_sources", "run_live", "run_changes", "run_deliveries", "run_text", "run_results"] as const;
 
 export class SqlRunScratch implements RunScratch {
   constructor(private readonly sql: SqlStorage) {}
@@ -89,6 +89,7 @@ export class SqlRunScratch implements RunScratch {
   savePlan(plan: Plan): void {
     this.sql.exec("DELETE FROM run_changes");
     this.sql.exec("DELETE FROM run_deliveries");
+    this.sql.exec("DELETE FROM run_text");
     plan.changes.forEach((change, idx) => this.sql.exec("INSERT INTO run_changes (idx, json) VALUES (?, ?)", idx, JSON.stringify(change)));
     plan.deliveries.forEach((delivery, idx) => this.sql.exec("INSERT INTO run_deliveries (idx, json) VALUES (?, ?)", idx, JSON.stringify(delivery)));
     this.#set("active_plan", JSON.stringify({ ...plan, changes: [], deliveries: [] }));
@@ -124,6 +125,23 @@ export class SqlRunScratch implements RunScratch {
 
   saveDeliveries(deliveries: readonly Delivery[]): void {
     deliveries.forEach((delivery, idx) => this.sql.exec("UPDATE run_deliveries SET json = ? WHERE idx = ?", JSON.stringify(delivery), idx));
+  }
+
+  appendPlanText(text: string, changes: number, bytes: number): void {
+    this.sql.exec("INSERT INTO run_text (idx, text, changes, bytes) VALUES ((SELECT COALESCE(MAX(idx), -1) + 1 FROM run_text), ?, ?, ?)", text, changes, bytes);
+  }
+
+  planTextProgress(): { changes: number; bytes: number } {
+    const row = this.sql.exec("SELECT COALESCE(SUM(changes), 0) AS changes, COALESCE(SUM(bytes), 0) AS bytes FROM run_text").one();
+    return { changes: num(row.changes), bytes: num(row.bytes) };
+  }
+
+  loadPlanText(): string {
+    return this.sql
+      .exec("SELECT text FROM run_text ORDER BY idx")
+      .toArray()
+      .map((row) => str(row.text))
+      .join("");
   }
 
   saveOutcome(round: number, index: number, outcome: ChangeOutcome): void {

@@ -7,6 +7,7 @@ import type { RunPorts, RunSettings } from "./ports.js";
 import { applyStage } from "./stages/apply.js";
 import { deliverStage } from "./stages/deliver.js";
 import { listStage } from "./stages/list.js";
+import { renderPlanText } from "./plan-text.js";
 import { planStage } from "./stages/plan.js";
 import { startStage } from "./stages/start.js";
 import { targetsStage } from "./stages/targets.js";
@@ -52,7 +53,8 @@ export async function advanceRun(state: RunState, ports: RunPorts, settings: Run
   try {
     for (;;) {
       if (state.stage === "report") {
-        // Reading the plan back and reporting it grows with the account: after a plan that filled the invocation, the next reports.
+        // plan_text's change lines first, in pieces; then reading the plan back and reporting it, a piece of its own.
+        if (!(await renderPlanText(state, run))) break;
         const units = reportUnits(state) + Math.ceil(state.total * REPORT_UNITS_PER_CHANGE);
         if (!ports.budget.affords(units)) break;
         ports.budget.spend(units);

@@ -67,8 +67,13 @@ export const PLAN_ROW_UNITS = 2.5;
 
 /**
  * The report's own work per change of the plan, beyond REPORT_UNITS_PER_ROW: the whole plan read back (PLAN_ROW_UNITS
- * a change), each change's outcome row (a change and its ids: about 3), the operator's plan_text rendered (about 1.5
- * a change, up to its cap) and the outcome lines built (about 0.5). The report is one piece: the GitHub reporter
- * fingerprints the whole plan.
+ * a change), each change's outcome row (a change and its ids: about 3) and the outcome lines built (about 0.5). It is
+ * one piece (the GitHub reporter fingerprints the whole plan); plan_text's lines are rendered before it, in pieces.
  */
-export const REPORT_UNITS_PER_CHANGE = 8;
+export const REPORT_UNITS_PER_CHANGE = 6.5;
+
+/**
+ * One change of the operator's plan_text rendered in a piece of the report: its row read back (PLAN_ROW_UNITS) and its
+ * lines rendered (bench: about 1.5 µs a change), up to PLAN_TEXT_CHANGES_BYTES of lines.
+ */
+export const PLAN_TEXT_UNITS_PER_CHANGE = 4;

@@ -1,6 +1,7 @@
 // The report stage of the run core: the result from what the stages persisted, and the output every driver reports.
 import type { PlanChange } from "../plan/types.js";
 import { count, type Invocation } from "./invocation.js";
+import { renderedChanges } from "./plan-text.js";
 import { runOutput, type RunResult } from "./result.js";
 import { applyOrder } from "./plan-order.js";
 import type { RunState } from "./state.js";
@@ -25,7 +26,7 @@ async function resultOf(state: RunState, run: Invocation): Promise<RunResult> {
 /** Builds the run's output from what the stages persisted and hands it to the reporter. */
 export async function finishRun(state: RunState, run: Invocation): Promise<RunOutput> {
   const result = state.skipped !== undefined ? null : await resultOf(state, run);
-  const output = runOutput(state, result ? { result } : { status: "skipped", reason: state.skipped ?? "" });
+  const output = runOutput(state, result ? { result, ...(result.kind !== "invalid" ? { changes: await renderedChanges(run) } : {}) } : { status: "skipped", reason: state.skipped ?? "" });
   if (result) await run.ports.reporter?.finish?.(state, result, output);
   count(state, run);
   output.api_calls = { ...state.calls };

@@ -15,6 +15,8 @@ export class MemoryScratch implements RunScratch {
   readonly live = new Map<string, string>();
   /** The plan as a database keeps it: its head, the rest without its rows, then one JSON text per change and per delivery. */
   plan: { head: string; meta: string; changes: string[]; deliveries: string[] } | null = null;
+  /** plan_text's pieces: the text, the changes it covers, its bytes. */
+  text: { text: string; changes: number; bytes: number }[] = [];
   readonly outcomes = new Map<string, string>();
 
   save(state: RunState): void {
@@ -37,6 +39,7 @@ export class MemoryScratch implements RunScratch {
     this.sourceKeys = "[]";
     this.live.clear();
     this.plan = null;
+    this.text = [];
     this.outcomes.clear();
   }
 
@@ -73,6 +76,7 @@ export class MemoryScratch implements RunScratch {
 
   savePlan(plan: Plan): void {
     const rows = (items: readonly unknown[]) => items.map((item) => JSON.stringify(item));
+    this.text = [];
     this.plan = { head: JSON.stringify(planHead(plan)), meta: JSON.stringify({ ...plan, changes: [], deliveries: [] }), changes: rows(plan.changes), deliveries: rows(plan.deliveries) };
   }
 
@@ -102,6 +106,18 @@ export class MemoryScratch implements RunScratch {
   #plan(): NonNullable<MemoryScratch["plan"]> {
     if (this.plan === null) throw new Error("internal: no plan stored for the run");
     return this.plan;
+  }
+
+  appendPlanText(text: string, changes: number, bytes: number): void {
+    this.text.push({ text, changes, bytes });
+  }
+
+  planTextProgress(): { changes: number; bytes: number } {
+    return this.text.reduce((sum, piece) => ({ changes: sum.changes + piece.changes, bytes: sum.bytes + piece.bytes }), { changes: 0, bytes: 0 });
+  }
+
+  loadPlanText(): string {
+    return this.text.map((piece) => piece.text).join("");
   }
 
   saveOutcome(round: number, index: number, outcome: ChangeOutcome): void {

@@ -102,6 +102,12 @@ export interface RunScratch {
   loadDeliveries(range: { offset: number; limit: number }): Awaitable<Delivery[]>;
   /** Replaces the saved plan's deliveries (as many as it had: the targets stage marks the refused ones). */
   saveDeliveries(deliveries: readonly Delivery[]): Awaitable<void>;
+  /** Adds a piece of the operator's plan_text: the lines of the next `changes` of the saved plan (savePlan clears them). */
+  appendPlanText(text: string, changes: number, bytes: number): Awaitable<void>;
+  /** How many of the saved plan's changes the pieces kept cover, and their UTF-8 bytes. */
+  planTextProgress(): Awaitable<{ changes: number; bytes: number }>;
+  /** The pieces kept, in order, as one text. */
+  loadPlanText(): Awaitable<string>;
   saveOutcome(round: number, index: number, outcome: ChangeOutcome): Awaitable<void>;
   /** Every outcome kept, or those of one round with an index in [offset, offset + limit). */
   loadOutcomes(range?: { round: number; offset: number; limit: number }): Awaitable<{ round: number; index: number; outcome: ChangeOutcome }[]>;
