@@ -89,13 +89,13 @@ describe("CPU budget of a big apply", () => {
     // Many apply invocations: reading the whole plan in each (C rows) would cost that many times C rows.
     const applyInvocations = Math.ceil(C / 50);
     expect(progress.invocations).toBeGreaterThan(applyInvocations);
-    // What the run's pieces cost when every row of the plan is read once by the apply (and once by the report).
+    // What the run's pieces cost when every row of the plan is read once by the apply, once for plan_text and once by the report.
     const sources = Object.values(created).map((content) => ({ content }));
     const expected =
       sources.reduce((sum, { content }) => sum + parseUnits(content.length), 0) +
       units.checkUnits(sources) +
       units.saveSourcesUnits(sources) +
-      C * (units.INDEX_UNITS_PER_SPEC + units.FINISH_UNITS_PER_SPEC + units.PLAN_ROW_UNITS + units.REPORT_UNITS_PER_ROW + units.REPORT_UNITS_PER_CHANGE);
+      C * (units.INDEX_UNITS_PER_SPEC + units.FINISH_UNITS_PER_SPEC + units.PLAN_ROW_UNITS + units.PLAN_TEXT_UNITS_PER_CHANGE + units.REPORT_UNITS_PER_ROW + units.REPORT_UNITS_PER_CHANGE);
     // One invocation's units of slack for the fixed pieces; a whole plan read per apply invocation is many times that.
     expect(progress.work_units).toBeLessThanOrEqual(expected + limit);
     expect((applyInvocations - 1) * C * units.PLAN_ROW_UNITS).toBeGreaterThan(2 * limit);
