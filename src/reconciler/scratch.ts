@@ -40,9 +40,9 @@ export class SqlRunScratch implements RunScratch {
     for (const table of SCRATCH_TABLES) this.sql.exec(`DELETE FROM ${table}`);
   }
 
-  saveSources(sources: readonly SpecSource[]): void {
-    this.sql.exec("DELETE FROM run_sources");
-    for (const source of sources) this.sql.exec("INSERT INTO run_sources (path, content, sha) VALUES (?, ?, ?)", source.path, source.content, source.sha ?? null);
+  saveSources(sources: readonly SpecSource[], options: { append?: boolean } = {}): void {
+    if (!options.append) this.sql.exec("DELETE FROM run_sources");
+    for (const source of sources) this.sql.exec("INSERT OR REPLACE INTO run_sources (path, content, sha) VALUES (?, ?, ?)", source.path, source.content, source.sha ?? null);
   }
 
   loadSources(): SpecSource[] {

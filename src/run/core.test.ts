@@ -233,6 +233,34 @@ describe("the run core on the Worker's path", () => {
     expect(began.slice(-(changes + 2))).toEqual(["plan", ...Array.from({ length: changes + 1 }, () => "report")]);
   });
 
+  it("the sources are saved for the plan stage a file a piece: one unit an invocation saves one file in each", async () => {
+    const w = await world();
+    const p = process(w, { limit: 50, units: 1 });
+    // The seven specs in three files.
+    const files = [NAMES.slice(0, 3), NAMES.slice(3, 5), NAMES.slice(5)].map((names, f) => ({ path: `credentials/${f}.yaml`, content: `credentials:\n${names.map((n) => `  - name: ${n}\n    description: ${n}\n`).join("")}` }));
+    const saves: { files: string[]; append: boolean; invocation: number }[] = [];
+    let invocation = 0;
+    // One scratch object for the process, as the Durable Object has (the plan's index is kept per scratch).
+    let scratch: RunScratch | null = null;
+    const portsFor = (): RunPorts => {
+      const ports = p.portsFor();
+      if (!scratch) {
+        scratch = Object.create(ports.scratch) as RunScratch;
+        scratch.saveSources = (sources, options) => (saves.push({ files: sources.map((s) => s.path), append: options?.append ?? false, invocation }), w.scratch.saveSources(sources, options));
+      }
+      return { ...ports, scratch, specs: { read: async () => ({ sha: null, tree: null, sources: files }) } };
+    };
+    const request: RunRequest = { cause: "manual", mode: "plan" };
+    w.scratch.clear();
+    w.scratch.save(newRunState(1, "plan", request, request.mode));
+    let output: RunOutput | null = null;
+    for (; invocation < 200 && !output; invocation++) output = await advanceRun(w.scratch.load() as RunState, portsFor(), SETTINGS);
+    expect(output?.status).toBe("succeeded");
+    expect(saves.map((save) => [save.files, save.append])).toEqual([[["credentials/0.yaml"], false], [["credentials/1.yaml"], true], [["credentials/2.yaml"], true]]);
+    expect(new Set(saves.map((save) => save.invocation)).size).toBe(3);
+    expect(w.scratch.loadSources()).toEqual(files);
+  });
+
   it("with every file in the parse cache, the plan's index reads the sources' keys, not their texts back", async () => {
     const w = await world();
     const p = process(w, { limit: 50 });

@@ -43,10 +43,11 @@ export class MemoryScratch implements RunScratch {
     this.outcomes.clear();
   }
 
-  saveSources(sources: readonly SpecSource[]): void {
-    this.sources = JSON.stringify(sources);
+  saveSources(sources: readonly SpecSource[], options: { append?: boolean } = {}): void {
+    const joined = (before: string, json: string) => (options.append && before !== "[]" ? (json === "[]" ? before : `${before.slice(0, -1)},${json.slice(1)}`) : json);
+    this.sources = joined(this.sources, JSON.stringify(sources));
     // As a database reads columns: the keys without the texts the SHAs name.
-    this.sourceKeys = JSON.stringify(sources.map((source) => (source.sha ? { ...source, content: "" } : source)));
+    this.sourceKeys = joined(this.sourceKeys, JSON.stringify(sources.map((source) => (source.sha ? { ...source, content: "" } : source))));
   }
 
   loadSources(): SpecSource[] {

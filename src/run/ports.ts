@@ -74,7 +74,8 @@ export interface TokenPort extends TokenKeeper {
 /** The run in progress, kept between invocations. Every write must be durable before it resolves. */
 export interface RunScratch {
   save(state: RunState): Awaitable<void>;
-  saveSources(sources: readonly SpecSource[]): Awaitable<void>;
+  /** Replaces the sources kept, or (`append`) adds these after them: the start stage saves them a few files at a time. */
+  saveSources(sources: readonly SpecSource[], options?: { append?: boolean }): Awaitable<void>;
   loadSources(): Awaitable<SpecSource[]>;
   /**
    * The sources with the text of each file its blob SHA names left out (content ""): all the plan stage's index needs

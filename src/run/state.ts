@@ -80,6 +80,8 @@ export interface RunState {
   /** The most work units (calibrated CPU, src/run/cpu-units.ts) any invocation of this run spent, and in all. */
   max_work_units?: number;
   work_units?: number;
+  /** Spec files of the start stage saved in the scratch so far (a few an invocation). */
+  savedSources?: number;
   /** Changes of the saved plan whose plan_text lines the report rendered so far (in the scratch, a piece at a time). */
   rendered?: number;
   /** Spec files this run parsed (not found in the parse cache), one per work piece of the start stage. */
