@@ -97,10 +97,13 @@ export class SqlRunScratch implements RunScratch {
   }
 
   loadPlan(): Plan {
+    return { ...this.loadPlanMeta(), changes: this.loadChanges({ offset: 0, limit: this.loadPlanHead().changes }) };
+  }
+
+  loadPlanMeta(): Plan {
     const meta = this.#get("active_plan");
     if (meta === null) throw new Error("internal: no plan stored for the active run");
-    const head = this.loadPlanHead();
-    return { ...readJson<Plan>(planMetaSchema, meta, { table: "state", key: "active_plan" }), changes: this.loadChanges({ offset: 0, limit: head.changes }), deliveries: this.loadDeliveries({ offset: 0, limit: head.deliveries }) };
+    return { ...readJson<Plan>(planMetaSchema, meta, { table: "state", key: "active_plan" }), deliveries: this.loadDeliveries({ offset: 0, limit: this.loadPlanHead().deliveries }) };
   }
 
   loadPlanHead(): PlanHead {

@@ -8,10 +8,12 @@ import { decodeMetadata, encodeMetadata } from "../ownership/marker.js";
 import { generateKeyringEntry, importKeyring, TokenVault } from "../vault/index.js";
 import { MemoryTokenStore } from "../vault/memory-store.js";
 import { SubrequestBudget } from "./budget.js";
+import { renderText } from "../plan/render.js";
 import { advanceRun, RunError } from "./core.js";
 import { MemoryScratch } from "./memory-scratch.js";
 import type { FileResult } from "../desired/load.js";
-import type { RunPorts, RunScratch, RunSettings, TokenPort } from "./ports.js";
+import type { Reporter, RunPorts, RunScratch, RunSettings, TokenPort } from "./ports.js";
+import type { RunResult } from "./result.js";
 import { newRunState, type RunState } from "./state.js";
 import type { RunOutput, RunRequest } from "./types.js";
 
@@ -49,7 +51,7 @@ type World = Awaited<ReturnType<typeof world>>;
  * One process driving the run: every durable write counts as a step; `crashAt: n` stops the process at the nth
  * (the write is not made) and everything after it, ngrok calls included, fails as in a killed process.
  */
-function process(w: World, options: { limit: number; units?: number; crashAt?: number; writes?: { n: number } }) {
+function process(w: World, options: { limit: number; units?: number; crashAt?: number; writes?: { n: number }; reporter?: Reporter }) {
   const writes = options.writes ?? { n: 0 };
   let dead = false;
   const step = () => {
@@ -78,7 +80,7 @@ function process(w: World, options: { limit: number; units?: number; crashAt?: n
   };
   const scratch = guard<RunScratch>(
     w.scratch,
-    ["save", "saveSources", "loadSources", "loadSourceKeys", "clearLive", "addLive", "loadLive", "liveCount", "savePlan", "loadPlan", "loadPlanHead", "loadChanges", "loadDeliveries", "saveDeliveries", "appendPlanText", "planTextProgress", "loadPlanText", "saveOutcome", "loadOutcomes"],
+    ["save", "saveSources", "loadSources", "loadSourceKeys", "clearLive", "addLive", "loadLive", "liveCount", "savePlan", "loadPlan", "loadPlanMeta", "loadPlanHead", "loadChanges", "loadDeliveries", "saveDeliveries", "appendPlanText", "planTextProgress", "loadPlanText", "saveOutcome", "loadOutcomes"],
     ["save", "saveSources", "clearLive", "addLive", "savePlan", "saveDeliveries", "appendPlanText", "saveOutcome"],
   );
   const tokens: TokenPort = {
@@ -109,6 +111,7 @@ function process(w: World, options: { limit: number; units?: number; crashAt?: n
       intents,
       scratch,
       budget,
+      ...(options.reporter ? { reporter: options.reporter } : {}),
       takeCalls: () => {
         const taken = ngrokCalls;
         ngrokCalls = 0;
@@ -120,7 +123,7 @@ function process(w: World, options: { limit: number; units?: number; crashAt?: n
 }
 
 /** Drives a run as the Durable Object does: each invocation reloads the state from what was persisted. */
-async function drive(w: World, options: { limit: number; units?: number; crashAt?: number; writes?: { n: number }; request?: RunRequest; fresh?: boolean }): Promise<RunOutput> {
+async function drive(w: World, options: { limit: number; units?: number; crashAt?: number; writes?: { n: number }; request?: RunRequest; fresh?: boolean; reporter?: Reporter }): Promise<RunOutput> {
   const p = process(w, options);
   if (options.fresh !== false || !w.scratch.load()) {
     const request = options.request ?? { cause: "manual", mode: "apply" };
@@ -156,11 +159,19 @@ async function expectConverged(w: World): Promise<void> {
 describe("the run core on the Worker's path", () => {
   it("converges over several invocations of a small budget, reporting the ngrok calls it made", async () => {
     const w = await world();
-    const output = await drive(w, { limit: 12 });
+    let reported: RunResult | null = null;
+    const output = await drive(w, { limit: 12, reporter: { finish: async (_state, result) => void (reported = result) } });
     expect(output.status).toBe("succeeded");
     expect(output.progress?.invocations).toBeGreaterThan(2);
     expect(output.progress?.max_subrequests).toBeLessThanOrEqual(12);
     expect(output.api_calls.ngrok).toBe(w.account.calls().length);
+    // The report had the settled changes from their outcomes and plan_text's lines from its pieces: the same text
+    // as the saved plan rendered whole, every change listed once.
+    const saved = w.scratch.loadPlan();
+    expect(saved.changes.length).toBeGreaterThan(2);
+    expect(output.plan_text).toBe(renderText(saved));
+    expect(reported).toMatchObject({ kind: "applied", plan: saved, report: { ok: true, notAttempted: [] } });
+    expect(output.outcomes.map((o) => `${o.action} ${o.name}`)).toEqual(saved.changes.map((c) => `${c.action} ${c.name}`));
     await expectConverged(w);
   });
 

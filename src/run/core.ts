@@ -1,5 +1,5 @@
 // THE run core: advances one run within a budget of calls, persisting after every step, so a stop anywhere resumes cleanly.
-import { REPORT_UNITS_PER_CHANGE, reportUnits } from "./cpu-units.js";
+import { reportPieceUnits } from "./cpu-units.js";
 import { MAX_INVOCATIONS } from "./errors.js";
 import { finishRun } from "./finish.js";
 import { count, invocationOf, persist, progressed, type Invocation, type RunStage } from "./invocation.js";
@@ -55,7 +55,7 @@ export async function advanceRun(state: RunState, ports: RunPorts, settings: Run
       if (state.stage === "report") {
         // plan_text's change lines first, in pieces; then reading the plan back and reporting it, a piece of its own.
         if (!(await renderPlanText(state, run))) break;
-        const units = reportUnits(state) + Math.ceil(state.total * REPORT_UNITS_PER_CHANGE);
+        const units = reportPieceUnits(state);
         if (!ports.budget.affords(units)) break;
         ports.budget.spend(units);
         return await finishRun(state, run);

@@ -66,11 +66,16 @@ function textLength(sources: readonly { content: string }[]): number {
 export const PLAN_ROW_UNITS = 2.5;
 
 /**
- * The report's own work per change of the plan, beyond REPORT_UNITS_PER_ROW: the whole plan read back (PLAN_ROW_UNITS
- * a change), each change's outcome row (a change and its ids: about 3.5) and the outcome lines built (about 0.5). It is
- * one piece (the GitHub reporter fingerprints the whole plan); plan_text's lines are rendered before it, in pieces.
+ * The report's work per change of the plan, instead of REPORT_UNITS_PER_ROW: the change read back, as its outcome's
+ * row (about 3.5: a change and its ids) once applied, else as the plan's (PLAN_ROW_UNITS), and its outcome line built
+ * (about 0.5). It is one piece (the GitHub reporter fingerprints the whole plan); plan_text's lines come before it, in pieces.
  */
-export const REPORT_UNITS_PER_CHANGE = 6.5;
+export const REPORT_UNITS_PER_CHANGE = 4;
+
+/** The units of the report's piece: the listing's rows (the names of the unchanged) and the plan's changes. */
+export function reportPieceUnits(state: { listed: number; total: number }): number {
+  return Math.ceil(state.listed * REPORT_UNITS_PER_ROW + state.total * REPORT_UNITS_PER_CHANGE);
+}
 
 /**
  * One change of the operator's plan_text rendered in a piece of the report: its row read back (PLAN_ROW_UNITS) and its

@@ -82,8 +82,12 @@ export class MemoryScratch implements RunScratch {
   }
 
   loadPlan(): Plan {
+    return { ...this.loadPlanMeta(), changes: this.#plan().changes.map((json) => JSON.parse(json) as PlanChange) };
+  }
+
+  loadPlanMeta(): Plan {
     const plan = this.#plan();
-    return { ...(JSON.parse(plan.meta) as Plan), changes: plan.changes.map((json) => JSON.parse(json) as PlanChange), deliveries: plan.deliveries.map((json) => JSON.parse(json) as Delivery) };
+    return { ...(JSON.parse(plan.meta) as Plan), deliveries: plan.deliveries.map((json) => JSON.parse(json) as Delivery) };
   }
 
   loadPlanHead(): PlanHead {

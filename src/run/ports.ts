@@ -95,6 +95,8 @@ export interface RunScratch {
   savePlan(plan: Plan): Awaitable<void>;
   /** The whole plan (the report, the CLI). */
   loadPlan(): Awaitable<Plan>;
+  /** The saved plan without its changes (changes: []): the report reads those by range, or has them from their outcomes. */
+  loadPlanMeta(): Awaitable<Plan>;
   /** The saved plan's counts: all the apply and deliver stages read besides their rows. */
   loadPlanHead(): Awaitable<PlanHead>;
   /** `limit` of the saved plan's changes from `offset`, in the order saved. */
