@@ -51,7 +51,7 @@ type World = Awaited<ReturnType<typeof world>>;
  * One process driving the run: every durable write counts as a step; `crashAt: n` stops the process at the nth
  * (the write is not made) and everything after it, ngrok calls included, fails as in a killed process.
  */
-function process(w: World, options: { limit: number; units?: number; crashAt?: number; writes?: { n: number }; reporter?: Reporter }) {
+function process(w: World, options: { limit: number; units?: number; crashAt?: number; writes?: { n: number }; reporter?: Reporter; asked?: string[][] }) {
   const writes = options.writes ?? { n: 0 };
   let dead = false;
   const step = () => {
@@ -95,6 +95,9 @@ function process(w: World, options: { limit: number; units?: number; crashAt?: n
     ids: () => w.vault.ids(),
     read: (name) => w.vault.read(name),
   };
+  // A token port that reads the ids of a few names (the Durable Object's), recording which were asked for.
+  const { asked } = options;
+  if (asked) tokens.idsOf = async (names) => (asked.push([...names]), new Map([...(await w.vault.ids())].filter(([name]) => names.includes(name))));
   const intents: IntentLog = guard<IntentLog>(w.intents, ["open", "close", "list"], ["open", "close"]);
   let ngrokCalls = 0;
   const portsFor = (): RunPorts => {
@@ -123,7 +126,7 @@ function process(w: World, options: { limit: number; units?: number; crashAt?: n
 }
 
 /** Drives a run as the Durable Object does: each invocation reloads the state from what was persisted. */
-async function drive(w: World, options: { limit: number; units?: number; crashAt?: number; writes?: { n: number }; request?: RunRequest; fresh?: boolean; reporter?: Reporter }): Promise<RunOutput> {
+async function drive(w: World, options: { limit: number; units?: number; crashAt?: number; writes?: { n: number }; request?: RunRequest; fresh?: boolean; reporter?: Reporter; asked?: string[][] }): Promise<RunOutput> {
   const p = process(w, options);
   if (options.fresh !== false || !w.scratch.load()) {
     const request = options.request ?? { cause: "manual", mode: "apply" };
@@ -160,7 +163,8 @@ describe("the run core on the Worker's path", () => {
   it("converges over several invocations of a small budget, reporting the ngrok calls it made", async () => {
     const w = await world();
     let reported: RunResult | null = null;
-    const output = await drive(w, { limit: 12, reporter: { finish: async (_state, result) => void (reported = result) } });
+    const asked: string[][] = [];
+    const output = await drive(w, { limit: 12, asked, reporter: { finish: async (_state, result) => void (reported = result) } });
     expect(output.status).toBe("succeeded");
     expect(output.progress?.invocations).toBeGreaterThan(2);
     expect(output.progress?.max_subrequests).toBeLessThanOrEqual(12);
@@ -171,6 +175,9 @@ describe("the run core on the Worker's path", () => {
     expect(saved.changes.length).toBeGreaterThan(2);
     expect(output.plan_text).toBe(renderText(saved));
     expect(reported).toMatchObject({ kind: "applied", plan: saved, report: { ok: true, notAttempted: [] } });
+    // Each batch asked for the stored ids of its own changes only, never for every stored token's.
+    expect(asked.length).toBeGreaterThan(1);
+    expect(asked.flat()).toEqual(saved.changes.map((c) => c.name));
     expect(output.outcomes.map((o) => `${o.action} ${o.name}`)).toEqual(saved.changes.map((c) => `${c.action} ${c.name}`));
     await expectConverged(w);
   });

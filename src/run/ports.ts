@@ -68,6 +68,8 @@ export interface RevealedToken {
 /** Where tokens are kept. `ids` must be authoritative (never a stale view): the plan's orphan and duplicate rules decide from it. */
 export interface TokenPort extends TokenKeeper {
   ids(): Promise<Map<string, string>>;
+  /** The stored ids of these names only (an apply batch's, a delivery's), as authoritative as ids(). Absent: ids(). */
+  idsOf?(names: readonly string[]): Promise<Map<string, string>>;
   read(name: string): Promise<RevealedToken | null>;
 }
 

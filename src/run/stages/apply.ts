@@ -54,7 +54,8 @@ export async function applyStage(state: RunState, run: Invocation): Promise<bool
       ngrok: ports.ngrok,
       vault: keeper,
       intents: ports.intents,
-      stored: await ports.tokens.ids(),
+      // The batch's own (a change's vault key is its name): never every stored token's in each invocation.
+      stored: await (ports.tokens.idsOf ? ports.tokens.idsOf(batch.map((change) => change.name)) : ports.tokens.ids()),
       ...(settings.concurrency !== undefined ? { concurrency: settings.concurrency } : {}),
       ...(ports.resources ? { resources: ports.resources } : {}),
       owners: owners ?? new Map(),

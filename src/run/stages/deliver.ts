@@ -70,7 +70,8 @@ export async function deliverStage(state: RunState, run: Invocation): Promise<bo
 async function tokenFor(run: Invocation, name: string): Promise<RevealedToken> {
   const minted = run.minted.get(name);
   if (minted) return minted;
-  const [token, ids] = await Promise.all([run.ports.tokens.read(name), run.ports.tokens.ids()]);
+  const { tokens } = run.ports;
+  const [token, ids] = await Promise.all([tokens.read(name), tokens.idsOf ? tokens.idsOf([name]) : tokens.ids()]);
   if (!token) throw new Error(`no stored token for "${name}" (imported, or lost with the vault): rotate it to deliver one`);
   if (ids.get(name) !== token.id) throw new Error(`the stored token of "${name}" is not yet readable as ${ids.get(name) ?? "its credential"}; the next run delivers it`);
   return token;
