@@ -26,9 +26,10 @@ export interface Found {
   seenNonces: ReadonlySet<string>;
   /** A live credential by id (only imports look one up). */
   findById(id: string): Credential | undefined;
-  existing(name: string): Existing | undefined;
-  /** The change the keeper of this spec's name needs (null: none); asked only of a spec whose name has a keeper. */
-  outcome(spec: CredentialSpec): Change | null;
+  /** `at`: where the spec of that name is in `specs`, when the caller knows (saves a lookup per spec). */
+  existing(name: string, at?: number): Existing | undefined;
+  /** The change the keeper of this spec's name needs (null: none); asked only of a spec whose name has a keeper. `at` as for existing. */
+  outcome(spec: CredentialSpec, at: number): Change | null;
   /** The "removed" deletes: keepers of names no spec has. */
   removed: readonly Change[];
 }
@@ -41,8 +42,9 @@ export function assemble(found: Found): Plan {
   const refusals: Refusal[] = [];
   const notes: string[] = [];
   const withoutToken: string[] = [];
-  for (const spec of found.specs) {
-    const existing = found.existing(spec.name);
+  for (let at = 0; at < found.specs.length; at++) {
+    const spec = found.specs[at] as CredentialSpec;
+    const existing = found.existing(spec.name, at);
     if (spec.import && (!existing || existing.id !== spec.import)) {
       const target = found.findById(spec.import);
       const refused = importRefusal(spec, existing, target, ownerId);
@@ -61,7 +63,7 @@ export function assemble(found: Found): Plan {
       changes.push({ action: "create", name: spec.name, spec, body: createBody(spec, ownerId, now) });
       continue;
     }
-    const outcome = found.outcome(spec);
+    const outcome = found.outcome(spec, at);
     if (outcome) changes.push(outcome);
     else {
       unchanged.push(spec.name);

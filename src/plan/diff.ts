@@ -1,9 +1,10 @@
 // The pure diff: validated specs + the live account + what the vault and the intent log hold → a plan.
 import type { Credential } from "../ngrok/types.js";
-import { decodeMarker, encodeMetadata, userOf, type Marker, type ParsedMarker } from "../ownership/marker.js";
+import { encodeMetadata, userOf, type Marker } from "../ownership/marker.js";
 import type { CredentialSpec } from "../desired/types.js";
 import { assemble, createBody } from "./assemble.js";
-import { carried, fieldChanges, updateBody } from "./fields.js";
+import { carried, fieldChanges, sameOutsideMarker, updateBody } from "./fields.js";
+import { markerReader, parsedOf, type LiveMarker } from "./read-live.js";
 import type { Change, DeliveryRecord, Intent, Plan } from "./types.js";
 
 export { normaliseAcl, sameJson } from "./fields.js";
@@ -32,39 +33,41 @@ export const DEFAULT_ROTATION_GRACE_MS = 3_600_000;
 
 export interface Owned {
   credential: Credential;
-  marker: Marker;
-  /** The parsed metadata: the user's part is compared in place and copied out only for a change. */
-  managed: ParsedMarker;
-  /** A spec of this name was read (what is left unwanted is deleted). */
-  wanted: boolean;
+  /** Its marker, and its parsed metadata unless it is exactly its spec's (see markerReader). */
+  read: LiveMarker;
 }
 
 /** What the per-credential compare needs beside the spec and the credential (the same for every credential of a diff). */
 export type OutcomeContext = Pick<DiffInput, "ownerId" | "rotationGraceMs" | "defaultRotateAfterMs" | "rotateNow"> & { now: number };
 
 export function diff(input: DiffInput): Plan {
-  const { ownerId } = input;
+  const { ownerId, specs } = input;
   const changes: Change[] = [];
   const openNonces = new Map(input.intents.map((intent) => [intent.nonce, intent]));
   const seenNonces = new Set<string>();
   const now = input.now ?? Date.now();
   let retiring = 0;
 
-  // One entry per managed name; a second credential with a name (a duplicate) is rare, so it waits apart.
-  const current = new Map<string, Owned>();
+  const index = new Map<string, number>();
+  for (let i = 0; i < specs.length; i++) index.set((specs[i] as CredentialSpec).name, i);
+  // The keeper of each spec's name, by the spec's position; of a name no spec has, apart (they are deleted). A second
+  // credential with a name (a duplicate) is rare, so it waits apart too.
+  const kept: (Owned | undefined)[] = new Array<Owned | undefined>(specs.length);
+  const unwanted = new Map<string, Owned>();
   let duplicates: Map<string, Owned[]> | null = null;
   // Only an import looks a credential up by id.
   let byId: Map<string, Credential> | null = null;
   const findById = (id: string) => (byId ??= new Map(input.live.map((credential) => [credential.id, credential]))).get(id);
   let unmanaged = 0;
   let foreign = 0;
+  const read = markerReader(ownerId, now, specs, index);
   for (const credential of input.live) {
-    const managed = decodeMarker(credential.metadata);
-    if (managed === null) {
+    const live = read(credential.metadata);
+    if (live === null) {
       unmanaged++;
       continue;
     }
-    const { marker } = managed;
+    const { marker } = live;
     if (marker.owner !== ownerId) {
       foreign++;
       continue;
@@ -83,10 +86,12 @@ export function diff(input: DiffInput): Plan {
       else retiring++;
       continue;
     }
-    const owned: Owned = { credential, marker, managed, wanted: false };
-    const first = current.get(marker.name);
-    if (first === undefined) current.set(marker.name, owned);
-    else {
+    const owned: Owned = { credential, read: live };
+    const first = live.at >= 0 ? kept[live.at] : unwanted.get(marker.name);
+    if (first === undefined) {
+      if (live.at >= 0) kept[live.at] = owned;
+      else unwanted.set(marker.name, owned);
+    } else {
       duplicates ??= new Map();
       const more = duplicates.get(marker.name);
       if (more) more.push(owned);
@@ -99,14 +104,17 @@ export function diff(input: DiffInput): Plan {
     const storedId = input.stored.get(name);
     const sorted = [...list].sort((a, b) => compareAge(a.credential, b.credential));
     const keep = sorted.find((owned) => owned.credential.id === storedId) ?? (sorted[0] as Owned);
-    current.set(name, keep);
+    if (keep.read.at >= 0) kept[keep.read.at] = keep;
+    else unwanted.set(name, keep);
     for (const owned of sorted) {
       if (owned !== keep) changes.push({ action: "delete", name, id: owned.credential.id, reason: "duplicate" });
     }
   }
 
   const context: OutcomeContext = { ...input, now };
-  const wanted = new Set(input.specs.map((spec) => spec.name));
+  const removed: Change[] = [];
+  for (const [name, owned] of unwanted) removed.push({ action: "delete", name, id: owned.credential.id, reason: "removed" });
+  const keeperOf = (name: string, at: number | undefined) => kept[at ?? index.get(name) ?? -1];
   return assemble({
     ...input,
     now,
@@ -114,12 +122,12 @@ export function diff(input: DiffInput): Plan {
     counts: { unmanaged, foreign, retiring },
     seenNonces,
     findById,
-    existing: (name) => {
-      const owned = current.get(name);
+    existing: (name, at) => {
+      const owned = keeperOf(name, at);
       return owned ? { id: owned.credential.id, unheld: input.stored.get(name) !== owned.credential.id } : undefined;
     },
-    outcome: (spec) => ownedOutcome(spec, current.get(spec.name) as Owned, context),
-    removed: [...current].flatMap(([name, owned]): Change[] => (wanted.has(name) ? [] : [{ action: "delete", name, id: owned.credential.id, reason: "removed" }])),
+    outcome: (spec, at) => ownedOutcome(spec, keeperOf(spec.name, at) as Owned, context),
+    removed,
   });
 }
 
@@ -130,7 +138,8 @@ export function diff(input: DiffInput): Plan {
  */
 export function ownedOutcome(spec: CredentialSpec, existing: Owned, input: OutcomeContext): Change | null {
   const { ownerId, now } = input;
-  const { credential, marker, managed } = existing;
+  const { credential, read } = existing;
+  const { marker } = read;
   const rotateAfter = spec.rotate_after_ms ?? input.defaultRotateAfterMs;
   const forced = input.rotateNow?.has(spec.name) ?? false;
   // Parsing a date costs more than the rest of an unchanged credential's check: only when it can matter.
@@ -144,12 +153,14 @@ export function ownedOutcome(spec: CredentialSpec, existing: Owned, input: Outco
       id: credential.id,
       reason: forced ? "rotation requested" : `older than rotate_after (${Math.floor(age / 86_400_000)} days)`,
       retireAt,
-      retireBody: { metadata: encodeMetadata(userOf(managed), retireMarker) },
+      retireBody: { metadata: encodeMetadata(userOf(parsedOf(credential.metadata, read)), retireMarker) },
       spec,
       body: createBody(spec, ownerId, now),
     };
   }
-  const fields = fieldChanges(spec, credential, managed, now);
+  // Metadata exactly the spec's and nothing else differs: most credentials of most plans, checked allocating nothing.
+  if (read.managed === null && sameOutsideMarker(spec, credential)) return null;
+  const fields = fieldChanges(spec, credential, read, now);
   const ownerChange = fields.find((field) => field.field === "owner_id");
   if (ownerChange) return { action: "replace", name: spec.name, id: credential.id, reason: "owner_id changed", fields, spec, body: createBody(spec, ownerId, now) };
   if (fields.length === 0) return null;
