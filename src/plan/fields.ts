@@ -80,13 +80,9 @@ export function normaliseAcl(acl: readonly string[] | undefined): string[] {
 function sameAcl(live: readonly string[] | undefined, spec: readonly string[]): boolean {
   if (!live || live.length === 0) return spec.length === 0;
   if (live.length !== spec.length || live.length > 16) return sameList(normaliseAcl(live), spec);
-  // normaliseAcl(live) is sorted without repeats: equal to spec iff spec is, and they hold the same rules.
+  // normaliseAcl(live) is sorted without repeats: equal to spec iff spec is, and they hold the same rules. With equal
+  // lengths and spec without repeats, that is spec within live (live is then spec in some order).
   for (let i = 1; i < spec.length; i++) if (!((spec[i - 1] as string) < (spec[i] as string))) return false;
-  for (let i = 0; i < live.length; i++) {
-    const rule = live[i] as string;
-    if (rule !== spec[i] && !spec.includes(rule)) return false;
-  }
-  // Equal lengths, live within spec, spec without repeats: the same rules only if spec is within live too (live then has no repeats).
   for (let i = 0; i < spec.length; i++) {
     const rule = spec[i] as string;
     if (rule !== live[i] && !live.includes(rule)) return false;
