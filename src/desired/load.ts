@@ -114,8 +114,51 @@ export function loadSpecs(sources: readonly SpecSource[], options: LoadOptions):
     }
     results.push({ path: source.path, file });
   }
+  for (const { file } of results) {
+    for (const spec of file.specs) specs.push(spec);
+    if (file.kinds) for (const list of OTHER_KIND_LISTS) for (const spec of file.kinds[list]) (kinds[list] as (typeof spec)[]).push(spec);
+  }
+  specs.sort(byName);
   // Every item's name and import count across files, valid or not, so a duplicate comes with the item's other errors.
-  const items: FileItems[] = results.map(({ path, file }) => ({ file: path, specs: file.specs, ...(file.kinds ? { kinds: file.kinds } : {}), ...(file.claims ? { claims: file.claims } : {}) }));
+  // Most loads have no error and no duplicate: the sorted names and a set of the few imports tell, claiming nothing.
+  const items = results.some(({ file }) => file.errors.length > 0 || (file.unlisted ?? 0) > 0 || (file.claims?.length ?? 0) > 0) || clashes(specs, kinds) ? fileErrors(results, errors) : null;
+  if (options.accountServiceUsers !== "unknown") for (const error of ownerErrors(specs, kinds, sorted, options.accountServiceUsers)) errors.push(error);
+  if (options.policy) for (const error of policyErrors(specs, sorted, options.policy, kinds)) errors.push(error);
+  if (errors.length > 0) return { ok: false, errors: withItemNames(errors, items ?? fileItems(results)), files: sorted.length };
+  for (const list of OTHER_KIND_LISTS) kinds[list].sort(byName);
+  return { ok: true, specs, kinds, files: sorted.length };
+}
+
+function byName(a: { name: string }, b: { name: string }): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+function fileItems(results: readonly { path: string; file: FileResult }[]): FileItems[] {
+  return results.map(({ path, file }) => ({ file: path, specs: file.specs, ...(file.kinds ? { kinds: file.kinds } : {}), ...(file.claims ? { claims: file.claims } : {}) }));
+}
+
+/** Whether two specs of a kind share a name or an import (`specs` sorted by name): crossFileErrors then says where. */
+function clashes(specs: readonly CredentialSpec[], kinds: KindSpecs): boolean {
+  for (let i = 1; i < specs.length; i++) if ((specs[i] as CredentialSpec).name === (specs[i - 1] as CredentialSpec).name) return true;
+  for (const list of [specs, ...OTHER_KIND_LISTS.map((kind) => kinds[kind])] as readonly (readonly { name: string; import?: string }[])[]) {
+    const imports = new Set<string>();
+    const names = list === specs ? null : new Set<string>();
+    for (const spec of list) {
+      if (names) {
+        if (names.has(spec.name)) return true;
+        names.add(spec.name);
+      }
+      if (spec.import === undefined) continue;
+      if (imports.has(spec.import)) return true;
+      imports.add(spec.import);
+    }
+  }
+  return false;
+}
+
+/** Each file's errors with the cross-file ones placed among them, first ones and a count (into `errors`); the items the errors are named by. */
+function fileErrors(results: readonly { path: string; file: FileResult }[], errors: SpecError[]): FileItems[] {
+  const items = fileItems(results);
   const across = new Map<string, SpecError[]>();
   for (const error of crossFileErrors(items)) across.set(error.file, [...(across.get(error.file) ?? []), error]);
   for (const { path, file } of results) {
@@ -127,16 +170,9 @@ export function loadSpecs(sources: readonly SpecSource[], options: LoadOptions):
       const last = sortedErrors[Math.min(MAX_ERRORS_PER_FILE, sortedErrors.length - 1)] as SpecError;
       errors.push({ code: "TOO_MANY_ERRORS", file: path, line: last.line, column: last.column, field: "", message: `${more} more errors in this file are not listed` });
     }
-    for (const spec of file.specs) specs.push(spec);
-    if (file.kinds) for (const list of OTHER_KIND_LISTS) for (const spec of file.kinds[list]) (kinds[list] as (typeof spec)[]).push(spec);
   }
-  if (options.accountServiceUsers !== "unknown") for (const error of ownerErrors(specs, kinds, sorted, options.accountServiceUsers)) errors.push(error);
-  if (options.policy) for (const error of policyErrors(specs, sorted, options.policy, kinds)) errors.push(error);
-  if (errors.length > 0) return { ok: false, errors: withItemNames(errors, items), files: sorted.length };
-  for (const list of OTHER_KIND_LISTS) kinds[list].sort((a, b) => (a.name < b.name ? -1 : 1));
-  return { ok: true, specs: specs.sort((a, b) => (a.name < b.name ? -1 : 1)), kinds, files: sorted.length };
+  return items;
 }
-
 
 function loadFile(source: SpecSource, ownerId: string, limits: Limits, fastParse: boolean, last: FileResult | undefined): FileResult {
   const file = source.path;
