@@ -2,7 +2,7 @@
 import { LineCounter, parseAllDocuments, type Document } from "yaml";
 import { utf8Bytes } from "../ownership/marker.js";
 import { crossFileErrors, withItemNames, type FileItems } from "./cross-file.js";
-import { fieldPath, type At, type SpecError, type SpecErrorCode } from "./errors.js";
+import { type At, type SpecError, type SpecErrorCode } from "./errors.js";
 import { parseFast, parseFastItem } from "./fast-parse.js";
 import { splitItems, type ItemText } from "./items.js";
 import { locate } from "./positions.js";
@@ -239,24 +239,41 @@ function loadFile(source: SpecSource, ownerId: string, limits: Limits, fastParse
  * (an error, an alias, an unplaceable name): the whole file is then parsed, and its errors placed.
  */
 function loadItems(items: ItemText[], last: FileResult | undefined, file: string, ownerId: string, limits: Limits, at: At): FileResult | null {
-  const known = new Map<string, { spec: CredentialSpec; line: number }>();
-  if (last?.items && last.errors.length === 0 && last.items.length === last.specs.length) {
-    last.items.forEach((item, i) => known.set(item.text, { spec: last.specs[i] as CredentialSpec, line: item.line }));
-  }
+  const before = last?.items && last.errors.length === 0 && last.items.length === last.specs.length ? last.items : [];
+  // The last version's items by text, built only when an item is not where the last version had it.
+  let known: Map<string, number> | null = null;
+  // How far the items moved since the last version (an item added or removed above shifts those below).
+  let shift = 0;
   const specs: CredentialSpec[] = [];
   for (let index = 0; index < items.length; index++) {
     const item = items[index] as ItemText;
-    let found = known.get(item.text);
-    if (!found) {
+    let was = before[index + shift]?.text === item.text ? index + shift : -1;
+    if (was < 0 && before.length > 0) {
+      if (known === null) {
+        known = new Map();
+        for (let i = 0; i < before.length; i++) known.set((before[i] as ItemText).text, i);
+      }
+      was = known.get(item.text) ?? -1;
+      if (was >= 0) shift = was - index;
+    }
+    let spec: CredentialSpec;
+    let line: number;
+    if (was >= 0) {
+      spec = last?.specs[was] as CredentialSpec;
+      line = (before[was] as ItemText).line;
+    } else {
       const fast = parseFastItem(item.text);
       if (!fast) return null;
       const result = validate(fast.data, fast.pos, file, ownerId, limits, at);
       if (result.errors.length > 0 || result.specs.length !== 1) return null;
       // Parsed alone, the item starts on line 1.
-      found = { spec: result.specs[0] as CredentialSpec, line: 1 };
+      spec = result.specs[0] as CredentialSpec;
+      line = 1;
     }
-    const { spec, line } = found;
-    specs.push({ ...spec, source: { file, line: item.line + spec.source.line - line, column: spec.source.column, field: fieldPath(["credentials", index]) } });
+    const source = { file, line: item.line + spec.source.line - line, column: spec.source.column, field: `credentials[${index}]` };
+    // An item at its old place is its old spec (most items of a changed file): shared, not copied.
+    const same = source.line === spec.source.line && source.field === spec.source.field && source.file === spec.source.file;
+    specs.push(same ? spec : { ...spec, source });
   }
   return { specs, errors: [], items };
 }
