@@ -16,10 +16,18 @@ const mapping = fc.array(fc.tuple(key, fc.oneof(json, fc.constant({ [MARKER_KEY]
   for (const [k, v] of pairs) Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
   return out;
 });
-const user: fc.Arbitrary<UserMetadata> = fc.oneof(fc.constant(null), text, mapping, fc.constant({}));
-const owner = fc.constantFrom("acme", "acme-prod", 'ac"me', "a\\c");
-const name = fc.oneof(fc.constantFrom("a", "svc-00001"), text);
-const expires = fc.option(fc.constantFrom("2027-01-31T00:00:00.000Z", '2027"', "x\\y"), { nil: undefined });
+/** A mapping whose JSON escapes nothing (most real metadata): the part of the fast path that walks the user's pairs. */
+const cleanValue = fc.constantFrom<JsonValue>("x", "", "a b", "payments", 0, -0, 1, 1.5, 1e21, -2e-7, true, false, null, [], {}, [1, "b"], { a: [1, "b"] }, Number.NaN, Number.POSITIVE_INFINITY);
+const cleanMapping = fc.array(fc.tuple(fc.constantFrom("team", "tier", "0", "10", "__proto__", "toJSON", "value", "nonce", "owner", "a b", "", MARKER_KEY), cleanValue), { minLength: 1, maxLength: 4 }).map((pairs) => {
+  const out: { [key: string]: JsonValue } = {};
+  for (const [k, v] of pairs) Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+  return out;
+});
+const user: fc.Arbitrary<UserMetadata> = fc.oneof(fc.constant(null), text, mapping, cleanMapping, cleanMapping, fc.constant({}));
+// Mostly what needs no escaping, so that most strings get past the first check and the rest of it is exercised.
+const owner = fc.constantFrom("acme", "acme", "acme-prod", 'ac"me', "a\\c");
+const name = fc.oneof({ arbitrary: fc.constantFrom("a", "svc-00001"), weight: 3 }, { arbitrary: text, weight: 1 });
+const expires = fc.option(fc.constantFrom("2027-01-31T00:00:00.000Z", "2027-01-31T00:00:00.000Z", '2027"', "x\\y"), { nil: undefined });
 const nonce = fc.option(fc.oneof(fc.constant(NONCE), fc.string({ minLength: 21, maxLength: 23 }), fc.constant(`${NONCE.slice(0, 21)}"`), fc.constant(`${NONCE.slice(0, 20)}\\"`)), { nil: undefined });
 const marker: fc.Arbitrary<Marker> = fc
   .record({ owner, name, nonce, protect: fc.boolean(), retire: fc.option(fc.constant("2026-01-01T00:00:00.000Z"), { nil: undefined }), expires })
@@ -76,6 +84,12 @@ function nearMiss(exact: string, cut: number, what: number, extra: string): stri
     exact.replace('"owner"', '"\\u006fwner"'),
     `${exact} `,
     exact.slice(0, -1),
+    // Numbers JSON cannot write, where it wrote null for them; another value of the same length.
+    exact.replace("null", "NaN"),
+    exact.replace("null", "Infinity"),
+    exact.replace(":true", ":null"),
+    exact.replace(":null", ":true"),
+    exact.replace(/:(-?)(\d)/, (_, sign: string, digit: string) => `:${sign}${digit === "8" ? "7" : "8"}`),
   ];
 }
 
@@ -127,10 +141,12 @@ describe("matchMetadata", () => {
     );
   });
 
-  it("accepts what encodeMetadata writes for a spec (with a nonce of 22 base64url characters or none), so unchanged credentials take the fast path", () => {
+  it("accepts what encodeMetadata writes for a spec (with a nonce of 22 base64url characters or none, nothing escaped), so unchanged credentials take the fast path", () => {
     const plainName = fc.stringMatching(/^[a-z0-9][a-z0-9._-]{0,20}$/);
+    // Metadata whose JSON escapes nothing and holds no surrogate (either sends the string to decodeMarker, however exact).
+    const unescaped = fc.oneof(fc.constant(null), text, mapping.filter((m) => Object.keys(m).length > 0 && !Object.hasOwn(m, MARKER_KEY))).filter((u) => !/[\\\ud800-\udfff]/.test(JSON.stringify(u)));
     fc.assert(
-      fc.property(fc.oneof(fc.constant(null), text, mapping.filter((m) => Object.keys(m).length > 0 && !Object.hasOwn(m, MARKER_KEY))), fc.constantFrom("acme", 'ac"me'), plainName, fc.boolean(), fc.boolean(), (u, o, n, withNonce, protect) => {
+      fc.property(unescaped, fc.constantFrom("acme", "acme-prod", "Ac.me_1"), plainName, fc.boolean(), fc.boolean(), (u, o, n, withNonce, protect) => {
         const m: Marker = { owner: o, name: n, ...(withNonce ? { nonce: NONCE } : {}), ...(protect ? { protect: true as const } : {}), expires: "2027-01-31T00:00:00.000Z" };
         const live = encodeMetadata(u, m);
         expect(matchMetadata(live, expectation(u, m))).toBe(withNonce ? NONCE : undefined);
@@ -140,10 +156,26 @@ describe("matchMetadata", () => {
     );
   });
 
+  it("reads only the user's own keys, as JSON.stringify does, even when the prototype holds an enumerable one", () => {
+    const proto = Object.prototype as Record<string, unknown>;
+    try {
+      proto.inherited = "x";
+      const u = { team: "x" };
+      const m: Marker = { owner: "o", name: "a" };
+      expect(matchMetadata(encodeMetadata(u, m), expectation(u, m))).toBeUndefined();
+      // The pair written out is not the user's: it decodes to other metadata.
+      expect(matchMetadata(`{"team":"x","inherited":"x",${encodeMetadata(null, m).slice(1)}`, expectation(u, m))).toBeNull();
+    } finally {
+      delete proto.inherited;
+    }
+  });
+
   it("leaves to decodeMarker what it cannot build exactly: an empty mapping, the reserved key inside the user's, a retiring marker, an odd nonce", () => {
     const exact = (u: UserMetadata, m: Marker) => matchMetadata(encodeMetadata(u, m), expectation(u, m));
     expect(exact({}, { owner: "o", name: "a" })).toBeNull();
     expect(exact({ [MARKER_KEY]: "x" }, { owner: "o", name: "a" })).toBeNull();
+    // Nor the reserved key written twice, the user's first: JSON.parse keeps the last, so the user's would vanish.
+    expect(matchMetadata(`{"${MARKER_KEY}":"x","${MARKER_KEY}":{"owner":"o","name":"a"}}`, expectation({ [MARKER_KEY]: "x" }, { owner: "o", name: "a" }))).toBeNull();
     expect(exact(null, { owner: "o", name: "a", retire: "2026-01-01T00:00:00.000Z" })).toBeNull();
     expect(exact(null, { owner: "o", name: "a", nonce: "short" })).toBeNull();
     expect(exact(null, { owner: "o", name: "a", nonce: `${NONCE.slice(0, 21)}+` })).toBeNull();

@@ -4,14 +4,17 @@
 // very string an earlier apply sent. Equality with the string we would generate is sound (it decodes to exactly the
 // marker and user metadata it was made of), so it is checked piece by piece in place, building nothing but the user
 // mapping's JSON; any other string, however close, is left to decodeMarker.
-import { MARKER_KEY, NONCE_LENGTH, type UserMetadata } from "./marker.js";
+import { MARKER_KEY, NONCE_LENGTH, type JsonValue, type UserMetadata } from "./marker.js";
 
 const NONCE_KEY = ',"nonce":"';
 const PROTECT = ',"protect":true';
 const EXPIRES_KEY = ',"expires":"';
 const VALUE_KEY = ',"value":';
-/** A string JSON.stringify writes as it is, between quotes (no quote, backslash, control character or surrogate). */
-const PLAIN = /^[^"\\\u0000-\u001f\ud800-\udfff]*$/;
+/**
+ * What JSON.stringify escapes, and a surrogate: a string with none of these but quotes is written as it is between
+ * quotes (a surrogate pair is written as it is too, but a lone one is escaped: both are left to decodeMarker).
+ */
+const ESCAPED = /[\\\u0000-\u001f\ud800-\udfff]/;
 
 /** The reserved key and the owner as encodeMetadata writes them, up to the name's opening quote (one per diff). */
 export function markerPrefix(owner: string): string {
@@ -35,23 +38,19 @@ export interface ExpectedMarker {
  */
 export function matchMetadata(live: string, expected: ExpectedMarker): string | undefined | null {
   const { user, prefix, name, expires } = expected;
+  // Nothing escaped anywhere: every string in it is then its text between quotes, compared as it is.
+  if (live.charCodeAt(0) !== 123 || ESCAPED.test(live)) return null;
   let pos = 1;
-  if (live.charCodeAt(0) !== 123) return null;
   if (user !== null && typeof user === "object") {
-    // Only a plain mapping is written as JSON.stringify(user) beside the reserved key.
+    // Only a plain mapping is written as JSON.stringify writes its pairs, beside the reserved key.
     const proto: unknown = Object.getPrototypeOf(user);
     if ((proto !== Object.prototype && proto !== null) || Array.isArray(user) || Object.hasOwn(user, MARKER_KEY) || typeof user.toJSON === "function") return null;
-    const pairs = JSON.stringify(user);
-    // An empty mapping decodes as no metadata (null), which sameUser tells apart from {}: left to decodeMarker.
-    if (pairs.length <= 2) return null;
-    // The user's pairs, then a comma where their closing brace was.
-    pos = pairs.length;
-    if (live.charCodeAt(pos - 1) !== 44 || live.slice(0, pos - 1) !== pairs.slice(0, -1)) return null;
+    pos = pairsEnd(live, user);
+    if (pos < 0) return null;
   }
   if (!has(live, pos, prefix)) return null;
-  pos += prefix.length;
-  if (!PLAIN.test(name) || !has(live, pos, name) || live.charCodeAt(pos + name.length) !== 34) return null;
-  pos += name.length + 1;
+  pos = stringEnd(live, pos + prefix.length - 1, name);
+  if (pos < 0) return null;
   let nonce: string | undefined;
   if (has(live, pos, NONCE_KEY)) {
     const from = pos + NONCE_KEY.length;
@@ -66,10 +65,9 @@ export function matchMetadata(live: string, expected: ExpectedMarker): string | 
     pos += PROTECT.length;
   }
   if (expires !== undefined) {
-    if (!PLAIN.test(expires) || !has(live, pos, EXPIRES_KEY) || !has(live, pos + EXPIRES_KEY.length, expires)) return null;
-    pos += EXPIRES_KEY.length + expires.length;
-    if (live.charCodeAt(pos) !== 34) return null;
-    pos++;
+    if (!has(live, pos, EXPIRES_KEY)) return null;
+    pos = stringEnd(live, pos + EXPIRES_KEY.length - 1, expires);
+    if (pos < 0) return null;
   }
   if (typeof user === "string") {
     const value = JSON.stringify(user);
@@ -77,6 +75,40 @@ export function matchMetadata(live: string, expected: ExpectedMarker): string | 
     pos += VALUE_KEY.length + value.length;
   }
   return live.length === pos + 2 && live.charCodeAt(pos) === 125 && live.charCodeAt(pos + 1) === 125 ? nonce : null;
+}
+
+/**
+ * Where the user's pairs end in `live` (after the comma before the reserved key), written as JSON.stringify writes
+ * them, in its order; -1 when they differ, or when there are none (an empty mapping decodes as no metadata, which
+ * sameUser tells apart from {}: left to decodeMarker). `live` holds nothing escaped (see ESCAPED).
+ */
+function pairsEnd(live: string, user: { [key: string]: JsonValue }): number {
+  let pos = 1;
+  let keys = 0;
+  for (const key in user) {
+    if (!Object.hasOwn(user, key)) continue;
+    keys++;
+    pos = stringEnd(live, pos, key);
+    if (pos < 0 || live.charCodeAt(pos) !== 58) return -1;
+    pos++;
+    const value = user[key];
+    if (typeof value === "string") pos = stringEnd(live, pos, value);
+    else {
+      // A number as JSON.stringify writes a finite one; anything nested, as it writes it.
+      const text = value === null ? "null" : value === true ? "true" : value === false ? "false" : typeof value === "number" ? (Number.isFinite(value) ? String(value) : undefined) : typeof value === "object" ? JSON.stringify(value) : undefined;
+      if (text === undefined || !has(live, pos, text)) return -1;
+      pos += text.length;
+    }
+    if (pos < 0 || live.charCodeAt(pos) !== 44) return -1;
+    pos++;
+  }
+  return keys === 0 ? -1 : pos;
+}
+
+/** Where `text`, quoted at `pos`, ends in `live` (after its closing quote); -1 when it is not there. `live` holds nothing escaped. */
+function stringEnd(live: string, pos: number, text: string): number {
+  if (live.charCodeAt(pos) !== 34 || text.includes('"') || !has(live, pos + 1, text) || live.charCodeAt(pos + 1 + text.length) !== 34) return -1;
+  return pos + text.length + 2;
 }
 
 /**

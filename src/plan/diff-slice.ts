@@ -90,9 +90,10 @@ export function diffSlice(progress: DiffProgress, slice: readonly Credential[], 
   const held = new Map(progress.held.map((credential) => [credential.id, credential]));
   const nonces = new Set(progress.nonces);
   /** Makes `credential` the keeper of its name: its change replaces the one the name had. */
-  const keep = (credential: Credential, read: LiveMarker, spec: CredentialSpec | undefined) => {
+  const keep = (read: LiveMarker, spec: CredentialSpec | undefined) => {
+    const { credential } = read;
     const name = read.marker.name;
-    const change = spec ? ownedOutcome(spec, { credential, read }, context) : ({ action: "delete", name, id: credential.id, reason: "removed" } as const);
+    const change = spec ? ownedOutcome(spec, read, context) : ({ action: "delete", name, id: credential.id, reason: "removed" } as const);
     if (change) outcomes.set(name, change);
     else if (outcomes.size > 0) outcomes.delete(name);
     const heldToken = stored.get(name) === credential.id;
@@ -108,7 +109,7 @@ export function diffSlice(progress: DiffProgress, slice: readonly Credential[], 
   const read = markerReader(ownerId, context.now, specs, index);
   for (const credential of slice) {
     if (context.imports.has(credential.id) || (credential.owner_id !== undefined && context.endingOwners?.has(credential.owner_id))) held.set(credential.id, credential);
-    const live = read(credential.metadata);
+    const live = read(credential);
     if (live === null) {
       counts.unmanaged++;
       continue;
@@ -137,13 +138,13 @@ export function diffSlice(progress: DiffProgress, slice: readonly Credential[], 
     const seen = at < 0 ? outcomes.has(marker.name) : hasBit(met, at);
     if (!seen) {
       if (at >= 0) setBit(met, at);
-      keep(credential, live, spec);
+      keep(live, spec);
       continue;
     }
     // A duplicate: the keeper is the one whose token the vault holds, else the oldest.
     const rival = unheld.get(marker.name);
     const wins = rival !== undefined && (stored.get(marker.name) === credential.id || compareAge(credential, rival) < 0);
-    if (wins) keep(credential, live, spec);
+    if (wins) keep(live, spec);
     else held.set(credential.id, credential);
     duplicates.push(wins && rival ? rival : { name: marker.name, id: credential.id, created_at: credential.created_at });
   }
@@ -189,14 +190,14 @@ export function finishDiff(progress: DiffProgress, input: FinishInput): Plan {
     counts: { unmanaged: progress.unmanaged, foreign: progress.foreign, retiring: progress.retiring },
     seenNonces: new Set(progress.nonces),
     findById: (id) => held.get(id),
-    existing: (name, known) => {
+    keeper: (name, known) => {
       const at = known ?? context.index.get(name);
       if (at === undefined || !hasBit(met, at)) return undefined;
       const outcome = outcomes.get(name);
       // A keeper nothing was recorded of has its token stored under its id.
-      const id = keepers.get(name)?.id ?? (outcome && "id" in outcome ? outcome.id : (context.stored.get(name) ?? ""));
-      return { id, unheld: unheld.has(name) };
+      return keepers.get(name)?.id ?? (outcome && "id" in outcome ? outcome.id : (context.stored.get(name) ?? ""));
     },
+    unheld: (name) => unheld.has(name),
     outcome: (spec) => outcomes.get(spec.name) ?? null,
     removed: progress.outcomes.filter((change) => !context.index.has(change.name)),
   });

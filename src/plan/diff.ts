@@ -31,11 +31,8 @@ export interface DiffInput {
 
 export const DEFAULT_ROTATION_GRACE_MS = 3_600_000;
 
-export interface Owned {
-  credential: Credential;
-  /** Its marker, and its parsed metadata unless it is exactly its spec's (see markerReader). */
-  read: LiveMarker;
-}
+/** A managed live credential: its marker, and its parsed metadata unless it is exactly its spec's (see markerReader). */
+export type Owned = LiveMarker;
 
 /** What the per-credential compare needs beside the spec and the credential (the same for every credential of a diff). */
 export type OutcomeContext = Pick<DiffInput, "ownerId" | "rotationGraceMs" | "defaultRotateAfterMs" | "rotateNow"> & { now: number };
@@ -62,7 +59,7 @@ export function diff(input: DiffInput): Plan {
   let foreign = 0;
   const read = markerReader(ownerId, now, specs, index);
   for (const credential of input.live) {
-    const live = read(credential.metadata);
+    const live = read(credential);
     if (live === null) {
       unmanaged++;
       continue;
@@ -86,7 +83,7 @@ export function diff(input: DiffInput): Plan {
       else retiring++;
       continue;
     }
-    const owned: Owned = { credential, read: live };
+    const owned: Owned = live;
     const first = live.at >= 0 ? kept[live.at] : unwanted.get(marker.name);
     if (first === undefined) {
       if (live.at >= 0) kept[live.at] = owned;
@@ -104,7 +101,7 @@ export function diff(input: DiffInput): Plan {
     const storedId = input.stored.get(name);
     const sorted = [...list].sort((a, b) => compareAge(a.credential, b.credential));
     const keep = sorted.find((owned) => owned.credential.id === storedId) ?? (sorted[0] as Owned);
-    if (keep.read.at >= 0) kept[keep.read.at] = keep;
+    if (keep.at >= 0) kept[keep.at] = keep;
     else unwanted.set(name, keep);
     for (const owned of sorted) {
       if (owned !== keep) changes.push({ action: "delete", name, id: owned.credential.id, reason: "duplicate" });
@@ -122,10 +119,8 @@ export function diff(input: DiffInput): Plan {
     counts: { unmanaged, foreign, retiring },
     seenNonces,
     findById,
-    existing: (name, at) => {
-      const owned = keeperOf(name, at);
-      return owned ? { id: owned.credential.id, unheld: input.stored.get(name) !== owned.credential.id } : undefined;
-    },
+    keeper: (name, at) => keeperOf(name, at)?.credential.id,
+    unheld: (name, at) => input.stored.get(name) !== keeperOf(name, at)?.credential.id,
     outcome: (spec, at) => ownedOutcome(spec, keeperOf(spec.name, at) as Owned, context),
     removed,
   });
@@ -138,8 +133,7 @@ export function diff(input: DiffInput): Plan {
  */
 export function ownedOutcome(spec: CredentialSpec, existing: Owned, input: OutcomeContext): Change | null {
   const { ownerId, now } = input;
-  const { credential, read } = existing;
-  const { marker } = read;
+  const { credential, marker } = existing;
   const rotateAfter = spec.rotate_after_ms ?? input.defaultRotateAfterMs;
   const forced = input.rotateNow?.has(spec.name) ?? false;
   // Parsing a date costs more than the rest of an unchanged credential's check: only when it can matter.
@@ -153,14 +147,14 @@ export function ownedOutcome(spec: CredentialSpec, existing: Owned, input: Outco
       id: credential.id,
       reason: forced ? "rotation requested" : `older than rotate_after (${Math.floor(age / 86_400_000)} days)`,
       retireAt,
-      retireBody: { metadata: encodeMetadata(userOf(parsedOf(credential.metadata, read)), retireMarker) },
+      retireBody: { metadata: encodeMetadata(userOf(parsedOf(existing)), retireMarker) },
       spec,
       body: createBody(spec, ownerId, now),
     };
   }
   // Metadata exactly the spec's and nothing else differs: most credentials of most plans, checked allocating nothing.
-  if (read.managed === null && sameOutsideMarker(spec, credential)) return null;
-  const fields = fieldChanges(spec, credential, read, now);
+  if (existing.managed === null && sameOutsideMarker(spec, credential)) return null;
+  const fields = fieldChanges(spec, credential, existing, now);
   const ownerChange = fields.find((field) => field.field === "owner_id");
   if (ownerChange) return { action: "replace", name: spec.name, id: credential.id, reason: "owner_id changed", fields, spec, body: createBody(spec, ownerId, now) };
   if (fields.length === 0) return null;

@@ -77,7 +77,7 @@ describe("markerReader", () => {
         const read = markerReader(OWNER, NOW, specs, index);
         const metadata = encodeMetadata(u, markerOf(m));
         const decoded = decodeMarker(metadata);
-        const got = read(metadata);
+        const got = read(credential(0, metadata, []));
         expect(got?.marker).toStrictEqual(decoded?.marker);
         if (got === null || decoded === null) return;
         expect(got.at).toBe(decoded.marker.owner === OWNER ? (index.get(decoded.marker.name) ?? -1) : -1);

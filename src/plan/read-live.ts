@@ -1,11 +1,13 @@
 // The markers of live credentials as the diff reads them: an unchanged credential recognised by its exact metadata string, any other decoded.
 import type { CredentialSpec } from "../desired/types.js";
+import type { Credential } from "../ngrok/types.js";
 import { decodeMarker, type Marker, type ParsedMarker } from "../ownership/marker.js";
 import { markedName, markerPrefix, matchMetadata, type ExpectedMarker } from "../ownership/marker-match.js";
 import { markerExpires } from "./fields.js";
 
-/** A live credential's marker. */
+/** A live credential with its marker (the diff keeps one per managed name). */
 export interface LiveMarker {
+  credential: Credential;
   marker: Marker;
   /**
    * The parsed metadata; null when the metadata is exactly what encodeMetadata gives the spec of the marker's name
@@ -17,7 +19,7 @@ export interface LiveMarker {
 }
 
 /** Reads a credential's metadata: its marker, or null when it is not our well-formed marker (decodeMarker's answer). */
-export type MarkerReader = (metadata: string | undefined) => LiveMarker | null;
+export type MarkerReader = (credential: Credential) => LiveMarker | null;
 
 /**
  * A reader for one diff over `specs` (the specs it plans for; `index`: name → position in them). `now` is the plan's
@@ -27,7 +29,8 @@ export function markerReader(ownerId: string, now: number, specs: readonly Crede
   const prefix = markerPrefix(ownerId);
   // One scratch for every match: the diff reads every live credential, and most go no further.
   const expected: ExpectedMarker = { user: null, prefix, name: "", protect: false, expires: undefined };
-  return (metadata) => {
+  return (credential) => {
+    const { metadata } = credential;
     if (metadata) {
       const name = markedName(metadata, prefix);
       const at = name === undefined ? undefined : index.get(name);
@@ -46,18 +49,18 @@ export function markerReader(ownerId: string, now: number, specs: readonly Crede
           if (nonce !== undefined) marker.nonce = nonce;
           if (spec.prevent_destroy) marker.protect = true;
           if (expires !== undefined) marker.expires = expires;
-          return { marker, managed: null, at };
+          return { credential, marker, managed: null, at };
         }
       }
     }
     const managed = decodeMarker(metadata);
     if (managed === null) return null;
     const { marker } = managed;
-    return { marker, managed, at: marker.owner === ownerId ? (index.get(marker.name) ?? -1) : -1 };
+    return { credential, marker, managed, at: marker.owner === ownerId ? (index.get(marker.name) ?? -1) : -1 };
   };
 }
 
 /** The parsed metadata of a live credential (one its reader matched exactly decodes: it is our well-formed marker). */
-export function parsedOf(metadata: string | undefined, read: LiveMarker): ParsedMarker {
-  return read.managed ?? (decodeMarker(metadata) as ParsedMarker);
+export function parsedOf(read: LiveMarker): ParsedMarker {
+  return read.managed ?? (decodeMarker(read.credential.metadata) as ParsedMarker);
 }
