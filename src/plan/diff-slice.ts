@@ -106,7 +106,7 @@ export function diffSlice(progress: DiffProgress, slice: readonly Credential[], 
     if (change && change.action !== "update") held.set(credential.id, credential);
     if (recorded) keepers.set(name, keeper as Keeper);
   };
-  const read = markerReader(ownerId, context.now, specs, index);
+  const read = markerReader(ownerId, context.now, specs, (name) => index.get(name));
   for (const credential of slice) {
     if (context.imports.has(credential.id) || (credential.owner_id !== undefined && context.endingOwners?.has(credential.owner_id))) held.set(credential.id, credential);
     const live = read(credential);

@@ -45,8 +45,7 @@ export function diff(input: DiffInput): Plan {
   const now = input.now ?? Date.now();
   let retiring = 0;
 
-  const index = new Map<string, number>();
-  for (let i = 0; i < specs.length; i++) index.set((specs[i] as CredentialSpec).name, i);
+  const positionOf = specPositions(specs);
   // The keeper of each spec's name, by the spec's position; of a name no spec has, apart (they are deleted). A second
   // credential with a name (a duplicate) is rare, so it waits apart too.
   const kept: (Owned | undefined)[] = new Array<Owned | undefined>(specs.length);
@@ -57,7 +56,7 @@ export function diff(input: DiffInput): Plan {
   const findById = (id: string) => (byId ??= new Map(input.live.map((credential) => [credential.id, credential]))).get(id);
   let unmanaged = 0;
   let foreign = 0;
-  const read = markerReader(ownerId, now, specs, index);
+  const read = markerReader(ownerId, now, specs, positionOf);
   for (const credential of input.live) {
     const live = read(credential);
     if (live === null) {
@@ -111,7 +110,7 @@ export function diff(input: DiffInput): Plan {
   const context: OutcomeContext = { ...input, now };
   const removed: Change[] = [];
   for (const [name, owned] of unwanted) removed.push({ action: "delete", name, id: owned.credential.id, reason: "removed" });
-  const keeperOf = (name: string, at: number | undefined) => kept[at ?? index.get(name) ?? -1];
+  const keeperOf = (name: string, at: number | undefined) => kept[at ?? positionOf(name) ?? -1];
   return assemble({
     ...input,
     now,
@@ -161,6 +160,44 @@ export function ownedOutcome(spec: CredentialSpec, existing: Owned, input: Outco
   const nextMarker: Marker = { owner: ownerId, name: spec.name, ...carried(spec, now) };
   if (marker.nonce !== undefined) nextMarker.nonce = marker.nonce;
   return { action: "update", name: spec.name, id: credential.id, fields, body: updateBody(spec, fields, nextMarker) };
+}
+
+/**
+ * A name's position in `specs`. The live list mostly comes in the specs' order or its reverse (an apply creates in
+ * name order; ngrok lists by creation): the neighbours of the last position found are tried first. The few names
+ * found elsewhere (a deleted spec's credential, one made out of order) are searched for in the sorted names; only
+ * when many are does it build the Map of every name.
+ */
+function specPositions(specs: readonly CredentialSpec[]): (name: string) => number | undefined {
+  let index: Map<string, number> | null = null;
+  let sorted: boolean | null = null;
+  let searches = 0;
+  let last = -1;
+  const nameAt = (i: number) => (specs[i] as CredentialSpec).name;
+  return (name) => {
+    if (specs[last + 1]?.name === name) return ++last;
+    if (last > 0 && specs[last - 1]?.name === name) return --last;
+    sorted ??= specs.every((spec, i) => i === 0 || nameAt(i - 1) < spec.name);
+    if (sorted && index === null && searches++ < 64) {
+      let low = 0;
+      let high = specs.length - 1;
+      while (low <= high) {
+        const mid = (low + high) >> 1;
+        const here = nameAt(mid);
+        if (here === name) return (last = mid);
+        if (here < name) low = mid + 1;
+        else high = mid - 1;
+      }
+      return undefined;
+    }
+    if (index === null) {
+      index = new Map();
+      for (let i = 0; i < specs.length; i++) index.set(nameAt(i), i);
+    }
+    const at = index.get(name);
+    if (at !== undefined) last = at;
+    return at;
+  };
 }
 
 function compareAge(a: Credential, b: Credential): number {

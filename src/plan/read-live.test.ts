@@ -74,7 +74,7 @@ describe("markerReader", () => {
     fc.assert(
       fc.property(fc.uniqueArray(specArb, { selector: (s) => s.name }), markerArb, user, (specs, m, u) => {
         const index = new Map(specs.map((s, i) => [s.name, i]));
-        const read = markerReader(OWNER, NOW, specs, index);
+        const read = markerReader(OWNER, NOW, specs, (name) => index.get(name));
         const metadata = encodeMetadata(u, markerOf(m));
         const decoded = decodeMarker(metadata);
         const got = read(credential(0, metadata, []));

@@ -22,10 +22,10 @@ export interface LiveMarker {
 export type MarkerReader = (credential: Credential) => LiveMarker | null;
 
 /**
- * A reader for one diff over `specs` (the specs it plans for; `index`: name → position in them). `now` is the plan's
+ * A reader for one diff over `specs` (the specs it plans for; `positionOf`: a name's position in them). `now` is the plan's
  * instant: a spec's marker carries `expires` only while it is ahead. The one-pass and the sliced diff both read with it.
  */
-export function markerReader(ownerId: string, now: number, specs: readonly CredentialSpec[], index: ReadonlyMap<string, number>): MarkerReader {
+export function markerReader(ownerId: string, now: number, specs: readonly CredentialSpec[], positionOf: (name: string) => number | undefined): MarkerReader {
   const prefix = markerPrefix(ownerId);
   // One scratch for every match: the diff reads every live credential, and most go no further.
   const expected: ExpectedMarker = { user: null, prefix, name: "", protect: false, expires: undefined };
@@ -33,7 +33,7 @@ export function markerReader(ownerId: string, now: number, specs: readonly Crede
     const { metadata } = credential;
     if (metadata) {
       const name = markedName(metadata, prefix);
-      const at = name === undefined ? undefined : index.get(name);
+      const at = name === undefined ? undefined : positionOf(name);
       const spec = at === undefined ? undefined : specs[at];
       if (at !== undefined && spec !== undefined) {
         const expires = markerExpires(spec, now);
@@ -56,7 +56,7 @@ export function markerReader(ownerId: string, now: number, specs: readonly Crede
     const managed = decodeMarker(metadata);
     if (managed === null) return null;
     const { marker } = managed;
-    return { credential, marker, managed, at: marker.owner === ownerId ? (index.get(marker.name) ?? -1) : -1 };
+    return { credential, marker, managed, at: marker.owner === ownerId ? (positionOf(marker.name) ?? -1) : -1 };
   };
 }
 
