@@ -189,6 +189,14 @@ describe("service users, API keys and SSH credentials from one tree", () => {
     const next = await plan(TREE.replace(KEY, sshKey()));
     expect(next.plan.changes.map((c) => `${c.kind}:${c.action}:${c.action === "replace" ? c.reason : ""}`)).toEqual(["ssh_credential:replace:public_key changed"]);
   });
+
+  it("prevent_destroy refuses a new public key too: the replace would delete the SSH credential", async () => {
+    const { apply, plan } = setup();
+    const kept = TREE.replace("    acl: [bind:ssh.example.com]", "    acl: [bind:ssh.example.com]\n    prevent_destroy: true");
+    expect((await apply(kept)).ok).toBe(true);
+    const next = await plan(kept.replace(KEY, sshKey()));
+    expect(next.plan.refusals.map((r) => `${r.code}:${r.name}`)).toEqual(["PREVENT_DESTROY:ssh_credentials/bastion"]);
+  });
 });
 
 describe("adopting what exists (import:) and the API key's secret", () => {
