@@ -5,12 +5,13 @@ import { API_KEYS, vaultName } from "../kinds/records.js";
 import type { LiveResource } from "../ngrok/resources.js";
 import type { Credential } from "../ngrok/types.js";
 import type { KindsPlan } from "./kind-changes.js";
-import { diffKindSlice, finishKinds, kindsContext, PENDING, SLICED_LISTS, startKinds, type KindPart } from "./kinds-slices.js";
+import { PENDING } from "./kind-views.js";
+import { diffKindSlice, finishKinds, kindsContext, SLICED_LISTS, startKinds, type KindPart } from "./kinds-slices.js";
 import { maxDeletes } from "./safety-rails.js";
 import type { OwnerTarget } from "./service-users-diff.js";
 import type { Change, DeliveryRecord, Intent, Plan } from "./types.js";
 
-export { credentialView } from "./kinds-slices.js";
+export { credentialView } from "./kind-views.js";
 
 export interface KindsDiffInput {
   ownerId: string;

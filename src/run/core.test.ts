@@ -78,8 +78,8 @@ function process(w: World, options: { limit: number; units?: number; crashAt?: n
   };
   const scratch = guard<RunScratch>(
     w.scratch,
-    ["save", "saveSources", "loadSources", "loadSourceKeys", "clearLive", "addLive", "loadLive", "liveCount", "savePlan", "loadPlan", "saveOutcome", "loadOutcomes"],
-    ["save", "saveSources", "clearLive", "addLive", "savePlan", "saveOutcome"],
+    ["save", "saveSources", "loadSources", "loadSourceKeys", "clearLive", "addLive", "loadLive", "liveCount", "clearKindLive", "addKindLive", "loadKindLive", "kindLiveCount", "savePlan", "loadPlan", "saveOutcome", "loadOutcomes"],
+    ["save", "saveSources", "clearLive", "addLive", "clearKindLive", "addKindLive", "savePlan", "saveOutcome"],
   );
   const tokens: TokenPort = {
     store: async (name, id, token) => {
