@@ -8,11 +8,12 @@ import { MemoryIntentLog } from "../apply/memory-intents.js";
 import { API_KEYS, SERVICE_USERS, SSH_CREDENTIALS } from "../kinds/records.js";
 import { NgrokClient } from "../ngrok/client.js";
 import { ResourceClient } from "../ngrok/resources.js";
-import { decodeMetadata } from "../ownership/marker.js";
+import { decodeMetadata, encodeMetadata } from "../ownership/marker.js";
 import { generateKeyringEntry, importKeyring, TokenVault } from "../vault/index.js";
 import { MemoryTokenStore } from "../vault/memory-store.js";
 import { SubrequestBudget } from "./budget.js";
 import { advanceRun } from "./core.js";
+import { DIFF_UNITS_PER_KIND_ITEM } from "./cpu-units.js";
 import { MemoryScratch } from "./memory-scratch.js";
 import type { RunPorts, RunScratch, TokenPort } from "./ports.js";
 import { newRunState, type RunState } from "./state.js";
@@ -42,7 +43,7 @@ async function world() {
 type World = Awaited<ReturnType<typeof world>>;
 
 /** Every durable write is a step; `crashAt: n` kills the process at the nth (not made), and every call after it fails. */
-function portsFactory(w: World, content: string, options: { limit: number; crashAt?: number; steps?: { n: number }; crashOn?: (request: Request) => boolean }) {
+function portsFactory(w: World, content: string, options: { limit: number; units?: number; crashAt?: number; steps?: { n: number }; crashOn?: (request: Request) => boolean }) {
   const steps = options.steps ?? { n: 0 };
   let dead = false;
   const step = () => {
@@ -64,7 +65,7 @@ function portsFactory(w: World, content: string, options: { limit: number; crash
       live();
       if (options.crashOn?.(request)) throw ((dead = true), new Crash("killed"));
       return w.emulator.fetch(request);
-    });
+    }, options.units);
     const ngrok = new NgrokClient({ baseUrl: "http://emulator.test", apiKey: w.apiKey, fetch: budget.fetch, sleep: async () => {}, timeoutMs: 200, rateLimit: "off" });
     return {
       specs: { read: async () => ({ sha: null, tree: null, sources, baseline: previous === null ? null : { ref: null, label: "the last apply" } }), previous: async () => (previous === null ? null : [{ path: "credentials/all.yaml", content: previous }]) },
@@ -81,7 +82,7 @@ function portsFactory(w: World, content: string, options: { limit: number; crash
 }
 
 /** Drives a run as the Durable Object does: a fresh budget per invocation, the state reloaded from what was persisted. */
-async function drive(w: World, content: string, options: { limit?: number; crashAt?: number; crashOn?: (request: Request) => boolean; steps?: { n: number }; request?: RunRequest; fresh?: boolean; maxDeletes?: number } = {}): Promise<RunOutput> {
+async function drive(w: World, content: string, options: { limit?: number; units?: number; crashAt?: number; crashOn?: (request: Request) => boolean; steps?: { n: number }; request?: RunRequest; fresh?: boolean; maxDeletes?: number } = {}): Promise<RunOutput> {
   const portsFor = portsFactory(w, content, { limit: options.limit ?? 14, ...options });
   if (options.fresh !== false) {
     const request = options.request ?? { cause: "manual", mode: "apply" };
@@ -239,4 +240,46 @@ describe("every kind through the run core", () => {
     expect([left.users, left.keys, left.ssh, left.credentials]).toEqual([[], [], [], []]);
     expect(await w.vault.ids()).toEqual(new Map());
   });
+
+  it("3,000 API keys plan within the Free budgets: the listing in the scratch, not the state, and the diff a slice per invocation within its units", async () => {
+    const w = await world();
+    const names = Array.from({ length: 3000 }, (_, i) => `key-${String(i).padStart(4, "0")}`);
+    // Ours, with their secrets in the vault (a keeper whose secret the vault lacks is kept whole by the sliced diff).
+    for (const name of names) {
+      const created = await w.api.create(API_KEYS, { description: "", metadata: encodeMetadata(null, { owner: OWNER, name }) });
+      await w.vault.store(`api_keys/${name}`, created.id, created.token ?? "");
+    }
+    const tree = `api_keys:\n${names.map((name) => `  - name: ${name}\n`).join("")}`;
+    // What each invocation saved and read: the state's size, and the kinds' rows it diffed.
+    let biggestState = 0;
+    let rows = 0;
+    const perInvocation: number[] = [];
+    const { save, loadKindLive } = w.scratch;
+    w.scratch.save = (state) => ((biggestState = Math.max(biggestState, JSON.stringify(state).length)), save.call(w.scratch, state));
+    w.scratch.loadKindLive = (list, range) => {
+      const items = loadKindLive.call(w.scratch, list, range);
+      rows += items.length;
+      return items;
+    };
+    const units = 8000;
+    const request = { cause: "manual", mode: "plan" } as const;
+    w.scratch.clear();
+    w.scratch.save(newRunState(1, "plan", request, "plan"));
+    const portsFor = portsFactory(w, tree, { limit: 50, units });
+    let output: RunOutput | null = null;
+    for (let i = 0; i < 200 && output === null; i++) {
+      rows = 0;
+      output = await advanceRun(w.scratch.load() as RunState, portsFor(), { config: { ownerId: OWNER, maxDeletes: 5 }, reserve: 8 });
+      perInvocation.push(rows);
+    }
+    expect(output?.status, output?.errors.join("\n")).toBe("succeeded");
+    expect(output?.plan_text).toContain("No changes.");
+    expect(output?.progress?.max_work_units).toBeLessThanOrEqual(units);
+    // The state stays small: 3,000 listed keys would be most of a megabyte of JSON rewritten at every step.
+    expect(biggestState).toBeLessThan(16_000);
+    // Every key was diffed, from the scratch, a slice per invocation that its units pay for.
+    expect(perInvocation.reduce((a, b) => a + b, 0)).toBe(3000);
+    expect(Math.max(...perInvocation) * DIFF_UNITS_PER_KIND_ITEM).toBeLessThanOrEqual(units);
+    expect(perInvocation.filter((n) => n > 0).length).toBeGreaterThan(1);
+  }, 60_000);
 });
