@@ -74,6 +74,8 @@ describe("service users, API keys and SSH credentials from one tree", () => {
     const again = await plan(TREE);
     expect(again.plan.changes).toEqual([]);
     expect(again.plan.unchanged).toEqual(["api_keys/deploy", "service_users/ci", "ssh_credentials/bastion"]);
+    // An SSH credential has no secret: nothing of it is "not in the vault".
+    expect(again.plan.notes).toEqual([]);
     const sealed = vault.get("api_keys/deploy");
     expect(sealed?.id).toMatch(/^ak_/);
     // The minted key is a working API key of the account: it lists the service user we made, owned as the spec says.
@@ -188,6 +190,17 @@ describe("service users, API keys and SSH credentials from one tree", () => {
     expect((await apply(TREE)).ok).toBe(true);
     const next = await plan(TREE.replace(KEY, sshKey()));
     expect(next.plan.changes.map((c) => `${c.kind}:${c.action}:${c.action === "replace" ? c.reason : ""}`)).toEqual(["ssh_credential:replace:public_key changed"]);
+  });
+
+  it("an SSH credential made twice (a create whose answer was lost): the younger is deleted as a duplicate, the oldest kept, nothing noted of a vault", async () => {
+    const { client, apply, plan } = setup();
+    expect((await apply(TREE)).ok).toBe(true);
+    const real = new ResourceClient(client);
+    const [first] = (await real.listPage(SSH_CREDENTIALS, null)).items;
+    const again = await real.create(SSH_CREDENTIALS, { public_key: KEY, acl: first?.acl ?? [], metadata: first?.metadata ?? "", owner_id: first?.owner_id ?? "" });
+    const next = (await plan(TREE)).plan;
+    expect(next.changes.map((c) => `${c.kind}:${c.action}:${"id" in c ? c.id : ""}:${c.action === "delete" ? c.reason : ""}`)).toEqual([`ssh_credential:delete:${again.id}:duplicate`]);
+    expect(next.notes).toEqual([]);
   });
 
   it("prevent_destroy refuses a new public key too: the replace would delete the SSH credential", async () => {

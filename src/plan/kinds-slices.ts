@@ -112,22 +112,29 @@ export function startKinds(context: KindsContext): KindPartProgress[] {
 /** Diffs `slice` (the part's live items from progress.diff.offset on) and returns the part's progress after it. */
 export function diffKindSlice(part: KindPart, progress: KindPartProgress, slice: readonly LiveResource[]): KindPartProgress {
   const views = slice.map(credentialView);
+  if (part.keys === null) return { list: part.list, diff: diffSlice(progress.diff, views, part.context), rekeyed: progress.rekeyed };
   let rekeyed = progress.rekeyed;
-  if (part.keys !== null) {
+  // An SSH credential has no secret for the vault to hold: the oldest of a name in the slice counts as held, so no
+  // keeper is kept whole for a duplicate that may win later, and none is noted as "not in the vault".
+  const held = new Map<string, LiveResource>();
+  for (let i = 0; i < slice.length; i++) {
+    const item = slice[i] as LiveResource;
+    if (item.metadata === undefined) continue;
+    const managed = decodeMarker(item.metadata);
+    if (managed === null || managed.marker.owner !== part.context.ownerId || managed.marker.retire !== undefined) continue;
+    const { name } = managed.marker;
+    const first = held.get(name);
+    if (first === undefined || older(item, first)) held.set(name, item);
     // ngrok cannot change an SSH credential's key: ours whose key is not its spec's is replaced (found here, its view kept).
-    for (let i = 0; i < slice.length; i++) {
-      const item = slice[i] as LiveResource;
-      if (item.metadata === undefined) continue;
-      const managed = decodeMarker(item.metadata);
-      if (managed === null || managed.marker.owner !== part.context.ownerId || managed.marker.retire !== undefined) continue;
-      const wanted = part.keys.get(managed.marker.name);
-      const live = item.public_key ?? "";
-      if (wanted === undefined || live === wanted || keyOf(live) === keyOf(wanted)) continue;
-      if (rekeyed === progress.rekeyed) rekeyed = [...rekeyed];
-      rekeyed.push({ name: managed.marker.name, credential: views[i] as Credential });
-    }
+    const wanted = part.keys.get(name);
+    const live = item.public_key ?? "";
+    if (wanted === undefined || live === wanted || keyOf(live) === keyOf(wanted)) continue;
+    if (rekeyed === progress.rekeyed) rekeyed = [...rekeyed];
+    rekeyed.push({ name, credential: views[i] as Credential });
   }
-  return { list: part.list, diff: diffSlice(progress.diff, views, part.context), rekeyed };
+  const stored = new Map<string, string>();
+  for (const [name, item] of held) stored.set(name, item.id);
+  return { list: part.list, diff: diffSlice(progress.diff, views, { ...part.context, stored }), rekeyed };
 }
 
 export interface FinishKindsInput {
@@ -251,6 +258,10 @@ function strip<T extends { name: string }>(items: readonly T[], prefix: string):
   const out: T[] = [];
   for (const item of items) if (item.name.startsWith(prefix)) out.push({ ...item, name: item.name.slice(prefix.length) });
   return out;
+}
+
+function older(a: LiveResource, b: LiveResource): boolean {
+  return a.created_at < b.created_at || (a.created_at === b.created_at && a.id < b.id);
 }
 
 function isSorted(names: readonly string[]): boolean {
