@@ -241,15 +241,17 @@ describe("every kind through the run core", () => {
     expect(await w.vault.ids()).toEqual(new Map());
   });
 
-  it("3,000 API keys plan within the Free budgets: the listing in the scratch, not the state, and the diff a slice per invocation within its units", async () => {
+  it("3,000 API keys and SSH credentials plan within the Free budgets: the listing in the scratch, not the state, and the diff a slice per invocation within its units", async () => {
     const w = await world();
-    const names = Array.from({ length: 3000 }, (_, i) => `key-${String(i).padStart(4, "0")}`);
-    // Ours, with their secrets in the vault (a keeper whose secret the vault lacks is kept whole by the sliced diff).
+    const key = sshKey();
+    const names = Array.from({ length: 1500 }, (_, i) => `k-${String(i).padStart(4, "0")}`);
+    // Ours, the API keys' secrets in the vault (a keeper whose secret the vault lacks is kept whole by the sliced diff).
     for (const name of names) {
       const created = await w.api.create(API_KEYS, { description: "", metadata: encodeMetadata(null, { owner: OWNER, name }) });
       await w.vault.store(`api_keys/${name}`, created.id, created.token ?? "");
+      await w.api.create(SSH_CREDENTIALS, { description: "", metadata: encodeMetadata(null, { owner: OWNER, name }), acl: [], public_key: key });
     }
-    const tree = `api_keys:\n${names.map((name) => `  - name: ${name}\n`).join("")}`;
+    const tree = `api_keys:\n${names.map((name) => `  - name: ${name}\n`).join("")}ssh_credentials:\n${names.map((name) => `  - name: ${name}\n    public_key: ${key}\n`).join("")}`;
     // What each invocation saved and read: the state's size, and the kinds' rows it diffed.
     let biggestState = 0;
     let rows = 0;
