@@ -57,3 +57,48 @@ export function tag(kind: KindRecord, change: Change, spec: ApiKeySpec | SshCred
   }
   return tagged;
 }
+
+/**
+ * The vault's names of one kind without their prefix (`api_keys/deploy` read as `deploy`), looked up in place: the
+ * diff asks for a name at a time, and splitting the whole vault (credentials' names too) per plan would cost more.
+ */
+export class PrefixedNames implements ReadonlyMap<string, string> {
+  constructor(
+    private readonly all: ReadonlyMap<string, string>,
+    private readonly prefix: string,
+  ) {}
+
+  get(name: string): string | undefined {
+    return this.all.get(this.prefix + name);
+  }
+
+  has(name: string): boolean {
+    return this.all.has(this.prefix + name);
+  }
+
+  get size(): number {
+    let size = 0;
+    for (const name of this.all.keys()) if (name.startsWith(this.prefix)) size++;
+    return size;
+  }
+
+  *entries(): MapIterator<[string, string]> {
+    for (const [name, id] of this.all) if (name.startsWith(this.prefix)) yield [name.slice(this.prefix.length), id];
+  }
+
+  *keys(): MapIterator<string> {
+    for (const [name] of this.entries()) yield name;
+  }
+
+  *values(): MapIterator<string> {
+    for (const [, id] of this.entries()) yield id;
+  }
+
+  forEach(each: (id: string, name: string, map: ReadonlyMap<string, string>) => void): void {
+    for (const [name, id] of this.entries()) each(id, name, this);
+  }
+
+  [Symbol.iterator](): MapIterator<[string, string]> {
+    return this.entries();
+  }
+}
