@@ -9,7 +9,7 @@ import { diffSlice, finishDiff, heldCredentials, sliceContext, startDiff, type D
 import { DEFAULT_EXPIRY_WARNING_MS, splitExpired, withExpiry } from "./expiry.js";
 import { carried } from "./fields.js";
 import type { KindChange, KindsPlan } from "./kind-changes.js";
-import { asCredentialSpec, credentialView, keyOf, PrefixedNames, tag } from "./kind-views.js";
+import { asCredentialSpec, credentialView, keyOf, tag } from "./kind-views.js";
 import { preventDestroy } from "./safety-rails.js";
 import { diffServiceUsers, type ServiceUsersDiff } from "./service-users-diff.js";
 import type { Change, DeliveryRecord, Intent, Plan, Refusal } from "./types.js";
@@ -67,6 +67,12 @@ export interface KindPartProgress {
 export function kindsContext(input: KindsContextInput): KindsContext {
   const users = diffServiceUsers(input.ownerId, input.kinds.service_users, input.serviceUsers);
   const endingOwners = new Set(users.changes.flatMap((change) => (change.action === "delete" ? [change.id] : [])));
+  // The vault split by kind in one pass: each part sees its own names, without the prefix.
+  const stored = new Map<string, Map<string, string>>(SLICED_LISTS.map((list) => [`${list}/`, new Map()]));
+  for (const [name, id] of input.stored) {
+    const slash = name.indexOf("/");
+    if (slash > 0) stored.get(name.slice(0, slash + 1))?.set(name.slice(slash + 1), id);
+  }
   const parts: KindPart[] = [];
   for (const kind of [API_KEYS, SSH_CREDENTIALS]) {
     const list = kind.list as SlicedList;
@@ -80,7 +86,7 @@ export function kindsContext(input: KindsContextInput): KindsContext {
     const context = sliceContext({
       ownerId: input.ownerId,
       specs: current,
-      stored: new PrefixedNames(input.stored, prefix),
+      stored: stored.get(prefix) as Map<string, string>,
       intents: strip(input.intents, prefix),
       now: input.now,
       ...(input.rotationGraceMs !== undefined ? { rotationGraceMs: input.rotationGraceMs } : {}),
