@@ -71,7 +71,8 @@ export function kindsContext(input: KindsContextInput): KindsContext {
   const stored = new Map<string, Map<string, string>>(SLICED_LISTS.map((list) => [`${list}/`, new Map()]));
   for (const [name, id] of input.stored) {
     const slash = name.indexOf("/");
-    if (slash > 0) stored.get(name.slice(0, slash + 1))?.set(name.slice(slash + 1), id);
+    if (slash < 0) continue;
+    for (const [prefix, names] of stored) if (slash === prefix.length - 1 && name.startsWith(prefix)) names.set(name.slice(slash + 1), id);
   }
   const parts: KindPart[] = [];
   for (const kind of [API_KEYS, SSH_CREDENTIALS]) {
