@@ -53,7 +53,7 @@ export async function advanceRun(state: RunState, ports: RunPorts, settings: Run
     for (;;) {
       if (state.stage === "report") {
         // Reading the plan back and reporting it grows with the account: after a plan that filled the invocation, the next reports.
-        const units = reportUnits(state);
+        const units = reportUnits({ listed: state.listed + (state.kindListed ?? 0), total: state.total });
         if (!ports.budget.affords(units)) break;
         ports.budget.spend(units);
         return await finishRun(state, run);

@@ -49,8 +49,8 @@ export interface RunState {
   lists?: OtherKindList[];
   listing?: number;
   /**
-   * Items of the list being read (state.lists[listing - 1]) in the scratch, as persisted with this state (the listing
-   * itself is in the scratch, RunScratch.addKindLive): a page that adds none was read before.
+   * Items of the other kinds listed this round, as persisted with this state (the listing itself is in the scratch,
+   * RunScratch.addKindLive): a page that adds none was read before. The report's units count them.
    */
   kindListed?: number;
   /** The kinds' diff so far (src/run/kinds-slices.ts), a slice of each list per piece of work; its round: a stale one restarts. */

@@ -35,7 +35,6 @@ export async function listStage(state: RunState, run: Invocation): Promise<boole
     else if ((state.lists?.length ?? 0) > 0) {
       state.listing = 1;
       state.cursor = null;
-      state.kindListed = 0;
       await persist(state, run);
       return listKinds(state, run);
     } else state.cursor = "end";
@@ -60,7 +59,8 @@ async function listKinds(state: RunState, run: Invocation): Promise<boolean> {
     state.pages = (state.pages ?? 0) + 1;
     await run.ports.scratch.addKindLive(list, page.items);
     // As the credentials': a page that adds none to the count persisted with the state was read before.
-    const listed = await run.ports.scratch.kindLiveCount(list);
+    let listed = 0;
+    for (const read of state.lists?.slice(0, at) ?? []) listed += await run.ports.scratch.kindLiveCount(read);
     const loop = listingLoop(state.pages, page.next, page.next === state.cursor || (page.items.length > 0 && listed === (state.kindListed ?? 0)));
     if (loop !== null) throw new RunError("RUN_PAGING_LOOP", `ngrok's listing of ${list} does not end (${loop})`);
     state.kindListed = listed;
@@ -68,7 +68,6 @@ async function listKinds(state: RunState, run: Invocation): Promise<boolean> {
     else if (at < (state.lists?.length ?? 0)) {
       state.listing = at + 1;
       state.cursor = null;
-      state.kindListed = 0;
     } else state.cursor = "end";
     await persist(state, run);
   }

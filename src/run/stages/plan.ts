@@ -108,7 +108,6 @@ async function listMore(state: RunState, run: Invocation, lists: readonly OtherK
   if (missing.length === 0) return false;
   state.lists = [...known, ...missing];
   state.listing = known.length + 1;
-  state.kindListed = 0;
   state.cursor = null;
   state.stage = "list";
   endDiff(state, run.ports);
