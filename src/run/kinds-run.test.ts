@@ -7,7 +7,7 @@ import type { OtherKindList } from "../desired/kind-types.js";
 import { MemoryIntentLog } from "../apply/memory-intents.js";
 import { API_KEYS, SERVICE_USERS, SSH_CREDENTIALS } from "../kinds/records.js";
 import { NgrokClient } from "../ngrok/client.js";
-import { ResourceClient } from "../ngrok/resources.js";
+import { ResourceClient, type ResourcesApi } from "../ngrok/resources.js";
 import { decodeMetadata, encodeMetadata } from "../ownership/marker.js";
 import { generateKeyringEntry, importKeyring, TokenVault } from "../vault/index.js";
 import { MemoryTokenStore } from "../vault/memory-store.js";
@@ -43,7 +43,7 @@ async function world() {
 type World = Awaited<ReturnType<typeof world>>;
 
 /** Every durable write is a step; `crashAt: n` kills the process at the nth (not made), and every call after it fails. */
-function portsFactory(w: World, content: string, options: { limit: number; units?: number; crashAt?: number; steps?: { n: number }; crashOn?: (request: Request) => boolean }) {
+function portsFactory(w: World, content: string, options: { limit: number; units?: number; resources?: (api: ResourcesApi) => ResourcesApi; crashAt?: number; steps?: { n: number }; crashOn?: (request: Request) => boolean }) {
   const steps = options.steps ?? { n: 0 };
   let dead = false;
   const step = () => {
@@ -70,7 +70,7 @@ function portsFactory(w: World, content: string, options: { limit: number; units
     return {
       specs: { read: async () => ({ sha: null, tree: null, sources, baseline: previous === null ? null : { ref: null, label: "the last apply" } }), previous: async () => (previous === null ? null : [{ path: "credentials/all.yaml", content: previous }]) },
       ngrok,
-      resources: new ResourceClient(ngrok),
+      resources: options.resources ? options.resources(new ResourceClient(ngrok)) : new ResourceClient(ngrok),
       ...(w.kindsApplied !== null ? { kindsApplied: { read: async () => [...(w.kindsApplied ?? [])], write: async (lists: readonly OtherKindList[]) => (step(), void (w.kindsApplied = [...lists])) } } : {}),
       tokens,
       intents,
@@ -82,7 +82,7 @@ function portsFactory(w: World, content: string, options: { limit: number; units
 }
 
 /** Drives a run as the Durable Object does: a fresh budget per invocation, the state reloaded from what was persisted. */
-async function drive(w: World, content: string, options: { limit?: number; units?: number; crashAt?: number; crashOn?: (request: Request) => boolean; steps?: { n: number }; request?: RunRequest; fresh?: boolean; maxDeletes?: number } = {}): Promise<RunOutput> {
+async function drive(w: World, content: string, options: { limit?: number; units?: number; resources?: (api: ResourcesApi) => ResourcesApi; crashAt?: number; crashOn?: (request: Request) => boolean; steps?: { n: number }; request?: RunRequest; fresh?: boolean; maxDeletes?: number } = {}): Promise<RunOutput> {
   const portsFor = portsFactory(w, content, { limit: options.limit ?? 14, ...options });
   if (options.fresh !== false) {
     const request = options.request ?? { cause: "manual", mode: "apply" };
@@ -284,4 +284,23 @@ describe("every kind through the run core", () => {
     expect(Math.max(...perInvocation) * DIFF_UNITS_PER_KIND_ITEM).toBeLessThanOrEqual(units);
     expect(perInvocation.filter((n) => n > 0).length).toBeGreaterThan(1);
   }, 60_000);
+
+  it("a kind's listing that cycles through pages already read (A → B → A) fails the run at the first page read again", async () => {
+    const w = await world();
+    const cycling = (api: ResourcesApi): ResourcesApi => ({
+      ...api,
+      create: (kind, body) => api.create(kind, body),
+      update: (kind, id, body) => api.update(kind, id, body),
+      delete: (kind, id) => api.delete(kind, id),
+      listPage: async (kind, cursor) => {
+        const page = await api.listPage(kind, null);
+        return kind === API_KEYS ? { items: page.items, next: cursor === "B" ? "A" : "B" } : page;
+      },
+    });
+    await w.api.create(API_KEYS, { description: "k" });
+    const output = await drive(w, TREE, { limit: 50, resources: cycling, request: { cause: "manual", mode: "plan" } }).catch((error: unknown) => error);
+    expect(JSON.stringify(output)).toContain("RUN_PAGING_LOOP");
+    // At the first page read again: A, B, then A.
+    expect(w.account.calls().filter((c) => c.path.startsWith("/api_keys")).length).toBe(3);
+  });
 });
