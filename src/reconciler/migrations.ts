@@ -74,6 +74,13 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 6,
+    why: "a plan's deliveries are a row each, like its changes, so the deliver stage reads one without the whole plan; the operator's plan_text is rendered in pieces into run_text (a run in progress restarts: RUN_STATE_VERSION 4)",
+    up: (sql) =>
+      sql.exec(`CREATE TABLE IF NOT EXISTS run_deliveries (idx INTEGER PRIMARY KEY, json TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS run_text (idx INTEGER PRIMARY KEY, text TEXT NOT NULL, changes INTEGER NOT NULL, bytes INTEGER NOT NULL);`),
+  },
+  {
+    version: 7,
     why: "the listing of the kinds beside credentials moved from the run state (rewritten at every step) to its own table, read a slice at a time",
     up: (sql) => sql.exec("CREATE TABLE IF NOT EXISTS run_kind_live (list TEXT NOT NULL, id TEXT NOT NULL, json TEXT NOT NULL, PRIMARY KEY (list, id))"),
   },
@@ -97,6 +104,8 @@ export const TABLES = [
   "run_live",
   "run_kind_live",
   "run_changes",
+  "run_deliveries",
+  "run_text",
   "run_results",
 ] as const;
 export type Table = (typeof TABLES)[number];

@@ -191,6 +191,10 @@ export function indexedTokens(vault: TokenVault, storage: ReconcilerStorage): To
       if (!index.seeded()) index.seed(await vault.ids());
       return index.ids();
     },
+    async idsOf(names) {
+      if (!index.seeded()) index.seed(await vault.ids());
+      return index.idsOf(names);
+    },
     read: (name) => vault.read(name),
   };
 }

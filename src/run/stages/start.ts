@@ -24,8 +24,8 @@ export async function startStage(state: RunState, run: Invocation): Promise<bool
     state.stage = "report";
   } else {
     // Parsing is CPU-bound: file by file within the invocation's units; the cache keeps what is done.
-    // Then every file's specs are put together and checked across files, then the sources saved: two pieces, their
-    // units by the bytes (at 2.7 MB of YAML the two together are more than one invocation's units).
+    // Then every file's specs are put together and checked across files (one piece, its units by all the bytes),
+    // then the sources saved a file at a time.
     if (!parseWithin(state, run, snapshot.sources)) return yieldStart(state, run);
     if (!state.checked) {
       const units = checkUnits(snapshot.sources);
@@ -38,11 +38,17 @@ export async function startStage(state: RunState, run: Invocation): Promise<bool
       }
       state.checked = true;
     }
-    const units = saveSourcesUnits(snapshot.sources);
-    if (!ports.budget.affords(units)) return yieldStart(state, run);
-    ports.budget.spend(units);
-    await ports.scratch.saveSources(snapshot.sources);
+    // The sources saved file by file, each with its units: no piece grows with the account (a file is at most 1 MiB).
+    for (let saved = state.savedSources ?? 0; saved < snapshot.sources.length; saved++) {
+      const source = snapshot.sources[saved] as SpecSource;
+      const units = saveSourcesUnits([source]);
+      if (!ports.budget.affords(units)) return yieldStart(state, run);
+      ports.budget.spend(units);
+      await ports.scratch.saveSources([source], { append: saved > 0 });
+      state.savedSources = saved + 1;
+    }
     delete state.checked;
+    delete state.savedSources;
     state.stage = "list";
   }
   await persist(state, run);
