@@ -84,6 +84,14 @@ export function reportPieceUnits(state: { listed: number; total: number }): numb
 export const PLAN_TEXT_UNITS_PER_CHANGE = 4;
 
 /**
+ * The largest spec file (in UTF-8 bytes) one invocation of `units` can parse, at the cost per KB `parseUnits`
+ * charges: a file within it is parsed in one piece that fits, a larger one is refused before it is parsed.
+ */
+export function maxParseBytes(units: number): number {
+  return Math.floor((units * 1024) / PARSE_UNITS_PER_KB);
+}
+
+/**
  * The kinds beside credentials (src/run/kinds-slices.ts). One live API key or SSH credential diffed, read back from
  * the scratch: its row parsed, its view for the credential diff, the compare (an SSH credential's marker decoded once
  * more for its key). Bench (profile-kinds.mts): about 2.3 µs an item over 9,000 on a loaded machine.

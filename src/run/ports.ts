@@ -237,4 +237,9 @@ export interface RunSettings {
   concurrency?: number;
   /** Why deliveries are skipped when there is no deliverer. */
   noDelivery?: string;
+  /**
+   * With a CPU budget: the largest spec file one invocation can parse (`maxParseBytes` of its units); a larger one
+   * is refused unparsed (FILE_OVER_CPU_BUDGET). Absent (the CLI): only the 1 MiB limit.
+   */
+  maxParseBytes?: number;
 }
