@@ -10,6 +10,7 @@ import { DIFF_UNITS_PER_CREDENTIAL, FINISH_UNITS_PER_SPEC, INDEX_UNITS_PER_SPEC 
 import { RunError } from "./errors.js";
 import { byList, credentialShare, isKindName } from "./kinds.js";
 import type { Invocation } from "./invocation.js";
+import { previousSpecs, type Previous } from "./previous.js";
 import type { RunConfig, RunPorts } from "./ports.js";
 import type { RunState } from "./state.js";
 import { rotations } from "./types.js";
@@ -24,6 +25,8 @@ export interface Diffed {
   live: readonly Credential[];
   /** What the diff was judged against (the vault's ids, the intents, the rotations asked for). */
   context: SliceContext;
+  /** The previous specs the plan compares reviewed settings with (previous.ts), parsed before the plan is made. */
+  previous: Previous;
 }
 
 interface SpecIndex {
@@ -33,6 +36,8 @@ interface SpecIndex {
   sources: SpecSource[];
   loaded: Extract<LoadResult, { ok: true }>;
   context: SliceContext;
+  /** Once read and parsed (their units spent): kept with the index, so a yield after them does not parse them again. */
+  previous?: { specs: Previous };
 }
 
 /**
@@ -69,6 +74,12 @@ export async function diffInSlices(state: RunState, run: Invocation): Promise<Di
     // The scratch keeps one row per id: a listing that repeated a credential holds fewer than were listed.
     if (slice.length < size) state.listed = state.diff.offset;
   }
+  // The previous specs before the plan is made: pieces of their own (a yield after the plan's piece would make it again).
+  if (!index.previous) {
+    const previous = await previousSpecs(state, run, index.sources);
+    if (previous === null) return null;
+    index.previous = { specs: previous };
+  }
   const finish = Math.ceil(context.specs.length * FINISH_UNITS_PER_SPEC);
   if (!budget.affords(finish)) return null;
   budget.spend(finish);
@@ -76,7 +87,7 @@ export async function diffInSlices(state: RunState, run: Invocation): Promise<Di
   // The other kinds' deliveries are theirs (src/run/kinds.ts).
   const delivered = (ports.deliverer ? await ports.deliverer.records() : []).filter((record) => !isKindName(record.name));
   const planned = finishDiff(progress, { ownerId: settings.config.ownerId, context, delivered });
-  return { sources: index.sources, loaded: index.loaded, planned, live: heldCredentials(progress), context };
+  return { sources: index.sources, loaded: index.loaded, planned, live: heldCredentials(progress), context, previous: index.previous.specs };
 }
 
 /** Once the plan is saved: the partial result and the index are dropped (a yield before that finishes the diff again, not its slices). */
