@@ -12,7 +12,8 @@ import { parseUnits } from "./cpu-units.js";
 import { runLocal, type RunDeps, type RunOptions } from "./local.js";
 
 const OWNER = "acme-prod";
-const FILES = 4;
+/** More than MAX_IDLE: each previous file parsed must count as progress. */
+const FILES = 8;
 const PER_FILE = 20;
 
 /** A file of PER_FILE specs; `protect` flips a reviewed setting (prevent_destroy), which the plan reports against the previous specs. */
@@ -40,7 +41,7 @@ async function plan(before: SpecSource[], units?: number) {
 }
 
 describe("previous specs", () => {
-  it("are parsed as pieces of work: their units counted, a file per piece, and the plan the same as in one go", async () => {
+  it("are parsed as pieces of work: their units counted, a file per piece counted as progress, and the plan the same as in one go", async () => {
     const fileUnits = parseUnits(previous[0]!.content.length);
     // Room for one previous file an invocation, not two: the comparison spans invocations.
     const units = Math.ceil(fileUnits * 1.5);

@@ -16,7 +16,7 @@ export type Previous = PreviousSpecs | NoPreviousSpecs | undefined;
  * says so: a partial comparison would read as "nothing changed". Parsing them is work that grows with the change
  * (a reformatted tree is every file): it is done within the invocation's units (parsePrevious), null when it yielded.
  */
-export async function previousSpecs(state: Readonly<RunState>, run: Invocation, current: readonly SpecSource[]): Promise<Previous | null> {
+export async function previousSpecs(state: RunState, run: Invocation, current: readonly SpecSource[]): Promise<Previous | null> {
   const { ports, settings } = run;
   const baseline = state.baseline;
   if (baseline === undefined || (baseline !== null && !ports.specs.previous)) return undefined;
@@ -27,7 +27,7 @@ export async function previousSpecs(state: Readonly<RunState>, run: Invocation, 
   if (sources === null) return { unknown: `the specs of ${baseline.label} cannot be read` };
   const { previous, paths } = changedSources(sources, current);
   if (paths.size === 0) return { label: baseline.label, specs: [], paths };
-  if (!parsePrevious(run, previous)) return null;
+  if (!parsePrevious(state, run, previous)) return null;
   const loaded = loadSpecs(previous, { ownerId: settings.config.ownerId, ...(ports.specs.cache ? { cache: ports.specs.cache } : {}) });
   if (!loaded.ok) return { unknown: `the specs of ${baseline.label} do not validate` };
   return { label: baseline.label, specs: loaded.specs, paths, kinds: [...usedKinds(loaded.kinds)] };
@@ -35,10 +35,11 @@ export async function previousSpecs(state: Readonly<RunState>, run: Invocation, 
 
 /**
  * Parses the previous files the parse cache does not hold as the start stage parses the current ones: a piece of work
- * per file, each kept in the cache, while the units last; false when some are left for the next invocation. Without a
- * cache the files are parsed together after this (loadSpecs): one piece of all their units.
+ * per file, each kept in the cache and counted in state.parsed (an invocation that parsed one made progress), while the
+ * units last; false when some are left for the next invocation. Without a cache the files are parsed together after
+ * this (loadSpecs): one piece of all their units.
  */
-function parsePrevious({ ports, settings }: Invocation, sources: readonly SpecSource[]): boolean {
+function parsePrevious(state: RunState, { ports, settings }: Invocation, sources: readonly SpecSource[]): boolean {
   const { budget } = ports;
   const { cache } = ports.specs;
   const { ownerId } = settings.config;
@@ -55,6 +56,7 @@ function parsePrevious({ ports, settings }: Invocation, sources: readonly SpecSo
     if (!budget.affords(units)) return false;
     budget.spend(units);
     loadSpecs([source], { ownerId, cache });
+    state.parsed = (state.parsed ?? 0) + 1;
   }
   return true;
 }

@@ -80,7 +80,7 @@ export interface RunState {
   /** The most work units (calibrated CPU, src/run/cpu-units.ts) any invocation of this run spent, and in all. */
   max_work_units?: number;
   work_units?: number;
-  /** Spec files this run parsed (not found in the parse cache), one per work piece of the start stage. */
+  /** Spec files this run parsed (not found in the parse cache), one per work piece of the start stage or of the plan stage's previous specs. */
   parsed?: number;
   /** The start stage checked the specs across files (its own piece of work); saving the sources is what is left of it. */
   checked?: boolean;
