@@ -13,7 +13,7 @@ export const LIST_UNITS_PER_CREDENTIAL = 6;
 /** Putting the parsed files' specs together and checking them across files and against the policy, per KB of YAML (bench: 2.2–3.2 µs/KB from the parse cache, 2.7 MB of YAML). */
 export const CHECK_UNITS_PER_KB = 3;
 /** Saving the sources in the run's scratch for the plan stage, per KB of YAML (bench: 2–3.3 µs/KB, the text written out). */
-export const SAVE_SOURCES_UNITS_PER_KB = 3;
+export const SAVE_SOURCES_UNITS_PER_KB = 2.5;
 /**
  * The plan stage's index of the specs, the vault's ids and the intents, per spec: built once per run while the
  * process keeps it, or again at the start of an invocation that lost it. Two pieces (bench: 0.6–1.0 µs/spec at
@@ -23,8 +23,8 @@ export const SAVE_SOURCES_UNITS_PER_KB = 3;
  */
 export const INDEX_READ_UNITS_PER_SPEC = 0.6;
 export const INDEX_CONTEXT_UNITS_PER_SPEC = 0.4;
-/** Making the plan from the diffed slices and saving it, per spec (assembly, policies, the plan's JSON; bench: 0.65 µs/spec at 10,000). */
-export const FINISH_UNITS_PER_SPEC = 0.75;
+/** Making the plan from the diffed slices and saving it, per spec (assembly, policies, the plan's JSON; bench: 0.64 µs/spec at 10,000). */
+export const FINISH_UNITS_PER_SPEC = 0.65;
 /**
  * The report: the saved plan read back (its changes and the names of the unchanged, about one row per listed
  * credential), the result built and handed to the reporter, per row (bench: 0.2–0.27 µs a row at 10,000).
