@@ -1,7 +1,8 @@
 // Bench: the CPU of each invocation of a run through the run core under the Workers Free budgets (50 subrequests, units for 10 ms), cold and warm.
 import { createEmulator } from "../standins/ngrok/app.js";
 import { MemoryIntentLog } from "../src/apply/memory-intents.js";
-import { loadSpecs, type FileResult } from "../src/desired/load.js";
+import { loadSpecs, type FileCache, type FileResult } from "../src/desired/load.js";
+import { fileResultSchema, readJson } from "../src/reconciler/persisted.js";
 import { NgrokClient } from "../src/ngrok/client.js";
 import { unitsForCpuMs } from "../src/run/cpu-units.js";
 import { runLocal, type RunDeps } from "../src/run/local.js";
@@ -68,6 +69,23 @@ const cpu = () => {
 };
 
 /**
+ * The parse cache as the Durable Object keeps it (src/reconciler/caches.ts, spec_cache): a row of JSON per file,
+ * written with JSON.stringify and read back through its schema. Every piece that reads cached files back (the start
+ * stage's check, the plan's index) pays that, as in production; a Map of parsed objects would hide it.
+ */
+function rowCache(): FileCache {
+  const rows = new Map<string, string>();
+  return {
+    get: (key) => {
+      const json = rows.get(key);
+      return json === undefined ? undefined : readJson<FileResult>(fileResultSchema, json, { table: "spec_cache", key });
+    },
+    has: (key) => rows.has(key),
+    set: (key, result) => void rows.set(key, JSON.stringify(result)),
+  };
+}
+
+/**
  * The account's pages, the vault's ids and the spec files of one case, read through an untimed plan run; the
  * emulator, the fleet and the sealed tokens are then unreachable. The Worker's heap holds none of them (the account is
  * ngrok's, the tokens are in KV), so the timed runs' garbage collection does not walk them either.
@@ -106,7 +124,7 @@ async function prepare(input: InvocationCaseInput): Promise<{ deps: RunDeps; bef
   const deps: RunDeps = { ngrok: client, vault: tokens, intents: new MemoryIntentLog() };
   const before = specSources(fleet.before);
   const after = specSources(fleet.after);
-  const cache = new Map<string, FileResult>();
+  const cache = rowCache();
   if (!input.cold) loadSpecs(before, { ownerId: BENCH_OWNER_ID, cache });
   // Untimed: fills the page memo (and compiles the hot paths) with the cache as the timed run starts it.
   await runLocal(after, { ownerId: BENCH_OWNER_ID, maxDeletes: input.n, mode: "plan", cache }, deps);
@@ -117,7 +135,7 @@ async function prepare(input: InvocationCaseInput): Promise<{ deps: RunDeps; bef
 /** One plan run of N credentials with k changes, per invocation timed; the emulator's own CPU is not counted. */
 async function measure(input: InvocationCaseInput, budgeted: boolean): Promise<{ perInvocation: number[]; progress: { max_work_units: number; max_subrequests: number; invocations: number } }> {
   const { deps, before, after } = await prepare(input);
-  const cache = new Map<string, FileResult>();
+  const cache = rowCache();
   if (!input.cold) loadSpecs(before, { ownerId: BENCH_OWNER_ID, cache });
   const perInvocation: number[] = [];
   let started: number | null = null;
