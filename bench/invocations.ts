@@ -234,6 +234,7 @@ export function renderInvocations(rows: readonly InvocationCaseResult[]): string
     line(widths.map((w) => "-".repeat(w))),
     ...cells.map(line),
     "",
-    "max_invocation_cpu_ms: the best over the reps of the largest invocation (median in brackets); total: all invocations; single_ms: the same run as one unbudgeted invocation; ratio = total/single.",
+    "max_invocation_cpu_ms: the best over the reps of the largest invocation (median in brackets); each_best: every invocation's least CPU over the reps, the largest of those (the same invocation does the same work each rep); total: all invocations; single_ms: the same run as one unbudgeted invocation; ratio = total/single.",
+    "The parse cache is kept as the Durable Object keeps it (a row of JSON per file, read back through its schema); the emulator, the fleet and the sealed tokens are dropped before the timed runs. process.cpuUsage counts V8's background threads (GC, compiler) too.",
   ];
 }
