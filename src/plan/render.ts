@@ -162,13 +162,14 @@ function refusalText(refusal: Refusal, audience: Audience): string {
   return audience === "operator" && refusal.detail ? `${refusal.message} (${refusal.detail})` : refusal.message;
 }
 
-/** The plan for a terminal (and the operator's plan_text); `public` leaves out what only the operator may read. */
-export function renderText(plan: Plan, options: { audience?: Audience } = {}): string {
+/** The plan for a terminal (and the operator's plan_text); `public` leaves out what only the operator may read. `changes`: its change lines rendered ahead (render-pieces.ts). */
+export function renderText(plan: Plan, options: { audience?: Audience; changes?: string } = {}): string {
   const audience = options.audience ?? "operator";
   const out: string[] = [];
   const deliveries = shownDeliveries(plan);
   if (plan.changes.length === 0 && deliveries.length === 0) out.push(noChangesLine(plan));
-  for (const change of plan.changes) out.push(...changeLines(change, audience).map((line) => `  ${line}`), "");
+  if (options.changes !== undefined) out.push(...(options.changes ? [options.changes.slice(0, -1)] : []));
+  else for (const change of plan.changes) out.push(...changeLines(change, audience).map((line) => `  ${line}`), "");
   for (const delivery of deliveries) out.push(`  ${deliveryLine(delivery)}`);
   if (deliveries.length > 0) out.push("");
   for (const [line] of settingBlocks(plan)) out.push(`  ${line ?? ""}`);

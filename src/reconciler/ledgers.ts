@@ -44,6 +44,12 @@ export class TokenIndex {
   ids(): Map<string, string> {
     return new Map(this.sql.exec("SELECT name, id FROM token_index").toArray().map((row) => [str(row.name), str(row.id)]));
   }
+  /** The ids of these names, one lookup each: an apply batch needs its own, not every stored token's. */
+  idsOf(names: readonly string[]): Map<string, string> {
+    const ids = new Map<string, string>();
+    for (const name of names) for (const row of this.sql.exec("SELECT id FROM token_index WHERE name = ?", name).toArray()) ids.set(name, str(row.id));
+    return ids;
+  }
 }
 
 /**

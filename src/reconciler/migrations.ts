@@ -72,6 +72,13 @@ export const MIGRATIONS: readonly Migration[] = [
       sql.exec("UPDATE state SET at = ? WHERE at IS NULL AND (key GLOB 'reviewed:*' OR key GLOB 'plan_comment:*')", now());
     },
   },
+  {
+    version: 6,
+    why: "a plan's deliveries are a row each, like its changes, so the deliver stage reads one without the whole plan; the operator's plan_text is rendered in pieces into run_text (a run in progress restarts: RUN_STATE_VERSION 4)",
+    up: (sql) =>
+      sql.exec(`CREATE TABLE IF NOT EXISTS run_deliveries (idx INTEGER PRIMARY KEY, json TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS run_text (idx INTEGER PRIMARY KEY, text TEXT NOT NULL, changes INTEGER NOT NULL, bytes INTEGER NOT NULL);`),
+  },
 ];
 
 /** The tables of the current schema (a migration that adds or drops one changes this list, and retention.ts must say how it is bounded). */
@@ -91,6 +98,8 @@ export const TABLES = [
   "run_sources",
   "run_live",
   "run_changes",
+  "run_deliveries",
+  "run_text",
   "run_results",
 ] as const;
 export type Table = (typeof TABLES)[number];

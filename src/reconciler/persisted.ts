@@ -102,7 +102,11 @@ export const liveSchema = z.object({ id: z.string().min(1), acl: z.array(z.strin
 
 const intent = z.object({ name: z.string(), nonce: z.string() });
 const withId = { name: z.string(), id: z.string() };
-const body = z.record(z.string(), z.unknown());
+/**
+ * An object the change carries whole (a spec, a body, a field change): only checked to be one. z.record would copy
+ * every key, and a plan's rows are read back by the thousand (about 2 µs a change more, more than parsing it).
+ */
+const body = z.custom<Record<string, unknown>>((value) => typeof value === "object" && value !== null && !Array.isArray(value), { message: "expected an object" });
 
 /** One change of the plan (run_changes): its action and the ids and bodies apply sends. */
 export const changeSchema = z.discriminatedUnion("action", [
@@ -117,11 +121,17 @@ export const changeSchema = z.discriminatedUnion("action", [
 
 const target = z.object({ kind: z.enum(["repo", "org"]), key: z.string(), secret: z.string() });
 
-/** The plan without its changes (state key active_plan). */
+/** One delivery of the plan (run_deliveries). */
+export const deliverySchema = z.object({ action: z.enum(["deliver", "undeliver"]), name: z.string(), target, refused: z.string().optional() });
+
+/** The counts of the saved plan (state key active_plan_head). */
+export const planHeadSchema = z.object({ changes: count, deliveries: count, refusals: count, phases: z.array(count) });
+
+/** The plan without its changes and deliveries (state key active_plan). */
 export const planMetaSchema = z.object({
   ownerId: z.string(),
   changes: z.array(changeSchema),
-  deliveries: z.array(z.object({ action: z.enum(["deliver", "undeliver"]), name: z.string(), target, refused: z.string().optional() })),
+  deliveries: z.array(deliverySchema),
   retiring: count,
   unchanged: z.array(z.string()),
   unmanaged: count,

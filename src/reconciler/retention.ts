@@ -21,5 +21,7 @@ export const RETENTION_RULES: Readonly<Record<Table, string>> = {
   run_sources: "the active run's: cleared when it ends",
   run_live: "the active run's: cleared when it ends",
   run_changes: "the active run's: cleared when it ends",
+  run_deliveries: "the active run's: cleared when it ends",
+  run_text: "the active run's: cleared when it ends (and when a new round saves its plan)",
   run_results: "the active run's: cleared when it ends",
 };

@@ -1,16 +1,17 @@
 // The run in progress in SQLite (the core's RunScratch port): its versioned state, spec sources, live listing, plan and outcomes.
-// Values that can outgrow SQLite's 2 MB (the state, the plan without its changes) are stored in pieces.
+// Values that can outgrow SQLite's 2 MB (the state, the plan without its rows) are stored in pieces; the plan's changes and deliveries are a row each.
 import type { ChangeOutcome } from "../apply/types.js";
 import type { Credential } from "../ngrok/types.js";
-import type { Plan } from "../plan/types.js";
-import type { RunScratch } from "../run/ports.js";
+import type { Delivery, Plan } from "../plan/types.js";
+import { planHead } from "../run/plan-order.js";
+import type { PlanHead, RunScratch } from "../run/ports.js";
 import { parseRunState, type ParsedRunState, type RunState } from "../run/state.js";
 import type { SpecSource } from "../desired/types.js";
-import { changeOutcomeSchema, changeSchema, liveSchema, planMetaSchema, readJson } from "./persisted.js";
+import { changeOutcomeSchema, changeSchema, deliverySchema, liveSchema, planHeadSchema, planMetaSchema, readJson } from "./persisted.js";
 import { MAX_VALUE_BYTES, num, str, strOrNull } from "./sql.js";
 
 /** The tables that hold only the run in progress: cleared when it ends. */
-export const SCRATCH_TABLES = ["run_sources", "run_live", "run_changes", "run_results"] as const;
+export const SCRATCH_TABLES = ["run_sources", "run_live", "run_changes", "run_deliveries", "run_text", "run_results"] as const;
 
 export class SqlRunScratch implements RunScratch {
   constructor(private readonly sql: SqlStorage) {}
@@ -35,13 +36,13 @@ export class SqlRunScratch implements RunScratch {
   }
 
   clear(): void {
-    this.sql.exec("DELETE FROM state WHERE key IN ('active', 'active_plan') OR key GLOB 'active#*' OR key GLOB 'active_plan#*'");
+    this.sql.exec("DELETE FROM state WHERE key IN ('active', 'active_plan', 'active_plan_head') OR key GLOB 'active#*' OR key GLOB 'active_plan#*'");
     for (const table of SCRATCH_TABLES) this.sql.exec(`DELETE FROM ${table}`);
   }
 
-  saveSources(sources: readonly SpecSource[]): void {
-    this.sql.exec("DELETE FROM run_sources");
-    for (const source of sources) this.sql.exec("INSERT INTO run_sources (path, content, sha) VALUES (?, ?, ?)", source.path, source.content, source.sha ?? null);
+  saveSources(sources: readonly SpecSource[], options: { append?: boolean } = {}): void {
+    if (!options.append) this.sql.exec("DELETE FROM run_sources");
+    for (const source of sources) this.sql.exec("INSERT OR REPLACE INTO run_sources (path, content, sha) VALUES (?, ?, ?)", source.path, source.content, source.sha ?? null);
   }
 
   loadSources(): SpecSource[] {
@@ -81,27 +82,80 @@ export class SqlRunScratch implements RunScratch {
     return rows.toArray().map((row) => readJson<Credential>(liveSchema, str(row.json), { table: "run_live", key: str(row.id) }));
   }
 
-  /** One row per change: a plan for thousands of credentials outgrows a single value. Outcomes of earlier rounds stay. */
+  /**
+   * One row per change and per delivery: a plan for thousands of credentials outgrows a single value, and the apply
+   * and deliver stages read only the rows they need, with the head. Outcomes of earlier rounds stay.
+   */
   savePlan(plan: Plan): void {
     this.sql.exec("DELETE FROM run_changes");
+    this.sql.exec("DELETE FROM run_deliveries");
+    this.sql.exec("DELETE FROM run_text");
     plan.changes.forEach((change, idx) => this.sql.exec("INSERT INTO run_changes (idx, json) VALUES (?, ?)", idx, JSON.stringify(change)));
-    this.#set("active_plan", JSON.stringify({ ...plan, changes: [] }));
+    plan.deliveries.forEach((delivery, idx) => this.sql.exec("INSERT INTO run_deliveries (idx, json) VALUES (?, ?)", idx, JSON.stringify(delivery)));
+    this.#set("active_plan", JSON.stringify({ ...plan, changes: [], deliveries: [] }));
+    this.#set("active_plan_head", JSON.stringify(planHead(plan)));
   }
 
   loadPlan(): Plan {
+    return { ...this.loadPlanMeta(), changes: this.loadChanges({ offset: 0, limit: this.loadPlanHead().changes }) };
+  }
+
+  loadPlanMeta(): Plan {
     const meta = this.#get("active_plan");
     if (meta === null) throw new Error("internal: no plan stored for the active run");
-    const changes = this.sql.exec("SELECT idx, json FROM run_changes ORDER BY idx").toArray().map((row) => readJson<Plan["changes"][number]>(changeSchema, str(row.json), { table: "run_changes", key: String(num(row.idx)) }));
-    return { ...readJson<Plan>(planMetaSchema, meta, { table: "state", key: "active_plan" }), changes };
+    return { ...readJson<Plan>(planMetaSchema, meta, { table: "state", key: "active_plan" }), deliveries: this.loadDeliveries({ offset: 0, limit: this.loadPlanHead().deliveries }) };
+  }
+
+  loadPlanHead(): PlanHead {
+    const head = this.#get("active_plan_head");
+    if (head === null) throw new Error("internal: no plan stored for the active run");
+    return readJson<PlanHead>(planHeadSchema, head, { table: "state", key: "active_plan_head" });
+  }
+
+  loadChanges(range: { offset: number; limit: number }): Plan["changes"] {
+    return this.sql
+      .exec("SELECT idx, json FROM run_changes WHERE idx >= ? ORDER BY idx LIMIT ?", range.offset, range.limit)
+      .toArray()
+      .map((row) => readJson<Plan["changes"][number]>(changeSchema, str(row.json), { table: "run_changes", key: String(num(row.idx)) }));
+  }
+
+  loadDeliveries(range: { offset: number; limit: number }): Delivery[] {
+    return this.sql
+      .exec("SELECT idx, json FROM run_deliveries WHERE idx >= ? ORDER BY idx LIMIT ?", range.offset, range.limit)
+      .toArray()
+      .map((row) => readJson<Delivery>(deliverySchema, str(row.json), { table: "run_deliveries", key: String(num(row.idx)) }));
+  }
+
+  saveDeliveries(deliveries: readonly Delivery[]): void {
+    deliveries.forEach((delivery, idx) => this.sql.exec("UPDATE run_deliveries SET json = ? WHERE idx = ?", JSON.stringify(delivery), idx));
+  }
+
+  appendPlanText(text: string, changes: number, bytes: number): void {
+    this.sql.exec("INSERT INTO run_text (idx, text, changes, bytes) VALUES ((SELECT COALESCE(MAX(idx), -1) + 1 FROM run_text), ?, ?, ?)", text, changes, bytes);
+  }
+
+  planTextProgress(): { changes: number; bytes: number } {
+    const row = this.sql.exec("SELECT COALESCE(SUM(changes), 0) AS changes, COALESCE(SUM(bytes), 0) AS bytes FROM run_text").one();
+    return { changes: num(row.changes), bytes: num(row.bytes) };
+  }
+
+  loadPlanText(): string {
+    return this.sql
+      .exec("SELECT text FROM run_text ORDER BY idx")
+      .toArray()
+      .map((row) => str(row.text))
+      .join("");
   }
 
   saveOutcome(round: number, index: number, outcome: ChangeOutcome): void {
     this.sql.exec("INSERT OR REPLACE INTO run_results (round, idx, json) VALUES (?, ?, ?)", round, index, JSON.stringify(outcome));
   }
 
-  loadOutcomes(): { round: number; index: number; outcome: ChangeOutcome }[] {
-    return this.sql
-      .exec("SELECT round, idx, json FROM run_results ORDER BY round, idx")
+  loadOutcomes(range?: { round: number; offset: number; limit: number }): { round: number; index: number; outcome: ChangeOutcome }[] {
+    const rows = range
+      ? this.sql.exec("SELECT round, idx, json FROM run_results WHERE round = ? AND idx >= ? AND idx < ? ORDER BY idx", range.round, range.offset, range.offset + range.limit)
+      : this.sql.exec("SELECT round, idx, json FROM run_results ORDER BY round, idx");
+    return rows
       .toArray()
       .map((row) => ({ round: num(row.round), index: num(row.idx), outcome: readJson<ChangeOutcome>(changeOutcomeSchema, str(row.json), { table: "run_results", key: `${num(row.round)}.${num(row.idx)}` }) }));
   }

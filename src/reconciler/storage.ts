@@ -67,7 +67,7 @@ export class ReconcilerStorage {
    */
   interruptFor(error: PersistedDataError): boolean {
     const { table, key } = error.at;
-    const own = (SCRATCH_TABLES as readonly string[]).includes(table) || table === "spec_cache" || (table === "state" && (/^active(_plan)?(#\d+)?$/.test(key) || key === "run_attempts"));
+    const own = (SCRATCH_TABLES as readonly string[]).includes(table) || table === "spec_cache" || (table === "state" && (/^active(_plan(_head)?)?(#\d+)?$/.test(key) || key === "run_attempts"));
     if (!own) return false;
     this.runs.interrupt(`${error.code}: ${error.message}; the run was not resumed, its request runs again`);
     this.scratch.clear();

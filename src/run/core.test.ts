@@ -8,10 +8,12 @@ import { decodeMetadata, encodeMetadata } from "../ownership/marker.js";
 import { generateKeyringEntry, importKeyring, TokenVault } from "../vault/index.js";
 import { MemoryTokenStore } from "../vault/memory-store.js";
 import { SubrequestBudget } from "./budget.js";
+import { renderText } from "../plan/render.js";
 import { advanceRun, RunError } from "./core.js";
 import { MemoryScratch } from "./memory-scratch.js";
 import type { FileResult } from "../desired/load.js";
-import type { RunPorts, RunScratch, RunSettings, TokenPort } from "./ports.js";
+import type { Reporter, RunPorts, RunScratch, RunSettings, TokenPort } from "./ports.js";
+import type { RunResult } from "./result.js";
 import { newRunState, type RunState } from "./state.js";
 import type { RunOutput, RunRequest } from "./types.js";
 
@@ -49,7 +51,7 @@ type World = Awaited<ReturnType<typeof world>>;
  * One process driving the run: every durable write counts as a step; `crashAt: n` stops the process at the nth
  * (the write is not made) and everything after it, ngrok calls included, fails as in a killed process.
  */
-function process(w: World, options: { limit: number; units?: number; crashAt?: number; writes?: { n: number } }) {
+function process(w: World, options: { limit: number; units?: number; crashAt?: number; writes?: { n: number }; reporter?: Reporter; asked?: string[][] }) {
   const writes = options.writes ?? { n: 0 };
   let dead = false;
   const step = () => {
@@ -78,8 +80,8 @@ function process(w: World, options: { limit: number; units?: number; crashAt?: n
   };
   const scratch = guard<RunScratch>(
     w.scratch,
-    ["save", "saveSources", "loadSources", "loadSourceKeys", "clearLive", "addLive", "loadLive", "liveCount", "savePlan", "loadPlan", "saveOutcome", "loadOutcomes"],
-    ["save", "saveSources", "clearLive", "addLive", "savePlan", "saveOutcome"],
+    ["save", "saveSources", "loadSources", "loadSourceKeys", "clearLive", "addLive", "loadLive", "liveCount", "savePlan", "loadPlan", "loadPlanMeta", "loadPlanHead", "loadChanges", "loadDeliveries", "saveDeliveries", "appendPlanText", "planTextProgress", "loadPlanText", "saveOutcome", "loadOutcomes"],
+    ["save", "saveSources", "clearLive", "addLive", "savePlan", "saveDeliveries", "appendPlanText", "saveOutcome"],
   );
   const tokens: TokenPort = {
     store: async (name, id, token) => {
@@ -93,6 +95,9 @@ function process(w: World, options: { limit: number; units?: number; crashAt?: n
     ids: () => w.vault.ids(),
     read: (name) => w.vault.read(name),
   };
+  // A token port that reads the ids of a few names (the Durable Object's), recording which were asked for.
+  const { asked } = options;
+  if (asked) tokens.idsOf = async (names) => (asked.push([...names]), new Map([...(await w.vault.ids())].filter(([name]) => names.includes(name))));
   const intents: IntentLog = guard<IntentLog>(w.intents, ["open", "close", "list"], ["open", "close"]);
   let ngrokCalls = 0;
   const portsFor = (): RunPorts => {
@@ -109,6 +114,7 @@ function process(w: World, options: { limit: number; units?: number; crashAt?: n
       intents,
       scratch,
       budget,
+      ...(options.reporter ? { reporter: options.reporter } : {}),
       takeCalls: () => {
         const taken = ngrokCalls;
         ngrokCalls = 0;
@@ -120,7 +126,7 @@ function process(w: World, options: { limit: number; units?: number; crashAt?: n
 }
 
 /** Drives a run as the Durable Object does: each invocation reloads the state from what was persisted. */
-async function drive(w: World, options: { limit: number; units?: number; crashAt?: number; writes?: { n: number }; request?: RunRequest; fresh?: boolean }): Promise<RunOutput> {
+async function drive(w: World, options: { limit: number; units?: number; crashAt?: number; writes?: { n: number }; request?: RunRequest; fresh?: boolean; reporter?: Reporter; asked?: string[][] }): Promise<RunOutput> {
   const p = process(w, options);
   if (options.fresh !== false || !w.scratch.load()) {
     const request = options.request ?? { cause: "manual", mode: "apply" };
@@ -156,11 +162,23 @@ async function expectConverged(w: World): Promise<void> {
 describe("the run core on the Worker's path", () => {
   it("converges over several invocations of a small budget, reporting the ngrok calls it made", async () => {
     const w = await world();
-    const output = await drive(w, { limit: 12 });
+    let reported: RunResult | null = null;
+    const asked: string[][] = [];
+    const output = await drive(w, { limit: 12, asked, reporter: { finish: async (_state, result) => void (reported = result) } });
     expect(output.status).toBe("succeeded");
     expect(output.progress?.invocations).toBeGreaterThan(2);
     expect(output.progress?.max_subrequests).toBeLessThanOrEqual(12);
     expect(output.api_calls.ngrok).toBe(w.account.calls().length);
+    // The report had the settled changes from their outcomes and plan_text's lines from its pieces: the same text
+    // as the saved plan rendered whole, every change listed once.
+    const saved = w.scratch.loadPlan();
+    expect(saved.changes.length).toBeGreaterThan(2);
+    expect(output.plan_text).toBe(renderText(saved));
+    expect(reported).toMatchObject({ kind: "applied", plan: saved, report: { ok: true, notAttempted: [] } });
+    // Each batch asked for the stored ids of its own changes only, never for every stored token's.
+    expect(asked.length).toBeGreaterThan(1);
+    expect(asked.flat()).toEqual(saved.changes.map((c) => c.name));
+    expect(output.outcomes.map((o) => `${o.action} ${o.name}`)).toEqual(saved.changes.map((c) => `${c.action} ${c.name}`));
     await expectConverged(w);
   });
 
@@ -226,8 +244,39 @@ describe("the run core on the Worker's path", () => {
       output = await advanceRun(state, p.portsFor(), SETTINGS);
     }
     expect(output?.status).toBe("succeeded");
-    // The invocation that made the plan yielded at the report; the last one only reported.
-    expect(began.slice(-2)).toEqual(["plan", "report"]);
+    // The invocation that made the plan yielded at the report; plan_text's lines came a piece (here a change) an
+    // invocation, and the last one only reported.
+    const changes = w.scratch.loadPlanHead().changes;
+    expect(changes).toBeGreaterThan(1);
+    expect(began.slice(-(changes + 2))).toEqual(["plan", ...Array.from({ length: changes + 1 }, () => "report")]);
+  });
+
+  it("the sources are saved for the plan stage a file a piece: one unit an invocation saves one file in each", async () => {
+    const w = await world();
+    const p = process(w, { limit: 50, units: 1 });
+    // The seven specs in three files.
+    const files = [NAMES.slice(0, 3), NAMES.slice(3, 5), NAMES.slice(5)].map((names, f) => ({ path: `credentials/${f}.yaml`, content: `credentials:\n${names.map((n) => `  - name: ${n}\n    description: ${n}\n`).join("")}` }));
+    const saves: { files: string[]; append: boolean; invocation: number }[] = [];
+    let invocation = 0;
+    // One scratch object for the process, as the Durable Object has (the plan's index is kept per scratch).
+    let scratch: RunScratch | null = null;
+    const portsFor = (): RunPorts => {
+      const ports = p.portsFor();
+      if (!scratch) {
+        scratch = Object.create(ports.scratch) as RunScratch;
+        scratch.saveSources = (sources, options) => (saves.push({ files: sources.map((s) => s.path), append: options?.append ?? false, invocation }), w.scratch.saveSources(sources, options));
+      }
+      return { ...ports, scratch, specs: { read: async () => ({ sha: null, tree: null, sources: files }) } };
+    };
+    const request: RunRequest = { cause: "manual", mode: "plan" };
+    w.scratch.clear();
+    w.scratch.save(newRunState(1, "plan", request, request.mode));
+    let output: RunOutput | null = null;
+    for (; invocation < 200 && !output; invocation++) output = await advanceRun(w.scratch.load() as RunState, portsFor(), SETTINGS);
+    expect(output?.status).toBe("succeeded");
+    expect(saves.map((save) => [save.files, save.append])).toEqual([[["credentials/0.yaml"], false], [["credentials/1.yaml"], true], [["credentials/2.yaml"], true]]);
+    expect(new Set(saves.map((save) => save.invocation)).size).toBe(3);
+    expect(w.scratch.loadSources()).toEqual(files);
   });
 
   it("with every file in the parse cache, the plan's index reads the sources' keys, not their texts back", async () => {

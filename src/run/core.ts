@@ -1,5 +1,5 @@
 // THE run core: advances one run within a budget of calls, persisting after every step, so a stop anywhere resumes cleanly.
-import { reportUnits } from "./cpu-units.js";
+import { reportPieceUnits } from "./cpu-units.js";
 import { MAX_INVOCATIONS } from "./errors.js";
 import { finishRun } from "./finish.js";
 import { count, invocationOf, persist, progressed, type Invocation, type RunStage } from "./invocation.js";
@@ -7,6 +7,7 @@ import type { RunPorts, RunSettings } from "./ports.js";
 import { applyStage } from "./stages/apply.js";
 import { deliverStage } from "./stages/deliver.js";
 import { listStage } from "./stages/list.js";
+import { renderPlanText } from "./plan-text.js";
 import { planStage } from "./stages/plan.js";
 import { startStage } from "./stages/start.js";
 import { targetsStage } from "./stages/targets.js";
@@ -52,8 +53,9 @@ export async function advanceRun(state: RunState, ports: RunPorts, settings: Run
   try {
     for (;;) {
       if (state.stage === "report") {
-        // Reading the plan back and reporting it grows with the account: after a plan that filled the invocation, the next reports.
-        const units = reportUnits(state);
+        // plan_text's change lines first, in pieces; then reading the plan back and reporting it, a piece of its own.
+        if (!(await renderPlanText(state, run))) break;
+        const units = reportPieceUnits(state);
         if (!ports.budget.affords(units)) break;
         ports.budget.spend(units);
         return await finishRun(state, run);

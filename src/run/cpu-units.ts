@@ -75,3 +75,35 @@ function textLength(sources: readonly { content: string }[]): number {
   for (const source of sources) length += source.content.length;
   return length;
 }
+
+/**
+ * Reading one change (or delivery) of the saved plan back by range (apply, deliver): its row's JSON parsed and checked
+ * (bench: 2.1 µs a create's row, JSON.parse and the row's schema; the outcome row of one about 3).
+ */
+export const PLAN_ROW_UNITS = 2.5;
+
+/**
+ * The report's work per change of the plan, instead of REPORT_UNITS_PER_ROW: the change read back, as its outcome's
+ * row (about 3.5: a change and its ids) once applied, else as the plan's (PLAN_ROW_UNITS), and its outcome line built
+ * (about 0.5). It is one piece (the GitHub reporter fingerprints the whole plan); plan_text's lines come before it, in pieces.
+ */
+export const REPORT_UNITS_PER_CHANGE = 4;
+
+/** The units of the report's piece: the listing's rows (the names of the unchanged) and the plan's changes. */
+export function reportPieceUnits(state: { listed: number; total: number }): number {
+  return Math.ceil(state.listed * REPORT_UNITS_PER_ROW + state.total * REPORT_UNITS_PER_CHANGE);
+}
+
+/**
+ * One change of the operator's plan_text rendered in a piece of the report: its row read back (PLAN_ROW_UNITS) and its
+ * lines rendered (bench: 0.5–0.7 µs a create in pieces of 500), up to PLAN_TEXT_CHANGES_BYTES of lines.
+ */
+export const PLAN_TEXT_UNITS_PER_CHANGE = 4;
+
+/**
+ * The largest spec file (in UTF-8 bytes) one invocation of `units` can parse, at the cost per KB `parseUnits`
+ * charges: a file within it is parsed in one piece that fits, a larger one is refused before it is parsed.
+ */
+export function maxParseBytes(units: number): number {
+  return Math.floor((units * 1024) / PARSE_UNITS_PER_KB);
+}

@@ -51,10 +51,10 @@ function portsFactory(w: World, content: string, options: { limit: number; crash
   const live = () => {
     if (dead) throw new Crash("killed");
   };
-  const durable = new Set(["save", "saveSources", "clearLive", "addLive", "savePlan", "saveOutcome", "open", "close"]);
+  const durable = new Set(["save", "saveSources", "clearLive", "addLive", "savePlan", "saveDeliveries", "appendPlanText", "saveOutcome", "open", "close"]);
   const guard = <T extends object>(target: T, methods: string[]): T =>
     Object.fromEntries(methods.map((m) => [m, (...args: unknown[]) => ((durable.has(m) ? step() : live()), (target as Record<string, (...a: unknown[]) => unknown>)[m]?.apply(target, args))])) as T;
-  const scratch = guard<RunScratch>(w.scratch, ["save", "saveSources", "loadSources", "clearLive", "addLive", "loadLive", "liveCount", "savePlan", "loadPlan", "saveOutcome", "loadOutcomes"]);
+  const scratch = guard<RunScratch>(w.scratch, ["save", "saveSources", "loadSources", "clearLive", "addLive", "loadLive", "liveCount", "savePlan", "loadPlan", "loadPlanMeta", "loadPlanHead", "loadChanges", "loadDeliveries", "saveDeliveries", "appendPlanText", "planTextProgress", "loadPlanText", "saveOutcome", "loadOutcomes"]);
   const intents = guard<IntentLog>(w.intents, ["open", "close", "list"]);
   const tokens: TokenPort = { store: async (n, id, t) => (step(), w.vault.store(n, id, t)), remove: async (n) => (step(), w.vault.remove(n)), ids: () => w.vault.ids(), read: (n) => w.vault.read(n) };
   const sources = [{ path: "credentials/all.yaml", content }];

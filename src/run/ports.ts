@@ -5,7 +5,7 @@ import type { PolicySources } from "../desired/repo-policy-choice.js";
 import type { ChangeOutcome, CredentialsApi, IntentLog, TokenKeeper } from "../apply/types.js";
 import type { Credential } from "../ngrok/types.js";
 import type { TargetSeen } from "../plan/delivery-guard.js";
-import type { Delivery, DeliveryRecord, Plan } from "../plan/types.js";
+import type { Delivery, DeliveryRecord, Plan, PlanChange } from "../plan/types.js";
 import type { FileCache } from "../desired/load.js";
 import type { SpecSource } from "../desired/types.js";
 import type { Budget } from "./budget.js";
@@ -68,13 +68,16 @@ export interface RevealedToken {
 /** Where tokens are kept. `ids` must be authoritative (never a stale view): the plan's orphan and duplicate rules decide from it. */
 export interface TokenPort extends TokenKeeper {
   ids(): Promise<Map<string, string>>;
+  /** The stored ids of these names only (an apply batch's, a delivery's), as authoritative as ids(). Absent: ids(). */
+  idsOf?(names: readonly string[]): Promise<Map<string, string>>;
   read(name: string): Promise<RevealedToken | null>;
 }
 
 /** The run in progress, kept between invocations. Every write must be durable before it resolves. */
 export interface RunScratch {
   save(state: RunState): Awaitable<void>;
-  saveSources(sources: readonly SpecSource[]): Awaitable<void>;
+  /** Replaces the sources kept, or (`append`) adds these after them: the start stage saves them a few files at a time. */
+  saveSources(sources: readonly SpecSource[], options?: { append?: boolean }): Awaitable<void>;
   loadSources(): Awaitable<SpecSource[]>;
   /**
    * The sources with the text of each file its blob SHA names left out (content ""): all the plan stage's index needs
@@ -87,11 +90,40 @@ export interface RunScratch {
   loadLive(range?: { offset: number; limit: number }): Awaitable<Credential[]>;
   /** Distinct credentials listed so far (by id): a page that adds none was read before. */
   liveCount(): Awaitable<number>;
-  /** Replaces the plan (a new round); outcomes of earlier rounds are kept. */
+  /**
+   * Replaces the plan (a new round); outcomes of earlier rounds are kept. Its changes and deliveries are kept one row
+   * each, in the order given, with a small head (planHead): the stages after the plan read only the rows they need.
+   */
   savePlan(plan: Plan): Awaitable<void>;
+  /** The whole plan (the report, the CLI). */
   loadPlan(): Awaitable<Plan>;
+  /** The saved plan without its changes (changes: []): the report reads those by range, or has them from their outcomes. */
+  loadPlanMeta(): Awaitable<Plan>;
+  /** The saved plan's counts: all the apply and deliver stages read besides their rows. */
+  loadPlanHead(): Awaitable<PlanHead>;
+  /** `limit` of the saved plan's changes from `offset`, in the order saved. */
+  loadChanges(range: { offset: number; limit: number }): Awaitable<PlanChange[]>;
+  /** `limit` of the saved plan's deliveries from `offset`. */
+  loadDeliveries(range: { offset: number; limit: number }): Awaitable<Delivery[]>;
+  /** Replaces the saved plan's deliveries (as many as it had: the targets stage marks the refused ones). */
+  saveDeliveries(deliveries: readonly Delivery[]): Awaitable<void>;
+  /** Adds a piece of the operator's plan_text: the lines of the next `changes` of the saved plan (savePlan clears them). */
+  appendPlanText(text: string, changes: number, bytes: number): Awaitable<void>;
+  /** How many of the saved plan's changes the pieces kept cover, and their UTF-8 bytes. */
+  planTextProgress(): Awaitable<{ changes: number; bytes: number }>;
+  /** The pieces kept, in order, as one text. */
+  loadPlanText(): Awaitable<string>;
   saveOutcome(round: number, index: number, outcome: ChangeOutcome): Awaitable<void>;
-  loadOutcomes(): Awaitable<{ round: number; index: number; outcome: ChangeOutcome }[]>;
+  /** Every outcome kept, or those of one round with an index in [offset, offset + limit). */
+  loadOutcomes(range?: { round: number; offset: number; limit: number }): Awaitable<{ round: number; index: number; outcome: ChangeOutcome }[]>;
+}
+
+/** What a saved plan holds, in counts. `phases`: its changes of each apply phase (phaseOf), in that order when it was saved in apply order. */
+export interface PlanHead {
+  changes: number;
+  deliveries: number;
+  refusals: number;
+  phases: number[];
 }
 
 /** Pushes tokens to delivery targets (GitHub Actions secrets) and remembers what each target holds. */
@@ -196,4 +228,9 @@ export interface RunSettings {
   concurrency?: number;
   /** Why deliveries are skipped when there is no deliverer. */
   noDelivery?: string;
+  /**
+   * With a CPU budget: the largest spec file one invocation can parse (`maxParseBytes` of its units); a larger one
+   * is refused unparsed (FILE_OVER_CPU_BUDGET). Absent (the CLI): only the 1 MiB limit.
+   */
+  maxParseBytes?: number;
 }

@@ -17,7 +17,8 @@ export type RunResult =
 
 /** How a run ended: with a result of the core, or without one. */
 export type RunEnd =
-  | { result: RunResult }
+  /** `changes`: plan_text's change lines rendered ahead, in pieces (plan-text.ts); left out, they are rendered here. */
+  | { result: RunResult; changes?: string }
   /** The specs said there is nothing to do (e.g. credentials/ unchanged since the last apply). */
   | { status: "skipped"; reason: string }
   /** The run failed with an error (its calls so far are counted in the state). */
@@ -30,7 +31,7 @@ export type RunEnd =
 export function runOutput(state: Readonly<RunState>, end: RunEnd): RunOutput {
   if ("result" in end || end.status === "skipped") {
     const output: RunOutput =
-      "result" in end ? describe(end.result, state.sha, state.deliveries) : { status: "skipped", sha: state.sha, summary: null, plan_text: `Nothing to apply: ${end.reason}.`, outcomes: [], errors: [], api_calls: { ngrok: 0, github: 0 } };
+      "result" in end ? describe(end.result, state.sha, state.deliveries, end.changes) : { status: "skipped", sha: state.sha, summary: null, plan_text: `Nothing to apply: ${end.reason}.`, outcomes: [], errors: [], api_calls: { ngrok: 0, github: 0 } };
     output.progress = progressOf(state);
     if (state.review) {
       output.review = state.review;
@@ -54,12 +55,12 @@ export function runOutput(state: Readonly<RunState>, end: RunEnd): RunOutput {
   }
 }
 
-function describe(result: RunResult, sha: string | null, deliveries: readonly DeliveryResult[]): RunOutput {
+function describe(result: RunResult, sha: string | null, deliveries: readonly DeliveryResult[], changes: string | undefined): RunOutput {
   const api_calls = { ngrok: 0, github: 0 };
   if (result.kind === "invalid") {
     return { status: "invalid", sha, summary: null, plan_text: "", outcomes: [], errors: result.errors.map(formatSpecError), api_calls };
   }
-  const plan_text = renderText(result.plan);
+  const plan_text = renderText(result.plan, changes !== undefined ? { changes } : {});
   const summary = summarize(result.plan);
   if (result.kind === "planned") {
     const refused = result.plan.refusals.length > 0;

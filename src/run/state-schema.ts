@@ -75,6 +75,8 @@ export const runStateSchema = z.object({
   idle: count,
   diff: diffProgress.optional(),
   checked: z.boolean().optional(),
+  rendered: count.optional(),
+  savedSources: count.optional(),
   skipped: z.string().optional(),
   declined: z.boolean().optional(),
   invalid: z.array(z.object({ code: z.string(), file: z.string(), line: z.number(), column: z.number(), field: z.string(), message: z.string() })).optional(),

@@ -10,8 +10,8 @@ import type { DiffProgress } from "../plan/diff-slice.js";
 import type { ReviewOutcome, RunRequest, Stage } from "./types.js";
 import { describeIssues, runStateSchema } from "./state-schema.js";
 
-/** Bump when RunState changes shape; a state of another version is not resumed (the run restarts). */
-export const RUN_STATE_VERSION = 3;
+/** Bump when RunState changes shape; a state of another version is not resumed (the run restarts). 4: the plan of an apply is saved in apply order, read by range (an older run's plan is not: it restarts). */
+export const RUN_STATE_VERSION = 4;
 
 export type { Stage } from "./types.js";
 
@@ -80,6 +80,10 @@ export interface RunState {
   /** The most work units (calibrated CPU, src/run/cpu-units.ts) any invocation of this run spent, and in all. */
   max_work_units?: number;
   work_units?: number;
+  /** Spec files of the start stage saved in the scratch so far (a few an invocation). */
+  savedSources?: number;
+  /** Changes of the saved plan whose plan_text lines the report rendered so far (in the scratch, a piece at a time). */
+  rendered?: number;
   /** Spec files this run parsed (not found in the parse cache), one per work piece of the start stage or of the plan stage's previous specs. */
   parsed?: number;
   /** The start stage checked the specs across files (its own piece of work); saving the sources is what is left of it. */

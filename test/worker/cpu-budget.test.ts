@@ -1,9 +1,10 @@
 // Workers Free allows 10 ms of CPU per invocation: a cold 10,000-credential account converges over many alarms, no invocation spending more work units or subrequests than one has.
 import { beforeAll, describe, expect, it } from "vitest";
 import { encodeMetadata } from "../../src/ownership/marker.js";
+import * as units from "../../src/run/cpu-units.js";
 import { DIFF_UNITS_PER_CREDENTIAL, parseUnits, unitsForCpuMs } from "../../src/run/cpu-units.js";
 import { TEST_REPOSITORY, TEST_SECRETS } from "../support/test-env.js";
-import { freshWorld, admin, bindings, emulator, github, liveCredentials, settle } from "./support.js";
+import { freshWorld, admin, bindings, commit, emulator, github, liveCredentials, settle } from "./support.js";
 
 const N = 10_000;
 const PER_FILE = 100;
@@ -60,3 +61,45 @@ describe("CPU budget", () => {
     expect(live.filter((c) => c.description?.endsWith("(moved)"))).toHaveLength(UPDATES);
   });
 });
+
+type Progress = { invocations: number; max_subrequests: number; parsed: number; max_work_units: number; work_units: number; changes: number; applied: number };
+const lastRunProgress = async (): Promise<Progress> => ((await (await admin(`/api/audit?kind=run&limit=1`)).json()) as { entries: { detail: { progress: Progress } }[] }).entries[0]!.detail.progress;
+
+describe("CPU budget of a big apply", () => {
+  /** Creates of a first apply: the report (still one piece, see cpu-units.ts) must fit one invocation. */
+  const C = 1_500;
+
+  it("reads the saved plan by range: each change's row once, not the whole plan in every apply invocation", async () => {
+    await freshWorld();
+    const tag = Math.random().toString(36).slice(2, 10);
+    const created: Record<string, string> = {};
+    for (let f = 0; f < C / 100; f++) {
+      const lines = ["credentials:"];
+      for (let i = f * 100; i < (f + 1) * 100; i++) lines.push(`  - name: new-${String(i).padStart(4, "0")}`, `    description: agent ${i} ${tag}`);
+      created[`credentials/new-${f}.yaml`] = `${lines.join("\n")}\n`;
+    }
+    await commit("main", created);
+    expect((await admin("/api/reconcile", { method: "POST" })).status).toBe(202);
+    const status = await settle();
+    expect(status.last, JSON.stringify(status.last).slice(0, 800)).toMatchObject({ cause: "manual", status: "succeeded", summary: { create: C, update: 0, delete: 0 } });
+    const progress = await lastRunProgress();
+    const limit = unitsForCpuMs(10);
+    expect(progress.max_work_units).toBeLessThanOrEqual(limit);
+    expect(progress.max_subrequests).toBeLessThanOrEqual(50);
+    // Many apply invocations: reading the whole plan in each (C rows) would cost that many times C rows.
+    const applyInvocations = Math.ceil(C / 50);
+    expect(progress.invocations).toBeGreaterThan(applyInvocations);
+    // What the run's pieces cost when every row of the plan is read once by the apply, once for plan_text and once by the report.
+    const sources = Object.values(created).map((content) => ({ content }));
+    const expected =
+      sources.reduce((sum, { content }) => sum + parseUnits(content.length), 0) +
+      units.checkUnits(sources) +
+      units.saveSourcesUnits(sources) +
+      C * (units.INDEX_READ_UNITS_PER_SPEC + units.INDEX_CONTEXT_UNITS_PER_SPEC + units.FINISH_UNITS_PER_SPEC + units.PLAN_ROW_UNITS + units.PLAN_TEXT_UNITS_PER_CHANGE + units.REPORT_UNITS_PER_CHANGE);
+    // One invocation's units of slack for the fixed pieces; a whole plan read per apply invocation is many times that.
+    expect(progress.work_units).toBeLessThanOrEqual(expected + limit);
+    expect((applyInvocations - 1) * C * units.PLAN_ROW_UNITS).toBeGreaterThan(2 * limit);
+    expect(await liveCredentials()).toHaveLength(C);
+  });
+});
+

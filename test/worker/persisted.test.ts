@@ -40,8 +40,9 @@ it("a run's planned change that does not read back interrupts the run naming run
   const runId = await runWith((sql, storage, key) => {
     const id = storage.runs.start(REQUEST);
     storage.scratch.save({ ...newRunState(id, key, REQUEST, "apply"), stage: "apply", total: 1 });
-    storage.scratch.savePlan(EMPTY_PLAN);
-    sql.exec("INSERT INTO run_changes (idx, json) VALUES (0, ?)", JSON.stringify({ action: "teleport", name: "svc-0", id: "cr_1" }));
+    // A plan of one change, its row then damaged: the apply stage reads it by index.
+    storage.scratch.savePlan({ ...EMPTY_PLAN, changes: [{ action: "delete", name: "svc-0", id: "cr_1", reason: "removed" }] });
+    sql.exec("UPDATE run_changes SET json = ? WHERE idx = 0", JSON.stringify({ action: "teleport", name: "svc-0", id: "cr_1" }));
     return id;
   });
   const run = await reconciler().run(runId);

@@ -1,7 +1,7 @@
 // The deliver stage: tokens pushed to their targets (or secrets we made removed), each target looked at right before the write.
 import { guardDelivery } from "../../plan/delivery-guard.js";
-import type { Delivery } from "../../plan/types.js";
-import { CALLS_PER_DELIVERY } from "../errors.js";
+import { PLAN_ROW_UNITS } from "../cpu-units.js";
+import { CALLS_PER_DELIVERY, RunError } from "../errors.js";
 import { persist, roomFor, type Invocation } from "../invocation.js";
 import type { RevealedToken } from "../ports.js";
 import type { DeliveryResult, RunState } from "../state.js";
@@ -13,9 +13,13 @@ import type { DeliveryResult, RunState } from "../state.js";
  */
 export async function deliverStage(state: RunState, run: Invocation): Promise<boolean> {
   const { ports } = run;
-  const plan = await ports.scratch.loadPlan();
-  while (state.delivered < plan.deliveries.length) {
-    const delivery = plan.deliveries[state.delivered] as Delivery;
+  // The deliveries are read one at a time by index, never the whole plan.
+  const { deliveries } = await ports.scratch.loadPlanHead();
+  while (state.delivered < deliveries) {
+    if (!ports.budget.affords(PLAN_ROW_UNITS)) return false;
+    ports.budget.spend(PLAN_ROW_UNITS);
+    const [delivery] = await ports.scratch.loadDeliveries({ offset: state.delivered, limit: 1 });
+    if (!delivery) throw new RunError("RUN_INTERNAL", `internal: the saved plan has no delivery ${state.delivered} of ${deliveries}`);
     const result: DeliveryResult = { action: delivery.action, name: delivery.name, key: delivery.target.key, status: "done" };
     let id: string | null = null;
     if (!ports.deliverer) {
@@ -66,7 +70,8 @@ export async function deliverStage(state: RunState, run: Invocation): Promise<bo
 async function tokenFor(run: Invocation, name: string): Promise<RevealedToken> {
   const minted = run.minted.get(name);
   if (minted) return minted;
-  const [token, ids] = await Promise.all([run.ports.tokens.read(name), run.ports.tokens.ids()]);
+  const { tokens } = run.ports;
+  const [token, ids] = await Promise.all([tokens.read(name), tokens.idsOf ? tokens.idsOf([name]) : tokens.ids()]);
   if (!token) throw new Error(`no stored token for "${name}" (imported, or lost with the vault): rotate it to deliver one`);
   if (ids.get(name) !== token.id) throw new Error(`the stored token of "${name}" is not yet readable as ${ids.get(name) ?? "its credential"}; the next run delivers it`);
   return token;

@@ -3,6 +3,7 @@ import { makePlan } from "../../plan/plan.js";
 import { diffInSlices, endDiff } from "../diff-slices.js";
 import { persist, roomFor, type Invocation } from "../invocation.js";
 import { byList, credentialShare, kindsApplied, listsToRead, withKinds } from "../kinds.js";
+import { inApplyOrder } from "../plan-order.js";
 import type { OtherKindList } from "../../desired/kind-types.js";
 import type { RunState } from "../state.js";
 import { allowsDeletes } from "../types.js";
@@ -78,7 +79,8 @@ export async function planStage(state: RunState, run: Invocation): Promise<boole
       applying = false;
     } else plan = approved;
   }
-  await ports.scratch.savePlan(plan);
+  // Saved in apply order when it is applied: the apply stage reads its next changes as one range (plan-order.ts).
+  await ports.scratch.savePlan(applying ? inApplyOrder(plan) : plan);
   endDiff(state, ports);
   state.total = plan.changes.length;
   state.applied = 0;

@@ -4,6 +4,7 @@ import { fileCacheKey, loadSpecs } from "../../desired/load.js";
 import type { SpecSource } from "../../desired/types.js";
 import type { SpecSnapshot } from "../ports.js";
 import { checkUnits, parseUnits, saveSourcesUnits } from "../cpu-units.js";
+import { overParseLimit } from "../../desired/limits.js";
 import { persist, type Invocation } from "../invocation.js";
 import { listsToRead } from "../kinds.js";
 import type { RunState } from "../state.js";
@@ -24,8 +25,8 @@ export async function startStage(state: RunState, run: Invocation): Promise<bool
     state.stage = "report";
   } else {
     // Parsing is CPU-bound: file by file within the invocation's units; the cache keeps what is done.
-    // Then every file's specs are put together and checked across files, then the sources saved: two pieces, their
-    // units by the bytes (at 2.7 MB of YAML the two together are more than one invocation's units).
+    // Then every file's specs are put together and checked across files (one piece, its units by all the bytes),
+    // then the sources saved a file at a time.
     if (!parseWithin(state, run, snapshot.sources)) return yieldStart(state, run);
     if (!state.checked) {
       const units = checkUnits(snapshot.sources);
@@ -38,11 +39,17 @@ export async function startStage(state: RunState, run: Invocation): Promise<bool
       }
       state.checked = true;
     }
-    const units = saveSourcesUnits(snapshot.sources);
-    if (!ports.budget.affords(units)) return yieldStart(state, run);
-    ports.budget.spend(units);
-    await ports.scratch.saveSources(snapshot.sources);
+    // The sources saved file by file, each with its units: no piece grows with the account (a file is at most 1 MiB).
+    for (let saved = state.savedSources ?? 0; saved < snapshot.sources.length; saved++) {
+      const source = snapshot.sources[saved] as SpecSource;
+      const units = saveSourcesUnits([source]);
+      if (!ports.budget.affords(units)) return yieldStart(state, run);
+      ports.budget.spend(units);
+      await ports.scratch.saveSources([source], { append: saved > 0 });
+      state.savedSources = saved + 1;
+    }
     delete state.checked;
+    delete state.savedSources;
     state.stage = "list";
   }
   await persist(state, run);
@@ -69,6 +76,7 @@ async function check(state: RunState, run: Invocation, snapshot: SpecSnapshot): 
   const { config } = settings;
   const loaded = loadSpecs(snapshot.sources, {
     ownerId: config.ownerId,
+    ...parseLimit(run),
     ...(ports.specs.cache ? { cache: ports.specs.cache } : {}),
     ...(choice.policy ? { policy: { policy: choice.policy, now: state.now, ...(config.defaultRotateAfterMs !== undefined ? { defaultRotateAfterMs: config.defaultRotateAfterMs } : {}) } } : {}),
   });
@@ -94,15 +102,24 @@ function parseWithin(state: RunState, run: Invocation, sources: readonly SpecSou
   if (!cache) return true;
   const { budget } = run.ports;
   const { ownerId } = run.settings.config;
+  const limit = parseLimit(run);
   for (const source of sources) {
     const key = fileCacheKey(source, ownerId);
     // Only whether it is there: reading a cached file back costs about what parsing it would.
     if (cache.has ? cache.has(key) : cache.get(key)) continue;
+    // Larger than any invocation can parse: not parsed, the check refuses it (FILE_OVER_CPU_BUDGET) unread.
+    if (limit.maxParseBytes !== undefined && overParseLimit(source.content, limit.maxParseBytes)) continue;
     const units = parseUnits(source.content.length);
     if (!budget.affords(units)) return false;
     budget.spend(units);
-    loadSpecs([source], { ownerId, cache });
+    loadSpecs([source], { ownerId, cache, ...limit });
     state.parsed = (state.parsed ?? 0) + 1;
   }
   return true;
+}
+
+/** With a CPU budget, the largest spec file one invocation can parse (a larger one would be killed for CPU); none without. */
+function parseLimit(run: Invocation): { maxParseBytes?: number } {
+  const { maxParseBytes } = run.settings;
+  return maxParseBytes !== undefined ? { maxParseBytes } : {};
 }

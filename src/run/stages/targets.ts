@@ -8,11 +8,13 @@ import type { RunState } from "../state.js";
 export async function targetsStage(state: RunState, run: Invocation): Promise<boolean> {
   const { ports } = run;
   const deliverer = ports.deliverer;
-  const plan = await ports.scratch.loadPlan();
+  // The deliveries alone, not the whole plan: each target costs a call, so there are never more than calls allow.
+  const { deliveries: count } = await ports.scratch.loadPlanHead();
+  const deliveries = await ports.scratch.loadDeliveries({ offset: 0, limit: count });
   const seen = (state.targets ??= []);
-  while (deliverer && seen.length < plan.deliveries.length) {
+  while (deliverer && seen.length < deliveries.length) {
     if (!roomFor(run, 1)) return false;
-    const delivery = plan.deliveries[seen.length] as Delivery;
+    const delivery = deliveries[seen.length] as Delivery;
     let found: TargetSeen;
     try {
       found = await deliverer.inspect(delivery);
@@ -26,11 +28,12 @@ export async function targetsStage(state: RunState, run: Invocation): Promise<bo
     await persist(state, run);
   }
   const records = deliverer ? await deliverer.records() : [];
-  plan.deliveries = plan.deliveries.map((delivery, i) => {
-    const why = guardDelivery(delivery, records, seen[i] ?? { exists: null, error: "not looked at" });
-    return why === null ? delivery : { ...delivery, refused: why };
-  });
-  await ports.scratch.savePlan(plan);
+  await ports.scratch.saveDeliveries(
+    deliveries.map((delivery, i) => {
+      const why = guardDelivery(delivery, records, seen[i] ?? { exists: null, error: "not looked at" });
+      return why === null ? delivery : { ...delivery, refused: why };
+    }),
+  );
   state.stage = state.afterTargets ?? "report";
   delete state.targets;
   delete state.afterTargets;
