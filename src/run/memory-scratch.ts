@@ -10,8 +10,9 @@ import { parseRunState, type RunState } from "./state.js";
 
 export class MemoryScratch implements RunScratch {
   state: string | null = null;
-  sources = "[]";
-  sourceKeys = "[]";
+  /** A row of JSON per file, as the Durable Object's run_sources: appending one does not copy the others. */
+  readonly sources: string[] = [];
+  readonly sourceKeys: string[] = [];
   readonly live = new Map<string, string>();
   /** The plan as a database keeps it: its head, the rest without its rows, then one JSON text per change and per delivery. */
   plan: { head: string; meta: string; changes: string[]; deliveries: string[] } | null = null;
@@ -35,8 +36,8 @@ export class MemoryScratch implements RunScratch {
   /** Forgets the run (the Durable Object does this once a run is recorded). */
   clear(): void {
     this.state = null;
-    this.sources = "[]";
-    this.sourceKeys = "[]";
+    this.sources.length = 0;
+    this.sourceKeys.length = 0;
     this.live.clear();
     this.plan = null;
     this.text = [];
@@ -44,18 +45,20 @@ export class MemoryScratch implements RunScratch {
   }
 
   saveSources(sources: readonly SpecSource[], options: { append?: boolean } = {}): void {
-    const joined = (before: string, json: string) => (options.append && before !== "[]" ? (json === "[]" ? before : `${before.slice(0, -1)},${json.slice(1)}`) : json);
-    this.sources = joined(this.sources, JSON.stringify(sources));
-    // As a database reads columns: the keys without the texts the SHAs name.
-    this.sourceKeys = joined(this.sourceKeys, JSON.stringify(sources.map((source) => (source.sha ? { ...source, content: "" } : source))));
+    if (!options.append) (this.sources.length = 0), (this.sourceKeys.length = 0);
+    for (const source of sources) {
+      this.sources.push(JSON.stringify(source));
+      // As a database reads columns: the keys without the texts the SHAs name.
+      this.sourceKeys.push(JSON.stringify(source.sha ? { ...source, content: "" } : source));
+    }
   }
 
   loadSources(): SpecSource[] {
-    return JSON.parse(this.sources) as SpecSource[];
+    return this.sources.map((json) => JSON.parse(json) as SpecSource);
   }
 
   loadSourceKeys(): SpecSource[] {
-    return JSON.parse(this.sourceKeys) as SpecSource[];
+    return this.sourceKeys.map((json) => JSON.parse(json) as SpecSource);
   }
 
   clearLive(): void {
