@@ -13,7 +13,9 @@ export class MemoryScratch implements RunScratch {
   /** A row of JSON per file, as the Durable Object's run_sources: appending one does not copy the others. */
   readonly sources: string[] = [];
   readonly sourceKeys: string[] = [];
-  readonly live = new Map<string, string>();
+  /** The listing as rows in listing order, and each id's row (a credential listed again replaces its row in place). */
+  readonly live: string[] = [];
+  readonly #liveAt = new Map<string, number>();
   /** The plan as a database keeps it: its head, the rest without its rows, then one JSON text per change and per delivery. */
   plan: { head: string; meta: string; changes: string[]; deliveries: string[] } | null = null;
   /** plan_text's pieces: the text, the changes it covers, its bytes. */
@@ -38,7 +40,7 @@ export class MemoryScratch implements RunScratch {
     this.state = null;
     this.sources.length = 0;
     this.sourceKeys.length = 0;
-    this.live.clear();
+    this.clearLive();
     this.plan = null;
     this.text = [];
     this.outcomes.clear();
@@ -62,20 +64,26 @@ export class MemoryScratch implements RunScratch {
   }
 
   clearLive(): void {
-    this.live.clear();
+    this.live.length = 0;
+    this.#liveAt.clear();
   }
 
   addLive(credentials: readonly Credential[]): void {
-    for (const credential of credentials) this.live.set(credential.id, JSON.stringify(credential));
+    for (const credential of credentials) {
+      const json = JSON.stringify(credential);
+      const at = this.#liveAt.get(credential.id);
+      if (at === undefined) this.#liveAt.set(credential.id, this.live.push(json) - 1);
+      else this.live[at] = json;
+    }
   }
 
   liveCount(): number {
-    return this.live.size;
+    return this.live.length;
   }
 
+  /** A range of rows is read without copying the others (a slice of the diff used to copy the whole listing). */
   loadLive(range?: { offset: number; limit: number }): Credential[] {
-    const rows = [...this.live.values()];
-    return (range ? rows.slice(range.offset, range.offset + range.limit) : rows).map((json) => JSON.parse(json) as Credential);
+    return (range ? this.live.slice(range.offset, range.offset + range.limit) : this.live).map((json) => JSON.parse(json) as Credential);
   }
 
   savePlan(plan: Plan): void {
