@@ -53,9 +53,9 @@ export async function advanceRun(state: RunState, ports: RunPorts, settings: Run
   try {
     for (;;) {
       if (state.stage === "report") {
-        // plan_text's change lines first, in pieces; then reading the plan back and reporting it, a piece of its own.
+        // plan_text's change lines first, in pieces; then reading the plan back and reporting it, a piece of its own (the other kinds' listed rows counted with the credentials').
         if (!(await renderPlanText(state, run))) break;
-        const units = reportPieceUnits(state);
+        const units = reportPieceUnits({ listed: state.listed + (state.kindListed ?? 0), total: state.total });
         if (!ports.budget.affords(units)) break;
         ports.budget.spend(units);
         return await finishRun(state, run);

@@ -3,12 +3,14 @@ import { emptyKindSpecs, OTHER_KIND_LISTS } from "../desired/kind-types.js";
 import { fileCacheKey, loadSpecs, type LoadResult } from "../desired/load.js";
 import type { SpecSource } from "../desired/types.js";
 import type { Credential } from "../ngrok/types.js";
+import type { LiveResource } from "../ngrok/resources.js";
 import { diffSlice, finishDiff, heldCredentials, sliceContext, startDiff, type SliceContext } from "../plan/diff-slice.js";
 import { diffedSpecs } from "../plan/plan.js";
 import type { Intent, Plan } from "../plan/types.js";
 import { DIFF_UNITS_PER_CREDENTIAL, FINISH_UNITS_PER_SPEC, INDEX_CONTEXT_UNITS_PER_SPEC, INDEX_READ_UNITS_PER_SPEC } from "./cpu-units.js";
 import { RunError } from "./errors.js";
-import { byList, credentialShare, isKindName } from "./kinds.js";
+import { credentialShare, isKindName } from "./kinds.js";
+import { diffKindsInSlices, endKindsDiff, listedServiceUsers } from "./kinds-slices.js";
 import type { Invocation } from "./invocation.js";
 import { previousSpecs, type Previous } from "./previous.js";
 import type { RunConfig, RunPorts } from "./ports.js";
@@ -36,7 +38,7 @@ interface SpecIndex {
   sources: SpecSource[];
   loaded: Extract<LoadResult, { ok: true }>;
   /** What the index's first piece read beside the specs: the vault's ids, the intents, the rotations already done. */
-  read: { stored: ReadonlyMap<string, string>; intents: Intent[]; rotated: ReadonlySet<string> };
+  read: { stored: ReadonlyMap<string, string>; intents: Intent[]; rotated: ReadonlySet<string>; serviceUsers: LiveResource[] };
   /** The index's second piece: absent until an invocation had its units. */
   context?: SliceContext;
   /** Once read and parsed (their units spent): kept with the index, so a yield after them does not parse them again. */
@@ -85,13 +87,16 @@ export async function diffInSlices(state: RunState, run: Invocation): Promise<Di
     // The scratch keeps one row per id: a listing that repeated a credential holds fewer than were listed.
     if (slice.length < size) state.listed = state.diff.offset;
   }
+  // The other kinds' live lists, sliced the same way (kinds-slices.ts); their finish goes with this one, one piece.
+  const kindsFinish = await diffKindsInSlices(state, run, { loaded: index.loaded, context });
+  if (kindsFinish === null) return null;
   // The previous specs before the plan is made: pieces of their own (a yield after the plan's piece would make it again).
   if (!index.previous) {
     const previous = await previousSpecs(state, run, index.sources);
     if (previous === null) return null;
     index.previous = { specs: previous };
   }
-  const finish = Math.ceil(context.specs.length * FINISH_UNITS_PER_SPEC);
+  const finish = Math.ceil(context.specs.length * FINISH_UNITS_PER_SPEC) + kindsFinish;
   if (!budget.affords(finish)) return null;
   budget.spend(finish);
   const progress = state.diff;
@@ -105,6 +110,7 @@ export async function diffInSlices(state: RunState, run: Invocation): Promise<Di
 export function endDiff(state: RunState, ports: RunPorts): void {
   delete state.diff;
   indexes.delete(ports.scratch);
+  endKindsDiff(state, ports);
 }
 
 /**
@@ -143,14 +149,14 @@ async function readIndex(state: RunState, ports: RunPorts, config: RunConfig): P
   if (!loaded.ok) throw new RunError("RUN_INTERNAL", "internal: specs validated at the start no longer validate");
   // A rotation asked for and done in an earlier round is not done again.
   const rotated = new Set((await ports.scratch.loadOutcomes()).filter((r) => r.outcome.status === "done" && r.outcome.change.action === "rotate").map((r) => r.outcome.change.name));
-  return { key: indexKey(state), sources, loaded, read: { stored: await ports.tokens.ids(), intents: await ports.intents.list(), rotated } };
+  return { key: indexKey(state), sources, loaded, read: { stored: await ports.tokens.ids(), intents: await ports.intents.list(), rotated, serviceUsers: await listedServiceUsers(state, ports) } };
 }
 
 /** The index's second piece: the slice context, every spec by name, the owners resolved. */
 function contextOf(state: RunState, { loaded, read }: SpecIndex, config: RunConfig): SliceContext {
   const { stored, rotated } = read;
-  // `owner:` resolved against the service users listed (state.kindLive); only the credentials' own intents.
-  const share = credentialShare({ ownerId: config.ownerId, kinds: loaded.kinds, specs: loaded.specs, lists: state.lists ?? [], live: byList(state.kindLive ?? []), stored, intents: read.intents });
+  // `owner:` resolved against the service users listed (in the scratch); only the credentials' own intents.
+  const share = credentialShare({ ownerId: config.ownerId, kinds: loaded.kinds, specs: loaded.specs, serviceUsers: read.serviceUsers, intents: read.intents });
   return sliceContext({
     ownerId: config.ownerId,
     specs: diffedSpecs(share.specs, state.now),
