@@ -3,7 +3,7 @@ import { formatInstant } from "../desired/expires.js";
 import type { CredentialSpec } from "../desired/types.js";
 import type { Credential, CredentialUpdate } from "../ngrok/types.js";
 import { encodeMetadata, sameUser, userOf, type Marker } from "../ownership/marker.js";
-import type { LiveMarker } from "./read-live.js";
+import { markerExpires, type LiveMarker } from "./read-live.js";
 
 export { sameJson } from "../ownership/marker.js";
 import type { FieldChange } from "./types.js";
@@ -18,11 +18,6 @@ export function carried(spec: CredentialSpec, now: number): Pick<Marker, "protec
   const at = markerExpires(spec, now);
   if (at !== undefined) out.expires = at;
   return out;
-}
-
-/** The `expires` a spec's marker carries: its instant as ISO 8601 UTC, when set and still ahead of `now`. */
-export function markerExpires(spec: Pick<CredentialSpec, "expires_ms">, now: number): string | undefined {
-  return spec.expires_ms !== undefined && spec.expires_ms > now ? new Date(spec.expires_ms).toISOString() : undefined;
 }
 
 /**

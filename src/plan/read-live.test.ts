@@ -5,7 +5,7 @@ import type { CredentialSpec } from "../desired/types.js";
 import type { Credential } from "../ngrok/types.js";
 import { decodeMarker, encodeMetadata, sameUser, type Marker, type UserMetadata } from "../ownership/marker.js";
 import { diffSlice, finishDiff, sliceContext, startDiff } from "./diff-slice.js";
-import { markerExpires } from "./fields.js";
+import { markerExpires } from "./read-live.js";
 import { makePlan, type PlanInput } from "./plan.js";
 import { markerReader } from "./read-live.js";
 

@@ -3,7 +3,6 @@ import type { CredentialSpec } from "../desired/types.js";
 import type { Credential } from "../ngrok/types.js";
 import { decodeMarker, type Marker, type ParsedMarker } from "../ownership/marker.js";
 import { markedName, markerPrefix, matchMetadata, type ExpectedMarker } from "../ownership/marker-match.js";
-import { markerExpires } from "./fields.js";
 
 /** A live credential with its marker (the diff keeps one per managed name). */
 export interface LiveMarker {
@@ -63,4 +62,9 @@ export function markerReader(ownerId: string, now: number, specs: readonly Crede
 /** The parsed metadata of a live credential (one its reader matched exactly decodes: it is our well-formed marker). */
 export function parsedOf(read: LiveMarker): ParsedMarker {
   return read.managed ?? (decodeMarker(read.credential.metadata) as ParsedMarker);
+}
+
+/** The `expires` a spec's marker carries: its instant as ISO 8601 UTC, when set and still ahead of `now`. */
+export function markerExpires(spec: Pick<CredentialSpec, "expires_ms">, now: number): string | undefined {
+  return spec.expires_ms !== undefined && spec.expires_ms > now ? new Date(spec.expires_ms).toISOString() : undefined;
 }
