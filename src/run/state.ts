@@ -83,7 +83,7 @@ export interface RunState {
   savedSources?: number;
   /** Changes of the saved plan whose plan_text lines the report rendered so far (in the scratch, a piece at a time). */
   rendered?: number;
-  /** Spec files this run parsed (not found in the parse cache), one per work piece of the start stage. */
+  /** Spec files this run parsed (not found in the parse cache), one per work piece of the start stage or of the plan stage's previous specs. */
   parsed?: number;
   /** The start stage checked the specs across files (its own piece of work); saving the sources is what is left of it. */
   checked?: boolean;

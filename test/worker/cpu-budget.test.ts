@@ -95,7 +95,7 @@ describe("CPU budget of a big apply", () => {
       sources.reduce((sum, { content }) => sum + parseUnits(content.length), 0) +
       units.checkUnits(sources) +
       units.saveSourcesUnits(sources) +
-      C * (units.INDEX_UNITS_PER_SPEC + units.FINISH_UNITS_PER_SPEC + units.PLAN_ROW_UNITS + units.PLAN_TEXT_UNITS_PER_CHANGE + units.REPORT_UNITS_PER_CHANGE);
+      C * (units.INDEX_READ_UNITS_PER_SPEC + units.INDEX_CONTEXT_UNITS_PER_SPEC + units.FINISH_UNITS_PER_SPEC + units.PLAN_ROW_UNITS + units.PLAN_TEXT_UNITS_PER_CHANGE + units.REPORT_UNITS_PER_CHANGE);
     // One invocation's units of slack for the fixed pieces; a whole plan read per apply invocation is many times that.
     expect(progress.work_units).toBeLessThanOrEqual(expected + limit);
     expect((applyInvocations - 1) * C * units.PLAN_ROW_UNITS).toBeGreaterThan(2 * limit);

@@ -5,7 +5,6 @@ import { persist, roomFor, type Invocation } from "../invocation.js";
 import { kindsApplied, listsToRead, withKinds } from "../kinds.js";
 import { kindsOfPlan } from "../kinds-slices.js";
 import { inApplyOrder } from "../plan-order.js";
-import { previousSpecs } from "../previous.js";
 import type { OtherKindList } from "../../desired/kind-types.js";
 import type { RunState } from "../state.js";
 import { allowsDeletes } from "../types.js";
@@ -17,8 +16,7 @@ export async function planStage(state: RunState, run: Invocation): Promise<boole
   // The diff goes a slice of the live list at a time, within the invocation's work units (diff-slices.ts).
   const diffed = await diffInSlices(state, run);
   if (!diffed) return false;
-  const { sources, loaded, context } = diffed;
-  const previous = await previousSpecs(state, run, sources);
+  const { loaded, context, previous } = diffed;
   // A kind the previous specs used that this round did not list (its last spec was removed): listed first.
   const recorded = (await ports.kindsApplied?.read()) ?? [];
   const lists = listsToRead(loaded.kinds, loaded.specs, [...recorded, ...((previous && "kinds" in previous && previous.kinds) || [])], [...context.stored.keys(), ...context.intents.map((i) => i.name)]);
