@@ -82,3 +82,18 @@ export function reportPieceUnits(state: { listed: number; total: number }): numb
  * lines rendered (bench: 0.5–0.7 µs a create in pieces of 500), up to PLAN_TEXT_CHANGES_BYTES of lines.
  */
 export const PLAN_TEXT_UNITS_PER_CHANGE = 4;
+
+/**
+ * The report's tally (report-tally.ts), per row of the saved plan: the row read back (PLAN_ROW_UNITS), its fingerprint
+ * line built and counted (about 0.5, the piece's digest native); an applied plan's rows read their outcomes too (about 3).
+ */
+export const TALLY_UNITS_PER_CHANGE = 3;
+export const TALLY_UNITS_PER_OUTCOME = 3;
+
+/** The most changes (and outcome lines) a bounded report reads and hands on: the GitHub texts show about 60 KB of them anyway. */
+export const REPORT_HEAD = 250;
+
+/** The units of the bounded report's piece (a run with a CPU budget): the listing's rows and at most REPORT_HEAD changes. */
+export function boundedReportUnits(state: { listed: number; total: number }): number {
+  return Math.ceil(state.listed * REPORT_UNITS_PER_ROW + Math.min(state.total, REPORT_HEAD) * REPORT_UNITS_PER_CHANGE);
+}
