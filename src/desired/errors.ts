@@ -4,6 +4,8 @@ export type SpecErrorCode =
   | "YAML_SYNTAX"
   | "YAML_LIMIT"
   | "FILE_TOO_LARGE"
+  /** Larger than one invocation's CPU (MAX_CPU_MS) can parse: refused before parsing, on the Worker only. */
+  | "FILE_OVER_CPU_BUDGET"
   | "NOT_A_MAPPING"
   | "UNKNOWN_KEY"
   | "MISSING_FIELD"

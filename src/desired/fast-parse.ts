@@ -2,6 +2,7 @@
 import jsyaml from "js-yaml";
 import type { Pos } from "./errors.js";
 import { KIND_LISTS } from "./kind-types.js";
+import { topKeys, type TopKeys } from "./top-keys.js";
 
 /**
  * The fast parse: js-yaml (YAML 1.2 core schema, duplicate keys refused), plus the position of each credential's
@@ -9,17 +10,44 @@ import { KIND_LISTS } from "./kind-types.js";
  * alias (js-yaml shares aliased nodes; the slow path limits their expansion), or names it cannot place
  * exactly. The slow path then decides, with positions.
  */
-export function parseFast(content: string): { data: unknown; pos: Pos } | null {
+export function parseFast(content: string): FastParse | null {
   const data = loadFast(content);
   if (data === null || typeof data !== "object" || sharesNodes(data)) return null;
-  return placeNames(data, content);
+  const named = placeNames(data, content);
+  if (!named) return null;
+  // The top-level keys and the mapping itself are placed from a scan of the lines, when first asked for.
+  let top: TopKeys | null | undefined;
+  const topOf = () => (top === undefined ? (top = Array.isArray(data) ? null : topKeys(content, Object.keys(data))) : top);
+  let exact = true;
+  return {
+    data,
+    pos: (path, atKey = false) => {
+      const place = named.place(path);
+      if (place) return place;
+      const line = path.length === 0 ? topOf()?.first : path.length === 1 && atKey && typeof path[0] === "string" ? topOf()?.lines.get(path[0]) : undefined;
+      if (line !== undefined) return { line, column: 1 };
+      exact = false;
+      return { line: 1, column: 1 };
+    },
+    exact: () => exact,
+  };
+}
+
+/** The fast parse of a whole file. */
+export interface FastParse {
+  data: unknown;
+  pos: Pos;
+  /** Whether every place `pos` gave so far was certain (a guess is 1:1): errors placed so need no positional parse. */
+  exact(): boolean;
 }
 
 /** The fast parse of one item's text (a "- " entry): as parseFast, for a file holding only that item. */
 export function parseFastItem(text: string): { data: unknown; pos: Pos } | null {
   const list = loadFast(text);
   if (!Array.isArray(list) || list.length !== 1 || sharesNodes(list)) return null;
-  return placeNames({ credentials: list }, text);
+  const data = { credentials: list };
+  const named = placeNames(data, text);
+  return named && { data, pos: (path) => named.place(path) ?? { line: 1, column: 1 } };
 }
 
 function loadFast(content: string): unknown {
@@ -31,9 +59,11 @@ function loadFast(content: string): unknown {
 }
 
 /** Where each item's `name` is, from a scan of its `name:` lines; null when they cannot be placed exactly. */
-function placeNames(data: object, content: string): { data: unknown; pos: Pos } | null {
+function placeNames(data: object, content: string): { place(path: (string | number)[]): { line: number; column: number } | undefined } | null {
   // js-yaml keeps keys in document order, so the lists' items come in the order their `name:` lines do.
-  const lists = Object.keys(data).filter((key) => (KIND_LISTS as readonly string[]).includes(key));
+  const present = KIND_LISTS.filter((key) => Object.hasOwn(data, key));
+  // Their order in the file, from the keys only when there are two to order (a hostile file has 60,000 keys).
+  const lists = present.length < 2 ? present : Object.keys(data).filter((key) => (present as readonly string[]).includes(key));
   const items: unknown[] = [];
   const firstOf = new Map<string, number>();
   for (const key of lists) {
@@ -42,7 +72,6 @@ function placeNames(data: object, content: string): { data: unknown; pos: Pos } 
     firstOf.set(key, items.length);
     for (const item of list) items.push(item);
   }
-  if (lists.length === 0) return null;
   const names = [...content.matchAll(NAME_LINE)];
   if (names.length !== items.length) return null;
   const places: { line: number; column: number }[] = [];
@@ -58,10 +87,9 @@ function placeNames(data: object, content: string): { data: unknown; pos: Pos } 
     places.push({ line, column: (match[1] ?? "").length + "name:".length + (match[2] ?? "").length + 1 });
   }
   return {
-    data,
-    pos: (path) => {
+    place: (path) => {
       const first = typeof path[0] === "string" ? firstOf.get(path[0]) : undefined;
-      return path.length === 3 && first !== undefined && path[2] === "name" && typeof path[1] === "number" ? (places[first + path[1]] ?? { line: 1, column: 1 }) : { line: 1, column: 1 };
+      return path.length === 3 && first !== undefined && path[2] === "name" && typeof path[1] === "number" ? places[first + path[1]] : undefined;
     },
   };
 }
@@ -77,7 +105,12 @@ function sharesNodes(root: object): boolean {
     const node = stack.pop() as object;
     if (seen.has(node)) return true;
     seen.add(node);
-    for (const child of Object.values(node)) if (child !== null && typeof child === "object") stack.push(child);
+    // for…in reads a dictionary-mode object (a hostile mapping of 60,000 keys) in place; Object.values copies it.
+    const record = node as Record<string, unknown>;
+    for (const key in record) {
+      const child = record[key];
+      if (child !== null && typeof child === "object") stack.push(child);
+    }
   }
   return false;
 }

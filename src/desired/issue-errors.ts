@@ -6,12 +6,15 @@ import { fieldPath, type At, type Pos, type SpecError } from "./errors.js";
 import { credentialSpecSchema } from "./schema.js";
 import { didYouMean } from "./suggest.js";
 
-/** Turns one schema issue into errors a person can act on. */
-export function issueErrors(issue: z.core.$ZodIssue, base: (string | number)[], item: unknown, pos: Pos, at: At, schema: z.ZodType = credentialSpecSchema): SpecError[] {
+/**
+ * Turns one schema issue into errors a person can act on, at most `room` of them: one issue can name every unknown
+ * key of a mapping (60,000 in a hostile file), and placing each one costs a search of the mapping.
+ */
+export function issueErrors(issue: z.core.$ZodIssue, base: (string | number)[], item: unknown, pos: Pos, at: At, schema: z.ZodType = credentialSpecSchema, room = Number.POSITIVE_INFINITY): SpecError[] {
   const path = [...base, ...issue.path.map((p) => (typeof p === "symbol" ? String(p) : p))];
   const field = fieldPath(path);
   if (issue.code === "unrecognized_keys") {
-    return issue.keys.map((key) => {
+    return issue.keys.slice(0, room).map((key) => {
       const p = pos([...path, key], true);
       const known = keysAt(schema, issue.path);
       const allowed = known.length > 0 ? ` (allowed: ${known.join(", ")})` : "";

@@ -12,6 +12,7 @@ import { AccountLimiter } from "../ngrok/limiter.js";
 import { MAX_CONNECTIONS } from "../ngrok/semaphore.js";
 import type { Delivery } from "../plan/types.js";
 import { BudgetExhaustedError, type SubrequestBudget } from "../run/budget.js";
+import { maxParseBytes, unitsForCpuMs } from "../run/cpu-units.js";
 import type { Deliverer, RunPorts, RunSettings, SpecPort, TokenPort } from "../run/ports.js";
 import type { TokenVault } from "../vault/index.js";
 import { GitHubReporter } from "../github/reporter.js";
@@ -51,7 +52,7 @@ export function saveLimiter(storage: ReconcilerStorage, limiter: AccountLimiter)
 
 /** The run's settings in the Worker: the deployment's configuration, REPORT_RESERVE kept back for reporting. */
 export function workerSettings(config: Config): RunSettings {
-  return { config, reserve: REPORT_RESERVE };
+  return { config, reserve: REPORT_RESERVE, maxParseBytes: maxParseBytes(unitsForCpuMs(config.maxCpuMs)) };
 }
 
 /** The ports of one invocation: every fetch goes through this invocation's budget and is counted by service. */

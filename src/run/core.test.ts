@@ -80,8 +80,8 @@ function process(w: World, options: { limit: number; units?: number; crashAt?: n
   };
   const scratch = guard<RunScratch>(
     w.scratch,
-    ["save", "saveSources", "loadSources", "loadSourceKeys", "clearLive", "addLive", "loadLive", "liveCount", "savePlan", "loadPlan", "loadPlanMeta", "loadPlanHead", "loadChanges", "loadDeliveries", "saveDeliveries", "appendPlanText", "planTextProgress", "loadPlanText", "saveOutcome", "loadOutcomes"],
-    ["save", "saveSources", "clearLive", "addLive", "savePlan", "saveDeliveries", "appendPlanText", "saveOutcome"],
+    ["save", "saveSources", "loadSources", "loadSourceKeys", "clearLive", "addLive", "loadLive", "liveCount", "clearKindLive", "addKindLive", "loadKindLive", "kindLiveCount", "savePlan", "loadPlan", "loadPlanMeta", "loadPlanHead", "loadChanges", "loadDeliveries", "saveDeliveries", "appendPlanText", "planTextProgress", "loadPlanText", "saveOutcome", "loadOutcomes"],
+    ["save", "saveSources", "clearLive", "addLive", "clearKindLive", "addKindLive", "savePlan", "saveDeliveries", "appendPlanText", "saveOutcome"],
   );
   const tokens: TokenPort = {
     store: async (name, id, token) => {

@@ -54,10 +54,11 @@ export async function advanceRun(state: RunState, ports: RunPorts, settings: Run
   try {
     for (;;) {
       if (state.stage === "report") {
-        // plan_text's change lines first, in pieces; then reading the plan back and reporting it, a piece of its own.
+        // plan_text's change lines first, in pieces, then the tally; then reporting, a piece of its own (the other kinds' listed rows counted with the credentials').
         if (!(await renderPlanText(state, run)) || !(await tallyReport(state, run))) break;
         // Under a CPU budget the report reads a bounded head of the plan, the rest tallied before it (finish.ts).
-        const units = Number.isFinite(ports.budget.unitLimit) ? boundedReportUnits(state) : reportPieceUnits(state);
+        const rows = { listed: state.listed + (state.kindListed ?? 0), total: state.total };
+        const units = Number.isFinite(ports.budget.unitLimit) ? boundedReportUnits(rows) : reportPieceUnits(rows);
         if (!ports.budget.affords(units)) break;
         ports.budget.spend(units);
         return await finishRun(state, run);

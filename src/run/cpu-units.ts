@@ -84,6 +84,25 @@ export function reportPieceUnits(state: { listed: number; total: number }): numb
 export const PLAN_TEXT_UNITS_PER_CHANGE = 4;
 
 /**
+ * The largest spec file (in UTF-8 bytes) one invocation of `units` can parse, at the cost per KB `parseUnits`
+ * charges: a file within it is parsed in one piece that fits, a larger one is refused before it is parsed.
+ */
+export function maxParseBytes(units: number): number {
+  return Math.floor((units * 1024) / PARSE_UNITS_PER_KB);
+}
+
+/**
+ * The kinds beside credentials (src/run/kinds-slices.ts). One live API key or SSH credential diffed, read back from
+ * the scratch: its row parsed, its view for the credential diff, the compare (an SSH credential's marker decoded once
+ * more for its key). Bench (profile-kinds.mts): about 2.3 µs an item over 9,000 on a loaded machine.
+ */
+export const DIFF_UNITS_PER_KIND_ITEM = 12;
+/** The kinds' index, per spec of theirs and per service user listed: specs as the credential diff reads them, the service users' whole diff (bench: under 1 µs each). */
+export const KINDS_INDEX_UNITS_PER_ITEM = 1.5;
+/** The kinds' plan from their slices, per spec of theirs (assembly, expiry, prevent_destroy, names; bench: about 0.6 µs). */
+export const KINDS_FINISH_UNITS_PER_SPEC = 1;
+
+/**
  * The report's tally (report-tally.ts), per row of the saved plan: the row read back (PLAN_ROW_UNITS), its fingerprint
  * line built and counted (about 0.5, the piece's digest native); an applied plan's rows read their outcomes too (about 3).
  */

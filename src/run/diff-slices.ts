@@ -8,7 +8,8 @@ import { diffedSpecs } from "../plan/plan.js";
 import type { Plan } from "../plan/types.js";
 import { DIFF_UNITS_PER_CREDENTIAL, FINISH_UNITS_PER_SPEC, INDEX_UNITS_PER_SPEC } from "./cpu-units.js";
 import { RunError } from "./errors.js";
-import { byList, credentialShare, isKindName } from "./kinds.js";
+import { credentialShare, isKindName } from "./kinds.js";
+import { diffKindsInSlices, endKindsDiff, listedServiceUsers } from "./kinds-slices.js";
 import type { Invocation } from "./invocation.js";
 import type { RunConfig, RunPorts } from "./ports.js";
 import type { RunState } from "./state.js";
@@ -69,7 +70,10 @@ export async function diffInSlices(state: RunState, run: Invocation): Promise<Di
     // The scratch keeps one row per id: a listing that repeated a credential holds fewer than were listed.
     if (slice.length < size) state.listed = state.diff.offset;
   }
-  const finish = Math.ceil(context.specs.length * FINISH_UNITS_PER_SPEC);
+  // The other kinds' live lists, sliced the same way (kinds-slices.ts); their finish goes with this one, one piece.
+  const kindsFinish = await diffKindsInSlices(state, run, index);
+  if (kindsFinish === null) return null;
+  const finish = Math.ceil(context.specs.length * FINISH_UNITS_PER_SPEC) + kindsFinish;
   if (!budget.affords(finish)) return null;
   budget.spend(finish);
   const progress = state.diff;
@@ -83,6 +87,7 @@ export async function diffInSlices(state: RunState, run: Invocation): Promise<Di
 export function endDiff(state: RunState, ports: RunPorts): void {
   delete state.diff;
   indexes.delete(ports.scratch);
+  endKindsDiff(state, ports);
 }
 
 /**
@@ -121,8 +126,8 @@ async function buildIndex(state: RunState, ports: RunPorts, config: RunConfig): 
   // A rotation asked for and done in an earlier round is not done again.
   const rotated = new Set((await ports.scratch.loadOutcomes()).filter((r) => r.outcome.status === "done" && r.outcome.change.action === "rotate").map((r) => r.outcome.change.name));
   const stored = await ports.tokens.ids();
-  // `owner:` resolved against the service users listed (state.kindLive); only the credentials' own intents.
-  const share = credentialShare({ ownerId: config.ownerId, kinds: loaded.kinds, specs: loaded.specs, lists: state.lists ?? [], live: byList(state.kindLive ?? []), stored, intents: await ports.intents.list() });
+  // `owner:` resolved against the service users listed (in the scratch); only the credentials' own intents.
+  const share = credentialShare({ ownerId: config.ownerId, kinds: loaded.kinds, specs: loaded.specs, serviceUsers: await listedServiceUsers(state, ports), intents: await ports.intents.list() });
   const context = sliceContext({
     ownerId: config.ownerId,
     specs: diffedSpecs(share.specs, state.now),

@@ -5,6 +5,7 @@ import type { Plan } from "../plan/types.js";
 import type { SpecSource } from "../desired/types.js";
 import { REPORT_RESERVE } from "../config.js";
 import { SubrequestBudget, UNLIMITED } from "./budget.js";
+import { maxParseBytes } from "./cpu-units.js";
 import { driveRun, RunError } from "./core.js";
 import { MemoryScratch } from "./memory-scratch.js";
 import type { CredentialsPort, Deliverer, KindsLedger, Reporter, RunConfig, RunPorts, RunSettings, TokenPort } from "./ports.js";
@@ -126,6 +127,7 @@ export async function runLocal(sources: readonly SpecSource[], options: RunOptio
   const settings: RunSettings = {
     config: options,
     reserve: limit === undefined ? 0 : REPORT_RESERVE,
+    ...(limit !== undefined && options.unitsPerInvocation !== undefined ? { maxParseBytes: maxParseBytes(options.unitsPerInvocation) } : {}),
     ...(deps.noDelivery ? { noDelivery: deps.noDelivery } : {}),
     ...(deps.concurrency !== undefined ? { concurrency: deps.concurrency } : {}),
   };

@@ -1,5 +1,7 @@
 // Run scratch state in memory, kept as JSON text as a database would keep it: for the CLI (one process) and the bench.
 import type { ChangeOutcome } from "../apply/types.js";
+import type { OtherKindList } from "../desired/kind-types.js";
+import type { LiveResource } from "../ngrok/resources.js";
 import type { Credential } from "../ngrok/types.js";
 import type { Delivery, Plan, PlanChange } from "../plan/types.js";
 import type { SpecSource } from "../desired/types.js";
@@ -13,6 +15,8 @@ export class MemoryScratch implements RunScratch {
   sources = "[]";
   sourceKeys = "[]";
   readonly live = new Map<string, string>();
+  /** The other kinds' listing, by list then id. */
+  readonly kindLive = new Map<OtherKindList, Map<string, string>>();
   /** The plan as a database keeps it: its head, the rest without its rows, then one JSON text per change and per delivery. */
   plan: { head: string; meta: string; changes: string[]; deliveries: string[] } | null = null;
   /** plan_text's pieces: the text, the changes it covers, its bytes. */
@@ -38,6 +42,7 @@ export class MemoryScratch implements RunScratch {
     this.sources = "[]";
     this.sourceKeys = "[]";
     this.live.clear();
+    this.kindLive.clear();
     this.plan = null;
     this.text = [];
     this.outcomes.clear();
@@ -73,6 +78,25 @@ export class MemoryScratch implements RunScratch {
   loadLive(range?: { offset: number; limit: number }): Credential[] {
     const rows = [...this.live.values()];
     return (range ? rows.slice(range.offset, range.offset + range.limit) : rows).map((json) => JSON.parse(json) as Credential);
+  }
+
+  clearKindLive(): void {
+    this.kindLive.clear();
+  }
+
+  addKindLive(list: OtherKindList, items: readonly LiveResource[]): void {
+    let rows = this.kindLive.get(list);
+    if (!rows) this.kindLive.set(list, (rows = new Map()));
+    for (const item of items) rows.set(item.id, JSON.stringify(item));
+  }
+
+  kindLiveCount(list: OtherKindList): number {
+    return this.kindLive.get(list)?.size ?? 0;
+  }
+
+  loadKindLive(list: OtherKindList, range?: { offset: number; limit: number }): LiveResource[] {
+    const rows = [...(this.kindLive.get(list)?.values() ?? [])];
+    return (range ? rows.slice(range.offset, range.offset + range.limit) : rows).map((json) => JSON.parse(json) as LiveResource);
   }
 
   savePlan(plan: Plan): void {

@@ -12,7 +12,7 @@ import type { RunState } from "./state.js";
  * marks mean nothing was persisted between them.
  */
 export function progressMark(state: RunState, ports: RunPorts): string {
-  return JSON.stringify([state.stage, state.cursor, state.listed, state.pages, state.round, state.applied, state.delivered, state.inFlight, state.parsed ?? 0, state.checked ?? false, state.diff?.offset ?? -1, state.rendered ?? 0, state.savedSources ?? 0, state.tally?.at ?? 0, state.tally?.fingerprint !== undefined, ports.specs.progress?.() ?? 0]);
+  return JSON.stringify([state.stage, state.cursor, state.listed, state.pages, state.round, state.applied, state.delivered, state.inFlight, state.parsed ?? 0, state.checked ?? false, state.diff?.offset ?? -1, state.rendered ?? 0, state.savedSources ?? 0, state.tally?.at ?? 0, state.tally?.fingerprint !== undefined, ports.specs.progress?.() ?? 0, state.kindDiff?.parts.map((part) => part.diff.offset) ?? []]);
 }
 
 /**

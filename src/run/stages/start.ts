@@ -4,6 +4,7 @@ import { fileCacheKey, loadSpecs } from "../../desired/load.js";
 import type { SpecSource } from "../../desired/types.js";
 import type { SpecSnapshot } from "../ports.js";
 import { checkUnits, parseUnits, saveSourcesUnits } from "../cpu-units.js";
+import { overParseLimit } from "../../desired/limits.js";
 import { persist, type Invocation } from "../invocation.js";
 import { listsToRead } from "../kinds.js";
 import type { RunState } from "../state.js";
@@ -75,6 +76,7 @@ async function check(state: RunState, run: Invocation, snapshot: SpecSnapshot): 
   const { config } = settings;
   const loaded = loadSpecs(snapshot.sources, {
     ownerId: config.ownerId,
+    ...parseLimit(run),
     ...(ports.specs.cache ? { cache: ports.specs.cache } : {}),
     ...(choice.policy ? { policy: { policy: choice.policy, now: state.now, ...(config.defaultRotateAfterMs !== undefined ? { defaultRotateAfterMs: config.defaultRotateAfterMs } : {}) } } : {}),
   });
@@ -100,15 +102,24 @@ function parseWithin(state: RunState, run: Invocation, sources: readonly SpecSou
   if (!cache) return true;
   const { budget } = run.ports;
   const { ownerId } = run.settings.config;
+  const limit = parseLimit(run);
   for (const source of sources) {
     const key = fileCacheKey(source, ownerId);
     // Only whether it is there: reading a cached file back costs about what parsing it would.
     if (cache.has ? cache.has(key) : cache.get(key)) continue;
+    // Larger than any invocation can parse: not parsed, the check refuses it (FILE_OVER_CPU_BUDGET) unread.
+    if (limit.maxParseBytes !== undefined && overParseLimit(source.content, limit.maxParseBytes)) continue;
     const units = parseUnits(source.content.length);
     if (!budget.affords(units)) return false;
     budget.spend(units);
-    loadSpecs([source], { ownerId, cache });
+    loadSpecs([source], { ownerId, cache, ...limit });
     state.parsed = (state.parsed ?? 0) + 1;
   }
   return true;
+}
+
+/** With a CPU budget, the largest spec file one invocation can parse (a larger one would be killed for CPU); none without. */
+function parseLimit(run: Invocation): { maxParseBytes?: number } {
+  const { maxParseBytes } = run.settings;
+  return maxParseBytes !== undefined ? { maxParseBytes } : {};
 }
