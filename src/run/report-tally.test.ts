@@ -15,10 +15,15 @@ const OWNER = "acme-prod";
 const C = 2_100;
 const FREE = { callsPerInvocation: 50, unitsPerInvocation: unitsForCpuMs(10) };
 
-function specs(count: number, edited = -1) /* `edited`: the entry given another name */ {
-  const lines = ["credentials:"];
-  for (let i = 0; i < count; i++) lines.push(`  - name: agent-${String(i).padStart(4, "0")}${i === edited ? "-renamed" : ""}`, `    description: agent ${i}`);
-  return [{ path: "credentials/agents.yaml", content: `${lines.join("\n")}\n` }];
+/** `count` entries in files of 100 (a file must fit one invocation's parse); `edited`: the entry given another name. */
+function specs(count: number, edited = -1) {
+  const files = [];
+  for (let f = 0; f * 100 < count; f++) {
+    const lines = ["credentials:"];
+    for (let i = f * 100; i < Math.min(count, (f + 1) * 100); i++) lines.push(`  - name: agent-${String(i).padStart(4, "0")}${i === edited ? "-renamed" : ""}`, `    description: agent ${i}`);
+    files.push({ path: `credentials/agents-${String(f).padStart(2, "0")}.yaml`, content: `${lines.join("\n")}\n` });
+  }
+  return files;
 }
 
 async function world() {
@@ -44,6 +49,7 @@ describe("the report's tally", () => {
     expect(planned.output.progress?.max_work_units).toBeLessThanOrEqual(FREE.unitsPerInvocation);
     expect(applied.output).toMatchObject({ status: "succeeded", summary: { create: C, update: 0, delete: 0 }, errors: [] });
     expect(applied.kind === "applied" && applied.report.ok).toBe(true);
+    if (whole.kind !== "planned" || planned.kind !== "planned") throw new Error(`not planned: ${whole.kind}, ${planned.kind}`);
     // The head is bounded; the rest is counted, in the summary and the GitHub texts.
     expect(whole.plan.changes).toHaveLength(C);
     expect(planned.plan.changes).toHaveLength(REPORT_HEAD);
