@@ -110,7 +110,7 @@ export const TALLY_UNITS_PER_CHANGE = 3;
 export const TALLY_UNITS_PER_OUTCOME = 3;
 
 /** The most changes (and outcome lines) a bounded report reads and hands on: the GitHub texts show about 60 KB of them anyway. */
-export const REPORT_HEAD = 250;
+export const REPORT_HEAD = 500;
 
 /** The units of the bounded report's piece (a run with a CPU budget): the listing's rows and at most REPORT_HEAD changes. */
 export function boundedReportUnits(state: { listed: number; total: number }): number {

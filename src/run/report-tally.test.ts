@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { createEmulator } from "../../standins/ngrok/app.js";
 import { MemoryIntentLog } from "../apply/memory-intents.js";
 import { NgrokClient } from "../ngrok/client.js";
+import { renderMarkdown } from "../plan/render.js";
 import { summarize } from "../plan/types.js";
 import { generateKeyringEntry, importKeyring, TokenVault } from "../vault/index.js";
 import { MemoryTokenStore } from "../vault/memory-store.js";
@@ -56,6 +57,11 @@ describe("the report's tally", () => {
     expect(planned.plan.omitted).toEqual({ changes: C - REPORT_HEAD, create: C - REPORT_HEAD, update: 0, delete: 0 });
     expect(summarize(planned.plan)).toEqual(summarize(whole.plan));
     expect(applied.output.outcomes.length).toBeLessThanOrEqual(REPORT_HEAD);
+    // The GitHub text shows what of the head fits its 60 KB and counts the rest, those left out of the head included.
+    const text = renderMarkdown(planned.plan);
+    const shownCount = (text.match(/ will be created$/gm) ?? []).length;
+    expect(shownCount).toBeGreaterThan(REPORT_HEAD / 2);
+    expect(shownCount + Number(/…and (\d+) more changes not shown/.exec(text)?.[1])).toBe(C);
     // The plan's fingerprint is the same tallied whole, in pieces over many invocations, and for its apply.
     expect(C).toBeGreaterThan(TALLY_PIECE * 2);
     const [first, second, third] = w.fingerprints;
