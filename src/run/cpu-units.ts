@@ -93,8 +93,9 @@ export function maxParseBytes(units: number): number {
 
 /**
  * The kinds beside credentials (src/run/kinds-slices.ts). One live API key or SSH credential diffed, read back from
- * the scratch: its row parsed, its view for the credential diff, the compare (an SSH credential's marker decoded once
- * more for its key). Bench (profile-kinds.mts): about 2.3 µs an item over 9,000 on a loaded machine.
+ * the scratch: its row parsed, its view for the credential diff, the compare (an SSH credential's marker read once
+ * more for its key). Measured on the bench's listing read back from MemoryScratch in slices of 666: 2.4–2.5 µs an item
+ * median, 6.7–7.4 at worst when a collection lands in the slice.
  */
 export const DIFF_UNITS_PER_KIND_ITEM = 12;
 /** The kinds' index, per spec of theirs and per service user listed: specs as the credential diff reads them, the service users' whole diff (bench: under 1 µs each). */
