@@ -126,3 +126,19 @@ export const DIFF_UNITS_PER_KIND_ITEM = 12;
 export const KINDS_INDEX_UNITS_PER_ITEM = 1.5;
 /** The kinds' plan from their slices, per spec of theirs (assembly, expiry, prevent_destroy, names; bench: about 0.6 µs). */
 export const KINDS_FINISH_UNITS_PER_SPEC = 1;
+
+/**
+ * The report's tally (report-tally.ts), per row of the saved plan: the row read back (PLAN_ROW_UNITS), its fingerprint
+ * line built and counted and the piece's digest (native): node, 10,000 update rows in pieces of 250, best of 7 on a
+ * loaded machine, 2.1–3.0 µs a row read and 0.6–1.8 the lines and digests. An applied plan's rows read their outcomes too (about 3).
+ */
+export const TALLY_UNITS_PER_CHANGE = 4;
+export const TALLY_UNITS_PER_OUTCOME = 3;
+
+/** The most changes (and outcome lines) a bounded report reads and hands on: the GitHub texts show about 60 KB of them anyway. */
+export const REPORT_HEAD = 500;
+
+/** The units of the bounded report's piece (a run with a CPU budget): the listing's rows and at most REPORT_HEAD changes. */
+export function boundedReportUnits(state: { listed: number; total: number }): number {
+  return Math.ceil(state.listed * REPORT_UNITS_PER_ROW + Math.min(state.total, REPORT_HEAD) * REPORT_UNITS_PER_CHANGE);
+}

@@ -81,8 +81,9 @@ export async function planStage(state: RunState, run: Invocation): Promise<boole
       applying = false;
     } else plan = approved;
   }
-  // Saved in apply order when it is applied: the apply stage reads its next changes as one range (plan-order.ts).
-  await ports.scratch.savePlan(applying ? inApplyOrder(plan) : plan);
+  // Saved in apply order (plan-order.ts): the apply stage reads its next changes as one range, and the report's
+  // fingerprint, chained over fixed ranges of the rows, is the same for a pull request's plan and the apply of it.
+  await ports.scratch.savePlan(inApplyOrder(plan));
   endDiff(state, ports);
   state.total = plan.changes.length;
   state.applied = 0;
