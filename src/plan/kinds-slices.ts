@@ -4,12 +4,13 @@ import type { CredentialSpec } from "../desired/types.js";
 import { API_KEYS, SSH_CREDENTIALS, type KindRecord } from "../kinds/records.js";
 import type { LiveResource } from "../ngrok/resources.js";
 import type { Credential } from "../ngrok/types.js";
-import { decodeMarker, encodeMetadata } from "../ownership/marker.js";
+import { encodeMetadata } from "../ownership/marker.js";
 import { diffSlice, finishDiff, heldCredentials, sliceContext, startDiff, type DiffProgress, type SliceContext } from "./diff-slice.js";
 import { DEFAULT_EXPIRY_WARNING_MS, splitExpired, withExpiry } from "./expiry.js";
 import { carried } from "./fields.js";
 import type { KindChange, KindsPlan } from "./kind-changes.js";
 import { asCredentialSpec, credentialView, keyOf, tag } from "./kind-views.js";
+import { markerReader } from "./read-live.js";
 import { preventDestroy } from "./safety-rails.js";
 import { diffServiceUsers, type ServiceUsersDiff } from "./service-users-diff.js";
 import type { Change, DeliveryRecord, Intent, Plan, Refusal } from "./types.js";
@@ -118,12 +119,15 @@ export function diffKindSlice(part: KindPart, progress: KindPartProgress, slice:
   // An SSH credential has no secret for the vault to hold: the oldest of a name in the slice counts as held, so no
   // keeper is kept whole for a duplicate that may win later, and none is noted as "not in the vault".
   const held = new Map<string, LiveResource>();
+  // The diff's own reader: an unchanged credential's metadata is recognised as the string its spec gives, not parsed.
+  const { context } = part;
+  const read = markerReader(context.ownerId, context.now, context.specs, (name) => context.index.get(name));
   for (let i = 0; i < slice.length; i++) {
     const item = slice[i] as LiveResource;
     if (item.metadata === undefined) continue;
-    const managed = decodeMarker(item.metadata);
-    if (managed === null || managed.marker.owner !== part.context.ownerId || managed.marker.retire !== undefined) continue;
-    const { name } = managed.marker;
+    const marked = read(views[i] as Credential);
+    if (marked === null || marked.marker.owner !== context.ownerId || marked.marker.retire !== undefined) continue;
+    const { name } = marked.marker;
     const first = held.get(name);
     if (first === undefined || older(item, first)) held.set(name, item);
     // ngrok cannot change an SSH credential's key: ours whose key is not its spec's is replaced (found here, its view kept).

@@ -82,6 +82,9 @@ export const runStateSchema = z.object({
   diff: diffProgress.optional(),
   checked: z.boolean().optional(),
   rendered: count.optional(),
+  tally: z
+    .object({ round: count, at: count, chain: z.string().regex(/^[0-9a-f]{64}$/), create: count, update: count, delete: count, attempted: count, failed: count, errors: z.array(z.string()), fingerprint: z.string().optional() })
+    .optional(),
   savedSources: count.optional(),
   skipped: z.string().optional(),
   declined: z.boolean().optional(),

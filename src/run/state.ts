@@ -83,7 +83,9 @@ export interface RunState {
   savedSources?: number;
   /** Changes of the saved plan whose plan_text lines the report rendered so far (in the scratch, a piece at a time). */
   rendered?: number;
-  /** Spec files this run parsed (not found in the parse cache), one per work piece of the start stage. */
+  /** The report's tally of the saved plan so far (report-tally.ts): its counts and fingerprint, a piece of rows at a time. */
+  tally?: ReportTally;
+  /** Spec files this run parsed (not found in the parse cache), one per work piece of the start stage or of the plan stage's previous specs. */
   parsed?: number;
   /** The start stage checked the specs across files (its own piece of work); saving the sources is what is left of it. */
   checked?: boolean;
@@ -156,4 +158,23 @@ export function parseRunState(text: string): ParsedRunState {
   const checked = runStateSchema.safeParse(value);
   if (!checked.success) return { ok: false, error: `the persisted run state failed validation: ${describeIssues(checked.error)}` };
   return { ok: true, state: value as RunState };
+}
+
+/**
+ * What the report needs of the whole saved plan, tallied before it a piece of rows at a time (report-tally.ts), so the
+ * report itself reads only a bounded head. `at`: rows tallied (whole pieces); `chain`: SHA-256 chained over the pieces'
+ * digests (hex); `fingerprint`: set once every row and the deliveries are in.
+ */
+export interface ReportTally {
+  round: number;
+  at: number;
+  chain: string;
+  create: number;
+  update: number;
+  delete: number;
+  /** This round's outcomes among the rows tallied, those failed, and the first failures' error lines. */
+  attempted: number;
+  failed: number;
+  errors: string[];
+  fingerprint?: string;
 }

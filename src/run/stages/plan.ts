@@ -5,7 +5,6 @@ import { persist, roomFor, type Invocation } from "../invocation.js";
 import { kindsApplied, listsToRead, withKinds } from "../kinds.js";
 import { kindsOfPlan } from "../kinds-slices.js";
 import { inApplyOrder } from "../plan-order.js";
-import { previousSpecs } from "../previous.js";
 import type { OtherKindList } from "../../desired/kind-types.js";
 import type { RunState } from "../state.js";
 import { allowsDeletes } from "../types.js";
@@ -17,8 +16,7 @@ export async function planStage(state: RunState, run: Invocation): Promise<boole
   // The diff goes a slice of the live list at a time, within the invocation's work units (diff-slices.ts).
   const diffed = await diffInSlices(state, run);
   if (!diffed) return false;
-  const { sources, loaded, context } = diffed;
-  const previous = await previousSpecs(state, run, sources);
+  const { loaded, context, previous } = diffed;
   // A kind the previous specs used that this round did not list (its last spec was removed): listed first.
   const recorded = (await ports.kindsApplied?.read()) ?? [];
   const lists = listsToRead(loaded.kinds, loaded.specs, [...recorded, ...((previous && "kinds" in previous && previous.kinds) || [])], [...context.stored.keys(), ...context.intents.map((i) => i.name)]);
@@ -83,8 +81,9 @@ export async function planStage(state: RunState, run: Invocation): Promise<boole
       applying = false;
     } else plan = approved;
   }
-  // Saved in apply order when it is applied: the apply stage reads its next changes as one range (plan-order.ts).
-  await ports.scratch.savePlan(applying ? inApplyOrder(plan) : plan);
+  // Saved in apply order (plan-order.ts): the apply stage reads its next changes as one range, and the report's
+  // fingerprint, chained over fixed ranges of the rows, is the same for a pull request's plan and the apply of it.
+  await ports.scratch.savePlan(inApplyOrder(plan));
   endDiff(state, ports);
   state.total = plan.changes.length;
   state.applied = 0;
