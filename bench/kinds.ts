@@ -33,8 +33,8 @@ function sshKey(): string {
   return `ssh-ed25519 ${Buffer.concat([field(Buffer.from("ssh-ed25519")), field(x)]).toString("base64")}`;
 }
 
-/** n resources: a tenth service users, the rest API keys and SSH credentials half and half, each owned by a service user. */
-export async function runKindsCase(n: number, reps = 5): Promise<KindsCaseResult> {
+/** The bench's tree of n resources: a tenth service users, the rest API keys and SSH credentials half and half, each owned by a service user. */
+export function kindsTree(n: number) {
   const counts = { service_users: Math.max(1, Math.floor(n / 10)), api_keys: 0, ssh_credentials: 0 };
   counts.api_keys = Math.floor((n - counts.service_users) / 2);
   counts.ssh_credentials = n - counts.service_users - counts.api_keys;
@@ -47,6 +47,12 @@ export async function runKindsCase(n: number, reps = 5): Promise<KindsCaseResult
   for (let i = 0; i < counts.ssh_credentials; i++) lines.push(`  - name: ssh-${i}`, `    owner: su-${i % counts.service_users}`, `    public_key: ${key}`);
   const loaded = loadSpecs([{ path: "credentials/mixed.yaml", content: lines.join("\n") }], { ownerId: "bench" });
   if (!loaded.ok) throw new Error("bench specs do not validate");
+  return { counts, loaded };
+}
+
+/** The tree applied from empty to an emulator: the client, the vault and the intents it left. */
+export async function appliedKinds(n: number) {
+  const { counts, loaded } = kindsTree(n);
   const emulator = createEmulator({ rateLimit: "off", maxConcurrent: "off" });
   const client = new NgrokClient({ baseUrl: "http://emulator.bench", apiKey: "bench", fetch: (request) => emulator.fetch(request), rateLimit: "off" });
   const api = new ResourceClient(client);
@@ -54,13 +60,18 @@ export async function runKindsCase(n: number, reps = 5): Promise<KindsCaseResult
   const intents = new MemoryIntentLog();
   const keeper = { store: async (name: string, id: string) => void vault.set(name, id), remove: async (name: string) => void vault.delete(name) };
   const input = () => ({ api, ownerId: "bench", kinds: loaded.kinds, credentials: [], stored: new Map(vault), now: Date.now() });
-  const pages = (items: number) => Math.max(1, Math.ceil(items / 100));
-
   client.resetStats();
   const first = await planKinds({ ...input(), intents: await intents.list() });
   const applied = await applyKinds(first.plan, { api, vault: keeper, intents, stored: new Map(vault), owners: first.owners });
   const apply_calls = client.stats.requests;
   if (!applied.ok) throw new Error("bench apply failed");
+  return { counts, loaded, client, api, vault, intents, input, apply_calls };
+}
+
+export async function runKindsCase(n: number, reps = 5): Promise<KindsCaseResult> {
+  const { counts, loaded, client, api, vault, intents, input, apply_calls } = await appliedKinds(n);
+  const pages = (items: number) => Math.max(1, Math.ceil(items / 100));
+
   client.resetStats();
   const again = await planKinds({ ...input(), intents: await intents.list() });
   const plan_calls = client.stats.requests;
@@ -69,17 +80,20 @@ export async function runKindsCase(n: number, reps = 5): Promise<KindsCaseResult
   const times: number[] = [];
   const floors: number[] = [];
   const all = Object.values(listing.live).flat();
-  // The first runs pay for compiling the diff; the median of the runs after them is the steady cost.
-  for (let i = 0; i < reps + 3; i++) {
+  // The first runs pay for compiling the diff; the median of the runs after them is the steady cost. Small N warm up
+  // over about as many items as 10,000 do in three runs (a Durable Object's isolate runs its diff warm).
+  const warmups = Math.max(3, Math.ceil(30_000 / n));
+  const stored: ReadonlyMap<string, string> = new Map(vault);
+  for (let i = 0; i < reps + warmups; i++) {
     const started = process.cpuUsage();
-    diffKinds({ ownerId: "bench", kinds: loaded.kinds, live: listing.live, stored: new Map(vault), intents: [], now: Date.now() });
+    diffKinds({ ownerId: "bench", kinds: loaded.kinds, live: listing.live, stored, intents: [], now: Date.now() });
     const used = process.cpuUsage(started);
-    if (i >= 3) times.push((used.user + used.system) / 1000);
+    if (i >= warmups) times.push((used.user + used.system) / 1000);
     const bare = process.cpuUsage();
     const seen = new Map<string, unknown>();
     for (const item of all) seen.set(item.id, item.metadata ? (JSON.parse(item.metadata) as unknown) : item.name);
     const pass = process.cpuUsage(bare);
-    if (i >= 3) floors.push((pass.user + pass.system) / 1000);
+    if (i >= warmups) floors.push((pass.user + pass.system) / 1000);
   }
   times.sort((a, b) => a - b);
   floors.sort((a, b) => a - b);

@@ -221,6 +221,11 @@ describe("rejections, with exact messages", () => {
     ]);
     const big = loadSpecs([{ path: "credentials/a.yaml", content: "#".repeat(2000) }], { ownerId: OWNER, maxFileBytes: 1000 });
     expect(big.ok ? [] : big.errors.map(formatSpecError)).toEqual(["credentials/a.yaml:1:1: file is 2000 bytes; the limit is 1000"]);
+    // The limit is in UTF-8 bytes: 600 characters of two bytes each are over 1000, and 400 of them are not.
+    const wide = (n: number) => loadSpecs([{ path: "credentials/a.yaml", content: `credentials: []\n#${"é".repeat(n)}` }], { ownerId: OWNER, maxFileBytes: 1000 });
+    const over = wide(600);
+    expect(over.ok ? [] : over.errors.map(formatSpecError)).toEqual(["credentials/a.yaml:1:1: file is 1217 bytes; the limit is 1000"]);
+    expect(wide(400).ok).toBe(true);
     const many = loadSpecs(
       Array.from({ length: 3 }, (_, i) => ({ path: `credentials/${i}.yaml`, content: "credentials: []" })),
       { ownerId: OWNER, maxFiles: 2 },

@@ -1,7 +1,7 @@
 // Loads spec files: parse YAML with positions, validate against the schema, normalise, check across files.
 import { LineCounter, parseAllDocuments, type Document } from "yaml";
 import { crossFileErrors, withItemNames, type FileItems } from "./cross-file.js";
-import { fieldPath, type At, type SpecError, type SpecErrorCode } from "./errors.js";
+import { type At, type SpecError, type SpecErrorCode } from "./errors.js";
 import { fastSyntaxErrors, placeBudget, placedFast } from "./error-path.js";
 import { parseFast, parseFastItem } from "./fast-parse.js";
 import { splitItems, type ItemText } from "./items.js";
@@ -119,8 +119,51 @@ export function loadSpecs(sources: readonly SpecSource[], options: LoadOptions):
     }
     results.push({ path: source.path, file });
   }
+  for (const { file } of results) {
+    for (const spec of file.specs) specs.push(spec);
+    if (file.kinds) for (const list of OTHER_KIND_LISTS) for (const spec of file.kinds[list]) (kinds[list] as (typeof spec)[]).push(spec);
+  }
+  specs.sort(byName);
   // Every item's name and import count across files, valid or not, so a duplicate comes with the item's other errors.
-  const items: FileItems[] = results.map(({ path, file }) => ({ file: path, specs: file.specs, ...(file.kinds ? { kinds: file.kinds } : {}), ...(file.claims ? { claims: file.claims } : {}) }));
+  // Most loads have no error and no duplicate: the sorted names and a set of the few imports tell, claiming nothing.
+  const items = results.some(({ file }) => file.errors.length > 0 || (file.unlisted ?? 0) > 0 || (file.claims?.length ?? 0) > 0) || clashes(specs, kinds) ? fileErrors(results, errors) : null;
+  if (options.accountServiceUsers !== "unknown") for (const error of ownerErrors(specs, kinds, sorted, options.accountServiceUsers)) errors.push(error);
+  if (options.policy) for (const error of policyErrors(specs, sorted, options.policy, kinds)) errors.push(error);
+  if (errors.length > 0) return { ok: false, errors: withItemNames(errors, items ?? fileItems(results)), files: sorted.length };
+  for (const list of OTHER_KIND_LISTS) kinds[list].sort(byName);
+  return { ok: true, specs, kinds, files: sorted.length };
+}
+
+function byName(a: { name: string }, b: { name: string }): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+function fileItems(results: readonly { path: string; file: FileResult }[]): FileItems[] {
+  return results.map(({ path, file }) => ({ file: path, specs: file.specs, ...(file.kinds ? { kinds: file.kinds } : {}), ...(file.claims ? { claims: file.claims } : {}) }));
+}
+
+/** Whether two specs of a kind share a name or an import (`specs` sorted by name): crossFileErrors then says where. */
+function clashes(specs: readonly CredentialSpec[], kinds: KindSpecs): boolean {
+  for (let i = 1; i < specs.length; i++) if ((specs[i] as CredentialSpec).name === (specs[i - 1] as CredentialSpec).name) return true;
+  for (const list of [specs, ...OTHER_KIND_LISTS.map((kind) => kinds[kind])] as readonly (readonly { name: string; import?: string }[])[]) {
+    const imports = new Set<string>();
+    const names = list === specs ? null : new Set<string>();
+    for (const spec of list) {
+      if (names) {
+        if (names.has(spec.name)) return true;
+        names.add(spec.name);
+      }
+      if (spec.import === undefined) continue;
+      if (imports.has(spec.import)) return true;
+      imports.add(spec.import);
+    }
+  }
+  return false;
+}
+
+/** Each file's errors with the cross-file ones placed among them, first ones and a count (into `errors`); the items the errors are named by. */
+function fileErrors(results: readonly { path: string; file: FileResult }[], errors: SpecError[]): FileItems[] {
+  const items = fileItems(results);
   const across = new Map<string, SpecError[]>();
   for (const error of crossFileErrors(items)) across.set(error.file, [...(across.get(error.file) ?? []), error]);
   for (const { path, file } of results) {
@@ -132,16 +175,9 @@ export function loadSpecs(sources: readonly SpecSource[], options: LoadOptions):
       const last = sortedErrors[Math.min(MAX_ERRORS_PER_FILE, sortedErrors.length - 1)] as SpecError;
       errors.push({ code: "TOO_MANY_ERRORS", file: path, line: last.line, column: last.column, field: "", message: `${more} more errors in this file are not listed` });
     }
-    for (const spec of file.specs) specs.push(spec);
-    if (file.kinds) for (const list of OTHER_KIND_LISTS) for (const spec of file.kinds[list]) (kinds[list] as (typeof spec)[]).push(spec);
   }
-  if (options.accountServiceUsers !== "unknown") for (const error of ownerErrors(specs, kinds, sorted, options.accountServiceUsers)) errors.push(error);
-  if (options.policy) for (const error of policyErrors(specs, sorted, options.policy, kinds)) errors.push(error);
-  if (errors.length > 0) return { ok: false, errors: withItemNames(errors, items), files: sorted.length };
-  for (const list of OTHER_KIND_LISTS) kinds[list].sort((a, b) => (a.name < b.name ? -1 : 1));
-  return { ok: true, specs: specs.sort((a, b) => (a.name < b.name ? -1 : 1)), kinds, files: sorted.length };
+  return items;
 }
-
 
 function loadFile(source: SpecSource, ownerId: string, limits: Limits, fastParse: boolean, last: FileResult | undefined, budgeted: boolean): FileResult {
   const file = source.path;
@@ -215,24 +251,41 @@ function loadFile(source: SpecSource, ownerId: string, limits: Limits, fastParse
  * (an error, an alias, an unplaceable name): the whole file is then parsed, and its errors placed.
  */
 function loadItems(items: ItemText[], last: FileResult | undefined, file: string, ownerId: string, limits: Limits, at: At): FileResult | null {
-  const known = new Map<string, { spec: CredentialSpec; line: number }>();
-  if (last?.items && last.errors.length === 0 && last.items.length === last.specs.length) {
-    last.items.forEach((item, i) => known.set(item.text, { spec: last.specs[i] as CredentialSpec, line: item.line }));
-  }
+  const before = last?.items && last.errors.length === 0 && last.items.length === last.specs.length ? last.items : [];
+  // The last version's items by text, built only when an item is not where the last version had it.
+  let known: Map<string, number> | null = null;
+  // How far the items moved since the last version (an item added or removed above shifts those below).
+  let shift = 0;
   const specs: CredentialSpec[] = [];
   for (let index = 0; index < items.length; index++) {
     const item = items[index] as ItemText;
-    let found = known.get(item.text);
-    if (!found) {
+    let was = before[index + shift]?.text === item.text ? index + shift : -1;
+    if (was < 0 && before.length > 0) {
+      if (known === null) {
+        known = new Map();
+        for (let i = 0; i < before.length; i++) known.set((before[i] as ItemText).text, i);
+      }
+      was = known.get(item.text) ?? -1;
+      if (was >= 0) shift = was - index;
+    }
+    let spec: CredentialSpec;
+    let line: number;
+    if (was >= 0) {
+      spec = last?.specs[was] as CredentialSpec;
+      line = (before[was] as ItemText).line;
+    } else {
       const fast = parseFastItem(item.text);
       if (!fast) return null;
       const result = validate(fast.data, fast.pos, file, ownerId, limits, at);
       if (result.errors.length > 0 || result.specs.length !== 1) return null;
       // Parsed alone, the item starts on line 1.
-      found = { spec: result.specs[0] as CredentialSpec, line: 1 };
+      spec = result.specs[0] as CredentialSpec;
+      line = 1;
     }
-    const { spec, line } = found;
-    specs.push({ ...spec, source: { file, line: item.line + spec.source.line - line, column: spec.source.column, field: fieldPath(["credentials", index]) } });
+    const source = { file, line: item.line + spec.source.line - line, column: spec.source.column, field: `credentials[${index}]` };
+    // An item at its old place is its old spec (most items of a changed file): shared, not copied.
+    const same = source.line === spec.source.line && source.field === spec.source.field && source.file === spec.source.file;
+    specs.push(same ? spec : { ...spec, source });
   }
   return { specs, errors: [], items };
 }

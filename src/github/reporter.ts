@@ -72,7 +72,8 @@ export class GitHubReporter implements Reporter {
     const sha = state.sha ?? "";
     if (request.cause === "pull_request") {
       // Remember what was reviewed for this credentials/ tree, so the apply after the merge can say whether it matches.
-      if (result.kind === "planned" && state.tree !== null) storage.state.setReviewed(state.tree, { pr: request.pr, sha, fingerprint: await digest(fingerprint(result.plan)) });
+      // The fingerprint was tallied from the saved plan a piece at a time (src/run/report-tally.ts), not from result.plan (a bounded head).
+      if (result.kind === "planned" && state.tree !== null && state.tally?.fingerprint) storage.state.setReviewed(state.tree, { pr: request.pr, sha, fingerprint: state.tally.fingerprint });
       const title = `ngrok-gitops plan for ${short(sha)}`;
       // A policy change shows even when the specs fail: the reviewer must see it whatever else is wrong.
       const body = result.kind === "invalid" ? renderInvalidMarkdown(result.errors, title, { notes: result.notes ?? [] }) : renderMarkdown(result.plan, { title });
@@ -86,9 +87,9 @@ export class GitHubReporter implements Reporter {
     } else {
       const reviewed = state.tree !== null ? storage.state.reviewed(state.tree) : null;
       if (reviewed && result.kind === "applied") {
-        // Stored as a digest: the lines of a big plan outgrow an SQLite value (those stored before were the lines).
-        const lines = fingerprint(result.plan);
-        output.reviewed = { pr: reviewed.pr, sha: reviewed.sha, matches: reviewed.fingerprint === (await digest(lines)) || reviewed.fingerprint === lines };
+        // One stored by an older version (its sorted lines, or their `sha256:` digest) is of another format: never a match.
+        const fingerprint = state.tally?.fingerprint;
+        output.reviewed = { pr: reviewed.pr, sha: reviewed.sha, matches: fingerprint !== undefined && reviewed.fingerprint === fingerprint };
       }
       if (output.status === "held" && output.review) storage.state.set("held", { sha, at: new Date().toISOString(), pr: output.review.pr, reasons: output.review.reasons, missing: output.review.missing });
       if (request.cause === "cron") await reportDrift(github, config.repository, storage, result, state.mode, config.expiryWarningMs);
@@ -171,26 +172,10 @@ function applyVerdict(output: RunOutput, result: RunResult): CheckResult {
   return verdict;
 }
 
-/** What a plan would do, independent of ids and order: equal fingerprints mean the same changes. */
-function fingerprint(plan: Plan): string {
-  const lines = plan.changes.map((change) => {
-    const fields = "fields" in change ? change.fields.map((f) => `${f.field}=${JSON.stringify(f.after)}`).join(";") : "";
-    return `${change.action} ${change.name} ${fields}`;
-  });
-  lines.push(...plan.deliveries.map((d) => `${d.action} ${d.name} ${d.target.key}`));
-  return lines.sort().join("\n");
-}
-
-/** The SHA-256 of a fingerprint, as `sha256:` and hex. */
-async function digest(text: string): Promise<string> {
-  const hash = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
-  return `sha256:${Array.from(hash, (b) => b.toString(16).padStart(2, "0")).join("")}`;
-}
-
 /** Drift is what a cron tick finds to change: kept for /api/status and shown in one GitHub issue. */
 async function reportDrift(github: GitHubClient, repository: string, storage: ReconcilerStorage, result: RunResult, mode: "plan" | "apply", expiryWarningMs: number): Promise<void> {
   if (result.kind === "invalid") return;
-  const changes = result.plan.changes.length;
+  const changes = result.plan.changes.length + (result.plan.omitted?.changes ?? 0);
   const expiring = result.plan.expiring ?? [];
   storage.state.set("drift", { detected: changes > 0, at: new Date().toISOString(), changes });
   const previous = storage.state.get("drift_issue");

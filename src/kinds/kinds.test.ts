@@ -74,6 +74,8 @@ describe("service users, API keys and SSH credentials from one tree", () => {
     const again = await plan(TREE);
     expect(again.plan.changes).toEqual([]);
     expect(again.plan.unchanged).toEqual(["api_keys/deploy", "service_users/ci", "ssh_credentials/bastion"]);
+    // An SSH credential has no secret: nothing of it is "not in the vault".
+    expect(again.plan.notes).toEqual([]);
     const sealed = vault.get("api_keys/deploy");
     expect(sealed?.id).toMatch(/^ak_/);
     // The minted key is a working API key of the account: it lists the service user we made, owned as the spec says.
@@ -151,11 +153,62 @@ describe("service users, API keys and SSH credentials from one tree", () => {
     expect(client.stats.byOperation).toEqual({ "api_keys.list": 1 });
   });
 
+  it("a delete ngrok answers 404 counts as gone: the key deleted by hand meanwhile, the teardown still completes", async () => {
+    const { client, apply, plan, vault } = setup();
+    expect((await apply(TREE)).ok).toBe(true);
+    const real = new ResourceClient(client);
+    const down = (await plan(null)).plan;
+    const key = down.changes.find((c) => c.kind === "api_key");
+    await real.delete(API_KEYS, key && "id" in key ? key.id : "");
+    const done = await applyKinds(down, { api: real, vault: { store: async () => undefined, remove: async (name) => void vault.delete(name) }, intents: new MemoryIntentLog(), stored: new Map([...vault].map(([name, entry]) => [name, entry.id])), owners: new Map() });
+    expect(done.outcomes.map((o) => `${o.change.kind}:${o.status}`).sort()).toEqual(["api_key:done", "service_user:done", "ssh_credential:done"]);
+    expect(vault.size).toBe(0);
+  });
+
+  it("a 404 that ngrok did not give (a plain error with status_code 404, e.g. from a proxy) is a failure, not gone: the key and its secret stay", async () => {
+    const { client, apply, plan, vault } = setup();
+    expect((await apply(TREE)).ok).toBe(true);
+    const real = new ResourceClient(client);
+    const notNgrok: ResourcesApi = {
+      listPage: (kind, cursor) => real.listPage(kind, cursor),
+      create: (kind, body) => real.create(kind, body),
+      update: (kind, id, body) => real.update(kind, id, body),
+      delete: async (kind, id) => {
+        if (kind === API_KEYS) throw Object.assign(new Error("not found (proxy)"), { status_code: 404, code: "ERR_NGROK_404" });
+        return real.delete(kind, id);
+      },
+    };
+    const done = await apply(null, notNgrok);
+    expect(done.ok).toBe(false);
+    expect(done.outcomes.find((o) => o.change.kind === "api_key")?.status).toBe("failed");
+    expect(vault.has("api_keys/deploy")).toBe(true);
+    expect((await real.listPage(API_KEYS, null)).items).toHaveLength(1);
+  });
+
   it("a new public key replaces the SSH credential (ngrok cannot change it)", async () => {
     const { apply, plan } = setup();
     expect((await apply(TREE)).ok).toBe(true);
     const next = await plan(TREE.replace(KEY, sshKey()));
     expect(next.plan.changes.map((c) => `${c.kind}:${c.action}:${c.action === "replace" ? c.reason : ""}`)).toEqual(["ssh_credential:replace:public_key changed"]);
+  });
+
+  it("an SSH credential made twice (a create whose answer was lost): the younger is deleted as a duplicate, the oldest kept, nothing noted of a vault", async () => {
+    const { client, apply, plan } = setup();
+    expect((await apply(TREE)).ok).toBe(true);
+    const real = new ResourceClient(client);
+    const [first] = (await real.listPage(SSH_CREDENTIALS, null)).items;
+    const again = await real.create(SSH_CREDENTIALS, { public_key: KEY, acl: first?.acl ?? [], metadata: first?.metadata ?? "", owner_id: first?.owner_id ?? "" });
+    const next = (await plan(TREE)).plan;
+    expect(next.changes.map((c) => `${c.kind}:${c.action}:${"id" in c ? c.id : ""}:${c.action === "delete" ? c.reason : ""}`)).toEqual([`ssh_credential:delete:${again.id}:duplicate`]);
+    expect(next.notes).toEqual([]);
+  });
+
+  it("prevent_destroy refuses a new public key too: the replace would delete the SSH credential", async () => {
+    const { apply, plan } = setup();
+    const kept = TREE.replace("    acl: [bind:ssh.example.com]", "    acl: [bind:ssh.example.com]\n    prevent_destroy: true");
+    expect((await apply(kept)).ok).toBe(true);
+    const next = await plan(kept.replace(KEY, sshKey()));
+    expect(next.plan.refusals.map((r) => `${r.code}:${r.name}`)).toEqual(["PREVENT_DESTROY:ssh_credentials/bastion"]);
   });
 });
 

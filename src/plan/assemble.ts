@@ -6,12 +6,6 @@ import { deliveryTargetRef, parseTargetKey } from "./deliveries.js";
 import { carried, fieldChanges, updateBody } from "./fields.js";
 import type { Change, Delivery, DeliveryRecord, Intent, Plan, Refusal } from "./types.js";
 
-/** The keeper of a spec's name, as the end of a diff sees it: its id, and whether the vault lacks its token. */
-export interface Existing {
-  id: string;
-  unheld: boolean;
-}
-
 /** What the pass over the live list found, for assemble. */
 export interface Found {
   ownerId: string;
@@ -26,9 +20,12 @@ export interface Found {
   seenNonces: ReadonlySet<string>;
   /** A live credential by id (only imports look one up). */
   findById(id: string): Credential | undefined;
-  existing(name: string): Existing | undefined;
-  /** The change the keeper of this spec's name needs (null: none); asked only of a spec whose name has a keeper. */
-  outcome(spec: CredentialSpec): Change | null;
+  /** The id of the keeper of a name, if any. `at`: where the spec of that name is in `specs`, when the caller knows (saves a lookup per spec). */
+  keeper(name: string, at?: number): string | undefined;
+  /** Whether the vault lacks the token of the keeper of a spec's name (asked only of a spec whose name has one). */
+  unheld(name: string, at: number): boolean;
+  /** The change the keeper of this spec's name needs (null: none); asked only of a spec whose name has a keeper. `at` as for existing. */
+  outcome(spec: CredentialSpec, at: number): Change | null;
   /** The "removed" deletes: keepers of names no spec has. */
   removed: readonly Change[];
 }
@@ -41,9 +38,10 @@ export function assemble(found: Found): Plan {
   const refusals: Refusal[] = [];
   const notes: string[] = [];
   const withoutToken: string[] = [];
-  for (const spec of found.specs) {
-    const existing = found.existing(spec.name);
-    if (spec.import && (!existing || existing.id !== spec.import)) {
+  for (let at = 0; at < found.specs.length; at++) {
+    const spec = found.specs[at] as CredentialSpec;
+    const existing = found.keeper(spec.name, at);
+    if (spec.import && existing !== spec.import) {
       const target = found.findById(spec.import);
       const refused = importRefusal(spec, existing, target, ownerId);
       if (refused) {
@@ -57,15 +55,15 @@ export function assemble(found: Found): Plan {
       changes.push({ action: "import", name: spec.name, id: target.id, fields, spec, body });
       continue;
     }
-    if (!existing) {
+    if (existing === undefined) {
       changes.push({ action: "create", name: spec.name, spec, body: createBody(spec, ownerId, now) });
       continue;
     }
-    const outcome = found.outcome(spec);
+    const outcome = found.outcome(spec, at);
     if (outcome) changes.push(outcome);
     else {
       unchanged.push(spec.name);
-      if (existing.unheld) withoutToken.push(`"${spec.name}" (${existing.id})`);
+      if (found.unheld(spec.name, at)) withoutToken.push(`"${spec.name}" (${existing})`);
     }
   }
   for (const change of found.removed) changes.push(change);
@@ -78,7 +76,7 @@ export function assemble(found: Found): Plan {
     notes.push(`${subject} not in the vault: whoever holds them keeps using them; rotate to have one stored`);
   }
   const staleIntents = found.intents.filter((intent) => !found.seenNonces.has(intent.nonce));
-  const deliveries = found.delivered ? planDeliveries(found.specs, changes, (name) => found.existing(name)?.id, found.delivered) : [];
+  const deliveries = found.delivered ? planDeliveries(found.specs, changes, (name) => found.keeper(name), found.delivered) : [];
   return { ownerId, changes: order(changes), deliveries, retiring: found.counts.retiring, unchanged: unchanged.sort(), unmanaged: found.counts.unmanaged, foreign: found.counts.foreign, refusals, notes, staleIntents };
 }
 
@@ -113,9 +111,9 @@ function planDeliveries(specs: readonly CredentialSpec[], changes: readonly Chan
  * Why `spec` may not import its id, or null when it may. The message is the same whatever the reason, so a
  * pull request learns nothing about whether the id exists or who owns it; the reason is in `detail`.
  */
-function importRefusal(spec: CredentialSpec, existing: Existing | undefined, target: Credential | undefined, ownerId: string): Refusal | null {
+function importRefusal(spec: CredentialSpec, existing: string | undefined, target: Credential | undefined, ownerId: string): Refusal | null {
   let detail: string | null = null;
-  if (existing) detail = `the name is already managed as ${existing.id}; remove \`import:\` or the other credential`;
+  if (existing !== undefined) detail = `the name is already managed as ${existing}; remove \`import:\` or the other credential`;
   else if (!target) detail = `${spec.import} does not exist on this account`;
   else {
     const decoded = decodeMetadata(target.metadata);

@@ -91,6 +91,25 @@ describe("diff in slices", () => {
     );
   });
 
+  it("gives the one-pass plan for large lists in any order: the one-pass diff finds names by neighbour, by search or by a Map", () => {
+    fc.assert(
+      fc.property(fc.boolean(), fc.integer({ min: 0, max: 150 }), fc.nat(), (reversed, gone, seed) => {
+        const names = Array.from({ length: 200 }, (_, i) => `s${String(i).padStart(3, "0")}`);
+        // A spec list in name order (as loaded) or shuffled; a live list in order, reversed or shuffled, with credentials of names no spec has.
+        const shuffle = <T>(list: T[], by: number) => list.map((x, i) => ({ x, k: (i * 7919 + by) % 1009 })).sort((a, b) => a.k - b.k).map(({ x }) => x);
+        const specs = (seed % 3 === 0 ? shuffle(names, seed) : names).map((name) => spec(name));
+        let liveNames = [...names, ...Array.from({ length: gone }, (_, i) => `gone${i}`)].sort();
+        if (reversed) liveNames.reverse();
+        if (seed % 2 === 1) liveNames = shuffle(liveNames, seed + 1);
+        const live = liveNames.map((name, i) => credential(i, marker(name), name.startsWith("s0") ? { description: "old" } : {}));
+        const stored = new Map(live.map((c, i) => [liveNames[i]!, c.id]));
+        const input: PlanInput = { ownerId: OWNER, specs, live, stored, intents: [], specFiles: 1, maxDeletes: 1000, now: NOW };
+        expect(slicedPlan(input, [37]).plan).toEqual(makePlan(input));
+      }),
+      { numRuns: 40 },
+    );
+  });
+
   it("keeps between slices only what it found, not the live list: an unchanged account leaves one bit per spec", () => {
     const specs = Array.from({ length: 1000 }, (_, i) => spec(`s${String(i).padStart(4, "0")}`));
     const live = specs.map((s, i) => credential(i, marker(s.name)));

@@ -6,10 +6,10 @@
 // does not hold (a later duplicate may win over them) and the credentials a later rule decodes. finishDiff() then
 // gives the plan diff() gives for the same input (src/plan/diff-slice.test.ts checks that for every slice size).
 import type { Credential } from "../ngrok/types.js";
-import { decodeMarker, type ParsedMarker } from "../ownership/marker.js";
 import type { CredentialSpec } from "../desired/types.js";
 import { assemble } from "./assemble.js";
 import { ownedOutcome } from "./diff.js";
+import { markerReader, type LiveMarker } from "./read-live.js";
 import type { Change, DeliveryRecord, Intent, Plan } from "./types.js";
 
 /** What diffing the live list so far found, persisted between invocations (RunState.diff). */
@@ -90,26 +90,31 @@ export function diffSlice(progress: DiffProgress, slice: readonly Credential[], 
   const held = new Map(progress.held.map((credential) => [credential.id, credential]));
   const nonces = new Set(progress.nonces);
   /** Makes `credential` the keeper of its name: its change replaces the one the name had. */
-  const keep = (credential: Credential, managed: ParsedMarker, spec: CredentialSpec | undefined) => {
-    const name = managed.marker.name;
-    const change = spec ? ownedOutcome(spec, { credential, marker: managed.marker, managed, wanted: true }, context) : ({ action: "delete", name, id: credential.id, reason: "removed" } as const);
+  const keep = (read: LiveMarker, spec: CredentialSpec | undefined) => {
+    const { credential } = read;
+    const name = read.marker.name;
+    const change = spec ? ownedOutcome(spec, read, context) : ({ action: "delete", name, id: credential.id, reason: "removed" } as const);
     if (change) outcomes.set(name, change);
-    else outcomes.delete(name);
-    const keeper = { name, id: credential.id, created_at: credential.created_at };
+    else if (outcomes.size > 0) outcomes.delete(name);
+    const heldToken = stored.get(name) === credential.id;
+    const recorded = spec !== undefined && (spec.import !== undefined || spec.deliver.length > 0);
+    // The keeper's record only where it is kept: most keepers are unchanged, their tokens stored, and nothing asks for them.
+    const keeper = !heldToken || recorded ? { name, id: credential.id, created_at: credential.created_at } : null;
     // A keeper without its token in the vault may lose to a later duplicate, which then deletes it: kept whole.
-    if (stored.get(name) !== credential.id) unheld.set(name, keeper), held.set(credential.id, credential);
-    else unheld.delete(name);
+    if (!heldToken) unheld.set(name, keeper as Keeper), held.set(credential.id, credential);
+    else if (unheld.size > 0) unheld.delete(name);
     if (change && change.action !== "update") held.set(credential.id, credential);
-    if (spec && (spec.import !== undefined || spec.deliver.length > 0)) keepers.set(name, keeper);
+    if (recorded) keepers.set(name, keeper as Keeper);
   };
+  const read = markerReader(ownerId, context.now, specs, (name) => index.get(name));
   for (const credential of slice) {
     if (context.imports.has(credential.id) || (credential.owner_id !== undefined && context.endingOwners?.has(credential.owner_id))) held.set(credential.id, credential);
-    const managed = decodeMarker(credential.metadata);
-    if (managed === null) {
+    const live = read(credential);
+    if (live === null) {
       counts.unmanaged++;
       continue;
     }
-    const { marker } = managed;
+    const { marker } = live;
     if (marker.owner !== ownerId) {
       counts.foreign++;
       continue;
@@ -128,18 +133,18 @@ export function diffSlice(progress: DiffProgress, slice: readonly Credential[], 
       } else counts.retiring++;
       continue;
     }
-    const at = index.get(marker.name);
-    const spec = at === undefined ? undefined : specs[at];
-    const seen = at === undefined ? outcomes.has(marker.name) : hasBit(met, at);
+    const { at } = live;
+    const spec = at < 0 ? undefined : specs[at];
+    const seen = at < 0 ? outcomes.has(marker.name) : hasBit(met, at);
     if (!seen) {
-      if (at !== undefined) setBit(met, at);
-      keep(credential, managed, spec);
+      if (at >= 0) setBit(met, at);
+      keep(live, spec);
       continue;
     }
     // A duplicate: the keeper is the one whose token the vault holds, else the oldest.
     const rival = unheld.get(marker.name);
     const wins = rival !== undefined && (stored.get(marker.name) === credential.id || compareAge(credential, rival) < 0);
-    if (wins) keep(credential, managed, spec);
+    if (wins) keep(live, spec);
     else held.set(credential.id, credential);
     duplicates.push(wins && rival ? rival : { name: marker.name, id: credential.id, created_at: credential.created_at });
   }
@@ -185,14 +190,14 @@ export function finishDiff(progress: DiffProgress, input: FinishInput): Plan {
     counts: { unmanaged: progress.unmanaged, foreign: progress.foreign, retiring: progress.retiring },
     seenNonces: new Set(progress.nonces),
     findById: (id) => held.get(id),
-    existing: (name) => {
-      const at = context.index.get(name);
+    keeper: (name, known) => {
+      const at = known ?? context.index.get(name);
       if (at === undefined || !hasBit(met, at)) return undefined;
       const outcome = outcomes.get(name);
       // A keeper nothing was recorded of has its token stored under its id.
-      const id = keepers.get(name)?.id ?? (outcome && "id" in outcome ? outcome.id : (context.stored.get(name) ?? ""));
-      return { id, unheld: unheld.has(name) };
+      return keepers.get(name)?.id ?? (outcome && "id" in outcome ? outcome.id : (context.stored.get(name) ?? ""));
     },
+    unheld: (name) => unheld.has(name),
     outcome: (spec) => outcomes.get(spec.name) ?? null,
     removed: progress.outcomes.filter((change) => !context.index.has(change.name)),
   });

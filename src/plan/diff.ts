@@ -1,9 +1,10 @@
 // The pure diff: validated specs + the live account + what the vault and the intent log hold → a plan.
 import type { Credential } from "../ngrok/types.js";
-import { decodeMarker, encodeMetadata, userOf, type Marker, type ParsedMarker } from "../ownership/marker.js";
+import { encodeMetadata, userOf, type Marker } from "../ownership/marker.js";
 import type { CredentialSpec } from "../desired/types.js";
 import { assemble, createBody } from "./assemble.js";
-import { carried, fieldChanges, updateBody } from "./fields.js";
+import { carried, fieldChanges, sameOutsideMarker, updateBody } from "./fields.js";
+import { markerReader, parsedOf, type LiveMarker } from "./read-live.js";
 import type { Change, DeliveryRecord, Intent, Plan } from "./types.js";
 
 export { normaliseAcl, sameJson } from "./fields.js";
@@ -30,41 +31,39 @@ export interface DiffInput {
 
 export const DEFAULT_ROTATION_GRACE_MS = 3_600_000;
 
-export interface Owned {
-  credential: Credential;
-  marker: Marker;
-  /** The parsed metadata: the user's part is compared in place and copied out only for a change. */
-  managed: ParsedMarker;
-  /** A spec of this name was read (what is left unwanted is deleted). */
-  wanted: boolean;
-}
+/** A managed live credential: its marker, and its parsed metadata unless it is exactly its spec's (see markerReader). */
+export type Owned = LiveMarker;
 
 /** What the per-credential compare needs beside the spec and the credential (the same for every credential of a diff). */
 export type OutcomeContext = Pick<DiffInput, "ownerId" | "rotationGraceMs" | "defaultRotateAfterMs" | "rotateNow"> & { now: number };
 
 export function diff(input: DiffInput): Plan {
-  const { ownerId } = input;
+  const { ownerId, specs } = input;
   const changes: Change[] = [];
   const openNonces = new Map(input.intents.map((intent) => [intent.nonce, intent]));
   const seenNonces = new Set<string>();
   const now = input.now ?? Date.now();
   let retiring = 0;
 
-  // One entry per managed name; a second credential with a name (a duplicate) is rare, so it waits apart.
-  const current = new Map<string, Owned>();
+  const positionOf = specPositions(specs);
+  // The keeper of each spec's name, by the spec's position; of a name no spec has, apart (they are deleted). A second
+  // credential with a name (a duplicate) is rare, so it waits apart too.
+  const kept: (Owned | undefined)[] = new Array<Owned | undefined>(specs.length);
+  const unwanted = new Map<string, Owned>();
   let duplicates: Map<string, Owned[]> | null = null;
   // Only an import looks a credential up by id.
   let byId: Map<string, Credential> | null = null;
   const findById = (id: string) => (byId ??= new Map(input.live.map((credential) => [credential.id, credential]))).get(id);
   let unmanaged = 0;
   let foreign = 0;
+  const read = markerReader(ownerId, now, specs, positionOf);
   for (const credential of input.live) {
-    const managed = decodeMarker(credential.metadata);
-    if (managed === null) {
+    const live = read(credential);
+    if (live === null) {
       unmanaged++;
       continue;
     }
-    const { marker } = managed;
+    const { marker } = live;
     if (marker.owner !== ownerId) {
       foreign++;
       continue;
@@ -83,10 +82,12 @@ export function diff(input: DiffInput): Plan {
       else retiring++;
       continue;
     }
-    const owned: Owned = { credential, marker, managed, wanted: false };
-    const first = current.get(marker.name);
-    if (first === undefined) current.set(marker.name, owned);
-    else {
+    const owned: Owned = live;
+    const first = live.at >= 0 ? kept[live.at] : unwanted.get(marker.name);
+    if (first === undefined) {
+      if (live.at >= 0) kept[live.at] = owned;
+      else unwanted.set(marker.name, owned);
+    } else {
       duplicates ??= new Map();
       const more = duplicates.get(marker.name);
       if (more) more.push(owned);
@@ -99,14 +100,17 @@ export function diff(input: DiffInput): Plan {
     const storedId = input.stored.get(name);
     const sorted = [...list].sort((a, b) => compareAge(a.credential, b.credential));
     const keep = sorted.find((owned) => owned.credential.id === storedId) ?? (sorted[0] as Owned);
-    current.set(name, keep);
+    if (keep.at >= 0) kept[keep.at] = keep;
+    else unwanted.set(name, keep);
     for (const owned of sorted) {
       if (owned !== keep) changes.push({ action: "delete", name, id: owned.credential.id, reason: "duplicate" });
     }
   }
 
   const context: OutcomeContext = { ...input, now };
-  const wanted = new Set(input.specs.map((spec) => spec.name));
+  const removed: Change[] = [];
+  for (const [name, owned] of unwanted) removed.push({ action: "delete", name, id: owned.credential.id, reason: "removed" });
+  const keeperOf = (name: string, at: number | undefined) => kept[at ?? positionOf(name) ?? -1];
   return assemble({
     ...input,
     now,
@@ -114,12 +118,10 @@ export function diff(input: DiffInput): Plan {
     counts: { unmanaged, foreign, retiring },
     seenNonces,
     findById,
-    existing: (name) => {
-      const owned = current.get(name);
-      return owned ? { id: owned.credential.id, unheld: input.stored.get(name) !== owned.credential.id } : undefined;
-    },
-    outcome: (spec) => ownedOutcome(spec, current.get(spec.name) as Owned, context),
-    removed: [...current].flatMap(([name, owned]): Change[] => (wanted.has(name) ? [] : [{ action: "delete", name, id: owned.credential.id, reason: "removed" }])),
+    keeper: (name, at) => keeperOf(name, at)?.credential.id,
+    unheld: (name, at) => input.stored.get(name) !== keeperOf(name, at)?.credential.id,
+    outcome: (spec, at) => ownedOutcome(spec, keeperOf(spec.name, at) as Owned, context),
+    removed,
   });
 }
 
@@ -130,7 +132,7 @@ export function diff(input: DiffInput): Plan {
  */
 export function ownedOutcome(spec: CredentialSpec, existing: Owned, input: OutcomeContext): Change | null {
   const { ownerId, now } = input;
-  const { credential, marker, managed } = existing;
+  const { credential, marker } = existing;
   const rotateAfter = spec.rotate_after_ms ?? input.defaultRotateAfterMs;
   const forced = input.rotateNow?.has(spec.name) ?? false;
   // Parsing a date costs more than the rest of an unchanged credential's check: only when it can matter.
@@ -144,18 +146,58 @@ export function ownedOutcome(spec: CredentialSpec, existing: Owned, input: Outco
       id: credential.id,
       reason: forced ? "rotation requested" : `older than rotate_after (${Math.floor(age / 86_400_000)} days)`,
       retireAt,
-      retireBody: { metadata: encodeMetadata(userOf(managed), retireMarker) },
+      retireBody: { metadata: encodeMetadata(userOf(parsedOf(existing)), retireMarker) },
       spec,
       body: createBody(spec, ownerId, now),
     };
   }
-  const fields = fieldChanges(spec, credential, managed, now);
+  // Metadata exactly the spec's and nothing else differs: most credentials of most plans, checked allocating nothing.
+  if (existing.managed === null && sameOutsideMarker(spec, credential)) return null;
+  const fields = fieldChanges(spec, credential, existing, now);
   const ownerChange = fields.find((field) => field.field === "owner_id");
   if (ownerChange) return { action: "replace", name: spec.name, id: credential.id, reason: "owner_id changed", fields, spec, body: createBody(spec, ownerId, now) };
   if (fields.length === 0) return null;
   const nextMarker: Marker = { owner: ownerId, name: spec.name, ...carried(spec, now) };
   if (marker.nonce !== undefined) nextMarker.nonce = marker.nonce;
   return { action: "update", name: spec.name, id: credential.id, fields, body: updateBody(spec, fields, nextMarker) };
+}
+
+/**
+ * A name's position in `specs`. The live list mostly comes in the specs' order or its reverse (an apply creates in
+ * name order; ngrok lists by creation): the neighbours of the last position found are tried first. The few names
+ * found elsewhere (a deleted spec's credential, one made out of order) are searched for in the sorted names; only
+ * when many are does it build the Map of every name.
+ */
+function specPositions(specs: readonly CredentialSpec[]): (name: string) => number | undefined {
+  let index: Map<string, number> | null = null;
+  let sorted: boolean | null = null;
+  let searches = 0;
+  let last = -1;
+  const nameAt = (i: number) => (specs[i] as CredentialSpec).name;
+  return (name) => {
+    if (specs[last + 1]?.name === name) return ++last;
+    if (last > 0 && specs[last - 1]?.name === name) return --last;
+    sorted ??= specs.every((spec, i) => i === 0 || nameAt(i - 1) < spec.name);
+    if (sorted && index === null && searches++ < 64) {
+      let low = 0;
+      let high = specs.length - 1;
+      while (low <= high) {
+        const mid = (low + high) >> 1;
+        const here = nameAt(mid);
+        if (here === name) return (last = mid);
+        if (here < name) low = mid + 1;
+        else high = mid - 1;
+      }
+      return undefined;
+    }
+    if (index === null) {
+      index = new Map();
+      for (let i = 0; i < specs.length; i++) index.set(nameAt(i), i);
+    }
+    const at = index.get(name);
+    if (at !== undefined) last = at;
+    return at;
+  };
 }
 
 function compareAge(a: Credential, b: Credential): number {

@@ -3,7 +3,7 @@ import { daysLeft, formatInstant } from "../desired/expires.js";
 import type { CredentialSpec } from "../desired/types.js";
 import type { Credential } from "../ngrok/types.js";
 import { decodeMetadata } from "../ownership/marker.js";
-import { markerExpires } from "./fields.js";
+import { markerExpires } from "./read-live.js";
 import type { ExpiringCredential, Plan, PlanChange } from "./types.js";
 
 /** EXPIRY_WARNING's default: plans announce an expiry this long before it. */

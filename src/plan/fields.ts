@@ -2,7 +2,8 @@
 import { formatInstant } from "../desired/expires.js";
 import type { CredentialSpec } from "../desired/types.js";
 import type { Credential, CredentialUpdate } from "../ngrok/types.js";
-import { encodeMetadata, sameUser, userOf, type Marker, type ParsedMarker } from "../ownership/marker.js";
+import { encodeMetadata, sameUser, userOf, type Marker } from "../ownership/marker.js";
+import { markerExpires, type LiveMarker } from "./read-live.js";
 
 export { sameJson } from "../ownership/marker.js";
 import type { FieldChange } from "./types.js";
@@ -19,34 +20,34 @@ export function carried(spec: CredentialSpec, now: number): Pick<Marker, "protec
   return out;
 }
 
-/** The `expires` a spec's marker carries: its instant as ISO 8601 UTC, when set and still ahead of `now`. */
-export function markerExpires(spec: Pick<CredentialSpec, "expires_ms">, now: number): string | undefined {
-  return spec.expires_ms !== undefined && spec.expires_ms > now ? new Date(spec.expires_ms).toISOString() : undefined;
-}
-
 /**
- * The fields whose live value differs from the spec. `managed` (the parsed marker) is undefined for an unmanaged
- * credential; its user metadata is compared in place and copied only when it differs.
+ * The fields whose live value differs from the spec. `read` (the live marker) is undefined for an unmanaged
+ * credential; a managed one's user metadata is compared in place and copied only when it differs, and not at all
+ * when its metadata is exactly the spec's (read.managed null).
  */
-export function fieldChanges(spec: CredentialSpec, live: Credential, managed: ParsedMarker | undefined, now: number): FieldChange[] {
+export function fieldChanges(spec: CredentialSpec, live: Credential, read: LiveMarker | undefined, now: number): FieldChange[] {
   const fields: FieldChange[] = [];
   const description = live.description ?? "";
   if (description !== spec.description) fields.push({ field: "description", before: description, after: spec.description });
-  if (managed) {
-    const { marker } = managed;
+  if (read?.managed) {
+    const { marker, managed } = read;
     if (!sameUser(managed, spec.metadata)) fields.push({ field: "metadata", before: userOf(managed), after: spec.metadata });
     if ((marker.protect ?? false) !== spec.prevent_destroy) fields.push({ field: "prevent_destroy", before: marker.protect ?? false, after: spec.prevent_destroy });
     const expires = markerExpires(spec, now);
     if (marker.expires !== expires) fields.push({ field: "expires", before: shownInstant(marker.expires), after: shownInstant(expires) });
-  } else {
+  } else if (read === undefined) {
     // An unmanaged credential's metadata is opaque to us; importing replaces it with the spec's.
     const before = live.metadata ?? "";
     if (!(before === "" && spec.metadata === null)) fields.push({ field: "metadata", before, after: spec.metadata });
   }
-  const liveAcl = normaliseAcl(live.acl);
-  if (!sameList(liveAcl, spec.acl)) fields.push({ field: "acl", before: liveAcl, after: spec.acl });
+  if (!sameAcl(live.acl, spec.acl)) fields.push({ field: "acl", before: normaliseAcl(live.acl), after: spec.acl });
   if (spec.owner_id !== undefined && spec.owner_id !== live.owner_id) fields.push({ field: "owner_id", before: live.owner_id, after: spec.owner_id });
   return fields;
+}
+
+/** Whether fieldChanges finds nothing outside the marker (description, acl, owner_id): the check of an unchanged credential, allocating nothing. */
+export function sameOutsideMarker(spec: CredentialSpec, live: Credential): boolean {
+  return (live.description ?? "") === spec.description && sameAcl(live.acl, spec.acl) && (spec.owner_id === undefined || spec.owner_id === live.owner_id);
 }
 
 export function updateBody(spec: CredentialSpec, fields: readonly FieldChange[], marker: Marker): CredentialUpdate {
@@ -65,6 +66,23 @@ export function normaliseAcl(acl: readonly string[] | undefined): string[] {
   let ordered = true;
   for (let i = 1; i < acl.length && ordered; i++) ordered = (acl[i - 1] as string) < (acl[i] as string);
   return ordered ? (acl as string[]) : [...new Set(acl)].sort();
+}
+
+/**
+ * sameList(normaliseAcl(live), spec), without building the normalised list: ngrok may return the rules in any order,
+ * and most credentials' rules are the spec's. Exact for short lists (a rule list of a credential is a few rules).
+ */
+function sameAcl(live: readonly string[] | undefined, spec: readonly string[]): boolean {
+  if (!live || live.length === 0) return spec.length === 0;
+  if (live.length !== spec.length || live.length > 16) return sameList(normaliseAcl(live), spec);
+  // normaliseAcl(live) is sorted without repeats: equal to spec iff spec is, and they hold the same rules. With equal
+  // lengths and spec without repeats, that is spec within live (live is then spec in some order).
+  for (let i = 1; i < spec.length; i++) if (!((spec[i - 1] as string) < (spec[i] as string))) return false;
+  for (let i = 0; i < spec.length; i++) {
+    const rule = spec[i] as string;
+    if (rule !== live[i] && !live.includes(rule)) return false;
+  }
+  return true;
 }
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {

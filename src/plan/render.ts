@@ -230,7 +230,8 @@ export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): strin
   // Rendered lazily: only what fits is rendered, so a plan of 10,000 changes costs what 60 KB of text does.
   const blocks = planBlocks(plan, deliveries, (change) => changeLines(change, "public"), (lines) => lines);
   // Measured as shown: escaping hidden characters makes a line longer.
-  const { shown, hidden } = fitWithin(blocks, notes.room, (lines) => utf8Bytes(codeBlock(lines)) - 8 + 1);
+  const { shown, hidden: unfit } = fitWithin(blocks, notes.room, (lines) => utf8Bytes(codeBlock(lines)) - 8 + 1);
+  const hidden = unfit + (plan.omitted?.changes ?? 0);
   const body = [...head, codeBlock(shown.flat(), "diff")];
   if (hidden > 0) body.push("", `…and ${more(hidden, "change")} not shown here (GitHub's size limit); the full plan is in the audit log.`);
   return [...body, ...(tail.length ? ["", ...tail] : []), ""].join("\n");
@@ -258,7 +259,8 @@ export function renderApplyMarkdown(input: { title: string; plan: Plan; review?:
   const entries = planBlocks(plan, shownDeliveries(plan), (change) => changeLines(change, "public"), (lines) => lines.map((line) => `  ${line}`).join("\n"));
   // GitHub counts a check's text in UTF-8 bytes: whole entries fit in what the rest leaves, the others are counted.
   const room = (input.maxBytes ?? 60_000) - utf8Bytes([...head, ...errors, footer].join("\n")) - 300;
-  const { shown, hidden } = fitWithin(entries, room, (entry) => utf8Bytes(entry) + 2);
+  const { shown, hidden: unfit } = fitWithin(entries, room, (entry) => utf8Bytes(entry) + 2);
+  const hidden = unfit + (plan.omitted?.changes ?? 0); // a bounded plan's changes left out are counted too
   const body = entries.length === 0 ? renderText(plan, { audience: "public" }).trimEnd() : [...shown, footer].join("\n\n");
   const parts = [...head, codeBlock(body.split("\n"))];
   if (hidden > 0) parts.push("", `…and ${hidden} more not shown here (GitHub's size limit); the full plan is in the audit log.`);

@@ -160,6 +160,16 @@ export interface Plan {
   settings?: SettingChange[];
   /** Where the previous specs came from: "the default branch (abc1234)", "the last apply (abc1234)". */
   settingsSince?: string;
+  /** A report's bounded plan (a run with a CPU budget): the changes left out of `changes`, only counted. */
+  omitted?: Omitted;
+}
+
+/** Changes a bounded plan leaves out, as summarize counts them. */
+export interface Omitted {
+  changes: number;
+  create: number;
+  update: number;
+  delete: number;
 }
 
 /** A credential that expires soon: its owners renew it by moving `expires` in a pull request. */
@@ -174,10 +184,10 @@ export interface ExpiringCredential {
   source: SourceLocation;
 }
 
-export function summarize(plan: { changes: readonly PlanChange[] }): { create: number; update: number; delete: number } {
-  let create = 0;
-  let update = 0;
-  let remove = 0;
+export function summarize(plan: { changes: readonly PlanChange[]; omitted?: Omitted }): { create: number; update: number; delete: number } {
+  let create = plan.omitted?.create ?? 0;
+  let update = plan.omitted?.update ?? 0;
+  let remove = plan.omitted?.delete ?? 0;
   for (const change of plan.changes) {
     if (change.action === "create") create++;
     else if (change.action === "update" || change.action === "import") update++;

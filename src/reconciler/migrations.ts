@@ -79,6 +79,11 @@ export const MIGRATIONS: readonly Migration[] = [
       sql.exec(`CREATE TABLE IF NOT EXISTS run_deliveries (idx INTEGER PRIMARY KEY, json TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS run_text (idx INTEGER PRIMARY KEY, text TEXT NOT NULL, changes INTEGER NOT NULL, bytes INTEGER NOT NULL);`),
   },
+  {
+    version: 7,
+    why: "the listing of the kinds beside credentials moved from the run state (rewritten at every step) to its own table, read a slice at a time",
+    up: (sql) => sql.exec("CREATE TABLE IF NOT EXISTS run_kind_live (list TEXT NOT NULL, id TEXT NOT NULL, json TEXT NOT NULL, PRIMARY KEY (list, id))"),
+  },
 ];
 
 /** The tables of the current schema (a migration that adds or drops one changes this list, and retention.ts must say how it is bounded). */
@@ -97,6 +102,7 @@ export const TABLES = [
   "spec_cache",
   "run_sources",
   "run_live",
+  "run_kind_live",
   "run_changes",
   "run_deliveries",
   "run_text",

@@ -97,6 +97,9 @@ export const stateSchemas = {
 /** What a pull request's plan showed for a credentials/ tree (state key reviewed:<tree>). */
 export const reviewedSchema = z.object({ pr: z.number().int(), sha: z.string(), fingerprint: z.string() });
 
+/** A live item of another kind as listed (run_kind_live): what every kind's diff needs. */
+export const kindLiveSchema = z.looseObject({ id: z.string().min(1), created_at: z.string() });
+
 /** A live credential as listed (run_live): the fields the diff reads. */
 export const liveSchema = z.object({ id: z.string().min(1), acl: z.array(z.string()), owner_id: z.string(), metadata: z.string().optional(), description: z.string().optional() });
 

@@ -20,6 +20,7 @@ export const RETENTION_RULES: Readonly<Record<Table, string>> = {
   spec_cache: "age: unused for the caches' age; bytes: SPEC_CACHE_MAX_BYTES, the oldest used first",
   run_sources: "the active run's: cleared when it ends",
   run_live: "the active run's: cleared when it ends",
+  run_kind_live: "the active run's: cleared when it ends (and when a round lists afresh)",
   run_changes: "the active run's: cleared when it ends",
   run_deliveries: "the active run's: cleared when it ends",
   run_text: "the active run's: cleared when it ends (and when a new round saves its plan)",

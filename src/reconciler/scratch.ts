@@ -1,17 +1,19 @@
 // The run in progress in SQLite (the core's RunScratch port): its versioned state, spec sources, live listing, plan and outcomes.
 // Values that can outgrow SQLite's 2 MB (the state, the plan without its rows) are stored in pieces; the plan's changes and deliveries are a row each.
 import type { ChangeOutcome } from "../apply/types.js";
+import type { OtherKindList } from "../desired/kind-types.js";
+import type { LiveResource } from "../ngrok/resources.js";
 import type { Credential } from "../ngrok/types.js";
 import type { Delivery, Plan } from "../plan/types.js";
 import { planHead } from "../run/plan-order.js";
 import type { PlanHead, RunScratch } from "../run/ports.js";
 import { parseRunState, type ParsedRunState, type RunState } from "../run/state.js";
 import type { SpecSource } from "../desired/types.js";
-import { changeOutcomeSchema, changeSchema, deliverySchema, liveSchema, planHeadSchema, planMetaSchema, readJson } from "./persisted.js";
+import { changeOutcomeSchema, changeSchema, deliverySchema, kindLiveSchema, liveSchema, planHeadSchema, planMetaSchema, readJson } from "./persisted.js";
 import { MAX_VALUE_BYTES, num, str, strOrNull } from "./sql.js";
 
 /** The tables that hold only the run in progress: cleared when it ends. */
-export const SCRATCH_TABLES = ["run_sources", "run_live", "run_changes", "run_deliveries", "run_text", "run_results"] as const;
+export const SCRATCH_TABLES = ["run_sources", "run_live", "run_kind_live", "run_changes", "run_deliveries", "run_text", "run_results"] as const;
 
 export class SqlRunScratch implements RunScratch {
   constructor(private readonly sql: SqlStorage) {}
@@ -80,6 +82,23 @@ export class SqlRunScratch implements RunScratch {
   loadLive(range?: { offset: number; limit: number }): Credential[] {
     const rows = range ? this.sql.exec("SELECT id, json FROM run_live ORDER BY id LIMIT ? OFFSET ?", range.limit, range.offset) : this.sql.exec("SELECT id, json FROM run_live");
     return rows.toArray().map((row) => readJson<Credential>(liveSchema, str(row.json), { table: "run_live", key: str(row.id) }));
+  }
+
+  clearKindLive(): void {
+    this.sql.exec("DELETE FROM run_kind_live");
+  }
+
+  addKindLive(list: OtherKindList, items: readonly LiveResource[]): void {
+    for (const item of items) this.sql.exec("INSERT OR REPLACE INTO run_kind_live (list, id, json) VALUES (?, ?, ?)", list, item.id, JSON.stringify(item));
+  }
+
+  kindLiveCount(list: OtherKindList): number {
+    return Number(this.sql.exec("SELECT COUNT(*) AS n FROM run_kind_live WHERE list = ?", list).one().n);
+  }
+
+  loadKindLive(list: OtherKindList, range?: { offset: number; limit: number }): LiveResource[] {
+    const rows = range ? this.sql.exec("SELECT id, json FROM run_kind_live WHERE list = ? ORDER BY id LIMIT ? OFFSET ?", list, range.limit, range.offset) : this.sql.exec("SELECT id, json FROM run_kind_live WHERE list = ? ORDER BY id", list);
+    return rows.toArray().map((row) => readJson<LiveResource>(kindLiveSchema, str(row.json), { table: "run_kind_live", key: `${list}/${str(row.id)}` }));
   }
 
   /**

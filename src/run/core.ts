@@ -1,5 +1,5 @@
 // THE run core: advances one run within a budget of calls, persisting after every step, so a stop anywhere resumes cleanly.
-import { reportPieceUnits } from "./cpu-units.js";
+import { boundedReportUnits, reportPieceUnits } from "./cpu-units.js";
 import { MAX_INVOCATIONS } from "./errors.js";
 import { finishRun } from "./finish.js";
 import { count, invocationOf, persist, progressed, type Invocation, type RunStage } from "./invocation.js";
@@ -8,6 +8,7 @@ import { applyStage } from "./stages/apply.js";
 import { deliverStage } from "./stages/deliver.js";
 import { listStage } from "./stages/list.js";
 import { renderPlanText } from "./plan-text.js";
+import { tallyReport } from "./report-tally.js";
 import { planStage } from "./stages/plan.js";
 import { startStage } from "./stages/start.js";
 import { targetsStage } from "./stages/targets.js";
@@ -53,9 +54,11 @@ export async function advanceRun(state: RunState, ports: RunPorts, settings: Run
   try {
     for (;;) {
       if (state.stage === "report") {
-        // plan_text's change lines first, in pieces; then reading the plan back and reporting it, a piece of its own.
-        if (!(await renderPlanText(state, run))) break;
-        const units = reportPieceUnits(state);
+        // plan_text's change lines first, in pieces, then the tally; then reporting, a piece of its own (the other kinds' listed rows counted with the credentials').
+        if (!(await renderPlanText(state, run)) || !(await tallyReport(state, run))) break;
+        // Under a CPU budget the report reads a bounded head of the plan, the rest tallied before it (finish.ts).
+        const rows = { listed: state.listed + (state.kindListed ?? 0), total: state.total };
+        const units = Number.isFinite(ports.budget.unitLimit) ? boundedReportUnits(rows) : reportPieceUnits(rows);
         if (!ports.budget.affords(units)) break;
         ports.budget.spend(units);
         return await finishRun(state, run);

@@ -3,13 +3,16 @@ import { emptyKindSpecs, OTHER_KIND_LISTS } from "../desired/kind-types.js";
 import { fileCacheKey, loadSpecs, type LoadResult } from "../desired/load.js";
 import type { SpecSource } from "../desired/types.js";
 import type { Credential } from "../ngrok/types.js";
+import type { LiveResource } from "../ngrok/resources.js";
 import { diffSlice, finishDiff, heldCredentials, sliceContext, startDiff, type SliceContext } from "../plan/diff-slice.js";
 import { diffedSpecs } from "../plan/plan.js";
-import type { Plan } from "../plan/types.js";
-import { DIFF_UNITS_PER_CREDENTIAL, FINISH_UNITS_PER_SPEC, INDEX_UNITS_PER_SPEC } from "./cpu-units.js";
+import type { Intent, Plan } from "../plan/types.js";
+import { DIFF_UNITS_PER_CREDENTIAL, FINISH_UNITS_PER_SPEC, INDEX_CONTEXT_UNITS_PER_SPEC, INDEX_READ_UNITS_PER_SPEC } from "./cpu-units.js";
 import { RunError } from "./errors.js";
-import { byList, credentialShare, isKindName } from "./kinds.js";
+import { credentialShare, isKindName } from "./kinds.js";
+import { diffKindsInSlices, endKindsDiff, listedServiceUsers } from "./kinds-slices.js";
 import type { Invocation } from "./invocation.js";
+import { previousSpecs, type Previous } from "./previous.js";
 import type { RunConfig, RunPorts } from "./ports.js";
 import type { RunState } from "./state.js";
 import { rotations } from "./types.js";
@@ -24,6 +27,8 @@ export interface Diffed {
   live: readonly Credential[];
   /** What the diff was judged against (the vault's ids, the intents, the rotations asked for). */
   context: SliceContext;
+  /** The previous specs the plan compares reviewed settings with (previous.ts), parsed before the plan is made. */
+  previous: Previous;
 }
 
 interface SpecIndex {
@@ -32,12 +37,19 @@ interface SpecIndex {
   /** Without the texts their SHAs name while the parse cache held every file (only keys are compared). */
   sources: SpecSource[];
   loaded: Extract<LoadResult, { ok: true }>;
-  context: SliceContext;
+  /** What the index's first piece read beside the specs: the vault's ids, the intents, the rotations already done. */
+  read: { stored: ReadonlyMap<string, string>; intents: Intent[]; rotated: ReadonlySet<string>; serviceUsers: LiveResource[] };
+  /** The index's second piece: absent until an invocation had its units. */
+  context?: SliceContext;
+  /** Once read and parsed (their units spent): kept with the index, so a yield after them does not parse them again. */
+  previous?: { specs: Previous };
 }
 
 /**
  * The specs, the vault's ids and the intents every slice is judged against, kept in memory between invocations of
  * one run while the process lives (a Durable Object between alarms): rebuilt, and its units spent, only when lost.
+ * Two pieces of work (at 10,000 specs one would be more than an invocation's units): reading the specs from the parse
+ * cache with the vault's ids and the intents, then the slice context made of them.
  */
 const indexes = new WeakMap<object, SpecIndex>();
 
@@ -50,11 +62,17 @@ export async function diffInSlices(state: RunState, run: Invocation): Promise<Di
   const { budget } = ports;
   let index = indexes.get(ports.scratch);
   if (!index || index.key !== indexKey(state)) {
-    // Building the index is one piece of work: an invocation that already spent some of its units leaves it to the next.
+    // Its units are known once the specs are read: an invocation that already spent some of its units leaves it to the next.
     if (budget.unitsUsed > 0 && Number.isFinite(budget.unitLimit)) return null;
-    index = await buildIndex(state, ports, settings.config);
+    index = await readIndex(state, ports, settings.config);
     indexes.set(ports.scratch, index);
-    budget.spend(Math.ceil(index.context.specs.length * INDEX_UNITS_PER_SPEC));
+    budget.spend(Math.ceil(index.loaded.specs.length * INDEX_READ_UNITS_PER_SPEC));
+  }
+  if (!index.context) {
+    const units = Math.ceil(index.loaded.specs.length * INDEX_CONTEXT_UNITS_PER_SPEC);
+    if (!budget.affords(units)) return null;
+    budget.spend(units);
+    index.context = contextOf(state, index, settings.config);
   }
   const { context } = index;
   if (state.diff?.round !== state.round) state.diff = { round: state.round, ...startDiff(context.specs.length) };
@@ -69,20 +87,30 @@ export async function diffInSlices(state: RunState, run: Invocation): Promise<Di
     // The scratch keeps one row per id: a listing that repeated a credential holds fewer than were listed.
     if (slice.length < size) state.listed = state.diff.offset;
   }
-  const finish = Math.ceil(context.specs.length * FINISH_UNITS_PER_SPEC);
+  // The other kinds' live lists, sliced the same way (kinds-slices.ts); their finish goes with this one, one piece.
+  const kindsFinish = await diffKindsInSlices(state, run, { loaded: index.loaded, context });
+  if (kindsFinish === null) return null;
+  // The previous specs before the plan is made: pieces of their own (a yield after the plan's piece would make it again).
+  if (!index.previous) {
+    const previous = await previousSpecs(state, run, index.sources);
+    if (previous === null) return null;
+    index.previous = { specs: previous };
+  }
+  const finish = Math.ceil(context.specs.length * FINISH_UNITS_PER_SPEC) + kindsFinish;
   if (!budget.affords(finish)) return null;
   budget.spend(finish);
   const progress = state.diff;
   // The other kinds' deliveries are theirs (src/run/kinds.ts).
   const delivered = (ports.deliverer ? await ports.deliverer.records() : []).filter((record) => !isKindName(record.name));
   const planned = finishDiff(progress, { ownerId: settings.config.ownerId, context, delivered });
-  return { sources: index.sources, loaded: index.loaded, planned, live: heldCredentials(progress), context };
+  return { sources: index.sources, loaded: index.loaded, planned, live: heldCredentials(progress), context, previous: index.previous.specs };
 }
 
 /** Once the plan is saved: the partial result and the index are dropped (a yield before that finishes the diff again, not its slices). */
 export function endDiff(state: RunState, ports: RunPorts): void {
   delete state.diff;
   indexes.delete(ports.scratch);
+  endKindsDiff(state, ports);
 }
 
 /**
@@ -109,7 +137,8 @@ function indexKey(state: RunState): string {
   return JSON.stringify([state.runId, state.round, state.now, state.sha, state.tree]);
 }
 
-async function buildIndex(state: RunState, ports: RunPorts, config: RunConfig): Promise<SpecIndex> {
+/** The index's first piece: the specs (from the parse cache while it holds every file), the vault's ids, the intents. */
+async function readIndex(state: RunState, ports: RunPorts, config: RunConfig): Promise<SpecIndex> {
   // The cache keys are all the index needs of the sources while every file is cached (the start stage put them there).
   let sources = await (ports.scratch.loadSourceKeys ? ports.scratch.loadSourceKeys() : ports.scratch.loadSources());
   let loaded: LoadResult | null = cachedSpecs(sources, ports, config.ownerId);
@@ -120,10 +149,15 @@ async function buildIndex(state: RunState, ports: RunPorts, config: RunConfig): 
   if (!loaded.ok) throw new RunError("RUN_INTERNAL", "internal: specs validated at the start no longer validate");
   // A rotation asked for and done in an earlier round is not done again.
   const rotated = new Set((await ports.scratch.loadOutcomes()).filter((r) => r.outcome.status === "done" && r.outcome.change.action === "rotate").map((r) => r.outcome.change.name));
-  const stored = await ports.tokens.ids();
-  // `owner:` resolved against the service users listed (state.kindLive); only the credentials' own intents.
-  const share = credentialShare({ ownerId: config.ownerId, kinds: loaded.kinds, specs: loaded.specs, lists: state.lists ?? [], live: byList(state.kindLive ?? []), stored, intents: await ports.intents.list() });
-  const context = sliceContext({
+  return { key: indexKey(state), sources, loaded, read: { stored: await ports.tokens.ids(), intents: await ports.intents.list(), rotated, serviceUsers: await listedServiceUsers(state, ports) } };
+}
+
+/** The index's second piece: the slice context, every spec by name, the owners resolved. */
+function contextOf(state: RunState, { loaded, read }: SpecIndex, config: RunConfig): SliceContext {
+  const { stored, rotated } = read;
+  // `owner:` resolved against the service users listed (in the scratch); only the credentials' own intents.
+  const share = credentialShare({ ownerId: config.ownerId, kinds: loaded.kinds, specs: loaded.specs, serviceUsers: read.serviceUsers, intents: read.intents });
+  return sliceContext({
     ownerId: config.ownerId,
     specs: diffedSpecs(share.specs, state.now),
     stored,
@@ -134,5 +168,4 @@ async function buildIndex(state: RunState, ports: RunPorts, config: RunConfig): 
     rotateNow: new Set(rotations(state.request).filter((name) => !rotated.has(name))),
     endingOwners: share.endingOwners,
   });
-  return { key: indexKey(state), sources, loaded, context };
 }

@@ -7,12 +7,13 @@ import type { OtherKindList } from "../desired/kind-types.js";
 import { MemoryIntentLog } from "../apply/memory-intents.js";
 import { API_KEYS, SERVICE_USERS, SSH_CREDENTIALS } from "../kinds/records.js";
 import { NgrokClient } from "../ngrok/client.js";
-import { ResourceClient } from "../ngrok/resources.js";
-import { decodeMetadata } from "../ownership/marker.js";
+import { ResourceClient, type ResourcesApi } from "../ngrok/resources.js";
+import { decodeMetadata, encodeMetadata } from "../ownership/marker.js";
 import { generateKeyringEntry, importKeyring, TokenVault } from "../vault/index.js";
 import { MemoryTokenStore } from "../vault/memory-store.js";
 import { SubrequestBudget } from "./budget.js";
 import { advanceRun } from "./core.js";
+import { DIFF_UNITS_PER_KIND_ITEM } from "./cpu-units.js";
 import { MemoryScratch } from "./memory-scratch.js";
 import type { RunPorts, RunScratch, TokenPort } from "./ports.js";
 import { newRunState, type RunState } from "./state.js";
@@ -42,7 +43,7 @@ async function world() {
 type World = Awaited<ReturnType<typeof world>>;
 
 /** Every durable write is a step; `crashAt: n` kills the process at the nth (not made), and every call after it fails. */
-function portsFactory(w: World, content: string, options: { limit: number; crashAt?: number; steps?: { n: number }; crashOn?: (request: Request) => boolean }) {
+function portsFactory(w: World, content: string, options: { limit: number; units?: number; resources?: (api: ResourcesApi) => ResourcesApi; crashAt?: number; steps?: { n: number }; crashOn?: (request: Request) => boolean }) {
   const steps = options.steps ?? { n: 0 };
   let dead = false;
   const step = () => {
@@ -51,10 +52,10 @@ function portsFactory(w: World, content: string, options: { limit: number; crash
   const live = () => {
     if (dead) throw new Crash("killed");
   };
-  const durable = new Set(["save", "saveSources", "clearLive", "addLive", "savePlan", "saveDeliveries", "appendPlanText", "saveOutcome", "open", "close"]);
+  const durable = new Set(["save", "saveSources", "clearLive", "addLive", "clearKindLive", "addKindLive", "savePlan", "saveDeliveries", "appendPlanText", "saveOutcome", "open", "close"]);
   const guard = <T extends object>(target: T, methods: string[]): T =>
     Object.fromEntries(methods.map((m) => [m, (...args: unknown[]) => ((durable.has(m) ? step() : live()), (target as Record<string, (...a: unknown[]) => unknown>)[m]?.apply(target, args))])) as T;
-  const scratch = guard<RunScratch>(w.scratch, ["save", "saveSources", "loadSources", "clearLive", "addLive", "loadLive", "liveCount", "savePlan", "loadPlan", "loadPlanMeta", "loadPlanHead", "loadChanges", "loadDeliveries", "saveDeliveries", "appendPlanText", "planTextProgress", "loadPlanText", "saveOutcome", "loadOutcomes"]);
+  const scratch = guard<RunScratch>(w.scratch, ["save", "saveSources", "loadSources", "clearLive", "addLive", "loadLive", "liveCount", "clearKindLive", "addKindLive", "loadKindLive", "kindLiveCount", "savePlan", "loadPlan", "loadPlanMeta", "loadPlanHead", "loadChanges", "loadDeliveries", "saveDeliveries", "appendPlanText", "planTextProgress", "loadPlanText", "saveOutcome", "loadOutcomes"]);
   const intents = guard<IntentLog>(w.intents, ["open", "close", "list"]);
   const tokens: TokenPort = { store: async (n, id, t) => (step(), w.vault.store(n, id, t)), remove: async (n) => (step(), w.vault.remove(n)), ids: () => w.vault.ids(), read: (n) => w.vault.read(n) };
   const sources = [{ path: "credentials/all.yaml", content }];
@@ -64,12 +65,12 @@ function portsFactory(w: World, content: string, options: { limit: number; crash
       live();
       if (options.crashOn?.(request)) throw ((dead = true), new Crash("killed"));
       return w.emulator.fetch(request);
-    });
+    }, options.units);
     const ngrok = new NgrokClient({ baseUrl: "http://emulator.test", apiKey: w.apiKey, fetch: budget.fetch, sleep: async () => {}, timeoutMs: 200, rateLimit: "off" });
     return {
       specs: { read: async () => ({ sha: null, tree: null, sources, baseline: previous === null ? null : { ref: null, label: "the last apply" } }), previous: async () => (previous === null ? null : [{ path: "credentials/all.yaml", content: previous }]) },
       ngrok,
-      resources: new ResourceClient(ngrok),
+      resources: options.resources ? options.resources(new ResourceClient(ngrok)) : new ResourceClient(ngrok),
       ...(w.kindsApplied !== null ? { kindsApplied: { read: async () => [...(w.kindsApplied ?? [])], write: async (lists: readonly OtherKindList[]) => (step(), void (w.kindsApplied = [...lists])) } } : {}),
       tokens,
       intents,
@@ -81,7 +82,7 @@ function portsFactory(w: World, content: string, options: { limit: number; crash
 }
 
 /** Drives a run as the Durable Object does: a fresh budget per invocation, the state reloaded from what was persisted. */
-async function drive(w: World, content: string, options: { limit?: number; crashAt?: number; crashOn?: (request: Request) => boolean; steps?: { n: number }; request?: RunRequest; fresh?: boolean; maxDeletes?: number } = {}): Promise<RunOutput> {
+async function drive(w: World, content: string, options: { limit?: number; units?: number; resources?: (api: ResourcesApi) => ResourcesApi; crashAt?: number; crashOn?: (request: Request) => boolean; steps?: { n: number }; request?: RunRequest; fresh?: boolean; maxDeletes?: number } = {}): Promise<RunOutput> {
   const portsFor = portsFactory(w, content, { limit: options.limit ?? 14, ...options });
   if (options.fresh !== false) {
     const request = options.request ?? { cause: "manual", mode: "apply" };
@@ -238,5 +239,68 @@ describe("every kind through the run core", () => {
     const left = await liveKinds(w);
     expect([left.users, left.keys, left.ssh, left.credentials]).toEqual([[], [], [], []]);
     expect(await w.vault.ids()).toEqual(new Map());
+  });
+
+  it("3,000 API keys and SSH credentials plan within the Free budgets: the listing in the scratch, not the state, and the diff a slice per invocation within its units", async () => {
+    const w = await world();
+    const key = sshKey();
+    const names = Array.from({ length: 1500 }, (_, i) => `k-${String(i).padStart(4, "0")}`);
+    // Ours, the API keys' secrets in the vault (a keeper whose secret the vault lacks is kept whole by the sliced diff).
+    for (const name of names) {
+      const created = await w.api.create(API_KEYS, { description: "", metadata: encodeMetadata(null, { owner: OWNER, name }) });
+      await w.vault.store(`api_keys/${name}`, created.id, created.token ?? "");
+      await w.api.create(SSH_CREDENTIALS, { description: "", metadata: encodeMetadata(null, { owner: OWNER, name }), acl: [], public_key: key });
+    }
+    const tree = `api_keys:\n${names.map((name) => `  - name: ${name}\n`).join("")}ssh_credentials:\n${names.map((name) => `  - name: ${name}\n    public_key: ${key}\n`).join("")}`;
+    // What each invocation saved and read: the state's size, and the kinds' rows it diffed.
+    let biggestState = 0;
+    let rows = 0;
+    const perInvocation: number[] = [];
+    const { save, loadKindLive } = w.scratch;
+    w.scratch.save = (state) => ((biggestState = Math.max(biggestState, JSON.stringify(state).length)), save.call(w.scratch, state));
+    w.scratch.loadKindLive = (list, range) => {
+      const items = loadKindLive.call(w.scratch, list, range);
+      rows += items.length;
+      return items;
+    };
+    const units = 8000;
+    const request = { cause: "manual", mode: "plan" } as const;
+    w.scratch.clear();
+    w.scratch.save(newRunState(1, "plan", request, "plan"));
+    const portsFor = portsFactory(w, tree, { limit: 50, units });
+    let output: RunOutput | null = null;
+    for (let i = 0; i < 200 && output === null; i++) {
+      rows = 0;
+      output = await advanceRun(w.scratch.load() as RunState, portsFor(), { config: { ownerId: OWNER, maxDeletes: 5 }, reserve: 8 });
+      perInvocation.push(rows);
+    }
+    expect(output?.status, output?.errors.join("\n")).toBe("succeeded");
+    expect(output?.plan_text).toContain("No changes.");
+    expect(output?.progress?.max_work_units).toBeLessThanOrEqual(units);
+    // The state stays small: 3,000 listed keys would be most of a megabyte of JSON rewritten at every step.
+    expect(biggestState).toBeLessThan(16_000);
+    // Every key was diffed, from the scratch, a slice per invocation that its units pay for.
+    expect(perInvocation.reduce((a, b) => a + b, 0)).toBe(3000);
+    expect(Math.max(...perInvocation) * DIFF_UNITS_PER_KIND_ITEM).toBeLessThanOrEqual(units);
+    expect(perInvocation.filter((n) => n > 0).length).toBeGreaterThan(1);
+  }, 60_000);
+
+  it("a kind's listing that cycles through pages already read (A → B → A) fails the run at the first page read again", async () => {
+    const w = await world();
+    const cycling = (api: ResourcesApi): ResourcesApi => ({
+      ...api,
+      create: (kind, body) => api.create(kind, body),
+      update: (kind, id, body) => api.update(kind, id, body),
+      delete: (kind, id) => api.delete(kind, id),
+      listPage: async (kind, cursor) => {
+        const page = await api.listPage(kind, null);
+        return kind === API_KEYS ? { items: page.items, next: cursor === "B" ? "A" : "B" } : page;
+      },
+    });
+    await w.api.create(API_KEYS, { description: "k" });
+    const output = await drive(w, TREE, { limit: 50, resources: cycling, request: { cause: "manual", mode: "plan" } }).catch((error: unknown) => error);
+    expect(JSON.stringify(output)).toContain("RUN_PAGING_LOOP");
+    // At the first page read again: A, B, then A.
+    expect(w.account.calls().filter((c) => c.path.startsWith("/api_keys")).length).toBe(3);
   });
 });

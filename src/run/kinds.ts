@@ -2,16 +2,12 @@
 import { OTHER_KIND_LISTS, type KindSpecs, type OtherKindList } from "../desired/kind-types.js";
 import type { CredentialSpec } from "../desired/types.js";
 import type { LiveResource } from "../ngrok/resources.js";
-import type { Credential } from "../ngrok/types.js";
-import { diffKinds, kindsToList, maxDeletesAcrossKinds, resolveOwners } from "../plan/kinds-diff.js";
+import { kindsToList, maxDeletesAcrossKinds, resolveOwners } from "../plan/kinds-diff.js";
 import type { KindsPlan } from "../plan/kind-changes.js";
 import { diffServiceUsers } from "../plan/service-users-diff.js";
 import type { DeliveryRecord, Intent, KindChange, Plan, Refusal } from "../plan/types.js";
 import { KINDS } from "../kinds/records.js";
 import { usedKinds } from "../kinds/plan-kinds.js";
-import { decodeMarker } from "../ownership/marker.js";
-import { decodeNameMarker } from "../ownership/name-marker.js";
-import type { ListedResource } from "./state.js";
 
 const PREFIXES = ["service_users/", "api_keys/", "ssh_credentials/"] as const;
 
@@ -33,30 +29,21 @@ export function listsToRead(kinds: KindSpecs, specs: readonly CredentialSpec[], 
 
 /**
  * The kinds applied after this plan (RunPorts.kindsApplied), written before its apply: those the specs use, and of
- * those recorded before, each that was not listed or whose listing still holds one of our marked resources. A kind
- * listed empty of ours and unused by the specs leaves the set: the fewest-calls rule again.
+ * those recorded before, each that was not listed or whose listing still holds one of our marked resources (`ours`,
+ * see oursListed). A kind listed empty of ours and unused by the specs leaves the set: the fewest-calls rule again.
  */
-export function kindsApplied(recorded: readonly OtherKindList[], kinds: KindSpecs, listed: readonly OtherKindList[], live: readonly ListedResource[], ownerId: string): OtherKindList[] {
+export function kindsApplied(recorded: readonly OtherKindList[], kinds: KindSpecs, listed: readonly OtherKindList[], ours: ReadonlySet<string>): OtherKindList[] {
   const keep = usedKinds(kinds);
-  const ours = new Set(live.filter((item) => (item.list === "service_users" ? decodeNameMarker(item.name ?? "")?.owner : decodeMarker(item.metadata)?.marker.owner) === ownerId).map((item) => item.list));
   for (const list of recorded) if (!listed.includes(list) || ours.has(list)) keep.add(list);
   return OTHER_KIND_LISTS.filter((list) => keep.has(list));
 }
 
-/** The other kinds' listing (RunState.kindLive) by list. */
-export function byList(items: readonly ListedResource[]): Partial<Record<OtherKindList, LiveResource[]>> {
-  const kinds: Partial<Record<OtherKindList, LiveResource[]>> = {};
-  for (const { list, ...resource } of items) (kinds[list] ??= []).push(resource);
-  return kinds;
-}
-
-export interface KindsInput {
+export interface ShareInput {
   ownerId: string;
   kinds: KindSpecs;
   specs: readonly CredentialSpec[];
-  lists: readonly OtherKindList[];
-  live: Partial<Record<OtherKindList, readonly LiveResource[]>>;
-  stored: ReadonlyMap<string, string>;
+  /** The service users listed (none when they were not). */
+  serviceUsers: readonly LiveResource[];
   intents: readonly Intent[];
   delivered?: readonly DeliveryRecord[];
 }
@@ -65,8 +52,8 @@ export interface KindsInput {
  * What the credential plan is made from: the specs with `owner:` resolved (a service user this plan creates gives a
  * pending id apply fills in), and only the credentials' own intents and deliveries (the kinds' are theirs).
  */
-export function credentialShare(input: KindsInput): { specs: CredentialSpec[]; intents: Intent[]; delivered?: DeliveryRecord[]; unresolved: Refusal[]; endingOwners: Set<string> } {
-  const users = diffServiceUsers(input.ownerId, input.kinds.service_users, input.live.service_users ?? []);
+export function credentialShare(input: ShareInput): { specs: CredentialSpec[]; intents: Intent[]; delivered?: DeliveryRecord[]; unresolved: Refusal[]; endingOwners: Set<string> } {
+  const users = diffServiceUsers(input.ownerId, input.kinds.service_users, input.serviceUsers);
   const owners = users.owners;
   // The service users this plan deletes: the credential diff holds whatever they still own (OWNER_IN_USE reads it).
   const endingOwners = new Set(users.changes.flatMap((change) => (change.action === "delete" ? [change.id] : [])));
@@ -84,50 +71,38 @@ export function credentialShare(input: KindsInput): { specs: CredentialSpec[]; i
 }
 
 export interface MergeOptions {
-  now: number;
   maxDeletes: number;
   allowDeletes: boolean;
   rotateNow: ReadonlySet<string>;
-  rotationGraceMs?: number;
-  defaultRotateAfterMs?: number;
-  expiryWarningMs?: number;
   /** Whether this driver can apply the other kinds (RunPorts.resources). */
   available: boolean;
 }
 
-/** The credential plan with the kinds' plan merged in: one plan, MAX_DELETES over every kind, the kinds' names as `list/name`. */
-export function withKinds(plan: Plan, input: KindsInput, liveCredentials: readonly Credential[], options: MergeOptions, unresolved: readonly Refusal[]): Plan {
+/**
+ * The credential plan with the kinds' plan (kinds-slices.ts, null when the run lists no other kind) merged in: one
+ * plan, MAX_DELETES over every kind, the kinds' names as `list/name`.
+ */
+export function withKinds(plan: Plan, lists: readonly OtherKindList[], kinds: KindsPlan | null, options: MergeOptions, unresolved: readonly Refusal[]): Plan {
   const merged = { ...plan, refusals: [...plan.refusals, ...unresolved] };
-  if (input.lists.length === 0) return merged;
-  if (!options.available) return { ...merged, refusals: [...merged.refusals, { code: "KINDS_UNAVAILABLE", message: "the specs hold service users, API keys or SSH credentials, which this driver cannot apply" }] };
-  const ending = new Set(plan.changes.flatMap((change) => (change.action === "delete" || change.action === "replace" ? [change.id] : [])));
-  let kinds: KindsPlan = diffKinds({
-    ownerId: input.ownerId,
-    kinds: input.kinds,
-    live: input.live,
-    liveCredentials,
-    credentialEnds: ending,
-    stored: input.stored,
-    intents: input.intents.filter((intent) => isKindName(intent.name)),
-    now: options.now,
-    rotateNow: options.rotateNow,
-    ...(input.delivered ? { delivered: input.delivered.filter((record) => isKindName(record.name)) } : {}),
-    ...(options.rotationGraceMs !== undefined ? { rotationGraceMs: options.rotationGraceMs } : {}),
-    ...(options.defaultRotateAfterMs !== undefined ? { defaultRotateAfterMs: options.defaultRotateAfterMs } : {}),
-    ...(options.expiryWarningMs !== undefined ? { expiryWarningMs: options.expiryWarningMs } : {}),
-  });
-  kinds = maxDeletesAcrossKinds(plan, kinds, options.maxDeletes, options.allowDeletes, options.rotateNow);
+  if (lists.length === 0) return merged;
+  if (!options.available || kinds === null) return { ...merged, refusals: [...merged.refusals, { code: "KINDS_UNAVAILABLE", message: "the specs hold service users, API keys or SSH credentials, which this driver cannot apply" }] };
+  const judged = maxDeletesAcrossKinds(plan, kinds, options.maxDeletes, options.allowDeletes, options.rotateNow);
   return {
     ...merged,
-    changes: [...merged.changes, ...kinds.changes.map(named)],
-    deliveries: [...merged.deliveries, ...kinds.deliveries],
-    unchanged: [...merged.unchanged, ...kinds.unchanged],
-    unmanaged: merged.unmanaged + kinds.unmanaged,
-    foreign: merged.foreign + kinds.foreign,
-    refusals: [...merged.refusals, ...kinds.refusals],
-    notes: [...merged.notes, ...kinds.notes],
-    staleIntents: [...merged.staleIntents, ...kinds.staleIntents],
+    changes: [...merged.changes, ...judged.changes.map(named)],
+    deliveries: [...merged.deliveries, ...judged.deliveries],
+    unchanged: [...merged.unchanged, ...judged.unchanged],
+    unmanaged: merged.unmanaged + judged.unmanaged,
+    foreign: merged.foreign + judged.foreign,
+    refusals: [...merged.refusals, ...judged.refusals],
+    notes: [...merged.notes, ...judged.notes],
+    staleIntents: [...merged.staleIntents, ...judged.staleIntents],
   };
+}
+
+/** The ids the credential plan ends (a service user that owns only those may go). */
+export function credentialEnds(plan: Plan): Set<string> {
+  return new Set(plan.changes.flatMap((change) => (change.action === "delete" || change.action === "replace" ? [change.id] : [])));
 }
 
 /** A kind's change under its plan name, `list/name` (the vault's name for its secret). */

@@ -1,5 +1,7 @@
 // Run scratch state in memory, kept as JSON text as a database would keep it: for the CLI (one process) and the bench.
 import type { ChangeOutcome } from "../apply/types.js";
+import type { OtherKindList } from "../desired/kind-types.js";
+import type { LiveResource } from "../ngrok/resources.js";
 import type { Credential } from "../ngrok/types.js";
 import type { Delivery, Plan, PlanChange } from "../plan/types.js";
 import type { SpecSource } from "../desired/types.js";
@@ -10,9 +12,14 @@ import { parseRunState, type RunState } from "./state.js";
 
 export class MemoryScratch implements RunScratch {
   state: string | null = null;
-  sources = "[]";
-  sourceKeys = "[]";
-  readonly live = new Map<string, string>();
+  /** A row of JSON per file, as the Durable Object's run_sources: appending one does not copy the others. */
+  readonly sources: string[] = [];
+  readonly sourceKeys: string[] = [];
+  /** The listing as rows in listing order, and each id's row (a credential listed again replaces its row in place). */
+  readonly live: string[] = [];
+  readonly #liveAt = new Map<string, number>();
+  /** The other kinds' listing, by list then id. */
+  readonly kindLive = new Map<OtherKindList, Map<string, string>>();
   /** The plan as a database keeps it: its head, the rest without its rows, then one JSON text per change and per delivery. */
   plan: { head: string; meta: string; changes: string[]; deliveries: string[] } | null = null;
   /** plan_text's pieces: the text, the changes it covers, its bytes. */
@@ -35,44 +42,72 @@ export class MemoryScratch implements RunScratch {
   /** Forgets the run (the Durable Object does this once a run is recorded). */
   clear(): void {
     this.state = null;
-    this.sources = "[]";
-    this.sourceKeys = "[]";
-    this.live.clear();
+    this.sources.length = 0;
+    this.sourceKeys.length = 0;
+    this.clearLive();
+    this.kindLive.clear();
     this.plan = null;
     this.text = [];
     this.outcomes.clear();
   }
 
   saveSources(sources: readonly SpecSource[], options: { append?: boolean } = {}): void {
-    const joined = (before: string, json: string) => (options.append && before !== "[]" ? (json === "[]" ? before : `${before.slice(0, -1)},${json.slice(1)}`) : json);
-    this.sources = joined(this.sources, JSON.stringify(sources));
-    // As a database reads columns: the keys without the texts the SHAs name.
-    this.sourceKeys = joined(this.sourceKeys, JSON.stringify(sources.map((source) => (source.sha ? { ...source, content: "" } : source))));
+    if (!options.append) (this.sources.length = 0), (this.sourceKeys.length = 0);
+    for (const source of sources) {
+      this.sources.push(JSON.stringify(source));
+      // As a database reads columns: the keys without the texts the SHAs name.
+      this.sourceKeys.push(JSON.stringify(source.sha ? { ...source, content: "" } : source));
+    }
   }
 
   loadSources(): SpecSource[] {
-    return JSON.parse(this.sources) as SpecSource[];
+    return this.sources.map((json) => JSON.parse(json) as SpecSource);
   }
 
   loadSourceKeys(): SpecSource[] {
-    return JSON.parse(this.sourceKeys) as SpecSource[];
+    return this.sourceKeys.map((json) => JSON.parse(json) as SpecSource);
   }
 
   clearLive(): void {
-    this.live.clear();
+    this.live.length = 0;
+    this.#liveAt.clear();
   }
 
   addLive(credentials: readonly Credential[]): void {
-    for (const credential of credentials) this.live.set(credential.id, JSON.stringify(credential));
+    for (const credential of credentials) {
+      const json = JSON.stringify(credential);
+      const at = this.#liveAt.get(credential.id);
+      if (at === undefined) this.#liveAt.set(credential.id, this.live.push(json) - 1);
+      else this.live[at] = json;
+    }
   }
 
   liveCount(): number {
-    return this.live.size;
+    return this.live.length;
   }
 
+  /** A range of rows is read without copying the others (a slice of the diff used to copy the whole listing). */
   loadLive(range?: { offset: number; limit: number }): Credential[] {
-    const rows = [...this.live.values()];
-    return (range ? rows.slice(range.offset, range.offset + range.limit) : rows).map((json) => JSON.parse(json) as Credential);
+    return (range ? this.live.slice(range.offset, range.offset + range.limit) : this.live).map((json) => JSON.parse(json) as Credential);
+  }
+
+  clearKindLive(): void {
+    this.kindLive.clear();
+  }
+
+  addKindLive(list: OtherKindList, items: readonly LiveResource[]): void {
+    let rows = this.kindLive.get(list);
+    if (!rows) this.kindLive.set(list, (rows = new Map()));
+    for (const item of items) rows.set(item.id, JSON.stringify(item));
+  }
+
+  kindLiveCount(list: OtherKindList): number {
+    return this.kindLive.get(list)?.size ?? 0;
+  }
+
+  loadKindLive(list: OtherKindList, range?: { offset: number; limit: number }): LiveResource[] {
+    const rows = [...(this.kindLive.get(list)?.values() ?? [])];
+    return (range ? rows.slice(range.offset, range.offset + range.limit) : rows).map((json) => JSON.parse(json) as LiveResource);
   }
 
   savePlan(plan: Plan): void {

@@ -12,7 +12,7 @@ import type { Budget } from "./budget.js";
 import type { RunResult } from "./result.js";
 import type { Baseline, DeliveryResult, RunState } from "./state.js";
 import type { ReviewOutcome, RunOutput } from "./types.js";
-import type { ResourcesApi } from "../ngrok/resources.js";
+import type { LiveResource, ResourcesApi } from "../ngrok/resources.js";
 import type { OtherKindList } from "../desired/kind-types.js";
 
 export type { Baseline } from "./state.js";
@@ -90,6 +90,15 @@ export interface RunScratch {
   loadLive(range?: { offset: number; limit: number }): Awaitable<Credential[]>;
   /** Distinct credentials listed so far (by id): a page that adds none was read before. */
   liveCount(): Awaitable<number>;
+  /**
+   * The listing of the kinds beside credentials (service users, API keys, SSH credentials), one row per id and list,
+   * apart from the credentials': the list stage adds each page, the plan stage's kinds' diff reads it a slice at a time.
+   */
+  clearKindLive(): Awaitable<void>;
+  addKindLive(list: OtherKindList, items: readonly LiveResource[]): Awaitable<void>;
+  /** `limit` of a list's items from `offset` (in an order that stays the same while the listing does), or all of them. */
+  loadKindLive(list: OtherKindList, range?: { offset: number; limit: number }): Awaitable<LiveResource[]>;
+  kindLiveCount(list: OtherKindList): Awaitable<number>;
   /**
    * Replaces the plan (a new round); outcomes of earlier rounds are kept. Its changes and deliveries are kept one row
    * each, in the order given, with a small head (planHead): the stages after the plan read only the rows they need.

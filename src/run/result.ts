@@ -13,7 +13,8 @@ export type RunResult =
   | { kind: "invalid"; errors: SpecError[]; files: number; notes?: string[] }
   /** Planned only: plan mode, or a refused plan (see plan.refusals). */
   | { kind: "planned"; plan: Plan; live: number }
-  | { kind: "applied"; plan: Plan; live: number; report: ApplyReport };
+  /** `errors`: a bounded result's failures (report-tally.ts), in place of its outcomes' (which are only the head's). */
+  | { kind: "applied"; plan: Plan; live: number; report: ApplyReport; errors?: string[] };
 
 /** How a run ended: with a result of the core, or without one. */
 export type RunEnd =
@@ -85,7 +86,7 @@ function describe(result: RunResult, sha: string | null, deliveries: readonly De
     return info;
   });
   for (const change of result.report.notAttempted) outcomes.push({ action: change.action, name: change.name, status: "not_attempted" });
-  const errors = outcomes.filter((o) => o.error).map((o) => `${o.action} ${o.name}: ${o.error}`);
+  const errors = result.errors ? [...result.errors] : outcomes.filter((o) => o.error).map((o) => `${o.action} ${o.name}: ${o.error}`);
   const output: RunOutput = { status: result.report.ok ? "succeeded" : "failed", sha, summary, plan_text, outcomes, errors, api_calls };
   for (const d of deliveries) {
     output.outcomes.push({ action: d.action, name: d.name, status: d.status, target: d.key, ...(d.error ? { error: d.error } : {}) });

@@ -45,4 +45,14 @@ describe("stall rule", () => {
     // Unlimited budgets (the CLI) keep the fixed cap.
     expect(invocationCap(state, 200, { limit: Number.POSITIVE_INFINITY, unitLimit: Number.POSITIVE_INFINITY }, 0)).toBe(200);
   });
+
+  it("the other kinds' items count like credentials: 100,000 API keys get the slices their diff needs", () => {
+    const free = { limit: 50, unitLimit: unitsForCpuMs(10) };
+    const state = fresh();
+    const none = invocationCap(state, 200, free, 8);
+    Object.assign(state, { kindListed: 100_000 });
+    const cap = invocationCap(state, 200, free, 8);
+    // 100,000 items are 1,000 pages (24 invocations at 42 calls) and, at 12 units an item, 150 slices of 8,000 units.
+    expect(cap - none).toBeGreaterThanOrEqual(2 * (24 + 150));
+  });
 });

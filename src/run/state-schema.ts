@@ -58,7 +58,13 @@ export const runStateSchema = z.object({
   pages: count.optional(),
   lists: z.array(z.enum(["service_users", "api_keys", "ssh_credentials"])).optional(),
   listing: count.optional(),
-  kindLive: z.array(z.object({ id: z.string().min(1), created_at: z.string(), list: z.enum(["service_users", "api_keys", "ssh_credentials"]) })).optional(),
+  kindListed: count.optional(),
+  kindDiff: z
+    .object({
+      round: count,
+      parts: z.array(z.object({ list: z.enum(["api_keys", "ssh_credentials"]), diff: diffProgress.omit({ round: true }), rekeyed: z.array(z.object({ name: z.string(), credential: z.looseObject({ id: z.string(), created_at: z.string() }) })) })),
+    })
+    .optional(),
   round: count,
   total: count,
   applied: count,
@@ -76,6 +82,9 @@ export const runStateSchema = z.object({
   diff: diffProgress.optional(),
   checked: z.boolean().optional(),
   rendered: count.optional(),
+  tally: z
+    .object({ round: count, at: count, chain: z.string().regex(/^[0-9a-f]{64}$/), create: count, update: count, delete: count, attempted: count, failed: count, errors: z.array(z.string()), fingerprint: z.string().optional() })
+    .optional(),
   savedSources: count.optional(),
   skipped: z.string().optional(),
   declined: z.boolean().optional(),

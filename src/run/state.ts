@@ -1,17 +1,14 @@
 // The persisted state of a run in progress: versioned, so a deploy in the middle of a run never misreads it.
 import type { SpecError } from "../desired/errors.js";
 import type { OtherKindList } from "../desired/kind-types.js";
-import type { LiveResource } from "../ngrok/resources.js";
-
-/** A listed resource of a kind beside credentials, tagged with its list. */
-export type ListedResource = LiveResource & { list: OtherKindList };
+import type { KindPartProgress } from "../plan/kinds-slices.js";
 import type { TargetSeen } from "../plan/delivery-guard.js";
 import type { DiffProgress } from "../plan/diff-slice.js";
 import type { ReviewOutcome, RunRequest, Stage } from "./types.js";
 import { describeIssues, runStateSchema } from "./state-schema.js";
 
-/** Bump when RunState changes shape; a state of another version is not resumed (the run restarts). 4: the plan of an apply is saved in apply order, read by range (an older run's plan is not: it restarts). */
-export const RUN_STATE_VERSION = 4;
+/** Bump when RunState changes shape; a state of another version is not resumed (the run restarts). 4: the plan of an apply is saved in apply order, read by range (an older run's plan is not: it restarts). 5: the other kinds' listing is in the scratch, their diff in slices (RunState.kindDiff). */
+export const RUN_STATE_VERSION = 5;
 
 export type { Stage } from "./types.js";
 
@@ -52,10 +49,12 @@ export interface RunState {
   lists?: OtherKindList[];
   listing?: number;
   /**
-   * What those lists hold, as listed this round: kept here, not with the credentials (run_live), which the diff reads
-   * in slices. Such lists are short (service users and keys, not devices).
+   * Items of the other kinds listed this round, as persisted with this state (the listing itself is in the scratch,
+   * RunScratch.addKindLive): a page that adds none was read before. The report's units count them.
    */
-  kindLive?: ListedResource[];
+  kindListed?: number;
+  /** The kinds' diff so far (src/run/kinds-slices.ts), a slice of each list per piece of work; its round: a stale one restarts. */
+  kindDiff?: { round: number; parts: KindPartProgress[] };
   /**
    * Plans made by this run. A run that stopped while changes were in flight (a crash, a spent budget) cannot
    * know how they ended: it lists and plans again (round + 1) instead of sending them twice.
@@ -84,7 +83,9 @@ export interface RunState {
   savedSources?: number;
   /** Changes of the saved plan whose plan_text lines the report rendered so far (in the scratch, a piece at a time). */
   rendered?: number;
-  /** Spec files this run parsed (not found in the parse cache), one per work piece of the start stage. */
+  /** The report's tally of the saved plan so far (report-tally.ts): its counts and fingerprint, a piece of rows at a time. */
+  tally?: ReportTally;
+  /** Spec files this run parsed (not found in the parse cache), one per work piece of the start stage or of the plan stage's previous specs. */
   parsed?: number;
   /** The start stage checked the specs across files (its own piece of work); saving the sources is what is left of it. */
   checked?: boolean;
@@ -157,4 +158,23 @@ export function parseRunState(text: string): ParsedRunState {
   const checked = runStateSchema.safeParse(value);
   if (!checked.success) return { ok: false, error: `the persisted run state failed validation: ${describeIssues(checked.error)}` };
   return { ok: true, state: value as RunState };
+}
+
+/**
+ * What the report needs of the whole saved plan, tallied before it a piece of rows at a time (report-tally.ts), so the
+ * report itself reads only a bounded head. `at`: rows tallied (whole pieces); `chain`: SHA-256 chained over the pieces'
+ * digests (hex); `fingerprint`: set once every row and the deliveries are in.
+ */
+export interface ReportTally {
+  round: number;
+  at: number;
+  chain: string;
+  create: number;
+  update: number;
+  delete: number;
+  /** This round's outcomes among the rows tallied, those failed, and the first failures' error lines. */
+  attempted: number;
+  failed: number;
+  errors: string[];
+  fingerprint?: string;
 }

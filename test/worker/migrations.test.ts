@@ -111,7 +111,7 @@ for (const [shape, schema, counts] of [
     expect(typeof result.reviewedAt).toBe("string");
     expect(result.lastApplied?.tree).toBe(TREE);
     expect(result.tables).not.toContain("run_outcomes");
-    expect(result.tables).toEqual(expect.arrayContaining(["blob_use", "intents", "token_index", "run_results"]));
+    expect(result.tables).toEqual(expect.arrayContaining(["blob_use", "intents", "token_index", "run_results", "run_kind_live"]));
   });
 }
 

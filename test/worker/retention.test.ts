@@ -113,5 +113,5 @@ it("a run's scratch, its queue entry and its attempt counter are gone once it is
     const keys = sql.exec("SELECT key FROM state WHERE (key GLOB 'active*' OR key = 'run_attempts' OR key = 'cancel_run') AND value != ''").toArray().map((row) => String(row.key));
     return { rows, keys };
   });
-  expect(left).toEqual({ rows: { queue: 0, run_sources: 0, run_live: 0, run_changes: 0, run_deliveries: 0, run_text: 0, run_results: 0 }, keys: [] });
+  expect(left).toEqual({ rows: { queue: 0, run_sources: 0, run_live: 0, run_kind_live: 0, run_changes: 0, run_deliveries: 0, run_text: 0, run_results: 0 }, keys: [] });
 });

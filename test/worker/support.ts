@@ -98,9 +98,9 @@ export const pushPayload = (after: string, before: string, ref = "refs/heads/mai
 export const pullRequestPayload = (action: "opened" | "synchronize" | "reopened" | "closed", number: number, sha: string, baseSha: string) =>
   buildPullRequestEvent({ action, number, repository: { fullName: TEST_REPOSITORY, defaultBranch: "main" }, head: { sha, ref: `pr-${number}` }, base: { sha: baseSha, ref: "main" } });
 
-/** Runs the Durable Object's alarm until its queue is empty, then returns its status. */
-export async function settle() {
-  for (let i = 0; i < 200; i++) {
+/** Runs the Durable Object's alarm until its queue is empty (at most `alarms` times), then returns its status. */
+export async function settle(alarms = 200) {
+  for (let i = 0; i < alarms; i++) {
     await runDurableObjectAlarm(reconciler());
     const status = await reconciler().status();
     if (status.queued.length === 0 && status.current === null) return status;

@@ -1,4 +1,4 @@
-// The list stage: ngrok's credentials page by page into the run scratch, then each other kind the run lists (state.lists) into the state, one persisted step per page.
+// The list stage: ngrok's credentials page by page into the run scratch, then each other kind the run lists (state.lists) into its own part of the scratch, one persisted step per page.
 import { KINDS } from "../../kinds/records.js";
 import { listingLoop } from "../../ngrok/paging.js";
 import { MAX_PAGE_LIMIT } from "../../ngrok/types.js";
@@ -15,7 +15,8 @@ export async function listStage(state: RunState, run: Invocation): Promise<boole
     await ports.scratch.clearLive();
     state.listed = 0;
     state.pages = 0;
-    delete state.kindLive;
+    await ports.scratch.clearKindLive();
+    delete state.kindListed;
   }
   if ((state.listing ?? 0) > 0) return listKinds(state, run);
   while (state.cursor !== "end") {
@@ -56,12 +57,13 @@ async function listKinds(state: RunState, run: Invocation): Promise<boolean> {
     const page = await resources.listPage(kind, state.cursor);
     run.ports.budget.spend(page.items.length * LIST_UNITS_PER_CREDENTIAL);
     state.pages = (state.pages ?? 0) + 1;
-    const live = (state.kindLive ??= []);
-    const seen = new Set(live.map((item) => item.id));
-    const fresh = page.items.filter((item) => !seen.has(item.id));
-    for (const item of fresh) live.push({ ...item, list });
-    const loop = listingLoop(state.pages, page.next, page.next === state.cursor || (page.items.length > 0 && fresh.length === 0));
+    await run.ports.scratch.addKindLive(list, page.items);
+    // As the credentials': a page that adds none to the count persisted with the state was read before.
+    let listed = 0;
+    for (const read of state.lists?.slice(0, at) ?? []) listed += await run.ports.scratch.kindLiveCount(read);
+    const loop = listingLoop(state.pages, page.next, page.next === state.cursor || (page.items.length > 0 && listed === (state.kindListed ?? 0)));
     if (loop !== null) throw new RunError("RUN_PAGING_LOOP", `ngrok's listing of ${list} does not end (${loop})`);
+    state.kindListed = listed;
     if (page.next !== null) state.cursor = page.next;
     else if (at < (state.lists?.length ?? 0)) {
       state.listing = at + 1;

@@ -2,9 +2,9 @@
 import { makePlan } from "../../plan/plan.js";
 import { diffInSlices, endDiff } from "../diff-slices.js";
 import { persist, roomFor, type Invocation } from "../invocation.js";
-import { byList, credentialShare, kindsApplied, listsToRead, withKinds } from "../kinds.js";
+import { kindsApplied, listsToRead, withKinds } from "../kinds.js";
+import { kindsOfPlan } from "../kinds-slices.js";
 import { inApplyOrder } from "../plan-order.js";
-import { previousSpecs } from "../previous.js";
 import type { OtherKindList } from "../../desired/kind-types.js";
 import type { RunState } from "../state.js";
 import { allowsDeletes } from "../types.js";
@@ -16,8 +16,7 @@ export async function planStage(state: RunState, run: Invocation): Promise<boole
   // The diff goes a slice of the live list at a time, within the invocation's work units (diff-slices.ts).
   const diffed = await diffInSlices(state, run);
   if (!diffed) return false;
-  const { sources, loaded, context } = diffed;
-  const previous = await previousSpecs(state, run, sources);
+  const { loaded, context, previous } = diffed;
   // A kind the previous specs used that this round did not list (its last spec was removed): listed first.
   const recorded = (await ports.kindsApplied?.read()) ?? [];
   const lists = listsToRead(loaded.kinds, loaded.specs, [...recorded, ...((previous && "kinds" in previous && previous.kinds) || [])], [...context.stored.keys(), ...context.intents.map((i) => i.name)]);
@@ -58,8 +57,9 @@ export async function planStage(state: RunState, run: Invocation): Promise<boole
     rotateNow: context.rotateNow ?? new Set(),
     ...(previous ? { previous } : {}),
   });
-  const kinds = { ownerId: config.ownerId, kinds: loaded.kinds, specs: loaded.specs, lists: state.lists ?? [], live: byList(state.kindLive ?? []), stored: context.stored, intents: await ports.intents.list(), delivered: ports.deliverer ? await ports.deliverer.records() : [] };
-  plan = withKinds(plan, kinds, diffed.live, { ...config, now: state.now, allowDeletes, rotateNow: context.rotateNow ?? new Set(), available: ports.resources !== undefined }, credentialShare(kinds).unresolved);
+  // The kinds' plan from their slices (kinds-slices.ts), merged in: MAX_DELETES counts every kind.
+  const kinds = kindsOfPlan(state, ports, { loaded, context }, plan, diffed.live);
+  plan = withKinds(plan, state.lists ?? [], kinds.plan, { maxDeletes: config.maxDeletes, allowDeletes, rotateNow: context.rotateNow ?? new Set(), available: ports.resources !== undefined }, kinds.unresolved);
   let applying = state.mode === "apply" && plan.refusals.length === 0;
   // Under review enforcement nothing of an unreviewed commit is applied: the run ends held.
   if (applying && ports.reviews) {
@@ -81,15 +81,16 @@ export async function planStage(state: RunState, run: Invocation): Promise<boole
       applying = false;
     } else plan = approved;
   }
-  // Saved in apply order when it is applied: the apply stage reads its next changes as one range (plan-order.ts).
-  await ports.scratch.savePlan(applying ? inApplyOrder(plan) : plan);
+  // Saved in apply order (plan-order.ts): the apply stage reads its next changes as one range, and the report's
+  // fingerprint, chained over fixed ranges of the rows, is the same for a pull request's plan and the apply of it.
+  await ports.scratch.savePlan(inApplyOrder(plan));
   endDiff(state, ports);
   state.total = plan.changes.length;
   state.applied = 0;
   // The one place stale intents are closed: a plan about to be applied found them (creates that never landed).
   if (applying) for (const intent of plan.staleIntents) await ports.intents.close(intent);
   // Written ahead of the apply: a kind it creates is recorded before its first create (kinds.ts kindsApplied).
-  if (applying && ports.kindsApplied) await ports.kindsApplied.write(kindsApplied(recorded, loaded.kinds, state.lists ?? [], state.kindLive ?? [], config.ownerId));
+  if (applying && ports.kindsApplied) await ports.kindsApplied.write(kindsApplied(recorded, loaded.kinds, state.lists ?? [], kinds.ours));
   state.stage = applying && plan.changes.length > 0 ? "apply" : applying && plan.deliveries.length > 0 ? "deliver" : "report";
   // The plan says which delivery targets it refuses: each is looked at on GitHub first.
   if (ports.deliverer && plan.deliveries.length > 0) {
