@@ -45,4 +45,14 @@ describe("placing errors by their items alone", () => {
     expect(whole.ok).toBe(false);
     if (!budgeted.ok && !whole.ok) expect(budgeted.errors.map((e) => [e.line, e.column, e.field])).toEqual(whole.errors.map((e) => [e.line, e.column, e.field]));
   });
+
+  it("places a typo in a small file under a budget exactly: an item's worth is always placed, not only an eighth of the file", () => {
+    // Two items, about 250 bytes: an eighth of the file is less than the failing item.
+    const content = `credentials:\n${item(0, 0)}${item(1, 1)}`;
+    const files = [{ path: "credentials/small.yaml", content }];
+    const whole = loadSpecs(files, { ownerId: "o", fastParse: false });
+    const budgeted = loadSpecs(files, { ownerId: "o", maxParseBytes: 51_200 });
+    expect(whole.ok).toBe(false);
+    expect(budgeted).toEqual(whole);
+  });
 });

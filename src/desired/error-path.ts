@@ -8,12 +8,19 @@ import { duplicateKeyErrors, syntaxErrors } from "./yaml-errors.js";
 
 /**
  * Bytes of item text a file's errors may parse with positions: all of them without a CPU budget, else an eighth of
- * the file, so that the error path stays within what the run charges for the file's parse (src/run/cpu-units.ts):
+ * the file (at least MIN_PLACE_BYTES), so that the error path stays within what the run charges for the file's parse (src/run/cpu-units.ts):
  * the fast parse and checks cost about half the charge, the positional parse about six times it per byte.
  */
 export function placeBudget(bytes: number, budgeted: boolean): number {
-  return budgeted ? Math.floor(bytes / 8) : Number.POSITIVE_INFINITY;
+  return budgeted ? Math.max(Math.floor(bytes / 8), MIN_PLACE_BYTES) : Number.POSITIVE_INFINITY;
 }
+
+/**
+ * What any file's errors may parse with positions under a budget, however small the file: an item or a few (the
+ * bench's are 270 bytes), so a typo in a small file is placed at its line, not at line 1. At about 0.9 µs a byte
+ * that is under 1 ms, within the invocation's headroom (cpu-units.ts CPU_HEADROOM).
+ */
+export const MIN_PLACE_BYTES = 1024;
 
 /** The fast parse's places, with the errors inside list items placed by parsing those items alone. */
 export function placedFast(content: string, fast: FastParse, budget: number): { pos: Pos; exact(): boolean } {
