@@ -56,3 +56,24 @@ describe("placing errors by their items alone", () => {
     expect(budgeted).toEqual(whole);
   });
 });
+
+describe("files only the positional parse reads, under a CPU budget", () => {
+  const anchored = (n: number) =>
+    `credentials:\n${Array.from({ length: n }, (_, i) => `  - name: svc-${i}\n    description: "service ${i} of the payments team, staging hosts in eu-west"\n    acl: ${i === 0 ? "&acl [bind:shared.example.com]" : "*acl"}\n`).join("")}`;
+
+  it("a large file with aliases is refused before that parse, a small one is read, and neither has a limit without a budget", () => {
+    const big = anchored(90);
+    expect(big.length).toBeGreaterThan(51_200 / 6);
+    expect(big.length).toBeLessThan(51_200);
+    const refused = loadSpecs([{ path: "credentials/a.yaml", content: big }], { ownerId: "o", maxParseBytes: 51_200 });
+    expect(refused.ok).toBe(false);
+    if (!refused.ok) expect(refused.errors.map((e) => [e.code, e.line, e.column])).toEqual([["FILE_OVER_CPU_BUDGET", 1, 1]]);
+    // The CLI (no budget) and a higher MAX_CPU_MS read it; a refusal is not cached as the file's verdict.
+    const cache = new Map();
+    loadSpecs([{ path: "credentials/a.yaml", content: big }], { ownerId: "o", maxParseBytes: 51_200, cache });
+    const later = loadSpecs([{ path: "credentials/a.yaml", content: big }], { ownerId: "o", maxParseBytes: 1_048_576, cache });
+    expect(later.ok).toBe(true);
+    expect(loadSpecs([{ path: "credentials/a.yaml", content: big }], { ownerId: "o" }).ok).toBe(true);
+    expect(loadSpecs([{ path: "credentials/a.yaml", content: anchored(20) }], { ownerId: "o", maxParseBytes: 51_200 }).ok).toBe(true);
+  });
+});

@@ -39,3 +39,34 @@ export function sizeRefusal(file: string, content: string, limits: SizeLimits): 
     `file is ${bytes} bytes; one invocation's CPU (MAX_CPU_MS) parses at most ${cpuLimit} bytes of a spec file: split it into smaller files, or raise MAX_CPU_MS (Workers Paid)`,
   );
 }
+
+/**
+ * How many times the run's parse charge the positional parse costs a byte (`yaml` with a LineCounter, then the
+ * validation placing each field: 0.65–0.9 µs a byte against the 0.16 charged, src/run/cpu-units.ts).
+ */
+export const POSITIONAL_PARSE_FACTOR = 6;
+
+/**
+ * Under a CPU budget, a file only the positional parse can read (it uses YAML aliases, or js-yaml reads it whole
+ * but not item by item) is refused past maxParseBytes / POSITIONAL_PARSE_FACTOR: that parse would cost more than
+ * the invocation's CPU. Null when the file is small enough.
+ */
+export function positionalRefusal(file: string, content: string, maxParseBytes: number): FileResult | null {
+  const limit = Math.floor(maxParseBytes / POSITIONAL_PARSE_FACTOR);
+  if (content.length * 3 <= limit) return null;
+  const bytes = utf8Bytes(content);
+  if (bytes <= limit) return null;
+  return {
+    specs: [],
+    errors: [
+      {
+        code: "FILE_OVER_CPU_BUDGET",
+        file,
+        line: 1,
+        column: 1,
+        field: "",
+        message: `file is ${bytes} bytes and uses YAML aliases (or reads differently entry by entry), which are parsed the slow way: one invocation's CPU (MAX_CPU_MS) parses at most ${limit} bytes of such a file: expand the aliases, split the file, or raise MAX_CPU_MS (Workers Paid)`,
+      },
+    ],
+  };
+}

@@ -8,7 +8,7 @@ import { splitItems, type ItemText } from "./items.js";
 import { locate } from "./positions.js";
 import type { RepositoryPolicy } from "./repo-policy-file.js";
 import { policyErrors, type PolicyOptions } from "./repo-policy-errors.js";
-import { MAX_FILE_BYTES, sizeRefusal } from "./limits.js";
+import { MAX_FILE_BYTES, positionalRefusal, sizeRefusal } from "./limits.js";
 import { scanShape } from "./shape-scan.js";
 import { MAX_ERRORS_PER_FILE, validate, type FileResult, type Limits } from "./validate-file.js";
 import { duplicateKeyErrors, syntaxErrors } from "./yaml-errors.js";
@@ -110,12 +110,14 @@ export function loadSpecs(sources: readonly SpecSource[], options: LoadOptions):
     if (refused) file = refused;
     else if (!file) {
       const last = options.cache?.get(lastVersionKey(source.path, options.ownerId));
-      file = loadFile(source, options.ownerId, limits, options.fastParse ?? true, last, options.maxParseBytes !== undefined);
-      if (file.items) {
+      file = loadFile(source, options.ownerId, limits, options.fastParse ?? true, last, options.maxParseBytes);
+      // A refusal for want of CPU is not the file's verdict (a higher MAX_CPU_MS reads it): it is not cached.
+      const cacheable = file.errors[0]?.code !== "FILE_OVER_CPU_BUDGET";
+      if (cacheable && file.items) {
         const { items: _items, ...result } = file;
         options.cache?.set(key, result);
         options.cache?.set(lastVersionKey(source.path, options.ownerId), file);
-      } else options.cache?.set(key, file);
+      } else if (cacheable) options.cache?.set(key, file);
     }
     results.push({ path: source.path, file });
   }
@@ -179,16 +181,10 @@ function fileErrors(results: readonly { path: string; file: FileResult }[], erro
   return items;
 }
 
-function loadFile(source: SpecSource, ownerId: string, limits: Limits, fastParse: boolean, last: FileResult | undefined, budgeted: boolean): FileResult {
+function loadFile(source: SpecSource, ownerId: string, limits: Limits, fastParse: boolean, last: FileResult | undefined, maxParseBytes: number | undefined): FileResult {
   const file = source.path;
-  const at = (code: SpecErrorCode, line: number, column: number, field: string, message: string): SpecError => ({
-    code,
-    file,
-    line,
-    column,
-    field,
-    message,
-  });
+  const budgeted = maxParseBytes !== undefined;
+  const at = (code: SpecErrorCode, line: number, column: number, field: string, message: string): SpecError => ({ code, file, line, column, field, message });
   // Fast path: most files are valid, and js-yaml parses about ten times faster than a parse that keeps
   // positions. Positions are only needed for errors, so any file with an error is parsed again below.
   // A file written as a plain list is read item by item, reusing the items its last version had. When an item
@@ -213,6 +209,10 @@ function loadFile(source: SpecSource, ownerId: string, limits: Limits, fastParse
     const syntax = fastSyntaxErrors(source.content, budget, at);
     if (syntax) return { specs: [], errors: syntax };
   }
+  // Only the positional parse is left (an alias, a file js-yaml reads whole but not item by item): about five times
+  // what the run charges a file, so under a CPU budget it takes only files that small.
+  const refused = maxParseBytes === undefined ? null : positionalRefusal(file, source.content, maxParseBytes);
+  if (refused) return refused;
   const lines = new LineCounter();
   const shape = scanShape(source.content, limits.maxDepth);
   if (shape) {
