@@ -142,3 +142,17 @@ export const REPORT_HEAD = 500;
 export function boundedReportUnits(state: { listed: number; total: number }): number {
   return Math.ceil(state.listed * REPORT_UNITS_PER_ROW + Math.min(state.total, REPORT_HEAD) * REPORT_UNITS_PER_CHANGE);
 }
+
+/**
+ * Reading one cached spec file back into the run's memory (file-memo.ts), per KB of its parse-cache row (the Durable
+ * Object's spec_cache.bytes: JSON, about 1.45× the YAML): the row's JSON.parse and its schema. Measured on node, the
+ * bench's 10,000 specs (100 rows of 38 KB, 3.8 MB), each row timed alone, 9 reps: 4.1 µs/KB median, 4.2–8.8 at p90;
+ * charged at twice the median for the collections the rows' garbage brings (the invocations bench saw 30 ms for all
+ * of them read in one piece). A file is at most 1 MiB of YAML: one piece of at most about 12,000 units, the first of its invocation.
+ */
+export const CACHED_READ_UNITS_PER_KB = 8;
+
+/** The units of reading back a cached file whose row is `bytes` long. */
+export function cachedReadUnits(bytes: number): number {
+  return Math.ceil((bytes * CACHED_READ_UNITS_PER_KB) / 1024);
+}
