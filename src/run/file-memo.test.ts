@@ -37,7 +37,7 @@ function tree(specs: number): SpecSource[] {
  * The parse cache as the Durable Object keeps it (caches.ts spec_cache): a row of JSON per file read back through its
  * schema, with the row's bytes. It counts the row bytes each invocation parses (`started` begins an invocation).
  */
-function rowCache(): FileCache & { started(): void; most: number } {
+function rowCache(): FileCache & { started(): void; most: number; bytes(key: string): number | undefined } {
   const rows = new Map<string, string>();
   let read = 0;
   const cache = {
