@@ -21,11 +21,15 @@ export function parseFast(content: string): FastParse | null {
   let exact = true;
   return {
     data,
-    pos: (path, atKey = false) => {
+    known: (path, atKey = false) => {
       const place = named.place(path);
       if (place) return place;
       const line = path.length === 0 ? topOf()?.first : path.length === 1 && atKey && typeof path[0] === "string" ? topOf()?.lines.get(path[0]) : undefined;
-      if (line !== undefined) return { line, column: 1 };
+      return line !== undefined ? { line, column: 1 } : undefined;
+    },
+    pos(path, atKey = false) {
+      const place = this.known(path, atKey);
+      if (place) return place;
       exact = false;
       return { line: 1, column: 1 };
     },
@@ -37,6 +41,8 @@ export function parseFast(content: string): FastParse | null {
 export interface FastParse {
   data: unknown;
   pos: Pos;
+  /** The place of `path` when the fast parse is certain of it (a name, a top-level key), else undefined. */
+  known(path: (string | number)[], atKey?: boolean): { line: number; column: number } | undefined;
   /** Whether every place `pos` gave so far was certain (a guess is 1:1): errors placed so need no positional parse. */
   exact(): boolean;
 }
@@ -48,6 +54,17 @@ export function parseFastItem(text: string): { data: unknown; pos: Pos } | null 
   const data = { credentials: list };
   const named = placeNames(data, text);
   return named && { data, pos: (path) => named.place(path) ?? { line: 1, column: 1 } };
+}
+
+/** Where js-yaml stopped on a file it could not parse (1-based), or null when it parsed it. */
+export function fastSyntaxError(content: string): { line: number; column: number; message: string } | null {
+  try {
+    jsyaml.load(content, { schema: jsyaml.CORE_SCHEMA });
+    return null;
+  } catch (error) {
+    if (!(error instanceof jsyaml.YAMLException)) throw error;
+    return { line: error.mark.line + 1, column: error.mark.column + 1, message: error.reason };
+  }
 }
 
 function loadFast(content: string): unknown {

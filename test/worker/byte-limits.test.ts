@@ -5,6 +5,7 @@ import { ReconcilerStorage } from "../../src/reconciler/storage.js";
 import type { AuditEntry } from "../../src/reconciler/types.js";
 import { newRunState } from "../../src/run/state.js";
 import { makePlan } from "../../src/plan/plan.js";
+import { packSpecFiles } from "../support/spec-files.js";
 import { TEST_REPOSITORY } from "../support/test-env.js";
 import { admin, commit, deliver, freshWorld, github, pullRequestPayload, pushPayload, reconciler, repoView, settle } from "./support.js";
 
@@ -23,12 +24,9 @@ beforeAll(async () => {
 
 /** Delivers a pull request of `SPECS` CJK specs and runs the alarm that takes it up. */
 async function startBigPlan(number: number): Promise<string> {
-  const files: Record<string, string> = {};
-  for (let f = 0; f < SPECS / 104; f++) {
-    const lines = ["credentials:"];
-    for (let i = f * 104; i < (f + 1) * 104; i++) lines.push(`  - name: cjk-${String(i).padStart(4, "0")}-${number}`, `    description: ${description}`, `    metadata: "${metadata}"`);
-    files[`credentials/cjk-${f}.yaml`] = `${lines.join("\n")}\n`;
-  }
+  // ~4 KB a spec, 2.5 MB in all: a dozen specs a file keeps each within the Worker's per-file parse limit.
+  const entries = Array.from({ length: SPECS }, (_, i) => `  - name: cjk-${String(i).padStart(4, "0")}-${number}\n    description: ${description}\n    metadata: "${metadata}"\n`);
+  const files = packSpecFiles((f) => `credentials/cjk-${f}.yaml`, entries);
   const head = (await commit(`cjk-${number}`, files)).sha;
   await github("POST", `/__fake/repos/${TEST_REPOSITORY}/pulls`, { number, head_ref: `cjk-${number}`, head_sha: head, base_ref: "main" });
   expect((await deliver("pull_request", pullRequestPayload("opened", number, head, base))).status).toBe(202);

@@ -3,12 +3,14 @@ import { runInDurableObject } from "cloudflare:test";
 import { beforeAll, expect, it } from "vitest";
 import { BLOB_CACHE_MAX_BYTES, SPEC_CACHE_MAX_BYTES } from "../../src/reconciler/caches.js";
 import { ReconcilerStorage } from "../../src/reconciler/storage.js";
+import { FREE_PARSE_BYTES, packSpecFiles } from "../support/spec-files.js";
 import { TEST_REPOSITORY } from "../support/test-env.js";
 import { commit, deliver, freshWorld, github, pullRequestPayload, reconciler, settle } from "./support.js";
 
 const PRS = 4;
-const FILES = 4;
-const PER_FILE = 220;
+// 888 specs of ~4 KB a pull request (~3.5 MB), 12 a file: each file within the Worker's per-file parse limit.
+const FILES = 74;
+const PER_FILE = 12;
 let base = "";
 
 beforeAll(async () => {
@@ -34,12 +36,10 @@ const cached = (shas: string[]) =>
 it(`${PRS} pull requests of ~3.5 MB of specs each leave at most the caps cached, the newest PR's blobs kept`, async () => {
   const blobsOf: string[][] = [];
   for (let pr = 0; pr < PRS; pr++) {
-    const files: Record<string, string> = {};
-    for (let f = 0; f < FILES; f++) {
-      const lines = ["credentials:"];
-      for (let i = 0; i < PER_FILE; i++) lines.push(`  - name: p${pr}-f${f}-${i}`, `    description: pull request ${pr}`, `    metadata: "${String(pr).repeat(3900)}"`);
-      files[`credentials/part-${f}.yaml`] = `${lines.join("\n")}\n`;
-    }
+    const entries = Array.from({ length: FILES * PER_FILE }, (_, i) => `  - name: p${pr}-${i}\n    description: pull request ${pr}\n    metadata: "${String(pr).repeat(3900)}"\n`);
+    const files = packSpecFiles((f) => `credentials/part-${f}.yaml`, entries);
+    expect(Object.keys(files)).toHaveLength(FILES);
+    expect(Object.values(files).every((text) => new TextEncoder().encode(text).length <= FREE_PARSE_BYTES)).toBe(true);
     const head = (await commit(`caches-${pr}`, files)).sha;
     await github("POST", `/__fake/repos/${TEST_REPOSITORY}/pulls`, { number: 2300 + pr, head_ref: `caches-${pr}`, head_sha: head, base_ref: "main" });
     blobsOf.push(await Promise.all(Object.values(files).map(blobSha)));

@@ -1,5 +1,6 @@
 // GitHub's limits and failures: oversized webhooks, 50 annotations per request, comment and check sizes, and a check never left pending.
 import { beforeAll, describe, expect, it } from "vitest";
+import { packSpecFiles } from "../support/spec-files.js";
 import { TEST_REPOSITORY } from "../support/test-env.js";
 import { freshWorld, admin, commit, deliver, emulator, github, pullRequestPayload, pushPayload, repoView, settle } from "./support.js";
 
@@ -34,8 +35,9 @@ describe("GitHub limits", () => {
   });
 
   it("a plan of any size publishes: the comment is cut to GitHub's limit and the full plan is in the audit log", async () => {
-    const specs = `credentials:\n${Array.from({ length: 1500 }, (_, i) => `  - name: c-${i}\n    description: ${"d".repeat(60)}\n    acl: [bind:c${i}.example.com]\n`).join("")}`;
-    const sha = await openPullRequest(102, { "credentials/big.yaml": specs });
+    // ~190 KB of specs, in files each within the Worker's per-file parse limit.
+    const specs = packSpecFiles((f) => `credentials/big-${f}.yaml`, Array.from({ length: 1500 }, (_, i) => `  - name: c-${i}\n    description: ${"d".repeat(60)}\n    acl: [bind:c${i}.example.com]\n`));
+    const sha = await openPullRequest(102, specs);
     const view = await repoView();
     const comment = view.comments.find((c) => c.issue_number === 102);
     expect(comment?.body.length).toBeLessThanOrEqual(65_536);
@@ -48,8 +50,8 @@ describe("GitHub limits", () => {
   it("an apply of any size completes its check: the text fits GitHub's byte limit and the run succeeds", async () => {
     // 300 first creates (a Worker's first apply of a real fleet): the plan text alone is ~85 KB, and GitHub counts
     // a check's output in UTF-8 bytes, so "…" or a non-ASCII description must not push it over.
-    const specs = `credentials:\n${Array.from({ length: 300 }, (_, i) => `  - name: fleet-${i}\n    description: "Zürich agent ${i}: tunnels for the payments team's staging hosts"\n    metadata: {team: payments, env: staging, region: eu}\n    acl: [bind:fleet-${i}.example.com, "bind:*.fleet-${i}.example.com"]\n`).join("")}`;
-    const sha = (await commit("main", { "credentials/fleet.yaml": specs })).sha;
+    const specs = packSpecFiles((f) => `credentials/fleet-${f}.yaml`, Array.from({ length: 300 }, (_, i) => `  - name: fleet-${i}\n    description: "Zürich agent ${i}: tunnels for the payments team's staging hosts"\n    metadata: {team: payments, env: staging, region: eu}\n    acl: [bind:fleet-${i}.example.com, "bind:*.fleet-${i}.example.com"]\n`));
+    const sha = (await commit("main", specs)).sha;
     expect((await deliver("push", pushPayload(sha, base))).status).toBe(202);
     const status = await settle();
     expect(status.last).toMatchObject({ status: "succeeded", summary: { create: 300, update: 0, delete: 0 } });
