@@ -148,7 +148,7 @@ export function boundedReportUnits(state: { listed: number; total: number }): nu
  * Object's spec_cache.bytes: JSON, about 1.45× the YAML): the row's JSON.parse and its schema. Measured on node, the
  * bench's 10,000 specs (100 rows of 38 KB, 3.8 MB), each row timed alone, 9 reps: 4.1 µs/KB median, 4.2–8.8 at p90;
  * charged at twice the median for the collections the rows' garbage brings (the invocations bench saw 30 ms for all
- * of them read in one piece). A file is at most 1 MiB of YAML: one piece of at most about 12,000 units, the first of its invocation.
+ * of them read in one piece). Under a CPU budget a cached file is at most maxParseBytes of YAML: a row of about 75 KB, 600 units.
  */
 export const CACHED_READ_UNITS_PER_KB = 8;
 
