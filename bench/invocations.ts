@@ -81,6 +81,7 @@ function rowCache(): FileCache {
       return json === undefined ? undefined : readJson<FileResult>(fileResultSchema, json, { table: "spec_cache", key });
     },
     has: (key) => rows.has(key),
+    bytes: (key) => rows.get(key)?.length,
     set: (key, result) => void rows.set(key, JSON.stringify(result)),
   };
 }

@@ -54,6 +54,8 @@ export interface FileCache {
   get(key: string): FileResult | undefined;
   /** Whether `key` is cached, without reading it back (a Map has it; the Durable Object's asks SQLite). */
   has?(key: string): boolean;
+  /** The size in bytes of what reading `key` back parses (the Durable Object's row of JSON), or undefined when not cached; a cache of objects has none. */
+  bytes?(key: string): number | undefined;
   set(key: string, result: FileResult): void;
 }
 

@@ -99,6 +99,10 @@ export class Caches {
       has(key: string) {
         return sql.exec("SELECT 1 AS n FROM spec_cache WHERE key = ?", key).toArray().length > 0;
       },
+      bytes(key: string) {
+        const row = sql.exec("SELECT bytes FROM spec_cache WHERE key = ?", key).toArray()[0];
+        return row ? num(row.bytes) : undefined;
+      },
       set(key: string, result: FileResult) {
         const json = JSON.stringify(result);
         const bytes = utf8Bytes(json);

@@ -19,9 +19,9 @@ export const DIFF_UNITS_PER_CREDENTIAL = 6;
 export const LIST_UNITS_PER_CREDENTIAL = 6;
 /**
  * Putting the parsed files' specs together and checking them across files and against the policy, per KB of YAML
- * (bench: 2.2–3.2 µs/KB from a parse cache of objects, 2.7 MB of YAML). NOT what it costs in the Durable Object,
- * whose parse cache is rows of JSON read back through their schema: 13–21 µs/KB there (30–38 ms at 2.7 MB, the
- * invocations bench); charging that would make it a piece no invocation holds until it reads the cache a file per piece.
+ * (bench: 2.2–3.2 µs/KB from a parse cache of objects, 2.7 MB of YAML). The files come from the run's memory
+ * (file-memo.ts: the Durable Object's rows of JSON are read into it a file per piece, CACHED_READ_UNITS_PER_KB), so
+ * that is what it costs there too: 1.3–2.5 ms at 2.7 MB in the invocations bench with the rows read before.
  */
 export const CHECK_UNITS_PER_KB = 3;
 /** Saving the sources in the run's scratch for the plan stage, per KB of YAML (bench: 2–3.3 µs/KB, the text written out). */
@@ -31,8 +31,8 @@ export const SAVE_SOURCES_UNITS_PER_KB = 2.5;
  * process keeps it, or again at the start of an invocation that lost it. Two pieces (bench: 0.6–1.0 µs/spec at
  * 10,000 in all, more than an invocation's units in one): the specs read from the parse cache and sorted with the
  * vault's ids (0.75 + 0.3 + 1.1 ms of 3.4 measured alone), then the slice context made of them (the owners resolved,
- * every spec by name: 1.3 ms). The first piece reads every cached file back too: from the Durable Object's rows of
- * JSON that is 3–3.5 µs/spec (30 ms at 10,000), under-charged here like the check above.
+ * every spec by name: 1.3 ms). The first piece takes the files from the run's memory (file-memo.ts), read into it
+ * a file per piece before it (charged by CACHED_READ_UNITS_PER_KB): 0.3–3.5 ms at 10,000 specs in the invocations bench.
  */
 export const INDEX_READ_UNITS_PER_SPEC = 0.6;
 export const INDEX_CONTEXT_UNITS_PER_SPEC = 0.4;
@@ -141,4 +141,18 @@ export const REPORT_HEAD = 500;
 /** The units of the bounded report's piece (a run with a CPU budget): the listing's rows and at most REPORT_HEAD changes. */
 export function boundedReportUnits(state: { listed: number; total: number }): number {
   return Math.ceil(state.listed * REPORT_UNITS_PER_ROW + Math.min(state.total, REPORT_HEAD) * REPORT_UNITS_PER_CHANGE);
+}
+
+/**
+ * Reading one cached spec file back into the run's memory (file-memo.ts), per KB of its parse-cache row (the Durable
+ * Object's spec_cache.bytes: JSON, about 1.45× the YAML): the row's JSON.parse and its schema. Measured on node, the
+ * bench's 10,000 specs (100 rows of 38 KB, 3.8 MB), each row timed alone, 9 reps: 4.1 µs/KB median, 4.2–8.8 at p90;
+ * charged at twice the median for the collections the rows' garbage brings (the invocations bench saw 30 ms for all
+ * of them read in one piece). Under a CPU budget a cached file is at most maxParseBytes of YAML: a row of about 75 KB, 600 units.
+ */
+export const CACHED_READ_UNITS_PER_KB = 8;
+
+/** The units of reading back a cached file whose row is `bytes` long. */
+export function cachedReadUnits(bytes: number): number {
+  return Math.ceil((bytes * CACHED_READ_UNITS_PER_KB) / 1024);
 }

@@ -1,6 +1,6 @@
 // The plan stage's diff, a slice of the live list per piece of work, within the invocation's work units; its partial result persists in RunState.diff.
 import { emptyKindSpecs, OTHER_KIND_LISTS } from "../desired/kind-types.js";
-import { fileCacheKey, loadSpecs, type LoadResult } from "../desired/load.js";
+import { fileCacheKey, loadSpecs, type FileCache, type LoadResult } from "../desired/load.js";
 import type { SpecSource } from "../desired/types.js";
 import type { Credential } from "../ngrok/types.js";
 import type { LiveResource } from "../ngrok/resources.js";
@@ -11,6 +11,7 @@ import { DIFF_UNITS_PER_CREDENTIAL, FINISH_UNITS_PER_SPEC, INDEX_CONTEXT_UNITS_P
 import { RunError } from "./errors.js";
 import { credentialShare, isKindName } from "./kinds.js";
 import { diffKindsInSlices, endKindsDiff, listedServiceUsers } from "./kinds-slices.js";
+import { dropRunMemory, memoCache, readWithin, specsInMemory } from "./file-memo.js";
 import type { Invocation } from "./invocation.js";
 import { previousSpecs, type Previous } from "./previous.js";
 import type { RunConfig, RunPorts } from "./ports.js";
@@ -62,11 +63,15 @@ export async function diffInSlices(state: RunState, run: Invocation): Promise<Di
   const { budget } = ports;
   let index = indexes.get(ports.scratch);
   if (!index || index.key !== indexKey(state)) {
-    // Its units are known once the specs are read: an invocation that already spent some of its units leaves it to the next.
-    if (budget.unitsUsed > 0 && Number.isFinite(budget.unitLimit)) return null;
-    index = await readIndex(state, ports, settings.config);
+    // The cache keys are all the index needs of the sources while every file is cached (the start stage put them there).
+    const keys = await (ports.scratch.loadSourceKeys ? ports.scratch.loadSourceKeys() : ports.scratch.loadSources());
+    // The cached files into memory a file per piece (file-memo.ts; the start stage's reads, while the process kept them), then the index of them.
+    if (!readWithin(state, run, keys)) return null;
+    const units = Math.ceil(specsInMemory(state, run, keys) * INDEX_READ_UNITS_PER_SPEC);
+    if (!budget.affords(units)) return null;
+    index = await readIndex(state, run, keys);
     indexes.set(ports.scratch, index);
-    budget.spend(Math.ceil(index.loaded.specs.length * INDEX_READ_UNITS_PER_SPEC));
+    budget.spend(units);
   }
   if (!index.context) {
     const units = Math.ceil(index.loaded.specs.length * INDEX_CONTEXT_UNITS_PER_SPEC);
@@ -110,6 +115,7 @@ export async function diffInSlices(state: RunState, run: Invocation): Promise<Di
 export function endDiff(state: RunState, ports: RunPorts): void {
   delete state.diff;
   indexes.delete(ports.scratch);
+  dropRunMemory(ports.scratch);
   endKindsDiff(state, ports);
 }
 
@@ -117,8 +123,7 @@ export function endDiff(state: RunState, ports: RunPorts): void {
  * The specs the start stage validated, straight from the parse cache: its cross-file and policy checks passed, so
  * they are not run again. Null when a file is no longer cached (loadSpecs then parses it again).
  */
-function cachedSpecs(sources: readonly SpecSource[], ports: RunPorts, ownerId: string): Extract<LoadResult, { ok: true }> | null {
-  const { cache } = ports.specs;
+function cachedSpecs(sources: readonly SpecSource[], cache: FileCache | undefined, ownerId: string): Extract<LoadResult, { ok: true }> | null {
   if (!cache) return null;
   const specs = [];
   const kinds = emptyKindSpecs();
@@ -138,13 +143,15 @@ function indexKey(state: RunState): string {
 }
 
 /** The index's first piece: the specs (from the parse cache while it holds every file), the vault's ids, the intents. */
-async function readIndex(state: RunState, ports: RunPorts, config: RunConfig): Promise<SpecIndex> {
-  // The cache keys are all the index needs of the sources while every file is cached (the start stage put them there).
-  let sources = await (ports.scratch.loadSourceKeys ? ports.scratch.loadSourceKeys() : ports.scratch.loadSources());
-  let loaded: LoadResult | null = cachedSpecs(sources, ports, config.ownerId);
+async function readIndex(state: RunState, run: Invocation, keys: SpecSource[]): Promise<SpecIndex> {
+  const { ports } = run;
+  const { config } = run.settings;
+  const cache = memoCache(state, run);
+  let sources = keys;
+  let loaded: LoadResult | null = cachedSpecs(sources, cache, config.ownerId);
   if (!loaded) {
     sources = await ports.scratch.loadSources();
-    loaded = loadSpecs(sources, { ownerId: config.ownerId, ...(ports.specs.cache ? { cache: ports.specs.cache } : {}) });
+    loaded = loadSpecs(sources, { ownerId: config.ownerId, ...(cache ? { cache } : {}) });
   }
   if (!loaded.ok) throw new RunError("RUN_INTERNAL", "internal: specs validated at the start no longer validate");
   // A rotation asked for and done in an earlier round is not done again.

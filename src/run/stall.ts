@@ -8,11 +8,11 @@ import type { RunState } from "./state.js";
 
 /**
  * Where the run stands in persisted units of work: a list page, a plan, a change's outcome, a delivery, a stage
- * passed, a spec file parsed into the parse cache, the specs checked across files, a slice of the live list diffed, a piece of plan_text rendered, a piece of the report's tally, a spec file saved for the plan stage, and every spec blob downloaded and cached (a big tree is read over several invocations). Two equal
+ * passed, a spec file parsed into the parse cache, a cached file read back into memory, the specs checked across files, a slice of the live list diffed, a piece of plan_text rendered, a piece of the report's tally, a spec file saved for the plan stage, and every spec blob downloaded and cached (a big tree is read over several invocations). Two equal
  * marks mean nothing was persisted between them.
  */
 export function progressMark(state: RunState, ports: RunPorts): string {
-  return JSON.stringify([state.stage, state.cursor, state.listed, state.pages, state.round, state.applied, state.delivered, state.inFlight, state.parsed ?? 0, state.checked ?? false, state.diff?.offset ?? -1, state.rendered ?? 0, state.savedSources ?? 0, state.tally?.at ?? 0, state.tally?.fingerprint !== undefined, ports.specs.progress?.() ?? 0, state.kindDiff?.parts.map((part) => part.diff.offset) ?? []]);
+  return JSON.stringify([state.stage, state.cursor, state.listed, state.pages, state.round, state.applied, state.delivered, state.inFlight, state.parsed ?? 0, state.filesRead ?? 0, state.checked ?? false, state.diff?.offset ?? -1, state.rendered ?? 0, state.savedSources ?? 0, state.tally?.at ?? 0, state.tally?.fingerprint !== undefined, ports.specs.progress?.() ?? 0, state.kindDiff?.parts.map((part) => part.diff.offset) ?? []]);
 }
 
 /**

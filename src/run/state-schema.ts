@@ -81,6 +81,7 @@ export const runStateSchema = z.object({
   idle: count,
   diff: diffProgress.optional(),
   checked: z.boolean().optional(),
+  filesRead: count.optional(),
   rendered: count.optional(),
   tally: z
     .object({ round: count, at: count, chain: z.string().regex(/^[0-9a-f]{64}$/), create: count, update: count, delete: count, attempted: count, failed: count, errors: z.array(z.string()), fingerprint: z.string().optional() })

@@ -87,6 +87,8 @@ export interface RunState {
   tally?: ReportTally;
   /** Spec files this run parsed (not found in the parse cache), one per work piece of the start stage or of the plan stage's previous specs. */
   parsed?: number;
+  /** Cached spec files read back into the process's memory (file-memo.ts), one a piece, counted again when memory was lost and they are read again. */
+  filesRead?: number;
   /** The start stage checked the specs across files (its own piece of work); saving the sources is what is left of it. */
   checked?: boolean;
   /**

@@ -7,6 +7,7 @@ import { checkUnits, parseUnits, saveSourcesUnits } from "../cpu-units.js";
 import { overParseLimit } from "../../desired/limits.js";
 import { persist, type Invocation } from "../invocation.js";
 import { listsToRead } from "../kinds.js";
+import { memoCache, readWithin } from "../file-memo.js";
 import type { RunState } from "../state.js";
 
 /** Reads and validates the specs; false when parsing is left for the next invocation. */
@@ -25,9 +26,11 @@ export async function startStage(state: RunState, run: Invocation): Promise<bool
     state.stage = "report";
   } else {
     // Parsing is CPU-bound: file by file within the invocation's units; the cache keeps what is done.
-    // Then every file's specs are put together and checked across files (one piece, its units by all the bytes),
-    // then the sources saved a file at a time.
+    // The cached files are then read back into memory a file per piece (file-memo.ts), then every file's specs are
+    // put together from memory and checked across files (one piece, its units by all the bytes), then the sources
+    // saved a file at a time.
     if (!parseWithin(state, run, snapshot.sources)) return yieldStart(state, run);
+    if (!state.checked && !readWithin(state, run, snapshot.sources)) return yieldStart(state, run);
     if (!state.checked) {
       const units = checkUnits(snapshot.sources);
       if (!ports.budget.affords(units)) return yieldStart(state, run);
@@ -74,10 +77,11 @@ async function check(state: RunState, run: Invocation, snapshot: SpecSnapshot): 
   if (snapshot.baseline !== undefined) state.baseline = snapshot.baseline;
   if (choice.policy?.review) state.approvals = choice.policy.review.approvals;
   const { config } = settings;
+  const cache = memoCache(state, run);
   const loaded = loadSpecs(snapshot.sources, {
     ownerId: config.ownerId,
     ...parseLimit(run),
-    ...(ports.specs.cache ? { cache: ports.specs.cache } : {}),
+    ...(cache ? { cache } : {}),
     ...(choice.policy ? { policy: { policy: choice.policy, now: state.now, ...(config.defaultRotateAfterMs !== undefined ? { defaultRotateAfterMs: config.defaultRotateAfterMs } : {}) } } : {}),
   });
   const errors = [...choice.errors, ...(loaded.ok ? [] : loaded.errors)];
@@ -98,7 +102,8 @@ async function check(state: RunState, run: Invocation, snapshot: SpecSnapshot): 
  * Without a cache there is nowhere to keep a parsed file: everything is parsed at once (the CLI, the bench).
  */
 function parseWithin(state: RunState, run: Invocation, sources: readonly SpecSource[]): boolean {
-  const { cache } = run.ports.specs;
+  // Through the run's memory: a file parsed here is not read back from the cache for the check.
+  const cache = memoCache(state, run);
   if (!cache) return true;
   const { budget } = run.ports;
   const { ownerId } = run.settings.config;
