@@ -10,7 +10,7 @@ import type { CredentialSpec } from "../desired/types.js";
 import { assemble } from "./assemble.js";
 import { ownedOutcome } from "./diff.js";
 import { markerReader, type LiveMarker } from "./read-live.js";
-import type { Change, DeliveryRecord, Intent, Plan } from "./types.js";
+import type { Change, DeliveryRecord, Intent, Plan, RotationSettings } from "./types.js";
 
 /** What diffing the live list so far found, persisted between invocations (RunState.diff). */
 export interface DiffProgress {
@@ -44,7 +44,7 @@ export interface Keeper {
 }
 
 /** What every slice of one diff is judged against: the same for all its slices. */
-export interface SliceContext {
+export interface SliceContext extends RotationSettings {
   ownerId: string;
   /** The specs the diff plans for (unexpired), in name order. */
   specs: readonly CredentialSpec[];
@@ -54,10 +54,6 @@ export interface SliceContext {
   imports: ReadonlySet<string>;
   stored: ReadonlyMap<string, string>;
   intents: readonly Intent[];
-  now: number;
-  rotationGraceMs?: number;
-  defaultRotateAfterMs?: number;
-  rotateNow?: ReadonlySet<string>;
   /** Ids of service users this plan deletes: a live credential one of them owns is held, so OWNER_IN_USE sees it. */
   endingOwners?: ReadonlySet<string>;
 }

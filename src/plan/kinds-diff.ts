@@ -9,11 +9,11 @@ import { PENDING } from "./kind-views.js";
 import { diffKindSlice, finishKinds, kindsContext, SLICED_LISTS, startKinds, type KindPart } from "./kinds-slices.js";
 import { maxDeletes } from "./safety-rails.js";
 import type { OwnerTarget } from "./service-users-diff.js";
-import type { Change, DeliveryRecord, Intent, Plan } from "./types.js";
+import type { Change, DeliveryRecord, Intent, Plan, RotationSettings } from "./types.js";
 
 export { credentialView } from "./kind-views.js";
 
-export interface KindsDiffInput {
+export interface KindsDiffInput extends RotationSettings {
   ownerId: string;
   kinds: KindSpecs;
   /** Live items of each kind listed. A kind left out was not listed (see kindsToList): it has nothing managed. */
@@ -25,11 +25,6 @@ export interface KindsDiffInput {
   stored: ReadonlyMap<string, string>;
   /** Open intents, by vault name. */
   intents: readonly Intent[];
-  now: number;
-  rotationGraceMs?: number;
-  defaultRotateAfterMs?: number;
-  /** Vault names to rotate now. */
-  rotateNow?: ReadonlySet<string>;
   delivered?: readonly DeliveryRecord[];
   expiryWarningMs?: number;
 }

@@ -13,13 +13,13 @@ import { asCredentialSpec, credentialView, keyOf, tag } from "./kind-views.js";
 import { markerReader } from "./read-live.js";
 import { preventDestroy } from "./safety-rails.js";
 import { diffServiceUsers, type ServiceUsersDiff } from "./service-users-diff.js";
-import type { Change, DeliveryRecord, Intent, Plan, Refusal } from "./types.js";
+import type { Change, DeliveryRecord, Intent, Plan, Refusal, RotationSettings } from "./types.js";
 
 /** The lists diffed in slices (service users are diffed whole: `owner:` resolves against all of them). */
 export type SlicedList = "api_keys" | "ssh_credentials";
 export const SLICED_LISTS: readonly SlicedList[] = ["api_keys", "ssh_credentials"];
 
-export interface KindsContextInput {
+export interface KindsContextInput extends RotationSettings {
   ownerId: string;
   kinds: KindSpecs;
   /** The service users listed (empty when not listed). */
@@ -30,10 +30,6 @@ export interface KindsContextInput {
   stored: ReadonlyMap<string, string>;
   /** Open intents of the kinds, by vault name. */
   intents: readonly Intent[];
-  now: number;
-  rotationGraceMs?: number;
-  defaultRotateAfterMs?: number;
-  rotateNow?: ReadonlySet<string>;
   delivered?: readonly DeliveryRecord[];
   expiryWarningMs?: number;
 }

@@ -200,3 +200,15 @@ export function summarize(plan: { changes: readonly PlanChange[]; omitted?: Omit
   }
   return { create, update, delete: remove };
 }
+
+/** The clock and rotation settings a diff of any kind is judged by. */
+export interface RotationSettings {
+  /** Now, in ms: rotation ages and grace windows are measured from it. */
+  now: number;
+  /** How long the old secret of a rotation stays alive. Default 1 hour. */
+  rotationGraceMs?: number;
+  /** rotate_after for specs that set none. */
+  defaultRotateAfterMs?: number;
+  /** Names to rotate now whatever their age (the operator's rotate action). */
+  rotateNow?: ReadonlySet<string>;
+}
