@@ -75,7 +75,7 @@ export async function runWebhookBench(input: WebhookInput): Promise<WebhookResul
   );
   const output: string[] = [];
   const started = performance.now();
-  const child = spawnWranglerDev({
+  const child = await spawnWranglerDev({
     port,
     host: HOST,
     vars: {

@@ -119,7 +119,7 @@ async function main(): Promise<number> {
 
   const filter = new WranglerLineFilter();
   const tail: string[] = [];
-  stack.wrangler = spawnWranglerDev({
+  stack.wrangler = await spawnWranglerDev({
     port: worker.port,
     host: HOST,
     vars: { NGROK_API_URL: stack.emulator.url, GITHUB_API_URL: stack.github.url, GITHUB_REPOSITORY: LOCAL_REPOSITORY, OWNER_ID: START_OWNER_ID },

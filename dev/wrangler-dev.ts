@@ -1,5 +1,6 @@
 // Running the Worker under `wrangler dev` from Node (npm start, the bench): start it, wait for /healthz, stop its process group.
 import { spawn, type ChildProcess } from "node:child_process";
+import { createServer } from "node:net";
 import { createInterface } from "node:readline";
 import { discardBody } from "./drain.js";
 
@@ -23,8 +24,12 @@ export interface WranglerDevOptions {
  */
 export const QUIET_WRANGLER_ENV: Readonly<Record<string, string>> = { WRANGLER_SEND_METRICS: "false", WRANGLER_HIDE_BANNER: "true" };
 
-export function spawnWranglerDev(options: WranglerDevOptions): ChildProcess {
-  const args = ["wrangler", "dev", "--port", String(options.port), "--ip", options.host];
+/**
+ * Starts `wrangler dev`. Its devtools inspector gets a port of its own: left to its default (9229), two sessions
+ * started together (npm start beside a test, the suite's e2e files in parallel) race for it and one dies.
+ */
+export async function spawnWranglerDev(options: WranglerDevOptions): Promise<ChildProcess> {
+  const args = ["wrangler", "dev", "--port", String(options.port), "--ip", options.host, "--inspector-port", String(await freePort(options.host))];
   for (const [name, value] of Object.entries(options.vars)) args.push("--var", `${name}:${value}`);
   if (options.envFile) args.push("--env-file", options.envFile);
   args.push("--persist-to", options.persistTo, "--show-interactive-dev-session=false");
@@ -95,4 +100,16 @@ export async function stopProcessGroup(child: ChildProcess | null): Promise<void
   const timer = setTimeout(() => signalGroup("SIGKILL"), 5_000);
   await exited;
   clearTimeout(timer);
+}
+
+/** A port nothing listens on at `host` now (the system's choice for port 0). */
+export function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on("error", reject);
+    server.listen(0, host, () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port was given"))));
+    });
+  });
 }

@@ -54,7 +54,7 @@ async function startWorker(port: number): Promise<string> {
 async function startWorkerOnce(port: number): Promise<string> {
   const envFile = join(stateDir, "secrets.env");
   await writeFile(envFile, Object.entries(SECRETS).map(([k, v]) => `${k}=${v}`).join("\n"));
-  wrangler = spawnWranglerDev({
+  wrangler = await spawnWranglerDev({
     port,
     host: HOST,
     vars: { NGROK_API_URL: emulator!.url, GITHUB_API_URL: github!.url, GITHUB_REPOSITORY: REPO, OWNER_ID: OWNER },

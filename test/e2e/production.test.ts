@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeGitHub, type StartedFakeGitHub } from "../../standins/github/server.js";
-import { spawnWranglerDev, stopProcessGroup, waitForHealth } from "../../dev/wrangler-dev.js";
+import { freePort, spawnWranglerDev, stopProcessGroup, waitForHealth } from "../../dev/wrangler-dev.js";
 import { launchBrowser } from "./browser.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -99,7 +99,7 @@ describe("npm run setup", () => {
 
   it("creates the App through GitHub's manifest flow in the browser, writes the secrets (0600, never printed) and the KV id", async () => {
     // The Worker's port is chosen now: the App's webhook URL points at it.
-    const port = await freePort();
+    const port = await freePort(HOST);
     workerUrl = `http://${HOST}:${port}`;
     let pageUrl: (value: string) => void = () => {};
     const opened = new Promise<string>((resolve) => (pageUrl = resolve));
@@ -155,7 +155,7 @@ describe("npm run doctor", () => {
     const s = await secrets();
     const envFile = join(dir, "worker.env");
     await writeFile(envFile, Object.entries(s).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join("\n"));
-    worker = spawnWranglerDev({ port: Number(new URL(workerUrl).port), host: HOST, vars: { GITHUB_API_URL: github.url, GITHUB_REPOSITORY: REPO, OWNER_ID: "gitops-octocat-infra" }, persistTo: join(dir, "state"), envFile, logLevel: "warn", onLine: (line) => workerLines.push(line) });
+    worker = await spawnWranglerDev({ port: Number(new URL(workerUrl).port), host: HOST, vars: { GITHUB_API_URL: github.url, GITHUB_REPOSITORY: REPO, OWNER_ID: "gitops-octocat-infra" }, persistTo: join(dir, "state"), envFile, logLevel: "warn", onLine: (line) => workerLines.push(line) });
     try {
       await waitForHealth(workerUrl, worker, 150_000);
     } catch (error) {
@@ -201,7 +201,7 @@ describe("npm run doctor", () => {
   });
 
   it("names a Worker the App's webhook does not point at, and one that does not answer", async () => {
-    const elsewhere = `http://${HOST}:${await freePort()}`;
+    const elsewhere = `http://${HOST}:${await freePort(HOST)}`;
     const ran = await ops("doctor", [elsewhere]);
     expect(ran.code).toBe(1);
     expect(ran.stdout).toContain(`✗ ${elsewhere}/healthz is not reachable`);
@@ -219,14 +219,3 @@ async function protect(contexts: string[]): Promise<void> {
   expect(res.status).toBe(200);
 }
 
-async function freePort(): Promise<number> {
-  const { createServer } = await import("node:net");
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on("error", reject);
-    server.listen(0, HOST, () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
