@@ -202,6 +202,7 @@ export async function runRateCase(input: RateCaseInput): Promise<RateCaseResult>
   const intents = new MemoryIntentLog();
   let tracker: ProgressTracker | null = null;
   let etaAtStart = 0;
+  let lastOutcomeAt: number | null = null;
   const result = await runLocal(sources, { ownerId: OWNER_ID, maxDeletes: n, mode: "apply" }, {
     ngrok: { listPage: (cursor) => client.listPage(cursor), create: (b) => client.create(b), update: (id, b) => client.update(id, b), delete: (id) => client.delete(id) },
     vault: { store: (name, id, token) => clock.track(() => vault.store(name, id, token)), remove: (name) => clock.track(() => vault.remove(name)), ids: () => clock.track(() => vault.ids()), read: (name) => clock.track(() => vault.read(name)) },
@@ -213,9 +214,16 @@ export async function runRateCase(input: RateCaseInput): Promise<RateCaseResult>
       etaAtStart = tracker.current().eta_ms;
       return plan;
     },
-    reporter: { outcome: () => void (tracker as ProgressTracker | null)?.tick() },
+    reporter: {
+      outcome: () => {
+        lastOutcomeAt = clock.now();
+        (tracker as ProgressTracker | null)?.tick();
+      },
+    },
   });
-  const end = clock.now();
+  // Timed to the last change's outcome: what follows (the report's tally hashes with WebCrypto, whose answer comes
+  // from a worker thread the clock cannot track) is no call, and the clock may jump to a neighbour's sleep meanwhile.
+  const end = lastOutcomeAt ?? clock.now();
   const neighbourStats = other ? await other.stop() : { sent: 0, refused: 0 };
   if (result.kind !== "applied" || !result.report.ok) throw new Error(`N=${n} ${change}: apply failed: ${result.kind === "applied" ? (result.report.outcomes.find((o) => o.status === "failed")?.status ?? "") : result.kind}`);
   const loaded = loadSpecs(sources, { ownerId: OWNER_ID });
